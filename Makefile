@@ -1,0 +1,94 @@
+# SOSO - build, test and demo.
+#
+#   make            build/libsoso.a, build/soso.pc and the CLI (build/soso)
+#   make run        train on the bundled WordNet sample and print the topics
+#   make test       C tests, Swift tests, CLI tests, the C example
+#   make install PREFIX=/usr/local
+#
+# `make run` and `make test` first install the Debian packages they need when missing.
+
+PREFIX ?= /usr/local
+CC ?= cc
+BUILD := build
+VERSION := $(shell sed -n 's/^\#define SOSO_VERSION_STRING "\(.*\)"/\1/p' include/soso.h)
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS ?= -O2 -g
+SOSO_CFLAGS := -std=c99 $(WARN) -fPIC -fopenmp -Iinclude -Icsrc
+SOSO_LIBS := -lopenblas -lm
+SWIFT_CONFIG ?= release
+
+SRC := $(wildcard csrc/*.c)
+OBJ := $(SRC:csrc/%.c=$(BUILD)/obj/%.o)
+TEST_SRC := $(wildcard Tests/c/*.c)
+
+.PHONY: all lib cli deps run test test-c test-swift test-cli test-example install install-lib clean FORCE
+
+all: lib cli
+
+lib: $(BUILD)/libsoso.a $(BUILD)/soso.pc
+
+$(BUILD)/obj/%.o: csrc/%.c csrc/soso_internal.h include/soso.h
+	@mkdir -p $(@D)
+	$(CC) $(SOSO_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libsoso.a: $(OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+# The pkg-config file for PREFIX (remade every time: PREFIX may change); Libs carries
+# everything a static link needs.
+$(BUILD)/soso.pc: soso.pc.in FORCE
+	@mkdir -p $(@D)
+	@sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
+
+cli:
+	swift build -c $(SWIFT_CONFIG) --product soso
+	@mkdir -p $(BUILD)
+	cp "$$(swift build -c $(SWIFT_CONFIG) --show-bin-path)/soso" $(BUILD)/soso
+
+deps:
+	@scripts/ensure-deps
+
+run: deps all
+	$(BUILD)/soso train data/wn6-1k.tsv -o $(BUILD)/wn6-1k.soso --units 6
+	$(BUILD)/soso topics $(BUILD)/wn6-1k.soso --top 10
+
+# ---- tests ----------------------------------------------------------------------------
+
+test: deps
+	@scripts/run-tests test-c test-swift test-cli test-example
+
+$(BUILD)/test_c: $(TEST_SRC) Tests/c/harness.h $(BUILD)/libsoso.a
+	$(CC) $(SOSO_CFLAGS) $(CFLAGS) -DSOSO_SOURCE_DIR='"$(CURDIR)"' $(TEST_SRC) $(BUILD)/libsoso.a $(SOSO_LIBS) -o $@
+
+test-c: $(BUILD)/test_c
+	OMP_NUM_THREADS=2 $(BUILD)/test_c
+
+test-swift:
+	swift build --build-tests
+	swift test --skip-build
+
+# The CLI end to end (debug build, shared with test-swift).
+test-cli:
+	swift build --product soso
+	Tests/cli/test_cli.sh "$$(swift build --show-bin-path)/soso"
+
+# Install into a scratch prefix, then build and run the README's C example with
+# pkg-config against a model trained by the CLI.
+test-example:
+	Tests/cli/test_example.sh "$$(swift build --show-bin-path)/soso"
+
+install: install-lib cli
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(BUILD)/soso $(DESTDIR)$(PREFIX)/bin/soso
+
+# Header, static library and pkg-config file: what a C program needs.
+install-lib: $(BUILD)/libsoso.a
+	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 644 include/soso.h $(DESTDIR)$(PREFIX)/include/soso.h
+	install -m 644 $(BUILD)/libsoso.a $(DESTDIR)$(PREFIX)/lib/libsoso.a
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' soso.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/soso.pc
+
+clean:
+	rm -rf $(BUILD) .build

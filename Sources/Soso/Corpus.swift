@@ -1,0 +1,60 @@
+// Corpus.swift - documents as text, one per line, optionally "label<TAB>text"; read by
+// the C core so that C and Swift see the same documents.
+import CSoso
+
+/// A corpus: one document per line of UTF-8 text. Before the first TAB of a line is the
+/// document's label (used only for evaluation). Document `i` is line `i + 1`; an empty line
+/// is an empty document. Not thread-safe to share while being read (it is immutable after).
+public final class Corpus {
+    let handle: OpaquePointer
+
+    /// Reads a corpus file; "-" reads standard input.
+    /// - Throws: `SosoError` with code `.io` when the file cannot be read.
+    public init(contentsOf path: String) throws {
+        var h: OpaquePointer?
+        try check(soso_corpus_read_file(path, &h))
+        handle = h!
+    }
+
+    /// A corpus from lines of text (each becomes one document; a TAB splits off a label).
+    public convenience init(lines: [String]) throws {
+        var text = lines.joined(separator: "\n")
+        if !lines.isEmpty { text += "\n" }
+        try self.init(text: text)
+    }
+
+    /// A corpus from the contents of a corpus file.
+    public init(text: String) throws {
+        var h: OpaquePointer?
+        var copy = text
+        try copy.withUTF8 { buf in
+            try check(soso_corpus_from_buffer(buf.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }, buf.count, &h))
+        }
+        handle = h!
+    }
+
+    deinit { soso_corpus_free(handle) }
+
+    /// Number of documents (lines).
+    public var count: Int { Int(soso_corpus_size(handle)) }
+
+    /// The text of document `i` (without its label).
+    public func text(_ i: Int) -> String {
+        precondition(i >= 0 && i < count, "document index out of range")
+        return String(cString: soso_corpus_text(handle, i, nil))
+    }
+
+    /// The label of document `i`, or nil when its line has no TAB.
+    public func label(_ i: Int) -> String? {
+        precondition(i >= 0 && i < count, "document index out of range")
+        return soso_corpus_label(handle, i, nil).map { String(cString: $0) }
+    }
+
+    /// Lines that are not valid UTF-8 (their bad bytes act as word separators), and the
+    /// first of them (1-based), or nil when every line is valid.
+    public var invalidUTF8: (lines: Int, firstLine: Int)? {
+        var first = 0
+        let n = soso_corpus_invalid_utf8_lines(handle, &first)
+        return n == 0 ? nil : (Int(n), first)
+    }
+}

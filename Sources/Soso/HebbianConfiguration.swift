@@ -1,0 +1,79 @@
+// HebbianConfiguration.swift - settings of the competing-hidden-units learner.
+import CSoso
+
+/// Settings of the competing-hidden-units learner (Krotov & Hopfield 2019). Defaults are
+/// the reference values of ALGORITHMS.md section 1.
+public struct HebbianConfiguration: Equatable, Sendable {
+    /// Number of units (concepts).
+    public var units: Int = 16
+    /// Lebesgue exponent p >= 1; 2 gives codes a = W x.
+    public var p: Float = 2
+    /// Rank of the unit pushed away (1 <= k <= min(units, 64)); 1 disables the push.
+    public var k: Int = 2
+    /// Strength of the push on the rank-k unit.
+    public var delta: Float = 0.4
+    /// Initial learning rate, annealed linearly to 0 over the epochs.
+    public var eps0: Float = 0.02
+    /// Documents per mini-batch.
+    public var batchSize: Int = 100
+    /// Passes over the corpus.
+    public var epochs: Int = 200
+    /// Floor of the update's normaliser.
+    public var precision: Float = 1e-30
+    /// Seeds the initial weights and the shuffling.
+    public var seed: UInt64 = 1
+
+    public init() {}
+
+    func c(threads: Int) -> soso_hebbian_params {
+        var p = soso_hebbian_params()
+        soso_hebbian_params_default(&p)
+        p.units = UInt32(clamping: units)
+        p.p = self.p
+        p.k = UInt32(clamping: k)
+        p.delta = delta
+        p.eps0 = eps0
+        p.batch = UInt32(clamping: batchSize)
+        p.epochs = UInt32(clamping: epochs)
+        p.prec = precision
+        p.seed = seed
+        p.threads = Int32(clamping: threads)
+        return p
+    }
+
+    init(_ p: soso_hebbian_params) {
+        units = Int(p.units)
+        self.p = p.p
+        k = Int(p.k)
+        delta = p.delta
+        eps0 = p.eps0
+        batchSize = Int(p.batch)
+        epochs = Int(p.epochs)
+        precision = p.prec
+        seed = p.seed
+    }
+
+    /// Nil when valid for a vocabulary of `vocabularySize` words, else the reason.
+    public func problem(vocabularySize: Int) -> String? {
+        var p = c(threads: 1)
+        if units < 1 || units > Int(UInt32.max) { return "units must be >= 1" }
+        if k < 1 || k > Int(UInt32.max) { return "k must be between 1 and units" }
+        if batchSize < 1 || batchSize > Int(UInt32.max) { return "batch must be >= 1" }
+        if epochs < 1 || epochs > Int(UInt32.max) { return "epochs must be >= 1" }
+        return soso_hebbian_params_check(&p, vocabularySize).map { String(cString: $0) }
+    }
+}
+
+/// A snapshot of a running training, passed to a progress handler.
+public struct TrainingProgress: Sendable {
+    /// Epochs completed, of `epochs`.
+    public var epoch: Int
+    public var epochs: Int
+    /// Documents processed in this run, of `documentsTotal`.
+    public var documentsDone: Int
+    public var documentsTotal: Int
+    /// Seconds since this run started.
+    public var seconds: Double
+    /// Threads that took part in the last parallel step.
+    public var threadsUsed: Int
+}

@@ -1,0 +1,108 @@
+// Model.swift - a trained codebook: training, saving and loading, and what it holds.
+import CSoso
+
+/// A codebook of concept detectors with its vocabulary and input settings.
+///
+/// One `Model` owns one C model. Reading it (encoding, topics, saving) is safe from several
+/// threads at once; training mutates it, so the class is not `Sendable`.
+public final class Model {
+    let handle: OpaquePointer
+
+    init(handle: OpaquePointer) { self.handle = handle }
+
+    deinit { soso_model_free(handle) }
+
+    /// A new, untrained Hebbian model over `vocabulary`, weights drawn from N(0, 1).
+    /// - Throws: `.invalidArgument` when the configuration is invalid for the vocabulary.
+    public convenience init(hebbian config: HebbianConfiguration, vocabulary: Vocabulary,
+                            input: InputOptions = InputOptions(), threads: Int = 1) throws {
+        if let why = config.problem(vocabularySize: vocabulary.count) { throw SosoError(.invalidArgument, why) }
+        var p = config.c(threads: threads)
+        var i = input.c
+        var h: OpaquePointer?
+        try check(soso_model_create_hebbian(vocabulary.handle, &i, &p, &h))
+        self.init(handle: h!)
+    }
+
+    /// Loads a model file.
+    /// - Throws: `.io` (unreadable), `.badFormat` (foreign, truncated or corrupted file),
+    ///   `.newerVersion` (written by a newer SOSO).
+    public convenience init(contentsOf path: String) throws {
+        var h: OpaquePointer?
+        try check(soso_model_load(path, &h))
+        self.init(handle: h!)
+    }
+
+    /// Trains until the configured epochs are done; continues where an interrupted training
+    /// stopped. `progress` is called between mini-batches; return false to stop (the model
+    /// then keeps every finished mini-batch, and this throws `.aborted`).
+    /// Results do not depend on `threads`.
+    public func train(_ documents: Documents, threads: Int = 1,
+                      progress: ((TrainingProgress) -> Bool)? = nil) throws {
+        try check(soso_model_set_threads(handle, Int32(clamping: threads)))
+        guard let progress else {
+            try check(soso_model_train(handle, documents.handle, nil, nil))
+            return
+        }
+        final class Box { let fn: (TrainingProgress) -> Bool; init(_ f: @escaping (TrainingProgress) -> Bool) { fn = f } }
+        let box = Box(progress)
+        try withExtendedLifetime(box) {
+            try check(soso_model_train(handle, documents.handle, { p, user in
+                let b = Unmanaged<Box>.fromOpaque(user!).takeUnretainedValue()
+                let s = p!.pointee
+                let info = TrainingProgress(epoch: Int(s.epoch), epochs: Int(s.epochs), documentsDone: Int(s.docs_done),
+                                            documentsTotal: Int(s.docs_total), seconds: s.seconds,
+                                            threadsUsed: Int(s.threads_used))
+                return b.fn(info) ? 0 : 1
+            }, Unmanaged.passUnretained(box).toOpaque()))
+        }
+    }
+
+    /// Writes the model atomically (temporary file, then rename): a failure leaves any
+    /// existing file at `path` intact.
+    public func save(to path: String) throws { try check(soso_model_save(handle, path)) }
+
+    /// The model file's bytes.
+    public func serialized() throws -> [UInt8] {
+        var data: UnsafeMutableRawPointer?
+        var len = 0
+        try check(soso_model_save_buffer(handle, &data, &len))
+        defer { soso_free(data) }
+        return Array(UnsafeRawBufferPointer(start: data, count: len))
+    }
+
+    /// A model from a model file's bytes.
+    public convenience init(serialized bytes: [UInt8]) throws {
+        var h: OpaquePointer?
+        try check(bytes.withUnsafeBytes { soso_model_load_buffer($0.baseAddress, $0.count, &h) })
+        self.init(handle: h!)
+    }
+
+    /// Number of units (concepts).
+    public var units: Int { Int(soso_model_units(handle)) }
+
+    /// The model's vocabulary (column order of the weights).
+    public var vocabulary: Vocabulary { Vocabulary(borrowing: soso_model_vocab(handle)!, owner: self) }
+
+    /// The input settings the model applies to text.
+    public var input: InputOptions {
+        var o = soso_input_options()
+        _ = soso_model_input_options(handle, &o)
+        return InputOptions(o)
+    }
+
+    /// The Hebbian settings, or nil for a model of another learner.
+    public var hebbian: HebbianConfiguration? {
+        var p = soso_hebbian_params()
+        return soso_model_hebbian_params(handle, &p) == SOSO_OK ? HebbianConfiguration(p) : nil
+    }
+
+    /// Epochs completed so far.
+    public var epochsDone: Int { Int(soso_model_epochs_done(handle)) }
+
+    /// A copy of the weights: units x vocabulary.count floats, row-major.
+    public var weights: [Float] {
+        let n = units * vocabulary.count
+        return Array(UnsafeBufferPointer(start: soso_model_weights(handle), count: n))
+    }
+}

@@ -1,0 +1,73 @@
+// Vocabulary.swift - the words a model knows, in column order.
+import CSoso
+import Foundation
+
+/// The words of a model in a fixed (byte) order, each with its document frequency.
+/// Immutable, so it may be read from several threads.
+public final class Vocabulary: @unchecked Sendable {
+    let handle: OpaquePointer
+    /// Keeps the owner of a borrowed handle (a model's vocabulary) alive.
+    private let owner: AnyObject?
+
+    /// Builds a vocabulary from every document of a corpus.
+    /// - Throws: `.invalidArgument` for bad options, `.empty` when no word passes
+    ///   `minDocumentFrequency`.
+    public init(corpus: Corpus, options: TextOptions = TextOptions()) throws {
+        var opts = options.c
+        var h: OpaquePointer?
+        let stops = options.extraStopWords.map { strdup($0) }
+        defer { stops.forEach { free($0) } }
+        var ptrs: [UnsafePointer<CChar>?] = stops.map { UnsafePointer($0) }
+        try check(soso_vocab_build_corpus(corpus.handle, &opts, &ptrs, ptrs.count, &h))
+        handle = h!
+        owner = nil
+    }
+
+    init(borrowing handle: OpaquePointer, owner: AnyObject) {
+        self.handle = handle
+        self.owner = owner
+    }
+
+    deinit { if owner == nil { soso_vocab_free(handle) } }
+
+    /// Number of words.
+    public var count: Int { Int(soso_vocab_size(handle)) }
+
+    /// Word `i` (column `i` of every matrix of the model).
+    public subscript(i: Int) -> String {
+        precondition(i >= 0 && i < count, "word index out of range")
+        return String(cString: soso_vocab_word(handle, i))
+    }
+
+    /// Column of a word (already lowercased), or nil when unknown.
+    public func index(of word: String) -> Int? {
+        var w = word
+        let i = w.withUTF8 { soso_vocab_find(handle, UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), $0.count) }
+        return i < 0 ? nil : Int(i)
+    }
+
+    /// Number of documents that contained word `i` when the vocabulary was built.
+    public func documentFrequency(_ i: Int) -> Int { Int(soso_vocab_df(handle, i)) }
+
+    /// All words in column order.
+    public var words: [String] { (0..<count).map { self[$0] } }
+
+    /// Splits text into words exactly as SOSO does (lowercased; stop words kept only when
+    /// the options say so).
+    public static func tokenize(_ text: String, options: TextOptions = TextOptions()) throws -> [String] {
+        final class Box { var words: [String] = [] }
+        let box = Box()
+        var opts = options.c
+        var t = text
+        try t.withUTF8 { buf in
+            try check(soso_tokenize(buf.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) },
+                                    buf.count, &opts, { word, len, user in
+                let b = Unmanaged<Box>.fromOpaque(user!).takeUnretainedValue()
+                let bytes = UnsafeRawBufferPointer(start: word, count: len)
+                b.words.append(String(decoding: bytes, as: UTF8.self))
+                return 0
+            }, Unmanaged.passUnretained(box).toOpaque(), nil))
+        }
+        return box.words
+    }
+}

@@ -1,0 +1,48 @@
+// Progress.swift - the progress line on stderr (only on a terminal, never with --quiet)
+// and Ctrl-C handling: SIGINT/SIGTERM ask training to stop after the current mini-batch.
+import Foundation
+import Soso
+
+/// Set by the signal handler; read by the progress callback.
+nonisolated(unsafe) var stopRequested: sig_atomic_t = 0
+
+func installStopHandlers() {
+    signal(SIGINT) { _ in stopRequested = 1 }
+    signal(SIGTERM) { _ in stopRequested = 1 }
+}
+
+final class ProgressLine {
+    private let enabled: Bool
+    private var lastDraw = 0.0
+    private var drawn = false
+
+    init(quiet: Bool) { enabled = !quiet && isatty(STDERR_FILENO) == 1 }
+
+    /// Handles one progress report; false asks training to stop.
+    func update(_ p: TrainingProgress) -> Bool {
+        if stopRequested != 0 { return false }
+        guard enabled else { return true }
+        let finished = p.documentsDone >= p.documentsTotal
+        if !finished && p.seconds - lastDraw < 0.1 { return true }
+        lastDraw = p.seconds
+        let rate = p.seconds > 0 ? Double(p.documentsDone) / p.seconds : 0
+        let left = rate > 0 ? Double(p.documentsTotal - p.documentsDone) / rate : 0
+        let line = String(format: "\repoch %d/%d  %.0f docs/s  %@ left  (%d thread%@)\u{1B}[K",
+                          p.epoch, p.epochs, rate, clock(left), p.threadsUsed, p.threadsUsed == 1 ? "" : "s")
+        FileHandle.standardError.write(Data(line.utf8))
+        drawn = true
+        return true
+    }
+
+    /// Ends the progress line so later output starts on a fresh line.
+    func finish() {
+        if drawn { FileHandle.standardError.write(Data("\n".utf8)) }
+        drawn = false
+    }
+
+    private func clock(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+                         : String(format: "%d:%02d", s / 60, s % 60)
+    }
+}

@@ -1,0 +1,41 @@
+// SosoCommand.swift - the `soso` tool: one root command and its subcommands. Errors end
+// as one readable line on stderr and a non-zero exit status.
+import ArgumentParser
+import Foundation
+import Soso
+
+@main
+struct SosoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "soso",
+        abstract: "Learn interpretable concepts from short texts: Simple, Online, Sparse, Orthogonal.",
+        discussion: """
+        A CORPUS is a UTF-8 text file with one document per line; text before the first TAB \
+        of a line is the document's label (used only for evaluation). '-' reads standard input.
+        """,
+        version: Soso.version,
+        subcommands: [Train.self, Topics.self, Encode.self, Export.self, Info.self]
+    )
+
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as SosoError {
+            fail(error.message, code: error.code == .aborted ? 130 : 1)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success { exit(withError: error) } // --help, --version
+            var message = self.message(for: error)
+            if message.hasPrefix("Error: ") { message.removeFirst("Error: ".count) }
+            let firstLine = message.split(separator: "\n").first.map(String.init) ?? "failed"
+            fail(firstLine + " (see 'soso help')", code: code.rawValue)
+        }
+    }
+
+    /// Prints "soso: MESSAGE" on stderr and exits with `code`.
+    static func fail(_ message: String, code: Int32) -> Never {
+        FileHandle.standardError.write(Data("soso: \(message)\n".utf8))
+        Foundation.exit(code)
+    }
+}

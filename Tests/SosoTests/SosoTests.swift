@@ -1,0 +1,177 @@
+// SosoTests.swift - the Swift API: training, encoding, topics, files and typed errors.
+import Foundation
+import XCTest
+
+@testable import Soso
+
+/// The repository root, found from this file's path.
+let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().path
+
+func scratchFile(_ name: String) -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("soso-swift-tests-\(getpid())")
+    try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    return dir.appendingPathComponent(name).path
+}
+
+/// Documents from three disjoint groups of words.
+func plantedLines(count: Int = 300) -> [String] {
+    let groups = [["apple", "pear", "plum", "cherry", "grape", "melon"],
+                  ["oak", "pine", "birch", "maple", "cedar", "willow"],
+                  ["trout", "salmon", "cod", "tuna", "herring", "perch"]]
+    var rng = SystemRandomNumberGenerator.Seeded(seed: 5)
+    return (0..<count).map { i in
+        let g = groups[i % 3]
+        let words = (0..<4).map { _ in g[Int(rng.next() % UInt64(g.count))] }
+        return "group\(i % 3)\t" + words.joined(separator: " ")
+    }
+}
+
+extension SystemRandomNumberGenerator {
+    /// A tiny deterministic generator for test data (not for the library).
+    struct Seeded: RandomNumberGenerator {
+        var state: UInt64
+        init(seed: UInt64) { state = seed }
+        mutating func next() -> UInt64 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return state >> 16
+        }
+    }
+}
+
+final class SosoTests: XCTestCase {
+    // Twice as many units as groups: with one unit per group the rule can leave a unit
+    // dead (the known failure the health report of a later issue flags).
+    func trainPlanted(units: Int = 6, epochs: Int = 300, threads: Int = 1) throws -> (Model, Corpus, Documents) {
+        let corpus = try Corpus(lines: plantedLines())
+        let vocab = try Vocabulary(corpus: corpus)
+        let docs = try Documents(corpus: corpus, vocabulary: vocab)
+        var config = HebbianConfiguration()
+        config.units = units
+        config.epochs = epochs
+        config.seed = 9
+        let model = try Model(hebbian: config, vocabulary: vocab)
+        try model.train(docs, threads: threads)
+        return (model, corpus, docs)
+    }
+
+    func testTokenizerMatchesDocumentedRules() throws {
+        XCTAssertEqual(try Vocabulary.tokenize("The Café's 2nd-best naïve x"), ["café", "nd", "best", "naïve"])
+        var opts = TextOptions()
+        opts.builtinStopWords = false
+        XCTAssertEqual(try Vocabulary.tokenize("The cat", options: opts), ["the", "cat"])
+    }
+
+    func testCorpusLabelsAndVocabulary() throws {
+        let corpus = try Corpus(lines: ["fruit\tapple pear", "apple kiwi", "", "fruit\tpear fig"])
+        XCTAssertEqual(corpus.count, 4)
+        XCTAssertEqual(corpus.label(0), "fruit")
+        XCTAssertNil(corpus.label(1))
+        XCTAssertEqual(corpus.text(2), "")
+        let vocab = try Vocabulary(corpus: corpus)
+        XCTAssertEqual(vocab.words, ["apple", "pear"])
+        XCTAssertEqual(vocab.index(of: "pear"), 1)
+        XCTAssertNil(vocab.index(of: "kiwi"))
+        XCTAssertEqual(vocab.documentFrequency(0), 2)
+    }
+
+    func testTrainEncodeAndTopicsRecoverPlantedGroups() throws {
+        let (model, corpus, docs) = try trainPlanted()
+        let codes = try model.encode(docs, threads: 2)
+        var unitOfGroup: [String: Set<Int>] = [:]
+        for r in 0..<docs.rows {
+            let c = Codes(values: Array(codes[(r * 6)..<(r * 6 + 6)]))
+            unitOfGroup[corpus.label(r)!, default: []].insert(c.cluster)
+        }
+        // No unit serves two groups (a group may own several units).
+        let all = unitOfGroup.values.flatMap { $0 }
+        XCTAssertEqual(unitOfGroup.count, 3)
+        XCTAssertEqual(Set(all).count, all.count)
+
+        let code = try model.encode("Apple and PEAR, with banana")
+        XCTAssertEqual(code.knownWords, 2)
+        XCTAssertEqual(code.unknownWords, 1)
+        let fruitUnit = code.cluster
+        let words = try model.topicWords(unit: fruitUnit, count: 6).map(\.word)
+        XCTAssertEqual(Set(words), ["apple", "pear", "plum", "cherry", "grape", "melon"])
+        XCTAssertEqual(code.topK(1).nonZero.map(\.unit), [fruitUnit])
+    }
+
+    func testThreadCountDoesNotChangeWeights() throws {
+        let (m1, _, _) = try trainPlanted(threads: 1)
+        let (m2, _, _) = try trainPlanted(threads: 2)
+        XCTAssertEqual(m1.weights, m2.weights)
+    }
+
+    func testSaveLoadRoundTripAndSerializedBytes() throws {
+        let (model, _, _) = try trainPlanted(epochs: 5)
+        let path = scratchFile("roundtrip.soso")
+        try model.save(to: path)
+        let back = try Model(contentsOf: path)
+        XCTAssertEqual(back.weights, model.weights)
+        XCTAssertEqual(back.vocabulary.words, model.vocabulary.words)
+        XCTAssertEqual(back.hebbian, model.hebbian)
+        XCTAssertEqual(back.epochsDone, 5)
+        XCTAssertEqual(try Model(serialized: try model.serialized()).weights, model.weights)
+    }
+
+    func testProgressCanStopAndTrainingResumes() throws {
+        let corpus = try Corpus(lines: plantedLines())
+        let vocab = try Vocabulary(corpus: corpus)
+        let docs = try Documents(corpus: corpus, vocabulary: vocab)
+        var config = HebbianConfiguration()
+        config.units = 6
+        config.epochs = 4
+        let whole = try Model(hebbian: config, vocabulary: vocab)
+        try whole.train(docs)
+        let model = try Model(hebbian: config, vocabulary: vocab)
+        var calls = 0
+        XCTAssertThrowsError(try model.train(docs) { _ in calls += 1; return calls < 5 }) { error in
+            XCTAssertEqual((error as? SosoError)?.code, .aborted)
+        }
+        XCTAssertEqual(model.epochsDone, 1) // 3 batches an epoch: stopped in epoch 2
+        try model.train(docs)
+        XCTAssertEqual(model.weights, whole.weights)
+    }
+
+    func testErrorsAreTyped() throws {
+        XCTAssertThrowsError(try Corpus(contentsOf: "/nonexistent/file.txt")) {
+            XCTAssertEqual(($0 as? SosoError)?.code, .io)
+        }
+        XCTAssertThrowsError(try Vocabulary(corpus: try Corpus(lines: ["", ""]))) {
+            XCTAssertEqual(($0 as? SosoError)?.code, .empty)
+        }
+        let vocab = try Vocabulary(corpus: try Corpus(lines: plantedLines()))
+        var config = HebbianConfiguration()
+        config.units = 0
+        XCTAssertThrowsError(try Model(hebbian: config, vocabulary: vocab)) {
+            XCTAssertEqual(($0 as? SosoError)?.code, .invalidArgument)
+        }
+        config.units = 2
+        config.k = 3
+        XCTAssertThrowsError(try Model(hebbian: config, vocabulary: vocab)) {
+            XCTAssertEqual(($0 as? SosoError)?.code, .invalidArgument)
+            XCTAssertTrue(($0 as? SosoError)?.message.contains("k must be") ?? false)
+        }
+        XCTAssertThrowsError(try Documents(rows: 2, columns: 3, indptr: [0, 1], indices: [0], values: [1])) {
+            XCTAssertEqual(($0 as? SosoError)?.code, .invalidArgument)
+        }
+        // A corrupted model file and a newer one.
+        let (model, _, _) = try trainPlanted(epochs: 1)
+        var bytes = try model.serialized()
+        bytes[bytes.count / 2] ^= 0x40
+        XCTAssertThrowsError(try Model(serialized: bytes)) { XCTAssertEqual(($0 as? SosoError)?.code, .badFormat) }
+        bytes = try model.serialized()
+        bytes[8] = 99
+        XCTAssertThrowsError(try Model(serialized: bytes)) { XCTAssertEqual(($0 as? SosoError)?.code, .newerVersion) }
+        XCTAssertThrowsError(try model.topicWords(unit: 7)) { XCTAssertEqual(($0 as? SosoError)?.code, .invalidArgument) }
+    }
+
+    func testBundledCorpusLoads() throws {
+        let corpus = try Corpus(contentsOf: repoRoot + "/data/wn6-1k.tsv")
+        XCTAssertEqual(corpus.count, 1000)
+        XCTAssertNil(corpus.invalidUTF8)
+        XCTAssertEqual(Set((0..<corpus.count).compactMap { corpus.label($0) }).count, 6)
+        XCTAssertFalse(Soso.buildInfo.isEmpty)
+    }
+}

@@ -1,0 +1,358 @@
+/* test_hebbian.c - the competing-hidden-units learner against an independent numpy
+ * reference (Tests/fixtures/make_hebbian_fixtures.py), thread-count independence, a
+ * planted corpus, interruption, and bad parameters. */
+#include "harness.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+
+/* Fixture tolerance: float32 arithmetic against the float64 reference, after a few
+ * steps of size <= 0.02 on N(0, 1) weights (measured: about 1e-7). */
+#define FIXTURE_TOL 1e-6
+
+static int read_doubles(FILE *f, double *out, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (fscanf(f, "%lf", &out[i]) != 1) return 0;
+    return 1;
+}
+
+/* Runs one fixture case with the given thread count; returns the final W (malloc'ed). */
+static float *run_case(FILE *f, int threads, char *name, size_t *H_out, size_t *V_out, int *ok)
+{
+    size_t H, V, N, S;
+    double p, delta, prec;
+    unsigned k;
+    *ok = 0;
+    if (fscanf(f, " case %63s %zu %zu %lf %u %lf %lf", name, &H, &V, &p, &k, &delta, &prec) != 7) return NULL;
+    float *W = malloc(H * V * sizeof *W);
+    double *tmp = malloc(H * V * sizeof *tmp);
+    if (!read_doubles(f, tmp, H * V)) return NULL;
+    for (size_t i = 0; i < H * V; i++) W[i] = (float)tmp[i];
+    if (fscanf(f, " rows %zu", &N) != 1) return NULL;
+    soso_docs *d = NULL;
+    CHECK_OK(soso_docs_create(V, &d));
+    for (size_t r = 0; r < N; r++) {
+        size_t nnz;
+        if (fscanf(f, "%zu", &nnz) != 1) return NULL;
+        uint32_t idx[256];
+        float val[256];
+        for (size_t e = 0; e < nnz; e++) {
+            unsigned j;
+            if (fscanf(f, "%u", &j) != 1) return NULL;
+            idx[e] = j;
+        }
+        for (size_t e = 0; e < nnz; e++) {
+            double x;
+            if (fscanf(f, "%lf", &x) != 1) return NULL;
+            val[e] = (float)x;
+        }
+        CHECK_OK(soso_docs_append_row(d, nnz, idx, val));
+    }
+    soso_hebbian_params prm;
+    soso_hebbian_params_default(&prm);
+    prm.units = (uint32_t)H;
+    prm.p = (float)p;
+    prm.k = k;
+    prm.delta = (float)delta;
+    prm.prec = (float)prec;
+    prm.threads = threads;
+    if (fscanf(f, " steps %zu", &S) != 1) return NULL;
+    double max_err = 0;
+    for (size_t s = 0; s < S; s++) {
+        double eps;
+        size_t n;
+        uint32_t rows[256];
+        if (fscanf(f, "%lf %zu", &eps, &n) != 2) return NULL;
+        for (size_t b = 0; b < n; b++) {
+            unsigned r;
+            if (fscanf(f, "%u", &r) != 1) return NULL;
+            rows[b] = r;
+        }
+        size_t touched = 0;
+        CHECK_OK(soso_hebbian_step(W, d, rows, n, &prm, (float)eps, &touched));
+        CHECK(touched >= 1 && touched <= H);
+        if (!read_doubles(f, tmp, H * V)) return NULL;
+        for (size_t i = 0; i < H * V; i++) {
+            double err = fabs(W[i] - tmp[i]) / (1.0 + fabs(tmp[i]));
+            if (err > max_err) max_err = err;
+        }
+    }
+    CHECK_MSG(max_err <= FIXTURE_TOL, "case %s: max relative error %.3g", name, max_err);
+    soso_docs_free(d);
+    free(tmp);
+    *H_out = H;
+    *V_out = V;
+    *ok = 1;
+    return W;
+}
+
+static void test_hebbian_matches_numpy_reference(void)
+{
+    FILE *f1 = fopen(source_path("Tests/fixtures/hebbian_steps.txt"), "r");
+    FILE *f2 = fopen(source_path("Tests/fixtures/hebbian_steps.txt"), "r");
+    CHECK(f1 && f2);
+    if (!f1 || !f2) return;
+    char line[256];
+    CHECK(fgets(line, sizeof line, f1) && fgets(line, sizeof line, f2)); /* comment */
+    int cases = 0;
+    for (;;) {
+        char n1[64], n2[64];
+        size_t H, V, H2, V2;
+        int ok1, ok2;
+        float *w1 = run_case(f1, 1, n1, &H, &V, &ok1);
+        float *w2 = run_case(f2, 2, n2, &H2, &V2, &ok2);
+        if (!ok1 || !ok2) {
+            free(w1);
+            free(w2);
+            break;
+        }
+        CHECK_MSG(memcmp(w1, w2, H * V * sizeof *w1) == 0, "case %s differs between 1 and 2 threads", n1);
+        cases++;
+        free(w1);
+        free(w2);
+    }
+    CHECK_MSG(cases == 8, "read %d fixture cases", cases);
+    fclose(f1);
+    fclose(f2);
+}
+
+/* ---- whole trainings ------------------------------------------------------------------- */
+
+typedef struct {
+    int max_threads;
+    int calls;
+    int stop_after;
+} progress_log;
+
+static int on_progress(const soso_progress *p, void *user)
+{
+    progress_log *log = user;
+    if (p->threads_used > log->max_threads) log->max_threads = p->threads_used;
+    log->calls++;
+    return log->stop_after && log->calls >= log->stop_after;
+}
+
+/* The bundled corpus prepared as a model would prepare it. */
+static void load_bundled(soso_vocab **v, soso_docs **d)
+{
+    soso_corpus *c = NULL;
+    soso_text_options to;
+    soso_input_options in;
+    soso_text_options_default(&to);
+    soso_input_options_default(&in);
+    CHECK_OK(soso_corpus_read_file(source_path("data/wn6-1k.tsv"), &c));
+    CHECK_OK(soso_vocab_build_corpus(c, &to, NULL, 0, v));
+    CHECK_OK(soso_docs_from_corpus(c, *v, &in, d));
+    soso_corpus_free(c);
+}
+
+static soso_model *train(const soso_vocab *v, const soso_docs *d, uint32_t units, uint32_t epochs, int threads,
+                         uint64_t seed, progress_log *log)
+{
+    soso_hebbian_params prm;
+    soso_hebbian_params_default(&prm);
+    prm.units = units;
+    prm.epochs = epochs;
+    prm.threads = threads;
+    prm.seed = seed;
+    soso_input_options in;
+    soso_input_options_default(&in);
+    soso_model *m = NULL;
+    CHECK_OK(soso_model_create_hebbian(v, &in, &prm, &m));
+    if (m) CHECK_OK(soso_model_train(m, d, log ? on_progress : NULL, log));
+    return m;
+}
+
+static void test_hebbian_threads_identical(void)
+{
+    soso_vocab *v = NULL;
+    soso_docs *d = NULL;
+    load_bundled(&v, &d);
+    progress_log l1 = {0}, l2 = {0};
+    soso_model *m1 = train(v, d, 24, 15, 1, 7, &l1);
+    soso_model *m2 = train(v, d, 24, 15, 2, 7, &l2);
+    size_t n = soso_model_units(m1) * soso_model_vocab_size(m1);
+    CHECK(memcmp(soso_model_weights(m1), soso_model_weights(m2), n * sizeof(float)) == 0);
+    CHECK(l1.max_threads == 1);
+#if defined(_OPENMP)
+    CHECK_MSG(l2.max_threads == 2, "the parallel region ran with %d threads", l2.max_threads);
+#endif
+    soso_model *m3 = train(v, d, 24, 15, 1, 8, NULL); /* another seed, other weights */
+    CHECK(memcmp(soso_model_weights(m1), soso_model_weights(m3), n * sizeof(float)) != 0);
+    soso_model_free(m1);
+    soso_model_free(m2);
+    soso_model_free(m3);
+    soso_docs_free(d);
+    soso_vocab_free(v);
+}
+
+static void test_hebbian_interrupt_and_resume(void)
+{
+    soso_vocab *v = NULL;
+    soso_docs *d = NULL;
+    load_bundled(&v, &d);
+    soso_model *whole = train(v, d, 8, 6, 1, 3, NULL);
+    soso_hebbian_params prm;
+    soso_hebbian_params_default(&prm);
+    prm.units = 8;
+    prm.epochs = 6;
+    prm.seed = 3;
+    soso_input_options in;
+    soso_input_options_default(&in);
+    soso_model *m = NULL;
+    CHECK_OK(soso_model_create_hebbian(v, &in, &prm, &m));
+    progress_log log = {0, 0, 23}; /* stop in the middle of epoch 3 (10 batches an epoch) */
+    CHECK_STATUS(soso_model_train(m, d, on_progress, &log), SOSO_E_ABORTED);
+    CHECK(soso_model_epochs_done(m) == 2);
+    CHECK(soso_model_docs_seen(m) == 2300);
+    CHECK_OK(soso_model_train(m, d, NULL, NULL));
+    CHECK(soso_model_epochs_done(m) == 6);
+    size_t n = soso_model_units(m) * soso_model_vocab_size(m);
+    CHECK(memcmp(soso_model_weights(m), soso_model_weights(whole), n * sizeof(float)) == 0);
+    soso_model_free(m);
+    soso_model_free(whole);
+    soso_docs_free(d);
+    soso_vocab_free(v);
+}
+
+/* Documents drawn from G disjoint groups of words: every group gets a unit of its own.
+ * A unit belongs to the group most of its documents come from; each unit must be pure
+ * (>= 95% of its documents from one group) and every group must own a unit. */
+static void planted(uint32_t units, uint32_t epochs)
+{
+    enum { G = 5, WORDS = 12, DOCS = 600 };
+    char *text = malloc(DOCS * 64);
+    size_t len = 0;
+    uint64_t s = 12345;
+    int group_of[DOCS];
+    for (int i = 0; i < DOCS; i++) {
+        int g = i % G;
+        group_of[i] = g;
+        for (int w = 0; w < 4; w++) {
+            s = s * 6364136223846793005ull + 1442695040888963407ull;
+            int word = (int)((s >> 33) % WORDS);
+            /* two-letter words, the first letter naming the group: "ca", "cd", ... */
+            len += (size_t)sprintf(text + len, "%c%c ", 'a' + g, 'a' + word);
+        }
+        text[len++] = '\n';
+    }
+    soso_corpus *c = NULL;
+    soso_vocab *v = NULL;
+    soso_docs *d = NULL;
+    soso_text_options to;
+    soso_text_options_default(&to);
+    to.stop_words = 0;
+    soso_input_options in;
+    soso_input_options_default(&in);
+    CHECK_OK(soso_corpus_from_buffer(text, len, &c));
+    CHECK_OK(soso_vocab_build_corpus(c, &to, NULL, 0, &v));
+    CHECK(soso_vocab_size(v) == G * WORDS);
+    CHECK_OK(soso_docs_from_corpus(c, v, &in, &d));
+    soso_model *m = train(v, d, units, epochs, 2, 11, NULL);
+    float *codes = malloc(DOCS * units * sizeof *codes);
+    int *votes = calloc((size_t)units * G, sizeof *votes); /* votes[u * G + g] */
+    CHECK_OK(soso_model_encode_docs(m, d, codes, DOCS * units, 2));
+    for (int i = 0; i < DOCS; i++) votes[soso_argmax(codes + (size_t)i * units, units) * G + group_of[i]]++;
+    int owned[G] = {0};
+    for (uint32_t u = 0; u < units; u++) {
+        int total = 0, best = 0;
+        for (int g = 0; g < G; g++) {
+            total += votes[u * G + g];
+            if (votes[u * G + g] > votes[u * G + best]) best = g;
+        }
+        if (total == 0) continue; /* an unused unit owns nothing */
+        CHECK_MSG(votes[u * G + best] * 100 >= total * 95, "units=%u: unit %u mixes groups (%d of %d from group %d)",
+                  units, u, votes[u * G + best], total, best);
+        owned[best] = 1;
+    }
+    for (int g = 0; g < G; g++) CHECK_MSG(owned[g], "units=%u: group %d has no unit of its own", units, g);
+    free(votes);
+    free(codes);
+    free(text);
+    soso_model_free(m);
+    soso_docs_free(d);
+    soso_vocab_free(v);
+    soso_corpus_free(c);
+}
+
+/* With exactly one unit per group the rule sometimes leaves a unit dead and merges two
+ * groups (13 of 20 seeds were clean in a sweep): the known failure of ALGORITHMS.md
+ * section 1. Twice as many units as groups was clean for 20 of 20 seeds. */
+static void test_hebbian_planted_groups(void)
+{
+    planted(10, 300);
+}
+
+static void test_hebbian_bad_parameters(void)
+{
+    soso_hebbian_params p;
+    soso_hebbian_params_default(&p);
+    CHECK(soso_hebbian_params_check(&p, 100) == NULL);
+    p.units = 0;
+    CHECK(soso_hebbian_params_check(&p, 100) != NULL);
+    soso_hebbian_params_default(&p);
+    p.k = 3;
+    p.units = 2;
+    CHECK(soso_hebbian_params_check(&p, 100) != NULL);
+    soso_hebbian_params_default(&p);
+    p.k = 0;
+    CHECK(soso_hebbian_params_check(&p, 100) != NULL);
+    soso_hebbian_params_default(&p);
+    p.p = 0.5f;
+    CHECK(soso_hebbian_params_check(&p, 100) != NULL);
+    p.p = NAN;
+    CHECK(soso_hebbian_params_check(&p, 100) != NULL);
+    soso_hebbian_params_default(&p);
+    p.eps0 = 0;
+    CHECK(soso_hebbian_params_check(&p, 100) != NULL);
+    soso_hebbian_params_default(&p);
+    p.batch = 0;
+    CHECK(soso_hebbian_params_check(&p, 100) != NULL);
+    soso_hebbian_params_default(&p);
+    p.epochs = 0;
+    CHECK(soso_hebbian_params_check(&p, 100) != NULL);
+    soso_hebbian_params_default(&p);
+    CHECK(soso_hebbian_params_check(&p, 0) != NULL);
+    CHECK(soso_hebbian_params_check(NULL, 10) != NULL);
+
+    /* The model refuses them too, and refuses documents of another vocabulary. */
+    soso_vocab *v = NULL;
+    soso_docs *d = NULL;
+    load_bundled(&v, &d);
+    soso_input_options in;
+    soso_input_options_default(&in);
+    soso_model *m = NULL;
+    soso_hebbian_params_default(&p);
+    p.units = 0;
+    CHECK_STATUS(soso_model_create_hebbian(v, &in, &p, &m), SOSO_E_ARG);
+    CHECK(m == NULL);
+    soso_hebbian_params_default(&p);
+    p.epochs = 1;
+    CHECK_OK(soso_model_create_hebbian(v, &in, &p, &m));
+    soso_docs *other = NULL, *empty = NULL;
+    CHECK_OK(soso_docs_create(3, &other));
+    CHECK_STATUS(soso_model_train(m, other, NULL, NULL), SOSO_E_ARG);
+    CHECK_OK(soso_docs_create(soso_vocab_size(v), &empty));
+    CHECK_STATUS(soso_model_train(m, empty, NULL, NULL), SOSO_E_EMPTY);
+    CHECK_OK(soso_docs_append_row(empty, 0, NULL, NULL));
+    CHECK_STATUS(soso_model_train(m, empty, NULL, NULL), SOSO_E_EMPTY);
+    uint32_t bad_row = 5000;
+    float W[4] = {0};
+    CHECK_STATUS(soso_hebbian_step(W, d, &bad_row, 1, &p, 0.1f, NULL), SOSO_E_ARG);
+    CHECK_STATUS(soso_hebbian_step(W, d, NULL, 1, &p, 0.1f, NULL), SOSO_E_ARG);
+    soso_docs_free(other);
+    soso_docs_free(empty);
+    soso_model_free(m);
+    soso_docs_free(d);
+    soso_vocab_free(v);
+}
+
+const soso_test tests_hebbian[] = {
+    {"hebbian_matches_numpy_reference", test_hebbian_matches_numpy_reference},
+    {"hebbian_threads_identical", test_hebbian_threads_identical},
+    {"hebbian_interrupt_and_resume", test_hebbian_interrupt_and_resume},
+    {"hebbian_planted_groups", test_hebbian_planted_groups},
+    {"hebbian_bad_parameters", test_hebbian_bad_parameters},
+    {NULL, NULL},
+};

@@ -1,0 +1,69 @@
+/* test_main.c - runs every C test of the core and reports "N passed, N failed". */
+#define _POSIX_C_SOURCE 200809L
+#include "harness.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+int harness_failures;
+
+extern const soso_test tests_text[], tests_docs[], tests_hebbian[], tests_encode[], tests_model_io[];
+
+static char scratch_dir[256];
+
+/* dir/name in one of a few rotating static buffers. */
+static const char *join(const char *dir, const char *name)
+{
+    static char buf[4][1024];
+    static int i;
+    i = (i + 1) % 4;
+    snprintf(buf[i], sizeof buf[i], "%s/%s", dir, name);
+    return buf[i];
+}
+
+const char *source_path(const char *rel) { return join(SOSO_SOURCE_DIR, rel); }
+const char *scratch_path(const char *name) { return join(scratch_dir, name); }
+
+soso_vocab *vocab_from_text(const char *text, uint32_t min_df, int stop_words)
+{
+    soso_corpus *c = NULL;
+    soso_vocab *v = NULL;
+    soso_text_options o;
+    soso_text_options_default(&o);
+    o.min_df = min_df;
+    o.stop_words = stop_words;
+    CHECK_OK(soso_corpus_from_buffer(text, strlen(text), &c));
+    CHECK_OK(soso_vocab_build_corpus(c, &o, NULL, 0, &v));
+    soso_corpus_free(c);
+    return v;
+}
+
+int main(int argc, char **argv)
+{
+    const soso_test *suites[] = {tests_text, tests_docs, tests_hebbian, tests_encode, tests_model_io};
+    snprintf(scratch_dir, sizeof scratch_dir, "/tmp/soso-ctest-XXXXXX");
+    if (!mkdtemp(scratch_dir)) {
+        perror("mkdtemp");
+        return 2;
+    }
+    int passed = 0, failed = 0;
+    for (size_t s = 0; s < sizeof suites / sizeof suites[0]; s++) {
+        for (const soso_test *t = suites[s]; t->name; t++) {
+            if (argc > 1 && !strstr(t->name, argv[1])) continue;
+            harness_failures = 0;
+            t->fn();
+            if (harness_failures) {
+                printf("FAIL %s (%d checks)\n", t->name, harness_failures);
+                failed++;
+            } else {
+                printf("ok   %s\n", t->name);
+                passed++;
+            }
+        }
+    }
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", scratch_dir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", scratch_dir);
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}

@@ -1,0 +1,232 @@
+/* test_model_io.c - model files: round trip, and every class of broken file gives the
+ * right error without a crash (truncation at every offset, every flipped byte, wrong
+ * magic, newer version, huge declared sizes); atomic saving. */
+#define _POSIX_C_SOURCE 200809L
+#include "harness.h"
+
+#include <dirent.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+static soso_model *small_model(uint32_t epochs)
+{
+    const char *text = "apple pear\napple kiwi\nfig pear\nfig kiwi\nkiwi pear\n";
+    soso_corpus *c = NULL;
+    soso_vocab *v = vocab_from_text(text, 2, 1);
+    soso_docs *d = NULL;
+    soso_input_options in;
+    soso_input_options_default(&in);
+    in.idf = 1;
+    soso_hebbian_params p;
+    soso_hebbian_params_default(&p);
+    p.units = 3;
+    p.epochs = epochs;
+    p.seed = 42;
+    soso_model *m = NULL;
+    CHECK_OK(soso_corpus_from_buffer(text, strlen(text), &c));
+    CHECK_OK(soso_docs_from_corpus(c, v, &in, &d));
+    CHECK_OK(soso_model_create_hebbian(v, &in, &p, &m));
+    CHECK_OK(soso_model_train(m, d, NULL, NULL));
+    soso_docs_free(d);
+    soso_vocab_free(v);
+    soso_corpus_free(c);
+    return m;
+}
+
+static void put_u32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint32_t crc32_ref(const unsigned char *p, size_t n)
+{
+    uint32_t c = 0xFFFFFFFFu;
+    for (size_t i = 0; i < n; i++) {
+        c ^= p[i];
+        for (int k = 0; k < 8; k++) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+    }
+    return c ^ 0xFFFFFFFFu;
+}
+
+static void test_model_round_trip(void)
+{
+    soso_model *m = small_model(5);
+    void *buf = NULL;
+    size_t len = 0;
+    CHECK_OK(soso_model_save_buffer(m, &buf, &len));
+    CHECK(len > 20 && memcmp(buf, "SOSOMODL", 8) == 0);
+    CHECK(crc32_ref(buf, len - 4) == ((uint32_t)((unsigned char *)buf)[len - 4] | (uint32_t)((unsigned char *)buf)[len - 3] << 8 |
+                                      (uint32_t)((unsigned char *)buf)[len - 2] << 16 | (uint32_t)((unsigned char *)buf)[len - 1] << 24));
+    soso_model *back = NULL;
+    CHECK_OK(soso_model_load_buffer(buf, len, &back));
+    CHECK(soso_model_units(back) == 3 && soso_model_vocab_size(back) == soso_model_vocab_size(m));
+    CHECK(memcmp(soso_model_weights(back), soso_model_weights(m), 3 * soso_model_vocab_size(m) * sizeof(float)) == 0);
+    CHECK(soso_model_epochs_done(back) == 5 && soso_model_docs_seen(back) == 25);
+    soso_hebbian_params a, b;
+    CHECK_OK(soso_model_hebbian_params(m, &a));
+    CHECK_OK(soso_model_hebbian_params(back, &b));
+    CHECK(a.seed == b.seed && a.k == b.k && a.delta == b.delta && a.epochs == b.epochs && a.p == b.p);
+    soso_input_options ia, ib;
+    CHECK_OK(soso_model_input_options(back, &ib));
+    CHECK_OK(soso_model_input_options(m, &ia));
+    CHECK(ib.idf == 1 && ia.idf == ib.idf && ia.normalize == ib.normalize);
+    for (size_t i = 0; i < soso_model_vocab_size(m); i++) {
+        CHECK(!strcmp(soso_vocab_word(soso_model_vocab(m), i), soso_vocab_word(soso_model_vocab(back), i)));
+        CHECK(soso_vocab_df(soso_model_vocab(m), i) == soso_vocab_df(soso_model_vocab(back), i));
+    }
+    float c1[3], c2[3];
+    CHECK_OK(soso_model_encode_text(m, "kiwi pear", SOSO_NUL_TERMINATED, c1, 3));
+    CHECK_OK(soso_model_encode_text(back, "kiwi pear", SOSO_NUL_TERMINATED, c2, 3));
+    CHECK(memcmp(c1, c2, sizeof c1) == 0);
+    /* Saving the loaded model gives the same bytes. */
+    void *buf2 = NULL;
+    size_t len2 = 0;
+    CHECK_OK(soso_model_save_buffer(back, &buf2, &len2));
+    CHECK(len2 == len && memcmp(buf, buf2, len) == 0);
+    soso_free(buf2);
+    soso_free(buf);
+    soso_model_free(back);
+    soso_model_free(m);
+}
+
+static void test_model_truncated_every_offset(void)
+{
+    soso_model *m = small_model(1);
+    void *buf = NULL;
+    size_t len = 0;
+    CHECK_OK(soso_model_save_buffer(m, &buf, &len));
+    int bad = 0;
+    for (size_t cut = 0; cut < len; cut++) {
+        soso_model *x = NULL;
+        /* A copy of exactly `cut` bytes, so a sanitizer sees any read past its end. */
+        void *copy = malloc(cut ? cut : 1);
+        memcpy(copy, buf, cut);
+        soso_status s = soso_model_load_buffer(copy, cut, &x);
+        if (s != SOSO_E_FORMAT || x != NULL || soso_last_error()[0] == '\0') bad++;
+        if (cut >= 8 && !strstr(soso_last_error(), "truncated") && !strstr(soso_last_error(), "checksum")) bad++;
+        soso_model_free(x);
+        free(copy);
+    }
+    CHECK_MSG(bad == 0, "%d of %zu truncations not reported as a bad format", bad, len);
+    soso_free(buf);
+    soso_model_free(m);
+}
+
+static void test_model_flipped_bytes(void)
+{
+    soso_model *m = small_model(1);
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    CHECK_OK(soso_model_save_buffer(m, (void **)&buf, &len));
+    int bad = 0;
+    for (size_t i = 0; i < len; i++) {
+        for (int bit = 0; bit < 8; bit += 3) {
+            buf[i] ^= (unsigned char)(1 << bit);
+            soso_model *x = NULL;
+            soso_status s = soso_model_load_buffer(buf, len, &x);
+            if (s == SOSO_OK || x != NULL) bad++;
+            if (s != SOSO_E_FORMAT && s != SOSO_E_VERSION) bad++;
+            soso_model_free(x);
+            buf[i] ^= (unsigned char)(1 << bit);
+        }
+    }
+    CHECK_MSG(bad == 0, "%d flipped bytes went unnoticed", bad);
+    soso_model *ok = NULL;
+    CHECK_OK(soso_model_load_buffer(buf, len, &ok)); /* restored */
+    soso_model_free(ok);
+    soso_free(buf);
+    soso_model_free(m);
+}
+
+static void test_model_foreign_newer_and_huge(void)
+{
+    soso_model *m = small_model(1);
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    CHECK_OK(soso_model_save_buffer(m, (void **)&buf, &len));
+    soso_model *x = NULL;
+
+    const char *png = "\x89PNG\r\n\x1a\n0000000000000000000000";
+    CHECK_STATUS(soso_model_load_buffer(png, 30, &x), SOSO_E_FORMAT);
+    CHECK(strstr(soso_last_error(), "not a SOSO model") != NULL);
+    CHECK_STATUS(soso_model_load_buffer("SOSOMEM\0xxxxxxxxxxxxxxxx", 24, &x), SOSO_E_FORMAT);
+    CHECK(strstr(soso_last_error(), "another kind") != NULL);
+    CHECK_STATUS(soso_model_load_buffer(buf, 0, &x), SOSO_E_FORMAT);
+
+    unsigned char *newer = malloc(len);
+    memcpy(newer, buf, len);
+    put_u32(newer + 8, SOSO_MODEL_FORMAT_VERSION + 1);
+    put_u32(newer + len - 4, crc32_ref(newer, len - 4));
+    CHECK_STATUS(soso_model_load_buffer(newer, len, &x), SOSO_E_VERSION);
+    CHECK(strstr(soso_last_error(), "newer") != NULL);
+    free(newer);
+
+    /* Find the WGHT section and declare a huge shape, with a valid checksum: the loader
+     * must refuse it from the sizes alone, without trying to allocate. */
+    unsigned char *huge = malloc(len);
+    memcpy(huge, buf, len);
+    size_t at = 0;
+    for (size_t i = 16; i + 4 <= len; i++)
+        if (!memcmp(huge + i, "WGHT", 4)) at = i;
+    CHECK(at > 0);
+    if (at) {
+        for (int i = 0; i < 8; i++) huge[at + 12 + i] = 0xFF; /* rows = 2^64 - 1 */
+        put_u32(huge + len - 4, crc32_ref(huge, len - 4));
+        CHECK_STATUS(soso_model_load_buffer(huge, len, &x), SOSO_E_FORMAT);
+        for (int i = 0; i < 8; i++) huge[at + 4 + i] = 0xFF; /* section size = 2^64 - 1 */
+        put_u32(huge + len - 4, crc32_ref(huge, len - 4));
+        CHECK_STATUS(soso_model_load_buffer(huge, len, &x), SOSO_E_FORMAT);
+    }
+    free(huge);
+    CHECK(x == NULL);
+    soso_free(buf);
+    soso_model_free(m);
+}
+
+static int count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    if (!d) return -1;
+    for (struct dirent *e; (e = readdir(d));)
+        if (e->d_name[0] != '.') n++;
+    closedir(d);
+    return n;
+}
+
+static void test_model_save_is_atomic(void)
+{
+    soso_model *m = small_model(2);
+    const char *dir = scratch_path("atomic");
+    CHECK(mkdir(dir, 0755) == 0);
+    char path[600], missing[600];
+    snprintf(path, sizeof path, "%s/model.soso", dir);
+    snprintf(missing, sizeof missing, "%s/no/such/dir/model.soso", dir);
+    CHECK_OK(soso_model_save(m, path));
+    CHECK(count_entries(dir) == 1); /* no temporary file left behind */
+    CHECK_STATUS(soso_model_save(m, missing), SOSO_E_IO);
+    CHECK(count_entries(dir) == 1);
+    /* Overwriting keeps a loadable file at every moment and replaces it whole. */
+    soso_model *m2 = small_model(4);
+    CHECK_OK(soso_model_save(m2, path));
+    soso_model *back = NULL;
+    CHECK_OK(soso_model_load(path, &back));
+    CHECK(soso_model_epochs_done(back) == 4);
+    CHECK(count_entries(dir) == 1);
+    soso_model_free(back);
+    back = NULL;
+    CHECK_STATUS(soso_model_load(missing, &back), SOSO_E_IO);
+    CHECK_STATUS(soso_model_load(dir, &back), SOSO_E_IO);
+    CHECK(back == NULL);
+    soso_model_free(m2);
+    soso_model_free(m);
+}
+
+const soso_test tests_model_io[] = {
+    {"model_round_trip", test_model_round_trip},
+    {"model_truncated_every_offset", test_model_truncated_every_offset},
+    {"model_flipped_bytes", test_model_flipped_bytes},
+    {"model_foreign_newer_and_huge", test_model_foreign_newer_and_huge},
+    {"model_save_is_atomic", test_model_save_is_atomic},
+    {NULL, NULL},
+};

@@ -1,0 +1,137 @@
+#!/bin/bash
+# test_cli.sh SOSO - the `soso` command end to end: every subcommand on the bundled
+# corpus, and bad input: one readable line on stderr, a non-zero exit, no partial file,
+# and an existing model left intact.
+set -u
+SOSO=$1
+top=$(cd "$(dirname "$0")/../.." && pwd)
+corpus="$top/data/wn6-1k.tsv"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0
+failed=0
+
+ok() { passed=$((passed + 1)); }
+bad() { echo "FAIL: $*"; failed=$((failed + 1)); }
+
+# run NAME WANT_RC CMD... : runs CMD, keeps stdout/stderr in $tmp/out and $tmp/err.
+run() {
+    local name=$1 want=$2
+    shift 2
+    "$@" >"$tmp/out" 2>"$tmp/err"
+    local rc=$?
+    if [ "$want" = 0 ] && [ $rc -ne 0 ]; then bad "$name: exit $rc: $(cat "$tmp/err")"; return 1; fi
+    if [ "$want" != 0 ] && [ $rc -eq 0 ]; then bad "$name: expected failure, got success"; return 1; fi
+    if [ "$want" != 0 ]; then
+        local lines
+        lines=$(wc -l <"$tmp/err")
+        if [ "$lines" -ne 1 ] || ! grep -q '^soso: ' "$tmp/err"; then
+            bad "$name: want one 'soso: ...' line on stderr, got: $(cat "$tmp/err")"
+            return 1
+        fi
+        if [ -n "${3:-}" ] && false; then :; fi
+    fi
+    ok
+    return 0
+}
+
+expect_err() { grep -q -- "$1" "$tmp/err" && ok || bad "stderr lacks '$1': $(cat "$tmp/err")"; }
+expect_out() { grep -q -- "$1" "$tmp/out" && ok || bad "stdout lacks '$1'"; }
+no_file() { [ ! -e "$1" ] && [ -z "$(ls "$(dirname "$1")" | grep -F "$(basename "$1").tmp" || true)" ] && ok || bad "partial file left: $1"; }
+json_ok() { python3 -m json.tool <"$1" >/dev/null 2>&1 && ok || bad "not valid JSON: $1"; }
+
+# ---- help and version ----
+run "help" 0 "$SOSO" --help && expect_out "SUBCOMMANDS" && expect_out "train" && expect_out "export"
+run "train help" 0 "$SOSO" train --help && expect_out "--units" && expect_out "--min-df"
+run "version" 0 "$SOSO" --version && expect_out "^0\."
+
+# ---- the happy path ----
+model="$tmp/model.soso"
+run "train" 0 "$SOSO" train "$corpus" -o "$model" --units 6 --epochs 30 --threads 2
+expect_err "trained 6 units on 1000 documents"
+grep -q "epoch" "$tmp/err" && bad "progress line printed while stderr is not a terminal" || ok
+run "train quiet" 0 "$SOSO" train "$corpus" -o "$tmp/q.soso" --units 6 --epochs 2 --quiet
+[ ! -s "$tmp/err" ] && ok || bad "--quiet still wrote to stderr"
+run "topics" 0 "$SOSO" topics "$model" --top 5
+[ "$(wc -l <"$tmp/out")" -eq 6 ] && ok || bad "topics: want 6 lines"
+run "topics json" 0 "$SOSO" topics "$model" --json && json_ok "$tmp/out"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d)==6 and len(d[0]["words"])==10' "$tmp/out" && ok || bad "topics json shape"
+run "info" 0 "$SOSO" info "$model" && expect_out "trained     30 of 30 epochs"
+run "encode" 0 "$SOSO" encode "$model" "$corpus" --top-k 2
+[ "$(wc -l <"$tmp/out")" -eq 1000 ] && ok || bad "encode: want 1000 lines"
+awk -F'\t' '$1 == 1 && ($2 ~ /^[0-5]$/) && split($3, a, " ") == 2 {found=1} END {exit !found}' "$tmp/out" && ok || bad "encode: line format"
+run "encode json" 0 "$SOSO" encode "$model" "$corpus" --json --threshold 0
+python3 -c '
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+assert len(rows) == 1000 and rows[0]["line"] == 1 and rows[0]["label"]
+assert all(c["value"] > 0 for r in rows for c in r["codes"])
+' "$tmp/out" && ok || bad "encode json content"
+printf 'apple tree fruit\n\nzzzz qqqq\n' >"$tmp/small.txt"
+run "encode stdin" 0 "$SOSO" encode "$model" - <"$tmp/small.txt"
+[ "$(sed -n 2p "$tmp/out" | cut -f2)" = "-" ] && ok || bad "encode: an empty document has no cluster"
+
+run "export" 0 "$SOSO" export "$model" --npy "$tmp/W.npy" --vocab "$tmp/vocab.txt"
+python3 - "$tmp/W.npy" "$tmp/vocab.txt" <<'EOF' && ok || bad "export: npy/vocab content"
+import ast, struct, sys
+data = open(sys.argv[1], "rb").read()
+assert data[:6] == b"\x93NUMPY" and data[6:8] == b"\x01\x00"
+hlen = struct.unpack("<H", data[8:10])[0]
+header = ast.literal_eval(data[10:10 + hlen].decode("latin1"))
+assert (10 + hlen) % 64 == 0
+assert header["descr"] == "<f4" and header["fortran_order"] is False
+rows, cols = header["shape"]
+words = open(sys.argv[2]).read().split("\n")[:-1]
+assert rows == 6 and cols == len(words) and len(data) == 10 + hlen + 4 * rows * cols
+assert words == sorted(words)
+EOF
+
+# ---- bad input ----
+: >"$tmp/empty.txt"
+run "empty corpus" 1 "$SOSO" train "$tmp/empty.txt" -o "$tmp/e.soso" && expect_err "empty"
+no_file "$tmp/e.soso"
+printf '\n\n\n' >"$tmp/blank.txt"
+run "only empty lines" 1 "$SOSO" train "$tmp/blank.txt" -o "$tmp/e.soso"
+no_file "$tmp/e.soso"
+printf 'good line here\nbad \xff\xfe bytes\n' >"$tmp/badutf8.txt"
+run "invalid utf-8" 1 "$SOSO" train "$tmp/badutf8.txt" -o "$tmp/e.soso" && expect_err "line 2 is not valid UTF-8"
+no_file "$tmp/e.soso"
+printf 'apple pear \xff kiwi\napple pear kiwi\napple kiwi\n' >"$tmp/lossy.txt"
+run "lossy utf-8" 0 "$SOSO" train "$tmp/lossy.txt" -o "$tmp/lossy.soso" --units 2 --epochs 2 --lossy-utf8 --quiet
+run "units 0" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --units 0 && expect_err "units"
+run "k > units" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --units 3 --k 4 && expect_err "k"
+no_file "$tmp/e.soso"
+run "missing corpus" 1 "$SOSO" train "$tmp/nope.txt" -o "$tmp/e.soso" && expect_err "nope.txt"
+run "missing model" 1 "$SOSO" topics "$tmp/nope.soso" && expect_err "nope.soso"
+run "output dir missing" 1 "$SOSO" train "$corpus" -o "$tmp/no/dir/m.soso" --units 2 --epochs 1
+[ ! -d "$tmp/no" ] && ok || bad "created a directory"
+
+head -c 300 "$model" >"$tmp/trunc.soso"
+run "truncated model" 1 "$SOSO" topics "$tmp/trunc.soso" && expect_err "truncated"
+cp "$model" "$tmp/corrupt.soso"
+printf '\x55' | dd of="$tmp/corrupt.soso" bs=1 seek=2000 conv=notrunc 2>/dev/null
+run "corrupted model" 1 "$SOSO" encode "$tmp/corrupt.soso" "$corpus" && expect_err "corrupted"
+cp "$model" "$tmp/newer.soso"
+printf '\x07' | dd of="$tmp/newer.soso" bs=1 seek=8 conv=notrunc 2>/dev/null
+run "newer model" 1 "$SOSO" info "$tmp/newer.soso" && expect_err "newer"
+run "not a model" 1 "$SOSO" topics "$corpus" && expect_err "not a SOSO model"
+run "export nothing" 1 "$SOSO" export "$model"
+
+# A failed training never harms an existing model at its output path.
+cp "$model" "$tmp/keep.soso"
+run "fail keeps old model" 1 "$SOSO" train "$tmp/empty.txt" -o "$tmp/keep.soso"
+cmp -s "$model" "$tmp/keep.soso" && ok || bad "the old model was changed"
+
+# Ctrl-C stops training cleanly: exit 130, a message, no output file.
+"$SOSO" train "$corpus" -o "$tmp/int.soso" --units 64 --epochs 100000 --quiet 2>"$tmp/err" &
+pid=$!
+sleep 1
+kill -INT $pid
+wait $pid
+rc=$?
+[ $rc -eq 130 ] && ok || bad "SIGINT: exit $rc, want 130"
+grep -q "interrupted" "$tmp/err" && ok || bad "SIGINT: no message: $(cat "$tmp/err")"
+no_file "$tmp/int.soso"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

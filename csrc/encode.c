@@ -1,0 +1,182 @@
+/* encode.c - from documents to concept codes: scores against every unit, top-k masking,
+ * thresholds, the argmax cluster id, and each unit's topic words. */
+#include "soso_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The exponent used to score documents (p of the Hebbian rule; 2 means a = W x). */
+static float score_power(const soso_model *m)
+{
+    return m->learner == SOSO_LEARNER_HEBBIAN ? m->hebbian.p : 2.0f;
+}
+
+soso_status soso_model_encode_docs(const soso_model *m, const soso_docs *docs, float *codes, size_t n_codes,
+                                   int threads)
+{
+    if (!m || !docs || !codes) return soso__fail(SOSO_E_ARG, "model, docs and codes must not be NULL");
+    if (docs->cols != m->cols)
+        return soso__fail(SOSO_E_ARG, "the documents have %zu columns but the model's vocabulary has %zu words",
+                          docs->cols, m->cols);
+    size_t need;
+    if (!soso__mul_size(docs->rows, m->units, &need) || n_codes < need)
+        return soso__fail(SOSO_E_ARG, "codes holds %zu floats, %zu x %zu are needed", n_codes, docs->rows, m->units);
+    float p = score_power(m);
+    int team = soso__team_size(threads, (double)docs->indptr[docs->rows] * (double)m->units);
+#pragma omp parallel for schedule(static) num_threads(team) if (team > 1)
+    for (long r = 0; r < (long)docs->rows; r++) {
+        size_t q0 = docs->indptr[r], q1 = docs->indptr[r + 1];
+        soso__unit_scores(m->W, m->units, m->cols, p, q1 - q0, docs->indices + q0, docs->values + q0,
+                          codes + (size_t)r * m->units);
+    }
+    return SOSO_OK;
+}
+
+soso_status soso_model_encode_text_ex(const soso_model *m, const char *text, size_t len, float *codes, size_t n_codes,
+                                      size_t *known, size_t *unknown)
+{
+    if (!m || !codes) return soso__fail(SOSO_E_ARG, "model and codes must not be NULL");
+    if (n_codes < m->units) return soso__fail(SOSO_E_ARG, "codes holds %zu floats, %zu are needed", n_codes, m->units);
+    soso__text_vec tv = {0};
+    soso_status s = soso__text_vec_build(&tv, m->vocab, &m->input, text, len);
+    if (s == SOSO_OK) {
+        soso__unit_scores(m->W, m->units, m->cols, score_power(m), tv.nnz, tv.idx, tv.val, codes);
+        if (known) *known = tv.known;
+        if (unknown) *unknown = tv.unknown;
+    }
+    soso__text_vec_free(&tv);
+    return s;
+}
+
+soso_status soso_model_encode_text(const soso_model *m, const char *text, size_t len, float *codes, size_t n_codes)
+{
+    return soso_model_encode_text_ex(m, text, len, codes, n_codes, NULL, NULL);
+}
+
+/* ---- selection ---------------------------------------------------------------------- */
+
+/* mode: 0 by value, 1 by |value|, -1 by -value. */
+static float key_of(float v, int mode) { return mode == 1 ? fabsf(v) : mode < 0 ? -v : v; }
+
+/* True when entry i beats entry j: a larger key, or an equal key and a lower index. */
+static int beats(const float *a, int mode, uint32_t i, uint32_t j)
+{
+    float ki = key_of(a[i], mode), kj = key_of(a[j], mode);
+    return ki > kj || (ki == kj && i < j);
+}
+
+static void sift_down(const float *a, int mode, uint32_t *heap, size_t n, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, weakest = i;
+        if (l < n && beats(a, mode, heap[weakest], heap[l])) weakest = l;
+        if (r < n && beats(a, mode, heap[weakest], heap[r])) weakest = r;
+        if (weakest == i) return;
+        uint32_t t = heap[i];
+        heap[i] = heap[weakest];
+        heap[weakest] = t;
+        i = weakest;
+    }
+}
+
+/* The min(k, n) strongest entries into heap (a min-heap: heap[0] is the weakest kept).
+ * NaN entries never beat anything. */
+static size_t select_top(const float *a, size_t n, size_t k, int mode, uint32_t *heap)
+{
+    size_t size = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (size < k) {
+            size_t c = size++;
+            heap[c] = (uint32_t)i;
+            while (c > 0) { /* sift up: a weaker child moves toward the root */
+                size_t parent = (c - 1) / 2;
+                if (!beats(a, mode, heap[parent], heap[c])) break;
+                uint32_t t = heap[parent];
+                heap[parent] = heap[c];
+                heap[c] = t;
+                c = parent;
+            }
+        } else if (beats(a, mode, (uint32_t)i, heap[0])) {
+            heap[0] = (uint32_t)i;
+            sift_down(a, mode, heap, size, 0);
+        }
+    }
+    return size;
+}
+
+soso_status soso_topk_mask(float *a, size_t n, size_t k, int by_magnitude)
+{
+    if (!a && n) return soso__fail(SOSO_E_ARG, "a is NULL");
+    if (k >= n) return SOSO_OK;
+    if (k == 0) {
+        memset(a, 0, n * sizeof *a);
+        return SOSO_OK;
+    }
+    if (n > UINT32_MAX) return soso__fail(SOSO_E_LIMIT, "at most 2^32-1 entries");
+    uint32_t *heap = soso__alloc_array(k, sizeof *heap);
+    if (!heap) return soso__fail(SOSO_E_NOMEM, "out of memory selecting %zu entries", k);
+    int mode = by_magnitude ? 1 : 0;
+    select_top(a, n, k, mode, heap);
+    uint32_t weakest = heap[0];
+    free(heap);
+    /* Kept: the weakest kept entry and everything that beats it. Zeroing in place is
+     * safe because a kept entry's key never changes and zeroed ones stay behind. */
+    float wk = key_of(a[weakest], mode);
+    for (size_t i = 0; i < n; i++) {
+        float ki = key_of(a[i], mode);
+        int kept = (uint32_t)i == weakest || ki > wk || (ki == wk && (uint32_t)i < weakest);
+        if (!kept) a[i] = 0.0f;
+    }
+    return SOSO_OK;
+}
+
+soso_status soso_threshold(float *a, size_t n, float threshold, size_t *kept)
+{
+    if (!a && n) return soso__fail(SOSO_E_ARG, "a is NULL");
+    if (isnan(threshold)) return soso__fail(SOSO_E_NUMERIC, "threshold is NaN");
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (a[i] > threshold) k++;
+        else a[i] = 0.0f;
+    }
+    if (kept) *kept = k;
+    return SOSO_OK;
+}
+
+int soso_argmax(const float *a, size_t n)
+{
+    if (!a || n == 0) return -1;
+    size_t best = 0;
+    for (size_t i = 1; i < n; i++)
+        if (a[i] > a[best] || (isnan(a[best]) && !isnan(a[i]))) best = i;
+    return (int)best;
+}
+
+soso_status soso_model_topic_words(const soso_model *m, size_t unit, int sign, size_t n, uint32_t *word_ids,
+                                   float *weights, size_t *found)
+{
+    if (!m || !found || (n && !word_ids)) return soso__fail(SOSO_E_ARG, "model, word_ids and found must not be NULL");
+    if (unit >= m->units) return soso__fail(SOSO_E_ARG, "unit %zu out of range (%zu units)", unit, m->units);
+    if (sign == 0) return soso__fail(SOSO_E_ARG, "sign must be positive or negative");
+    int mode = sign > 0 ? 0 : -1;
+    const float *row = m->W + unit * m->cols;
+    size_t k = n < m->cols ? n : m->cols;
+    size_t got = select_top(row, m->cols, k, mode, word_ids);
+    /* Heap to strongest-first order (insertion sort: n is small). */
+    for (size_t i = 1; i < got; i++) {
+        uint32_t v = word_ids[i];
+        size_t j = i;
+        while (j > 0 && beats(row, mode, v, word_ids[j - 1])) {
+            word_ids[j] = word_ids[j - 1];
+            j--;
+        }
+        word_ids[j] = v;
+    }
+    size_t keep = 0; /* only weights of the asked sign */
+    while (keep < got && (sign > 0 ? row[word_ids[keep]] > 0.0f : row[word_ids[keep]] < 0.0f)) keep++;
+    if (weights)
+        for (size_t i = 0; i < keep; i++) weights[i] = row[word_ids[i]];
+    *found = keep;
+    return SOSO_OK;
+}

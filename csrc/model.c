@@ -1,0 +1,112 @@
+/* model.c - the model object: vocabulary, input options, learner parameters, weights
+ * and training position; creation, training dispatch and accessors. */
+#include "soso_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+soso_status soso__model_alloc(soso_learner learner, const soso_vocab *vocab, size_t units, soso_model **out)
+{
+    size_t cols = vocab->words.count, n;
+    if (!soso__mul_size(units, cols, &n)) return soso__fail(SOSO_E_LIMIT, "%zu units x %zu words overflow", units, cols);
+    soso_model *m = calloc(1, sizeof *m);
+    if (!m) return soso__fail(SOSO_E_NOMEM, "out of memory for a model");
+    m->learner = learner;
+    m->units = units;
+    m->cols = cols;
+    m->W = soso__alloc_array(n, sizeof *m->W);
+    soso_status s = m->W ? SOSO_OK : soso__fail(SOSO_E_NOMEM, "out of memory for %zu x %zu weights", units, cols);
+    if (s == SOSO_OK) s = soso__vocab_clone(vocab, &m->vocab);
+    if (s != SOSO_OK) {
+        soso_model_free(m);
+        return s;
+    }
+    *out = m;
+    return SOSO_OK;
+}
+
+soso_status soso_model_create_hebbian(const soso_vocab *vocab, const soso_input_options *input,
+                                      const soso_hebbian_params *params, soso_model **out)
+{
+    if (!vocab || !out) return soso__fail(SOSO_E_ARG, "vocab and out must not be NULL");
+    const char *why = soso__input_options_check(input);
+    if (!why) why = soso_hebbian_params_check(params, vocab->words.count);
+    if (why) return soso__fail(SOSO_E_ARG, "%s", why);
+    soso_model *m;
+    SOSO__CHECK(soso__model_alloc(SOSO_LEARNER_HEBBIAN, vocab, params->units, &m));
+    m->input = *input;
+    m->hebbian = *params;
+    /* W from N(0, 1), row by row, from its own random stream of the seed. */
+    soso__rng rng;
+    soso__rng_seed(&rng, params->seed, SOSO__STREAM_INIT);
+    int have = 0;
+    double spare = 0;
+    for (size_t i = 0; i < m->units * m->cols; i++) m->W[i] = (float)soso__rng_normal(&rng, &have, &spare);
+    *out = m;
+    return SOSO_OK;
+}
+
+soso_status soso_model_train(soso_model *m, const soso_docs *docs, soso_progress_fn progress, void *user)
+{
+    if (!m || !docs) return soso__fail(SOSO_E_ARG, "model and docs must not be NULL");
+    if (docs->cols != m->cols)
+        return soso__fail(SOSO_E_ARG, "the documents have %zu columns but the model's vocabulary has %zu words",
+                          docs->cols, m->cols);
+    if (docs->rows == 0) return soso__fail(SOSO_E_EMPTY, "there are no documents to train on");
+    if (docs->indptr[docs->rows] == 0)
+        return soso__fail(SOSO_E_EMPTY, "none of the %zu documents contains a vocabulary word", docs->rows);
+    switch (m->learner) {
+    case SOSO_LEARNER_HEBBIAN: return soso__hebbian_train(m, docs, progress, user);
+    }
+    return soso__fail(SOSO_E_ARG, "unknown learner %d", (int)m->learner);
+}
+
+soso_status soso_model_set_threads(soso_model *m, int threads)
+{
+    if (!m) return soso__fail(SOSO_E_ARG, "model is NULL");
+    m->hebbian.threads = threads < 1 ? 1 : threads;
+    return SOSO_OK;
+}
+
+void soso_model_free(soso_model *m)
+{
+    if (!m) return;
+    soso_vocab_free(m->vocab);
+    free(m->W);
+    free(m);
+}
+
+soso_learner soso_model_learner(const soso_model *m) { return m ? m->learner : (soso_learner)0; }
+size_t soso_model_units(const soso_model *m) { return m ? m->units : 0; }
+size_t soso_model_vocab_size(const soso_model *m) { return m ? m->cols : 0; }
+const soso_vocab *soso_model_vocab(const soso_model *m) { return m ? m->vocab : NULL; }
+const float *soso_model_weights(const soso_model *m) { return m ? m->W : NULL; }
+uint32_t soso_model_epochs_done(const soso_model *m) { return m ? m->epochs_done : 0; }
+uint64_t soso_model_docs_seen(const soso_model *m) { return m ? m->docs_seen : 0; }
+
+soso_status soso_model_set_weights(soso_model *m, const float *w, size_t n)
+{
+    if (!m || !w) return soso__fail(SOSO_E_ARG, "model and weights must not be NULL");
+    if (n != m->units * m->cols)
+        return soso__fail(SOSO_E_ARG, "%zu weights given, the model has %zu x %zu", n, m->units, m->cols);
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(w[i])) return soso__fail(SOSO_E_NUMERIC, "weight %zu is not a finite number", i);
+    memcpy(m->W, w, n * sizeof *w);
+    return SOSO_OK;
+}
+
+soso_status soso_model_input_options(const soso_model *m, soso_input_options *out)
+{
+    if (!m || !out) return soso__fail(SOSO_E_ARG, "model and out must not be NULL");
+    *out = m->input;
+    return SOSO_OK;
+}
+
+soso_status soso_model_hebbian_params(const soso_model *m, soso_hebbian_params *out)
+{
+    if (!m || !out) return soso__fail(SOSO_E_ARG, "model and out must not be NULL");
+    if (m->learner != SOSO_LEARNER_HEBBIAN) return soso__fail(SOSO_E_ARG, "the model is not a Hebbian model");
+    *out = m->hebbian;
+    return SOSO_OK;
+}

@@ -1,0 +1,233 @@
+/* soso_internal.h - what the C core's files share and the public API does not show.
+ * Private names start with soso__. */
+#ifndef SOSO_INTERNAL_H
+#define SOSO_INTERNAL_H
+
+#include "soso.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- OpenMP shim: the same sources build with gcc, with SwiftPM's clang (which has
+ * -fopenmp but no omp.h) and without OpenMP at all (as a version-pinned dependency). */
+#if defined(_OPENMP)
+#  if defined(__has_include)
+#    if __has_include(<omp.h>)
+#      include <omp.h>
+#      define SOSO__HAVE_OMP_H 1
+#    endif
+#  else
+#    include <omp.h>
+#    define SOSO__HAVE_OMP_H 1
+#  endif
+#  ifndef SOSO__HAVE_OMP_H
+int omp_get_thread_num(void);
+int omp_get_num_threads(void);
+int omp_get_max_threads(void);
+#  endif
+#else
+static inline int omp_get_thread_num(void) { return 0; }
+static inline int omp_get_num_threads(void) { return 1; }
+static inline int omp_get_max_threads(void) { return 1; }
+#endif
+
+/* Threads for a parallel region: at least 1, and 1 when the work is too small to pay
+ * for waking a team (`work` in rough multiply-adds). */
+int soso__team_size(int threads, double work);
+
+/* ---- Errors ------------------------------------------------------------------------ */
+
+/* Records a formatted detail for soso_last_error() and returns `status`. */
+soso_status soso__fail(soso_status status, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+#define SOSO__CHECK(expr)                         \
+    do {                                          \
+        soso_status soso__st = (expr);            \
+        if (soso__st != SOSO_OK) return soso__st; \
+    } while (0)
+
+/* Overflow-safe size arithmetic: return 0 and leave *out unchanged on overflow. */
+int soso__mul_size(size_t a, size_t b, size_t *out);
+int soso__add_size(size_t a, size_t b, size_t *out);
+
+/* malloc/calloc of n * size bytes with overflow check; NULL on failure (no error set). */
+void *soso__alloc_array(size_t n, size_t size);
+void *soso__calloc_array(size_t n, size_t size);
+/* Grows *buf (capacity *cap elements of `size` bytes) to hold at least `need`. */
+soso_status soso__reserve(void **buf, size_t *cap, size_t need, size_t size);
+
+/* ---- Random numbers: deterministic across platforms and thread counts ---------------- */
+
+typedef struct soso__rng {
+    uint64_t s[4]; /* xoshiro256** state */
+} soso__rng;
+
+/* Seeds from (seed, stream): different streams give independent sequences. */
+void soso__rng_seed(soso__rng *rng, uint64_t seed, uint64_t stream);
+uint64_t soso__rng_next(soso__rng *rng);
+/* Uniform in [0, 1) with 53 random bits. */
+double soso__rng_uniform(soso__rng *rng);
+/* Uniform integer in [0, n), unbiased. n >= 1. */
+uint64_t soso__rng_below(soso__rng *rng, uint64_t n);
+/* Standard normal (Box-Muller; both values of a pair are used). */
+double soso__rng_normal(soso__rng *rng, int *have_spare, double *spare);
+/* Fisher-Yates shuffle of perm[0..n). */
+void soso__rng_shuffle_u32(soso__rng *rng, uint32_t *perm, size_t n);
+
+/* Random streams of one seed: initialisation, and one shuffle per epoch. */
+#define SOSO__STREAM_INIT 1ull
+#define SOSO__STREAM_SHUFFLE_BASE (1ull << 32)
+
+/* Monotonic wall-clock seconds. */
+double soso__now(void);
+
+/* ---- Strings --------------------------------------------------------------------- */
+
+uint64_t soso__hash_bytes(const char *s, size_t len);
+
+/* An open-addressing map from byte strings to a uint32 slot index (insertion order).
+ * Keys are copied into one arena. */
+typedef struct soso__strmap {
+    uint32_t *table;     /* capacity entries: slot + 1, 0 = empty */
+    size_t capacity;     /* power of two                          */
+    size_t count;
+    char *arena;         /* keys, NUL-terminated, back to back    */
+    size_t arena_len, arena_cap;
+    size_t *key_off;     /* count offsets into arena              */
+    uint32_t *key_len;
+    size_t keys_cap;
+} soso__strmap;
+
+soso_status soso__strmap_init(soso__strmap *m, size_t expected);
+void soso__strmap_free(soso__strmap *m);
+/* Slot of key, or -1. */
+int64_t soso__strmap_find(const soso__strmap *m, const char *key, size_t len);
+/* Slot of key, inserting it when absent (*inserted tells which, may be NULL). */
+soso_status soso__strmap_intern(soso__strmap *m, const char *key, size_t len, uint32_t *slot, int *inserted);
+const char *soso__strmap_key(const soso__strmap *m, uint32_t slot, size_t *len);
+
+/* ---- Text ------------------------------------------------------------------------- */
+
+/* Decodes one code point at s[0..n) (n >= 1). Returns its byte length, or 0 for an
+ * invalid sequence (overlong, surrogate, > U+10FFFF or truncated). */
+size_t soso__utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
+
+/* ---- Stop words ------------------------------------------------------------------- */
+
+int soso__is_builtin_stop_word(const char *word);
+size_t soso__builtin_stop_word_count(void);
+
+/* ---- Object layouts ---------------------------------------------------------------- */
+
+struct soso_vocab {
+    soso_text_options options;
+    soso__strmap words; /* slot == word index */
+    uint64_t *df;       /* size words.count   */
+    uint64_t n_docs;
+};
+
+/* Checks text options; NULL or a reason. */
+const char *soso__text_options_check(const soso_text_options *o);
+/* A vocabulary from words in their final order (copied), with document frequencies. */
+soso_status soso__vocab_from_words(const soso_text_options *options, const char *const *words, const size_t *lens,
+                                   const uint64_t *df, size_t n, uint64_t n_docs, soso_vocab **out);
+soso_status soso__vocab_clone(const soso_vocab *v, soso_vocab **out);
+
+struct soso_docs {
+    size_t rows, cols;
+    size_t *indptr;      /* rows + 1          */
+    uint32_t *indices;   /* nnz               */
+    float *values;       /* nnz               */
+    size_t cap_rows, cap_nnz;
+};
+
+const char *soso__input_options_check(const soso_input_options *o);
+
+/* Tokenizes text against vocab and builds the weighted (and normalised) sparse vector
+ * in caller-provided scratch: idx/val get *nnz entries sorted by index. The scratch is
+ * grown as needed. */
+typedef struct soso__text_vec {
+    uint32_t *idx;
+    float *val;
+    size_t nnz, cap;
+    size_t known, unknown;
+} soso__text_vec;
+soso_status soso__text_vec_build(soso__text_vec *tv, const soso_vocab *vocab, const soso_input_options *input,
+                                 const char *text, size_t len);
+void soso__text_vec_free(soso__text_vec *tv);
+
+struct soso_model {
+    soso_learner learner;
+    soso_vocab *vocab;
+    soso_input_options input;
+    soso_hebbian_params hebbian;
+    size_t units, cols;
+    float *W;             /* units x cols */
+    uint32_t epochs_done; /* completed epochs                                */
+    uint32_t batch_pos;   /* first unprocessed mini-batch of the next epoch  */
+    uint64_t docs_seen;   /* documents processed over all training           */
+    uint64_t train_rows;  /* documents in the corpus of the current epoch    */
+};
+
+/* A model with allocated, uninitialised weights and a copy of vocab. */
+soso_status soso__model_alloc(soso_learner learner, const soso_vocab *vocab, size_t units, soso_model **out);
+
+/* Scores of one sparse vector against every unit of W (H x V):
+ * out[h] = sum_j sign(W_hj)|W_hj|^(p-1) x_j, accumulated in double. */
+void soso__unit_scores(const float *W, size_t H, size_t V, float p, size_t nnz, const uint32_t *idx,
+                       const float *val, float *out);
+
+/* Largest k of the Hebbian rule (rank of the unit pushed away). */
+#define SOSO__MAX_K 64
+
+/* ---- Hebbian internals -------------------------------------------------------------- */
+
+soso_status soso__hebbian_train(soso_model *m, const soso_docs *docs, soso_progress_fn progress, void *user);
+
+/* ---- Files ---------------------------------------------------------------------------- */
+
+/* Writes len bytes to path through a temporary file in the same directory, fsync and
+ * rename: the old file stays intact if anything fails. */
+soso_status soso__write_file_atomic(const char *path, const void *data, size_t len);
+/* Reads a whole file ("-" = stdin) into a malloc'ed buffer (+1 NUL byte not counted). */
+soso_status soso__read_file(const char *path, char **data, size_t *len);
+
+uint32_t soso__crc32(const void *data, size_t len);
+
+/* ---- Little-endian byte buffers for file formats ---------------------------------- */
+
+typedef struct soso__wbuf {
+    unsigned char *data;
+    size_t len, cap;
+    int failed; /* an allocation failed: the buffer is unusable */
+} soso__wbuf;
+
+void soso__wbuf_bytes(soso__wbuf *b, const void *p, size_t n);
+void soso__wbuf_u16(soso__wbuf *b, uint16_t v);
+void soso__wbuf_u32(soso__wbuf *b, uint32_t v);
+void soso__wbuf_u64(soso__wbuf *b, uint64_t v);
+void soso__wbuf_f32(soso__wbuf *b, float v);
+void soso__wbuf_f32s(soso__wbuf *b, const float *v, size_t n);
+/* Overwrites a u64 at byte offset `at` (for section sizes known only at the end). */
+void soso__wbuf_patch_u64(soso__wbuf *b, size_t at, uint64_t v);
+
+typedef struct soso__rbuf {
+    const unsigned char *data;
+    size_t len, pos;
+    int failed; /* a read ran past the end: every later read gives 0 */
+} soso__rbuf;
+
+void soso__rbuf_bytes(soso__rbuf *b, void *p, size_t n);
+uint16_t soso__rbuf_u16(soso__rbuf *b);
+uint32_t soso__rbuf_u32(soso__rbuf *b);
+uint64_t soso__rbuf_u64(soso__rbuf *b);
+float soso__rbuf_f32(soso__rbuf *b);
+/* Reads n floats into dst (n*4 bytes must remain). */
+void soso__rbuf_f32s(soso__rbuf *b, float *dst, size_t n);
+size_t soso__rbuf_left(const soso__rbuf *b);
+
+#endif /* SOSO_INTERNAL_H */

@@ -1,0 +1,440 @@
+/*
+ * soso.h - SOSO: Simple, Online, Sparse, Orthogonal concept learning for short texts.
+ *
+ * SOSO learns a codebook of concept detectors ("units", topics) from a stream of short
+ * documents without labels, encodes any text as a sparse vector of the concepts in it,
+ * and names each concept by its strongest words. This header is the whole public C API;
+ * anything not declared here is private.
+ *
+ * ---------------------------------------------------------------------------------------
+ * Worked example: learn 6 topics from a file with one document per line, then encode.
+ *
+ *     #include <soso.h>
+ *     #include <stdio.h>
+ *
+ *     int main(void) {
+ *         soso_corpus *corpus = NULL; soso_vocab *vocab = NULL; soso_docs *docs = NULL;
+ *         soso_model *model = NULL;
+ *         soso_text_options text;   soso_text_options_default(&text);
+ *         soso_input_options input; soso_input_options_default(&input);
+ *         soso_hebbian_params hp;   soso_hebbian_params_default(&hp);
+ *         hp.units = 6; hp.threads = 2;
+ *
+ *         if (soso_corpus_read_file("glosses.tsv", &corpus) != SOSO_OK ||
+ *             soso_vocab_build_corpus(corpus, &text, NULL, 0, &vocab) != SOSO_OK ||
+ *             soso_docs_from_corpus(corpus, vocab, &input, &docs) != SOSO_OK ||
+ *             soso_model_create_hebbian(vocab, &input, &hp, &model) != SOSO_OK ||
+ *             soso_model_train(model, docs, NULL, NULL) != SOSO_OK ||
+ *             soso_model_save(model, "topics.soso") != SOSO_OK) {
+ *             fprintf(stderr, "soso: %s\n", soso_last_error());
+ *             return 1;
+ *         }
+ *         float codes[6];
+ *         soso_model_encode_text(model, "a sweet red fruit", SOSO_NUL_TERMINATED, codes, 6);
+ *         printf("cluster %d\n", soso_argmax(codes, 6));
+ *         soso_model_free(model); soso_docs_free(docs); soso_vocab_free(vocab);
+ *         soso_corpus_free(corpus);
+ *         return 0;
+ *     }
+ *
+ * Build: cc example.c $(pkg-config --cflags --libs soso)
+ * ---------------------------------------------------------------------------------------
+ *
+ * Conventions (every function follows them):
+ * - Every function that can fail returns a soso_status: SOSO_OK (0) or a negative error
+ *   code. soso_last_error() then gives a readable detail for the calling thread. The
+ *   library never prints, aborts or exits; on error it changes none of its outputs.
+ * - Objects are opaque handles made by *_create / *_build / *_load / *_from_* functions
+ *   that return the handle through an out-parameter, and released by the matching *_free.
+ *   *_free(NULL) does nothing.
+ * - Buffers are owned by the caller unless said otherwise; each pointer's size is stated.
+ *   Matrices are dense, row-major, float32: a rows x cols matrix is rows * cols floats,
+ *   row r starting at r * cols. Units are rows, vocabulary words are columns.
+ * - Thread count is a field or argument ("threads"); threads <= 1 runs serially. Results
+ *   do not depend on the thread count: the same seed gives bit-identical weights.
+ * - Thread safety: distinct objects may be used from distinct threads freely. A const
+ *   object (const soso_model *, const soso_vocab *, const soso_docs *) may be read from
+ *   several threads at once; a function taking a non-const pointer needs exclusive use.
+ * - Text is UTF-8 with an explicit byte length; pass SOSO_NUL_TERMINATED as the length of
+ *   a NUL-terminated string. Invalid UTF-8 never crashes anything: each invalid byte acts
+ *   as a word separator and is counted.
+ */
+#ifndef SOSO_H
+#define SOSO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Version and build ------------------------------------------------------------ */
+
+#define SOSO_VERSION_MAJOR 0
+#define SOSO_VERSION_MINOR 1
+#define SOSO_VERSION_PATCH 0
+#define SOSO_VERSION_STRING "0.1.0"
+#define SOSO_VERSION_NUMBER (SOSO_VERSION_MAJOR * 10000 + SOSO_VERSION_MINOR * 100 + SOSO_VERSION_PATCH)
+
+/* The runtime twins of the macros: compare them to detect a header/library mismatch. */
+int soso_version_number(void);
+const char *soso_version_string(void);
+
+/* One line saying how the library was built: compiler, OpenMP version (or "none") and
+ * the BLAS it calls, e.g. "gcc 12.2.0; openmp 201511; blas OpenBLAS 0.3.21 ...". */
+const char *soso_build_info(void);
+
+/* Number of threads an OpenMP parallel region of this library may use (1 without
+ * OpenMP). A sensible default for the "threads" fields. */
+int soso_max_threads(void);
+
+/* ---- Status and errors ------------------------------------------------------------ */
+
+typedef enum soso_status {
+    SOSO_OK = 0,
+    SOSO_E_ARG = -1,     /* an argument is invalid (NULL, out of range, inconsistent)  */
+    SOSO_E_NOMEM = -2,   /* allocation failed                                           */
+    SOSO_E_IO = -3,      /* a file could not be opened, read, written or renamed        */
+    SOSO_E_FORMAT = -4,  /* a file is not a SOSO file, or is truncated or corrupted      */
+    SOSO_E_VERSION = -5, /* a file was written by a newer format version                */
+    SOSO_E_EMPTY = -6,   /* no data to work on: empty corpus, vocabulary or document set */
+    SOSO_E_ABORTED = -7, /* the progress callback asked to stop; finished work is kept   */
+    SOSO_E_LIMIT = -8,   /* a size exceeds a documented limit                            */
+    SOSO_E_NUMERIC = -9  /* a NaN or infinity appeared in input or would appear in output */
+} soso_status;
+
+/* A short fixed description of a status ("invalid argument", ...). Never NULL. */
+const char *soso_status_string(soso_status status);
+
+/* Detail of the last error raised on the calling thread ("units must be >= 1, got 0").
+ * Valid until the next failing call on this thread. Never NULL ("" when none). */
+const char *soso_last_error(void);
+
+/* Length value meaning "the text is NUL-terminated". */
+#define SOSO_NUL_TERMINATED ((size_t)-1)
+
+/* ---- Progress ----------------------------------------------------------------------- */
+
+/* Passed to a progress callback during long work. Fields that do not apply are 0. */
+typedef struct soso_progress {
+    uint32_t epoch;        /* epochs completed so far (0-based index of the running one) */
+    uint32_t epochs;       /* epochs in this run                                         */
+    uint64_t docs_done;    /* documents processed in this run                            */
+    uint64_t docs_total;   /* documents this run will process                            */
+    double seconds;        /* wall time since the run started                            */
+    int threads_used;      /* threads that took part in the last parallel step           */
+} soso_progress;
+
+/* Called between mini-batches from the calling thread. Return 0 to go on, non-zero to
+ * stop: the function then returns SOSO_E_ABORTED with the model as of the last finished
+ * mini-batch. Called at most about once per mini-batch; keep it cheap. */
+typedef int (*soso_progress_fn)(const soso_progress *progress, void *user);
+
+/* ---- Text: tokenizer ---------------------------------------------------------------- */
+
+/* How text becomes words. The tokenizer:
+ * - decodes UTF-8; an invalid or overlong byte sequence acts as a separator (counted);
+ * - forms words from runs of letters: ASCII A-Z and a-z, and the letters of Latin-1,
+ *   Latin Extended-A/B, Latin Extended Additional, Greek and Cyrillic; digits,
+ *   punctuation, symbols and every other script are separators;
+ * - lowercases those letters (ASCII, Latin-1, Latin Extended-A, Greek, Cyrillic);
+ * - keeps words of min_word_len..max_word_len code points (longer runs are dropped);
+ * - drops the built-in English stop words (318 words, scikit-learn's list) when
+ *   stop_words is set; a user list can be added when building a vocabulary. */
+typedef struct soso_text_options {
+    uint32_t min_word_len;  /* default 2                                                */
+    uint32_t max_word_len;  /* default 40, at most 255                                  */
+    int stop_words;         /* default 1: drop the built-in English stop words          */
+    uint32_t min_df;        /* vocabulary: keep words in >= min_df documents (default 2) */
+    uint32_t max_vocab;     /* vocabulary: keep at most this many words, by document
+                             * frequency (ties: alphabetical); 0 = no limit (default)   */
+} soso_text_options;
+
+void soso_text_options_default(soso_text_options *options);
+
+/* Called for each word: `word` is the lowercased UTF-8 word, `len` bytes, not
+ * NUL-terminated. Return 0 to go on, non-zero to stop tokenizing. */
+typedef int (*soso_word_fn)(const char *word, size_t len, void *user);
+
+/* Tokenizes text (len bytes, or SOSO_NUL_TERMINATED) and calls `fn` per word, in order.
+ * Stop words are dropped when options->stop_words is set. If invalid_bytes is not NULL it
+ * receives the number of bytes that were not valid UTF-8. */
+soso_status soso_tokenize(const char *text, size_t len, const soso_text_options *options,
+                          soso_word_fn fn, void *user, size_t *invalid_bytes);
+
+/* ---- Corpus: documents as text --------------------------------------------------- */
+
+/* A corpus is a list of documents, one per line of a UTF-8 text file. When a line
+ * contains a TAB, the text before the first TAB is the document's label (used only for
+ * evaluation) and the rest is the document. A final "\r" is removed; an empty line is an
+ * empty document, so document i is always line i + 1. */
+typedef struct soso_corpus soso_corpus;
+
+/* Reads a whole corpus file; path "-" reads standard input. SOSO_E_IO if it cannot be
+ * read. An empty file gives a corpus of 0 documents (not an error here). */
+soso_status soso_corpus_read_file(const char *path, soso_corpus **out);
+
+/* Same from a buffer of len bytes (copied). */
+soso_status soso_corpus_from_buffer(const char *data, size_t len, soso_corpus **out);
+
+void soso_corpus_free(soso_corpus *corpus);
+
+size_t soso_corpus_size(const soso_corpus *corpus);
+
+/* The text of document i (NUL-terminated, without label); *len gets its length if len
+ * is not NULL. NULL if i is out of range. Valid while the corpus lives. */
+const char *soso_corpus_text(const soso_corpus *corpus, size_t i, size_t *len);
+
+/* The label of document i, or NULL when its line had no TAB or i is out of range. */
+const char *soso_corpus_label(const soso_corpus *corpus, size_t i, size_t *len);
+
+/* Number of lines with invalid UTF-8; *first_line (1-based) gets the first of them, 0 if
+ * none. first_line may be NULL. */
+size_t soso_corpus_invalid_utf8_lines(const soso_corpus *corpus, size_t *first_line);
+
+/* ---- Vocabulary ---------------------------------------------------------------------- */
+
+/* The words a model knows, in a fixed order (column order of every matrix), each with
+ * its document frequency in the corpus that built it. Immutable once built. */
+typedef struct soso_vocab soso_vocab;
+
+/* Builds a vocabulary incrementally: feed documents one at a time, then finish. The
+ * builder's memory grows with the number of distinct words, not with the corpus. */
+typedef struct soso_vocab_builder soso_vocab_builder;
+
+soso_status soso_vocab_builder_create(const soso_text_options *options, soso_vocab_builder **out);
+
+/* Adds a user stop word (lowercased by the tokenizer's rules). Must come before any
+ * document is added. */
+soso_status soso_vocab_builder_add_stop_word(soso_vocab_builder *builder, const char *word, size_t len);
+
+/* Counts one document (each distinct word once). */
+soso_status soso_vocab_builder_add(soso_vocab_builder *builder, const char *text, size_t len);
+
+/* Applies min_df and max_vocab and makes the vocabulary. SOSO_E_EMPTY if no word is
+ * left. The builder may be freed afterwards (it is not reusable). Words are ordered by
+ * byte order (alphabetical for ASCII). */
+soso_status soso_vocab_builder_finish(soso_vocab_builder *builder, soso_vocab **out);
+
+void soso_vocab_builder_free(soso_vocab_builder *builder);
+
+/* Convenience: builds from every document of a corpus, with `n_stop` user stop words. */
+soso_status soso_vocab_build_corpus(const soso_corpus *corpus, const soso_text_options *options,
+                                    const char *const *stop_words, size_t n_stop, soso_vocab **out);
+
+void soso_vocab_free(soso_vocab *vocab);
+
+size_t soso_vocab_size(const soso_vocab *vocab);
+
+/* Word i (NUL-terminated), or NULL if out of range. */
+const char *soso_vocab_word(const soso_vocab *vocab, size_t i);
+
+/* Documents containing word i (0 if out of range), and documents counted in all. */
+uint64_t soso_vocab_df(const soso_vocab *vocab, size_t i);
+uint64_t soso_vocab_n_docs(const soso_vocab *vocab);
+
+/* Index of a word (exact bytes, already lowercased), or -1 when absent. */
+int64_t soso_vocab_find(const soso_vocab *vocab, const char *word, size_t len);
+
+/* The tokenizer options the vocabulary was built with. */
+soso_status soso_vocab_text_options(const soso_vocab *vocab, soso_text_options *out);
+
+/* ---- Documents: a sparse matrix (CSR) --------------------------------------------- */
+
+/* How a document's words become a vector. */
+typedef enum soso_weighting {
+    SOSO_WEIGHT_BINARY = 0, /* 1 for each distinct word (default)                 */
+    SOSO_WEIGHT_COUNTS = 1  /* number of occurrences                              */
+} soso_weighting;
+
+typedef struct soso_input_options {
+    soso_weighting weighting; /* default SOSO_WEIGHT_BINARY                              */
+    int idf;                  /* default 0; 1 multiplies by idf = ln((1+N)/(1+df)) + 1    */
+    int normalize;            /* default 1: scale each document to unit L2 norm          */
+} soso_input_options;
+
+void soso_input_options_default(soso_input_options *options);
+
+/* Documents as rows of a sparse matrix over a vocabulary: CSR with sorted, distinct
+ * column indices in each row and float32 values. Memory follows the number of words. */
+typedef struct soso_docs soso_docs;
+
+/* An empty matrix with `cols` columns, to be filled with soso_docs_append_*. */
+soso_status soso_docs_create(size_t cols, soso_docs **out);
+
+/* Appends one row from parallel arrays of nnz column indices and values, in any order.
+ * Indices must be < cols and distinct, values finite. */
+soso_status soso_docs_append_row(soso_docs *docs, size_t nnz, const uint32_t *indices, const float *values);
+
+/* Appends one document: tokenizes text with the vocabulary's options, keeps known words
+ * and applies `input`. *unknown (may be NULL) gets the number of words not in the
+ * vocabulary. An empty result is a valid empty row. */
+soso_status soso_docs_append_text(soso_docs *docs, const soso_vocab *vocab, const soso_input_options *input,
+                                  const char *text, size_t len, size_t *unknown);
+
+/* All documents of a corpus, in order. */
+soso_status soso_docs_from_corpus(const soso_corpus *corpus, const soso_vocab *vocab,
+                                  const soso_input_options *input, soso_docs **out);
+
+/* Copies a CSR matrix: indptr has rows + 1 entries, indices and values indptr[rows]. */
+soso_status soso_docs_from_csr(size_t rows, size_t cols, const size_t *indptr, const uint32_t *indices,
+                               const float *values, soso_docs **out);
+
+void soso_docs_free(soso_docs *docs);
+
+size_t soso_docs_rows(const soso_docs *docs);
+size_t soso_docs_cols(const soso_docs *docs);
+size_t soso_docs_nnz(const soso_docs *docs);
+
+/* Borrowed view of row i: its nnz, column indices and values (valid until the matrix
+ * changes). SOSO_E_ARG if i is out of range. */
+soso_status soso_docs_row(const soso_docs *docs, size_t i, size_t *nnz, const uint32_t **indices,
+                          const float **values);
+
+/* Scales every non-empty row to unit L2 norm. */
+soso_status soso_docs_normalize(soso_docs *docs);
+
+/* ---- Learners ------------------------------------------------------------------------ */
+
+typedef enum soso_learner {
+    SOSO_LEARNER_HEBBIAN = 1 /* competing hidden units, Krotov & Hopfield 2019          */
+} soso_learner;
+
+/* Competing hidden units (ALGORITHMS.md section 1). Per mini-batch of B documents:
+ * I = (sign(W)|W|^(p-1)) X; per document the top unit gets g = 1 and the rank-k unit
+ * g = -delta; xx_h = sum_b g_hb I_hb; ds = g X^T - diag(xx) W; W += eps ds / max(max|ds|,
+ * prec); eps = eps0 (1 - epoch / epochs). W starts from N(0, 1) and documents are
+ * reshuffled every epoch, both from `seed`. The last mini-batch of an epoch may be
+ * smaller than B (every document is used every epoch). k = 1 disables the anti-Hebbian
+ * term (pure winner-take-all). Ties in scores go to the lower unit index. */
+typedef struct soso_hebbian_params {
+    uint32_t units;  /* H, number of units (default 16)                                  */
+    float p;         /* Lebesgue exponent, >= 1 (default 2; 2 takes a fast path)         */
+    uint32_t k;      /* rank of the unit pushed away, 1 <= k <= min(units, 64) (default 2) */
+    float delta;     /* strength of the anti-Hebbian push, >= 0 (default 0.4)            */
+    float eps0;      /* initial learning rate, > 0 (default 0.02)                        */
+    uint32_t batch;  /* B, documents per mini-batch (default 100)                        */
+    uint32_t epochs; /* passes over the corpus (default 200)                             */
+    float prec;      /* floor of the update's normaliser, > 0 (default 1e-30)            */
+    uint64_t seed;   /* seeds initialisation and shuffling (default 1)                   */
+    int threads;     /* OpenMP threads (default 1); never changes the result            */
+} soso_hebbian_params;
+
+void soso_hebbian_params_default(soso_hebbian_params *params);
+
+/* NULL if the parameters are valid for a vocabulary of vocab_size words, else a static
+ * sentence saying what is wrong ("k must be between 1 and units"). */
+const char *soso_hebbian_params_check(const soso_hebbian_params *params, size_t vocab_size);
+
+/* One mini-batch update in place. W: units x cols floats (cols = soso_docs_cols(docs)).
+ * The batch is the `n_rows` rows of docs listed in `rows`. eps is this step's learning
+ * rate (annealing is the caller's business); params->epochs and seed are not used.
+ * On return *touched (may be NULL) holds how many units changed. */
+soso_status soso_hebbian_step(float *W, const soso_docs *docs, const uint32_t *rows, size_t n_rows,
+                              const soso_hebbian_params *params, float eps, size_t *touched);
+
+/* ---- Model ----------------------------------------------------------------------------- */
+
+/* A trained (or training) codebook with everything needed to use it on new text: the
+ * vocabulary, the input options, the learner and its parameters, the weights and the
+ * training position. */
+typedef struct soso_model soso_model;
+
+/* A new Hebbian model over a copy of `vocab`, weights drawn from N(0, 1) with
+ * params->seed. Nothing is trained yet. */
+soso_status soso_model_create_hebbian(const soso_vocab *vocab, const soso_input_options *input,
+                                      const soso_hebbian_params *params, soso_model **out);
+
+/* Trains on docs (whose cols must equal the vocabulary size) until the model's epochs
+ * are done. A model that stopped early (SOSO_E_ABORTED) resumes where it stopped.
+ * progress may be NULL. Uses the model's params->threads threads. */
+soso_status soso_model_train(soso_model *model, const soso_docs *docs, soso_progress_fn progress, void *user);
+
+/* Changes the thread count used by training and encoding (results do not change). */
+soso_status soso_model_set_threads(soso_model *model, int threads);
+
+void soso_model_free(soso_model *model);
+
+soso_learner soso_model_learner(const soso_model *model);
+size_t soso_model_units(const soso_model *model);
+size_t soso_model_vocab_size(const soso_model *model);
+
+/* The model's vocabulary (borrowed; lives as long as the model). */
+const soso_vocab *soso_model_vocab(const soso_model *model);
+
+/* Copies of the model's settings. SOSO_E_ARG if the model is of another learner. */
+soso_status soso_model_input_options(const soso_model *model, soso_input_options *out);
+soso_status soso_model_hebbian_params(const soso_model *model, soso_hebbian_params *out);
+
+/* Epochs completed, and documents seen in all training so far. */
+uint32_t soso_model_epochs_done(const soso_model *model);
+uint64_t soso_model_docs_seen(const soso_model *model);
+
+/* Borrowed weights: units x vocab_size floats, row-major. Valid while the model lives and
+ * is not being trained. */
+const float *soso_model_weights(const soso_model *model);
+
+/* Replaces the weights with n = units x vocab_size finite floats (e.g. edited or imported
+ * from elsewhere). SOSO_E_NUMERIC, and no change, if any is NaN or infinite. */
+soso_status soso_model_set_weights(soso_model *model, const float *weights, size_t n);
+
+/* ---- Encoding ------------------------------------------------------------------------ */
+
+/* Codes of every document: codes gets rows(docs) x units floats, a = (sign(W)|W|^(p-1)) x
+ * (a = W x for p = 2). Cost follows the documents' words. docs must have vocab_size cols. */
+soso_status soso_model_encode_docs(const soso_model *model, const soso_docs *docs, float *codes, size_t n_codes,
+                                   int threads);
+
+/* Codes of one text (prepared like the training input); codes has n_codes >= units
+ * floats. *known (may be NULL) gets the number of words found in the vocabulary. */
+soso_status soso_model_encode_text(const soso_model *model, const char *text, size_t len, float *codes,
+                                   size_t n_codes);
+soso_status soso_model_encode_text_ex(const soso_model *model, const char *text, size_t len, float *codes,
+                                      size_t n_codes, size_t *known, size_t *unknown);
+
+/* Keeps the k largest entries of a[0..n) (by value; by |value| when by_magnitude) and sets
+ * the others to 0. Ties go to the lower index. k >= n keeps everything. */
+soso_status soso_topk_mask(float *a, size_t n, size_t k, int by_magnitude);
+
+/* Sets entries <= threshold to 0; returns via *kept how many stay (may be NULL). */
+soso_status soso_threshold(float *a, size_t n, float threshold, size_t *kept);
+
+/* Index of the largest entry (the lowest index among ties); -1 if n == 0 or a == NULL.
+ * This is a document's cluster id when applied to its codes. */
+int soso_argmax(const float *a, size_t n);
+
+/* A unit's topic words: the n strongest positive weights (sign > 0) or the n strongest
+ * negative ones (sign < 0) of row `unit`, strongest first. word_ids and weights hold n
+ * entries each (weights may be NULL); *found gets how many were written (fewer when the
+ * row has fewer weights of that sign). */
+soso_status soso_model_topic_words(const soso_model *model, size_t unit, int sign, size_t n, uint32_t *word_ids,
+                                   float *weights, size_t *found);
+
+/* ---- Model files ----------------------------------------------------------------------- */
+
+/* File format (all integers and floats little-endian; see docs/FORMAT.md):
+ *   "SOSOMODL" magic, u32 format version, u32 section count,
+ *   sections: 4-byte tag, u64 payload size, payload,
+ *   u32 CRC-32 (IEEE) of every byte before it.
+ * Saving writes a temporary file in the same directory and renames it over `path`, so a
+ * failure never leaves a partial file nor harms an existing one. Loading rejects a foreign
+ * file (SOSO_E_FORMAT), a truncated or corrupted one (SOSO_E_FORMAT, checksum or sizes), and
+ * a newer format version (SOSO_E_VERSION), each with a clear soso_last_error(). */
+#define SOSO_MODEL_FORMAT_VERSION 1
+
+soso_status soso_model_save(const soso_model *model, const char *path);
+soso_status soso_model_load(const char *path, soso_model **out);
+
+/* The same in memory: save gives a malloc'ed buffer the caller frees with soso_free. */
+soso_status soso_model_save_buffer(const soso_model *model, void **data, size_t *len);
+soso_status soso_model_load_buffer(const void *data, size_t len, soso_model **out);
+
+/* Frees memory handed out by the library (soso_model_save_buffer). */
+void soso_free(void *ptr);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SOSO_H */
