@@ -2,7 +2,7 @@
 #
 #   make            build/libsoso.a, build/soso.pc and the CLI (build/soso)
 #   make run        train on the bundled WordNet sample and print the topics
-#   make test       C tests, Swift tests, CLI tests, the C example
+#   make test       C tests, Swift tests, CLI tests, the C example, use as a dependency
 #   make install PREFIX=/usr/local
 #
 # `make run` and `make test` first install the Debian packages they need when missing.
@@ -22,7 +22,7 @@ SRC := $(wildcard csrc/*.c)
 OBJ := $(SRC:csrc/%.c=$(BUILD)/obj/%.o)
 TEST_SRC := $(wildcard Tests/c/*.c)
 
-.PHONY: all lib cli deps run test test-c test-swift test-cli test-example install install-lib clean FORCE
+.PHONY: all lib cli deps run test test-c test-swift test-cli test-example test-dependency install install-lib clean FORCE
 
 all: lib cli
 
@@ -57,7 +57,7 @@ run: deps all
 # ---- tests ----------------------------------------------------------------------------
 
 test: deps
-	@scripts/run-tests test-c test-swift test-cli test-example
+	@scripts/run-tests test-c test-swift test-cli test-example test-dependency
 
 $(BUILD)/test_c: $(TEST_SRC) Tests/c/harness.h $(BUILD)/libsoso.a
 	$(CC) $(SOSO_CFLAGS) $(CFLAGS) -DSOSO_SOURCE_DIR='"$(CURDIR)"' $(TEST_SRC) $(BUILD)/libsoso.a $(SOSO_LIBS) -o $@
@@ -78,6 +78,10 @@ test-cli:
 # pkg-config against a model trained by the CLI.
 test-example:
 	Tests/cli/test_example.sh "$$(swift build --show-bin-path)/soso"
+
+# Another package depends on SOSO by path and by version tag (the committed tree).
+test-dependency:
+	Tests/cli/test_dependency.sh
 
 install: install-lib cli
 	install -d $(DESTDIR)$(PREFIX)/bin
