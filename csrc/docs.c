@@ -275,3 +275,37 @@ soso_status soso_docs_from_corpus(const soso_corpus *corpus, const soso_vocab *v
     *out = d;
     return SOSO_OK;
 }
+
+soso_status soso__docs_transpose(const soso_docs *d, soso_docs **out)
+{
+    /* Counting sort by column: rows of the result come out in increasing order. */
+    size_t nnz = d->indptr[d->rows];
+    if (d->rows > UINT32_MAX) return soso__fail(SOSO_E_LIMIT, "too many rows to transpose");
+    soso_docs *t = calloc(1, sizeof *t);
+    if (!t) return soso__fail(SOSO_E_NOMEM, "out of memory transposing documents");
+    t->rows = d->cols;
+    t->cols = d->rows ? d->rows : 1;
+    t->cap_rows = d->cols;
+    t->cap_nnz = nnz;
+    t->indptr = soso__calloc_array(d->cols + 1, sizeof *t->indptr);
+    t->indices = soso__alloc_array(nnz, sizeof *t->indices);
+    t->values = soso__alloc_array(nnz, sizeof *t->values);
+    size_t *next = soso__alloc_array(d->cols, sizeof *next);
+    if (!t->indptr || !t->indices || !t->values || !next) {
+        free(next);
+        soso_docs_free(t);
+        return soso__fail(SOSO_E_NOMEM, "out of memory transposing documents");
+    }
+    for (size_t e = 0; e < nnz; e++) t->indptr[d->indices[e] + 1]++;
+    for (size_t j = 0; j < d->cols; j++) t->indptr[j + 1] += t->indptr[j];
+    memcpy(next, t->indptr, d->cols * sizeof *next);
+    for (size_t r = 0; r < d->rows; r++)
+        for (size_t e = d->indptr[r]; e < d->indptr[r + 1]; e++) {
+            size_t at = next[d->indices[e]]++;
+            t->indices[at] = (uint32_t)r;
+            t->values[at] = d->values[e];
+        }
+    free(next);
+    *out = t;
+    return SOSO_OK;
+}

@@ -54,57 +54,6 @@ soso_status soso_model_encode_text(const soso_model *m, const char *text, size_t
     return soso_model_encode_text_ex(m, text, len, codes, n_codes, NULL, NULL);
 }
 
-/* ---- selection ---------------------------------------------------------------------- */
-
-/* mode: 0 by value, 1 by |value|, -1 by -value. */
-static float key_of(float v, int mode) { return mode == 1 ? fabsf(v) : mode < 0 ? -v : v; }
-
-/* True when entry i beats entry j: a larger key, or an equal key and a lower index. */
-static int beats(const float *a, int mode, uint32_t i, uint32_t j)
-{
-    float ki = key_of(a[i], mode), kj = key_of(a[j], mode);
-    return ki > kj || (ki == kj && i < j);
-}
-
-static void sift_down(const float *a, int mode, uint32_t *heap, size_t n, size_t i)
-{
-    for (;;) {
-        size_t l = 2 * i + 1, r = l + 1, weakest = i;
-        if (l < n && beats(a, mode, heap[weakest], heap[l])) weakest = l;
-        if (r < n && beats(a, mode, heap[weakest], heap[r])) weakest = r;
-        if (weakest == i) return;
-        uint32_t t = heap[i];
-        heap[i] = heap[weakest];
-        heap[weakest] = t;
-        i = weakest;
-    }
-}
-
-/* The min(k, n) strongest entries into heap (a min-heap: heap[0] is the weakest kept).
- * NaN entries never beat anything. */
-static size_t select_top(const float *a, size_t n, size_t k, int mode, uint32_t *heap)
-{
-    size_t size = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (size < k) {
-            size_t c = size++;
-            heap[c] = (uint32_t)i;
-            while (c > 0) { /* sift up: a weaker child moves toward the root */
-                size_t parent = (c - 1) / 2;
-                if (!beats(a, mode, heap[parent], heap[c])) break;
-                uint32_t t = heap[parent];
-                heap[parent] = heap[c];
-                heap[c] = t;
-                c = parent;
-            }
-        } else if (beats(a, mode, (uint32_t)i, heap[0])) {
-            heap[0] = (uint32_t)i;
-            sift_down(a, mode, heap, size, 0);
-        }
-    }
-    return size;
-}
-
 soso_status soso_topk_mask(float *a, size_t n, size_t k, int by_magnitude)
 {
     if (!a && n) return soso__fail(SOSO_E_ARG, "a is NULL");
@@ -117,17 +66,13 @@ soso_status soso_topk_mask(float *a, size_t n, size_t k, int by_magnitude)
     uint32_t *heap = soso__alloc_array(k, sizeof *heap);
     if (!heap) return soso__fail(SOSO_E_NOMEM, "out of memory selecting %zu entries", k);
     int mode = by_magnitude ? 1 : 0;
-    select_top(a, n, k, mode, heap);
-    uint32_t weakest = heap[0];
+    soso__top_indices(a, n, k, mode, heap);
+    uint32_t weakest = heap[k - 1];
     free(heap);
-    /* Kept: the weakest kept entry and everything that beats it. Zeroing in place is
-     * safe because a kept entry's key never changes and zeroed ones stay behind. */
-    float wk = key_of(a[weakest], mode);
-    for (size_t i = 0; i < n; i++) {
-        float ki = key_of(a[i], mode);
-        int kept = (uint32_t)i == weakest || ki > wk || (ki == wk && (uint32_t)i < weakest);
-        if (!kept) a[i] = 0.0f;
-    }
+    /* Kept: the weakest kept entry and everything that beats it (a[weakest] itself is
+     * never zeroed, so the comparison stays valid while zeroing). */
+    for (size_t i = 0; i < n; i++)
+        if ((uint32_t)i != weakest && !soso__beats(a, mode, (uint32_t)i, weakest)) a[i] = 0.0f;
     return SOSO_OK;
 }
 
@@ -162,17 +107,7 @@ soso_status soso_model_topic_words(const soso_model *m, size_t unit, int sign, s
     int mode = sign > 0 ? 0 : -1;
     const float *row = m->W + unit * m->cols;
     size_t k = n < m->cols ? n : m->cols;
-    size_t got = select_top(row, m->cols, k, mode, word_ids);
-    /* Heap to strongest-first order (insertion sort: n is small). */
-    for (size_t i = 1; i < got; i++) {
-        uint32_t v = word_ids[i];
-        size_t j = i;
-        while (j > 0 && beats(row, mode, v, word_ids[j - 1])) {
-            word_ids[j] = word_ids[j - 1];
-            j--;
-        }
-        word_ids[j] = v;
-    }
+    size_t got = soso__top_indices(row, m->cols, k, mode, word_ids);
     size_t keep = 0; /* only weights of the asked sign */
     while (keep < got && (sign > 0 ? row[word_ids[keep]] > 0.0f : row[word_ids[keep]] < 0.0f)) keep++;
     if (weights)

@@ -21,6 +21,7 @@ void soso_hebbian_params_default(soso_hebbian_params *p)
     p->prec = 1e-30f;
     p->seed = 1;
     p->threads = 1;
+    p->orthogonalize_every = 0;
 }
 
 const char *soso_hebbian_params_check(const soso_hebbian_params *p, size_t vocab_size)
@@ -37,6 +38,8 @@ const char *soso_hebbian_params_check(const soso_hebbian_params *p, size_t vocab
     if (p->epochs < 1) return "epochs must be >= 1";
     if (!(p->prec > 0.0f) || !isfinite(p->prec)) return "prec must be a finite number > 0";
     if (vocab_size == 0) return "the vocabulary is empty";
+    if (p->orthogonalize_every > 0 && p->units > vocab_size)
+        return "orthogonalize needs units <= the vocabulary size";
     return NULL;
 }
 
@@ -288,7 +291,7 @@ soso_status soso__hebbian_train(soso_model *m, const soso_docs *docs, soso_progr
     const soso_hebbian_params *prm = &m->hebbian;
     size_t N = docs->rows;
     if (N > UINT32_MAX) return soso__fail(SOSO_E_LIMIT, "at most 2^32-1 documents can be trained on at once");
-    if (m->batch_pos > 0 && m->train_rows != N)
+    if (m->epoch_pos > 0 && m->train_rows != N)
         return soso__fail(SOSO_E_ARG, "training stopped mid-epoch on %llu documents; resume it with the same %llu, not %zu",
                           (unsigned long long)m->train_rows, (unsigned long long)m->train_rows, N);
     size_t B = prm->batch < N ? prm->batch : N;
@@ -304,8 +307,7 @@ soso_status soso__hebbian_train(soso_model *m, const soso_docs *docs, soso_progr
     m->train_rows = N;
     soso_progress pr = {0};
     pr.epochs = prm->epochs;
-    pr.docs_total = (uint64_t)(prm->epochs - m->epochs_done) * N - (uint64_t)m->batch_pos * B;
-    if (m->epochs_done >= prm->epochs) pr.docs_total = 0;
+    pr.docs_total = m->epochs_done >= prm->epochs ? 0 : (uint64_t)(prm->epochs - m->epochs_done) * N - m->epoch_pos;
     double t0 = soso__now();
     while (m->epochs_done < prm->epochs && s == SOSO_OK) {
         uint32_t epoch = m->epochs_done;
@@ -314,15 +316,20 @@ soso_status soso__hebbian_train(soso_model *m, const soso_docs *docs, soso_progr
         soso__rng_seed(&rng, prm->seed, SOSO__STREAM_SHUFFLE_BASE + epoch);
         for (size_t i = 0; i < N; i++) perm[i] = (uint32_t)i;
         soso__rng_shuffle_u32(&rng, perm, N);
-        for (size_t bi = m->batch_pos; bi < n_batches; bi++) {
+        for (size_t bi = (size_t)(m->epoch_pos / B); bi < n_batches; bi++) {
             size_t start = bi * B, n = N - start < B ? N - start : B;
             step(&w, m->W, docs, perm + start, n, prm, eps, NULL);
-            m->batch_pos = (uint32_t)(bi + 1);
+            m->epoch_pos = start + n;
             m->docs_seen += n;
             pr.docs_done += n;
             if (bi + 1 == n_batches) {
                 m->epochs_done++;
-                m->batch_pos = 0;
+                m->epoch_pos = 0;
+            }
+            uint64_t done = (uint64_t)epoch * n_batches + bi + 1; /* mini-batches so far */
+            if (prm->orthogonalize_every && (done % prm->orthogonalize_every == 0 || m->epochs_done == prm->epochs)) {
+                s = soso_orthogonalize_symmetric(m->W, m->units, m->cols, prm->threads);
+                if (s != SOSO_OK) break;
             }
             pr.epoch = m->epochs_done;
             pr.seconds = soso__now() - t0;

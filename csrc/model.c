@@ -47,6 +47,26 @@ soso_status soso_model_create_hebbian(const soso_vocab *vocab, const soso_input_
     return SOSO_OK;
 }
 
+soso_status soso_model_create_osc(const soso_vocab *vocab, const soso_input_options *input,
+                                  const soso_osc_params *params, const soso_docs *init_docs, soso_model **out)
+{
+    if (!vocab || !out) return soso__fail(SOSO_E_ARG, "vocab and out must not be NULL");
+    const char *why = soso__input_options_check(input);
+    if (!why) why = soso_osc_params_check(params, vocab->words.count);
+    if (why) return soso__fail(SOSO_E_ARG, "%s", why);
+    soso_model *m;
+    SOSO__CHECK(soso__model_alloc(SOSO_LEARNER_OSC, vocab, params->units, &m));
+    m->input = *input;
+    m->osc = *params;
+    soso_status s = soso__osc_init(m, init_docs);
+    if (s != SOSO_OK) {
+        soso_model_free(m);
+        return s;
+    }
+    *out = m;
+    return SOSO_OK;
+}
+
 soso_status soso_model_train(soso_model *m, const soso_docs *docs, soso_progress_fn progress, void *user)
 {
     if (!m || !docs) return soso__fail(SOSO_E_ARG, "model and docs must not be NULL");
@@ -58,6 +78,7 @@ soso_status soso_model_train(soso_model *m, const soso_docs *docs, soso_progress
         return soso__fail(SOSO_E_EMPTY, "none of the %zu documents contains a vocabulary word", docs->rows);
     switch (m->learner) {
     case SOSO_LEARNER_HEBBIAN: return soso__hebbian_train(m, docs, progress, user);
+    case SOSO_LEARNER_OSC: return soso__osc_train(m, docs, progress, user);
     }
     return soso__fail(SOSO_E_ARG, "unknown learner %d", (int)m->learner);
 }
@@ -65,7 +86,7 @@ soso_status soso_model_train(soso_model *m, const soso_docs *docs, soso_progress
 soso_status soso_model_set_threads(soso_model *m, int threads)
 {
     if (!m) return soso__fail(SOSO_E_ARG, "model is NULL");
-    m->hebbian.threads = threads < 1 ? 1 : threads;
+    m->hebbian.threads = m->osc.threads = threads < 1 ? 1 : threads;
     return SOSO_OK;
 }
 
@@ -84,6 +105,19 @@ const soso_vocab *soso_model_vocab(const soso_model *m) { return m ? m->vocab : 
 const float *soso_model_weights(const soso_model *m) { return m ? m->W : NULL; }
 uint32_t soso_model_epochs_done(const soso_model *m) { return m ? m->epochs_done : 0; }
 uint64_t soso_model_docs_seen(const soso_model *m) { return m ? m->docs_seen : 0; }
+
+soso_status soso_model_osc_params(const soso_model *m, soso_osc_params *out)
+{
+    if (!m || !out) return soso__fail(SOSO_E_ARG, "model and out must not be NULL");
+    if (m->learner != SOSO_LEARNER_OSC) return soso__fail(SOSO_E_ARG, "the model is not an OSC model");
+    *out = m->osc;
+    return SOSO_OK;
+}
+
+size_t soso_model_code_sparsity(const soso_model *m)
+{
+    return (m && m->learner == SOSO_LEARNER_OSC) ? m->osc.sparsity : 0;
+}
 
 soso_status soso_model_set_weights(soso_model *m, const float *w, size_t n)
 {

@@ -28,14 +28,14 @@ soso_status soso_model_save_buffer(const soso_model *m, void **data, size_t *len
     soso__wbuf b = {0};
     soso__wbuf_bytes(&b, MAGIC, 8);
     soso__wbuf_u32(&b, SOSO_MODEL_FORMAT_VERSION);
-    soso__wbuf_u32(&b, 6); /* sections */
+    soso__wbuf_u32(&b, 6); /* sections: MODL INPT TEXT VOCB, the learner's, WGHT */
 
     size_t at = section_begin(&b, "MODL");
     soso__wbuf_u32(&b, (uint32_t)m->learner);
     soso__wbuf_u64(&b, m->units);
     soso__wbuf_u64(&b, m->cols);
     soso__wbuf_u32(&b, m->epochs_done);
-    soso__wbuf_u32(&b, m->batch_pos);
+    soso__wbuf_u64(&b, m->epoch_pos);
     soso__wbuf_u64(&b, m->docs_seen);
     soso__wbuf_u64(&b, m->train_rows);
     section_end(&b, at);
@@ -67,18 +67,35 @@ soso_status soso_model_save_buffer(const soso_model *m, void **data, size_t *len
     }
     section_end(&b, at);
 
-    const soso_hebbian_params *h = &m->hebbian;
-    at = section_begin(&b, "HEBB");
-    soso__wbuf_u32(&b, h->units);
-    soso__wbuf_f32(&b, h->p);
-    soso__wbuf_u32(&b, h->k);
-    soso__wbuf_f32(&b, h->delta);
-    soso__wbuf_f32(&b, h->eps0);
-    soso__wbuf_u32(&b, h->batch);
-    soso__wbuf_u32(&b, h->epochs);
-    soso__wbuf_f32(&b, h->prec);
-    soso__wbuf_u64(&b, h->seed);
-    section_end(&b, at);
+    if (m->learner == SOSO_LEARNER_HEBBIAN) {
+        const soso_hebbian_params *h = &m->hebbian;
+        at = section_begin(&b, "HEBB");
+        soso__wbuf_u32(&b, h->units);
+        soso__wbuf_f32(&b, h->p);
+        soso__wbuf_u32(&b, h->k);
+        soso__wbuf_f32(&b, h->delta);
+        soso__wbuf_f32(&b, h->eps0);
+        soso__wbuf_u32(&b, h->batch);
+        soso__wbuf_u32(&b, h->epochs);
+        soso__wbuf_f32(&b, h->prec);
+        soso__wbuf_u64(&b, h->seed);
+        soso__wbuf_u32(&b, h->orthogonalize_every);
+        section_end(&b, at);
+    } else {
+        const soso_osc_params *o = &m->osc;
+        at = section_begin(&b, "OSC ");
+        soso__wbuf_u32(&b, o->units);
+        soso__wbuf_u32(&b, o->sparsity);
+        soso__wbuf_f32(&b, o->eps_i);
+        soso__wbuf_f32(&b, o->eps_f);
+        soso__wbuf_u32(&b, o->epochs);
+        soso__wbuf_u64(&b, o->seed);
+        soso__wbuf_u32(&b, (uint32_t)o->init);
+        soso__wbuf_u32(&b, (uint32_t)o->exact);
+        soso__wbuf_u32(&b, m->osc_reorth_every);
+        soso__wbuf_u32(&b, m->osc_since_reorth);
+        section_end(&b, at);
+    }
 
     at = section_begin(&b, "WGHT");
     soso__wbuf_u64(&b, m->units);
@@ -115,7 +132,7 @@ typedef struct {
 } span;
 
 typedef struct {
-    span modl, inpt, text, vocb, hebb, wght;
+    span modl, inpt, text, vocb, hebb, osc, wght;
 } sections;
 
 static soso_status bad(const char *what) { return soso__fail(SOSO_E_FORMAT, "model file: %s", what); }
@@ -142,6 +159,7 @@ static soso_status find_sections(const unsigned char *data, size_t len, sections
         else if (!memcmp(tag, "TEXT", 4)) slot = &sec->text;
         else if (!memcmp(tag, "VOCB", 4)) slot = &sec->vocb;
         else if (!memcmp(tag, "HEBB", 4)) slot = &sec->hebb;
+        else if (!memcmp(tag, "OSC ", 4)) slot = &sec->osc;
         else if (!memcmp(tag, "WGHT", 4)) slot = &sec->wght;
         if (slot) { /* unknown sections are skipped: later writers may add some */
             if (slot->p) return soso__fail(SOSO_E_FORMAT, "model file has two '%.4s' sections", tag);
@@ -193,11 +211,14 @@ static soso_status parse(const sections *sec, soso_model **out)
     soso__rbuf r = {sec->modl.p, sec->modl.len, 0, 0};
     uint32_t learner = soso__rbuf_u32(&r);
     uint64_t units = soso__rbuf_u64(&r), cols = soso__rbuf_u64(&r);
-    uint32_t epochs_done = soso__rbuf_u32(&r), batch_pos = soso__rbuf_u32(&r);
+    uint32_t epochs_done = soso__rbuf_u32(&r);
+    uint64_t epoch_pos = soso__rbuf_u64(&r);
     uint64_t docs_seen = soso__rbuf_u64(&r), train_rows = soso__rbuf_u64(&r);
     if (r.failed) return bad("model section too short");
-    if (learner != SOSO_LEARNER_HEBBIAN) return soso__fail(SOSO_E_FORMAT, "model file: unknown learner %u", learner);
-    if (!sec->hebb.p) return bad("the Hebbian parameters section is missing");
+    if (learner != SOSO_LEARNER_HEBBIAN && learner != SOSO_LEARNER_OSC)
+        return soso__fail(SOSO_E_FORMAT, "model file: unknown learner %u", learner);
+    if (learner == SOSO_LEARNER_HEBBIAN && !sec->hebb.p) return bad("the Hebbian parameters section is missing");
+    if (learner == SOSO_LEARNER_OSC && !sec->osc.p) return bad("the OSC parameters section is missing");
 
     /* Weights: the declared shape must match the section's real size exactly. */
     soso__rbuf wr = {sec->wght.p, sec->wght.len, 0, 0};
@@ -226,20 +247,42 @@ static soso_status parse(const sections *sec, soso_model **out)
         return bad("invalid tokenizer options");
 
     soso_hebbian_params hp;
+    soso_osc_params op;
     soso_hebbian_params_default(&hp);
-    r = (soso__rbuf){sec->hebb.p, sec->hebb.len, 0, 0};
-    hp.units = soso__rbuf_u32(&r);
-    hp.p = soso__rbuf_f32(&r);
-    hp.k = soso__rbuf_u32(&r);
-    hp.delta = soso__rbuf_f32(&r);
-    hp.eps0 = soso__rbuf_f32(&r);
-    hp.batch = soso__rbuf_u32(&r);
-    hp.epochs = soso__rbuf_u32(&r);
-    hp.prec = soso__rbuf_f32(&r);
-    hp.seed = soso__rbuf_u64(&r);
-    if (r.failed || hp.units != units || soso_hebbian_params_check(&hp, (size_t)cols))
-        return bad("invalid Hebbian parameters");
-    if (epochs_done > hp.epochs || (epochs_done == hp.epochs && batch_pos != 0))
+    soso_osc_params_default(&op);
+    uint32_t epochs, reorth_every = 64, since_reorth = 0;
+    if (learner == SOSO_LEARNER_HEBBIAN) {
+        r = (soso__rbuf){sec->hebb.p, sec->hebb.len, 0, 0};
+        hp.units = soso__rbuf_u32(&r);
+        hp.p = soso__rbuf_f32(&r);
+        hp.k = soso__rbuf_u32(&r);
+        hp.delta = soso__rbuf_f32(&r);
+        hp.eps0 = soso__rbuf_f32(&r);
+        hp.batch = soso__rbuf_u32(&r);
+        hp.epochs = soso__rbuf_u32(&r);
+        hp.prec = soso__rbuf_f32(&r);
+        hp.seed = soso__rbuf_u64(&r);
+        hp.orthogonalize_every = soso__rbuf_u32(&r);
+        if (r.failed || hp.units != units || soso_hebbian_params_check(&hp, (size_t)cols))
+            return bad("invalid Hebbian parameters");
+        epochs = hp.epochs;
+    } else {
+        r = (soso__rbuf){sec->osc.p, sec->osc.len, 0, 0};
+        op.units = soso__rbuf_u32(&r);
+        op.sparsity = soso__rbuf_u32(&r);
+        op.eps_i = soso__rbuf_f32(&r);
+        op.eps_f = soso__rbuf_f32(&r);
+        op.epochs = soso__rbuf_u32(&r);
+        op.seed = soso__rbuf_u64(&r);
+        op.init = (soso_init)soso__rbuf_u32(&r);
+        op.exact = (int)soso__rbuf_u32(&r);
+        reorth_every = soso__rbuf_u32(&r);
+        since_reorth = soso__rbuf_u32(&r);
+        if (r.failed || op.units != units || soso_osc_params_check(&op, (size_t)cols) || reorth_every < 1)
+            return bad("invalid OSC parameters");
+        epochs = op.epochs;
+    }
+    if (epochs_done > epochs || (epochs_done == epochs && epoch_pos != 0) || (epoch_pos > 0 && epoch_pos >= train_rows))
         return bad("training position is past the end of training");
 
     soso_vocab *vocab;
@@ -257,8 +300,11 @@ static soso_status parse(const sections *sec, soso_model **out)
     }
     m->input = in;
     m->hebbian = hp;
+    m->osc = op;
+    m->osc_reorth_every = reorth_every;
+    m->osc_since_reorth = since_reorth;
     m->epochs_done = epochs_done;
-    m->batch_pos = batch_pos;
+    m->epoch_pos = epoch_pos;
     m->docs_seen = docs_seen;
     m->train_rows = train_rows;
     *out = m;

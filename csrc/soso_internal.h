@@ -80,6 +80,7 @@ void soso__rng_shuffle_u32(soso__rng *rng, uint32_t *perm, size_t n);
 
 /* Random streams of one seed: initialisation, and one shuffle per epoch. */
 #define SOSO__STREAM_INIT 1ull
+#define SOSO__STREAM_LSA 3ull
 #define SOSO__STREAM_SHUFFLE_BASE (1ull << 32)
 
 /* Monotonic wall-clock seconds. */
@@ -115,6 +116,49 @@ const char *soso__strmap_key(const soso__strmap *m, uint32_t slot, size_t *len);
 /* Decodes one code point at s[0..n) (n >= 1). Returns its byte length, or 0 for an
  * invalid sequence (overlong, surrogate, > U+10FFFF or truncated). */
 size_t soso__utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
+
+/* ---- Dense kernels (dense.c): results independent of the thread count ------------ */
+
+/* Columns per block of the blocked matrix kernels (fixed, so blocks never depend on the
+ * number of threads). */
+#define SOSO__COL_BLOCK 512
+
+double soso__dot(const float *a, const float *b, size_t n);
+void soso__axpy(float alpha, const float *x, float *y, size_t n);
+void soso__scal(float alpha, float *x, size_t n);
+/* OpenBLAS runs single-threaded between begin and end (SOSO's own OpenMP threads share
+ * the work); end restores the caller's setting. */
+int soso__blas_begin(void);
+void soso__blas_end(int old);
+/* C (m x n, row stride ldc) = alpha A (m x k) op(B) + beta C, op(B) = B (k x n) or B^T
+ * (B stored n x k when trans_b), split into fixed column blocks. */
+void soso__gemm_cols(size_t m, size_t n, size_t k, float alpha, const float *A, size_t lda, int trans_b,
+                     const float *B, size_t ldb, float beta, float *C, size_t ldc, int threads);
+/* G (rows x rows) = W W^T, by fixed row blocks (G may differ from G^T by rounding). */
+void soso__gram(const float *W, size_t rows, size_t cols, float *G, int threads);
+
+/* ---- Orthogonality and LSA --------------------------------------------------------- */
+
+/* Eigenvalues (ascending, into w) and eigenvectors (overwriting A: eigenvector k is the
+ * contiguous run A[k*n .. k*n+n)) of a symmetric n x n matrix. LAPACK dsyevd. */
+soso_status soso__sym_eig(double *A, size_t n, double *w);
+/* Flips each row so that its entry of largest magnitude is positive. */
+void soso__canonical_signs(float *W, size_t rows, size_t cols);
+/* Modified Gram-Schmidt with re-orthogonalisation; a row dependent on those before it is
+ * redrawn from rng (so the result always has orthonormal rows). */
+soso_status soso__orthonormalize_rows(float *Q, size_t rows, size_t cols, soso__rng *rng);
+/* The k leading right singular vectors of X as the rows of U (k x cols(X)). */
+soso_status soso__lsa(const soso_docs *X, size_t k, uint64_t seed, int threads, float *U);
+/* X^T as a new CSR matrix (cols(X) rows). */
+soso_status soso__docs_transpose(const soso_docs *X, soso_docs **out);
+
+/* ---- Selection ------------------------------------------------------------------- */
+
+/* mode: 0 by value, 1 by |value|, -1 by -value. True when entry i beats entry j: a larger
+ * key, or an equal key and a lower index. */
+int soso__beats(const float *a, int mode, uint32_t i, uint32_t j);
+/* The min(k, n) strongest entries of a[0..n) into out, strongest first. */
+size_t soso__top_indices(const float *a, size_t n, size_t k, int mode, uint32_t *out);
 
 /* ---- Stop words ------------------------------------------------------------------- */
 
@@ -164,13 +208,15 @@ struct soso_model {
     soso_learner learner;
     soso_vocab *vocab;
     soso_input_options input;
-    soso_hebbian_params hebbian;
+    soso_hebbian_params hebbian; /* valid when learner == SOSO_LEARNER_HEBBIAN */
+    soso_osc_params osc;         /* valid when learner == SOSO_LEARNER_OSC     */
     size_t units, cols;
     float *W;             /* units x cols */
     uint32_t epochs_done; /* completed epochs                                */
-    uint32_t batch_pos;   /* first unprocessed mini-batch of the next epoch  */
+    uint64_t epoch_pos;   /* documents done in the unfinished epoch          */
     uint64_t docs_seen;   /* documents processed over all training           */
     uint64_t train_rows;  /* documents in the corpus of the current epoch    */
+    uint32_t osc_reorth_every, osc_since_reorth; /* OSC fast path's re-orthonormalisation */
 };
 
 /* A model with allocated, uninitialised weights and a copy of vocab. */
@@ -187,6 +233,11 @@ void soso__unit_scores(const float *W, size_t H, size_t V, float p, size_t nnz, 
 /* ---- Hebbian internals -------------------------------------------------------------- */
 
 soso_status soso__hebbian_train(soso_model *m, const soso_docs *docs, soso_progress_fn progress, void *user);
+
+/* ---- OSC internals -------------------------------------------------------------------- */
+
+soso_status soso__osc_init(soso_model *m, const soso_docs *init_docs);
+soso_status soso__osc_train(soso_model *m, const soso_docs *docs, soso_progress_fn progress, void *user);
 
 /* ---- Files ---------------------------------------------------------------------------- */
 

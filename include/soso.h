@@ -298,7 +298,8 @@ soso_status soso_docs_normalize(soso_docs *docs);
 /* ---- Learners ------------------------------------------------------------------------ */
 
 typedef enum soso_learner {
-    SOSO_LEARNER_HEBBIAN = 1 /* competing hidden units, Krotov & Hopfield 2019          */
+    SOSO_LEARNER_HEBBIAN = 1, /* competing hidden units, Krotov & Hopfield 2019         */
+    SOSO_LEARNER_OSC = 2      /* orthogonal sparse coding, Schuetze et al. 2016          */
 } soso_learner;
 
 /* Competing hidden units (ALGORITHMS.md section 1). Per mini-batch of B documents:
@@ -319,6 +320,8 @@ typedef struct soso_hebbian_params {
     float prec;      /* floor of the update's normaliser, > 0 (default 1e-30)            */
     uint64_t seed;   /* seeds initialisation and shuffling (default 1)                   */
     int threads;     /* OpenMP threads (default 1); never changes the result            */
+    uint32_t orthogonalize_every; /* symmetric orthogonalisation of W every this many
+                                   * mini-batches and at the end; 0 = never (default) */
 } soso_hebbian_params;
 
 void soso_hebbian_params_default(soso_hebbian_params *params);
@@ -334,6 +337,64 @@ const char *soso_hebbian_params_check(const soso_hebbian_params *params, size_t 
 soso_status soso_hebbian_step(float *W, const soso_docs *docs, const uint32_t *rows, size_t n_rows,
                               const soso_hebbian_params *params, float eps, size_t *touched);
 
+/* How a learner's codebook starts. */
+typedef enum soso_init {
+    SOSO_INIT_LSA = 0,   /* the leading right singular vectors of the training documents */
+    SOSO_INIT_RANDOM = 1 /* a random orthonormal basis (Gaussian, then Gram-Schmidt)    */
+} soso_init;
+
+/* Orthogonal Sparse Coding (ALGORITHMS.md section 2; Schuetze, Barth & Martinetz 2016).
+ * U has `units` orthonormal rows (atoms). Per document x, with t counting documents over
+ * all epochs: eps_t = eps_i (eps_f / eps_i)^(t / t_max); the atoms are ordered once by
+ * |u . x|, largest first; then each atom in turn is Gram-Schmidt orthogonalised (twice)
+ * against the atoms already processed for this document, the first `sparsity` of them
+ * also take the Hebbian step u += eps_t (u . r) r on the residual r, and r -= (u . r) u.
+ *
+ * Default path, O(units V + sparsity^2 V) per document: the atoms after the sparsity-th
+ * only receive Gram-Schmidt, which is one rank-1 rotation of all of them (in the plane
+ * of the normalised old residual and its re-orthogonalised version); SOSO applies it
+ * lazily and folds it into the weights with sgemm every few documents. It differs from
+ * the plain loop at second order in eps |x|^2. `exact` = 1 runs the plain O(units^2 V)
+ * loop instead (the reference the tests compare with).
+ * A document without known words changes nothing (it still counts for t). Codes are
+ * a = U x, of which the `sparsity` largest |a_j| are kept (soso_model_code_sparsity). */
+typedef struct soso_osc_params {
+    uint32_t units;    /* N atoms, 1 <= N <= vocabulary size (default 16)                */
+    uint32_t sparsity; /* K, 1 <= K <= units (default 4)                                  */
+    float eps_i;       /* initial learning rate, > 0 (default 0.1)                        */
+    float eps_f;       /* final learning rate, > 0 (default 0.001)                        */
+    uint32_t epochs;   /* passes over the corpus (default 20)                             */
+    uint64_t seed;     /* seeds initialisation and shuffling (default 1)                  */
+    soso_init init;    /* default SOSO_INIT_LSA                                           */
+    int exact;         /* 1: the plain O(N^2 V) loop (default 0)                          */
+    int threads;       /* OpenMP threads (default 1); never changes the result           */
+} soso_osc_params;
+
+void soso_osc_params_default(soso_osc_params *params);
+
+/* NULL if valid for a vocabulary of vocab_size words, else a static reason. */
+const char *soso_osc_params_check(const soso_osc_params *params, size_t vocab_size);
+
+/* ---- Orthogonality (ALGORITHMS.md section 5) ------------------------------------------ */
+
+/* Symmetric orthogonalisation W <- (W W^T)^(-1/2) W in place: the matrix with orthonormal
+ * rows closest to W (Frobenius). W is rows x cols, rows <= cols. Uses LAPACK dsyevd on
+ * the rows x rows Gram matrix, in double. SOSO_E_NUMERIC (W unchanged) when the rows are
+ * linearly dependent (eigenvalue ratio below 1e-10). */
+soso_status soso_orthogonalize_symmetric(float *W, size_t rows, size_t cols, int threads);
+
+/* Modified Gram-Schmidt with re-orthogonalisation (two passes), in place, row by row:
+ * row i becomes orthonormal to rows 0..i-1 and stays in the span of the original rows
+ * 0..i. SOSO_E_NUMERIC (W unchanged) when a row is dependent on those before it. Serial. */
+soso_status soso_orthogonalize_gram_schmidt(float *W, size_t rows, size_t cols);
+
+/* Largest entry of |W W^T - I|. */
+soso_status soso_orthogonality_error(const float *W, size_t rows, size_t cols, int threads, float *max_abs);
+
+/* Overlap of units: mean and max |cos| between distinct rows (a zero row has cos 0). */
+soso_status soso_unit_overlap(const float *W, size_t rows, size_t cols, int threads, double *mean_abs_cos,
+                              double *max_abs_cos);
+
 /* ---- Model ----------------------------------------------------------------------------- */
 
 /* A trained (or training) codebook with everything needed to use it on new text: the
@@ -345,6 +406,12 @@ typedef struct soso_model soso_model;
  * params->seed. Nothing is trained yet. */
 soso_status soso_model_create_hebbian(const soso_vocab *vocab, const soso_input_options *input,
                                       const soso_hebbian_params *params, soso_model **out);
+
+/* A new OSC model over a copy of `vocab`. With SOSO_INIT_LSA the atoms start as the
+ * leading singular vectors of `init_docs` (randomized subspace iteration: sparse products
+ * and one small LAPACK eigenproblem); init_docs may be NULL for SOSO_INIT_RANDOM. */
+soso_status soso_model_create_osc(const soso_vocab *vocab, const soso_input_options *input,
+                                  const soso_osc_params *params, const soso_docs *init_docs, soso_model **out);
 
 /* Trains on docs (whose cols must equal the vocabulary size) until the model's epochs
  * are done. A model that stopped early (SOSO_E_ABORTED) resumes where it stopped.
@@ -366,6 +433,11 @@ const soso_vocab *soso_model_vocab(const soso_model *model);
 /* Copies of the model's settings. SOSO_E_ARG if the model is of another learner. */
 soso_status soso_model_input_options(const soso_model *model, soso_input_options *out);
 soso_status soso_model_hebbian_params(const soso_model *model, soso_hebbian_params *out);
+soso_status soso_model_osc_params(const soso_model *model, soso_osc_params *out);
+
+/* How many codes the learner keeps per document: the OSC sparsity K (by magnitude), or
+ * 0 when a learner keeps every code. */
+size_t soso_model_code_sparsity(const soso_model *model);
 
 /* Epochs completed, and documents seen in all training so far. */
 uint32_t soso_model_epochs_done(const soso_model *model);
@@ -410,6 +482,18 @@ int soso_argmax(const float *a, size_t n);
  * row has fewer weights of that sign). */
 soso_status soso_model_topic_words(const soso_model *model, size_t unit, int sign, size_t n, uint32_t *word_ids,
                                    float *weights, size_t *found);
+
+/* x_hat = U^T a: the words a code stands for. codes has >= units floats, x_hat receives
+ * vocab_size floats. */
+soso_status soso_model_reconstruct(const soso_model *model, const float *codes, size_t n_codes, float *x_hat,
+                                   size_t n_x);
+
+/* Reconstruction error of a corpus: for each document, a = U x with all but the k largest
+ * |a_j| set to 0 (k = 0: the model's code sparsity, or all units), x_hat = U^T a;
+ * *sq_error = sum |x - x_hat|^2 and *sq_norm = sum |x|^2 (relative error = ratio). Costs
+ * O(units^2 V) once plus O(units x words + k^2) per document. */
+soso_status soso_model_reconstruction_error(const soso_model *model, const soso_docs *docs, size_t k, int threads,
+                                            double *sq_error, double *sq_norm);
 
 /* ---- Model files ----------------------------------------------------------------------- */
 

@@ -65,6 +65,24 @@ extension Model {
         return codes
     }
 
+    /// x_hat = U^T a: the words (one value per vocabulary word) that a code stands for.
+    public func reconstruct(_ codes: Codes) throws -> [Float] {
+        guard codes.values.count == units else { throw SosoError(.invalidArgument, "codes need \(units) values") }
+        var out = [Float](repeating: 0, count: vocabulary.count)
+        try check(soso_model_reconstruct(handle, codes.values, codes.values.count, &out, out.count))
+        return out
+    }
+
+    /// Reconstruction error of documents coded by their `k` strongest codes by magnitude
+    /// (nil: the model's code sparsity, or all units): sum |x - U^T a|^2, sum |x|^2 and
+    /// their ratio.
+    public func reconstructionError(_ documents: Documents, k: Int? = nil, threads: Int = 1) throws
+        -> (error: Double, norm: Double, relative: Double) {
+        var e = 0.0, n = 0.0
+        try check(soso_model_reconstruction_error(handle, documents.handle, max(0, k ?? 0), Int32(clamping: threads), &e, &n))
+        return (e, n, n > 0 ? e / n : 0)
+    }
+
     /// The `count` strongest positive words of a unit (or negative ones with
     /// `negative: true`), strongest first; fewer when the unit has fewer of that sign.
     public func topicWords(unit: Int, count: Int = 10, negative: Bool = false) throws -> [TopicWord] {

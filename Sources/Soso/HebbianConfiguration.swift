@@ -22,6 +22,9 @@ public struct HebbianConfiguration: Equatable, Sendable {
     public var precision: Float = 1e-30
     /// Seeds the initial weights and the shuffling.
     public var seed: UInt64 = 1
+    /// Symmetric orthogonalisation of the weights every this many mini-batches and at the
+    /// end (needs units <= vocabulary size); 0 never.
+    public var orthogonalizeEvery: Int = 0
 
     public init() {}
 
@@ -38,6 +41,7 @@ public struct HebbianConfiguration: Equatable, Sendable {
         p.prec = precision
         p.seed = seed
         p.threads = Int32(clamping: threads)
+        p.orthogonalize_every = UInt32(clamping: orthogonalizeEvery)
         return p
     }
 
@@ -51,6 +55,7 @@ public struct HebbianConfiguration: Equatable, Sendable {
         epochs = Int(p.epochs)
         precision = p.prec
         seed = p.seed
+        orthogonalizeEvery = Int(p.orthogonalize_every)
     }
 
     /// Nil when valid for a vocabulary of `vocabularySize` words, else the reason.
@@ -60,6 +65,7 @@ public struct HebbianConfiguration: Equatable, Sendable {
         if k < 1 || k > Int(UInt32.max) { return "k must be between 1 and units" }
         if batchSize < 1 || batchSize > Int(UInt32.max) { return "batch must be >= 1" }
         if epochs < 1 || epochs > Int(UInt32.max) { return "epochs must be >= 1" }
+        if orthogonalizeEvery < 0 || orthogonalizeEvery > Int(UInt32.max) { return "orthogonalizeEvery must be >= 0" }
         return soso_hebbian_params_check(&p, vocabularySize).map { String(cString: $0) }
     }
 }

@@ -24,6 +24,20 @@ public final class Model {
         self.init(handle: h!)
     }
 
+    /// A new OSC model over `vocabulary`. With `.lsa` initialisation (the default) the
+    /// atoms start as the leading singular vectors of `documents`, which must then be given.
+    /// - Throws: `.invalidArgument` for an invalid configuration or missing documents,
+    ///   `.empty` when no document has a known word.
+    public convenience init(osc config: OSCConfiguration, vocabulary: Vocabulary, input: InputOptions = InputOptions(),
+                            documents: Documents?, threads: Int = 1) throws {
+        if let why = config.problem(vocabularySize: vocabulary.count) { throw SosoError(.invalidArgument, why) }
+        var p = config.c(threads: threads)
+        var i = input.c
+        var h: OpaquePointer?
+        try check(soso_model_create_osc(vocabulary.handle, &i, &p, documents?.handle, &h))
+        self.init(handle: h!)
+    }
+
     /// Loads a model file.
     /// - Throws: `.io` (unreadable), `.badFormat` (foreign, truncated or corrupted file),
     ///   `.newerVersion` (written by a newer SOSO).
@@ -95,6 +109,24 @@ public final class Model {
     public var hebbian: HebbianConfiguration? {
         var p = soso_hebbian_params()
         return soso_model_hebbian_params(handle, &p) == SOSO_OK ? HebbianConfiguration(p) : nil
+    }
+
+    /// The learner that made the model.
+    public enum Learner: Sendable { case hebbian, osc }
+
+    public var learner: Learner { soso_model_learner(handle) == SOSO_LEARNER_OSC ? .osc : .hebbian }
+
+    /// The OSC settings, or nil for a model of another learner.
+    public var osc: OSCConfiguration? {
+        var p = soso_osc_params()
+        return soso_model_osc_params(handle, &p) == SOSO_OK ? OSCConfiguration(p) : nil
+    }
+
+    /// How many codes the learner keeps per document (the OSC sparsity), or nil when it
+    /// keeps them all.
+    public var codeSparsity: Int? {
+        let k = soso_model_code_sparsity(handle)
+        return k == 0 ? nil : Int(k)
     }
 
     /// Epochs completed so far.

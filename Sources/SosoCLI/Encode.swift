@@ -6,7 +6,11 @@ import Soso
 struct Encode: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Encode each document of a corpus: its cluster id (argmax unit) and its non-zero codes.",
-        discussion: "Text output: LINE<TAB>CLUSTER<TAB>unit:value ... (strongest first). --json prints one JSON object per line."
+        discussion: """
+        Text output: LINE<TAB>CLUSTER<TAB>unit:value ... (strongest first). --json prints one JSON \
+        object per line. An osc model keeps its --sparsity codes of largest magnitude unless --top-k \
+        says otherwise; a negative code means the document is contrary to that unit.
+        """
     )
 
     @Argument(help: "A model written by 'soso train'.")
@@ -57,9 +61,9 @@ struct Encode: ParsableCommand {
             let empty = docs.row(r).indices.isEmpty
             var code = Codes(values: Array(all[(r * h)..<((r + 1) * h)]), knownWords: 0, unknownWords: 0)
             let cluster = empty ? nil : Optional(code.cluster) // no known word: no cluster
-            if let k = topK { code = code.topK(k) }
+            if let k = topK ?? m.codeSparsity { code = code.topK(k, byMagnitude: m.learner == .osc) }
             if let t = threshold { code = code.thresholded(t) }
-            let nz = empty ? [] : code.nonZero
+            let nz = empty ? [] : code.nonZero.sorted { abs($0.value) > abs($1.value) || (abs($0.value) == abs($1.value) && $0.unit < $1.unit) }
             if json {
                 text += try jsonLine(DocJSON(line: r + 1, label: c.label(r), cluster: cluster,
                                              codes: nz.map { CodeJSON(unit: $0.unit, value: $0.value) }))

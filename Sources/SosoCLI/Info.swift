@@ -15,8 +15,17 @@ struct Info: ParsableCommand {
         let input = m.input
         lines.append("input       \(input.weighting == .binary ? "binary" : "counts")\(input.idf ? " idf" : "")\(input.normalize ? " l2" : "")")
         if let h = m.hebbian {
-            lines.append("learner     hebbian  p=\(h.p) k=\(h.k) delta=\(h.delta) eps0=\(h.eps0) batch=\(h.batchSize) seed=\(h.seed)")
+            lines.append("learner     hebbian  p=\(h.p) k=\(h.k) delta=\(h.delta) eps0=\(h.eps0) batch=\(h.batchSize) seed=\(h.seed)"
+                + (h.orthogonalizeEvery > 0 ? " orthogonalize=\(h.orthogonalizeEvery)" : ""))
             lines.append("trained     \(m.epochsDone) of \(h.epochs) epochs")
+        }
+        if let o = m.osc {
+            lines.append("learner     osc  sparsity=\(o.sparsity) eps=\(o.epsInitial)..\(o.epsFinal) init=\(o.initialization == .lsa ? "lsa" : "random") seed=\(o.seed)\(o.exact ? " exact" : "")")
+            lines.append("trained     \(m.epochsDone) of \(o.epochs) epochs")
+        }
+        let w = m.weights
+        if let ov = try? Orthogonality.overlap(w, rows: m.units, columns: m.vocabulary.count) {
+            lines.append(String(format: "overlap     mean |cos| %.4f, max %.4f between units", ov.mean, ov.max))
         }
         lines.append("library     \(Soso.buildInfo)")
         out(lines.joined(separator: "\n") + "\n")

@@ -6,11 +6,20 @@ import Soso
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Learn concepts from a corpus and save the model.",
-        discussion: "Defaults are the reference values of the competing-hidden-units rule (ALGORITHMS.md section 1)."
+        discussion: """
+        Methods: 'hebbian', competing hidden units (Krotov & Hopfield 2019), with the reference \
+        defaults of ALGORITHMS.md section 1; 'osc', orthogonal sparse coding (Schuetze et al. 2016): \
+        orthonormal units, each document coded by its --sparsity strongest units, started from \
+        the corpus's leading singular vectors (LSA).
+        """
     )
 
     enum Method: String, ExpressibleByArgument, CaseIterable {
-        case hebbian
+        case hebbian, osc
+    }
+
+    enum Initialization: String, ExpressibleByArgument, CaseIterable {
+        case lsa, random
     }
 
     @Argument(help: "The corpus: one document per line, optional 'label<TAB>' prefix; '-' for stdin.")
@@ -25,8 +34,8 @@ struct Train: ParsableCommand {
     @Option(help: "Number of units (concepts).")
     var units: Int = 16
 
-    @Option(help: "Passes over the corpus.")
-    var epochs: Int = 200
+    @Option(help: "Passes over the corpus (default: 200 for hebbian, 20 for osc).")
+    var epochs: Int?
 
     @Option(help: "Documents per mini-batch.")
     var batch: Int = 100
@@ -48,6 +57,24 @@ struct Train: ParsableCommand {
 
     @Option(help: "Initial learning rate (annealed linearly to 0).")
     var eps0: Float = 0.02
+
+    @Option(help: "Orthogonalise the units every N mini-batches and at the end (hebbian; 0 never).")
+    var orthogonalize: Int = 0
+
+    @Option(help: "Units that code each document (osc).")
+    var sparsity: Int = 4
+
+    @Option(name: .customLong("eps-initial"), help: "Learning rate at the start (osc; decays exponentially).")
+    var epsInitial: Float = 0.1
+
+    @Option(name: .customLong("eps-final"), help: "Learning rate at the end (osc).")
+    var epsFinal: Float = 0.001
+
+    @Option(help: "How the units start (osc): \(Initialization.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var `init`: Initialization = .lsa
+
+    @Flag(help: "Run the plain O(units^2 V) loop (osc; for checking: same result, slower).")
+    var exact = false
 
     @Option(name: .customLong("min-df"), help: "Keep words found in at least this many documents.")
     var minDF: Int = 2
@@ -80,8 +107,14 @@ struct Train: ParsableCommand {
 
     func validate() throws {
         if units < 1 { throw ValidationError("--units must be at least 1, got \(units)") }
-        if k < 1 || k > units { throw ValidationError("--k must be between 1 and --units (\(units)), got \(k)") }
-        if epochs < 1 { throw ValidationError("--epochs must be at least 1") }
+        if method == .hebbian && (k < 1 || k > units) {
+            throw ValidationError("--k must be between 1 and --units (\(units)), got \(k)")
+        }
+        if let e = epochs, e < 1 { throw ValidationError("--epochs must be at least 1") }
+        if method == .osc && (sparsity < 1 || sparsity > units) {
+            throw ValidationError("--sparsity must be between 1 and --units (\(units)), got \(sparsity)")
+        }
+        if orthogonalize < 0 { throw ValidationError("--orthogonalize must be at least 0") }
         if batch < 1 { throw ValidationError("--batch must be at least 1") }
         if minDF < 1 { throw ValidationError("--min-df must be at least 1") }
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
@@ -109,17 +142,37 @@ struct Train: ParsableCommand {
 
         let vocabulary = try Vocabulary(corpus: corpus, options: text)
         let documents = try Documents(corpus: corpus, vocabulary: vocabulary, input: inputOptions)
-        var config = HebbianConfiguration()
-        config.units = units
-        config.epochs = epochs
-        config.batchSize = batch
-        config.seed = seed
-        config.p = p
-        config.k = k
-        config.delta = delta
-        config.eps0 = eps0
         let threadCount = threads ?? Soso.maxThreads
-        let model = try Model(hebbian: config, vocabulary: vocabulary, input: inputOptions, threads: threadCount)
+        let model: Model
+        let totalEpochs: Int
+        switch method {
+        case .hebbian:
+            var config = HebbianConfiguration()
+            config.units = units
+            config.epochs = epochs ?? 200
+            config.batchSize = batch
+            config.seed = seed
+            config.p = p
+            config.k = k
+            config.delta = delta
+            config.eps0 = eps0
+            config.orthogonalizeEvery = orthogonalize
+            totalEpochs = config.epochs
+            model = try Model(hebbian: config, vocabulary: vocabulary, input: inputOptions, threads: threadCount)
+        case .osc:
+            var config = OSCConfiguration()
+            config.units = units
+            config.sparsity = sparsity
+            config.epochs = epochs ?? 20
+            config.seed = seed
+            config.epsInitial = epsInitial
+            config.epsFinal = epsFinal
+            config.initialization = `init` == .lsa ? .lsa : .random
+            config.exact = exact
+            totalEpochs = config.epochs
+            model = try Model(osc: config, vocabulary: vocabulary, input: inputOptions, documents: documents,
+                              threads: threadCount)
+        }
 
         installStopHandlers()
         let line = ProgressLine(quiet: quiet)
@@ -127,7 +180,7 @@ struct Train: ParsableCommand {
             try model.train(documents, threads: threadCount) { line.update($0) }
         } catch let error as SosoError where error.code == .aborted {
             line.finish()
-            throw SosoError(.aborted, "interrupted after \(model.epochsDone) of \(epochs) epochs; nothing was written")
+            throw SosoError(.aborted, "interrupted after \(model.epochsDone) of \(totalEpochs) epochs; nothing was written")
         }
         line.finish()
         try model.save(to: output)

@@ -167,6 +167,59 @@ final class SosoTests: XCTestCase {
         XCTAssertThrowsError(try model.topicWords(unit: 7)) { XCTAssertEqual(($0 as? SosoError)?.code, .invalidArgument) }
     }
 
+    func testOSCLearnsOrthonormalSparseCodes() throws {
+        let corpus = try Corpus(lines: plantedLines())
+        let vocab = try Vocabulary(corpus: corpus)
+        let docs = try Documents(corpus: corpus, vocabulary: vocab)
+        var config = OSCConfiguration()
+        config.units = 6
+        config.sparsity = 2
+        config.epochs = 5
+        let model = try Model(osc: config, vocabulary: vocab, documents: docs, threads: 2)
+        try model.train(docs, threads: 2)
+        XCTAssertEqual(model.learner, .osc)
+        XCTAssertEqual(model.codeSparsity, 2)
+        XCTAssertEqual(model.osc, config)
+        XCTAssertLessThan(try Orthogonality.error(model.weights, rows: 6, columns: vocab.count), 1e-4)
+        let error = try model.reconstructionError(docs)
+        XCTAssertGreaterThan(error.relative, 0)
+        XCTAssertLessThan(error.relative, 1)
+        // Coding with every atom loses less than coding with two.
+        XCTAssertLessThan(try model.reconstructionError(docs, k: 6).relative, error.relative)
+        let code = try model.encode("apple pear plum").topK(2, byMagnitude: true)
+        XCTAssertEqual(code.nonZero.count, 2)
+        let xhat = try model.reconstruct(code)
+        XCTAssertEqual(xhat.count, vocab.count)
+        let back = try Model(serialized: try model.serialized())
+        XCTAssertEqual(back.weights, model.weights)
+        XCTAssertEqual(back.osc, config)
+
+        config.sparsity = 7
+        XCTAssertThrowsError(try Model(osc: config, vocabulary: vocab, documents: docs)) {
+            XCTAssertEqual(($0 as? SosoError)?.code, .invalidArgument)
+        }
+        config.sparsity = 2
+        XCTAssertThrowsError(try Model(osc: config, vocabulary: vocab, documents: nil)) {
+            XCTAssertEqual(($0 as? SosoError)?.code, .invalidArgument)
+        }
+    }
+
+    func testOrthogonalityHelpers() throws {
+        var w: [Float] = [1, 1, 0, 0, 1, 1]
+        XCTAssertGreaterThan(try Orthogonality.error(w, rows: 2, columns: 3), 0.5)
+        try Orthogonality.symmetric(&w, rows: 2, columns: 3)
+        XCTAssertLessThan(try Orthogonality.error(w, rows: 2, columns: 3), 1e-6)
+        var g: [Float] = [3, 4, 0, 1, 0, 0]
+        try Orthogonality.gramSchmidt(&g, rows: 2, columns: 3)
+        XCTAssertEqual(g[0], 0.6, accuracy: 1e-6)
+        XCTAssertLessThan(try Orthogonality.overlap(g, rows: 2, columns: 3).max, 1e-6)
+        var dependent: [Float] = [1, 2, 3, 2, 4, 6]
+        XCTAssertThrowsError(try Orthogonality.symmetric(&dependent, rows: 2, columns: 3)) {
+            XCTAssertEqual(($0 as? SosoError)?.code, .numeric)
+        }
+        XCTAssertThrowsError(try Orthogonality.error([1, 2], rows: 2, columns: 3))
+    }
+
     func testBundledCorpusLoads() throws {
         let corpus = try Corpus(contentsOf: repoRoot + "/data/wn6-1k.tsv")
         XCTAssertEqual(corpus.count, 1000)

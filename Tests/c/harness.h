@@ -60,6 +60,12 @@ extern int harness_failures; /* failed checks in the running test */
  * the built-in stop words. */
 soso_vocab *vocab_from_text(const char *text, uint32_t min_df, int stop_words);
 
+/* A vocabulary of n (<= 676) made-up words "xaa", "xab", ... in that order. */
+soso_vocab *vocab_of_size(size_t n);
+
+/* Reads "NAME rows cols" and rows*cols numbers from f into a malloc'ed float matrix. */
+float *read_matrix(FILE *f, const char *name, size_t *rows, size_t *cols);
+
 /* Path of a file in the source tree (SOSO_SOURCE_DIR is set by the Makefile). */
 const char *source_path(const char *rel);
 /* A fresh path under the test's scratch directory. */

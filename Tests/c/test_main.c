@@ -7,7 +7,8 @@
 
 int harness_failures;
 
-extern const soso_test tests_text[], tests_docs[], tests_hebbian[], tests_encode[], tests_model_io[];
+extern const soso_test tests_text[], tests_docs[], tests_hebbian[], tests_encode[], tests_model_io[],
+    tests_orthogonal[], tests_osc[];
 
 static char scratch_dir[256];
 
@@ -38,9 +39,42 @@ soso_vocab *vocab_from_text(const char *text, uint32_t min_df, int stop_words)
     return v;
 }
 
+soso_vocab *vocab_of_size(size_t n)
+{
+    char *text = malloc(n * 4 + 1);
+    for (size_t i = 0; i < n; i++) {
+        text[4 * i] = 'x';
+        text[4 * i + 1] = (char)('a' + i / 26);
+        text[4 * i + 2] = (char)('a' + i % 26);
+        text[4 * i + 3] = ' ';
+    }
+    text[4 * n] = '\0';
+    soso_vocab *v = vocab_from_text(text, 1, 0);
+    free(text);
+    CHECK(soso_vocab_size(v) == n);
+    return v;
+}
+
+float *read_matrix(FILE *f, const char *name, size_t *rows, size_t *cols)
+{
+    char got[64];
+    if (fscanf(f, " %63s %zu %zu", got, rows, cols) != 3 || strcmp(got, name) != 0) return NULL;
+    float *m = malloc(*rows * *cols * sizeof *m);
+    for (size_t i = 0; i < *rows * *cols; i++) {
+        double x;
+        if (fscanf(f, "%lf", &x) != 1) {
+            free(m);
+            return NULL;
+        }
+        m[i] = (float)x;
+    }
+    return m;
+}
+
 int main(int argc, char **argv)
 {
-    const soso_test *suites[] = {tests_text, tests_docs, tests_hebbian, tests_encode, tests_model_io};
+    const soso_test *suites[] = {tests_text,    tests_docs,       tests_hebbian, tests_encode,
+                                 tests_model_io, tests_orthogonal, tests_osc};
     snprintf(scratch_dir, sizeof scratch_dir, "/tmp/soso-ctest-XXXXXX");
     if (!mkdtemp(scratch_dir)) {
         perror("mkdtemp");

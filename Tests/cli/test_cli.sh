@@ -86,6 +86,26 @@ assert rows == 6 and cols == len(words) and len(data) == 10 + hlen + 4 * rows * 
 assert words == sorted(words)
 EOF
 
+# ---- osc ----
+osc="$tmp/osc.soso"
+run "train osc" 0 "$SOSO" train "$corpus" -o "$osc" --method osc --units 12 --sparsity 3 --epochs 2
+run "info osc" 0 "$SOSO" info "$osc" && expect_out "learner     osc  sparsity=3" && expect_out "overlap     mean |cos| 0.0000"
+run "topics osc" 0 "$SOSO" topics "$osc" --top 4
+[ "$(grep -c "contrary:" "$tmp/out")" -ge 10 ] && ok || bad "osc topics lack contrary words"
+run "topics osc json" 0 "$SOSO" topics "$osc" --json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert all("contrary" in u for u in d) and all(w["weight"] < 0 for u in d for w in u["contrary"])' "$tmp/out" && ok || bad "osc topics json"
+run "encode osc" 0 "$SOSO" encode "$osc" "$corpus"
+awk -F'\t' '$2 != "-" && split($3, a, " ") != 3 {bad=1} END {exit bad}' "$tmp/out" && ok || bad "osc encode keeps --sparsity codes"
+run "reconstruct" 0 "$SOSO" reconstruct "$osc" "$corpus" --json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["k"] == 3 and 0 < d["relativeError"] < 1 and d["documents"] == 1000' "$tmp/out" && ok || bad "reconstruct json"
+run "reconstruct all codes" 0 "$SOSO" reconstruct "$osc" "$corpus" --top-k 12 && expect_out "12 of 12 codes kept"
+run "osc sparsity 0" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --method osc --units 4 --sparsity 0 && expect_err "sparsity"
+run "osc sparsity > units" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --method osc --units 4 --sparsity 5 && expect_err "sparsity"
+run "osc units > vocabulary" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --method osc --units 5000 && expect_err "vocabulary size"
+no_file "$tmp/e.soso"
+run "hebbian orthogonalize" 0 "$SOSO" train "$corpus" -o "$tmp/ho.soso" --units 6 --epochs 3 --orthogonalize 5 --quiet
+run "info orthogonalized" 0 "$SOSO" info "$tmp/ho.soso" && expect_out "orthogonalize=5" && expect_out "max 0.0000"
+
 # ---- bad input ----
 : >"$tmp/empty.txt"
 run "empty corpus" 1 "$SOSO" train "$tmp/empty.txt" -o "$tmp/e.soso" && expect_err "empty"

@@ -1,0 +1,179 @@
+/* test_orthogonal.c - symmetric orthogonalisation and LSA against numpy's SVD
+ * (Tests/fixtures/make_orth_fixtures.py), Gram-Schmidt, overlap measures, and the
+ * Hebbian learner's --orthogonalize option. */
+#include "harness.h"
+
+#include <stdlib.h>
+
+static FILE *fixture(void)
+{
+    FILE *f = fopen(source_path("Tests/fixtures/orth.txt"), "r");
+    CHECK(f != NULL);
+    return f;
+}
+
+static void test_symmetric_matches_polar_factor(void)
+{
+    FILE *f = fixture();
+    if (!f) return;
+    size_t r, c, r2, c2;
+    float *W = read_matrix(f, "W", &r, &c), *P = read_matrix(f, "polar", &r2, &c2);
+    CHECK(W && P && r == 8 && c == 20);
+    CHECK_OK(soso_orthogonalize_symmetric(W, r, c, 2));
+    double err = 0;
+    for (size_t i = 0; i < r * c; i++) err = fmax(err, fabs(W[i] - P[i]));
+    CHECK_MSG(err < 1e-5, "max difference to numpy's polar factor %.3g", err);
+    float orth = 1;
+    CHECK_OK(soso_orthogonality_error(W, r, c, 1, &orth));
+    CHECK_MSG(orth < 1e-5, "|W W^T - I| = %.3g", orth);
+    free(W);
+    free(P);
+    fclose(f);
+}
+
+static void test_symmetric_errors(void)
+{
+    float W[6] = {1, 2, 3, 2, 4, 6}; /* two dependent rows */
+    float keep[6];
+    memcpy(keep, W, sizeof W);
+    CHECK_STATUS(soso_orthogonalize_symmetric(W, 2, 3, 1), SOSO_E_NUMERIC);
+    CHECK(memcmp(W, keep, sizeof W) == 0);
+    CHECK_STATUS(soso_orthogonalize_symmetric(W, 3, 2, 1), SOSO_E_ARG); /* rows > cols */
+    W[1] = NAN;
+    CHECK_STATUS(soso_orthogonalize_symmetric(W, 2, 3, 1), SOSO_E_NUMERIC);
+    CHECK_STATUS(soso_orthogonalize_symmetric(NULL, 2, 3, 1), SOSO_E_ARG);
+}
+
+static void test_gram_schmidt(void)
+{
+    FILE *f = fixture();
+    if (!f) return;
+    size_t r, c;
+    float *W = read_matrix(f, "W", &r, &c);
+    float *orig = malloc(r * c * sizeof *orig);
+    memcpy(orig, W, r * c * sizeof *W);
+    CHECK_OK(soso_orthogonalize_gram_schmidt(W, r, c));
+    float orth = 1;
+    CHECK_OK(soso_orthogonality_error(W, r, c, 1, &orth));
+    CHECK_MSG(orth < 1e-6, "|Q Q^T - I| = %.3g", orth);
+    /* Row i of the original lies in the span of rows 0..i of the result:
+     * (W_orig Q^T) is lower triangular. */
+    double upper = 0;
+    for (size_t i = 0; i < r; i++)
+        for (size_t j = i + 1; j < r; j++) {
+            double d = 0;
+            for (size_t k = 0; k < c; k++) d += (double)orig[i * c + k] * W[j * c + k];
+            upper = fmax(upper, fabs(d));
+        }
+    CHECK_MSG(upper < 1e-5, "upper triangle %.3g", upper);
+    float dep[6] = {1, 2, 3, 2, 4, 6}, keep[6];
+    memcpy(keep, dep, sizeof dep);
+    CHECK_STATUS(soso_orthogonalize_gram_schmidt(dep, 2, 3), SOSO_E_NUMERIC);
+    CHECK(memcmp(dep, keep, sizeof dep) == 0);
+    free(W);
+    free(orig);
+    fclose(f);
+}
+
+static void test_overlap(void)
+{
+    float W[9] = {1, 0, 0, 1, 1, 0, 0, 0, 0}; /* cos(r0, r1) = 1/sqrt 2; r2 is zero */
+    double mean = 0, mx = 0;
+    CHECK_OK(soso_unit_overlap(W, 3, 3, 1, &mean, &mx));
+    CHECK_NEAR(mx, 1 / sqrt(2.0), 1e-6);
+    CHECK_NEAR(mean, 2 / sqrt(2.0) / 6, 1e-6);
+    float orth = 0;
+    CHECK_OK(soso_orthogonality_error(W, 3, 3, 1, &orth));
+    CHECK_NEAR(orth, 1.0, 1e-6); /* |r1|^2 - 1 = 1, and the zero row: |0 - 1| = 1 */
+}
+
+static void test_lsa_matches_svd(void)
+{
+    FILE *f = fixture();
+    if (!f) return;
+    size_t r, c, xr, xc, lr, lc;
+    free(read_matrix(f, "W", &r, &c));
+    free(read_matrix(f, "polar", &r, &c));
+    float *X = read_matrix(f, "X", &xr, &xc), *L = read_matrix(f, "lsa5", &lr, &lc);
+    CHECK(X && L && xr == 60 && xc == 30 && lr == 5);
+    soso_docs *d = NULL;
+    CHECK_OK(soso_docs_create(xc, &d));
+    for (size_t i = 0; i < xr; i++) {
+        uint32_t idx[30];
+        float val[30];
+        size_t n = 0;
+        for (size_t j = 0; j < xc; j++)
+            if (X[i * xc + j] != 0) {
+                idx[n] = (uint32_t)j;
+                val[n++] = X[i * xc + j];
+            }
+        CHECK_OK(soso_docs_append_row(d, n, idx, val));
+    }
+    soso_vocab *v = vocab_of_size(xc);
+    soso_osc_params p;
+    soso_osc_params_default(&p);
+    p.units = 5;
+    p.sparsity = 2;
+    soso_input_options in;
+    soso_input_options_default(&in);
+    soso_model *m = NULL;
+    CHECK_OK(soso_model_create_osc(v, &in, &p, d, &m));
+    const float *U = soso_model_weights(m);
+    for (size_t k = 0; k < 5 && m; k++) {
+        double dot = 0;
+        for (size_t j = 0; j < xc; j++) dot += (double)U[k * xc + j] * L[k * xc + j];
+        CHECK_MSG(fabs(dot) > 0.9999, "singular vector %zu: |cos| %.6f", k, fabs(dot));
+    }
+    float orth = 1;
+    if (m) CHECK_OK(soso_orthogonality_error(U, 5, xc, 1, &orth));
+    CHECK(orth < 1e-5);
+    soso_model_free(m);
+    soso_vocab_free(v);
+    soso_docs_free(d);
+    free(X);
+    free(L);
+    fclose(f);
+}
+
+static void test_hebbian_orthogonalize_option(void)
+{
+    soso_vocab *v = vocab_of_size(40);
+    soso_docs *d = NULL;
+    CHECK_OK(soso_docs_create(40, &d));
+    for (uint32_t i = 0; i < 200; i++) {
+        uint32_t idx[3] = {i % 40, (i * 7 + 3) % 40, (i * 13 + 5) % 40};
+        float val[3] = {0.577f, 0.577f, 0.577f};
+        if (idx[1] == idx[0] || idx[2] == idx[0] || idx[2] == idx[1]) continue;
+        CHECK_OK(soso_docs_append_row(d, 3, idx, val));
+    }
+    soso_hebbian_params p;
+    soso_hebbian_params_default(&p);
+    p.units = 8;
+    p.epochs = 10;
+    p.batch = 20;
+    p.orthogonalize_every = 5;
+    soso_input_options in;
+    soso_input_options_default(&in);
+    soso_model *m = NULL;
+    CHECK_OK(soso_model_create_hebbian(v, &in, &p, &m));
+    CHECK_OK(soso_model_train(m, d, NULL, NULL));
+    float orth = 1;
+    CHECK_OK(soso_orthogonality_error(soso_model_weights(m), 8, 40, 1, &orth));
+    CHECK_MSG(orth < 1e-5, "after training with orthogonalize: |W W^T - I| = %.3g", orth);
+    p.units = 41;
+    p.k = 2;
+    CHECK(soso_hebbian_params_check(&p, 40) != NULL); /* more units than words */
+    soso_model_free(m);
+    soso_docs_free(d);
+    soso_vocab_free(v);
+}
+
+const soso_test tests_orthogonal[] = {
+    {"symmetric_matches_polar_factor", test_symmetric_matches_polar_factor},
+    {"symmetric_errors", test_symmetric_errors},
+    {"gram_schmidt", test_gram_schmidt},
+    {"overlap", test_overlap},
+    {"lsa_matches_svd", test_lsa_matches_svd},
+    {"hebbian_orthogonalize_option", test_hebbian_orthogonalize_option},
+    {NULL, NULL},
+};

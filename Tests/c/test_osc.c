@@ -1,0 +1,328 @@
+/* test_osc.c - Orthogonal Sparse Coding: the toolbox's recovery check, orthogonality over
+ * 100,000 updates on text, the fast path against the plain loop, thread independence,
+ * reconstruction, files and bad input. */
+#include "harness.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+
+static uint64_t lcg(uint64_t *s)
+{
+    *s = *s * 6364136223846793005ull + 1442695040888963407ull;
+    return *s >> 11;
+}
+
+static double gauss(uint64_t *s)
+{
+    double u1 = ((double)lcg(s) + 1) / 9007199254740993.0, u2 = (double)lcg(s) / 9007199254740992.0;
+    return sqrt(-2 * log(u1)) * cos(6.283185307179586 * u2);
+}
+
+static soso_model *osc_model(const soso_vocab *v, const soso_docs *d, uint32_t units, uint32_t k, uint32_t epochs,
+                             soso_init init, int exact, int threads)
+{
+    soso_osc_params p;
+    soso_osc_params_default(&p);
+    p.units = units;
+    p.sparsity = k;
+    p.epochs = epochs;
+    p.init = init;
+    p.exact = exact;
+    p.threads = threads;
+    p.seed = 5;
+    soso_input_options in;
+    soso_input_options_default(&in);
+    soso_model *m = NULL;
+    CHECK_OK(soso_model_create_osc(v, &in, &p, d, &m));
+    return m;
+}
+
+/* Toolbox example: a random orthonormal basis of dimension 64, 1,000 samples of 10
+ * non-zero coefficients each; OSC should recover the basis. */
+static void test_osc_recovers_planted_basis(void)
+{
+    enum { DIM = 64, SAMPLES = 1000, NZ = 10 };
+    uint64_t s = 777;
+    float *B = malloc(DIM * DIM * sizeof *B);
+    for (int i = 0; i < DIM * DIM; i++) B[i] = (float)gauss(&s);
+    CHECK_OK(soso_orthogonalize_gram_schmidt(B, DIM, DIM));
+    soso_docs *d = NULL;
+    CHECK_OK(soso_docs_create(DIM, &d));
+    for (int n = 0; n < SAMPLES; n++) {
+        float x[DIM] = {0};
+        int used[DIM] = {0};
+        for (int c = 0; c < NZ; c++) {
+            int a;
+            do a = (int)(lcg(&s) % DIM);
+            while (used[a]);
+            used[a] = 1;
+            double coef = gauss(&s);
+            for (int j = 0; j < DIM; j++) x[j] += (float)(coef * B[a * DIM + j]);
+        }
+        uint32_t idx[DIM];
+        for (int j = 0; j < DIM; j++) idx[j] = (uint32_t)j;
+        CHECK_OK(soso_docs_append_row(d, DIM, idx, x));
+    }
+    CHECK_OK(soso_docs_normalize(d));
+    soso_vocab *v = vocab_of_size(DIM);
+    soso_model *m = osc_model(v, d, DIM, NZ, 60, SOSO_INIT_RANDOM, 0, 2);
+    CHECK_OK(soso_model_train(m, d, NULL, NULL));
+    /* Best one-to-one match of atoms to basis vectors (greedy on |cos|). */
+    const float *U = soso_model_weights(m);
+    double C[DIM][DIM];
+    for (int i = 0; i < DIM; i++)
+        for (int j = 0; j < DIM; j++) {
+            double dot = 0;
+            for (int t = 0; t < DIM; t++) dot += (double)U[i * DIM + t] * B[j * DIM + t];
+            C[i][j] = fabs(dot);
+        }
+    int atom_used[DIM] = {0}, basis_used[DIM] = {0};
+    double min_cos = 1;
+    for (int round = 0; round < DIM; round++) {
+        int bi = -1, bj = -1;
+        for (int i = 0; i < DIM; i++)
+            for (int j = 0; j < DIM; j++)
+                if (!atom_used[i] && !basis_used[j] && (bi < 0 || C[i][j] > C[bi][bj])) {
+                    bi = i;
+                    bj = j;
+                }
+        atom_used[bi] = basis_used[bj] = 1;
+        min_cos = fmin(min_cos, C[bi][bj]);
+    }
+    printf("     planted basis: minimum |cos| of the best match after 60 epochs = %.4f\n", min_cos);
+    CHECK_MSG(min_cos >= 0.95, "minimum |cos| %.4f", min_cos);
+    soso_model_free(m);
+    soso_vocab_free(v);
+    soso_docs_free(d);
+    free(B);
+}
+
+/* The bundled corpus prepared as a model would prepare it. */
+static void bundled(soso_vocab **v, soso_docs **d)
+{
+    soso_corpus *c = NULL;
+    soso_text_options to;
+    soso_input_options in;
+    soso_text_options_default(&to);
+    soso_input_options_default(&in);
+    CHECK_OK(soso_corpus_read_file(source_path("data/wn6-1k.tsv"), &c));
+    CHECK_OK(soso_vocab_build_corpus(c, &to, NULL, 0, v));
+    CHECK_OK(soso_docs_from_corpus(c, *v, &in, d));
+    soso_corpus_free(c);
+}
+
+static void test_osc_stays_orthonormal_on_text(void)
+{
+    soso_vocab *v = NULL;
+    soso_docs *d = NULL;
+    bundled(&v, &d);
+    soso_model *m = osc_model(v, d, 24, 4, 100, SOSO_INIT_LSA, 0, 2); /* 100 x 1,000 updates */
+    CHECK_OK(soso_model_train(m, d, NULL, NULL));
+    CHECK(soso_model_docs_seen(m) == 100000);
+    float orth = 1;
+    CHECK_OK(soso_orthogonality_error(soso_model_weights(m), 24, soso_vocab_size(v), 1, &orth));
+    printf("     max |U U^T - I| after 100,000 updates: %.3g\n", orth);
+    CHECK_MSG(orth < 1e-4, "|U U^T - I| = %.3g", orth);
+    soso_model_free(m);
+    soso_docs_free(d);
+    soso_vocab_free(v);
+}
+
+/* The fast path differs from the plain loop at second order in the step: after one
+ * epoch of 300 updates (eps 0.1 -> 0.001) their atoms agree to 1 - |cos| < 1e-5
+ * (measured: 3e-7 at most). Over more epochs the two drift further apart, because the
+ * plain loop itself is sensitive to the order of nearly tied |a| values (two plain runs
+ * whose eps differ by 1e-6 relative drift to 1 - |cos| = 4e-3 over 1,000 updates); the
+ * planted-basis test above compares what both learn instead. */
+static void test_osc_fast_matches_plain(void)
+{
+    uint64_t s = 99;
+    enum { V = 50, DOCS = 300 };
+    soso_docs *d = NULL;
+    CHECK_OK(soso_docs_create(V, &d));
+    for (int n = 0; n < DOCS; n++) {
+        uint32_t idx[5];
+        float val[5];
+        int k = 0;
+        while (k < 5) {
+            uint32_t j = (uint32_t)(lcg(&s) % V);
+            int dup = 0;
+            for (int q = 0; q < k; q++) dup |= idx[q] == j;
+            if (dup) continue;
+            idx[k] = j;
+            val[k++] = 1.0f;
+        }
+        CHECK_OK(soso_docs_append_row(d, 5, idx, val));
+    }
+    CHECK_OK(soso_docs_normalize(d));
+    soso_vocab *v = vocab_of_size(V);
+    const uint32_t shapes[][2] = {{12, 3}, {20, 5}, {8, 1}};
+    for (size_t t = 0; t < 3; t++) {
+        uint32_t N = shapes[t][0], K = shapes[t][1];
+        soso_model *fast = osc_model(v, d, N, K, 1, SOSO_INIT_LSA, 0, 1);
+        soso_model *plain = osc_model(v, d, N, K, 1, SOSO_INIT_LSA, 1, 1);
+        CHECK_OK(soso_model_train(fast, d, NULL, NULL));
+        CHECK_OK(soso_model_train(plain, d, NULL, NULL));
+        const float *a = soso_model_weights(fast), *b = soso_model_weights(plain);
+        double worst = 0;
+        for (uint32_t i = 0; i < N; i++) {
+            double dot = 0;
+            for (uint32_t j = 0; j < V; j++) dot += (double)a[i * V + j] * b[i * V + j];
+            worst = fmax(worst, 1 - fabs(dot));
+        }
+        printf("     N=%u K=%u: largest 1 - |cos| between fast and plain atoms = %.2g\n", N, K, worst);
+        CHECK_MSG(worst < 1e-5, "N=%u K=%u: 1 - |cos| = %.3g", N, K, worst);
+        float orth = 1;
+        CHECK_OK(soso_orthogonality_error(b, N, V, 1, &orth));
+        CHECK(orth < 1e-5);
+        soso_model_free(fast);
+        soso_model_free(plain);
+    }
+    soso_vocab_free(v);
+    soso_docs_free(d);
+}
+
+typedef struct {
+    int max_threads;
+    uint64_t stop_after_docs;
+} log_t;
+
+static int on_progress(const soso_progress *p, void *user)
+{
+    log_t *l = user;
+    if (p->threads_used > l->max_threads) l->max_threads = p->threads_used;
+    return l->stop_after_docs && p->docs_done >= l->stop_after_docs;
+}
+
+static void test_osc_threads_and_resume_identical(void)
+{
+    soso_vocab *v = NULL;
+    soso_docs *d = NULL;
+    bundled(&v, &d);
+    size_t V = soso_vocab_size(v), n = 24 * V;
+    soso_model *m1 = osc_model(v, d, 24, 4, 3, SOSO_INIT_LSA, 0, 1);
+    soso_model *m2 = osc_model(v, d, 24, 4, 3, SOSO_INIT_LSA, 0, 2);
+    CHECK(memcmp(soso_model_weights(m1), soso_model_weights(m2), n * sizeof(float)) == 0); /* LSA too */
+    log_t l1 = {0, 0}, l2 = {0, 0};
+    CHECK_OK(soso_model_train(m1, d, on_progress, &l1));
+    CHECK_OK(soso_model_train(m2, d, on_progress, &l2));
+    CHECK(memcmp(soso_model_weights(m1), soso_model_weights(m2), n * sizeof(float)) == 0);
+    CHECK(l1.max_threads == 1);
+#if defined(_OPENMP)
+    CHECK_MSG(l2.max_threads == 2, "the parallel region ran with %d threads", l2.max_threads);
+#endif
+    /* Stop in the middle of the second epoch, then resume: the same weights. */
+    soso_model *m3 = osc_model(v, d, 24, 4, 3, SOSO_INIT_LSA, 0, 2);
+    log_t stop = {0, 1300}; /* stop in the second epoch */
+    CHECK_STATUS(soso_model_train(m3, d, on_progress, &stop), SOSO_E_ABORTED);
+    CHECK(soso_model_epochs_done(m3) == 1);
+    void *buf = NULL; /* through a file round trip, as a checkpoint would go */
+    size_t len = 0;
+    CHECK_OK(soso_model_save_buffer(m3, &buf, &len));
+    soso_model *m4 = NULL;
+    CHECK_OK(soso_model_load_buffer(buf, len, &m4));
+    CHECK_OK(soso_model_set_threads(m4, 1));
+    CHECK_OK(soso_model_train(m4, d, NULL, NULL));
+    CHECK(memcmp(soso_model_weights(m1), soso_model_weights(m4), n * sizeof(float)) == 0);
+    soso_osc_params p;
+    CHECK_OK(soso_model_osc_params(m4, &p));
+    CHECK(p.units == 24 && p.sparsity == 4 && p.epochs == 3 && soso_model_code_sparsity(m4) == 4);
+    soso_free(buf);
+    soso_model_free(m1);
+    soso_model_free(m2);
+    soso_model_free(m3);
+    soso_model_free(m4);
+    soso_docs_free(d);
+    soso_vocab_free(v);
+}
+
+static void test_osc_reconstruction(void)
+{
+    soso_vocab *v = NULL;
+    soso_docs *d = NULL;
+    bundled(&v, &d);
+    size_t V = soso_vocab_size(v);
+    soso_model *m = osc_model(v, d, 24, 4, 2, SOSO_INIT_LSA, 0, 2);
+    CHECK_OK(soso_model_train(m, d, NULL, NULL));
+    double se = 0, sn = 0, se_all = 0, sn_all = 0;
+    CHECK_OK(soso_model_reconstruction_error(m, d, 0, 2, &se, &sn));
+    CHECK_OK(soso_model_reconstruction_error(m, d, 24, 1, &se_all, &sn_all));
+    CHECK(sn > 900 && sn <= 1000.5 && se > 0 && se < sn && se_all <= se);
+    /* Against an explicit dense reconstruction of every document. */
+    float a[24], *xh = malloc(V * sizeof *xh);
+    double check = 0;
+    for (size_t r = 0; r < soso_docs_rows(d); r++) {
+        size_t nnz;
+        const uint32_t *idx;
+        const float *val;
+        CHECK_OK(soso_docs_row(d, r, &nnz, &idx, &val));
+        const float *U = soso_model_weights(m);
+        for (size_t h = 0; h < 24; h++) {
+            double acc = 0;
+            for (size_t e = 0; e < nnz; e++) acc += (double)U[h * V + idx[e]] * val[e];
+            a[h] = (float)acc;
+        }
+        CHECK_OK(soso_topk_mask(a, 24, 4, 1));
+        CHECK_OK(soso_model_reconstruct(m, a, 24, xh, V));
+        for (size_t e = 0; e < nnz; e++) xh[idx[e]] -= val[e];
+        for (size_t j = 0; j < V; j++) check += (double)xh[j] * xh[j];
+    }
+    CHECK_MSG(fabs(check - se) < 1e-3 * se, "Gram formula %.6f vs dense %.6f", se, check);
+    printf("     relative reconstruction error with K=4 of 24 atoms: %.4f\n", se / sn);
+    free(xh);
+    soso_model_free(m);
+    soso_docs_free(d);
+    soso_vocab_free(v);
+}
+
+static void test_osc_bad_input(void)
+{
+    soso_vocab *v = vocab_of_size(10);
+    soso_osc_params p;
+    soso_osc_params_default(&p);
+    CHECK(soso_osc_params_check(&p, 10) != NULL); /* 16 units > 10 words */
+    p.units = 5;
+    CHECK(soso_osc_params_check(&p, 10) == NULL);
+    p.sparsity = 0;
+    CHECK(soso_osc_params_check(&p, 10) != NULL);
+    p.sparsity = 6;
+    CHECK(soso_osc_params_check(&p, 10) != NULL);
+    p.sparsity = 2;
+    p.eps_f = 0;
+    CHECK(soso_osc_params_check(&p, 10) != NULL);
+    p.eps_f = 0.001f;
+    soso_input_options in;
+    soso_input_options_default(&in);
+    soso_model *m = NULL;
+    CHECK_STATUS(soso_model_create_osc(v, &in, &p, NULL, &m), SOSO_E_ARG); /* LSA without documents */
+    soso_docs *d = NULL;
+    CHECK_OK(soso_docs_create(10, &d));
+    CHECK_OK(soso_docs_append_row(d, 0, NULL, NULL));
+    CHECK_STATUS(soso_model_create_osc(v, &in, &p, d, &m), SOSO_E_EMPTY);
+    CHECK(m == NULL);
+    /* All-zero documents change nothing, and never bring NaN into the model. */
+    p.init = SOSO_INIT_RANDOM;
+    CHECK_OK(soso_model_create_osc(v, &in, &p, NULL, &m));
+    uint32_t idx[2] = {1, 4};
+    float val[2] = {0.6f, 0.8f};
+    CHECK_OK(soso_docs_append_row(d, 2, idx, val));
+    CHECK_OK(soso_docs_append_row(d, 0, NULL, NULL));
+    CHECK_OK(soso_model_train(m, d, NULL, NULL));
+    const float *U = soso_model_weights(m);
+    int finite = 1;
+    for (size_t i = 0; i < 5 * 10; i++) finite &= isfinite(U[i]) != 0;
+    CHECK(finite);
+    soso_model_free(m);
+    soso_docs_free(d);
+    soso_vocab_free(v);
+}
+
+const soso_test tests_osc[] = {
+    {"osc_recovers_planted_basis", test_osc_recovers_planted_basis},
+    {"osc_stays_orthonormal_on_text", test_osc_stays_orthonormal_on_text},
+    {"osc_fast_matches_plain", test_osc_fast_matches_plain},
+    {"osc_threads_and_resume_identical", test_osc_threads_and_resume_identical},
+    {"osc_reconstruction", test_osc_reconstruction},
+    {"osc_bad_input", test_osc_bad_input},
+    {NULL, NULL},
+};

@@ -1,0 +1,65 @@
+/* dense.c - dense vector and matrix kernels with results that never depend on the
+ * thread count: level-1 loops written here with a fixed summation order, and OpenBLAS
+ * sgemm called single-threaded on fixed column blocks that OpenMP threads share out. */
+#include "soso_internal.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+/* Level 1 goes to OpenBLAS's vectorised kernels (chosen at run time for the CPU). They
+ * run on the calling thread (see soso__blas_begin), so a given call always sums in the
+ * same order. Lengths fit an int: callers pass at most one vocabulary chunk or row. */
+double soso__dot(const float *a, const float *b, size_t n) { return n ? cblas_sdot((int)n, a, 1, b, 1) : 0.0; }
+
+void soso__axpy(float alpha, const float *x, float *y, size_t n)
+{
+    if (n) cblas_saxpy((int)n, alpha, x, 1, y, 1);
+}
+
+void soso__scal(float alpha, float *x, size_t n)
+{
+    if (n) cblas_sscal((int)n, alpha, x, 1);
+}
+
+int soso__blas_begin(void)
+{
+    int old = openblas_get_num_threads();
+    if (old != 1) openblas_set_num_threads(1);
+    return old;
+}
+
+void soso__blas_end(int old)
+{
+    if (old != 1) openblas_set_num_threads(old);
+}
+
+void soso__gemm_cols(size_t m, size_t n, size_t k, float alpha, const float *A, size_t lda, int trans_b,
+                     const float *B, size_t ldb, float beta, float *C, size_t ldc, int threads)
+{
+    size_t blocks = (n + SOSO__COL_BLOCK - 1) / SOSO__COL_BLOCK;
+    int team = soso__team_size(threads, (double)m * (double)n * (double)k);
+    if ((size_t)team > blocks) team = (int)(blocks ? blocks : 1);
+#pragma omp parallel for schedule(static) num_threads(team) if (team > 1)
+    for (long b = 0; b < (long)blocks; b++) {
+        size_t c0 = (size_t)b * SOSO__COL_BLOCK;
+        size_t w = n - c0 < SOSO__COL_BLOCK ? n - c0 : SOSO__COL_BLOCK;
+        /* B's block: columns c0.. of B (k x n), or rows c0.. of B^T stored as n x k. */
+        const float *Bb = trans_b ? B + c0 * ldb : B + c0;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, (int)m, (int)w, (int)k,
+                    alpha, A, (int)lda, Bb, (int)ldb, beta, C + c0, (int)ldc);
+    }
+}
+
+void soso__gram(const float *W, size_t rows, size_t cols, float *G, int threads)
+{
+    /* G = W W^T by row blocks: each block of G is one sgemm of fixed shape. */
+    size_t rb = 16, blocks = (rows + rb - 1) / rb;
+    int team = soso__team_size(threads, (double)rows * (double)rows * (double)cols);
+#pragma omp parallel for schedule(static) num_threads(team) if (team > 1)
+    for (long b = 0; b < (long)blocks; b++) {
+        size_t r0 = (size_t)b * rb, h = rows - r0 < rb ? rows - r0 : rb;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)h, (int)rows, (int)cols, 1.0f, W + r0 * cols,
+                    (int)cols, W, (int)cols, 0.0f, G + r0 * rows, (int)rows);
+    }
+}

@@ -1,0 +1,174 @@
+/* orthogonal.c - orthogonality of codebooks: symmetric orthogonalisation (the closest
+ * matrix with orthonormal rows), modified Gram-Schmidt with re-orthogonalisation, and
+ * the measures of how far a codebook is from orthonormal (ALGORITHMS.md section 5). */
+#include "soso_internal.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* LAPACK's symmetric eigensolver (divide and conquer), from OpenBLAS. The trailing
+ * arguments are the hidden lengths of the two character arguments. */
+void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda, double *w, double *work,
+             const int *lwork, int *iwork, const int *liwork, int *info, size_t jobz_len, size_t uplo_len);
+
+soso_status soso__sym_eig(double *A, size_t n, double *w)
+{
+    if (n > 46340) return soso__fail(SOSO_E_LIMIT, "eigenproblem of order %zu is too large", n);
+    int in = (int)n, lda = (int)n, info = 0, lwork = -1, liwork = -1, iwq = 0;
+    double wq = 0;
+    dsyevd_("V", "U", &in, A, &lda, w, &wq, &lwork, &iwq, &liwork, &info, 1, 1);
+    if (info != 0) return soso__fail(SOSO_E_NUMERIC, "eigensolver workspace query failed (info %d)", info);
+    lwork = (int)wq;
+    liwork = iwq;
+    double *work = soso__alloc_array((size_t)lwork, sizeof *work);
+    int *iwork = soso__alloc_array((size_t)liwork, sizeof *iwork);
+    soso_status s = SOSO_OK;
+    if (!work || !iwork) s = soso__fail(SOSO_E_NOMEM, "out of memory for an eigensolver of order %zu", n);
+    if (s == SOSO_OK) {
+        dsyevd_("V", "U", &in, A, &lda, w, work, &lwork, iwork, &liwork, &info, 1, 1);
+        if (info != 0) s = soso__fail(SOSO_E_NUMERIC, "the eigensolver did not converge (info %d)", info);
+    }
+    free(work);
+    free(iwork);
+    return s;
+}
+
+static soso_status check_matrix(const float *W, size_t rows, size_t cols)
+{
+    if (!W) return soso__fail(SOSO_E_ARG, "the matrix is NULL");
+    if (rows == 0 || cols == 0) return soso__fail(SOSO_E_ARG, "the matrix is empty (%zu x %zu)", rows, cols);
+    size_t n;
+    if (!soso__mul_size(rows, cols, &n)) return soso__fail(SOSO_E_LIMIT, "matrix size overflows");
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(W[i])) return soso__fail(SOSO_E_NUMERIC, "entry %zu of the matrix is not finite", i);
+    return SOSO_OK;
+}
+
+soso_status soso_orthogonalize_symmetric(float *W, size_t rows, size_t cols, int threads)
+{
+    SOSO__CHECK(check_matrix(W, rows, cols));
+    if (rows > cols)
+        return soso__fail(SOSO_E_ARG, "%zu rows of length %zu cannot be orthonormal (rows must be <= cols)", rows, cols);
+    size_t rr = rows * rows;
+    float *G = soso__alloc_array(rr, sizeof *G), *S = soso__alloc_array(rr, sizeof *S);
+    float *out = soso__alloc_array(rows * cols, sizeof *out);
+    double *Gd = soso__alloc_array(rr, sizeof *Gd), *Sd = soso__alloc_array(rr, sizeof *Sd);
+    double *lam = soso__alloc_array(rows, sizeof *lam);
+    soso_status s = SOSO_OK;
+    if (!G || !S || !out || !Gd || !Sd || !lam) s = soso__fail(SOSO_E_NOMEM, "out of memory orthogonalising %zu rows", rows);
+    int blas = soso__blas_begin();
+    if (s == SOSO_OK) {
+        soso__gram(W, rows, cols, G, threads);
+        for (size_t i = 0; i < rows; i++) /* symmetrise: blocks round differently */
+            for (size_t j = 0; j < rows; j++) Gd[i * rows + j] = 0.5 * ((double)G[i * rows + j] + G[j * rows + i]);
+        s = soso__sym_eig(Gd, rows, lam);
+    }
+    if (s == SOSO_OK && !(lam[0] > 1e-10 * lam[rows - 1]))
+        s = soso__fail(SOSO_E_NUMERIC,
+                       "the rows are (nearly) linearly dependent: smallest/largest eigenvalue of W W^T is %.3g",
+                       lam[rows - 1] > 0 ? lam[0] / lam[rows - 1] : 0.0);
+    if (s == SOSO_OK) {
+        /* Column k of Gd (column-major) is eigenvector k, so Gd read row-major is M = Q^T.
+         * With row k of M scaled by lam_k^(-1/4): S = M^T M = Q diag(lam^-1/2) Q^T. */
+        for (size_t k = 0; k < rows; k++)
+            for (size_t j = 0; j < rows; j++) Gd[k * rows + j] /= sqrt(sqrt(lam[k]));
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)rows, (int)rows, (int)rows, 1.0, Gd, (int)rows, Gd,
+                    (int)rows, 0.0, Sd, (int)rows);
+        for (size_t i = 0; i < rr; i++) S[i] = (float)Sd[i];
+        soso__gemm_cols(rows, cols, rows, 1.0f, S, rows, 0, W, cols, 0.0f, out, cols, threads);
+        memcpy(W, out, rows * cols * sizeof *W);
+    }
+    soso__blas_end(blas);
+    free(G);
+    free(S);
+    free(out);
+    free(Gd);
+    free(Sd);
+    free(lam);
+    return s;
+}
+
+soso_status soso_orthogonalize_gram_schmidt(float *W, size_t rows, size_t cols)
+{
+    SOSO__CHECK(check_matrix(W, rows, cols));
+    if (rows > cols)
+        return soso__fail(SOSO_E_ARG, "%zu rows of length %zu cannot be orthonormal (rows must be <= cols)", rows, cols);
+    float *backup = soso__alloc_array(rows * cols, sizeof *backup);
+    if (!backup) return soso__fail(SOSO_E_NOMEM, "out of memory orthogonalising %zu rows", rows);
+    memcpy(backup, W, rows * cols * sizeof *W);
+    for (size_t i = 0; i < rows; i++) {
+        float *v = W + i * cols;
+        double before = sqrt(soso__dot(v, v, cols));
+        for (int pass = 0; pass < 2; pass++) /* the second pass repairs float cancellation */
+            for (size_t j = 0; j < i; j++) soso__axpy(-(float)soso__dot(v, W + j * cols, cols), W + j * cols, v, cols);
+        double norm = sqrt(soso__dot(v, v, cols));
+        if (!(norm > 1e-6 * before) || norm == 0) {
+            memcpy(W, backup, rows * cols * sizeof *W);
+            free(backup);
+            return soso__fail(SOSO_E_NUMERIC, "row %zu is linearly dependent on the rows before it", i);
+        }
+        soso__scal((float)(1.0 / norm), v, cols);
+    }
+    free(backup);
+    return SOSO_OK;
+}
+
+soso_status soso_orthogonality_error(const float *W, size_t rows, size_t cols, int threads, float *max_abs)
+{
+    SOSO__CHECK(check_matrix(W, rows, cols));
+    if (!max_abs) return soso__fail(SOSO_E_ARG, "max_abs is NULL");
+    float *G = soso__alloc_array(rows * rows, sizeof *G);
+    if (!G) return soso__fail(SOSO_E_NOMEM, "out of memory for a %zu x %zu Gram matrix", rows, rows);
+    int blas = soso__blas_begin();
+    soso__gram(W, rows, cols, G, threads);
+    soso__blas_end(blas);
+    float m = 0;
+    for (size_t i = 0; i < rows; i++)
+        for (size_t j = 0; j < rows; j++) {
+            float e = fabsf(G[i * rows + j] - (i == j ? 1.0f : 0.0f));
+            m = e > m ? e : m;
+        }
+    free(G);
+    *max_abs = m;
+    return SOSO_OK;
+}
+
+soso_status soso_unit_overlap(const float *W, size_t rows, size_t cols, int threads, double *mean_abs_cos,
+                              double *max_abs_cos)
+{
+    SOSO__CHECK(check_matrix(W, rows, cols));
+    if (!mean_abs_cos || !max_abs_cos) return soso__fail(SOSO_E_ARG, "outputs must not be NULL");
+    float *G = soso__alloc_array(rows * rows, sizeof *G);
+    if (!G) return soso__fail(SOSO_E_NOMEM, "out of memory for a %zu x %zu Gram matrix", rows, rows);
+    int blas = soso__blas_begin();
+    soso__gram(W, rows, cols, G, threads);
+    soso__blas_end(blas);
+    double sum = 0, mx = 0;
+    for (size_t i = 0; i < rows; i++)
+        for (size_t j = 0; j < rows; j++) {
+            if (i == j) continue;
+            double ni = G[i * rows + i], nj = G[j * rows + j];
+            double c = (ni > 0 && nj > 0) ? fabs((double)G[i * rows + j]) / sqrt(ni * nj) : 0.0; /* zero row: 0 */
+            if (c > 1) c = 1;
+            sum += c;
+            mx = c > mx ? c : mx;
+        }
+    free(G);
+    *mean_abs_cos = rows > 1 ? sum / ((double)rows * (double)(rows - 1)) : 0.0;
+    *max_abs_cos = mx;
+    return SOSO_OK;
+}
+
+void soso__canonical_signs(float *W, size_t rows, size_t cols)
+{
+    for (size_t i = 0; i < rows; i++) {
+        float *w = W + i * cols;
+        size_t arg = 0;
+        for (size_t j = 1; j < cols; j++)
+            if (fabsf(w[j]) > fabsf(w[arg])) arg = j;
+        if (w[arg] < 0)
+            for (size_t j = 0; j < cols; j++) w[j] = -w[j];
+    }
+}

@@ -1,0 +1,58 @@
+/* select.c - the k strongest entries of a vector (by value, magnitude or negated value)
+ * with a bounded heap, ties going to the lower index, so selections are reproducible. */
+#include "soso_internal.h"
+
+#include <math.h>
+
+static float key_of(float v, int mode) { return mode == 1 ? fabsf(v) : mode < 0 ? -v : v; }
+
+int soso__beats(const float *a, int mode, uint32_t i, uint32_t j)
+{
+    float ki = key_of(a[i], mode), kj = key_of(a[j], mode);
+    return ki > kj || (ki == kj && i < j);
+}
+
+static void sift_down(const float *a, int mode, uint32_t *heap, size_t n, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, weakest = i;
+        if (l < n && soso__beats(a, mode, heap[weakest], heap[l])) weakest = l;
+        if (r < n && soso__beats(a, mode, heap[weakest], heap[r])) weakest = r;
+        if (weakest == i) return;
+        uint32_t t = heap[i];
+        heap[i] = heap[weakest];
+        heap[weakest] = t;
+        i = weakest;
+    }
+}
+
+size_t soso__top_indices(const float *a, size_t n, size_t k, int mode, uint32_t *out)
+{
+    /* A min-heap of the best so far (out[0] is the weakest kept); NaN never beats. */
+    size_t size = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (size < k) {
+            size_t c = size++;
+            out[c] = (uint32_t)i;
+            while (c > 0) {
+                size_t parent = (c - 1) / 2;
+                if (!soso__beats(a, mode, out[parent], out[c])) break;
+                uint32_t t = out[parent];
+                out[parent] = out[c];
+                out[c] = t;
+                c = parent;
+            }
+        } else if (soso__beats(a, mode, (uint32_t)i, out[0])) {
+            out[0] = (uint32_t)i;
+            sift_down(a, mode, out, size, 0);
+        }
+    }
+    /* Heap sort in place: repeatedly move the weakest to the end. */
+    for (size_t end = size; end > 1; end--) {
+        uint32_t t = out[0];
+        out[0] = out[end - 1];
+        out[end - 1] = t;
+        sift_down(a, mode, out, end - 1, 0);
+    }
+    return size;
+}
