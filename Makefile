@@ -45,7 +45,7 @@ $(BUILD)/soso.pc: soso.pc.in FORCE
 cli:
 	swift build -c $(SWIFT_CONFIG) --product soso
 	@mkdir -p $(BUILD)
-	cp "$$(swift build -c $(SWIFT_CONFIG) --show-bin-path)/soso" $(BUILD)/soso
+	cp "$$(swift build -c $(SWIFT_CONFIG) --show-bin-path)/soso" $(BUILD)/soso.tmp && mv $(BUILD)/soso.tmp $(BUILD)/soso
 
 deps:
 	@scripts/ensure-deps

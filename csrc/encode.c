@@ -57,23 +57,7 @@ soso_status soso_model_encode_text(const soso_model *m, const char *text, size_t
 soso_status soso_topk_mask(float *a, size_t n, size_t k, int by_magnitude)
 {
     if (!a && n) return soso__fail(SOSO_E_ARG, "a is NULL");
-    if (k >= n) return SOSO_OK;
-    if (k == 0) {
-        memset(a, 0, n * sizeof *a);
-        return SOSO_OK;
-    }
-    if (n > UINT32_MAX) return soso__fail(SOSO_E_LIMIT, "at most 2^32-1 entries");
-    uint32_t *heap = soso__alloc_array(k, sizeof *heap);
-    if (!heap) return soso__fail(SOSO_E_NOMEM, "out of memory selecting %zu entries", k);
-    int mode = by_magnitude ? 1 : 0;
-    soso__top_indices(a, n, k, mode, heap);
-    uint32_t weakest = heap[k - 1];
-    free(heap);
-    /* Kept: the weakest kept entry and everything that beats it (a[weakest] itself is
-     * never zeroed, so the comparison stays valid while zeroing). */
-    for (size_t i = 0; i < n; i++)
-        if ((uint32_t)i != weakest && !soso__beats(a, mode, (uint32_t)i, weakest)) a[i] = 0.0f;
-    return SOSO_OK;
+    return soso__topk_fill(a, n, k, by_magnitude ? 1 : 0, 0.0f);
 }
 
 soso_status soso_threshold(float *a, size_t n, float threshold, size_t *kept)

@@ -16,7 +16,9 @@ soso_status soso__model_alloc(soso_learner learner, const soso_vocab *vocab, siz
     m->units = units;
     m->cols = cols;
     m->W = soso__alloc_array(n, sizeof *m->W);
-    soso_status s = m->W ? SOSO_OK : soso__fail(SOSO_E_NOMEM, "out of memory for %zu x %zu weights", units, cols);
+    m->inhibitor = soso__calloc_array(units, sizeof *m->inhibitor);
+    soso_status s = (m->W && m->inhibitor) ? SOSO_OK
+                                           : soso__fail(SOSO_E_NOMEM, "out of memory for %zu x %zu weights", units, cols);
     if (s == SOSO_OK) s = soso__vocab_clone(vocab, &m->vocab);
     if (s != SOSO_OK) {
         soso_model_free(m);
@@ -67,6 +69,37 @@ soso_status soso_model_create_osc(const soso_vocab *vocab, const soso_input_opti
     return SOSO_OK;
 }
 
+soso_status soso_model_create_soft(const soso_vocab *vocab, const soso_input_options *input,
+                                   const soso_soft_params *params, const soso_docs *init_docs, soso_model **out)
+{
+    if (!vocab || !out) return soso__fail(SOSO_E_ARG, "vocab and out must not be NULL");
+    const char *why = soso__input_options_check(input);
+    if (!why) why = soso_soft_params_check(params, vocab->words.count);
+    if (why) return soso__fail(SOSO_E_ARG, "%s", why);
+    if (params->init != SOSO_INIT_RANDOM) {
+        if (!init_docs) return soso__fail(SOSO_E_ARG, "this initialisation needs the training documents");
+        if (init_docs->cols != vocab->words.count)
+            return soso__fail(SOSO_E_ARG, "the documents have %zu columns but the vocabulary has %zu words",
+                              init_docs->cols, vocab->words.count);
+    }
+    soso_model *m;
+    SOSO__CHECK(soso__model_alloc(SOSO_LEARNER_SOFT, vocab, params->units, &m));
+    m->input = *input;
+    m->soft = *params;
+    soso_status s = SOSO_OK;
+    if (params->init == SOSO_INIT_RANDOM) soso__init_random_unit(m->W, m->units, m->cols, params->seed);
+    else if (params->init == SOSO_INIT_DOCUMENTS) s = soso__init_from_documents(m->W, m->units, init_docs, params->seed);
+    else if (init_docs->indptr[init_docs->rows] == 0)
+        s = soso__fail(SOSO_E_EMPTY, "no document has a known word: nothing to initialise from");
+    else s = soso__lsa(init_docs, m->units, params->seed, params->threads, m->W);
+    if (s != SOSO_OK) {
+        soso_model_free(m);
+        return s;
+    }
+    *out = m;
+    return SOSO_OK;
+}
+
 soso_status soso_model_train(soso_model *m, const soso_docs *docs, soso_progress_fn progress, void *user)
 {
     if (!m || !docs) return soso__fail(SOSO_E_ARG, "model and docs must not be NULL");
@@ -79,6 +112,7 @@ soso_status soso_model_train(soso_model *m, const soso_docs *docs, soso_progress
     switch (m->learner) {
     case SOSO_LEARNER_HEBBIAN: return soso__hebbian_train(m, docs, progress, user);
     case SOSO_LEARNER_OSC: return soso__osc_train(m, docs, progress, user);
+    case SOSO_LEARNER_SOFT: return soso__soft_train(m, docs, progress, user);
     }
     return soso__fail(SOSO_E_ARG, "unknown learner %d", (int)m->learner);
 }
@@ -86,7 +120,7 @@ soso_status soso_model_train(soso_model *m, const soso_docs *docs, soso_progress
 soso_status soso_model_set_threads(soso_model *m, int threads)
 {
     if (!m) return soso__fail(SOSO_E_ARG, "model is NULL");
-    m->hebbian.threads = m->osc.threads = threads < 1 ? 1 : threads;
+    m->hebbian.threads = m->osc.threads = m->soft.threads = threads < 1 ? 1 : threads;
     return SOSO_OK;
 }
 
@@ -95,6 +129,7 @@ void soso_model_free(soso_model *m)
     if (!m) return;
     soso_vocab_free(m->vocab);
     free(m->W);
+    free(m->inhibitor);
     free(m);
 }
 
@@ -111,6 +146,24 @@ soso_status soso_model_osc_params(const soso_model *m, soso_osc_params *out)
     if (!m || !out) return soso__fail(SOSO_E_ARG, "model and out must not be NULL");
     if (m->learner != SOSO_LEARNER_OSC) return soso__fail(SOSO_E_ARG, "the model is not an OSC model");
     *out = m->osc;
+    return SOSO_OK;
+}
+
+soso_status soso_model_soft_params(const soso_model *m, soso_soft_params *out)
+{
+    if (!m || !out) return soso__fail(SOSO_E_ARG, "model and out must not be NULL");
+    if (m->learner != SOSO_LEARNER_SOFT) return soso__fail(SOSO_E_ARG, "the model is not a soft-competition model");
+    *out = m->soft;
+    return SOSO_OK;
+}
+
+soso_status soso_model_soft_state(const soso_model *m, float *temperature, float *inhibitor, size_t n)
+{
+    if (!m) return soso__fail(SOSO_E_ARG, "model is NULL");
+    if (m->learner != SOSO_LEARNER_SOFT) return soso__fail(SOSO_E_ARG, "the model is not a soft-competition model");
+    if (inhibitor && n < m->units) return soso__fail(SOSO_E_ARG, "inhibitor needs %zu floats", m->units);
+    if (temperature) *temperature = soso__soft_temperature(&m->soft, m->docs_seen, m->train_rows);
+    if (inhibitor) memcpy(inhibitor, m->inhibitor, m->units * sizeof *inhibitor);
     return SOSO_OK;
 }
 

@@ -81,6 +81,25 @@ soso_status soso_model_save_buffer(const soso_model *m, void **data, size_t *len
         soso__wbuf_u64(&b, h->seed);
         soso__wbuf_u32(&b, h->orthogonalize_every);
         section_end(&b, at);
+    } else if (m->learner == SOSO_LEARNER_SOFT) {
+        const soso_soft_params *q = &m->soft;
+        at = section_begin(&b, "SOFT");
+        soso__wbuf_u32(&b, q->units);
+        soso__wbuf_u32(&b, q->k);
+        soso__wbuf_f32(&b, q->t_initial);
+        soso__wbuf_f32(&b, q->t_final);
+        soso__wbuf_f32(&b, q->gamma);
+        soso__wbuf_u32(&b, q->anneal_every);
+        soso__wbuf_f32(&b, q->eta);
+        soso__wbuf_f32(&b, q->inhibitor_rate);
+        soso__wbuf_f32(&b, q->ortho_penalty);
+        soso__wbuf_u32(&b, q->orthogonalize_every);
+        soso__wbuf_u32(&b, q->batch);
+        soso__wbuf_u32(&b, q->epochs);
+        soso__wbuf_u64(&b, q->seed);
+        soso__wbuf_u32(&b, (uint32_t)q->init);
+        soso__wbuf_f32s(&b, m->inhibitor, m->units);
+        section_end(&b, at);
     } else {
         const soso_osc_params *o = &m->osc;
         at = section_begin(&b, "OSC ");
@@ -132,7 +151,7 @@ typedef struct {
 } span;
 
 typedef struct {
-    span modl, inpt, text, vocb, hebb, osc, wght;
+    span modl, inpt, text, vocb, hebb, osc, soft, wght;
 } sections;
 
 static soso_status bad(const char *what) { return soso__fail(SOSO_E_FORMAT, "model file: %s", what); }
@@ -160,6 +179,7 @@ static soso_status find_sections(const unsigned char *data, size_t len, sections
         else if (!memcmp(tag, "VOCB", 4)) slot = &sec->vocb;
         else if (!memcmp(tag, "HEBB", 4)) slot = &sec->hebb;
         else if (!memcmp(tag, "OSC ", 4)) slot = &sec->osc;
+        else if (!memcmp(tag, "SOFT", 4)) slot = &sec->soft;
         else if (!memcmp(tag, "WGHT", 4)) slot = &sec->wght;
         if (slot) { /* unknown sections are skipped: later writers may add some */
             if (slot->p) return soso__fail(SOSO_E_FORMAT, "model file has two '%.4s' sections", tag);
@@ -215,8 +235,9 @@ static soso_status parse(const sections *sec, soso_model **out)
     uint64_t epoch_pos = soso__rbuf_u64(&r);
     uint64_t docs_seen = soso__rbuf_u64(&r), train_rows = soso__rbuf_u64(&r);
     if (r.failed) return bad("model section too short");
-    if (learner != SOSO_LEARNER_HEBBIAN && learner != SOSO_LEARNER_OSC)
+    if (learner != SOSO_LEARNER_HEBBIAN && learner != SOSO_LEARNER_OSC && learner != SOSO_LEARNER_SOFT)
         return soso__fail(SOSO_E_FORMAT, "model file: unknown learner %u", learner);
+    if (learner == SOSO_LEARNER_SOFT && !sec->soft.p) return bad("the soft-competition parameters section is missing");
     if (learner == SOSO_LEARNER_HEBBIAN && !sec->hebb.p) return bad("the Hebbian parameters section is missing");
     if (learner == SOSO_LEARNER_OSC && !sec->osc.p) return bad("the OSC parameters section is missing");
 
@@ -248,8 +269,11 @@ static soso_status parse(const sections *sec, soso_model **out)
 
     soso_hebbian_params hp;
     soso_osc_params op;
+    soso_soft_params sp;
     soso_hebbian_params_default(&hp);
     soso_osc_params_default(&op);
+    soso_soft_params_default(&sp);
+    soso__rbuf inhib = {0};
     uint32_t epochs, reorth_every = 64, since_reorth = 0;
     if (learner == SOSO_LEARNER_HEBBIAN) {
         r = (soso__rbuf){sec->hebb.p, sec->hebb.len, 0, 0};
@@ -266,6 +290,26 @@ static soso_status parse(const sections *sec, soso_model **out)
         if (r.failed || hp.units != units || soso_hebbian_params_check(&hp, (size_t)cols))
             return bad("invalid Hebbian parameters");
         epochs = hp.epochs;
+    } else if (learner == SOSO_LEARNER_SOFT) {
+        r = (soso__rbuf){sec->soft.p, sec->soft.len, 0, 0};
+        sp.units = soso__rbuf_u32(&r);
+        sp.k = soso__rbuf_u32(&r);
+        sp.t_initial = soso__rbuf_f32(&r);
+        sp.t_final = soso__rbuf_f32(&r);
+        sp.gamma = soso__rbuf_f32(&r);
+        sp.anneal_every = soso__rbuf_u32(&r);
+        sp.eta = soso__rbuf_f32(&r);
+        sp.inhibitor_rate = soso__rbuf_f32(&r);
+        sp.ortho_penalty = soso__rbuf_f32(&r);
+        sp.orthogonalize_every = soso__rbuf_u32(&r);
+        sp.batch = soso__rbuf_u32(&r);
+        sp.epochs = soso__rbuf_u32(&r);
+        sp.seed = soso__rbuf_u64(&r);
+        sp.init = (soso_init)soso__rbuf_u32(&r);
+        if (r.failed || sp.units != units || soso_soft_params_check(&sp, (size_t)cols) || soso__rbuf_left(&r) != 4 * units)
+            return bad("invalid soft-competition parameters");
+        inhib = r; /* the inhibitor follows: units floats, read once the model exists */
+        epochs = sp.epochs;
     } else {
         r = (soso__rbuf){sec->osc.p, sec->osc.len, 0, 0};
         op.units = soso__rbuf_u32(&r);
@@ -301,6 +345,15 @@ static soso_status parse(const sections *sec, soso_model **out)
     m->input = in;
     m->hebbian = hp;
     m->osc = op;
+    m->soft = sp;
+    if (learner == SOSO_LEARNER_SOFT) {
+        soso__rbuf_f32s(&inhib, m->inhibitor, m->units);
+        for (size_t i = 0; i < m->units; i++)
+            if (!isfinite(m->inhibitor[i])) {
+                soso_model_free(m);
+                return bad("the inhibitor holds a value that is not finite");
+            }
+    }
     m->osc_reorth_every = reorth_every;
     m->osc_since_reorth = since_reorth;
     m->epochs_done = epochs_done;

@@ -339,13 +339,6 @@ static soso_status reorthonormalize(soso_model *m)
 
 /* ---- training ------------------------------------------------------------------------ */
 
-static int popcount64(unsigned long long x)
-{
-    int n = 0;
-    for (; x; x &= x - 1) n++;
-    return n;
-}
-
 soso_status soso__osc_train(soso_model *m, const soso_docs *docs, soso_progress_fn progress, void *user)
 {
     const soso_osc_params *prm = &m->osc;
@@ -355,12 +348,13 @@ soso_status soso__osc_train(soso_model *m, const soso_docs *docs, soso_progress_
         return soso__fail(SOSO_E_ARG, "training stopped mid-epoch on %llu documents; resume it with the same %llu, not %zu",
                           (unsigned long long)m->train_rows, (unsigned long long)m->train_rows, D);
     uint32_t *perm = soso__alloc_array(D, sizeof *perm);
+    uint64_t *wins = soso__calloc_array(N, sizeof *wins);
     osc_ws w;
     memset(&w, 0, sizeof w);
     float *scratch = NULL;
     uint32_t *order = NULL;
     double *c = NULL;
-    soso_status s = perm ? SOSO_OK : soso__fail(SOSO_E_NOMEM, "out of memory for a permutation of %zu documents", D);
+    soso_status s = perm && wins ? SOSO_OK : soso__fail(SOSO_E_NOMEM, "out of memory for a permutation of %zu documents", D);
     if (s == SOSO_OK && prm->exact) {
         scratch = soso__alloc_array((N + 2 * V), sizeof *scratch);
         order = soso__alloc_array(N, sizeof *order);
@@ -371,6 +365,7 @@ soso_status soso__osc_train(soso_model *m, const soso_docs *docs, soso_progress_
     }
     if (s != SOSO_OK) {
         free(perm);
+        free(wins);
         free(scratch);
         free(order);
         free(c);
@@ -389,6 +384,7 @@ soso_status soso__osc_train(soso_model *m, const soso_docs *docs, soso_progress_
         soso__rng_seed(&rng, prm->seed, SOSO__STREAM_SHUFFLE_BASE + epoch);
         for (size_t i = 0; i < D; i++) perm[i] = (uint32_t)i;
         soso__rng_shuffle_u32(&rng, perm, D);
+        if (m->epoch_pos == 0) memset(wins, 0, N * sizeof *wins);
         for (size_t pos = m->epoch_pos; pos < D; pos++) {
             size_t r = perm[pos], q0 = docs->indptr[r], nnz = docs->indptr[r + 1] - q0;
             double t = (double)epoch * (double)D + (double)pos;
@@ -399,6 +395,7 @@ soso_status soso__osc_train(soso_model *m, const soso_docs *docs, soso_progress_
                                scratch + N, scratch + N + V, c);
                 else
                     fast_step(&w, nnz, docs->indices + q0, docs->values + q0, eps);
+                wins[soso_argmax(prm->exact ? scratch : w.codes, N)]++; /* codes before the update */
             }
             m->docs_seen++;
             pr.docs_done++;
@@ -425,7 +422,8 @@ soso_status soso__osc_train(soso_model *m, const soso_docs *docs, soso_progress_
             if (!boundary) continue;
             pr.epoch = m->epochs_done;
             pr.seconds = soso__now() - t0;
-            pr.threads_used = prm->exact ? 1 : popcount64(w.team_mask);
+            pr.threads_used = prm->exact ? 1 : soso__popcount64(w.team_mask);
+            pr.effective_units = soso__effective_units(wins, N);
             if (progress && progress(&pr, user) != 0) {
                 s = soso__fail(SOSO_E_ABORTED, "training stopped on request after %llu documents (epoch %u of %u)",
                                (unsigned long long)pr.docs_done, m->epochs_done, prm->epochs);
@@ -438,6 +436,7 @@ soso_status soso__osc_train(soso_model *m, const soso_docs *docs, soso_progress_
     if (m->epochs_done >= prm->epochs) soso__canonical_signs(m->W, N, V);
     ws_free(&w);
     free(perm);
+    free(wins);
     free(scratch);
     free(order);
     free(c);

@@ -159,6 +159,10 @@ soso_status soso__docs_transpose(const soso_docs *X, soso_docs **out);
 int soso__beats(const float *a, int mode, uint32_t i, uint32_t j);
 /* The min(k, n) strongest entries of a[0..n) into out, strongest first. */
 size_t soso__top_indices(const float *a, size_t n, size_t k, int mode, uint32_t *out);
+/* Sets every entry but the k strongest to `fill`. */
+soso_status soso__topk_fill(float *a, size_t n, size_t k, int mode, float fill);
+/* Entropy (nats) of a probability vector. */
+double soso__entropy(const float *p, size_t n);
 
 /* ---- Stop words ------------------------------------------------------------------- */
 
@@ -210,6 +214,8 @@ struct soso_model {
     soso_input_options input;
     soso_hebbian_params hebbian; /* valid when learner == SOSO_LEARNER_HEBBIAN */
     soso_osc_params osc;         /* valid when learner == SOSO_LEARNER_OSC     */
+    soso_soft_params soft;       /* valid when learner == SOSO_LEARNER_SOFT    */
+    float *inhibitor;            /* soft: units floats, the running mean activation */
     size_t units, cols;
     float *W;             /* units x cols */
     uint32_t epochs_done; /* completed epochs                                */
@@ -227,12 +233,76 @@ soso_status soso__model_alloc(soso_learner learner, const soso_vocab *vocab, siz
 void soso__unit_scores(const float *W, size_t H, size_t V, float p, size_t nnz, const uint32_t *idx,
                        const float *val, float *out);
 
+/* ---- Competitive mini-batches (competitive.c) -------------------------------------- */
+
+/* One mini-batch of a competitive learner: scores I (B x H) of the documents against
+ * every unit, then per document up to E gate entries (unit, g) set by the learner, then
+ * the update W_h += c (sum_b g_hb x_b - xx_h W_h), xx_h = sum_b g_hb I_hb. */
+typedef struct soso__batch {
+    size_t H, V, B, E;
+    int threads;
+    float *I;             /* B x H                                               */
+    uint32_t *ent_unit;   /* B x E: gate entries, set by the learner             */
+    float *ent_g;         /* B x E                                               */
+    uint32_t *ent_n;      /* B: entries used per document                        */
+    double *xx;           /* H                                                   */
+    uint32_t *count;      /* H + 1: entries per unit, then prefix starts         */
+    uint32_t *cursor;     /* H                                                   */
+    uint32_t *list_b;     /* B x E: batch positions grouped by unit              */
+    float *list_g;        /* B x E                                               */
+    uint32_t *touched;    /* H                                                   */
+    float *rowmax;        /* H                                                   */
+    float *buf;           /* threads x V, all zero between uses                  */
+    unsigned long long team_mask; /* thread ids that worked in the last batch   */
+} soso__batch;
+
+soso_status soso__batch_init(soso__batch *w, size_t H, size_t V, size_t B, size_t E, int threads);
+void soso__batch_free(soso__batch *w);
+/* w->I for the n documents rows[0..n) (n <= B). */
+void soso__batch_scores(soso__batch *w, const float *W, float p, const soso_docs *X, const uint32_t *rows, size_t n);
+/* The update; normalize: c = eps / max(max |ds|, prec) (Hebbian), else c = eps (Oja).
+ * Returns how many units changed. */
+size_t soso__batch_update(soso__batch *w, float *W, const soso_docs *X, const uint32_t *rows, size_t n, float eps,
+                          int normalize, float prec);
+int soso__popcount64(unsigned long long x);
+
+/* What a mini-batch learner tells the shared epoch loop. */
+typedef soso_status (*soso__batch_fn)(void *ctx, const uint32_t *rows, size_t n, uint32_t epoch);
+typedef struct soso__schedule {
+    uint32_t epochs;
+    uint64_t seed;
+    size_t batch;
+    uint32_t orthogonalize_every; /* symmetric orthogonalisation every N batches and at the end */
+    int threads;
+    uint64_t *wins;               /* units: wins in the running epoch, kept by fn */
+    const unsigned long long *team_mask; /* threads that worked in the last batch */
+    double (*temperature)(const soso_model *m); /* for the progress report, or NULL */
+} soso__schedule;
+
+/* The epoch loop of mini-batch learners: per epoch a shuffle from (seed, epoch), batches
+ * from the model's position on (so a stopped run resumes exactly), position and document
+ * counts, orthogonalisation, and progress/abort after every batch. */
+soso_status soso__run_batches(soso_model *m, const soso_docs *docs, const soso__schedule *sc, soso__batch_fn fn,
+                              void *ctx, soso_progress_fn progress, void *user);
+/* exp(entropy of the win frequencies): how many units really share the documents. */
+double soso__effective_units(const uint64_t *wins, size_t units);
+
 /* Largest k of the Hebbian rule (rank of the unit pushed away). */
 #define SOSO__MAX_K 64
 
 /* ---- Hebbian internals -------------------------------------------------------------- */
 
 soso_status soso__hebbian_train(soso_model *m, const soso_docs *docs, soso_progress_fn progress, void *user);
+
+/* ---- Soft competition internals ---------------------------------------------------------- */
+
+soso_status soso__soft_train(soso_model *m, const soso_docs *docs, soso_progress_fn progress, void *user);
+/* The temperature after `docs_seen` documents of training on `rows` documents. */
+float soso__soft_temperature(const soso_soft_params *p, uint64_t docs_seen, uint64_t rows);
+/* Units as random distinct non-empty documents (scaled to unit length). */
+soso_status soso__init_from_documents(float *W, size_t units, const soso_docs *docs, uint64_t seed);
+/* Random unit-length rows. */
+void soso__init_random_unit(float *W, size_t units, size_t cols, uint64_t seed);
 
 /* ---- OSC internals -------------------------------------------------------------------- */
 

@@ -124,6 +124,10 @@ typedef struct soso_progress {
     uint64_t docs_total;   /* documents this run will process                            */
     double seconds;        /* wall time since the run started                            */
     int threads_used;      /* threads that took part in the last parallel step           */
+    double effective_units; /* exp(entropy of the units' win shares) in the running epoch:
+                             * near the number of units when all share the documents,
+                             * near 1 when one unit takes everything                  */
+    double temperature;    /* the soft gate's current temperature (0 for other learners) */
 } soso_progress;
 
 /* Called between mini-batches from the calling thread. Return 0 to go on, non-zero to
@@ -299,7 +303,8 @@ soso_status soso_docs_normalize(soso_docs *docs);
 
 typedef enum soso_learner {
     SOSO_LEARNER_HEBBIAN = 1, /* competing hidden units, Krotov & Hopfield 2019         */
-    SOSO_LEARNER_OSC = 2      /* orthogonal sparse coding, Schuetze et al. 2016          */
+    SOSO_LEARNER_OSC = 2,     /* orthogonal sparse coding, Schuetze et al. 2016          */
+    SOSO_LEARNER_SOFT = 3     /* soft competition: softmax gate, inhibitor, annealing    */
 } soso_learner;
 
 /* Competing hidden units (ALGORITHMS.md section 1). Per mini-batch of B documents:
@@ -339,8 +344,9 @@ soso_status soso_hebbian_step(float *W, const soso_docs *docs, const uint32_t *r
 
 /* How a learner's codebook starts. */
 typedef enum soso_init {
-    SOSO_INIT_LSA = 0,   /* the leading right singular vectors of the training documents */
-    SOSO_INIT_RANDOM = 1 /* a random orthonormal basis (Gaussian, then Gram-Schmidt)    */
+    SOSO_INIT_LSA = 0,      /* the leading right singular vectors of the training documents */
+    SOSO_INIT_RANDOM = 1,   /* random unit vectors (OSC: a random orthonormal basis)        */
+    SOSO_INIT_DOCUMENTS = 2 /* distinct training documents drawn at random (soft only)     */
 } soso_init;
 
 /* Orthogonal Sparse Coding (ALGORITHMS.md section 2; Schuetze, Barth & Martinetz 2016).
@@ -374,6 +380,37 @@ void soso_osc_params_default(soso_osc_params *params);
 
 /* NULL if valid for a vocabulary of vocab_size words, else a static reason. */
 const char *soso_osc_params_check(const soso_osc_params *params, size_t vocab_size);
+
+/* Soft competition (ALGORITHMS.md section 3). Per document x: scores s = W x, gate
+ * g = softmax over the top k units of beta (s - m), beta = 1 / T; each gated unit moves
+ * toward the document by Oja's rule dw_h = eta g_h (x - s_h w_h) (averaged over a
+ * mini-batch). The inhibitor m is the running mean activation of each unit,
+ * m <- (1 - inhibitor_rate) m + inhibitor_rate mean_batch(s), without gradient, and 0 at
+ * inference: units that win everything are held back and losing units get their turn.
+ * T starts at t_initial and is multiplied by gamma every anneal_every documents (0: every
+ * epoch) until it reaches t_final. eta decays linearly to 0 over the epochs. Optional
+ * orthogonality: a penalty step W -= eta ortho_penalty (W W^T - I) W every mini-batch,
+ * and/or symmetric orthogonalisation every orthogonalize_every mini-batches. */
+typedef struct soso_soft_params {
+    uint32_t units;          /* H (default 16)                                            */
+    uint32_t k;              /* the gate covers the top k units, 1 <= k <= units (default 4) */
+    float t_initial;         /* starting temperature, > 0 (default 1)                     */
+    float t_final;           /* final temperature, > 0, <= t_initial (default 0.05)       */
+    float gamma;             /* annealing factor, in (0, 1] (default 0.7)                 */
+    uint32_t anneal_every;   /* documents between temperature steps; 0 = each epoch (default) */
+    float eta;               /* learning rate, > 0 (default 0.1)                          */
+    float inhibitor_rate;    /* inhibitor's running-mean rate in [0, 1); 0 = off (default 0.01) */
+    float ortho_penalty;     /* lambda >= 0 (default 0)                                   */
+    uint32_t orthogonalize_every; /* 0 = never (default)                                  */
+    uint32_t batch;          /* documents per mini-batch (default 100)                    */
+    uint32_t epochs;         /* (default 30)                                               */
+    uint64_t seed;           /* (default 1)                                                */
+    soso_init init;          /* default SOSO_INIT_DOCUMENTS                                */
+    int threads;             /* OpenMP threads (default 1); never changes the result      */
+} soso_soft_params;
+
+void soso_soft_params_default(soso_soft_params *params);
+const char *soso_soft_params_check(const soso_soft_params *params, size_t vocab_size);
 
 /* ---- Orthogonality (ALGORITHMS.md section 5) ------------------------------------------ */
 
@@ -413,6 +450,11 @@ soso_status soso_model_create_hebbian(const soso_vocab *vocab, const soso_input_
 soso_status soso_model_create_osc(const soso_vocab *vocab, const soso_input_options *input,
                                   const soso_osc_params *params, const soso_docs *init_docs, soso_model **out);
 
+/* A new soft-competition model; init_docs are needed for SOSO_INIT_DOCUMENTS and
+ * SOSO_INIT_LSA (units start as random distinct documents, or as singular vectors). */
+soso_status soso_model_create_soft(const soso_vocab *vocab, const soso_input_options *input,
+                                   const soso_soft_params *params, const soso_docs *init_docs, soso_model **out);
+
 /* Trains on docs (whose cols must equal the vocabulary size) until the model's epochs
  * are done. A model that stopped early (SOSO_E_ABORTED) resumes where it stopped.
  * progress may be NULL. Uses the model's params->threads threads. */
@@ -434,6 +476,10 @@ const soso_vocab *soso_model_vocab(const soso_model *model);
 soso_status soso_model_input_options(const soso_model *model, soso_input_options *out);
 soso_status soso_model_hebbian_params(const soso_model *model, soso_hebbian_params *out);
 soso_status soso_model_osc_params(const soso_model *model, soso_osc_params *out);
+soso_status soso_model_soft_params(const soso_model *model, soso_soft_params *out);
+
+/* The soft gate's current temperature and inhibitor (units floats; may be NULL). */
+soso_status soso_model_soft_state(const soso_model *model, float *temperature, float *inhibitor, size_t n);
 
 /* How many codes the learner keeps per document: the OSC sparsity K (by magnitude), or
  * 0 when a learner keeps every code. */
@@ -469,6 +515,24 @@ soso_status soso_model_encode_text_ex(const soso_model *model, const char *text,
  * the others to 0. Ties go to the lower index. k >= n keeps everything. */
 soso_status soso_topk_mask(float *a, size_t n, size_t k, int by_magnitude);
 
+/* ---- Soft competition primitives (ALGORITHMS.md section 3) ---------------------------- */
+
+/* out = softmax(beta x), computed stably (in double, after subtracting the largest score;
+ * +/-1e30 and all-equal scores are fine). -INFINITY entries (masked) get weight 0. beta is
+ * the inverse temperature 1/T, finite and > 0. SOSO_E_NUMERIC (out untouched) when a score
+ * is NaN or +infinity or every score is -infinity. out may be x. */
+soso_status soso_softmax(const float *x, size_t n, float beta, float *out);
+
+/* out = log softmax(beta x); -INFINITY entries stay -INFINITY. Same errors. */
+soso_status soso_log_softmax(const float *x, size_t n, float beta, float *out);
+
+/* *out = log sum_i exp(beta x_i), in double. Same errors. */
+soso_status soso_logsumexp(const float *x, size_t n, float beta, double *out);
+
+/* Sets every score but the k largest (ties: lower index) to -INFINITY, so that a softmax
+ * gives them weight 0. k >= 1; k >= n keeps everything. */
+soso_status soso_topk_scores(float *x, size_t n, size_t k);
+
 /* Sets entries <= threshold to 0; returns via *kept how many stay (may be NULL). */
 soso_status soso_threshold(float *a, size_t n, float threshold, size_t *kept);
 
@@ -494,6 +558,35 @@ soso_status soso_model_reconstruct(const soso_model *model, const float *codes, 
  * O(units^2 V) once plus O(units x words + k^2) per document. */
 soso_status soso_model_reconstruction_error(const soso_model *model, const soso_docs *docs, size_t k, int threads,
                                             double *sq_error, double *sq_norm);
+
+/* ---- Health: does the codebook work? ------------------------------------------------- */
+
+/* Warnings of a health report, as bit flags. */
+#define SOSO_HEALTH_COLLAPSE 1u     /* one unit wins more than half of the documents (>= 3 units) */
+#define SOSO_HEALTH_UNIFORM_GATE 2u /* soft gate entropy above 0.9 of its maximum log k          */
+#define SOSO_HEALTH_DEAD_UNITS 4u   /* some unit is the argmax of no document                     */
+#define SOSO_HEALTH_DUPLICATES 8u   /* two units with |cos| > 0.9                                  */
+
+typedef struct soso_health {
+    size_t units;
+    uint64_t documents;      /* documents with a known word (the others have no winner)    */
+    size_t dead_units;       /* units that win no document                                  */
+    double effective_units;  /* exp(entropy of the win shares), 1..units                   */
+    double top_share;        /* share of the documents won by the strongest unit            */
+    double gate_entropy;     /* soft models: mean entropy (nats) of the gate at inference,
+                              * softmax over the top k of s / t_final; -1 otherwise         */
+    double gate_entropy_max; /* log k, or -1                                                */
+    double mean_abs_cos, max_abs_cos; /* overlap between distinct units                    */
+    unsigned warnings;       /* SOSO_HEALTH_* flags                                         */
+} soso_health;
+
+/* The health report of a model on documents: the winner of a document is its cluster id
+ * (argmax code). wins (units entries, may be NULL) receives each unit's win count. */
+soso_status soso_model_health(const soso_model *model, const soso_docs *docs, int threads, uint64_t *wins,
+                              soso_health *out);
+
+/* A plain-words sentence for one SOSO_HEALTH_* flag. */
+const char *soso_health_warning(unsigned flag);
 
 /* ---- Model files ----------------------------------------------------------------------- */
 

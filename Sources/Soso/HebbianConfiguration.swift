@@ -82,4 +82,9 @@ public struct TrainingProgress: Sendable {
     public var seconds: Double
     /// Threads that took part in the last parallel step.
     public var threadsUsed: Int
+    /// exp(entropy of the units' win shares) in the running epoch: near the number of
+    /// units when all share the documents, near 1 when one unit takes everything.
+    public var effectiveUnits: Double
+    /// The soft gate's temperature (nil for other learners).
+    public var temperature: Double?
 }

@@ -38,6 +38,17 @@ public final class Model {
         self.init(handle: h!)
     }
 
+    /// A new soft-competition model. `.documents` and `.lsa` initialisation need `documents`.
+    public convenience init(soft config: SoftConfiguration, vocabulary: Vocabulary, input: InputOptions = InputOptions(),
+                            documents: Documents?, threads: Int = 1) throws {
+        if let why = config.problem(vocabularySize: vocabulary.count) { throw SosoError(.invalidArgument, why) }
+        var p = config.c(threads: threads)
+        var i = input.c
+        var h: OpaquePointer?
+        try check(soso_model_create_soft(vocabulary.handle, &i, &p, documents?.handle, &h))
+        self.init(handle: h!)
+    }
+
     /// Loads a model file.
     /// - Throws: `.io` (unreadable), `.badFormat` (foreign, truncated or corrupted file),
     ///   `.newerVersion` (written by a newer SOSO).
@@ -66,7 +77,8 @@ public final class Model {
                 let s = p!.pointee
                 let info = TrainingProgress(epoch: Int(s.epoch), epochs: Int(s.epochs), documentsDone: Int(s.docs_done),
                                             documentsTotal: Int(s.docs_total), seconds: s.seconds,
-                                            threadsUsed: Int(s.threads_used))
+                                            threadsUsed: Int(s.threads_used), effectiveUnits: s.effective_units,
+                                            temperature: s.temperature > 0 ? s.temperature : nil)
                 return b.fn(info) ? 0 : 1
             }, Unmanaged.passUnretained(box).toOpaque()))
         }
@@ -112,9 +124,28 @@ public final class Model {
     }
 
     /// The learner that made the model.
-    public enum Learner: Sendable { case hebbian, osc }
+    public enum Learner: Sendable { case hebbian, osc, soft }
 
-    public var learner: Learner { soso_model_learner(handle) == SOSO_LEARNER_OSC ? .osc : .hebbian }
+    public var learner: Learner {
+        switch soso_model_learner(handle) {
+        case SOSO_LEARNER_OSC: return .osc
+        case SOSO_LEARNER_SOFT: return .soft
+        default: return .hebbian
+        }
+    }
+
+    /// The soft-competition settings, or nil for a model of another learner.
+    public var soft: SoftConfiguration? {
+        var p = soso_soft_params()
+        return soso_model_soft_params(handle, &p) == SOSO_OK ? SoftConfiguration(p) : nil
+    }
+
+    /// Soft models: the gate's current temperature and the inhibitor (one value per unit).
+    public var softState: (temperature: Float, inhibitor: [Float])? {
+        var t: Float = 0
+        var m = [Float](repeating: 0, count: units)
+        return soso_model_soft_state(handle, &t, &m, m.count) == SOSO_OK ? (t, m) : nil
+    }
 
     /// The OSC settings, or nil for a model of another learner.
     public var osc: OSCConfiguration? {

@@ -23,6 +23,11 @@ struct Info: ParsableCommand {
             lines.append("learner     osc  sparsity=\(o.sparsity) eps=\(o.epsInitial)..\(o.epsFinal) init=\(o.initialization == .lsa ? "lsa" : "random") seed=\(o.seed)\(o.exact ? " exact" : "")")
             lines.append("trained     \(m.epochsDone) of \(o.epochs) epochs")
         }
+        if let q = m.soft {
+            lines.append(String(format: "learner     soft  gate=%d T=%g..%g gamma=%g eta=%g inhibitor=%g seed=%llu",
+                                q.k, q.temperatureInitial, q.temperatureFinal, q.gamma, q.eta, q.inhibitorRate, q.seed))
+            lines.append("trained     \(m.epochsDone) of \(q.epochs) epochs")
+        }
         let w = m.weights
         if let ov = try? Orthogonality.overlap(w, rows: m.units, columns: m.vocabulary.count) {
             lines.append(String(format: "overlap     mean |cos| %.4f, max %.4f between units", ov.mean, ov.max))

@@ -27,8 +27,10 @@ final class ProgressLine {
         lastDraw = p.seconds
         let rate = p.seconds > 0 ? Double(p.documentsDone) / p.seconds : 0
         let left = rate > 0 ? Double(p.documentsTotal - p.documentsDone) / rate : 0
-        let line = String(format: "\repoch %d/%d  %.0f docs/s  %@ left  (%d thread%@)\u{1B}[K",
-                          p.epoch, p.epochs, rate, clock(left), p.threadsUsed, p.threadsUsed == 1 ? "" : "s")
+        var line = String(format: "\repoch %d/%d  %.0f docs/s  %@ left  effective units %.1f", p.epoch, p.epochs, rate,
+                          clock(left), p.effectiveUnits)
+        if let t = p.temperature { line += String(format: "  T %.3g", t) }
+        line += String(format: "  (%d thread%@)\u{1B}[K", p.threadsUsed, p.threadsUsed == 1 ? "" : "s")
         FileHandle.standardError.write(Data(line.utf8))
         drawn = true
         return true

@@ -10,16 +10,19 @@ struct Train: ParsableCommand {
         Methods: 'hebbian', competing hidden units (Krotov & Hopfield 2019), with the reference \
         defaults of ALGORITHMS.md section 1; 'osc', orthogonal sparse coding (Schuetze et al. 2016): \
         orthonormal units, each document coded by its --sparsity strongest units, started from \
-        the corpus's leading singular vectors (LSA).
+        the corpus's leading singular vectors (LSA); 'soft', soft competition: a softmax gate over \
+        the top --gate units with a temperature annealed from --t-initial to --t-final and a \
+        mean-activation inhibitor, Oja updates, units started from random documents. After \
+        training a health report says whether every unit works.
         """
     )
 
     enum Method: String, ExpressibleByArgument, CaseIterable {
-        case hebbian, osc
+        case hebbian, osc, soft
     }
 
     enum Initialization: String, ExpressibleByArgument, CaseIterable {
-        case lsa, random
+        case lsa, random, documents
     }
 
     @Argument(help: "The corpus: one document per line, optional 'label<TAB>' prefix; '-' for stdin.")
@@ -34,7 +37,7 @@ struct Train: ParsableCommand {
     @Option(help: "Number of units (concepts).")
     var units: Int = 16
 
-    @Option(help: "Passes over the corpus (default: 200 for hebbian, 20 for osc).")
+    @Option(help: "Passes over the corpus (default: 200 for hebbian, 20 for osc, 30 for soft).")
     var epochs: Int?
 
     @Option(help: "Documents per mini-batch.")
@@ -58,8 +61,32 @@ struct Train: ParsableCommand {
     @Option(help: "Initial learning rate (annealed linearly to 0).")
     var eps0: Float = 0.02
 
-    @Option(help: "Orthogonalise the units every N mini-batches and at the end (hebbian; 0 never).")
+    @Option(help: "Orthogonalise the units every N mini-batches and at the end (hebbian, soft; 0 never).")
     var orthogonalize: Int = 0
+
+    @Option(help: "Units in the soft gate (the top K by score) (soft).")
+    var gate: Int = 4
+
+    @Option(name: .customLong("t-initial"), help: "Starting temperature of the gate (soft).")
+    var tInitial: Float = 1
+
+    @Option(name: .customLong("t-final"), help: "Final temperature of the gate (soft).")
+    var tFinal: Float = 0.05
+
+    @Option(help: "Temperature factor per annealing step (soft).")
+    var gamma: Float = 0.7
+
+    @Option(name: .customLong("anneal-every"), help: "Documents between temperature steps; 0 = every epoch (soft).")
+    var annealEvery: Int = 0
+
+    @Option(help: "Learning rate, decaying linearly to 0 (soft).")
+    var eta: Float = 0.1
+
+    @Option(help: "Rate of the mean-activation inhibitor; 0 turns it off (soft).")
+    var inhibitor: Float = 0.01
+
+    @Option(name: .customLong("ortho-penalty"), help: "Strength of the penalty |W W^T - I|^2 (soft).")
+    var orthoPenalty: Float = 0
 
     @Option(help: "Units that code each document (osc).")
     var sparsity: Int = 4
@@ -70,8 +97,8 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("eps-final"), help: "Learning rate at the end (osc).")
     var epsFinal: Float = 0.001
 
-    @Option(help: "How the units start (osc): \(Initialization.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var `init`: Initialization = .lsa
+    @Option(help: "How the units start: \(Initialization.allCases.map(\.rawValue).joined(separator: ", ")) (default: lsa for osc, documents for soft).")
+    var `init`: Initialization?
 
     @Flag(help: "Run the plain O(units^2 V) loop (osc; for checking: same result, slower).")
     var exact = false
@@ -115,6 +142,11 @@ struct Train: ParsableCommand {
             throw ValidationError("--sparsity must be between 1 and --units (\(units)), got \(sparsity)")
         }
         if orthogonalize < 0 { throw ValidationError("--orthogonalize must be at least 0") }
+        if method == .soft && (gate < 1 || gate > units) {
+            throw ValidationError("--gate must be between 1 and --units (\(units)), got \(gate)")
+        }
+        if annealEvery < 0 { throw ValidationError("--anneal-every must be at least 0") }
+        if method == .osc && `init` == .documents { throw ValidationError("--init documents is for --method soft") }
         if batch < 1 { throw ValidationError("--batch must be at least 1") }
         if minDF < 1 { throw ValidationError("--min-df must be at least 1") }
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
@@ -167,10 +199,29 @@ struct Train: ParsableCommand {
             config.seed = seed
             config.epsInitial = epsInitial
             config.epsFinal = epsFinal
-            config.initialization = `init` == .lsa ? .lsa : .random
+            config.initialization = `init` == .random ? .random : .lsa
             config.exact = exact
             totalEpochs = config.epochs
             model = try Model(osc: config, vocabulary: vocabulary, input: inputOptions, documents: documents,
+                              threads: threadCount)
+        case .soft:
+            var config = SoftConfiguration()
+            config.units = units
+            config.k = gate
+            config.epochs = epochs ?? 30
+            config.batchSize = batch
+            config.seed = seed
+            config.temperatureInitial = tInitial
+            config.temperatureFinal = tFinal
+            config.gamma = gamma
+            config.annealEvery = annealEvery
+            config.eta = eta
+            config.inhibitorRate = inhibitor
+            config.orthogonalityPenalty = orthoPenalty
+            config.orthogonalizeEvery = orthogonalize
+            config.initialization = `init` == .lsa ? .lsa : `init` == .random ? .random : .documents
+            totalEpochs = config.epochs
+            model = try Model(soft: config, vocabulary: vocabulary, input: inputOptions, documents: documents,
                               threads: threadCount)
         }
 
@@ -187,6 +238,7 @@ struct Train: ParsableCommand {
         if !quiet {
             note(String(format: "trained %d units on %d documents (%d words) in %.1f s; wrote %@",
                         units, corpus.count, vocabulary.count, Date().timeIntervalSince(start), output))
+            note(HealthReport.text(try model.health(documents, threads: threadCount)))
         }
     }
 }

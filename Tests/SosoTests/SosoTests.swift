@@ -220,6 +220,49 @@ final class SosoTests: XCTestCase {
         XCTAssertThrowsError(try Orthogonality.error([1, 2], rows: 2, columns: 3))
     }
 
+    func testSoftmaxPrimitives() throws {
+        let g = try Softmax.softmax([0.8, 0.015, 0.12], beta: 4)
+        XCTAssertEqual(g[0], 0.9016, accuracy: 5e-5)
+        let ls = try Softmax.logSoftmax([1, 2, 3])
+        XCTAssertEqual(exp(Double(ls[2])), Double(try Softmax.softmax([1, 2, 3])[2]), accuracy: 1e-6)
+        XCTAssertEqual(try Softmax.logSumExp([0, 0]), log(2.0), accuracy: 1e-9)
+        XCTAssertEqual(try Softmax.topK([1, 3, 2], 1), [-Float.infinity, 3, -Float.infinity])
+        XCTAssertThrowsError(try Softmax.softmax([1, .nan])) { XCTAssertEqual(($0 as? SosoError)?.code, .numeric) }
+    }
+
+    func testSoftCompetitionAndHealth() throws {
+        let corpus = try Corpus(lines: plantedLines())
+        let vocab = try Vocabulary(corpus: corpus)
+        let docs = try Documents(corpus: corpus, vocabulary: vocab)
+        var config = SoftConfiguration()
+        config.units = 6
+        config.k = 3
+        config.epochs = 20
+        config.inhibitorRate = 0.05
+        let model = try Model(soft: config, vocabulary: vocab, documents: docs)
+        var temperatures: [Double] = []
+        try model.train(docs, threads: 2) { p in
+            if let t = p.temperature { temperatures.append(t) }
+            return true
+        }
+        XCTAssertEqual(model.learner, .soft)
+        XCTAssertEqual(model.soft, config)
+        XCTAssertEqual(temperatures.first, 1)
+        XCTAssertLessThan(temperatures.last ?? 1, 0.1)
+        let health = try model.health(docs)
+        XCTAssertEqual(health.documents, 300)
+        XCTAssertEqual(health.deadUnits, 0)
+        XCTAssertTrue(health.isHealthy, "\(health.warnings)")
+        XCTAssertNotNil(health.gateEntropy)
+        XCTAssertEqual(health.wins.reduce(0, +), 300)
+        XCTAssertEqual(model.softState?.inhibitor.count, 6)
+        // A collapsed hand-made model is flagged.
+        let hebbian = try Model(hebbian: HebbianConfiguration(), vocabulary: vocab)
+        let collapsed = try hebbian.health(docs)
+        XCTAssertNil(collapsed.gateEntropy)
+        XCTAssertFalse(Health.Warning.deadUnits.message.isEmpty)
+    }
+
     func testBundledCorpusLoads() throws {
         let corpus = try Corpus(contentsOf: repoRoot + "/data/wn6-1k.tsv")
         XCTAssertEqual(corpus.count, 1000)

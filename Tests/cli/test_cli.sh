@@ -106,6 +106,24 @@ no_file "$tmp/e.soso"
 run "hebbian orthogonalize" 0 "$SOSO" train "$corpus" -o "$tmp/ho.soso" --units 6 --epochs 3 --orthogonalize 5 --quiet
 run "info orthogonalized" 0 "$SOSO" info "$tmp/ho.soso" && expect_out "orthogonalize=5" && expect_out "max 0.0000"
 
+# ---- soft competition and health ----
+soft="$tmp/soft.soso"
+run "train soft" 0 "$SOSO" train "$corpus" -o "$soft" --method soft --units 12 --epochs 5
+expect_err "health: "
+expect_err "effective units"
+run "info soft" 0 "$SOSO" info "$soft" && expect_out "learner     soft  gate=4"
+run "health" 0 "$SOSO" health "$soft" "$corpus" && expect_out "gate entropy" && expect_out "wins per unit"
+run "health json" 0 "$SOSO" health "$soft" "$corpus" --json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["units"] == 12 and sum(d["wins"]) == d["documents"] and d["gateEntropyMax"] > 1.38' "$tmp/out" && ok || bad "health json"
+run "health hebbian" 0 "$SOSO" health "$model" "$corpus" --json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["gateEntropy"] is None and "healthy" in d' "$tmp/out" && ok || bad "health json for hebbian"
+# A gate kept hot is flagged as uniform, in plain words.
+run "train hot gate" 0 "$SOSO" train "$corpus" -o "$tmp/hot.soso" --method soft --units 8 --epochs 2 --t-initial 50 --t-final 50 --quiet
+run "health hot gate" 0 "$SOSO" health "$tmp/hot.soso" "$corpus" && expect_out "warning: uniform gate"
+run "soft gate > units" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --method soft --units 3 --gate 4 && expect_err "gate"
+run "soft bad temperatures" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --method soft --t-initial 0.1 --t-final 1 && expect_err "t_final"
+no_file "$tmp/e.soso"
+
 # ---- bad input ----
 : >"$tmp/empty.txt"
 run "empty corpus" 1 "$SOSO" train "$tmp/empty.txt" -o "$tmp/e.soso" && expect_err "empty"

@@ -1,0 +1,208 @@
+/* soft.c - soft competition (ALGORITHMS.md section 3): a softmax gate over the top k
+ * units with a temperature that anneals from near-uniform to sharp, a mean-activation
+ * inhibitor that keeps every unit in the competition, Oja-normalised updates, and
+ * optional orthogonality. Mini-batches share competitive.c's sparse machinery. */
+#include "soso_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void soso_soft_params_default(soso_soft_params *p)
+{
+    if (!p) return;
+    p->units = 16;
+    p->k = 4;
+    p->t_initial = 1.0f;
+    p->t_final = 0.05f;
+    p->gamma = 0.7f;
+    p->anneal_every = 0;
+    p->eta = 0.1f;
+    p->inhibitor_rate = 0.01f;
+    p->ortho_penalty = 0.0f;
+    p->orthogonalize_every = 0;
+    p->batch = 100;
+    p->epochs = 30;
+    p->seed = 1;
+    p->init = SOSO_INIT_DOCUMENTS;
+    p->threads = 1;
+}
+
+const char *soso_soft_params_check(const soso_soft_params *p, size_t vocab_size)
+{
+    if (!p) return "soft parameters are NULL";
+    if (vocab_size == 0) return "the vocabulary is empty";
+    if (p->units < 1 || p->units > (1u << 20)) return "units must be between 1 and 1048576";
+    if (p->k < 1 || p->k > p->units) return "k must be between 1 and units";
+    if (p->k > SOSO__MAX_K) return "k must be <= 64";
+    if (!(p->t_initial > 0.0f) || !isfinite(p->t_initial)) return "t_initial must be a finite number > 0";
+    if (!(p->t_final > 0.0f) || p->t_final > p->t_initial) return "t_final must be > 0 and <= t_initial";
+    if (!(p->gamma > 0.0f && p->gamma <= 1.0f)) return "gamma must be in (0, 1]";
+    if (!(p->eta > 0.0f) || !isfinite(p->eta)) return "eta must be a finite number > 0";
+    if (!(p->inhibitor_rate >= 0.0f && p->inhibitor_rate < 1.0f)) return "inhibitor_rate must be in [0, 1)";
+    if (!(p->ortho_penalty >= 0.0f) || !isfinite(p->ortho_penalty)) return "ortho_penalty must be a finite number >= 0";
+    if (p->batch < 1) return "batch must be >= 1";
+    if (p->epochs < 1) return "epochs must be >= 1";
+    if (p->init != SOSO_INIT_LSA && p->init != SOSO_INIT_RANDOM && p->init != SOSO_INIT_DOCUMENTS)
+        return "init must be SOSO_INIT_LSA, SOSO_INIT_RANDOM or SOSO_INIT_DOCUMENTS";
+    if ((p->orthogonalize_every > 0 || p->init == SOSO_INIT_LSA) && p->units > vocab_size)
+        return "orthogonal units need units <= the vocabulary size";
+    return NULL;
+}
+
+float soso__soft_temperature(const soso_soft_params *p, uint64_t docs_seen, uint64_t rows)
+{
+    uint64_t every = p->anneal_every ? p->anneal_every : (rows ? rows : 1);
+    double t = (double)p->t_initial * pow((double)p->gamma, (double)(docs_seen / every));
+    return (float)(t > p->t_final ? t : p->t_final);
+}
+
+void soso__init_random_unit(float *W, size_t units, size_t cols, uint64_t seed)
+{
+    soso__rng rng;
+    soso__rng_seed(&rng, seed, SOSO__STREAM_INIT);
+    int have = 0;
+    double spare = 0;
+    for (size_t h = 0; h < units; h++) {
+        float *w = W + h * cols;
+        double ss = 0;
+        for (size_t j = 0; j < cols; j++) {
+            w[j] = (float)soso__rng_normal(&rng, &have, &spare);
+            ss += (double)w[j] * w[j];
+        }
+        soso__scal((float)(1.0 / sqrt(ss)), w, cols);
+    }
+}
+
+soso_status soso__init_from_documents(float *W, size_t units, const soso_docs *docs, uint64_t seed)
+{
+    size_t V = docs->cols, R = docs->rows, have = 0;
+    uint32_t *rows = soso__alloc_array(R ? R : 1, sizeof *rows);
+    if (!rows) return soso__fail(SOSO_E_NOMEM, "out of memory choosing starting documents");
+    for (size_t r = 0; r < R; r++)
+        if (docs->indptr[r + 1] > docs->indptr[r]) rows[have++] = (uint32_t)r;
+    if (have == 0) {
+        free(rows);
+        return soso__fail(SOSO_E_EMPTY, "no document has a known word: nothing to start the units from");
+    }
+    soso__rng rng;
+    soso__rng_seed(&rng, seed, SOSO__STREAM_INIT);
+    soso__rng_shuffle_u32(&rng, rows, have);
+    /* More units than documents: the rest start random. */
+    if (units > have) soso__init_random_unit(W + have * V, units - have, V, seed ^ 0x5eedull);
+    for (size_t h = 0; h < units && h < have; h++) {
+        float *w = W + h * V;
+        memset(w, 0, V * sizeof *w);
+        double ss = 0;
+        for (size_t q = docs->indptr[rows[h]]; q < docs->indptr[rows[h] + 1]; q++) {
+            w[docs->indices[q]] = docs->values[q];
+            ss += (double)docs->values[q] * docs->values[q];
+        }
+        soso__scal((float)(1.0 / sqrt(ss)), w, V);
+    }
+    free(rows);
+    return SOSO_OK;
+}
+
+/* W -= step (W W^T - I) W: a gradient step on |W W^T - I|^2 (constant folded into step). */
+static soso_status ortho_penalty_step(float *W, size_t H, size_t V, float step, int threads)
+{
+    float *G = soso__alloc_array(H * H, sizeof *G), *out = soso__alloc_array(H * V, sizeof *out);
+    if (!G || !out) {
+        free(G);
+        free(out);
+        return soso__fail(SOSO_E_NOMEM, "out of memory for the orthogonality penalty");
+    }
+    soso__gram(W, H, V, G, threads);
+    for (size_t i = 0; i < H; i++) G[i * H + i] -= 1.0f;
+    memcpy(out, W, H * V * sizeof *W);
+    soso__gemm_cols(H, V, H, -step, G, H, 0, W, V, 1.0f, out, V, threads);
+    memcpy(W, out, H * V * sizeof *W);
+    free(G);
+    free(out);
+    return SOSO_OK;
+}
+
+/* The gates of one document: softmax over the top k of beta (s - m), into the batch's
+ * entries. Returns the unit with the largest gate. */
+static uint32_t gate(soso__batch *w, size_t b, const float *inhibitor, float beta, size_t k, float *z, uint32_t *top)
+{
+    const float *s = w->I + b * w->H;
+    for (size_t h = 0; h < w->H; h++) z[h] = beta * (s[h] - inhibitor[h]);
+    soso__top_indices(z, w->H, k, 0, top);
+    double mx = z[top[0]], sum = 0;
+    for (size_t i = 0; i < k; i++) sum += exp((double)z[top[i]] - mx);
+    for (size_t i = 0; i < k; i++) {
+        w->ent_unit[b * w->E + i] = top[i];
+        w->ent_g[b * w->E + i] = (float)(exp((double)z[top[i]] - mx) / sum);
+    }
+    w->ent_n[b] = (uint32_t)k;
+    return top[0];
+}
+
+typedef struct {
+    soso_model *m;
+    const soso_docs *docs;
+    soso__batch w;
+    uint64_t *wins;
+    uint32_t *top;
+    float *z;
+    double *mean;
+} soft_ctx;
+
+static soso_status soft_batch(void *ctx, const uint32_t *rows, size_t n, uint32_t epoch)
+{
+    soft_ctx *c = ctx;
+    soso_model *m = c->m;
+    const soso_soft_params *prm = &m->soft;
+    const soso_docs *docs = c->docs;
+    size_t H = m->units;
+    float eta = prm->eta * (1.0f - (float)epoch / (float)prm->epochs);
+    float T = soso__soft_temperature(prm, m->docs_seen, docs->rows);
+    soso__batch_scores(&c->w, m->W, 2.0f, docs, rows, n);
+    size_t live = 0;
+    for (size_t h = 0; h < H; h++) c->mean[h] = 0;
+    for (size_t b = 0; b < n; b++) {
+        c->w.ent_n[b] = 0;
+        if (docs->indptr[rows[b] + 1] == docs->indptr[rows[b]]) continue; /* no word: no pull */
+        c->wins[gate(&c->w, b, m->inhibitor, 1.0f / T, prm->k, c->z, c->top)]++;
+        for (size_t h = 0; h < H; h++) c->mean[h] += c->w.I[b * H + h];
+        live++;
+    }
+    /* Oja: W_h += eta / n (sum_b g x_b - sum_b g s W_h), the batch's mean step. */
+    soso__batch_update(&c->w, m->W, docs, rows, n, eta / (float)n, 0, 0.0f);
+    if (prm->inhibitor_rate > 0 && live > 0)
+        for (size_t h = 0; h < H; h++)
+            m->inhibitor[h] = (float)((1.0 - prm->inhibitor_rate) * m->inhibitor[h] +
+                                      prm->inhibitor_rate * c->mean[h] / (double)live);
+    if (prm->ortho_penalty > 0) return ortho_penalty_step(m->W, H, m->cols, eta * prm->ortho_penalty, prm->threads);
+    return SOSO_OK;
+}
+
+static double current_temperature(const soso_model *m)
+{
+    return soso__soft_temperature(&m->soft, m->docs_seen, m->train_rows);
+}
+
+soso_status soso__soft_train(soso_model *m, const soso_docs *docs, soso_progress_fn progress, void *user)
+{
+    const soso_soft_params *prm = &m->soft;
+    size_t H = m->units, B = prm->batch < docs->rows ? prm->batch : docs->rows;
+    soft_ctx c = {m, docs, {0}, soso__calloc_array(H, sizeof(uint64_t)), soso__alloc_array(prm->k, sizeof(uint32_t)),
+                  soso__alloc_array(H, sizeof(float)), soso__alloc_array(H, sizeof(double))};
+    soso_status s = (c.wins && c.top && c.z && c.mean) ? soso__batch_init(&c.w, H, m->cols, B, prm->k, prm->threads)
+                                                       : soso__fail(SOSO_E_NOMEM, "out of memory for soft training");
+    int blas = soso__blas_begin();
+    if (s == SOSO_OK) {
+        soso__schedule sc = {prm->epochs, prm->seed, B, prm->orthogonalize_every, prm->threads, c.wins,
+                             &c.w.team_mask, current_temperature};
+        s = soso__run_batches(m, docs, &sc, soft_batch, &c, progress, user);
+    }
+    soso__blas_end(blas);
+    soso__batch_free(&c.w);
+    free(c.wins);
+    free(c.top);
+    free(c.z);
+    free(c.mean);
+    return s;
+}
