@@ -319,13 +319,38 @@ soso_status soso__read_file(const char *path, char **data, size_t *len);
 
 uint32_t soso__crc32(const void *data, size_t len);
 
+/* ---- The SOSO file container (container.c) ------------------------------------------ */
+
+typedef struct soso__wbuf soso__wbuf;
+typedef struct soso__section {
+    char tag[4];
+    const unsigned char *p;
+    size_t len;
+} soso__section;
+
+void soso__container_begin(soso__wbuf *b, const char magic[8], uint32_t version, uint32_t sections);
+size_t soso__section_begin(soso__wbuf *b, const char tag[4]);
+void soso__section_end(soso__wbuf *b, size_t at);
+/* Appends the CRC and hands the buffer over (or frees it and fails if a write failed). */
+soso_status soso__container_end(soso__wbuf *b, void **data, size_t *len);
+/* Checks magic, version, the section table's sizes and the CRC; lists the sections.
+ * `kind` names the file in messages ("model", "memory"). */
+soso_status soso__container_open(const void *data, size_t len, const char magic[8], uint32_t max_version,
+                                 const char *kind, soso__section *secs, size_t max_secs, size_t *n_secs);
+const soso__section *soso__section_find(const soso__section *secs, size_t n, const char tag[4]);
+/* The TEXT and VOCB sections. */
+void soso__write_vocab_sections(soso__wbuf *b, const soso_vocab *v);
+soso_status soso__read_vocab_sections(const soso__section *secs, size_t n, const char *kind, soso_vocab **out);
+/* Reads path and hands the bytes to load; errors get the path as a prefix. */
+soso_status soso__load_file(const char *path, soso_status (*load)(const void *, size_t, void **), void **out);
+
 /* ---- Little-endian byte buffers for file formats ---------------------------------- */
 
-typedef struct soso__wbuf {
+struct soso__wbuf {
     unsigned char *data;
     size_t len, cap;
     int failed; /* an allocation failed: the buffer is unusable */
-} soso__wbuf;
+};
 
 void soso__wbuf_bytes(soso__wbuf *b, const void *p, size_t n);
 void soso__wbuf_u16(soso__wbuf *b, uint16_t v);
