@@ -309,6 +309,50 @@ void soso__init_random_unit(float *W, size_t units, size_t cols, uint64_t seed);
 soso_status soso__osc_init(soso_model *m, const soso_docs *init_docs);
 soso_status soso__osc_train(soso_model *m, const soso_docs *docs, soso_progress_fn progress, void *user);
 
+/* ---- Associative memory internals ------------------------------------------------------- */
+
+struct soso_memory {
+    soso_vocab *vocab;
+    size_t n;                /* memories                                          */
+    size_t *indptr;          /* n + 1                                             */
+    uint32_t *words;         /* word ids, ascending per memory                    */
+    size_t cap_indptr, cap_nnz, cap_label, cap_text;
+    size_t *post_ptr;        /* V + 1: postings (word -> memories)                */
+    uint32_t *post;
+    uint32_t *colsum;        /* V: memories holding each word                     */
+    uint32_t *by_colsum;     /* V: words by decreasing colsum                     */
+    uint32_t max_colsum;
+    double *xc;              /* n: sum of colsum over each memory's words         */
+    uint64_t *hash;          /* n: hash of each pattern (to group identical ones) */
+    char *strings;           /* labels and texts, NUL-terminated                  */
+    size_t str_len, str_cap;
+    size_t *label_off, *text_off; /* n: offsets into strings, SIZE_MAX = none      */
+};
+
+/* Rebuilds postings, column sums, words by column sum and hashes from the patterns. */
+soso_status soso__memory_index(soso_memory *m);
+/* Appends one pattern (ascending ids) with its label and text (may be NULL). Call
+ * soso__memory_index once after the last push. */
+soso_status soso__memory_push(soso_memory *m, const uint32_t *words, size_t n_words, const char *label,
+                              size_t label_len, const char *text, size_t text_len);
+
+/* Per-thread scratch of a recall: all zero between recalls. */
+typedef struct soso__recall_scratch {
+    uint32_t *score;     /* n: shared words with the query      */
+    uint32_t *touched;   /* n                                    */
+    double *p;           /* n: weights (first step: per touched position) */
+    double *pm;          /* n: weights per memory (multi-step)   */
+    double *q, *q2;      /* V: states                            */
+    uint32_t *wlist;     /* V: words touched                     */
+    unsigned char *wmark;/* V                                    */
+} soso__recall_scratch;
+
+soso_status soso__recall_scratch_init(soso__recall_scratch *w, const soso_memory *m);
+void soso__recall_scratch_free(soso__recall_scratch *w);
+/* One recall with checked arguments. */
+soso_status soso__recall(const soso_memory *m, soso__recall_scratch *w, const uint32_t *query, size_t nq,
+                         const soso_recall_params *prm, soso_recall_result *res);
+
 /* ---- Files ---------------------------------------------------------------------------- */
 
 /* Writes len bytes to path through a temporary file in the same directory, fsync and

@@ -588,6 +588,111 @@ soso_status soso_model_health(const soso_model *model, const soso_docs *docs, in
 /* A plain-words sentence for one SOSO_HEALTH_* flag. */
 const char *soso_health_warning(unsigned flag);
 
+/* ---- Associative memory (modern Hopfield retrieval, ALGORITHMS.md section 6) -------- */
+
+/* N stored documents as binary patterns over a vocabulary, with their labels and texts.
+ * A query q (a set of words) is completed by p = softmax(beta X q), q' = X^T p, repeated
+ * while max |q' - q| > tolerance for at most `steps` steps; the completed pattern is
+ * { j : q'_j >= threshold }. The first step is exact and costs only the postings of the
+ * query's words and the words of the memories they reach: memories sharing no word with
+ * the query all score 0 and share one weight. Later steps work on a real-valued state and
+ * cost the memory's size. A query with no known word gives every memory the weight 1/N
+ * (so it completes only words found in at least threshold x N memories). */
+typedef struct soso_memory soso_memory;
+
+soso_status soso_memory_create(const soso_vocab *vocab, soso_memory **out);
+void soso_memory_free(soso_memory *memory);
+
+/* Adds every document of a corpus with at least one vocabulary word (the others are
+ * counted in *skipped); labels and texts are kept for display. added, skipped may be NULL. */
+soso_status soso_memory_add_corpus(soso_memory *memory, const soso_corpus *corpus, size_t *added, size_t *skipped);
+
+size_t soso_memory_size(const soso_memory *memory);
+const soso_vocab *soso_memory_vocab(const soso_memory *memory);
+/* Borrowed view of memory i's word ids (ascending). */
+soso_status soso_memory_pattern(const soso_memory *memory, size_t i, const uint32_t **words, size_t *n);
+/* Memory i's label and text, or NULL (no label / out of range). */
+const char *soso_memory_label(const soso_memory *memory, size_t i);
+const char *soso_memory_text(const soso_memory *memory, size_t i);
+
+/* A text's known words as query word ids (ascending, distinct), into words (cap
+ * entries; SOSO_E_LIMIT if more); *unknown (may be NULL) gets the unknown words. */
+soso_status soso_memory_query_words(const soso_memory *memory, const char *text, size_t len, uint32_t *words,
+                                    size_t cap, size_t *n, size_t *unknown);
+
+typedef struct soso_recall_params {
+    float beta;       /* inverse temperature, > 0 (default 10)                            */
+    uint32_t steps;   /* at most this many update steps, >= 1 (default 1)                 */
+    float tolerance;  /* stop when max |q' - q| <= tolerance (default 1e-4)               */
+    float threshold;  /* completed words: q'_j >= threshold (default 0.5)                 */
+    int prior;        /* 1: weigh only memories that contain every query word, each by
+                       * 1 / C(n_i, |q|), the chance that masking kept exactly those words
+                       * (a first-step readout; without such memories: the plain update)  */
+    int energy;       /* 1: also compute the energy of the final state (costs O(memory)) */
+} soso_recall_params;
+
+void soso_recall_params_default(soso_recall_params *params);
+
+/* Caller-owned result buffers: set the pointers and capacities, the call fills counts. */
+typedef struct soso_recall_result {
+    uint32_t *words;         /* completed pattern, word ids ascending             */
+    size_t words_cap, n_words;
+    uint32_t *memories;      /* the most weighted memories, strongest first        */
+    float *weights;          /* their weights p_i                                  */
+    size_t memories_cap, n_memories;
+    uint64_t zero_memories;  /* one-step recall: memories sharing no word ...      */
+    float zero_weight;       /* ... each with this weight                          */
+    uint32_t steps;          /* update steps done                                   */
+    double energy;           /* E = -logsumexp(beta X q)/beta + |q|^2/2 at the final
+                              * state, or NaN unless params->energy                 */
+} soso_recall_result;
+
+/* Completes a query (word ids ascending and distinct). Thread-safe on a const memory. */
+soso_status soso_memory_recall(const soso_memory *memory, const uint32_t *query, size_t n_query,
+                               const soso_recall_params *params, soso_recall_result *result);
+
+/* The seed's experiment: mask a fraction of each queried memory's words (keeping
+ * max(1, round((1 - mask) n)) of its n words, chosen at random), recall, and score. */
+typedef struct soso_memory_eval_params {
+    float mask;        /* fraction masked, in [0, 1) (default 0.6)                          */
+    size_t queries;    /* memories queried, drawn at random; 0 = every memory (default 1000) */
+    uint64_t seed;     /* chooses the memories and the words kept (default 1)               */
+    int threads;       /* (default 1); never changes the result                             */
+} soso_memory_eval_params;
+
+void soso_memory_eval_params_default(soso_memory_eval_params *params);
+
+typedef struct soso_memory_eval_result {
+    size_t queries;
+    double exact;        /* share of completed patterns equal to the memory                 */
+    double mean_hamming; /* mean size of the symmetric difference                           */
+    double top1;         /* share where the most weighted memory has the memory's pattern   */
+    double bound;        /* the best possible guess: mean posterior of the most probable
+                          * pattern among those consistent with the query (they contain it
+                          * and masking would keep its size), weights multiplicity / C(n, k);
+                          * identical word sets count as one pattern                       */
+    double uniform;      /* mean 1 / (consistent patterns)                                  */
+    double consistent;   /* mean number of consistent patterns per query                     */
+    double seconds;      /* wall time of the recalls                                        */
+} soso_memory_eval_result;
+
+/* The experiment's queries, for running them elsewhere: memories[q] is query q's memory,
+ * its kept words (ascending) are words[indptr[q] .. indptr[q + 1]). The three arrays are
+ * malloc'ed; free them with soso_free. */
+soso_status soso_memory_masked_queries(const soso_memory *memory, const soso_memory_eval_params *params,
+                                       size_t *n_queries, uint32_t **memories, size_t **indptr, uint32_t **words);
+
+/* Runs the experiment once per element of recall (n of them), on the same queries. */
+soso_status soso_memory_eval(const soso_memory *memory, const soso_memory_eval_params *params,
+                             const soso_recall_params *recall, size_t n, soso_memory_eval_result *out);
+
+/* Memory files: the container of models with magic "SOSOMEMO" (docs/FORMAT.md). */
+#define SOSO_MEMORY_FORMAT_VERSION 1
+soso_status soso_memory_save(const soso_memory *memory, const char *path);
+soso_status soso_memory_load(const char *path, soso_memory **out);
+soso_status soso_memory_save_buffer(const soso_memory *memory, void **data, size_t *len);
+soso_status soso_memory_load_buffer(const void *data, size_t len, soso_memory **out);
+
 /* ---- Model files ----------------------------------------------------------------------- */
 
 /* File format (all integers and floats little-endian; see docs/FORMAT.md):

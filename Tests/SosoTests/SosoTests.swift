@@ -263,6 +263,39 @@ final class SosoTests: XCTestCase {
         XCTAssertFalse(Health.Warning.deadUnits.message.isEmpty)
     }
 
+    func testMemoryRecallAndEvaluation() throws {
+        let corpus = try Corpus(lines: ["fruit\tapple pear plum cherry", "tree\toak pine birch maple",
+                                        "fish\ttrout salmon cod tuna", "fruit\tapple pear grape melon",
+                                        "nothing known here at all"])
+        var opts = TextOptions()
+        opts.minDocumentFrequency = 1
+        let memory = try Memory(vocabulary: try Vocabulary(corpus: corpus, options: opts))
+        let added = try memory.add(corpus)
+        XCTAssertEqual(added.added, 5) // min df 1: every line has known words
+        let r = try memory.recall("oak maple", top: 2)
+        XCTAssertEqual(r.words, ["birch", "maple", "oak", "pine"])
+        XCTAssertEqual(r.memories.first?.index, 1)
+        XCTAssertEqual(memory.label(1), "tree")
+        XCTAssertEqual(r.unknownWords, 0)
+        var o = Memory.RecallOptions()
+        o.energy = true
+        o.steps = 3
+        XCTAssertNotNil(try memory.recall("trout", options: o).energy)
+        let path = scratchFile("memory.soso")
+        try memory.save(to: path)
+        let back = try Memory(contentsOf: path)
+        XCTAssertEqual(back.count, 5)
+        XCTAssertEqual(try back.words(2), ["cod", "salmon", "trout", "tuna"])
+        let e = try back.evaluate(queries: 0, options: [Memory.RecallOptions()])
+        XCTAssertEqual(e.count, 1)
+        XCTAssertEqual(e[0].queries, 5)
+        XCTAssertGreaterThanOrEqual(e[0].bound, e[0].uniform)
+        XCTAssertEqual(try back.maskedQueries(queries: 0).count, 5)
+        o.beta = -1
+        XCTAssertThrowsError(try back.recall("oak", options: o)) { XCTAssertEqual(($0 as? SosoError)?.code, .invalidArgument) }
+        XCTAssertThrowsError(try Memory(contentsOf: "/nonexistent.mem")) { XCTAssertEqual(($0 as? SosoError)?.code, .io) }
+    }
+
     func testBundledCorpusLoads() throws {
         let corpus = try Corpus(contentsOf: repoRoot + "/data/wn6-1k.tsv")
         XCTAssertEqual(corpus.count, 1000)

@@ -124,6 +124,26 @@ run "soft gate > units" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --method soft
 run "soft bad temperatures" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --method soft --t-initial 0.1 --t-final 1 && expect_err "t_final"
 no_file "$tmp/e.soso"
 
+# ---- associative memory ----
+mem="$tmp/mem.soso"
+run "memory build" 0 "$SOSO" memory build "$corpus" -o "$mem" && expect_err "stored 965 documents"
+printf 'noun.food\tsweet dessert made with apples\n' >"$tmp/more.txt"
+run "memory add" 0 "$SOSO" memory build "$tmp/more.txt" -o "$mem" --add && expect_err "the memory holds 966"
+run "memory recall" 0 "$SOSO" memory recall "$mem" "hepatic veins" --top 2 && expect_out "completed: " && expect_out "noun.body"
+run "memory recall json" 0 "$SOSO" memory recall "$mem" "capital city" --json --steps 3 --energy
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["documents"] and d["energy"] is not None and d["steps"] >= 1' "$tmp/out" && ok || bad "memory recall json"
+run "memory recall unknown" 0 "$SOSO" memory recall "$mem" "zzzz qqqq" && expect_out "unknown query words: 2"
+run "memory eval" 0 "$SOSO" memory eval "$corpus" --queries 0 --dump "$tmp/dump" && expect_out "bound" && expect_out "^2.5 "
+[ "$(wc -l <"$tmp/dump/patterns.txt")" -eq 965 ] && [ "$(wc -l <"$tmp/dump/queries.txt")" -eq 965 ] && ok || bad "memory eval --dump"
+run "memory eval json" 0 "$SOSO" memory eval "$corpus" --beta 10 --prior --json
+python3 -c 'import json,sys; d=json.loads(open(sys.argv[1]).readline()); assert d["beta"] == 10 and 0.5 < d["exact"] <= 1 and d["bound"] >= d["uniform"]' "$tmp/out" && ok || bad "memory eval json"
+run "memory bad beta" 1 "$SOSO" memory recall "$mem" "apple" --beta 0 && expect_err "beta"
+run "memory bad mask" 1 "$SOSO" memory eval "$corpus" --mask 1 && expect_err "mask"
+run "memory missing" 1 "$SOSO" memory recall "$tmp/nope.mem" "apple" && expect_err "nope.mem"
+run "memory not a memory" 1 "$SOSO" memory recall "$model" "apple" && expect_err "another kind"
+run "memory empty corpus" 1 "$SOSO" memory build "$tmp/empty.txt" -o "$tmp/e.mem"
+no_file "$tmp/e.mem"
+
 # ---- bad input ----
 : >"$tmp/empty.txt"
 run "empty corpus" 1 "$SOSO" train "$tmp/empty.txt" -o "$tmp/e.soso" && expect_err "empty"
