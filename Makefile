@@ -1,7 +1,7 @@
 # SOSO - build, test and demo.
 #
 #   make            build/libsoso.a, build/soso.pc and the CLI (build/soso)
-#   make run        train on the bundled WordNet sample and print the topics
+#   make run        train on the bundled WordNet sample, print topics and evaluation, write a report
 #   make test       C tests, Swift tests, CLI tests, the C example, use as a dependency
 #   make install PREFIX=/usr/local
 #
@@ -51,8 +51,11 @@ deps:
 	@scripts/ensure-deps
 
 run: deps all
-	$(BUILD)/soso train data/wn6-1k.tsv -o $(BUILD)/wn6-1k.soso --units 6
-	$(BUILD)/soso topics $(BUILD)/wn6-1k.soso --top 10
+	$(BUILD)/soso train data/wn6-1k.tsv -o $(BUILD)/wn6-1k.soso --method osc --units 24
+	$(BUILD)/soso topics $(BUILD)/wn6-1k.soso --top 8
+	$(BUILD)/soso eval $(BUILD)/wn6-1k.soso data/wn6-1k.tsv
+	$(BUILD)/soso report $(BUILD)/wn6-1k.soso data/wn6-1k.tsv -o $(BUILD)/report.html
+	@echo "open $(CURDIR)/$(BUILD)/report.html"
 
 # ---- tests ----------------------------------------------------------------------------
 

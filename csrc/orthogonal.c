@@ -135,6 +135,25 @@ soso_status soso_orthogonality_error(const float *W, size_t rows, size_t cols, i
     return SOSO_OK;
 }
 
+soso_status soso_unit_cosines(const float *W, size_t rows, size_t cols, int threads, float *cosines)
+{
+    SOSO__CHECK(check_matrix(W, rows, cols));
+    if (!cosines) return soso__fail(SOSO_E_ARG, "cosines is NULL");
+    int blas = soso__blas_begin();
+    soso__gram(W, rows, cols, cosines, threads);
+    soso__blas_end(blas);
+    float *d = soso__alloc_array(rows, sizeof *d);
+    if (!d) return soso__fail(SOSO_E_NOMEM, "out of memory for unit cosines");
+    for (size_t i = 0; i < rows; i++) d[i] = cosines[i * rows + i];
+    for (size_t i = 0; i < rows; i++)
+        for (size_t j = 0; j < rows; j++) {
+            double den = sqrt((double)d[i] * d[j]);
+            cosines[i * rows + j] = den > 0 ? (float)(cosines[i * rows + j] / den) : (i == j ? 1.0f : 0.0f);
+        }
+    free(d);
+    return SOSO_OK;
+}
+
 soso_status soso_unit_overlap(const float *W, size_t rows, size_t cols, int threads, double *mean_abs_cos,
                               double *max_abs_cos)
 {

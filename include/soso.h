@@ -428,6 +428,10 @@ soso_status soso_orthogonalize_gram_schmidt(float *W, size_t rows, size_t cols);
 /* Largest entry of |W W^T - I|. */
 soso_status soso_orthogonality_error(const float *W, size_t rows, size_t cols, int threads, float *max_abs);
 
+/* cosines (rows x rows floats): the cosine between every pair of rows (a zero row has
+ * cosine 0 with the others and 1 with itself). */
+soso_status soso_unit_cosines(const float *W, size_t rows, size_t cols, int threads, float *cosines);
+
 /* Overlap of units: mean and max |cos| between distinct rows (a zero row has cos 0). */
 soso_status soso_unit_overlap(const float *W, size_t rows, size_t cols, int threads, double *mean_abs_cos,
                               double *max_abs_cos);
@@ -587,6 +591,54 @@ soso_status soso_model_health(const soso_model *model, const soso_docs *docs, in
 
 /* A plain-words sentence for one SOSO_HEALTH_* flag. */
 const char *soso_health_warning(unsigned flag);
+
+/* ---- Evaluation (ALGORITHMS.md section 7) ------------------------------------------------ */
+
+/* Label ids of a corpus: ids[i] for document i, numbered in byte order of the label names
+ * (0 .. n_labels - 1), -1 for a document without a label. ids holds n >= size entries. */
+soso_status soso_corpus_label_ids(const soso_corpus *corpus, int32_t *ids, size_t n, size_t *n_labels);
+
+/* Clusterings against labels, exactly as scikit-learn 1.9 computes them (including its
+ * edge cases: one class and one cluster is a perfect 1.0). Entries < 0 are left out. */
+soso_status soso_nmi(const int32_t *labels, const int32_t *clusters, size_t n, double *out); /* arithmetic */
+soso_status soso_ari(const int32_t *labels, const int32_t *clusters, size_t n, double *out);
+soso_status soso_purity(const int32_t *labels, const int32_t *clusters, size_t n, double *out);
+
+typedef struct soso_eval {
+    size_t units;
+    size_t documents;      /* documents with a known word: they have a cluster (argmax code) */
+    size_t labelled;       /* of those, documents with a label                              */
+    size_t labels;         /* distinct labels among them                                     */
+    double nmi, ari, purity; /* clusters against labels; NaN without labels                 */
+    double npmi;           /* mean NPMI over the pairs of each unit's top words, from document
+                            * co-occurrence in these documents (all rows counted)            */
+    double diversity;      /* distinct words among all top lists / (top x units)            */
+    double mean_abs_cos, max_abs_cos; /* overlap between units                              */
+    size_t dead_units;     /* units that are the cluster of no document                     */
+    double code_sparsity;  /* mean number of units with a > 0 per document (after the
+                            * learner's own top-K, for OSC)                                 */
+} soso_eval;
+
+/* Evaluates a model on documents. labels: one id per row (-1: none), or NULL; top_words:
+ * words per unit for coherence and diversity (0: 10). */
+soso_status soso_model_eval(const soso_model *model, const soso_docs *docs, const int32_t *labels, size_t top_words,
+                            int threads, soso_eval *out);
+
+/* ---- Map: exact t-SNE ----------------------------------------------------------------- */
+
+typedef struct soso_tsne_params {
+    float perplexity;    /* >= 1 and below the number of points (default 30)        */
+    uint32_t iterations; /* (default 1000; the first 250 with early exaggeration 12)  */
+    float learning_rate; /* 0: max(n / 12, 50) (default)                              */
+    uint64_t seed;       /* (default 1)                                               */
+    int threads;         /* never changes the result                                  */
+} soso_tsne_params;
+
+void soso_tsne_params_default(soso_tsne_params *params);
+
+/* 2-D t-SNE of n points of dim floats (row-major) into Y (n x 2 floats). Exact, O(n^2)
+ * memory and time per iteration: at most 5,000 points (SOSO_E_LIMIT beyond). */
+soso_status soso_tsne(const float *X, size_t n, size_t dim, const soso_tsne_params *params, float *Y);
 
 /* ---- Associative memory (modern Hopfield retrieval, ALGORITHMS.md section 6) -------- */
 

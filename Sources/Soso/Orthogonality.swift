@@ -34,6 +34,14 @@ public enum Orthogonality {
         return (mean, mx)
     }
 
+    /// The cosine between every pair of rows (rows x rows, row-major).
+    public static func cosines(_ w: [Float], rows: Int, columns: Int, threads: Int = 1) throws -> [Float] {
+        try checkShape(w, rows, columns)
+        var out = [Float](repeating: 0, count: rows * rows)
+        try check(soso_unit_cosines(w, rows, columns, Int32(clamping: threads), &out))
+        return out
+    }
+
     private static func checkShape(_ w: [Float], _ rows: Int, _ columns: Int) throws {
         guard rows > 0, columns > 0, w.count == rows * columns else {
             throw SosoError(.invalidArgument, "a \(rows) x \(columns) matrix needs \(rows * columns) values, got \(w.count)")

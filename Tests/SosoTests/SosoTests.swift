@@ -296,6 +296,24 @@ final class SosoTests: XCTestCase {
         XCTAssertThrowsError(try Memory(contentsOf: "/nonexistent.mem")) { XCTAssertEqual(($0 as? SosoError)?.code, .io) }
     }
 
+    func testEvaluationAndMap() throws {
+        let (model, corpus, docs) = try trainPlanted()
+        let labels = try corpus.labelIDs()
+        XCTAssertEqual(labels.names, ["group0", "group1", "group2"])
+        let e = try model.evaluate(docs, labels: labels.ids)
+        XCTAssertEqual(e.documents, 300)
+        XCTAssertEqual(e.labels, 3)
+        XCTAssertGreaterThan(e.nmi ?? 0, 0.8) // groups may split over units: pure, not one-to-one
+        XCTAssertEqual(e.purity ?? 0, 1, accuracy: 1e-12)
+        XCTAssertNil(try model.evaluate(docs).nmi)
+        XCTAssertThrowsError(try model.evaluate(docs, labels: [0, 1]))
+        let codes = try model.encode(docs)
+        let y = try TSNE.embed(Array(codes.prefix(60 * 6)), count: 60, dimension: 6, perplexity: 10, iterations: 200)
+        XCTAssertEqual(y.count, 120)
+        XCTAssertTrue(y.allSatisfy(\.isFinite))
+        XCTAssertThrowsError(try TSNE.embed([1, 2, 3], count: 2, dimension: 2))
+    }
+
     func testBundledCorpusLoads() throws {
         let corpus = try Corpus(contentsOf: repoRoot + "/data/wn6-1k.tsv")
         XCTAssertEqual(corpus.count, 1000)

@@ -144,6 +144,42 @@ run "memory not a memory" 1 "$SOSO" memory recall "$model" "apple" && expect_err
 run "memory empty corpus" 1 "$SOSO" memory build "$tmp/empty.txt" -o "$tmp/e.mem"
 no_file "$tmp/e.mem"
 
+# ---- evaluation, map, report ----
+run "eval" 0 "$SOSO" eval "$osc" "$corpus" && expect_out "NMI" && expect_out "NPMI coherence"
+run "eval json" 0 "$SOSO" eval "$osc" "$corpus" --json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["labels"] == 6 and 0 < d["nmi"] < 1 and d["deadUnits"] == 0 and d["documents"] == 965' "$tmp/out" && ok || bad "eval json"
+cut -f2 "$corpus" >"$tmp/nolabels.txt"
+run "eval without labels" 0 "$SOSO" eval "$osc" "$tmp/nolabels.txt" --json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["nmi"] is None and d["labels"] == 0 and d["npmi"] < 1' "$tmp/out" && ok || bad "eval json without labels"
+run "map" 0 "$SOSO" map "$osc" "$corpus" -o "$tmp/map.svg" --iterations 250 --max-points 300
+expect_err "even sample of 300"
+python3 - "$tmp/map.svg" <<'EOF' && ok || bad "map svg"
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+ns = "{http://www.w3.org/2000/svg}"
+assert root.tag == ns + "svg"
+assert len(root.findall(".//%scircle" % ns)) == 300
+legend = [t.text for t in root.findall(".//%sg[@class='legend']/%stext" % (ns, ns))]
+assert legend == ["noun.animal", "noun.body", "noun.food", "noun.location", "noun.person", "noun.plant"], legend
+EOF
+run "map without labels" 0 "$SOSO" map "$osc" "$tmp/nolabels.txt" -o "$tmp/map2.svg" --iterations 100 --max-points 200
+grep -q "unit 0: " "$tmp/map2.svg" && ok || bad "map without labels: legend by cluster"
+run "report" 0 "$SOSO" report "$soft" "$corpus" -o "$tmp/report.html" --max-points 300 && expect_err "wrote the report"
+python3 - "$tmp/report.html" <<'EOF' && ok || bad "report html"
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+h = "{http://www.w3.org/1999/xhtml}"
+s = "{http://www.w3.org/2000/svg}"
+heads = [e.text for e in root.iter(h + "h2")]
+assert heads == ["Evaluation", "Health", "Units", "Unit usage", "Overlap between units", "Map of the documents"], heads
+assert len(root.findall(".//%stable[@class='units']/%str" % (h, h))) == 13   # header + 12 units
+assert len(root.findall(".//%ssvg" % s)) == 3
+assert "NMI" in ET.tostring(root, encoding="unicode")
+assert not any(e.tag.endswith("script") or e.get("src") or e.get("href") for e in root.iter())  # self-contained
+EOF
+run "map bad points" 1 "$SOSO" map "$osc" "$corpus" -o "$tmp/e.svg" --max-points 5 && expect_err "max-points"
+no_file "$tmp/e.svg"
+
 # ---- bad input ----
 : >"$tmp/empty.txt"
 run "empty corpus" 1 "$SOSO" train "$tmp/empty.txt" -o "$tmp/e.soso" && expect_err "empty"

@@ -1,0 +1,104 @@
+// MapCommand.swift - `soso map`: a t-SNE map of the documents' codes as an SVG picture.
+import ArgumentParser
+import Foundation
+import Soso
+
+struct MapCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "map",
+        abstract: "Draw a 2-D t-SNE map of the documents' codes as SVG, coloured by label (or by cluster without labels).",
+        discussion: "Exact t-SNE: beyond --max-points documents, an even sample of them is drawn (said on stderr). Deterministic for a seed."
+    )
+
+    @Argument(help: "A model written by 'soso train'.")
+    var model: String
+
+    @Argument(help: "The corpus; '-' for stdin.")
+    var corpus: String
+
+    @Option(name: .shortAndLong, help: "Where to write the SVG.")
+    var output: String
+
+    @Option(help: "t-SNE perplexity.")
+    var perplexity: Float = 30
+
+    @Option(help: "Seed of the map.")
+    var seed: UInt64 = 1
+
+    @Option(name: .customLong("max-points"), help: "At most this many documents are drawn.")
+    var maxPoints: Int = 2000
+
+    @Option(help: "t-SNE iterations.")
+    var iterations: Int = 1000
+
+    @Option(help: "Threads. Default: all cores.")
+    var threads: Int?
+
+    @OptionGroup var input: CorpusInput
+
+    func validate() throws {
+        if maxPoints < 10 || maxPoints > 5000 { throw ValidationError("--max-points must be between 10 and 5000") }
+        if iterations < 1 { throw ValidationError("--iterations must be at least 1") }
+    }
+
+    func run() throws {
+        let m = try Model(contentsOf: model)
+        let c = try input.load(corpus)
+        let svg = try DocumentMap.svg(m, c, title: "\(URL(fileURLWithPath: model).lastPathComponent) on \(URL(fileURLWithPath: corpus).lastPathComponent)",
+                                      perplexity: perplexity, seed: seed, maxPoints: maxPoints, iterations: iterations,
+                                      threads: threads ?? Soso.maxThreads)
+        try FileOutput.write(Data(svg.utf8), to: output)
+    }
+}
+
+/// Atomic file writes for the CLI's own outputs.
+enum FileOutput {
+    static func write(_ data: Data, to path: String) throws {
+        do {
+            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw SosoError(.io, "cannot write \(path): \(error.localizedDescription)")
+        }
+    }
+}
+
+enum DocumentMap {
+    /// The map of a corpus as SVG text.
+    static func svg(_ m: Model, _ c: Corpus, title: String, perplexity: Float, seed: UInt64, maxPoints: Int,
+                    iterations: Int, threads: Int) throws -> String {
+        let docs = try Documents(corpus: c, vocabulary: m.vocabulary, input: m.input)
+        let codes = try m.encode(docs, threads: threads)
+        let h = m.units
+        var rows = (0..<docs.rows).filter { !docs.row($0).indices.isEmpty }
+        if rows.count > maxPoints {
+            note("soso: the map shows an even sample of \(maxPoints) of the \(rows.count) documents (exact t-SNE)")
+            let step = Double(rows.count) / Double(maxPoints)
+            rows = (0..<maxPoints).map { rows[Int(Double($0) * step)] }
+        }
+        guard rows.count > Int(perplexity) else {
+            throw SosoError(.invalidArgument, "the map needs more documents with known words (\(rows.count)) than the perplexity (\(perplexity))")
+        }
+        var points = [Float]()
+        points.reserveCapacity(rows.count * h)
+        for r in rows {
+            // Codes scaled to unit length: the map shows which concepts, not how many words.
+            let v = codes[(r * h)..<((r + 1) * h)]
+            let norm = max(sqrt(v.reduce(0) { $0 + $1 * $1 }), 1e-12)
+            points += v.map { $0 / norm }
+        }
+        let y = try TSNE.embed(points, count: rows.count, dimension: h, perplexity: perplexity, iterations: iterations,
+                               seed: seed, threads: threads)
+        let labels = try c.labelIDs()
+        let groups: [Int]
+        let names: [String]
+        if labels.names.isEmpty {
+            groups = rows.map { r in Codes(values: Array(codes[(r * h)..<((r + 1) * h)])).cluster }
+            names = (0..<h).map { u in "unit \(u): " + ((try? m.topicWords(unit: u, count: 3).map(\.word).joined(separator: " ")) ?? "") }
+        } else {
+            let unlabelled = labels.names.count // documents without a label get a group of their own
+            groups = rows.map { labels.ids[$0] >= 0 ? Int(labels.ids[$0]) : unlabelled }
+            names = labels.names + (groups.contains(unlabelled) ? ["(no label)"] : [])
+        }
+        return Svg.map(points: y, groups: groups, names: names, title: title)
+    }
+}
