@@ -38,8 +38,56 @@ int soso__popcount64(unsigned long long x)
     return n;
 }
 
+#define LAZY_BLOCK 64 /* entries per block of the per-row maxima */
+
+int soso__lazy_disabled; /* tests compare the lazy update with the dense one */
+
+soso_status soso__batch_lazy(soso__batch *w, const float *W)
+{
+    if (soso__lazy_disabled) return SOSO_OK;
+    size_t H = w->H, V = w->V, nb = (V + LAZY_BLOCK - 1) / LAZY_BLOCK, tv;
+    if (!soso__mul_size((size_t)w->threads, V, &tv)) return soso__fail(SOSO_E_LIMIT, "workspace too large");
+    w->nblk = nb;
+    if (w->alpha) goto reset; /* already lazy: recompute the maxima of a changed W */
+    w->alpha = soso__alloc_array(H, sizeof *w->alpha);
+    w->bmax = soso__alloc_array(H * nb, sizeof *w->bmax);
+    w->stamp = soso__calloc_array(tv, sizeof *w->stamp);
+    w->supp = soso__alloc_array(tv, sizeof *w->supp);
+    w->blk = soso__calloc_array((size_t)w->threads * nb, 1);
+    if (!w->alpha || !w->bmax || !w->stamp || !w->supp || !w->blk)
+        return soso__fail(SOSO_E_NOMEM, "out of memory for lazy scaling");
+reset:
+    for (size_t h = 0; h < H; h++) {
+        w->alpha[h] = 1.0;
+        for (size_t k = 0; k < nb; k++) {
+            float mx = 0;
+            for (size_t j = k * LAZY_BLOCK; j < V && j < (k + 1) * LAZY_BLOCK; j++) mx = fmaxf(mx, fabsf(W[h * V + j]));
+            w->bmax[h * nb + k] = mx;
+        }
+    }
+    return SOSO_OK;
+}
+
+void soso__batch_fold(soso__batch *w, float *W)
+{
+    if (!w->alpha) return;
+    for (size_t h = 0; h < w->H; h++) {
+        if (w->alpha[h] == 1.0) continue;
+        float a = (float)w->alpha[h];
+        float *r = W + h * w->V;
+        for (size_t j = 0; j < w->V; j++) r[j] *= a;
+        for (size_t k = 0; k < w->nblk; k++) w->bmax[h * w->nblk + k] *= fabsf(a);
+        w->alpha[h] = 1.0;
+    }
+}
+
 void soso__batch_free(soso__batch *w)
 {
+    free(w->alpha);
+    free(w->bmax);
+    free(w->stamp);
+    free(w->supp);
+    free(w->blk);
     free(w->I);
     free(w->ent_unit);
     free(w->ent_g);
@@ -88,6 +136,7 @@ soso_status soso__batch_init(soso__batch *w, size_t H, size_t V, size_t B, size_
 
 void soso__batch_scores(soso__batch *w, const float *W, float p, const soso_docs *X, const uint32_t *rows, size_t n)
 {
+    const double *alpha = w->alpha;
     size_t nnz = 0;
     for (size_t b = 0; b < n; b++) nnz += X->indptr[rows[b] + 1] - X->indptr[rows[b]];
     int team = soso__team_size(w->threads, (double)nnz * (double)w->H);
@@ -99,7 +148,11 @@ void soso__batch_scores(soso__batch *w, const float *W, float p, const soso_docs
 #pragma omp for schedule(static)
         for (long b = 0; b < (long)n; b++) {
             size_t q0 = X->indptr[rows[b]], q1 = X->indptr[rows[b] + 1];
-            soso__unit_scores(W, w->H, w->V, p, q1 - q0, X->indices + q0, X->values + q0, w->I + (size_t)b * w->H);
+            float *out = w->I + (size_t)b * w->H;
+            soso__unit_scores(W, w->H, w->V, p, q1 - q0, X->indices + q0, X->values + q0, out);
+            if (alpha) /* W = alpha W^: scores scale by sign(alpha) |alpha|^(p-1) */
+                for (size_t h = 0; h < w->H; h++)
+                    out[h] = (float)((double)out[h] * (p == 2.0f ? alpha[h] : copysign(pow(fabs(alpha[h]), (double)p - 1.0), alpha[h])));
         }
     }
     w->team_mask = mask;
@@ -121,6 +174,129 @@ static void clear_unit(const soso__batch *w, const soso_docs *X, const uint32_t 
         size_t r = rows[w->list_b[e]];
         for (size_t q = X->indptr[r]; q < X->indptr[r + 1]; q++) buf[X->indices[q]] = 0.0f;
     }
+}
+
+/* Scatters g x_b of unit h into buf (dense, zero outside the support) and lists the
+ * support's words once each (stamp marks them with `mark`). Returns the support size. */
+static size_t scatter_support(const soso__batch *w, const soso_docs *X, const uint32_t *rows, size_t h, float *buf,
+                              uint32_t *stamp, uint32_t mark, uint32_t *supp)
+{
+    size_t ns = 0;
+    for (uint32_t e = w->count[h]; e < w->count[h + 1]; e++) {
+        size_t r = rows[w->list_b[e]];
+        float g = w->list_g[e];
+        for (size_t q = X->indptr[r]; q < X->indptr[r + 1]; q++) {
+            uint32_t j = X->indices[q];
+            if (stamp[j] != mark) {
+                stamp[j] = mark;
+                supp[ns++] = j;
+            }
+            buf[j] += g * X->values[q];
+        }
+    }
+    return ns;
+}
+
+/* max |W^_hj| over the words outside the support, from the block maxima: blocks the
+ * support does not touch give their stored maximum, the others are rescanned. */
+static float max_outside(const soso__batch *w, const float *row, size_t h, const uint32_t *stamp, uint32_t mark,
+                         const uint32_t *supp, size_t ns, unsigned char *blk)
+{
+    const size_t nb = w->nblk, V = w->V;
+    for (size_t a = 0; a < ns; a++) blk[supp[a] / LAZY_BLOCK] = 1;
+    float m = 0;
+    for (size_t k = 0; k < nb; k++) {
+        if (!blk[k]) {
+            m = fmaxf(m, w->bmax[h * nb + k]);
+            continue;
+        }
+        for (size_t j = k * LAZY_BLOCK; j < V && j < (k + 1) * LAZY_BLOCK; j++)
+            if (stamp[j] != mark) m = fmaxf(m, fabsf(row[j]));
+    }
+    for (size_t a = 0; a < ns; a++) blk[supp[a] / LAZY_BLOCK] = 0;
+    return m;
+}
+
+/* The lazy update: W_h = alpha_h W^_h, so scaling a row is O(1) and only the support's
+ * entries of W^ change; the normaliser's max over the untouched entries comes from the
+ * block maxima. Same arithmetic as the dense update up to rounding. */
+static size_t lazy_update(soso__batch *w, float *W, const soso_docs *X, const uint32_t *rows, size_t n_touched,
+                          float eps, int normalize, float prec)
+{
+    const size_t V = w->V, nb = w->nblk;
+    int team = soso__team_size(w->threads, 2.0 * (double)n_touched * (double)(nb + 512));
+    float c = eps;
+    unsigned long long mask = 0;
+#pragma omp parallel num_threads(team) if (team > 1)
+    {
+        int tid = omp_get_thread_num();
+        float *buf = w->buf + (size_t)tid * V;
+        uint32_t *stamp = w->stamp + (size_t)tid * V, *supp = w->supp + (size_t)tid * V;
+#pragma omp atomic
+        mask |= 1ull << (tid & 63);
+        if (normalize) {
+#pragma omp for schedule(static, 1)
+            for (long t = 0; t < (long)n_touched; t++) {
+                size_t h = w->touched[t];
+                const float *row = W + h * V;
+                double a = w->alpha[h], xa = w->xx[h] * a;
+                uint32_t mark = (uint32_t)(2 * h + 1) ^ w->round;
+                size_t ns = scatter_support(w, X, rows, h, buf, stamp, mark, supp);
+                double m = 0;
+                for (size_t i = 0; i < ns; i++) {
+                    uint32_t j = supp[i];
+                    m = fmax(m, fabs((double)buf[j] - xa * row[j]));
+                    buf[j] = 0.0f;
+                }
+                unsigned char *bl = w->blk + (size_t)tid * nb;
+                m = fmax(m, fabs(xa) * (double)max_outside(w, row, h, stamp, mark, supp, ns, bl));
+                w->rowmax[t] = (float)m;
+            }
+#pragma omp single
+            {
+                float nc = prec;
+                for (size_t t = 0; t < n_touched; t++) nc = w->rowmax[t] > nc ? w->rowmax[t] : nc;
+                c = eps / nc;
+            }
+        }
+#pragma omp for schedule(static, 1)
+        for (long t = 0; t < (long)n_touched; t++) {
+            size_t h = w->touched[t];
+            float *row = W + h * V;
+            double a = w->alpha[h] * (1.0 - (double)c * w->xx[h]);
+            uint32_t mark = (uint32_t)(2 * h + 2) ^ w->round;
+            size_t ns = scatter_support(w, X, rows, h, buf, stamp, mark, supp);
+            if (fabs(a) < 1e-30) { /* the old row vanishes: W_h = c s_h exactly */
+                memset(row, 0, V * sizeof *row);
+                for (size_t k = 0; k < nb; k++) w->bmax[h * nb + k] = 0;
+                a = 1.0;
+                for (size_t i = 0; i < ns; i++) row[supp[i]] = c * buf[supp[i]];
+            } else {
+                double f = (double)c / a;
+                for (size_t i = 0; i < ns; i++) row[supp[i]] += (float)(f * buf[supp[i]]);
+            }
+            w->alpha[h] = a;
+            for (size_t i = 0; i < ns; i++) buf[supp[i]] = 0.0f;
+            /* refresh the maxima of the blocks the support touched */
+            for (size_t i = 0; i < ns; i++) {
+                size_t k = supp[i] / LAZY_BLOCK;
+                float mx = 0;
+                for (size_t j = k * LAZY_BLOCK; j < V && j < (k + 1) * LAZY_BLOCK; j++) mx = fmaxf(mx, fabsf(row[j]));
+                w->bmax[h * nb + k] = mx;
+            }
+            /* keep alpha in a safe range: fold it into the row when it drifts far */
+            if (fabs(w->alpha[h]) > 1e6 || fabs(w->alpha[h]) < 1e-6) {
+                float af = (float)w->alpha[h];
+                for (size_t j = 0; j < V; j++) row[j] *= af;
+                for (size_t k = 0; k < nb; k++) w->bmax[h * nb + k] *= fabsf(af);
+                w->alpha[h] = 1.0;
+            }
+        }
+    }
+    w->round += 0x10000000u; /* fresh stamps for the next batch (wraps after 16 batches: */
+    if (w->round == 0) memset(w->stamp, 0, (size_t)w->threads * V * sizeof *w->stamp); /* then clear) */
+    w->team_mask |= mask;
+    return n_touched;
 }
 
 size_t soso__batch_update(soso__batch *w, float *W, const soso_docs *X, const uint32_t *rows, size_t n, float eps,
@@ -148,6 +324,7 @@ size_t soso__batch_update(soso__batch *w, float *W, const soso_docs *X, const ui
             w->xx[h] += (double)g * (double)w->I[b * H + h];
         }
     if (n_touched == 0) return 0;
+    if (w->alpha) return lazy_update(w, W, X, rows, n_touched, eps, normalize, prec);
     int team = soso__team_size(w->threads, 2.0 * (double)n_touched * (double)V);
     float c = eps;
     unsigned long long mask = 0;
@@ -230,10 +407,19 @@ soso_status soso__run_batches(soso_model *m, const soso_docs *docs, const soso__
                 m->epoch_pos = 0;
             }
             uint64_t done = (uint64_t)epoch * n_batches + bi + 1; /* mini-batches so far */
-            if (sc->orthogonalize_every && (done % sc->orthogonalize_every == 0 || m->epochs_done == sc->epochs)) {
+            int orth = sc->orthogonalize_every && (done % sc->orthogonalize_every == 0 || m->epochs_done == sc->epochs);
+            /* Stop points: every 64 batches and each epoch's end (fixed by the schedule, so
+             * a run resumed from one continues exactly as if uninterrupted). There W is
+             * made plain, progress is reported and a stop may be asked for. */
+            int stop_point = done % SOSO__STOP_EVERY == 0 || bi + 1 == n_batches;
+            if (stop_point || orth) soso__batch_fold(sc->w, m->W);
+            if (orth) {
                 s = soso_orthogonalize_symmetric(m->W, m->units, m->cols, sc->threads);
                 if (s != SOSO_OK) break;
+                if (sc->w->alpha) s = soso__batch_lazy(sc->w, m->W); /* block maxima anew */
+                if (s != SOSO_OK) break;
             }
+            if (!stop_point) continue;
             pr.epoch = m->epochs_done;
             pr.seconds = soso__now() - t0;
             pr.threads_used = soso__popcount64(*sc->team_mask);

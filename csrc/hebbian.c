@@ -126,8 +126,9 @@ soso_status soso__hebbian_train(soso_model *m, const soso_docs *docs, soso_progr
     hebb_ctx c = {m, docs, {0}, soso__calloc_array(m->units, sizeof(uint64_t))};
     soso_status s = c.wins ? soso__batch_init(&c.w, m->units, m->cols, B, 2, prm->threads)
                            : soso__fail(SOSO_E_NOMEM, "out of memory for win counts");
+    if (s == SOSO_OK) s = soso__batch_lazy(&c.w, m->W);
     if (s == SOSO_OK) {
-        soso__schedule sc = {prm->epochs, prm->seed, B, prm->orthogonalize_every, prm->threads, c.wins,
+        soso__schedule sc = {prm->epochs, prm->seed, B, prm->orthogonalize_every, prm->threads, &c.w, c.wins,
                              &c.w.team_mask, NULL};
         s = soso__run_batches(m, docs, &sc, hebb_batch, &c, progress, user);
     }

@@ -175,7 +175,11 @@ static soso_status soft_batch(void *ctx, const uint32_t *rows, size_t n, uint32_
         for (size_t h = 0; h < H; h++)
             m->inhibitor[h] = (float)((1.0 - prm->inhibitor_rate) * m->inhibitor[h] +
                                       prm->inhibitor_rate * c->mean[h] / (double)live);
-    if (prm->ortho_penalty > 0) return ortho_penalty_step(m->W, H, m->cols, eta * prm->ortho_penalty, prm->threads);
+    if (prm->ortho_penalty > 0) { /* a dense step: W must be plain for it */
+        soso__batch_fold(&c->w, m->W);
+        soso_status s = ortho_penalty_step(m->W, H, m->cols, eta * prm->ortho_penalty, prm->threads);
+        return s == SOSO_OK ? soso__batch_lazy(&c->w, m->W) : s;
+    }
     return SOSO_OK;
 }
 
@@ -193,8 +197,9 @@ soso_status soso__soft_train(soso_model *m, const soso_docs *docs, soso_progress
     soso_status s = (c.wins && c.top && c.z && c.mean) ? soso__batch_init(&c.w, H, m->cols, B, prm->k, prm->threads)
                                                        : soso__fail(SOSO_E_NOMEM, "out of memory for soft training");
     int blas = soso__blas_begin();
+    if (s == SOSO_OK) s = soso__batch_lazy(&c.w, m->W);
     if (s == SOSO_OK) {
-        soso__schedule sc = {prm->epochs, prm->seed, B, prm->orthogonalize_every, prm->threads, c.wins,
+        soso__schedule sc = {prm->epochs, prm->seed, B, prm->orthogonalize_every, prm->threads, &c.w, c.wins,
                              &c.w.team_mask, current_temperature};
         s = soso__run_batches(m, docs, &sc, soft_batch, &c, progress, user);
     }

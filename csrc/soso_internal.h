@@ -254,6 +254,15 @@ typedef struct soso__batch {
     float *rowmax;        /* H                                                   */
     float *buf;           /* threads x V, all zero between uses                  */
     unsigned long long team_mask; /* thread ids that worked in the last batch   */
+    /* Lazy scaling (soso__batch_lazy): during training W = alpha W^ row by row, so a
+     * row's scaling costs O(1) and an update touches only its support. */
+    double *alpha;        /* H, or NULL: W is plain                               */
+    float *bmax;          /* H x nblk: max |W^| per block of 64 entries           */
+    size_t nblk;
+    uint32_t *stamp;      /* threads x V: support marks                           */
+    uint32_t *supp;       /* threads x V: support lists                           */
+    unsigned char *blk;   /* threads x nblk: blocks a support touches            */
+    uint32_t round;       /* changes every batch, so old marks never match        */
 } soso__batch;
 
 soso_status soso__batch_init(soso__batch *w, size_t H, size_t V, size_t B, size_t E, int threads);
@@ -265,6 +274,12 @@ void soso__batch_scores(soso__batch *w, const float *W, float p, const soso_docs
 size_t soso__batch_update(soso__batch *w, float *W, const soso_docs *X, const uint32_t *rows, size_t n, float eps,
                           int normalize, float prec);
 int soso__popcount64(unsigned long long x);
+/* Switches the batch to lazy scaling of W's rows (W must not change behind its back). */
+soso_status soso__batch_lazy(soso__batch *w, const float *W);
+/* Folds the row scales into W (W is then plain again, the scales 1). */
+void soso__batch_fold(soso__batch *w, float *W);
+/* Set by tests to compare lazy and dense updates; 0 in normal use. */
+extern int soso__lazy_disabled;
 
 /* What a mini-batch learner tells the shared epoch loop. */
 typedef soso_status (*soso__batch_fn)(void *ctx, const uint32_t *rows, size_t n, uint32_t epoch);
@@ -274,10 +289,14 @@ typedef struct soso__schedule {
     size_t batch;
     uint32_t orthogonalize_every; /* symmetric orthogonalisation every N batches and at the end */
     int threads;
+    soso__batch *w;               /* its lazy scales are folded at every stop point */
     uint64_t *wins;               /* units: wins in the running epoch, kept by fn */
     const unsigned long long *team_mask; /* threads that worked in the last batch */
     double (*temperature)(const soso_model *m); /* for the progress report, or NULL */
 } soso__schedule;
+
+/* Mini-batches between stop points of the epoch loop. */
+#define SOSO__STOP_EVERY 64
 
 /* The epoch loop of mini-batch learners: per epoch a shuffle from (seed, epoch), batches
  * from the model's position on (so a stopped run resumes exactly), position and document

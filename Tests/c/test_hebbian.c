@@ -170,15 +170,16 @@ static void test_hebbian_threads_identical(void)
     soso_docs *d = NULL;
     load_bundled(&v, &d);
     progress_log l1 = {0}, l2 = {0};
-    soso_model *m1 = train(v, d, 24, 15, 1, 7, &l1);
-    soso_model *m2 = train(v, d, 24, 15, 2, 7, &l2);
+    /* 128 units: enough work per mini-batch that two threads are worth waking */
+    soso_model *m1 = train(v, d, 128, 15, 1, 7, &l1);
+    soso_model *m2 = train(v, d, 128, 15, 2, 7, &l2);
     size_t n = soso_model_units(m1) * soso_model_vocab_size(m1);
     CHECK(memcmp(soso_model_weights(m1), soso_model_weights(m2), n * sizeof(float)) == 0);
     CHECK(l1.max_threads == 1);
 #if defined(_OPENMP)
     CHECK_MSG(l2.max_threads == 2, "the parallel region ran with %d threads", l2.max_threads);
 #endif
-    soso_model *m3 = train(v, d, 24, 15, 1, 8, NULL); /* another seed, other weights */
+    soso_model *m3 = train(v, d, 128, 15, 1, 8, NULL); /* another seed, other weights */
     CHECK(memcmp(soso_model_weights(m1), soso_model_weights(m3), n * sizeof(float)) != 0);
     soso_model_free(m1);
     soso_model_free(m2);
@@ -187,31 +188,60 @@ static void test_hebbian_threads_identical(void)
     soso_vocab_free(v);
 }
 
+/* Training stops only at stop points (every 64 mini-batches and each epoch's end); a run
+ * stopped mid-epoch and resumed gives exactly the weights of an uninterrupted one. */
 static void test_hebbian_interrupt_and_resume(void)
 {
     soso_vocab *v = NULL;
     soso_docs *d = NULL;
     load_bundled(&v, &d);
-    soso_model *whole = train(v, d, 8, 6, 1, 3, NULL);
     soso_hebbian_params prm;
     soso_hebbian_params_default(&prm);
     prm.units = 8;
-    prm.epochs = 6;
+    prm.epochs = 3;
     prm.seed = 3;
+    prm.batch = 10; /* 100 mini-batches an epoch */
     soso_input_options in;
     soso_input_options_default(&in);
-    soso_model *m = NULL;
+    soso_model *whole = NULL, *m = NULL;
+    CHECK_OK(soso_model_create_hebbian(v, &in, &prm, &whole));
+    CHECK_OK(soso_model_train(whole, d, NULL, NULL));
     CHECK_OK(soso_model_create_hebbian(v, &in, &prm, &m));
-    progress_log log = {0, 0, 23}; /* stop in the middle of epoch 3 (10 batches an epoch) */
+    progress_log log = {0, 0, 3}; /* stop points: batch 64, 100 (epoch end), 128 */
     CHECK_STATUS(soso_model_train(m, d, on_progress, &log), SOSO_E_ABORTED);
-    CHECK(soso_model_epochs_done(m) == 2);
-    CHECK(soso_model_docs_seen(m) == 2300);
+    CHECK(soso_model_epochs_done(m) == 1);
+    CHECK(soso_model_docs_seen(m) == 1280);
     CHECK_OK(soso_model_train(m, d, NULL, NULL));
-    CHECK(soso_model_epochs_done(m) == 6);
+    CHECK(soso_model_epochs_done(m) == 3);
     size_t n = soso_model_units(m) * soso_model_vocab_size(m);
     CHECK(memcmp(soso_model_weights(m), soso_model_weights(whole), n * sizeof(float)) == 0);
     soso_model_free(m);
     soso_model_free(whole);
+    soso_docs_free(d);
+    soso_vocab_free(v);
+}
+
+/* The lazy update (row scales kept apart) equals the dense one up to rounding. */
+extern int soso__lazy_disabled;
+
+static void test_hebbian_lazy_matches_dense(void)
+{
+    soso_vocab *v = NULL;
+    soso_docs *d = NULL;
+    load_bundled(&v, &d);
+    soso_model *m[2];
+    for (int dense = 0; dense < 2; dense++) {
+        soso__lazy_disabled = dense;
+        m[dense] = train(v, d, 16, 5, 2, 9, NULL);
+    }
+    soso__lazy_disabled = 0;
+    const float *a = soso_model_weights(m[0]), *b = soso_model_weights(m[1]);
+    double worst = 0;
+    for (size_t i = 0; i < 16 * soso_vocab_size(v); i++) worst = fmax(worst, fabs(a[i] - b[i]) / (1 + fabs(b[i])));
+    printf("     lazy vs dense Hebbian after 5 epochs: max relative difference %.2g\n", worst);
+    CHECK_MSG(worst < 1e-4, "max relative difference %.3g", worst);
+    soso_model_free(m[0]);
+    soso_model_free(m[1]);
     soso_docs_free(d);
     soso_vocab_free(v);
 }
@@ -352,6 +382,7 @@ const soso_test tests_hebbian[] = {
     {"hebbian_matches_numpy_reference", test_hebbian_matches_numpy_reference},
     {"hebbian_threads_identical", test_hebbian_threads_identical},
     {"hebbian_interrupt_and_resume", test_hebbian_interrupt_and_resume},
+    {"hebbian_lazy_matches_dense", test_hebbian_lazy_matches_dense},
     {"hebbian_planted_groups", test_hebbian_planted_groups},
     {"hebbian_bad_parameters", test_hebbian_bad_parameters},
     {NULL, NULL},
