@@ -126,10 +126,11 @@ final class SosoTests: XCTestCase {
         try whole.train(docs)
         let model = try Model(hebbian: config, vocabulary: vocab)
         var calls = 0
-        XCTAssertThrowsError(try model.train(docs) { _ in calls += 1; return calls < 5 }) { error in
+        // Progress comes at stop points: here each epoch's end (3 mini-batches an epoch).
+        XCTAssertThrowsError(try model.train(docs) { _ in calls += 1; return calls < 2 }) { error in
             XCTAssertEqual((error as? SosoError)?.code, .aborted)
         }
-        XCTAssertEqual(model.epochsDone, 1) // 3 batches an epoch: stopped in epoch 2
+        XCTAssertEqual(model.epochsDone, 2)
         try model.train(docs)
         XCTAssertEqual(model.weights, whole.weights)
     }
@@ -247,7 +248,7 @@ final class SosoTests: XCTestCase {
         }
         XCTAssertEqual(model.learner, .soft)
         XCTAssertEqual(model.soft, config)
-        XCTAssertEqual(temperatures.first, 1)
+        XCTAssertEqual(temperatures.first ?? 0, 0.7, accuracy: 1e-6) // reported after epoch 1: 1 x 0.7
         XCTAssertLessThan(temperatures.last ?? 1, 0.1)
         let health = try model.health(docs)
         XCTAssertEqual(health.documents, 300)
