@@ -3,6 +3,7 @@
 #   make            build/libsoso.a, build/soso.pc and the CLI (build/soso)
 #   make run        train on the bundled WordNet sample, print topics and evaluation, write a report
 #   make test       C tests, Swift tests, CLI tests, the C example, use as a dependency
+#   make bench      SOSO against numpy/scipy/scikit-learn; writes bench/RESULTS.md
 #   make install PREFIX=/usr/local
 #
 # `make run` and `make test` first install the Debian packages they need when missing.
@@ -22,7 +23,7 @@ SRC := $(wildcard csrc/*.c)
 OBJ := $(SRC:csrc/%.c=$(BUILD)/obj/%.o)
 TEST_SRC := $(wildcard Tests/c/*.c)
 
-.PHONY: all lib cli deps run test test-c test-swift test-cli test-example test-dependency install install-lib clean FORCE
+.PHONY: all lib cli deps run test test-c test-swift test-cli test-example test-dependency test-bench bench install install-lib clean FORCE
 
 all: lib cli
 
@@ -60,7 +61,7 @@ run: deps all
 # ---- tests ----------------------------------------------------------------------------
 
 test: deps
-	@scripts/run-tests test-c test-swift test-cli test-example test-dependency
+	@scripts/run-tests test-c test-swift test-cli test-example test-bench test-dependency
 
 $(BUILD)/test_c: $(TEST_SRC) Tests/c/harness.h $(BUILD)/libsoso.a
 	$(CC) $(SOSO_CFLAGS) $(CFLAGS) -DSOSO_SOURCE_DIR='"$(CURDIR)"' $(TEST_SRC) $(BUILD)/libsoso.a $(SOSO_LIBS) -o $@
@@ -81,6 +82,26 @@ test-cli:
 # pkg-config against a model trained by the CLI.
 test-example:
 	Tests/cli/test_example.sh "$$(swift build --show-bin-path)/soso"
+
+# The benchmark at a toy size: it runs and writes well-formed results (no timing checked).
+test-bench: $(BUILD)/bench_kernels
+	swift build --product soso
+	Tests/cli/test_bench.sh "$$(swift build --show-bin-path)/soso"
+
+# ---- benchmarks (bench/RESULTS.md) ------------------------------------------------------
+
+BENCH_VENV := bench/.venv
+
+$(BUILD)/bench_kernels: bench/bench_kernels.c $(BUILD)/libsoso.a
+	$(CC) $(SOSO_CFLAGS) $(CFLAGS) $< $(BUILD)/libsoso.a $(SOSO_LIBS) -o $@
+
+# The peers (numpy, scipy, scikit-learn) come from PyPI into a virtual environment.
+$(BENCH_VENV)/bin/python:
+	python3 -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install -q numpy scipy scikit-learn
+
+bench: deps all $(BUILD)/bench_kernels $(BENCH_VENV)/bin/python
+	$(BENCH_VENV)/bin/python bench/run_bench.py
 
 # Another package depends on SOSO by path and by version tag (the committed tree).
 test-dependency:

@@ -1,0 +1,26 @@
+#!/bin/sh
+# test_bench.sh SOSO - the benchmark harness at a toy size: every part runs and writes a
+# well-formed results file and JSON (peers needing numpy are skipped without it). No
+# timing is checked.
+set -eu
+SOSO=$1
+top=$(cd "$(dirname "$0")/../.." && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+python3 "$top/bench/run_bench.py" --tiny --soso "$SOSO" --kernels "$top/build/bench_kernels" --out "$tmp/out" \
+    --results "$tmp/RESULTS.md" --plots "$tmp/plots" >"$tmp/log"
+python3 - "$tmp" <<'PY'
+import json, os, sys, xml.etree.ElementTree as ET
+d = sys.argv[1]
+r = json.load(open(os.path.join(d, "out", "results.json")))
+for part in ["kernels", "hebbian", "memory", "growth-docs", "growth-vocab", "growth-units"]:
+    assert r.get(part), "no %s results" % part
+text = open(os.path.join(d, "RESULTS.md")).read()
+for head in ["## Kernels", "## Hebbian training per epoch", "## Associative memory"]:
+    assert head in text, head
+plots = os.listdir(os.path.join(d, "plots"))
+assert plots, "no plots"
+for p in plots:
+    ET.parse(os.path.join(d, "plots", p))
+PY
+echo "1 passed, 0 failed"

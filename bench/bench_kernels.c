@@ -1,0 +1,167 @@
+/* bench_kernels.c - the hot kernels on their own, timed with 1 and with N threads, next
+ * to OpenBLAS's sgemm rate measured in the same run. Prints one JSON object a line.
+ *
+ *   bench_kernels CORPUS [--threads N] [--units H] [--docs D]
+ *
+ * CORPUS is a corpus file (e.g. build/wn-nouns.tsv); --docs keeps its first D documents. */
+#define _POSIX_C_SOURCE 200809L
+#include <cblas.h>
+#include <math.h>
+#include <soso.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Repeats fn until at least 0.3 s have passed; returns seconds per call. */
+#define TIME_IT(secs, body)                                   \
+    do {                                                      \
+        double t0_ = now(), t_ = 0;                           \
+        long n_ = 0;                                          \
+        do {                                                  \
+            body;                                             \
+            n_++;                                             \
+            t_ = now() - t0_;                                 \
+        } while (t_ < 0.3);                                   \
+        secs = t_ / (double)n_;                               \
+    } while (0)
+
+static void fail(const char *what)
+{
+    fprintf(stderr, "bench_kernels: %s: %s\n", what, soso_last_error());
+    exit(1);
+}
+
+static double sgemm_gflops(int n, int threads)
+{
+    float *a = malloc((size_t)n * n * 4), *b = malloc((size_t)n * n * 4), *c = malloc((size_t)n * n * 4);
+    for (size_t i = 0; i < (size_t)n * n; i++) a[i] = b[i] = (float)(i % 7) * 0.1f;
+    openblas_set_num_threads(threads);
+    double s;
+    TIME_IT(s, cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, c, n));
+    free(a);
+    free(b);
+    free(c);
+    return 2.0 * n * n * (double)n / s / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: bench_kernels CORPUS [--threads N] [--units H] [--docs D]\n");
+        return 2;
+    }
+    int threads = 2;
+    uint32_t units = 26;
+    size_t max_docs = 0;
+    for (int i = 2; i + 1 < argc; i += 2) {
+        if (!strcmp(argv[i], "--threads")) threads = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--units")) units = (uint32_t)atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--docs")) max_docs = (size_t)atol(argv[i + 1]);
+    }
+    soso_corpus *c = NULL;
+    soso_vocab *v = NULL;
+    soso_docs *d = NULL, *all = NULL;
+    soso_text_options to;
+    soso_input_options in;
+    soso_text_options_default(&to);
+    soso_input_options_default(&in);
+    if (soso_corpus_read_file(argv[1], &c)) fail("reading the corpus");
+    if (soso_vocab_build_corpus(c, &to, NULL, 0, &v)) fail("vocabulary");
+    if (soso_docs_from_corpus(c, v, &in, &all)) fail("documents");
+    size_t R = soso_docs_rows(all), V = soso_vocab_size(v);
+    if (max_docs && max_docs < R) R = max_docs;
+    if (soso_docs_create(V, &d)) fail("documents");
+    for (size_t r = 0; r < R; r++) {
+        size_t nnz;
+        const uint32_t *idx;
+        const float *val;
+        soso_docs_row(all, r, &nnz, &idx, &val);
+        soso_docs_append_row(d, nnz, idx, val);
+    }
+    printf("{\"kernel\": \"setup\", \"documents\": %zu, \"words\": %zu, \"nnz\": %zu, \"units\": %u, \"threads\": %d}\n", R, V,
+           soso_docs_nnz(d), units, threads);
+
+    /* The machine's dense ceiling: sgemm, square 2048, 1 and N threads. */
+    double g1 = sgemm_gflops(2048, 1), gn = sgemm_gflops(2048, threads);
+    openblas_set_num_threads(1);
+    printf("{\"kernel\": \"sgemm 2048\", \"gflops_1\": %.1f, \"gflops_n\": %.1f}\n", g1, gn);
+
+    int tcount[2] = {1, threads};
+    for (int ti = 0; ti < 2; ti++) {
+        int t = tcount[ti];
+        soso_hebbian_params hp;
+        soso_hebbian_params_default(&hp);
+        hp.units = units;
+        hp.threads = t;
+        soso_model *m = NULL;
+        if (soso_model_create_hebbian(v, &in, &hp, &m)) fail("model");
+        float *W = malloc((size_t)units * V * 4);
+        memcpy(W, soso_model_weights(m), (size_t)units * V * 4);
+        uint32_t rows[100];
+        size_t pos = 0;
+        double s;
+        /* One dense Hebbian mini-batch (the public step: scores, ranks, dense update). */
+        TIME_IT(s, {
+            for (int b = 0; b < 100; b++) rows[b] = (uint32_t)((pos + (size_t)b * 7919) % R);
+            pos += 100;
+            soso_hebbian_step(W, d, rows, 100, &hp, 0.001f, NULL);
+        });
+        printf("{\"kernel\": \"hebbian step, dense update\", \"threads\": %d, \"seconds\": %.3e, \"batch\": 100}\n", t, s);
+        /* A whole Hebbian epoch as training runs it (lazy row scaling). */
+        hp.epochs = 1;
+        soso_model *m1 = NULL;
+        if (soso_model_create_hebbian(v, &in, &hp, &m1)) fail("model");
+        double t0 = now();
+        if (soso_model_train(m1, d, NULL, NULL)) fail("training");
+        printf("{\"kernel\": \"hebbian epoch\", \"threads\": %d, \"seconds\": %.4f}\n", t, now() - t0);
+        soso_model_free(m1);
+        /* Encoding every document (sparse scores). */
+        float *codes = malloc(R * (size_t)units * 4);
+        TIME_IT(s, soso_model_encode_docs(m, d, codes, R * units, t));
+        printf("{\"kernel\": \"encode\", \"threads\": %d, \"seconds\": %.4e, \"docs_per_second\": %.0f}\n", t, s, (double)R / s);
+        /* Top-k of every code. */
+        TIME_IT(s, for (size_t r = 0; r < R; r += 97) soso_topk_mask(codes + r * units, units, 4, 1));
+        printf("{\"kernel\": \"top-k (every 97th code)\", \"threads\": %d, \"seconds\": %.4e}\n", t, s);
+        /* Symmetric orthogonalisation: two units x units x V products and an eigenproblem. */
+        float *U = malloc((size_t)units * V * 4);
+        memcpy(U, soso_model_weights(m), (size_t)units * V * 4);
+        TIME_IT(s, soso_orthogonalize_symmetric(U, units, V, t));
+        double flops = 4.0 * units * units * (double)V;
+        printf("{\"kernel\": \"symmetric orthogonalisation\", \"threads\": %d, \"seconds\": %.4e, \"gflops\": %.2f, "
+               "\"of_sgemm\": %.3f}\n",
+               t, s, flops / s / 1e9, flops / s / 1e9 / (t == 1 ? g1 : gn));
+        free(U);
+        free(codes);
+        free(W);
+        soso_model_free(m);
+    }
+    /* Hopfield: one-step recalls of 60%-masked queries (exact, sparse). */
+    soso_memory *mem = NULL;
+    if (soso_memory_create(v, &mem) || soso_memory_add_corpus(mem, c, NULL, NULL)) fail("memory");
+    soso_memory_eval_params ep;
+    soso_memory_eval_params_default(&ep);
+    ep.queries = 2000;
+    soso_recall_params rp;
+    soso_recall_params_default(&rp);
+    for (int ti = 0; ti < 2; ti++) {
+        ep.threads = tcount[ti];
+        soso_memory_eval_result r;
+        if (soso_memory_eval(mem, &ep, &rp, 1, &r)) fail("memory eval");
+        printf("{\"kernel\": \"hopfield step\", \"threads\": %d, \"queries_per_second\": %.0f}\n", tcount[ti],
+               (double)r.queries / r.seconds);
+    }
+    soso_memory_free(mem);
+    soso_docs_free(d);
+    soso_docs_free(all);
+    soso_vocab_free(v);
+    soso_corpus_free(c);
+    return 0;
+}

@@ -1,0 +1,429 @@
+#!/usr/bin/env python3
+"""SOSO's benchmark: SOSO and its peers on the same data in the same run, ratios first.
+
+  python3 bench/run_bench.py [--tiny] [--out bench/out] [--results bench/RESULTS.md]
+
+Runs (on WordNet glosses from Debian's wordnet-base):
+  kernels  bench_kernels: sgemm rate, Hebbian step and epoch, encoding, top-k, symmetric
+           orthogonalisation, Hopfield step, each with 1 and 2 threads;
+  hebbian  SOSO's Hebbian training against the numpy reference rule (dense and sparse),
+           time per epoch and NMI at equal epochs;
+  topics   SOSO's osc/soft/hebbian against scikit-learn NMF, KMeans and
+           MiniBatchDictionaryLearning at the same number of units (fit time, NMI, NPMI);
+  encode   documents/s against numpy dense and scipy sparse;
+  memory   Hopfield queries/s against numpy dense, scipy sparse and a factored version;
+  growth   time and peak memory as documents (10k .. 82k, and 1M synthetic), vocabulary
+           and units grow, with log-log SVG plots.
+--tiny runs every part at a toy size (used by `make test`: checks the output is
+well formed; peers that need numpy are skipped when it is missing). Never asserts a timing.
+"""
+import argparse
+import json
+import math
+import os
+import random
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(HERE, "peers"))
+
+try:  # the peers need all three (make bench installs them into bench/.venv)
+    import numpy  # noqa: F401
+    import scipy  # noqa: F401
+    import sklearn  # noqa: F401
+    HAVE_NUMPY = True
+except ImportError:
+    HAVE_NUMPY = False
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw)
+
+
+def timed(cmd):
+    """Wall seconds and peak RSS (MiB) of a command, via GNU time when present."""
+    if shutil.which("/usr/bin/time") or os.path.exists("/usr/bin/time"):
+        t0 = time.perf_counter()
+        r = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, capture_output=True, text=True, check=True)
+        secs = time.perf_counter() - t0
+        rss = int(r.stderr.strip().splitlines()[-1]) / 1024
+        return secs, rss, r.stdout
+    t0 = time.perf_counter()
+    r = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    return time.perf_counter() - t0, float("nan"), r.stdout
+
+
+def loadavg():
+    return os.getloadavg()[0]
+
+
+class Bench:
+    def __init__(self, args):
+        self.a = args
+        self.soso = args.soso
+        self.out = args.out
+        os.makedirs(self.out, exist_ok=True)
+        self.rows = {}  # section -> list of dicts
+
+    def add(self, section, row):
+        self.rows.setdefault(section, []).append(row)
+        print(json.dumps({"section": section, **row}), flush=True)
+
+    # ---- data --------------------------------------------------------------------------
+
+    def corpora(self):
+        self.small = os.path.join(TOP, "data", "wn6-1k.tsv")
+        if self.a.tiny:
+            self.big = self.small
+            return
+        self.big = os.path.join(TOP, "build", "wn-nouns.tsv")
+        if not os.path.exists(self.big):
+            sh([sys.executable, os.path.join(TOP, "data", "make_wordnet_corpus.py"), "wn-nouns", "-o", self.big])
+
+    def subset(self, n):
+        path = os.path.join(self.out, "docs-%d.tsv" % n)
+        if not os.path.exists(path):
+            with open(self.big) as f, open(path, "w") as g:
+                for i, line in enumerate(f):
+                    if i >= n:
+                        break
+                    g.write(line)
+        return path
+
+    def synthetic(self, n):
+        """n documents with wn-nouns' statistics: lengths and word frequencies resampled."""
+        path = os.path.join(self.out, "synthetic-%d.tsv" % n)
+        if os.path.exists(path):
+            return path
+        rng = random.Random(7)
+        docs = [re.findall(r"[a-z]+", l.split("\t", 1)[-1].lower()) for l in open(self.big)]
+        words = [w for d in docs for w in d]
+        with open(path, "w") as g:
+            for i in range(n):
+                k = len(docs[rng.randrange(len(docs))])
+                g.write("synthetic\t" + " ".join(words[rng.randrange(len(words))] for _ in range(k)) + "\n")
+        return path
+
+    # ---- parts -----------------------------------------------------------------------------
+
+    def kernels(self):
+        units = 26 if not self.a.tiny else 8
+        r = sh([self.a.kernels, self.big, "--threads", "2", "--units", str(units)] + (["--docs", "300"] if self.a.tiny else []))
+        for line in r.stdout.splitlines():
+            self.add("kernels", json.loads(line))
+
+    def soso_epoch(self, corpus, units, threads=2, method="hebbian", extra=()):
+        """Seconds per epoch of SOSO training: (t(1 + E) - t(1)) / E, setup excluded."""
+        e = 1 if self.a.tiny else 5
+        model = os.path.join(self.out, "m.soso")
+        base = [self.soso, "train", corpus, "-o", model, "--method", method, "--units", str(units), "--quiet",
+                "--threads", str(threads)] + list(extra)
+        t1, _, _ = timed(base + ["--epochs", "1"])
+        t2, _, _ = timed(base + ["--epochs", str(1 + e)])
+        return max(t2 - t1, 1e-9) / e
+
+    def hebbian(self):
+        units = 26 if not self.a.tiny else 6
+        per_epoch = self.soso_epoch(self.big, units)
+        self.add("hebbian", {"impl": "soso", "units": units, "threads": 2, "seconds_per_epoch": per_epoch})
+        per_epoch1 = self.soso_epoch(self.big, units, threads=1)
+        self.add("hebbian", {"impl": "soso", "units": units, "threads": 1, "seconds_per_epoch": per_epoch1})
+        if not HAVE_NUMPY:
+            return
+        import hebbian_numpy
+        from corpus import binary_l2, read_corpus
+        vocab = self.vocab_of(self.big)
+        labels, texts = read_corpus(self.big)
+        X = binary_l2(texts, vocab)
+        for dense in (False, True):
+            times = []
+            hebbian_numpy.train(X, units, epochs=1, dense=dense, time_epochs=times)
+            self.add("hebbian", {"impl": "numpy " + ("dense" if dense else "sparse"), "units": units,
+                                 "seconds_per_epoch": times[0]})
+        # Quality at equal epochs, on the small corpus (cheap for numpy too).
+        from metrics import score
+        labels, texts = read_corpus(self.small)
+        vs = self.vocab_of(self.small)
+        Xs = binary_l2(texts, vs)
+        e = 200 if not self.a.tiny else 5
+        model = os.path.join(self.out, "q.soso")
+        sh([self.soso, "train", self.small, "-o", model, "--units", "6", "--epochs", str(e), "--quiet"])
+        W = self.weights_of(model)
+        self.add("hebbian-quality", {"impl": "soso", "corpus": "wn6-1k", "units": 6, "epochs": e,
+                                     "nmi": score(Xs, W, labels)["nmi"]})
+        Wn = hebbian_numpy.train(Xs, 6, epochs=e, dense=False)
+        self.add("hebbian-quality", {"impl": "numpy", "corpus": "wn6-1k", "units": 6, "epochs": e,
+                                     "nmi": score(Xs, Wn, labels)["nmi"]})
+
+    def vocab_of(self, corpus):
+        model = os.path.join(self.out, "v.soso")
+        sh([self.soso, "train", corpus, "-o", model, "--units", "2", "--epochs", "1", "--quiet"])
+        vt = os.path.join(self.out, "v.txt")
+        sh([self.soso, "export", model, "--vocab", vt])
+        return open(vt).read().split("\n")[:-1]
+
+    def weights_of(self, model):
+        import numpy as np
+        npy = os.path.join(self.out, "w.npy")
+        sh([self.soso, "export", model, "--npy", npy])
+        return np.load(npy)
+
+    def topics(self):
+        if not HAVE_NUMPY:
+            return
+        import numpy as np
+        from corpus import binary_l2, read_corpus
+        from metrics import score
+        from sklearn.cluster import KMeans
+        from sklearn.decomposition import NMF, MiniBatchDictionaryLearning
+        cases = [(self.small, "wn6-1k", 24)] if self.a.tiny else [(self.small, "wn6-1k", 6), (self.small, "wn6-1k", 24),
+                                                                (self.big, "wn-nouns", 26)]
+        for corpus, name, units in cases:
+            labels, texts = read_corpus(corpus)
+            vocab = self.vocab_of(corpus)
+            X = binary_l2(texts, vocab)
+            for method in ("osc", "soft", "hebbian"):
+                model = os.path.join(self.out, "t.soso")
+                extra = ["--epochs", "2"] if self.a.tiny else []
+                secs, _, _ = timed([self.soso, "train", corpus, "-o", model, "--method", method, "--units", str(units),
+                                    "--quiet"] + extra)
+                s = score(X, self.weights_of(model), labels)
+                self.add("topics", {"corpus": name, "units": units, "impl": "soso " + method, "fit_seconds": secs, **s})
+            peers = {
+                "NMF": lambda: NMF(units, init="nndsvda", max_iter=200, random_state=0).fit(X).components_,
+                "KMeans": lambda: KMeans(units, n_init=1, random_state=0).fit(X).cluster_centers_,
+            }
+            # Dictionary learning needs dense input: only where it fits in memory.
+            if X.shape[0] * X.shape[1] <= 5e7:
+                peers["MiniBatchDictionaryLearning"] = lambda: MiniBatchDictionaryLearning(
+                    units, batch_size=256, max_iter=10, random_state=0).fit(X.toarray().astype(np.float32)).components_
+            for pname, fit in peers.items():
+                t0 = time.perf_counter()
+                W = np.asarray(fit())
+                secs = time.perf_counter() - t0
+                self.add("topics", {"corpus": name, "units": units, "impl": pname, "fit_seconds": secs,
+                                    **score(X, W, labels)})
+
+    def encode(self):
+        k = [r for r in self.rows.get("kernels", []) if r.get("kernel") == "encode"]
+        for r in k:
+            self.add("encode", {"impl": "soso", "threads": r["threads"], "docs_per_second": r["docs_per_second"]})
+        if not HAVE_NUMPY:
+            return
+        import numpy as np
+        from corpus import binary_l2, read_corpus
+        labels, texts = read_corpus(self.big)
+        X = binary_l2(texts, self.vocab_of(self.big)).astype(np.float32)
+        W = np.random.default_rng(0).normal(size=(26 if not self.a.tiny else 8, X.shape[1])).astype(np.float32)
+        t0 = time.perf_counter()
+        _ = X @ W.T
+        secs = time.perf_counter() - t0
+        self.add("encode", {"impl": "scipy sparse", "docs_per_second": X.shape[0] / secs})
+        n = min(X.shape[0], 5000)
+        Xd = X[:n].toarray()
+        t0 = time.perf_counter()
+        _ = Xd @ W.T
+        secs = time.perf_counter() - t0
+        self.add("encode", {"impl": "numpy dense (excluding densifying)", "docs_per_second": n / secs})
+
+    def memory(self):
+        dump = os.path.join(self.out, "dump")
+        q = "300" if self.a.tiny else "1000"
+        r = sh([self.soso, "memory", "eval", self.big, "--queries", q, "--beta", "2.5", "--beta", "10", "--json",
+                "--dump", dump])
+        for line in r.stdout.splitlines():
+            d = json.loads(line)
+            self.add("memory", {"impl": "soso", **d})
+        if not HAVE_NUMPY:
+            return
+        r = sh([sys.executable, os.path.join(HERE, "peers", "hopfield_numpy.py"), dump, "--beta", "2.5", "--beta", "10",
+                "--dense-queries", "20" if self.a.tiny else "100"])
+        for line in r.stdout.splitlines():
+            self.add("memory", json.loads(line))
+
+    def growth(self):
+        sizes = [100, 300] if self.a.tiny else [10000, 20000, 41000, 82115]
+        for n in sizes:
+            path = self.subset(n)
+            model = os.path.join(self.out, "g.soso")
+            secs, rss, _ = timed([self.soso, "train", path, "-o", model, "--units", "26", "--epochs", "3", "--quiet"])
+            self.add("growth-docs", {"documents": n, "train_seconds": secs, "peak_mib": rss})
+            secs, rss, _ = timed([self.soso, "memory", "eval", path, "--queries", "1000", "--beta", "10"])
+            self.add("growth-docs-memory", {"documents": n, "eval_seconds": secs, "peak_mib": rss})
+        if not self.a.tiny:
+            path = self.synthetic(1000000)
+            model = os.path.join(self.out, "g.soso")
+            secs, rss, _ = timed([self.soso, "train", path, "-o", model, "--units", "26", "--epochs", "3", "--quiet"])
+            self.add("growth-docs", {"documents": 1000000, "train_seconds": secs, "peak_mib": rss, "synthetic": True})
+        for vmax in ([50, 200] if self.a.tiny else [2000, 5000, 10000, 25880]):
+            model = os.path.join(self.out, "g.soso")
+            secs, rss, _ = timed([self.soso, "train", self.big, "-o", model, "--units", "26", "--epochs", "3", "--quiet",
+                                  "--max-vocab", str(vmax)])
+            self.add("growth-vocab", {"words": vmax, "train_seconds": secs, "peak_mib": rss})
+        for units in ([4, 8] if self.a.tiny else [16, 32, 64, 128, 256]):
+            model = os.path.join(self.out, "g.soso")
+            secs, rss, _ = timed([self.soso, "train", self.big, "-o", model, "--units", str(units), "--epochs", "3",
+                                  "--quiet"])
+            self.add("growth-units", {"units": units, "train_seconds": secs, "peak_mib": rss})
+
+    # ---- report ------------------------------------------------------------------------------
+
+    def plot(self, name, rows, xkey, ykeys, title):
+        """A log-log SVG line plot of rows[xkey] against each of ykeys."""
+        pts = [(r[xkey], [r[k] for k in ykeys]) for r in rows if all(r.get(k, 0) and r[k] == r[k] for k in ykeys)]
+        if len(pts) < 2:
+            return None
+        W, H, m = 560, 360, 60
+        xs = [math.log10(p[0]) for p in pts]
+        ys = [math.log10(v) for p in pts for v in p[1]]
+        x0, x1 = min(xs), max(xs)
+        y0, y1 = min(ys), max(ys)
+        if y1 - y0 < 1e-9:
+            y1 = y0 + 1
+        if x1 - x0 < 1e-9:
+            x1 = x0 + 1
+        sx = lambda v: m + (math.log10(v) - x0) / (x1 - x0) * (W - 2 * m)
+        sy = lambda v: H - m - (math.log10(v) - y0) / (y1 - y0) * (H - 2 * m)
+        colours = ["#1f77b4", "#d62728", "#2ca02c"]
+        out = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="11">' % (W, H),
+               '<rect width="100%" height="100%" fill="white"/>',
+               '<text x="%d" y="20" font-size="13">%s</text>' % (m, title),
+               '<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>' % (m, H - m, W - m, H - m),
+               '<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>' % (m, m, m, H - m),
+               '<text x="%d" y="%d">%s (log)</text>' % (W // 2 - 40, H - 20, xkey)]
+        for k, key in enumerate(ykeys):
+            path = " ".join("%s%.1f,%.1f" % ("M" if i == 0 else "L", sx(p[0]), sy(p[1][k])) for i, p in enumerate(pts))
+            out.append('<path d="%s" fill="none" stroke="%s" stroke-width="2"/>' % (path, colours[k]))
+            for p in pts:
+                out.append('<circle cx="%.1f" cy="%.1f" r="3" fill="%s"><title>%s=%g %s=%.3g</title></circle>' % (
+                    sx(p[0]), sy(p[1][k]), colours[k], xkey, p[0], key, p[1][k]))
+            out.append('<text x="%d" y="%d" fill="%s">%s (log)</text>' % (W - m - 150, m + 14 * k, colours[k], key))
+        for p in pts:
+            out.append('<text x="%.1f" y="%d" text-anchor="middle">%g</text>' % (sx(p[0]), H - m + 14, p[0]))
+        out.append("</svg>")
+        path = os.path.join(self.a.plots, name + ".svg")
+        with open(path, "w") as f:
+            f.write("\n".join(out) + "\n")
+        return os.path.relpath(path, os.path.dirname(self.a.results))
+
+    def write(self):
+        R = self.rows
+        L = ["# SOSO benchmark results", "",
+             "Generated by `%s` on %s; machine: %d cores, %s; load average %.2f at the start (idle check: under 0.5 means"
+             " the machine was otherwise idle)." % (" ".join(["python3", "bench/run_bench.py"] + (["--tiny"] if self.a.tiny else [])),
+                                                   time.strftime("%Y-%m-%d"), os.cpu_count(), self.cpu(), self.load0), ""]
+        k = {(r.get("kernel"), r.get("threads")): r for r in R.get("kernels", [])}
+        sg = k.get(("sgemm 2048", None), {})
+        L += ["## Kernels (bench/bench_kernels.c)", "",
+              "OpenBLAS sgemm 2048^3: %.1f GFLOP/s on 1 thread, %.1f on 2." % (sg.get("gflops_1", 0), sg.get("gflops_n", 0)), "",
+              "| kernel | 1 thread | 2 threads | speed-up |", "|---|---|---|---|"]
+        for name, key in [("Hebbian mini-batch of 100, dense update (s)", "hebbian step, dense update"),
+                          ("Hebbian epoch, lazy update (s)", "hebbian epoch"), ("encode every document (s)", "encode"),
+                          ("symmetric orthogonalisation (s)", "symmetric orthogonalisation")]:
+            a, b = k.get((key, 1), {}), k.get((key, 2), {})
+            if a and b:
+                sa, sb = a["seconds"], b["seconds"]
+                L.append("| %s | %.4g | %.4g | %.2f |" % (name, sa, sb, sa / sb))
+        a, b = k.get(("hopfield step", 1), {}), k.get(("hopfield step", 2), {})
+        if a and b:
+            L.append("| Hopfield one-step recall (queries/s) | %.0f | %.0f | %.2f |" % (
+                a["queries_per_second"], b["queries_per_second"], b["queries_per_second"] / a["queries_per_second"]))
+        so = k.get(("symmetric orthogonalisation", 2), {})
+        if so:
+            L += ["", "Symmetric orthogonalisation (dense): %.2f GFLOP/s on 2 threads, %.0f%% of sgemm's rate." % (
+                so["gflops"], 100 * so["of_sgemm"])]
+        h = R.get("hebbian", [])
+        if h:
+            L += ["", "## Hebbian training per epoch (wn-nouns, same rule and hyper-parameters)", "",
+                  "| implementation | seconds per epoch | SOSO (2 threads) faster by |", "|---|---|---|"]
+            soso2 = next((r["seconds_per_epoch"] for r in h if r["impl"] == "soso" and r.get("threads") == 2), None)
+            for r in h:
+                name = r["impl"] + (" (%d threads)" % r["threads"] if "threads" in r else "")
+                L.append("| %s | %.4g | %.1f |" % (name, r["seconds_per_epoch"], r["seconds_per_epoch"] / soso2))
+        hq = R.get("hebbian-quality", [])
+        if hq:
+            L += ["", "Quality at equal epochs (wn6-1k, 6 units): " + "; ".join(
+                "%s NMI %.3f after %d epochs" % (r["impl"], r["nmi"], r["epochs"]) for r in hq) + "."]
+        t = R.get("topics", [])
+        if t:
+            L += ["", "## Topics against scikit-learn (same documents, same number of units)", "",
+                  "| corpus | units | method | NMI | ARI | purity | NPMI | mean abs cos | dead | fit s |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
+            for r in t:
+                L.append("| %s | %d | %s | %.3f | %.3f | %.3f | %.3f | %.3f | %d | %.2f |" % (
+                    r["corpus"], r["units"], r["impl"], r["nmi"], r["ari"], r["purity"], r["npmi"], r["mean_abs_cos"],
+                    r["dead"], r["fit_seconds"]))
+        e = R.get("encode", [])
+        if e:
+            L += ["", "## Encoding (documents/s)", "", "| implementation | documents/s |", "|---|---|"]
+            for r in e:
+                L.append("| %s%s | %.0f |" % (r["impl"], " (%d threads)" % r["threads"] if "threads" in r else "",
+                                              r["docs_per_second"]))
+        mm = R.get("memory", [])
+        if mm:
+            L += ["", "## Associative memory (one step, the same masked queries)", "",
+                  "| implementation | beta | queries | exact | queries/s |", "|---|---|---|---|---|"]
+            for r in mm:
+                qps = r.get("queriesPerSecond")
+                L.append("| %s | %g | %d | %.3f | %.0f |" % (r["impl"], r["beta"], r["queries"], r["exact"], qps))
+        for key, x, title in [("growth-docs", "documents", "training time and peak memory as documents grow"),
+                              ("growth-vocab", "words", "training time and peak memory as the vocabulary grows"),
+                              ("growth-units", "units", "training time and peak memory as units grow"),
+                              ("growth-docs-memory", "documents", "memory build + 1,000 recalls as documents grow")]:
+            g = R.get(key, [])
+            if not g:
+                continue
+            ykey = "train_seconds" if "train_seconds" in g[0] else "eval_seconds"
+            plot = self.plot(key, g, x, [ykey, "peak_mib"], title)
+            L += ["", "## " + title[0].upper() + title[1:], "", "| %s | seconds | peak MiB |" % x, "|---|---|---|"]
+            for r in g:
+                L.append("| %s%s | %.2f | %.0f |" % (r[x], " (synthetic)" if r.get("synthetic") else "", r[ykey], r["peak_mib"]))
+            if plot:
+                L += ["", "![%s](%s)" % (title, plot)]
+        text = "\n".join(L) + "\n"
+        with open(self.a.results, "w") as f:
+            f.write(text)
+        with open(os.path.join(self.out, "results.json"), "w") as f:
+            json.dump(R, f, indent=1)
+
+    def cpu(self):
+        try:
+            for line in open("/proc/cpuinfo"):
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+        except OSError:
+            pass
+        return "unknown CPU"
+
+    def run(self):
+        self.load0 = loadavg()
+        self.corpora()
+        for part in ["kernels", "hebbian", "topics", "encode", "memory", "growth"]:
+            if self.a.only and part not in self.a.only:
+                continue
+            getattr(self, part)()
+        self.write()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--tiny", action="store_true")
+    ap.add_argument("--soso", default=os.path.join(TOP, "build", "soso"))
+    ap.add_argument("--kernels", default=os.path.join(TOP, "build", "bench_kernels"))
+    ap.add_argument("--out", default=os.path.join(TOP, "build", "bench"))
+    ap.add_argument("--results", default=os.path.join(TOP, "bench", "RESULTS.md"))
+    ap.add_argument("--plots", default=os.path.join(TOP, "bench", "plots"))
+    ap.add_argument("--only", action="append", help="run only these parts")
+    args = ap.parse_args()
+    os.makedirs(args.plots, exist_ok=True)
+    Bench(args).run()
+
+
+if __name__ == "__main__":
+    main()
