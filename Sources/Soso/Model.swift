@@ -160,6 +160,9 @@ public final class Model {
         return k == 0 ? nil : Int(k)
     }
 
+    /// Epochs the model's training runs for.
+    public var totalEpochs: Int { hebbian?.epochs ?? osc?.epochs ?? soft?.epochs ?? 0 }
+
     /// Epochs completed so far.
     public var epochsDone: Int { Int(soso_model_epochs_done(handle)) }
 

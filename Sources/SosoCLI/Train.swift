@@ -130,6 +130,15 @@ struct Train: ParsableCommand {
     @Flag(name: .shortAndLong, help: "No progress line and no summary.")
     var quiet = false
 
+    @Option(help: "Write resumable checkpoints here (atomically); Ctrl-C writes one too. Default: OUTPUT.checkpoint.")
+    var checkpoint: String?
+
+    @Option(name: .customLong("checkpoint-every"), help: "Write a checkpoint every N epochs (0: only when interrupted).")
+    var checkpointEvery: Int = 0
+
+    @Option(help: "Continue the training saved in this checkpoint (its settings and vocabulary; the same corpus).")
+    var resume: String?
+
     @OptionGroup var input: CorpusInput
 
     func validate() throws {
@@ -151,11 +160,57 @@ struct Train: ParsableCommand {
         if minDF < 1 { throw ValidationError("--min-df must be at least 1") }
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
         if output == "-" || output.isEmpty { throw ValidationError("--output must name a file") }
+        if checkpointEvery < 0 { throw ValidationError("--checkpoint-every must be at least 0") }
     }
 
     func run() throws {
         let start = Date()
         let corpus = try input.load(self.corpus)
+        let threadCount = threads ?? Soso.maxThreads
+        let model: Model
+        let documents: Documents
+        if let path = resume {
+            // A checkpoint is a model file that remembers where training stopped.
+            model = try Model(contentsOf: path)
+            documents = try Documents(corpus: corpus, vocabulary: model.vocabulary, input: model.input)
+            if !quiet { note("resuming \(path) at epoch \(model.epochsDone) of \(model.totalEpochs)") }
+        } else {
+            (model, documents) = try makeModel(corpus, threads: threadCount)
+        }
+        let totalEpochs = model.totalEpochs
+        let vocabulary = model.vocabulary
+        let checkpointPath = checkpoint ?? output + ".checkpoint"
+        installStopHandlers()
+        let line = ProgressLine(quiet: quiet)
+        var lastCheckpoint = model.epochsDone
+        var checkpointError: Error?
+        do {
+            try model.train(documents, threads: threadCount) { p in
+                // Progress arrives where the model is whole: a checkpoint can be written.
+                if checkpointEvery > 0 && p.epoch - lastCheckpoint >= checkpointEvery && p.epoch < p.epochs {
+                    do { try model.save(to: checkpointPath) } catch { checkpointError = error; return false }
+                    lastCheckpoint = p.epoch
+                }
+                return line.update(p)
+            }
+        } catch let error as SosoError where error.code == .aborted {
+            line.finish()
+            if let e = checkpointError { throw e }
+            try model.save(to: checkpointPath)
+            throw SosoError(.aborted, "interrupted after \(model.epochsDone) of \(totalEpochs) epochs; checkpoint written to "
+                + "\(checkpointPath); continue with: soso train \(self.corpus) -o \(output) --resume \(checkpointPath)")
+        }
+        line.finish()
+        try model.save(to: output)
+        if !quiet {
+            note(String(format: "trained %d units on %d documents (%d words) in %.1f s; wrote %@",
+                        model.units, corpus.count, vocabulary.count, Date().timeIntervalSince(start), output))
+            note(HealthReport.text(try model.health(documents, threads: threadCount)))
+        }
+    }
+
+    /// The vocabulary, documents and a new model as the options say.
+    private func makeModel(_ corpus: Corpus, threads threadCount: Int) throws -> (Model, Documents) {
         var text = TextOptions()
         text.minDocumentFrequency = minDF
         text.maxVocabularySize = maxVocab
@@ -171,12 +226,8 @@ struct Train: ParsableCommand {
         inputOptions.idf = idf
         inputOptions.weighting = counts ? .counts : .binary
         inputOptions.normalize = !noNormalize
-
         let vocabulary = try Vocabulary(corpus: corpus, options: text)
         let documents = try Documents(corpus: corpus, vocabulary: vocabulary, input: inputOptions)
-        let threadCount = threads ?? Soso.maxThreads
-        let model: Model
-        let totalEpochs: Int
         switch method {
         case .hebbian:
             var config = HebbianConfiguration()
@@ -189,8 +240,7 @@ struct Train: ParsableCommand {
             config.delta = delta
             config.eps0 = eps0
             config.orthogonalizeEvery = orthogonalize
-            totalEpochs = config.epochs
-            model = try Model(hebbian: config, vocabulary: vocabulary, input: inputOptions, threads: threadCount)
+            return (try Model(hebbian: config, vocabulary: vocabulary, input: inputOptions, threads: threadCount), documents)
         case .osc:
             var config = OSCConfiguration()
             config.units = units
@@ -201,9 +251,8 @@ struct Train: ParsableCommand {
             config.epsFinal = epsFinal
             config.initialization = `init` == .random ? .random : .lsa
             config.exact = exact
-            totalEpochs = config.epochs
-            model = try Model(osc: config, vocabulary: vocabulary, input: inputOptions, documents: documents,
-                              threads: threadCount)
+            return (try Model(osc: config, vocabulary: vocabulary, input: inputOptions, documents: documents,
+                              threads: threadCount), documents)
         case .soft:
             var config = SoftConfiguration()
             config.units = units
@@ -220,25 +269,8 @@ struct Train: ParsableCommand {
             config.orthogonalityPenalty = orthoPenalty
             config.orthogonalizeEvery = orthogonalize
             config.initialization = `init` == .lsa ? .lsa : `init` == .random ? .random : .documents
-            totalEpochs = config.epochs
-            model = try Model(soft: config, vocabulary: vocabulary, input: inputOptions, documents: documents,
-                              threads: threadCount)
-        }
-
-        installStopHandlers()
-        let line = ProgressLine(quiet: quiet)
-        do {
-            try model.train(documents, threads: threadCount) { line.update($0) }
-        } catch let error as SosoError where error.code == .aborted {
-            line.finish()
-            throw SosoError(.aborted, "interrupted after \(model.epochsDone) of \(totalEpochs) epochs; nothing was written")
-        }
-        line.finish()
-        try model.save(to: output)
-        if !quiet {
-            note(String(format: "trained %d units on %d documents (%d words) in %.1f s; wrote %@",
-                        units, corpus.count, vocabulary.count, Date().timeIntervalSince(start), output))
-            note(HealthReport.text(try model.health(documents, threads: threadCount)))
+            return (try Model(soft: config, vocabulary: vocabulary, input: inputOptions, documents: documents,
+                              threads: threadCount), documents)
         }
     }
 }

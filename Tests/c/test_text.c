@@ -107,7 +107,8 @@ static void test_corpus_lines_and_labels(void)
     CHECK(soso_corpus_invalid_utf8_lines(c, NULL) == 0);
     soso_corpus_free(c);
 
-    CHECK_OK(soso_corpus_from_buffer("ok\nbad \xff byte\nok\n\xc3\n", 22, &c));
+    const char bad[] = "ok\nbad \xff byte\nok\n\xc3\n";
+    CHECK_OK(soso_corpus_from_buffer(bad, sizeof bad - 1, &c));
     size_t first = 0;
     CHECK(soso_corpus_invalid_utf8_lines(c, &first) == 2 && first == 2);
     soso_corpus_free(c);

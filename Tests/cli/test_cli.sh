@@ -216,16 +216,27 @@ cp "$model" "$tmp/keep.soso"
 run "fail keeps old model" 1 "$SOSO" train "$tmp/empty.txt" -o "$tmp/keep.soso"
 cmp -s "$model" "$tmp/keep.soso" && ok || bad "the old model was changed"
 
-# Ctrl-C stops training cleanly: exit 130, a message, no output file.
-"$SOSO" train "$corpus" -o "$tmp/int.soso" --units 64 --epochs 100000 --quiet 2>"$tmp/err" &
+# Ctrl-C stops training cleanly: exit 130, a checkpoint and how to resume it, no model.
+# The resumed run ends with exactly the model an uninterrupted run writes.
+args="--units 64 --epochs 800 --seed 5 --quiet"
+"$SOSO" train "$corpus" -o "$tmp/int.soso" $args 2>"$tmp/err" &
 pid=$!
 sleep 1
 kill -INT $pid
 wait $pid
 rc=$?
 [ $rc -eq 130 ] && ok || bad "SIGINT: exit $rc, want 130"
-grep -q "interrupted" "$tmp/err" && ok || bad "SIGINT: no message: $(cat "$tmp/err")"
+grep -q "interrupted after .* checkpoint written to $tmp/int.soso.checkpoint; continue with: soso train .* --resume" "$tmp/err" && ok || bad "SIGINT: message: $(cat "$tmp/err")"
 no_file "$tmp/int.soso"
+[ -s "$tmp/int.soso.checkpoint" ] && ok || bad "SIGINT: no checkpoint"
+run "resume" 0 "$SOSO" train "$corpus" -o "$tmp/int.soso" --resume "$tmp/int.soso.checkpoint"
+expect_err "resuming"
+run "uninterrupted" 0 "$SOSO" train "$corpus" -o "$tmp/whole.soso" $args
+cmp -s "$tmp/int.soso" "$tmp/whole.soso" && ok || bad "resumed model differs from the uninterrupted one"
+# Periodic checkpoints, and a checkpoint of another corpus size is refused.
+run "checkpoint every" 0 "$SOSO" train "$corpus" -o "$tmp/p.soso" --method osc --units 8 --epochs 4 --checkpoint "$tmp/p.ck" --checkpoint-every 2 --quiet
+[ -s "$tmp/p.ck" ] && ok || bad "no periodic checkpoint"
+run "info checkpoint" 0 "$SOSO" info "$tmp/p.ck" && expect_out "trained     2 of 4 epochs"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
