@@ -23,7 +23,8 @@ SRC := $(wildcard csrc/*.c)
 OBJ := $(SRC:csrc/%.c=$(BUILD)/obj/%.o)
 TEST_SRC := $(wildcard Tests/c/*.c)
 
-.PHONY: all lib cli deps run test test-c test-swift test-cli test-example test-dependency test-bench bench install install-lib clean FORCE
+.PHONY: all lib cli deps run test test-c test-swift test-cli test-example test-dependency test-bench test-asan test-swift-asan \
+	fuzz test-fuzz valgrind bench install install-lib clean FORCE
 
 all: lib cli
 
@@ -61,10 +62,10 @@ run: deps all
 # ---- tests ----------------------------------------------------------------------------
 
 test: deps
-	@scripts/run-tests test-c test-swift test-cli test-example test-bench test-dependency
+	@scripts/run-tests test-c test-asan test-fuzz test-swift test-cli test-example test-bench test-dependency
 
 $(BUILD)/test_c: $(TEST_SRC) Tests/c/harness.h $(BUILD)/libsoso.a
-	$(CC) $(SOSO_CFLAGS) $(CFLAGS) -DSOSO_SOURCE_DIR='"$(CURDIR)"' $(TEST_SRC) $(BUILD)/libsoso.a $(SOSO_LIBS) -o $@
+	$(CC) $(SOSO_CFLAGS) $(CFLAGS) -DSOSO_SOURCE_DIR='"$(CURDIR)"' $(TEST_SRC) $(BUILD)/libsoso.a $(SOSO_LIBS) -pthread -o $@
 
 test-c: $(BUILD)/test_c
 	OMP_NUM_THREADS=2 $(BUILD)/test_c
@@ -87,6 +88,61 @@ test-example:
 test-bench: $(BUILD)/bench_kernels
 	swift build --product soso
 	Tests/cli/test_bench.sh "$$(swift build --show-bin-path)/soso"
+
+# ---- sanitizers and fuzzing ---------------------------------------------------------------
+# clang from the Swift toolchain carries the ASan, UBSan, LSan and libFuzzer runtimes.
+
+SAN_CC ?= clang
+# -fopenmp only when compiling: at link time it asks for -lomp, which Debian names omp5.
+SAN_LINK := -std=c99 -g -fsanitize=address,undefined
+SAN_FLAGS := $(SAN_LINK) -O1 -fno-omit-frame-pointer -fno-sanitize-recover=undefined -fopenmp -Iinclude -Icsrc
+SAN_LIBS := -lomp5 -lopenblas -lm -pthread
+SAN_OBJ := $(SRC:csrc/%.c=$(BUILD)/asan/%.o)
+SAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 OMP_NUM_THREADS=2
+
+$(BUILD)/asan/%.o: csrc/%.c csrc/soso_internal.h include/soso.h
+	@mkdir -p $(@D)
+	$(SAN_CC) $(SAN_FLAGS) -c $< -o $@
+
+$(BUILD)/test_c_asan: $(TEST_SRC) Tests/c/harness.h $(SAN_OBJ)
+	$(SAN_CC) $(SAN_FLAGS) -DSOSO_SOURCE_DIR='"$(CURDIR)"' -c $(TEST_SRC)
+	@mkdir -p $(BUILD)/asan/tests && mv $(notdir $(TEST_SRC:.c=.o)) $(BUILD)/asan/tests/
+	$(SAN_CC) $(SAN_LINK) $(TEST_SRC:Tests/c/%.c=$(BUILD)/asan/tests/%.o) $(SAN_OBJ) $(SAN_LIBS) -o $@
+
+# The C tests under AddressSanitizer, UndefinedBehaviorSanitizer and LeakSanitizer.
+test-asan: $(BUILD)/test_c_asan
+	$(SAN_ENV) $(BUILD)/test_c_asan
+
+# The Swift tests under AddressSanitizer (a separate build folder).
+test-swift-asan:
+	swift build --build-tests --sanitize=address --scratch-path .build-asan
+	swift test --skip-build --sanitize=address --scratch-path .build-asan
+
+# The C tests under valgrind memcheck (slow: by hand).
+valgrind: $(BUILD)/test_c
+	OMP_NUM_THREADS=2 valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite $(BUILD)/test_c
+
+FUZZ_SECONDS ?= 30
+FUZZ_TARGETS := model memory corpus vocab
+FUZZ_OBJ := $(SRC:csrc/%.c=$(BUILD)/fuzz/lib/%.o)
+.SECONDARY: $(FUZZ_OBJ) $(SAN_OBJ)
+
+# The library with coverage for libFuzzer; the harness brings libFuzzer's main.
+$(BUILD)/fuzz/lib/%.o: csrc/%.c csrc/soso_internal.h include/soso.h
+	@mkdir -p $(@D)
+	$(SAN_CC) $(SAN_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(BUILD)/fuzz/fuzz_%: Tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
+	$(SAN_CC) $(SAN_FLAGS) -fsanitize=fuzzer -c $< -o $@.o
+	$(SAN_CC) $(SAN_LINK) -fsanitize=fuzzer $@.o $(FUZZ_OBJ) $(SAN_LIBS) -o $@
+
+# Each fuzz target for FUZZ_SECONDS from a seed corpus of valid and broken files.
+fuzz: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
+	Tests/fuzz/run.sh $(BUILD)/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# The brief fuzzing run of `make test` and CI.
+test-fuzz:
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=20
 
 # ---- benchmarks (bench/RESULTS.md) ------------------------------------------------------
 

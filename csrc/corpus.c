@@ -24,9 +24,45 @@ static int valid_utf8(const unsigned char *s, size_t n)
     return 1;
 }
 
-/* Takes ownership of data (len bytes plus one spare byte for a final NUL). */
-static soso_status corpus_index(char *data, size_t len, soso_corpus **out)
+void soso_corpus_limits_default(soso_corpus_limits *l)
 {
+    if (!l) return;
+    l->max_line_bytes = (size_t)1 << 20;
+    l->max_documents = 1000000000;
+}
+
+/* The first line beyond the limits, checked before any index is allocated. */
+static soso_status check_limits(const char *data, size_t len, const soso_corpus_limits *l)
+{
+    size_t line = 0, start = 0;
+    while (start < len) {
+        const char *nl = memchr(data + start, '\n', len - start);
+        size_t end = nl ? (size_t)(nl - data) : len;
+        line++;
+        if (l->max_documents && line > l->max_documents)
+            return soso__fail(SOSO_E_LIMIT, "the corpus has more than %zu lines (the max_documents limit)",
+                              l->max_documents);
+        if (l->max_line_bytes && end - start > l->max_line_bytes)
+            return soso__fail(SOSO_E_LIMIT, "line %zu is %zu bytes, over the limit of %zu (max_line_bytes)", line,
+                              end - start, l->max_line_bytes);
+        start = end + 1;
+    }
+    return SOSO_OK;
+}
+
+/* Takes ownership of data (len bytes plus one spare byte for a final NUL). */
+static soso_status corpus_index(char *data, size_t len, const soso_corpus_limits *limits, soso_corpus **out)
+{
+    soso_corpus_limits dl;
+    if (!limits) {
+        soso_corpus_limits_default(&dl);
+        limits = &dl;
+    }
+    soso_status s = check_limits(data, len, limits);
+    if (s != SOSO_OK) {
+        free(data);
+        return s;
+    }
     soso_corpus *c = calloc(1, sizeof *c);
     if (!c) {
         free(data);
@@ -75,16 +111,17 @@ static soso_status corpus_index(char *data, size_t len, soso_corpus **out)
     return SOSO_OK;
 }
 
-soso_status soso_corpus_read_file(const char *path, soso_corpus **out)
+soso_status soso_corpus_read_file_limited(const char *path, const soso_corpus_limits *limits, soso_corpus **out)
 {
     if (!path || !out) return soso__fail(SOSO_E_ARG, "path and out must not be NULL");
     char *data;
     size_t len;
     SOSO__CHECK(soso__read_file(path, &data, &len));
-    return corpus_index(data, len, out);
+    return corpus_index(data, len, limits, out);
 }
 
-soso_status soso_corpus_from_buffer(const char *data, size_t len, soso_corpus **out)
+soso_status soso_corpus_from_buffer_limited(const char *data, size_t len, const soso_corpus_limits *limits,
+                                            soso_corpus **out)
 {
     if (!out || (!data && len)) return soso__fail(SOSO_E_ARG, "data and out must not be NULL");
     size_t total;
@@ -92,7 +129,17 @@ soso_status soso_corpus_from_buffer(const char *data, size_t len, soso_corpus **
     char *copy = malloc(total);
     if (!copy) return soso__fail(SOSO_E_NOMEM, "out of memory copying %zu bytes", len);
     if (len) memcpy(copy, data, len);
-    return corpus_index(copy, len, out);
+    return corpus_index(copy, len, limits, out);
+}
+
+soso_status soso_corpus_read_file(const char *path, soso_corpus **out)
+{
+    return soso_corpus_read_file_limited(path, NULL, out);
+}
+
+soso_status soso_corpus_from_buffer(const char *data, size_t len, soso_corpus **out)
+{
+    return soso_corpus_from_buffer_limited(data, len, NULL, out);
 }
 
 void soso_corpus_free(soso_corpus *c)

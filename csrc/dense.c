@@ -22,16 +22,27 @@ void soso__scal(float alpha, float *x, size_t n)
     if (n) cblas_sscal((int)n, alpha, x, 1);
 }
 
-int soso__blas_begin(void)
+/* OpenBLAS's thread count is process-wide, and several host threads may be inside SOSO
+ * at once: the first to enter pins it to 1, the last to leave restores the host's value. */
+static int blas_users, blas_saved;
+
+void soso__blas_begin(void)
 {
-    int old = openblas_get_num_threads();
-    if (old != 1) openblas_set_num_threads(1);
-    return old;
+#pragma omp critical(soso_blas_threads)
+    {
+        if (blas_users++ == 0) {
+            blas_saved = openblas_get_num_threads();
+            if (blas_saved != 1) openblas_set_num_threads(1);
+        }
+    }
 }
 
-void soso__blas_end(int old)
+void soso__blas_end(void)
 {
-    if (old != 1) openblas_set_num_threads(old);
+#pragma omp critical(soso_blas_threads)
+    {
+        if (--blas_users == 0 && blas_saved != 1) openblas_set_num_threads(blas_saved);
+    }
 }
 
 void soso__gemm_cols(size_t m, size_t n, size_t k, float alpha, const float *A, size_t lda, int trans_b,

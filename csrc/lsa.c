@@ -82,7 +82,7 @@ soso_status soso__lsa(const soso_docs *X, size_t k, uint64_t seed, int threads, 
     soso__rng_seed(&rng, seed, SOSO__STREAM_LSA);
     int have = 0;
     double spare = 0;
-    int blas = soso__blas_begin();
+    soso__blas_begin();
     if (s == SOSO_OK) {
         for (size_t i = 0; i < l * V; i++) Q[i] = (float)soso__rng_normal(&rng, &have, &spare);
         s = soso__orthonormalize_rows(Q, l, V, &rng);
@@ -111,7 +111,7 @@ soso_status soso__lsa(const soso_docs *X, size_t k, uint64_t seed, int threads, 
         s = soso__orthonormalize_rows(U, k, V, &rng);
     }
     if (s == SOSO_OK) soso__canonical_signs(U, k, V);
-    soso__blas_end(blas);
+    soso__blas_end();
     soso_docs_free(XT);
     free(Q);
     free(Z);

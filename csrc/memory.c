@@ -617,7 +617,7 @@ soso_status soso_memory_query_words(const soso_memory *m, const char *text, size
     soso_status s = soso__text_vec_build(&tv, m->vocab, &in, text, len);
     if (s == SOSO_OK) {
         size_t k = tv.nnz < cap ? tv.nnz : cap;
-        memcpy(words, tv.idx, k * sizeof *words);
+        if (k) memcpy(words, tv.idx, k * sizeof *words);
         *n = k;
         if (unknown) *unknown = tv.unknown;
         if (tv.nnz > cap) s = soso__fail(SOSO_E_LIMIT, "the query has %zu known words, more than the %zu room given", tv.nnz, cap);

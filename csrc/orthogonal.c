@@ -58,7 +58,7 @@ soso_status soso_orthogonalize_symmetric(float *W, size_t rows, size_t cols, int
     double *lam = soso__alloc_array(rows, sizeof *lam);
     soso_status s = SOSO_OK;
     if (!G || !S || !out || !Gd || !Sd || !lam) s = soso__fail(SOSO_E_NOMEM, "out of memory orthogonalising %zu rows", rows);
-    int blas = soso__blas_begin();
+    soso__blas_begin();
     if (s == SOSO_OK) {
         soso__gram(W, rows, cols, G, threads);
         for (size_t i = 0; i < rows; i++) /* symmetrise: blocks round differently */
@@ -80,7 +80,7 @@ soso_status soso_orthogonalize_symmetric(float *W, size_t rows, size_t cols, int
         soso__gemm_cols(rows, cols, rows, 1.0f, S, rows, 0, W, cols, 0.0f, out, cols, threads);
         memcpy(W, out, rows * cols * sizeof *W);
     }
-    soso__blas_end(blas);
+    soso__blas_end();
     free(G);
     free(S);
     free(out);
@@ -121,9 +121,9 @@ soso_status soso_orthogonality_error(const float *W, size_t rows, size_t cols, i
     if (!max_abs) return soso__fail(SOSO_E_ARG, "max_abs is NULL");
     float *G = soso__alloc_array(rows * rows, sizeof *G);
     if (!G) return soso__fail(SOSO_E_NOMEM, "out of memory for a %zu x %zu Gram matrix", rows, rows);
-    int blas = soso__blas_begin();
+    soso__blas_begin();
     soso__gram(W, rows, cols, G, threads);
-    soso__blas_end(blas);
+    soso__blas_end();
     float m = 0;
     for (size_t i = 0; i < rows; i++)
         for (size_t j = 0; j < rows; j++) {
@@ -139,9 +139,9 @@ soso_status soso_unit_cosines(const float *W, size_t rows, size_t cols, int thre
 {
     SOSO__CHECK(check_matrix(W, rows, cols));
     if (!cosines) return soso__fail(SOSO_E_ARG, "cosines is NULL");
-    int blas = soso__blas_begin();
+    soso__blas_begin();
     soso__gram(W, rows, cols, cosines, threads);
-    soso__blas_end(blas);
+    soso__blas_end();
     float *d = soso__alloc_array(rows, sizeof *d);
     if (!d) return soso__fail(SOSO_E_NOMEM, "out of memory for unit cosines");
     for (size_t i = 0; i < rows; i++) d[i] = cosines[i * rows + i];
@@ -161,9 +161,9 @@ soso_status soso_unit_overlap(const float *W, size_t rows, size_t cols, int thre
     if (!mean_abs_cos || !max_abs_cos) return soso__fail(SOSO_E_ARG, "outputs must not be NULL");
     float *G = soso__alloc_array(rows * rows, sizeof *G);
     if (!G) return soso__fail(SOSO_E_NOMEM, "out of memory for a %zu x %zu Gram matrix", rows, rows);
-    int blas = soso__blas_begin();
+    soso__blas_begin();
     soso__gram(W, rows, cols, G, threads);
-    soso__blas_end(blas);
+    soso__blas_end();
     double sum = 0, mx = 0;
     for (size_t i = 0; i < rows; i++)
         for (size_t j = 0; j < rows; j++) {

@@ -372,7 +372,7 @@ soso_status soso__osc_train(soso_model *m, const soso_docs *docs, soso_progress_
         return s;
     }
     m->train_rows = D;
-    int blas = soso__blas_begin();
+    soso__blas_begin();
     double t_max = (double)prm->epochs * (double)D;
     soso_progress pr = {0};
     pr.epochs = prm->epochs;
@@ -432,7 +432,7 @@ soso_status soso__osc_train(soso_model *m, const soso_docs *docs, soso_progress_
         }
     }
     if (s == SOSO_OK && !prm->exact && m->epochs_done >= prm->epochs) s = reorthonormalize(m);
-    soso__blas_end(blas);
+    soso__blas_end();
     if (m->epochs_done >= prm->epochs) soso__canonical_signs(m->W, N, V);
     ws_free(&w);
     free(perm);

@@ -35,9 +35,9 @@ soso_status soso_model_reconstruction_error(const soso_model *m, const soso_docs
         free(G); free(err); free(norm); free(codes); free(top);
         return soso__fail(SOSO_E_NOMEM, "out of memory for the reconstruction error");
     }
-    int blas = soso__blas_begin();
+    soso__blas_begin();
     soso__gram(m->W, H, m->cols, G, threads);
-    soso__blas_end(blas);
+    soso__blas_end();
     float p = m->learner == SOSO_LEARNER_HEBBIAN ? m->hebbian.p : 2.0f;
 #pragma omp parallel num_threads(team) if (team > 1)
     {

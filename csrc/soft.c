@@ -196,14 +196,14 @@ soso_status soso__soft_train(soso_model *m, const soso_docs *docs, soso_progress
                   soso__alloc_array(H, sizeof(float)), soso__alloc_array(H, sizeof(double))};
     soso_status s = (c.wins && c.top && c.z && c.mean) ? soso__batch_init(&c.w, H, m->cols, B, prm->k, prm->threads)
                                                        : soso__fail(SOSO_E_NOMEM, "out of memory for soft training");
-    int blas = soso__blas_begin();
+    soso__blas_begin();
     if (s == SOSO_OK) s = soso__batch_lazy(&c.w, m->W);
     if (s == SOSO_OK) {
         soso__schedule sc = {prm->epochs, prm->seed, B, prm->orthogonalize_every, prm->threads, &c.w, c.wins,
                              &c.w.team_mask, current_temperature};
         s = soso__run_batches(m, docs, &sc, soft_batch, &c, progress, user);
     }
-    soso__blas_end(blas);
+    soso__blas_end();
     soso__batch_free(&c.w);
     free(c.wins);
     free(c.top);

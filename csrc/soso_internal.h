@@ -128,8 +128,8 @@ void soso__axpy(float alpha, const float *x, float *y, size_t n);
 void soso__scal(float alpha, float *x, size_t n);
 /* OpenBLAS runs single-threaded between begin and end (SOSO's own OpenMP threads share
  * the work); end restores the caller's setting. */
-int soso__blas_begin(void);
-void soso__blas_end(int old);
+void soso__blas_begin(void);
+void soso__blas_end(void);
 /* C (m x n, row stride ldc) = alpha A (m x k) op(B) + beta C, op(B) = B (k x n) or B^T
  * (B stored n x k when trans_b), split into fixed column blocks. */
 void soso__gemm_cols(size_t m, size_t n, size_t k, float alpha, const float *A, size_t lda, int trans_b,

@@ -51,25 +51,28 @@ const char *soso_version_string(void) { return SOSO_VERSION_STRING; }
  * openblas_config.h, which other CBLAS implementations lack. */
 char *openblas_get_config(void);
 
+/* Filled once; the critical section makes the first concurrent calls safe. */
 const char *soso_build_info(void)
 {
     static char info[256];
-    if (info[0]) return info;
-    char omp[32];
+#pragma omp critical(soso_build_info)
+    if (!info[0]) {
+        char omp[32];
 #if defined(_OPENMP)
-    snprintf(omp, sizeof omp, "openmp %d", (int)_OPENMP);
+        snprintf(omp, sizeof omp, "openmp %d", (int)_OPENMP);
 #else
-    snprintf(omp, sizeof omp, "openmp none");
+        snprintf(omp, sizeof omp, "openmp none");
 #endif
-    const char *cc =
+        const char *cc =
 #if defined(__clang__)
-        "clang " __clang_version__;
+            "clang " __clang_version__;
 #elif defined(__GNUC__)
-        "gcc " __VERSION__;
+            "gcc " __VERSION__;
 #else
-        "unknown compiler";
+            "unknown compiler";
 #endif
-    snprintf(info, sizeof info, "soso %s; %s; %s; blas %s", SOSO_VERSION_STRING, cc, omp, openblas_get_config());
+        snprintf(info, sizeof info, "soso %s; %s; %s; blas %s", SOSO_VERSION_STRING, cc, omp, openblas_get_config());
+    }
     return info;
 }
 

@@ -13,6 +13,7 @@ void soso_text_options_default(soso_text_options *o)
     o->stop_words = 1;
     o->min_df = 2;
     o->max_vocab = 0;
+    o->max_distinct = 10000000;
 }
 
 const char *soso__text_options_check(const soso_text_options *o)

@@ -70,6 +70,11 @@ static int count_word(const char *w, size_t len, void *user)
     int inserted;
     b->error = soso__strmap_intern(&b->words, w, len, &slot, &inserted);
     if (b->error != SOSO_OK) return 1;
+    if (inserted && b->options.max_distinct && b->words.count > b->options.max_distinct) {
+        b->error = soso__fail(SOSO_E_LIMIT, "more than %u distinct words (the max_distinct limit)",
+                              (unsigned)b->options.max_distinct);
+        return 1;
+    }
     if (inserted) {
         size_t cap = b->cap;
         b->error = soso__reserve((void **)&b->df, &cap, b->words.count, sizeof *b->df);

@@ -52,9 +52,21 @@
  *   row r starting at r * cols. Units are rows, vocabulary words are columns.
  * - Thread count is a field or argument ("threads"); threads <= 1 runs serially. Results
  *   do not depend on the thread count: the same seed gives bit-identical weights.
- * - Thread safety: distinct objects may be used from distinct threads freely. A const
- *   object (const soso_model *, const soso_vocab *, const soso_docs *) may be read from
- *   several threads at once; a function taking a non-const pointer needs exclusive use.
+ * - Thread safety, for every function below, follows from its signature:
+ *   - distinct objects may be used from distinct threads freely;
+ *   - a function taking an object by const pointer (const soso_model *, soso_vocab,
+ *     soso_docs, soso_corpus, soso_memory) only reads it: any number of threads may call
+ *     such functions on one object at once (encode, recall, topics, health, save, ...);
+ *   - a function taking a non-const object pointer (train, set_*, add, *_free) needs
+ *     exclusive use of that object: no other call on it may run meanwhile;
+ *   - functions on plain values (*_default, *_check, soso_status_string, soso_topk_mask,
+ *     the orthogonality helpers on caller buffers) share no state; soso_last_error() is
+ *     per thread; soso_version_*, soso_build_info and soso_max_threads may be called
+ *     from any thread.
+ *   The only process-wide state SOSO touches is OpenBLAS's thread count: while any SOSO
+ *   call runs dense algebra it is pinned to 1 (SOSO's OpenMP threads share the work, and
+ *   sums stay in a fixed order), and the last such call to finish restores the host's
+ *   value. Tests/c/test_threads.c checks the promise for encoding and recall.
  * - Text is UTF-8 with an explicit byte length; pass SOSO_NUL_TERMINATED as the length of
  *   a NUL-terminated string. Invalid UTF-8 never crashes anything: each invalid byte acts
  *   as a word separator and is counted.
@@ -153,6 +165,9 @@ typedef struct soso_text_options {
     uint32_t min_df;        /* vocabulary: keep words in >= min_df documents (default 2) */
     uint32_t max_vocab;     /* vocabulary: keep at most this many words, by document
                              * frequency (ties: alphabetical); 0 = no limit (default)   */
+    uint32_t max_distinct;  /* vocabulary builder: SOSO_E_LIMIT once more distinct words
+                             * than this are seen (bounds memory on hostile input);
+                             * default 10,000,000; 0 = no limit. Not saved in models.   */
 } soso_text_options;
 
 void soso_text_options_default(soso_text_options *options);
@@ -175,12 +190,27 @@ soso_status soso_tokenize(const char *text, size_t len, const soso_text_options 
  * empty document, so document i is always line i + 1. */
 typedef struct soso_corpus soso_corpus;
 
+/* Bounds on an untrusted corpus, so that a hostile or broken file is refused with a
+ * clear error (SOSO_E_LIMIT, naming the line) instead of exhausting memory later. */
+typedef struct soso_corpus_limits {
+    size_t max_line_bytes; /* longest line, label included; default 1 MiB; 0 = no limit */
+    size_t max_documents;  /* most lines; default 1,000,000,000; 0 = no limit            */
+} soso_corpus_limits;
+
+void soso_corpus_limits_default(soso_corpus_limits *limits);
+
 /* Reads a whole corpus file; path "-" reads standard input. SOSO_E_IO if it cannot be
- * read. An empty file gives a corpus of 0 documents (not an error here). */
+ * read, SOSO_E_LIMIT beyond the default limits. An empty file gives a corpus of 0
+ * documents (not an error here). */
 soso_status soso_corpus_read_file(const char *path, soso_corpus **out);
 
 /* Same from a buffer of len bytes (copied). */
 soso_status soso_corpus_from_buffer(const char *data, size_t len, soso_corpus **out);
+
+/* The two above with explicit limits (NULL = the defaults). */
+soso_status soso_corpus_read_file_limited(const char *path, const soso_corpus_limits *limits, soso_corpus **out);
+soso_status soso_corpus_from_buffer_limited(const char *data, size_t len, const soso_corpus_limits *limits,
+                                            soso_corpus **out);
 
 void soso_corpus_free(soso_corpus *corpus);
 
@@ -213,7 +243,8 @@ soso_status soso_vocab_builder_create(const soso_text_options *options, soso_voc
  * document is added. */
 soso_status soso_vocab_builder_add_stop_word(soso_vocab_builder *builder, const char *word, size_t len);
 
-/* Counts one document (each distinct word once). */
+/* Counts one document (each distinct word once). SOSO_E_LIMIT past options->max_distinct
+ * distinct words; after any error, free the builder. */
 soso_status soso_vocab_builder_add(soso_vocab_builder *builder, const char *text, size_t len);
 
 /* Applies min_df and max_vocab and makes the vocabulary. SOSO_E_EMPTY if no word is
@@ -240,6 +271,14 @@ uint64_t soso_vocab_n_docs(const soso_vocab *vocab);
 
 /* Index of a word (exact bytes, already lowercased), or -1 when absent. */
 int64_t soso_vocab_find(const soso_vocab *vocab, const char *word, size_t len);
+
+/* Vocabulary files: the container of models with magic "SOSOVOCB" (tokenizer options and
+ * words with their document frequencies), saved atomically, loaded with full checks. */
+#define SOSO_VOCAB_FORMAT_VERSION 1
+soso_status soso_vocab_save(const soso_vocab *vocab, const char *path);
+soso_status soso_vocab_load(const char *path, soso_vocab **out);
+soso_status soso_vocab_save_buffer(const soso_vocab *vocab, void **data, size_t *len);
+soso_status soso_vocab_load_buffer(const void *data, size_t len, soso_vocab **out);
 
 /* The tokenizer options the vocabulary was built with. */
 soso_status soso_vocab_text_options(const soso_vocab *vocab, soso_text_options *out);

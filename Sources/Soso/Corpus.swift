@@ -8,27 +8,44 @@ import CSoso
 public final class Corpus {
     let handle: OpaquePointer
 
+    /// Bounds that refuse a hostile or broken file early (`.limit`, naming the line).
+    public struct Limits: Equatable, Sendable {
+        /// Longest line in bytes, label included; nil for no limit. Default 1 MiB.
+        public var maxLineBytes: Int? = 1 << 20
+        /// Most lines; nil for no limit. Default 1,000,000,000.
+        public var maxDocuments: Int? = 1_000_000_000
+
+        public init() {}
+
+        var c: soso_corpus_limits {
+            soso_corpus_limits(max_line_bytes: maxLineBytes.map { max(1, $0) } ?? 0,
+                               max_documents: maxDocuments.map { max(1, $0) } ?? 0)
+        }
+    }
+
     /// Reads a corpus file; "-" reads standard input.
-    /// - Throws: `SosoError` with code `.io` when the file cannot be read.
-    public init(contentsOf path: String) throws {
+    /// - Throws: `SosoError` with code `.io` when the file cannot be read, `.limit` beyond `limits`.
+    public init(contentsOf path: String, limits: Limits = Limits()) throws {
         var h: OpaquePointer?
-        try check(soso_corpus_read_file(path, &h))
+        var l = limits.c
+        try check(soso_corpus_read_file_limited(path, &l, &h))
         handle = h!
     }
 
     /// A corpus from lines of text (each becomes one document; a TAB splits off a label).
-    public convenience init(lines: [String]) throws {
+    public convenience init(lines: [String], limits: Limits = Limits()) throws {
         var text = lines.joined(separator: "\n")
         if !lines.isEmpty { text += "\n" }
-        try self.init(text: text)
+        try self.init(text: text, limits: limits)
     }
 
     /// A corpus from the contents of a corpus file.
-    public init(text: String) throws {
+    public init(text: String, limits: Limits = Limits()) throws {
         var h: OpaquePointer?
         var copy = text
+        var l = limits.c
         try copy.withUTF8 { buf in
-            try check(soso_corpus_from_buffer(buf.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }, buf.count, &h))
+            try check(soso_corpus_from_buffer_limited(buf.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }, buf.count, &l, &h))
         }
         handle = h!
     }

@@ -18,6 +18,9 @@ public struct TextOptions: Equatable, Sendable {
     public var minDocumentFrequency: Int = 2
     /// Keep at most this many words, the most frequent; nil for no limit.
     public var maxVocabularySize: Int? = nil
+    /// Refuse (`.limit`) a corpus with more distinct words than this while building a
+    /// vocabulary: bounds memory on hostile input. nil for no limit.
+    public var maxDistinctWords: Int? = 10_000_000
 
     public init() {}
 
@@ -29,6 +32,7 @@ public struct TextOptions: Equatable, Sendable {
         o.stop_words = builtinStopWords ? 1 : 0
         o.min_df = UInt32(clamping: minDocumentFrequency)
         o.max_vocab = UInt32(clamping: maxVocabularySize ?? 0)
+        o.max_distinct = maxDistinctWords.map { UInt32(clamping: max(1, $0)) } ?? 0
         return o
     }
 }

@@ -8,9 +8,15 @@ struct CorpusInput: ParsableArguments {
           help: "Accept lines that are not valid UTF-8; their bad bytes separate words.")
     var lossyUTF8 = false
 
+    @Option(name: .customLong("max-line-bytes"),
+            help: "Refuse a corpus with a line longer than this many bytes (0: no limit).")
+    var maxLineBytes = 1 << 20
+
     /// Reads `path` and refuses an empty corpus and, unless --lossy-utf8, invalid UTF-8.
     func load(_ path: String) throws -> Corpus {
-        let corpus = try Corpus(contentsOf: path)
+        var limits = Corpus.Limits()
+        limits.maxLineBytes = maxLineBytes > 0 ? maxLineBytes : nil
+        let corpus = try Corpus(contentsOf: path, limits: limits)
         let name = path == "-" ? "standard input" : path
         if corpus.count == 0 { throw SosoError(.empty, "\(name): the corpus is empty (no lines)") }
         if !lossyUTF8, let bad = corpus.invalidUTF8 {

@@ -109,6 +109,10 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("max-vocab"), help: "Keep at most this many words (most frequent).")
     var maxVocab: Int?
 
+    @Option(name: .customLong("max-distinct-words"),
+            help: "Refuse a corpus with more distinct words than this (0: no limit).")
+    var maxDistinctWords: Int = 10_000_000
+
     @Option(name: .customLong("min-word-length"), help: "Shortest word kept, in letters.")
     var minWordLength: Int = 2
 
@@ -214,6 +218,7 @@ struct Train: ParsableCommand {
         var text = TextOptions()
         text.minDocumentFrequency = minDF
         text.maxVocabularySize = maxVocab
+        text.maxDistinctWords = maxDistinctWords > 0 ? maxDistinctWords : nil
         text.minWordLength = minWordLength
         text.builtinStopWords = !noStopWords
         if let file = stopWordsFile {

@@ -142,6 +142,19 @@ final class SosoTests: XCTestCase {
         XCTAssertThrowsError(try Vocabulary(corpus: try Corpus(lines: ["", ""]))) {
             XCTAssertEqual(($0 as? SosoError)?.code, .empty)
         }
+        // Untrusted input beyond the limits: a long line, too many distinct words.
+        var limits = Corpus.Limits()
+        limits.maxLineBytes = 8
+        XCTAssertThrowsError(try Corpus(lines: ["short", "a line of many bytes"], limits: limits)) {
+            XCTAssertEqual(($0 as? SosoError)?.code, .limit)
+            XCTAssertTrue(($0 as? SosoError)?.message.contains("line 2 is 20 bytes") ?? false)
+        }
+        XCTAssertEqual(try Corpus(lines: ["short"], limits: limits).count, 1)
+        var few = TextOptions()
+        few.maxDistinctWords = 2
+        XCTAssertThrowsError(try Vocabulary(corpus: try Corpus(lines: ["apple pear", "pear kiwi"]), options: few)) {
+            XCTAssertEqual(($0 as? SosoError)?.code, .limit)
+        }
         let vocab = try Vocabulary(corpus: try Corpus(lines: plantedLines()))
         var config = HebbianConfiguration()
         config.units = 0

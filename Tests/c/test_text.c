@@ -169,6 +169,48 @@ static void test_vocab_max_size_and_user_stop_words(void)
     soso_vocab_free(v);
 }
 
+/* Untrusted input beyond the limits is refused with SOSO_E_LIMIT naming the line. */
+static void test_corpus_and_vocab_limits(void)
+{
+    soso_corpus_limits l;
+    soso_corpus_limits_default(&l);
+    CHECK(l.max_line_bytes == 1048576 && l.max_documents == 1000000000);
+    soso_corpus *c = NULL;
+    const char *text = "a b\nlabel\tsix ch\nxy\n"; /* lines of 3, 12 and 2 bytes */
+    l.max_line_bytes = 12;
+    CHECK_OK(soso_corpus_from_buffer_limited(text, strlen(text), &l, &c));
+    CHECK(soso_corpus_size(c) == 3);
+    soso_corpus_free(c);
+    c = NULL;
+    l.max_line_bytes = 11;
+    CHECK_STATUS(soso_corpus_from_buffer_limited(text, strlen(text), &l, &c), SOSO_E_LIMIT);
+    CHECK(c == NULL && strstr(soso_last_error(), "line 2 is 12 bytes"));
+    l.max_line_bytes = 0;
+    l.max_documents = 2;
+    CHECK_STATUS(soso_corpus_from_buffer_limited(text, strlen(text), &l, &c), SOSO_E_LIMIT);
+    CHECK(strstr(soso_last_error(), "more than 2 lines") != NULL);
+    /* The default limit applies to the plain reader: a 1 MiB + 1 line. */
+    size_t big = ((size_t)1 << 20) + 1;
+    char *line = malloc(big);
+    memset(line, 'a', big);
+    CHECK_STATUS(soso_corpus_from_buffer(line, big, &c), SOSO_E_LIMIT);
+    CHECK_OK(soso_corpus_from_buffer(line, big - 1, &c));
+    soso_corpus_free(c);
+    free(line);
+
+    soso_text_options o;
+    soso_text_options_default(&o);
+    CHECK(o.max_distinct == 10000000);
+    o.min_df = 1;
+    o.max_distinct = 3;
+    soso_vocab_builder *b = NULL;
+    CHECK_OK(soso_vocab_builder_create(&o, &b));
+    CHECK_OK(soso_vocab_builder_add(b, "apple pear kiwi pear", SOSO_NUL_TERMINATED));
+    CHECK_STATUS(soso_vocab_builder_add(b, "kiwi plum", SOSO_NUL_TERMINATED), SOSO_E_LIMIT);
+    CHECK(strstr(soso_last_error(), "more than 3 distinct words") != NULL);
+    soso_vocab_builder_free(b);
+}
+
 static void test_vocab_empty(void)
 {
     soso_corpus *c = NULL;
@@ -198,6 +240,7 @@ const soso_test tests_text[] = {
     {"corpus_missing_file", test_corpus_missing_file},
     {"vocab_min_df_and_order", test_vocab_min_df_and_order},
     {"vocab_max_size_and_user_stop_words", test_vocab_max_size_and_user_stop_words},
+    {"corpus_and_vocab_limits", test_corpus_and_vocab_limits},
     {"vocab_empty", test_vocab_empty},
     {NULL, NULL},
 };
