@@ -602,6 +602,47 @@ soso_status soso_model_reconstruct(const soso_model *model, const float *codes, 
 soso_status soso_model_reconstruction_error(const soso_model *model, const soso_docs *docs, size_t k, int threads,
                                             double *sq_error, double *sq_norm);
 
+/* ---- Using concepts: ranking, recommendations, query expansion ----------------------- */
+
+/* A document (row of a soso_docs) and its score. */
+typedef struct soso_match {
+    uint32_t doc;
+    float score;
+} soso_match;
+
+typedef struct soso_match_params {
+    uint32_t keep;           /* codes kept per vector, by magnitude, before comparing; 0 =
+                              * the model's code sparsity (osc) or every unit (default 0) */
+    const uint32_t *exclude; /* documents never returned (any order), n_exclude of them    */
+    size_t n_exclude;
+    int threads;             /* (default 1); never changes the result                     */
+} soso_match_params;
+
+void soso_match_params_default(soso_match_params *params);
+
+/* Ranks the documents by the concepts they share with `target` (units floats: a query's
+ * codes from soso_model_encode_text, or a profile). Both code vectors are reduced to
+ * their `keep` strongest codes and scaled to unit length; the score is their cosine, in
+ * [-1, 1]. Documents without a concept (no known word) are left out; ties go to the lower
+ * document index. out receives the best `top` (*found of them). SOSO_E_EMPTY when target
+ * has no concept. params may be NULL (defaults). Cost: the documents' words x units. */
+soso_status soso_model_rank(const soso_model *model, const soso_docs *docs, const float *target, size_t n_target,
+                            const soso_match_params *params, soso_match *out, size_t top, size_t *found);
+
+/* A reader's profile from liked documents: the mean of their reduced unit-length codes
+ * (keep as above), into profile (units floats). Liked documents without a known word are
+ * skipped; SOSO_E_EMPTY if none is left. Rank with the liked documents excluded to
+ * recommend. */
+soso_status soso_model_profile(const soso_model *model, const soso_docs *docs, const uint32_t *liked, size_t n_liked,
+                               uint32_t keep, float *profile, size_t n_profile);
+
+/* Query expansion: the words that carry the strongest concepts of `codes` (a query's
+ * codes): a = codes reduced to the `keep` strongest and scaled to unit length, x_hat =
+ * U^T a, and the n words of largest positive x_hat, strongest first, into word_ids and
+ * weights (may be NULL); *found gets how many. SOSO_E_EMPTY when codes are all 0. */
+soso_status soso_model_expand(const soso_model *model, const float *codes, size_t n_codes, uint32_t keep, size_t n,
+                              uint32_t *word_ids, float *weights, size_t *found);
+
 /* ---- Health: does the codebook work? ------------------------------------------------- */
 
 /* Warnings of a health report, as bit flags. */

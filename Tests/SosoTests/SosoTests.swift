@@ -97,6 +97,30 @@ final class SosoTests: XCTestCase {
         XCTAssertEqual(code.topK(1).nonZero.map(\.unit), [fruitUnit])
     }
 
+    func testRankRecommendAndExpand() throws {
+        let (model, corpus, docs) = try trainPlanted()
+        let fish = try model.rank(docs, query: "trout salmon", top: 20, threads: 2)
+        XCTAssertEqual(fish.count, 20)
+        XCTAssertTrue(fish.allSatisfy { corpus.label($0.document) == "group2" })
+        XCTAssertTrue(zip(fish, fish.dropFirst()).allSatisfy { $0.score >= $1.score })
+
+        let liked = [0, 3, 6] // group0: fruit
+        let picks = try model.recommend(docs, liked: liked, top: 15)
+        XCTAssertTrue(picks.allSatisfy { !liked.contains($0.document) && corpus.label($0.document) == "group0" })
+
+        let words = try model.expand(try model.encode("oak"), top: 4).map(\.word)
+        XCTAssertTrue(words.count >= 2 && words.first == "oak") // only words with positive weight come back
+        XCTAssertTrue(Set(words).isSubset(of: ["oak", "pine", "birch", "maple", "cedar", "willow"]))
+
+        XCTAssertThrowsError(try model.expand(try model.encode("zebra"))) {
+            XCTAssertEqual(($0 as? SosoError)?.code, .empty)
+        }
+        XCTAssertThrowsError(try model.rank(docs, query: "")) { XCTAssertEqual(($0 as? SosoError)?.code, .empty) }
+        XCTAssertThrowsError(try model.recommend(docs, liked: [docs.rows])) {
+            XCTAssertEqual(($0 as? SosoError)?.code, .invalidArgument)
+        }
+    }
+
     func testThreadCountDoesNotChangeWeights() throws {
         let (m1, _, _) = try trainPlanted(threads: 1)
         let (m2, _, _) = try trainPlanted(threads: 2)

@@ -70,5 +70,7 @@ float *read_matrix(FILE *f, const char *name, size_t *rows, size_t *cols);
 const char *source_path(const char *rel);
 /* A fresh path under the test's scratch directory. */
 const char *scratch_path(const char *name);
+/* The first n documents of a corpus (labels kept), as a corpus of their own. */
+soso_corpus *corpus_head(const soso_corpus *all, size_t n);
 
 #endif

@@ -8,7 +8,8 @@
 int harness_failures;
 
 extern const soso_test tests_text[], tests_docs[], tests_hebbian[], tests_encode[], tests_model_io[],
-    tests_orthogonal[], tests_osc[], tests_soft[], tests_memory[], tests_eval[], tests_threads[];
+    tests_orthogonal[], tests_osc[], tests_soft[], tests_memory[], tests_eval[], tests_threads[],
+    tests_concepts[];
 
 static char scratch_dir[256];
 
@@ -37,6 +38,30 @@ soso_vocab *vocab_from_text(const char *text, uint32_t min_df, int stop_words)
     CHECK_OK(soso_vocab_build_corpus(c, &o, NULL, 0, &v));
     soso_corpus_free(c);
     return v;
+}
+
+/* The first n documents of a corpus (labels kept), as a corpus of their own. */
+soso_corpus *corpus_head(const soso_corpus *all, size_t n)
+{
+    size_t cap = 1 << 16, len = 0;
+    char *text = malloc(cap);
+    for (size_t i = 0; i < n && i < soso_corpus_size(all); i++) {
+        size_t tl, ll = 0;
+        const char *t = soso_corpus_text(all, i, &tl), *l = soso_corpus_label(all, i, &ll);
+        while (len + tl + ll + 3 > cap) text = realloc(text, cap *= 2);
+        if (l) {
+            memcpy(text + len, l, ll);
+            len += ll;
+            text[len++] = '\t';
+        }
+        memcpy(text + len, t, tl);
+        len += tl;
+        text[len++] = '\n';
+    }
+    soso_corpus *c = NULL;
+    CHECK_OK(soso_corpus_from_buffer(text, len, &c));
+    free(text);
+    return c;
 }
 
 soso_vocab *vocab_of_size(size_t n)
@@ -75,7 +100,7 @@ int main(int argc, char **argv)
 {
     const soso_test *suites[] = {tests_text,    tests_docs,       tests_hebbian, tests_encode,
                                  tests_model_io, tests_orthogonal, tests_osc,    tests_soft,
-                                 tests_memory,   tests_eval,       tests_threads};
+                                 tests_memory,   tests_eval,       tests_threads, tests_concepts};
     snprintf(scratch_dir, sizeof scratch_dir, "/tmp/soso-ctest-XXXXXX");
     if (!mkdtemp(scratch_dir)) {
         perror("mkdtemp");

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-const char *source_path(const char *rel);
 
 enum { THREADS = 4, DOCS = 300, ROUNDS = 3 };
 
@@ -85,19 +84,7 @@ static void test_shared_model_and_memory_across_threads(void)
 {
     soso_corpus *all = NULL, *c = NULL;
     CHECK_OK(soso_corpus_read_file(source_path("data/wn6-1k.tsv"), &all));
-    /* The first DOCS documents, as a corpus of their own. */
-    size_t cap = 1 << 16, len = 0;
-    char *text = malloc(cap);
-    for (size_t i = 0; i < DOCS; i++) {
-        size_t n;
-        const char *t = soso_corpus_text(all, i, &n);
-        if (len + n + 2 > cap) text = realloc(text, cap *= 2);
-        memcpy(text + len, t, n);
-        len += n;
-        text[len++] = '\n';
-    }
-    CHECK_OK(soso_corpus_from_buffer(text, len, &c));
-    free(text);
+    c = corpus_head(all, DOCS);
 
     soso_text_options to;
     soso_text_options_default(&to);

@@ -106,6 +106,38 @@ no_file "$tmp/e.soso"
 run "hebbian orthogonalize" 0 "$SOSO" train "$corpus" -o "$tmp/ho.soso" --units 6 --epochs 3 --orthogonalize 5 --quiet
 run "info orthogonalized" 0 "$SOSO" info "$tmp/ho.soso" && expect_out "orthogonalize=5" && expect_out "max 0.0000"
 
+# ---- using concepts: rank, expand, recommend ----
+run "rank" 0 "$SOSO" rank "$osc" "$corpus" "hepatic veins liver" --top 5
+[ "$(wc -l <"$tmp/out")" -eq 5 ] && ok || bad "rank: want 5 lines"
+sort -t$'\t' -k2,2 -g -r -c <(cut -f2 "$tmp/out") 2>/dev/null && ok || bad "rank: scores not descending"
+run "rank json" 0 "$SOSO" rank "$osc" "$corpus" "hepatic veins liver" --top 10 --json
+python3 -c '
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+assert len(rows) == 10 and all(-1 <= r["score"] <= 1.0001 for r in rows)
+assert sum(r["label"] == "noun.body" for r in rows) >= 6, [r["label"] for r in rows]' "$tmp/out" && ok || bad "rank json: body query should find noun.body"
+run "rank with memory" 0 "$SOSO" rank "$osc" "$corpus" "hepatic veins" --top 3 --memory-weight 0.5
+run "rank unknown words" 1 "$SOSO" rank "$osc" "$corpus" "zzzz qqqq" && expect_err "none of the query's words"
+run "rank bad weight" 1 "$SOSO" rank "$osc" "$corpus" "liver" --memory-weight 2 && expect_err "memory-weight"
+run "expand" 0 "$SOSO" expand "$osc" "liver veins" --top 8 && expect_out "^concept "
+# A query word that carries its concept comes back marked.
+word=$("$SOSO" topics "$osc" --top 1 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["words"][0]["word"])')
+run "expand marks query words" 0 "$SOSO" expand "$osc" "$word" --top 8 && expect_out "^\* $word"
+run "expand json" 0 "$SOSO" expand "$osc" "liver" --json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); w=[x["weight"] for x in d["words"]]; assert d["concepts"] and w == sorted(w, reverse=True) and all(x > 0 for x in w)' "$tmp/out" && ok || bad "expand json"
+run "expand unknown word" 1 "$SOSO" expand "$osc" "zzzz" && expect_err "none of the query's words is in the model's vocabulary"
+run "recommend" 0 "$SOSO" recommend "$osc" "$corpus" --liked 1,5,9 --top 20 && expect_out "^shared concept "
+awk -F'\t' 'NF >= 3 && ($1 == 1 || $1 == 5 || $1 == 9) {bad=1} END {exit bad}' "$tmp/out" && ok || bad "recommend returned a liked document"
+[ "$(grep -c $'^[0-9]*\t' "$tmp/out")" -eq 20 ] && ok || bad "recommend: want 20 documents"
+run "recommend json" 0 "$SOSO" recommend "$osc" "$corpus" --liked 2 --json
+python3 -c '
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+assert lines[0]["liked"] == [2] and lines[0]["concepts"]
+assert all(r["line"] != 2 and r["concepts"] is not None for r in lines[1:])' "$tmp/out" && ok || bad "recommend json"
+run "recommend bad line" 1 "$SOSO" recommend "$osc" "$corpus" --liked 0 && expect_err "not a line number"
+run "recommend past end" 1 "$SOSO" recommend "$osc" "$corpus" --liked 5000 && expect_err "past the corpus"
+
 # ---- soft competition and health ----
 soft="$tmp/soft.soso"
 run "train soft" 0 "$SOSO" train "$corpus" -o "$soft" --method soft --units 12 --epochs 5

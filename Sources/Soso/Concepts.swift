@@ -1,0 +1,83 @@
+// Concepts.swift - using a codebook: ranking documents for a query, recommending from
+// liked documents, and expanding a query with the words of its concepts (C: concepts.c).
+import CSoso
+
+/// A document (row of a `Documents`) and how well its concepts match.
+public struct Match: Equatable, Sendable {
+    public var document: Int
+    /// The cosine between the reduced codes, in [-1, 1].
+    public var score: Float
+
+    public init(document: Int, score: Float) {
+        self.document = document
+        self.score = score
+    }
+}
+
+extension Model {
+    /// Documents ordered by the cosine between their codes and `target` (a query's codes or
+    /// a profile), both reduced to their `keep` strongest codes by magnitude (nil: the
+    /// model's code sparsity for osc, every unit otherwise). Documents without a known
+    /// word are left out; ties go to the lower index.
+    /// - Throws: `.empty` when the target has no concept, `.invalidArgument` for an
+    ///   excluded document out of range.
+    public func rank(_ documents: Documents, target: Codes, keep: Int? = nil, excluding: [Int] = [], top: Int = 10,
+                     threads: Int = 1) throws -> [Match] {
+        guard target.values.count == units else { throw SosoError(.invalidArgument, "the target needs \(units) values") }
+        guard excluding.allSatisfy({ $0 >= 0 && $0 < documents.rows }) else {
+            throw SosoError(.invalidArgument, "an excluded document is out of range (\(documents.rows) documents)")
+        }
+        let exclude = excluding.map { UInt32($0) }
+        var out = [soso_match](repeating: soso_match(), count: max(0, top))
+        var found = 0
+        try exclude.withUnsafeBufferPointer { ex in
+            var p = soso_match_params()
+            soso_match_params_default(&p)
+            p.keep = UInt32(clamping: max(0, keep ?? 0))
+            p.exclude = ex.baseAddress
+            p.n_exclude = ex.count
+            p.threads = Int32(clamping: threads)
+            try check(soso_model_rank(handle, documents.handle, target.values, target.values.count, &p, &out, out.count,
+                                      &found))
+        }
+        return out.prefix(found).map { Match(document: Int($0.doc), score: $0.score) }
+    }
+
+    /// Documents for a text query (see `rank(_:target:...)`).
+    public func rank(_ documents: Documents, query: String, keep: Int? = nil, top: Int = 10, threads: Int = 1) throws
+        -> [Match] {
+        try rank(documents, target: try encode(query), keep: keep, top: top, threads: threads)
+    }
+
+    /// The mean reduced, unit-length code of the liked documents: what they share.
+    /// - Throws: `.empty` when no liked document has a known word.
+    public func profile(_ documents: Documents, liked: [Int], keep: Int? = nil) throws -> Codes {
+        guard liked.allSatisfy({ $0 >= 0 && $0 < documents.rows }) else {
+            throw SosoError(.invalidArgument, "a liked document is out of range (\(documents.rows) documents)")
+        }
+        var values = [Float](repeating: 0, count: units)
+        try check(soso_model_profile(handle, documents.handle, liked.map { UInt32($0) }, liked.count,
+                                     UInt32(clamping: max(0, keep ?? 0)), &values, values.count))
+        return Codes(values: values)
+    }
+
+    /// Unseen documents ranked by the liked documents' profile; never a liked one.
+    public func recommend(_ documents: Documents, liked: [Int], keep: Int? = nil, top: Int = 10, threads: Int = 1)
+        throws -> [Match] {
+        let p = try profile(documents, liked: liked, keep: keep)
+        return try rank(documents, target: p, keep: keep, excluding: liked, top: top, threads: threads)
+    }
+
+    /// The words that carry a code's strongest concepts, strongest first: x_hat = U^T a
+    /// for the code reduced to `keep` (nil: as in `rank`) and scaled to unit length.
+    /// - Throws: `.empty` when the code is all zero (no known word).
+    public func expand(_ codes: Codes, keep: Int? = nil, top: Int = 10) throws -> [TopicWord] {
+        guard codes.values.count == units else { throw SosoError(.invalidArgument, "codes need \(units) values") }
+        var ids = [UInt32](repeating: 0, count: max(0, top))
+        var weights = [Float](repeating: 0, count: max(0, top))
+        var found = 0
+        try check(soso_model_expand(handle, codes.values, codes.values.count, UInt32(clamping: max(0, keep ?? 0)),
+                                    ids.count, &ids, &weights, &found))
+        return (0..<found).map { TopicWord(word: vocabulary[Int(ids[$0])], weight: weights[$0]) }
+    }
+}

@@ -1,0 +1,183 @@
+/* concepts.c - using a codebook: rank documents by the concepts they share with a query
+ * or a profile of liked documents, and expand a query with the words of its concepts.
+ * Every comparison is a cosine between reduced codes, so a document's length and the
+ * scale of a unit's weights do not decide the order. */
+#include "soso_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void soso_match_params_default(soso_match_params *p)
+{
+    if (!p) return;
+    p->keep = 0;
+    p->exclude = NULL;
+    p->n_exclude = 0;
+    p->threads = 1;
+}
+
+/* Codes kept per vector: the asked number, else the model's code sparsity, else all. */
+static size_t keep_of(const soso_model *m, uint32_t keep)
+{
+    size_t k = keep ? keep : soso_model_code_sparsity(m);
+    return k == 0 || k > m->units ? m->units : k;
+}
+
+/* a reduced to its k strongest codes (by magnitude) and scaled to unit length; returns
+ * the length before scaling (0: nothing left). */
+static double reduce(float *a, size_t H, size_t k)
+{
+    soso__topk_fill(a, H, k, 1, 0.0f);
+    double n = 0;
+    for (size_t h = 0; h < H; h++) n += (double)a[h] * a[h];
+    n = sqrt(n);
+    if (n > 0)
+        for (size_t h = 0; h < H; h++) a[h] = (float)(a[h] / n);
+    return n;
+}
+
+/* The reduced, unit-length codes of document r into a. */
+static double doc_codes(const soso_model *m, const soso_docs *d, size_t r, size_t k, float *a)
+{
+    size_t q0 = d->indptr[r], nnz = d->indptr[r + 1] - q0;
+    float p = m->learner == SOSO_LEARNER_HEBBIAN ? m->hebbian.p : 2.0f;
+    soso__unit_scores(m->W, m->units, m->cols, p, nnz, d->indices + q0, d->values + q0, a);
+    return reduce(a, m->units, k);
+}
+
+static soso_status check_docs(const soso_model *m, const soso_docs *d)
+{
+    if (d->cols != m->cols)
+        return soso__fail(SOSO_E_ARG, "the documents have %zu columns but the model's vocabulary has %zu words",
+                          d->cols, m->cols);
+    if (d->rows > UINT32_MAX) return soso__fail(SOSO_E_LIMIT, "more than 2^32 - 1 documents");
+    return SOSO_OK;
+}
+
+/* Best first: higher score, then lower document index. */
+static int by_score(const void *x, const void *y)
+{
+    const soso_match *a = x, *b = y;
+    if (a->score != b->score) return a->score > b->score ? -1 : 1;
+    return (a->doc > b->doc) - (a->doc < b->doc);
+}
+
+soso_status soso_model_rank(const soso_model *m, const soso_docs *d, const float *target, size_t n_target,
+                            const soso_match_params *params, soso_match *out, size_t top, size_t *found)
+{
+    if (!m || !d || !target || !found || (!out && top)) return soso__fail(SOSO_E_ARG, "arguments must not be NULL");
+    if (n_target < m->units) return soso__fail(SOSO_E_ARG, "target holds %zu floats, %zu are needed", n_target, m->units);
+    SOSO__CHECK(check_docs(m, d));
+    soso_match_params dp;
+    if (!params) {
+        soso_match_params_default(&dp);
+        params = &dp;
+    }
+    if (params->n_exclude && !params->exclude) return soso__fail(SOSO_E_ARG, "exclude is NULL");
+    for (size_t i = 0; i < params->n_exclude; i++)
+        if (params->exclude[i] >= d->rows)
+            return soso__fail(SOSO_E_ARG, "excluded document %u out of range (%zu documents)", params->exclude[i],
+                              d->rows);
+    for (size_t h = 0; h < m->units; h++)
+        if (!isfinite(target[h])) return soso__fail(SOSO_E_NUMERIC, "target[%zu] is not finite", h);
+    size_t H = m->units, R = d->rows, k = keep_of(m, params->keep);
+    float *t = soso__alloc_array(H, sizeof *t);
+    if (!t) return soso__fail(SOSO_E_NOMEM, "out of memory");
+    memcpy(t, target, H * sizeof *t);
+    if (reduce(t, H, k) == 0) {
+        free(t);
+        return soso__fail(SOSO_E_EMPTY, "the query has no concept (none of its words is known, or all codes are 0)");
+    }
+    int team = soso__team_size(params->threads, (double)d->indptr[R] * (double)H);
+    float *codes = soso__alloc_array((size_t)team * H, sizeof *codes);
+    float *score = soso__alloc_array(R ? R : 1, sizeof *score);
+    unsigned char *skip = soso__calloc_array(R ? R : 1, 1);
+    soso_match *all = soso__alloc_array(R ? R : 1, sizeof *all);
+    if (!codes || !score || !skip || !all) {
+        free(t); free(codes); free(score); free(skip); free(all);
+        return soso__fail(SOSO_E_NOMEM, "out of memory ranking %zu documents", R);
+    }
+    for (size_t i = 0; i < params->n_exclude; i++) skip[params->exclude[i]] = 1;
+#pragma omp parallel num_threads(team) if (team > 1)
+    {
+        float *a = codes + (size_t)omp_get_thread_num() * H;
+#pragma omp for schedule(static)
+        for (long r = 0; r < (long)R; r++) {
+            if (skip[r]) continue;
+            if (doc_codes(m, d, (size_t)r, k, a) == 0) {
+                skip[r] = 1; /* no concept: nothing to match */
+                continue;
+            }
+            double s = 0;
+            for (size_t h = 0; h < H; h++) s += (double)a[h] * t[h];
+            score[r] = (float)s;
+        }
+    }
+    size_t n = 0;
+    for (size_t r = 0; r < R; r++)
+        if (!skip[r]) all[n++] = (soso_match){(uint32_t)r, score[r]};
+    qsort(all, n, sizeof *all, by_score);
+    *found = n < top ? n : top;
+    if (*found) memcpy(out, all, *found * sizeof *out);
+    free(t); free(codes); free(score); free(skip); free(all);
+    return SOSO_OK;
+}
+
+soso_status soso_model_profile(const soso_model *m, const soso_docs *d, const uint32_t *liked, size_t n_liked,
+                               uint32_t keep, float *profile, size_t n_profile)
+{
+    if (!m || !d || !liked || !profile) return soso__fail(SOSO_E_ARG, "arguments must not be NULL");
+    if (n_profile < m->units) return soso__fail(SOSO_E_ARG, "profile holds %zu floats, %zu are needed", n_profile, m->units);
+    if (n_liked == 0) return soso__fail(SOSO_E_EMPTY, "no liked document given");
+    SOSO__CHECK(check_docs(m, d));
+    for (size_t i = 0; i < n_liked; i++)
+        if (liked[i] >= d->rows)
+            return soso__fail(SOSO_E_ARG, "liked document %u out of range (%zu documents)", liked[i], d->rows);
+    size_t H = m->units, k = keep_of(m, keep), used = 0;
+    float *a = soso__alloc_array(H, sizeof *a);
+    double *sum = soso__calloc_array(H, sizeof *sum);
+    if (!a || !sum) {
+        free(a); free(sum);
+        return soso__fail(SOSO_E_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < n_liked; i++) {
+        if (doc_codes(m, d, liked[i], k, a) == 0) continue;
+        for (size_t h = 0; h < H; h++) sum[h] += a[h];
+        used++;
+    }
+    if (used)
+        for (size_t h = 0; h < H; h++) profile[h] = (float)(sum[h] / (double)used);
+    free(a);
+    free(sum);
+    if (!used) return soso__fail(SOSO_E_EMPTY, "none of the liked documents has a known word");
+    return SOSO_OK;
+}
+
+soso_status soso_model_expand(const soso_model *m, const float *codes, size_t n_codes, uint32_t keep, size_t n,
+                              uint32_t *word_ids, float *weights, size_t *found)
+{
+    if (!m || !codes || !found || (!word_ids && n)) return soso__fail(SOSO_E_ARG, "arguments must not be NULL");
+    if (n_codes < m->units) return soso__fail(SOSO_E_ARG, "codes holds %zu floats, %zu are needed", n_codes, m->units);
+    size_t H = m->units, V = m->cols, k = keep_of(m, keep);
+    float *a = soso__alloc_array(H, sizeof *a), *x = soso__alloc_array(V, sizeof *x);
+    uint32_t *ids = soso__alloc_array(n ? n : 1, sizeof *ids);
+    if (!a || !x || !ids) {
+        free(a); free(x); free(ids);
+        return soso__fail(SOSO_E_NOMEM, "out of memory");
+    }
+    memcpy(a, codes, H * sizeof *a);
+    soso_status s = reduce(a, H, k) == 0
+                        ? soso__fail(SOSO_E_EMPTY, "the query has no concept (none of its words is known)")
+                        : soso_model_reconstruct(m, a, H, x, V);
+    if (s == SOSO_OK) {
+        size_t got = soso__top_indices(x, V, n, 0, ids), w = 0;
+        for (size_t i = 0; i < got && x[ids[i]] > 0; i++, w++) {
+            word_ids[w] = ids[i];
+            if (weights) weights[w] = x[ids[i]];
+        }
+        *found = w;
+    }
+    free(a); free(x); free(ids);
+    return s;
+}
