@@ -117,6 +117,25 @@ soso_status soso_model_train(soso_model *m, const soso_docs *docs, soso_progress
     return soso__fail(SOSO_E_ARG, "unknown learner %d", (int)m->learner);
 }
 
+/* The learners read their schedules (learning rate, temperature) as fractions of the
+ * planned epochs, so adding epochs continues the same annealed schedule: an update on
+ * new documents after a finished training takes gentle steps, as late training does. */
+soso_status soso_model_extend(soso_model *m, uint32_t more_epochs)
+{
+    if (!m) return soso__fail(SOSO_E_ARG, "model is NULL");
+    if (more_epochs == 0) return soso__fail(SOSO_E_ARG, "more_epochs must be >= 1");
+    if (m->epoch_pos != 0)
+        return soso__fail(SOSO_E_ARG, "training stopped mid-epoch; finish it (soso_model_train) before extending");
+    uint32_t *epochs = m->learner == SOSO_LEARNER_OSC ? &m->osc.epochs
+                       : m->learner == SOSO_LEARNER_SOFT ? &m->soft.epochs : &m->hebbian.epochs;
+    if (m->epochs_done < *epochs)
+        return soso__fail(SOSO_E_ARG, "the model has %u of %u epochs left to train; finish them before extending",
+                          *epochs - m->epochs_done, *epochs);
+    if (*epochs > UINT32_MAX - more_epochs) return soso__fail(SOSO_E_LIMIT, "too many epochs");
+    *epochs += more_epochs;
+    return SOSO_OK;
+}
+
 soso_status soso_model_set_threads(soso_model *m, int threads)
 {
     if (!m) return soso__fail(SOSO_E_ARG, "model is NULL");

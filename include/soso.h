@@ -503,6 +503,16 @@ soso_status soso_model_create_soft(const soso_vocab *vocab, const soso_input_opt
  * progress may be NULL. Uses the model's params->threads threads. */
 soso_status soso_model_train(soso_model *model, const soso_docs *docs, soso_progress_fn progress, void *user);
 
+/* Online learning: plans more_epochs more epochs after a finished training, so that the
+ * next soso_model_train (on new documents, any number of them) continues the model's own
+ * learner, weights, optimiser and schedule state. The schedules are fractions of the
+ * planned epochs, so the update goes on from where the annealing stood: with T epochs
+ * done, learning rates restart near their value at T / (T + more_epochs) of the way.
+ * SOSO_E_ARG when the planned training is unfinished or stopped mid-epoch. The
+ * vocabulary does not grow: words outside it are ignored (count them with
+ * soso_model_encode_text_ex or soso_docs_append_text). */
+soso_status soso_model_extend(soso_model *model, uint32_t more_epochs);
+
 /* Changes the thread count used by training and encoding (results do not change). */
 soso_status soso_model_set_threads(soso_model *model, int threads);
 

@@ -84,6 +84,15 @@ public final class Model {
         }
     }
 
+    /// Online learning: plan `epochs` more epochs after a finished training, so that the
+    /// next `train` (on new documents) continues the model's own schedule where its
+    /// annealing stood. The vocabulary stays as it is; unknown words are ignored.
+    /// - Throws: `.invalidArgument` while the planned training is unfinished.
+    public func extend(epochs: Int) throws {
+        guard epochs >= 1 else { throw SosoError(.invalidArgument, "epochs must be at least 1") }
+        try check(soso_model_extend(handle, UInt32(clamping: epochs)))
+    }
+
     /// Writes the model atomically (temporary file, then rename): a failure leaves any
     /// existing file at `path` intact.
     public func save(to path: String) throws { try check(soso_model_save(handle, path)) }

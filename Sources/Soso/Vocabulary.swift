@@ -30,6 +30,20 @@ public final class Vocabulary: @unchecked Sendable {
 
     deinit { if owner == nil { soso_vocab_free(handle) } }
 
+    /// The tokenizer settings the vocabulary was built with (user stop words are not kept).
+    public var textOptions: TextOptions {
+        var o = soso_text_options()
+        soso_text_options_default(&o)
+        _ = soso_vocab_text_options(handle, &o)
+        var t = TextOptions()
+        t.minWordLength = Int(o.min_word_len)
+        t.maxWordLength = Int(o.max_word_len)
+        t.builtinStopWords = o.stop_words != 0
+        t.minDocumentFrequency = Int(o.min_df)
+        t.maxVocabularySize = o.max_vocab == 0 ? nil : Int(o.max_vocab)
+        return t
+    }
+
     /// Number of words.
     public var count: Int { Int(soso_vocab_size(handle)) }
 

@@ -14,7 +14,7 @@ struct SosoCommand: ParsableCommand {
         of a line is the document's label (used only for evaluation). '-' reads standard input.
         """,
         version: Soso.version,
-        subcommands: [Train.self, Topics.self, Encode.self, EvalCommand.self, HealthCommand.self, MapCommand.self, ReportCommand.self, Reconstruct.self, Rank.self, Expand.self, Recommend.self, MemoryCommand.self, Export.self, Info.self]
+        subcommands: [Train.self, Topics.self, Encode.self, EvalCommand.self, HealthCommand.self, MapCommand.self, ReportCommand.self, Reconstruct.self, Update.self, Rank.self, Expand.self, Recommend.self, MemoryCommand.self, Export.self, Info.self]
     )
 
     static func main() {

@@ -181,30 +181,10 @@ struct Train: ParsableCommand {
         } else {
             (model, documents) = try makeModel(corpus, threads: threadCount)
         }
-        let totalEpochs = model.totalEpochs
         let vocabulary = model.vocabulary
-        let checkpointPath = checkpoint ?? output + ".checkpoint"
-        installStopHandlers()
-        let line = ProgressLine(quiet: quiet)
-        var lastCheckpoint = model.epochsDone
-        var checkpointError: Error?
-        do {
-            try model.train(documents, threads: threadCount) { p in
-                // Progress arrives where the model is whole: a checkpoint can be written.
-                if checkpointEvery > 0 && p.epoch - lastCheckpoint >= checkpointEvery && p.epoch < p.epochs {
-                    do { try model.save(to: checkpointPath) } catch { checkpointError = error; return false }
-                    lastCheckpoint = p.epoch
-                }
-                return line.update(p)
-            }
-        } catch let error as SosoError where error.code == .aborted {
-            line.finish()
-            if let e = checkpointError { throw e }
-            try model.save(to: checkpointPath)
-            throw SosoError(.aborted, "interrupted after \(model.epochsDone) of \(totalEpochs) epochs; checkpoint written to "
-                + "\(checkpointPath); continue with: soso train \(self.corpus) -o \(output) --resume \(checkpointPath)")
-        }
-        line.finish()
+        let run = TrainingRun(checkpointPath: checkpoint ?? output + ".checkpoint", checkpointEvery: checkpointEvery,
+                              quiet: quiet, command: "soso train \(self.corpus) -o \(output)")
+        try run.train(model, documents, threads: threadCount)
         try model.save(to: output)
         if !quiet {
             note(String(format: "trained %d units on %d documents (%d words) in %.1f s; wrote %@",

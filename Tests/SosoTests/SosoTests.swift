@@ -121,6 +121,18 @@ final class SosoTests: XCTestCase {
         }
     }
 
+    func testOnlineUpdateContinuesTraining() throws {
+        let (model, _, docs) = try trainPlanted(epochs: 20)
+        let before = model.weights
+        try model.extend(epochs: 2)
+        XCTAssertEqual(model.totalEpochs, 22)
+        XCTAssertThrowsError(try model.extend(epochs: 1)) { XCTAssertEqual(($0 as? SosoError)?.code, .invalidArgument) }
+        try model.train(docs)
+        XCTAssertEqual(model.epochsDone, 22)
+        XCTAssertNotEqual(model.weights, before)
+        XCTAssertThrowsError(try model.extend(epochs: 0)) { XCTAssertEqual(($0 as? SosoError)?.code, .invalidArgument) }
+    }
+
     func testThreadCountDoesNotChangeWeights() throws {
         let (m1, _, _) = try trainPlanted(threads: 1)
         let (m2, _, _) = try trainPlanted(threads: 2)

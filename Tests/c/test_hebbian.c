@@ -221,6 +221,48 @@ static void test_hebbian_interrupt_and_resume(void)
     soso_vocab_free(v);
 }
 
+/* Online updates: extending a finished training continues it on new documents; an
+ * unfinished or interrupted one must finish first. */
+static void test_model_extend(void)
+{
+    soso_vocab *v = NULL;
+    soso_docs *d = NULL;
+    load_bundled(&v, &d);
+    soso_hebbian_params prm;
+    soso_hebbian_params_default(&prm);
+    prm.units = 6;
+    prm.epochs = 2;
+    prm.batch = 10;
+    soso_input_options in;
+    soso_input_options_default(&in);
+    soso_model *m = NULL;
+    CHECK_OK(soso_model_create_hebbian(v, &in, &prm, &m));
+    CHECK_STATUS(soso_model_extend(m, 1), SOSO_E_ARG);
+    CHECK(strstr(soso_last_error(), "2 of 2 epochs left") != NULL);
+    progress_log log = {0, 0, 1}; /* stops at mini-batch 64 of the first epoch */
+    CHECK_STATUS(soso_model_train(m, d, on_progress, &log), SOSO_E_ABORTED);
+    CHECK_STATUS(soso_model_extend(m, 1), SOSO_E_ARG);
+    CHECK(strstr(soso_last_error(), "mid-epoch") != NULL);
+    CHECK_OK(soso_model_train(m, d, NULL, NULL));
+    CHECK_STATUS(soso_model_extend(m, 0), SOSO_E_ARG);
+    CHECK_STATUS(soso_model_extend(NULL, 1), SOSO_E_ARG);
+    size_t n = soso_model_units(m) * soso_model_vocab_size(m);
+    float *before = malloc(n * sizeof *before);
+    memcpy(before, soso_model_weights(m), n * sizeof *before);
+    CHECK_OK(soso_model_extend(m, 1));
+    soso_hebbian_params got;
+    CHECK_OK(soso_model_hebbian_params(m, &got));
+    CHECK(got.epochs == 3 && soso_model_epochs_done(m) == 2);
+    CHECK_OK(soso_model_train(m, d, NULL, NULL));
+    CHECK(soso_model_epochs_done(m) == 3 && soso_model_docs_seen(m) == 3000);
+    CHECK(memcmp(before, soso_model_weights(m), n * sizeof *before) != 0);
+    CHECK_STATUS(soso_model_extend(m, UINT32_MAX), SOSO_E_LIMIT);
+    free(before);
+    soso_model_free(m);
+    soso_docs_free(d);
+    soso_vocab_free(v);
+}
+
 /* The lazy update (row scales kept apart) equals the dense one up to rounding. */
 extern int soso__lazy_disabled;
 
@@ -385,5 +427,6 @@ const soso_test tests_hebbian[] = {
     {"hebbian_lazy_matches_dense", test_hebbian_lazy_matches_dense},
     {"hebbian_planted_groups", test_hebbian_planted_groups},
     {"hebbian_bad_parameters", test_hebbian_bad_parameters},
+    {"model_extend", test_model_extend},
     {NULL, NULL},
 };

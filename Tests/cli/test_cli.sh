@@ -138,6 +138,22 @@ assert all(r["line"] != 2 and r["concepts"] is not None for r in lines[1:])' "$t
 run "recommend bad line" 1 "$SOSO" recommend "$osc" "$corpus" --liked 0 && expect_err "not a line number"
 run "recommend past end" 1 "$SOSO" recommend "$osc" "$corpus" --liked 5000 && expect_err "past the corpus"
 
+# ---- online updates: half, then the other half, against all at once ----
+head -n 500 "$corpus" >"$tmp/half1.tsv"
+tail -n 500 "$corpus" >"$tmp/half2.tsv"
+run "train half" 0 "$SOSO" train "$tmp/half1.tsv" -o "$tmp/half.soso" --method osc --units 24 --quiet
+run "update" 0 "$SOSO" update "$tmp/half.soso" "$tmp/half2.tsv" -o "$tmp/updated.soso" --epochs 5 &&
+    expect_err "epochs 20 -> 25" && expect_err "not in the model's vocabulary and were ignored; most frequent: "
+run "train all" 0 "$SOSO" train "$corpus" -o "$tmp/all.soso" --method osc --units 24 --quiet
+"$SOSO" eval "$tmp/updated.soso" "$corpus" --json >"$tmp/u.json" && "$SOSO" eval "$tmp/all.soso" "$corpus" --json >"$tmp/a.json" &&
+    python3 -c '
+import json, sys
+u, a = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+print("     NMI on wn6-1k: half + update %.3f, all at once %.3f" % (u["nmi"], a["nmi"]))
+assert abs(u["nmi"] - a["nmi"]) <= 0.05 and u["deadUnits"] == 0' "$tmp/u.json" "$tmp/a.json" && ok || bad "update: NMI not within 0.05 of training on all"
+run "update bad epochs" 1 "$SOSO" update "$tmp/half.soso" "$tmp/half2.tsv" -o "$tmp/e.soso" --epochs 0 && expect_err "epochs"
+no_file "$tmp/e.soso"
+
 # ---- soft competition and health ----
 soft="$tmp/soft.soso"
 run "train soft" 0 "$SOSO" train "$corpus" -o "$soft" --method soft --units 12 --epochs 5
@@ -266,6 +282,8 @@ rc=$?
 grep -q "interrupted after .* checkpoint written to $tmp/int.soso.checkpoint; continue with: soso train .* --resume" "$tmp/err" && ok || bad "SIGINT: message: $(cat "$tmp/err")"
 no_file "$tmp/int.soso"
 [ -s "$tmp/int.soso.checkpoint" ] && ok || bad "SIGINT: no checkpoint"
+run "update an unfinished training" 1 "$SOSO" update "$tmp/int.soso.checkpoint" "$corpus" -o "$tmp/e.soso" &&
+    expect_err "epochs left to train"
 run "resume" 0 "$SOSO" train "$corpus" -o "$tmp/int.soso" --resume "$tmp/int.soso.checkpoint"
 expect_err "resuming"
 run "uninterrupted" 0 "$SOSO" train "$corpus" -o "$tmp/whole.soso" $args

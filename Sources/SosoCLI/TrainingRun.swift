@@ -1,0 +1,37 @@
+// TrainingRun.swift - training to the planned epochs the way every command does it: a
+// progress line, checkpoints every N epochs, and on Ctrl-C a final checkpoint and the
+// command that continues (shared by `soso train` and `soso update`).
+import Foundation
+import Soso
+
+struct TrainingRun {
+    let checkpointPath: String
+    let checkpointEvery: Int
+    let quiet: Bool
+    /// The command line that, with --resume, continues this run ("soso train CORPUS -o OUT").
+    let command: String
+
+    func train(_ model: Model, _ documents: Documents, threads: Int) throws {
+        installStopHandlers()
+        let line = ProgressLine(quiet: quiet)
+        var lastCheckpoint = model.epochsDone
+        var checkpointError: Error?
+        do {
+            try model.train(documents, threads: threads) { p in
+                // Progress arrives where the model is whole: a checkpoint can be written.
+                if checkpointEvery > 0 && p.epoch - lastCheckpoint >= checkpointEvery && p.epoch < p.epochs {
+                    do { try model.save(to: checkpointPath) } catch { checkpointError = error; return false }
+                    lastCheckpoint = p.epoch
+                }
+                return line.update(p)
+            }
+        } catch let error as SosoError where error.code == .aborted {
+            line.finish()
+            if let e = checkpointError { throw e }
+            try model.save(to: checkpointPath)
+            throw SosoError(.aborted, "interrupted after \(model.epochsDone) of \(model.totalEpochs) epochs; checkpoint "
+                + "written to \(checkpointPath); continue with: \(command) --resume \(checkpointPath)")
+        }
+        line.finish()
+    }
+}

@@ -1,0 +1,87 @@
+// Update.swift - `soso update`: online learning, a trained model continues on new documents.
+import ArgumentParser
+import Foundation
+import Soso
+
+struct Update: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Continue training a model on new documents (online learning).",
+        discussion: """
+        The model keeps its learner, weights, optimiser and schedule state; --epochs more \
+        epochs are planned after the ones done, and the learning rate goes on from where its \
+        annealing stood (with T epochs done, about T / (T + E) of the way), so new documents \
+        move a long-trained model gently. The vocabulary does not grow: words outside it are \
+        counted and the most frequent are listed; to learn them, train a new model. Ctrl-C \
+        writes a checkpoint that 'soso train CORPUS -o OUTPUT --resume CHECKPOINT' continues.
+        """
+    )
+
+    @Argument(help: "A model written by 'soso train' (or 'soso update').")
+    var model: String
+
+    @Argument(help: "The new documents; '-' for stdin.")
+    var corpus: String
+
+    @Option(name: .shortAndLong, help: "Where to write the updated model (written atomically; may be MODEL).")
+    var output: String
+
+    @Option(help: "Epochs over the new documents.")
+    var epochs = 1
+
+    @Option(help: "Threads (results do not depend on it). Default: all cores.")
+    var threads: Int?
+
+    @Option(name: .customLong("checkpoint-every"), help: "Write a checkpoint every N epochs (0: only when interrupted).")
+    var checkpointEvery = 0
+
+    @Option(help: "Where checkpoints go. Default: OUTPUT.checkpoint.")
+    var checkpoint: String?
+
+    @Flag(name: .shortAndLong, help: "No progress line and no summary.")
+    var quiet = false
+
+    @OptionGroup var input: CorpusInput
+
+    func validate() throws {
+        if epochs < 1 { throw ValidationError("--epochs must be at least 1") }
+        if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
+        if checkpointEvery < 0 { throw ValidationError("--checkpoint-every must be at least 0") }
+        if output == "-" || output.isEmpty { throw ValidationError("--output must name a file") }
+    }
+
+    func run() throws {
+        let start = Date()
+        let m = try Model(contentsOf: model)
+        let c = try input.load(corpus)
+        let documents = try Documents(corpus: c, vocabulary: m.vocabulary, input: m.input)
+        let unknown = try unknownWords(c, vocabulary: m.vocabulary)
+        let before = m.epochsDone
+        try m.extend(epochs: epochs)
+        let threadCount = threads ?? Soso.maxThreads
+        let run = TrainingRun(checkpointPath: checkpoint ?? output + ".checkpoint", checkpointEvery: checkpointEvery,
+                              quiet: quiet, command: "soso train \(corpus) -o \(output)")
+        try run.train(m, documents, threads: threadCount)
+        try m.save(to: output)
+        if quiet { return }
+        note(String(format: "updated %d units on %d new documents: epochs %d -> %d in %.1f s; wrote %@", m.units, c.count,
+                    before, m.epochsDone, Date().timeIntervalSince(start), output))
+        if unknown.total > 0 {
+            let top = unknown.top.map { "\($0.word) (\($0.count))" }.joined(separator: ", ")
+            note("\(unknown.total) word occurrence(s) of \(unknown.distinct) word(s) are not in the model's vocabulary "
+                + "and were ignored; most frequent: \(top)")
+        }
+        note(HealthReport.text(try m.health(documents, threads: threadCount)))
+    }
+
+    /// Words of the corpus outside the vocabulary (as the model's tokenizer sees them).
+    private func unknownWords(_ c: Corpus, vocabulary: Vocabulary) throws
+        -> (total: Int, distinct: Int, top: [(word: String, count: Int)]) {
+        var counts: [String: Int] = [:]
+        let options = vocabulary.textOptions
+        for i in 0..<c.count {
+            for w in try Vocabulary.tokenize(c.text(i), options: options) where vocabulary.index(of: w) == nil { counts[w, default: 0] += 1 }
+        }
+        let top = counts.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }.prefix(5)
+        return (counts.values.reduce(0, +), counts.count, top.map { (word: $0.key, count: $0.value) })
+    }
+}
