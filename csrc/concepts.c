@@ -17,11 +17,12 @@ void soso_match_params_default(soso_match_params *p)
     p->threads = 1;
 }
 
-/* Codes kept per vector: the asked number, else the model's code sparsity, else all. */
+/* Codes kept per vector: the asked number, else all. Ranking held-out wn6-1k queries
+ * against 800 documents (osc, 24 units), precision at 10 grows with the codes kept: 0.39
+ * with 1, 0.53 with 4 (the model's sparsity), 0.54 with all 24; so all is the default. */
 static size_t keep_of(const soso_model *m, uint32_t keep)
 {
-    size_t k = keep ? keep : soso_model_code_sparsity(m);
-    return k == 0 || k > m->units ? m->units : k;
+    return keep == 0 || keep > m->units ? m->units : keep;
 }
 
 /* a reduced to its k strongest codes (by magnitude) and scaled to unit length; returns

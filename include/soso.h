@@ -622,7 +622,7 @@ typedef struct soso_match {
 
 typedef struct soso_match_params {
     uint32_t keep;           /* codes kept per vector, by magnitude, before comparing; 0 =
-                              * the model's code sparsity (osc) or every unit (default 0) */
+                              * every unit (default 0: ranks best in our measurements)   */
     const uint32_t *exclude; /* documents never returned (any order), n_exclude of them    */
     size_t n_exclude;
     int threads;             /* (default 1); never changes the result                     */

@@ -16,8 +16,8 @@ public struct Match: Equatable, Sendable {
 
 extension Model {
     /// Documents ordered by the cosine between their codes and `target` (a query's codes or
-    /// a profile), both reduced to their `keep` strongest codes by magnitude (nil: the
-    /// model's code sparsity for osc, every unit otherwise). Documents without a known
+    /// a profile), both reduced to their `keep` strongest codes by magnitude (nil: every
+    /// unit, which ranks best in our measurements). Documents without a known
     /// word are left out; ties go to the lower index.
     /// - Throws: `.empty` when the target has no concept, `.invalidArgument` for an
     ///   excluded document out of range.

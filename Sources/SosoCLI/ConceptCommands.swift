@@ -9,7 +9,7 @@ struct ConceptOptions: ParsableArguments {
     @Option(help: "Results to show.")
     var top = 10
 
-    @Option(help: "Codes kept per document and query, by magnitude (default: the model's sparsity for osc, all units otherwise).")
+    @Option(help: "Codes kept per document and query, by magnitude (default: all units).")
     var keep: Int?
 
     @Option(help: "Threads. Default: all cores.")
@@ -196,8 +196,7 @@ struct Expand: ParsableCommand {
         let inQuery = Set(try Vocabulary.tokenize(query, options: every))
         let words = try m.expand(codes, keep: options.keep, top: options.top)
             .map { WordJSON(word: $0.word, weight: $0.weight, inQuery: inQuery.contains($0.word)) }
-        let kept = options.keep ?? m.codeSparsity ?? m.units
-        let concepts = try ConceptJSON.strongest(codes, of: m, count: min(kept, 3))
+        let concepts = try ConceptJSON.strongest(codes, of: m, count: min(options.keep ?? m.units, 3))
         if options.json {
             out(try jsonLine(ExpandJSON(query: query, unknownWords: codes.unknownWords, concepts: concepts, words: words)))
             return
@@ -254,7 +253,7 @@ struct Recommend: ParsableCommand {
         let shared = try ConceptJSON.strongest(profile, of: m, count: 3)
         let picks = try m.rank(c.documents, target: profile, keep: options.keep, excluding: liked, top: options.top,
                                threads: options.threads ?? Soso.maxThreads)
-        let keep = options.keep ?? m.codeSparsity ?? m.units
+        let keep = options.keep ?? m.units
         let matches = try picks.map { p -> MatchJSON in
             // The concepts this document shares most with the profile: largest products.
             let codes = try m.encode(c.corpus.text(p.document)).topK(keep, byMagnitude: true)

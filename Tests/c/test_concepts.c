@@ -280,7 +280,7 @@ static void test_precision_at_10_against_bag_of_words(void)
             bow[best] = -1;
         }
     }
-    printf("     precision at 10 over %zu held-out queries: concepts (osc, 24 units) %.3f, bag of words %.3f\n",
+    printf("     precision at 10 over %zu held-out queries: concepts (osc, 24 units, all codes) %.3f, bag of words %.3f\n",
            queries, hits_c / (10.0 * queries), hits_b / (10.0 * queries));
     CHECK_MSG(queries > 150, "only %zu queries had known words", queries);
     /* Six balanced labels: chance is about 1/6. Both rankings must carry real signal. */
