@@ -371,45 +371,46 @@ size_t soso__batch_update(soso__batch *w, float *W, const soso_docs *X, const ui
     return n_touched;
 }
 
-soso_status soso__run_batches(soso_model *m, const soso_docs *docs, const soso__schedule *sc, soso__batch_fn fn,
-                              void *ctx, soso_progress_fn progress, void *user)
+soso_status soso__run_batches(soso_model *m, const soso_docs *docs, const soso__span *span, const soso__schedule *sc,
+                              soso__batch_fn fn, void *ctx, soso_progress_fn progress, void *user)
 {
     size_t N = docs->rows;
     if (N > UINT32_MAX) return soso__fail(SOSO_E_LIMIT, "at most 2^32-1 documents can be trained on at once");
-    if (m->epoch_pos > 0 && m->train_rows != N)
-        return soso__fail(SOSO_E_ARG, "training stopped mid-epoch on %llu documents; resume it with the same %llu, not %zu",
-                          (unsigned long long)m->train_rows, (unsigned long long)m->train_rows, N);
+    uint64_t first = span->whole ? 0 : span->first, total = span->whole ? N : span->total;
     size_t B = sc->batch < N ? sc->batch : N, n_batches = (N + B - 1) / B;
+    uint64_t epoch_batches = (total + B - 1) / B; /* for the schedule's batch count */
     uint32_t *perm = soso__alloc_array(N, sizeof *perm);
     if (!perm) return soso__fail(SOSO_E_NOMEM, "out of memory for a permutation of %zu documents", N);
-    m->train_rows = N;
+    m->train_rows = total;
     soso_status s = SOSO_OK;
     soso_progress pr = {0};
     pr.epochs = sc->epochs;
-    pr.docs_total = m->epochs_done >= sc->epochs ? 0 : (uint64_t)(sc->epochs - m->epochs_done) * N - m->epoch_pos;
+    pr.docs_total = m->epochs_done >= sc->epochs ? 0
+                    : span->whole ? (uint64_t)(sc->epochs - m->epochs_done) * N - m->epoch_pos
+                                  : first + N - m->epoch_pos;
     double t0 = soso__now();
     while (m->epochs_done < sc->epochs && s == SOSO_OK) {
         uint32_t epoch = m->epochs_done;
         soso__rng rng;
-        soso__rng_seed(&rng, sc->seed, SOSO__STREAM_SHUFFLE_BASE + epoch);
+        soso__rng_seed(&rng, sc->seed, SOSO__SHUFFLE_STREAM(epoch, first));
         for (size_t i = 0; i < N; i++) perm[i] = (uint32_t)i;
         soso__rng_shuffle_u32(&rng, perm, N);
         if (m->epoch_pos == 0) memset(sc->wins, 0, m->units * sizeof *sc->wins);
-        for (size_t bi = (size_t)(m->epoch_pos / B); bi < n_batches && s == SOSO_OK; bi++) {
+        for (size_t bi = (size_t)((m->epoch_pos - first) / B); bi < n_batches && s == SOSO_OK; bi++) {
             size_t start = bi * B, n = N - start < B ? N - start : B;
             s = fn(ctx, perm + start, n, epoch);
             if (s != SOSO_OK) break;
-            m->epoch_pos = start + n;
+            m->epoch_pos = first + start + n;
             m->docs_seen += n;
             pr.docs_done += n;
-            if (bi + 1 == n_batches) {
+            if (m->epoch_pos == total) {
                 m->epochs_done++;
                 m->epoch_pos = 0;
             }
-            uint64_t done = (uint64_t)epoch * n_batches + bi + 1; /* mini-batches so far */
+            uint64_t done = (uint64_t)epoch * epoch_batches + first / B + bi + 1; /* mini-batches so far */
             int orth = sc->orthogonalize_every && (done % sc->orthogonalize_every == 0 || m->epochs_done == sc->epochs);
-            /* Stop points: every 64 batches and each epoch's end (fixed by the schedule, so
-             * a run resumed from one continues exactly as if uninterrupted). There W is
+            /* Stop points: every 64 batches and each segment's end (fixed by the schedule,
+             * so a run resumed from one continues exactly as if uninterrupted). There W is
              * made plain, progress is reported and a stop may be asked for. */
             int stop_point = done % SOSO__STOP_EVERY == 0 || bi + 1 == n_batches;
             if (stop_point || orth) soso__batch_fold(sc->w, m->W);
@@ -429,6 +430,7 @@ soso_status soso__run_batches(soso_model *m, const soso_docs *docs, const soso__
                 s = soso__fail(SOSO_E_ABORTED, "training stopped on request after %llu documents (epoch %u of %u)",
                                (unsigned long long)pr.docs_done, m->epochs_done, sc->epochs);
         }
+        if (!span->whole) break; /* a segment is one pass */
     }
     free(perm);
     return s;

@@ -15,8 +15,7 @@ struct soso_corpus {
     size_t invalid_lines, first_invalid;
 };
 
-/* True when s[0..n) is valid UTF-8 (the tokenizer's rules). */
-static int valid_utf8(const unsigned char *s, size_t n)
+int soso__utf8_valid(const unsigned char *s, size_t n)
 {
     uint32_t cp;
     for (size_t i = 0, step; i < n; i += step)
@@ -50,8 +49,7 @@ static soso_status check_limits(const char *data, size_t len, const soso_corpus_
     return SOSO_OK;
 }
 
-/* Takes ownership of data (len bytes plus one spare byte for a final NUL). */
-static soso_status corpus_index(char *data, size_t len, const soso_corpus_limits *limits, soso_corpus **out)
+soso_status soso__corpus_adopt(char *data, size_t len, const soso_corpus_limits *limits, soso_corpus **out)
 {
     soso_corpus_limits dl;
     if (!limits) {
@@ -102,7 +100,7 @@ static soso_status corpus_index(char *data, size_t len, const soso_corpus_limits
             c->text_off[i] = start;
         }
         c->text_len[i] = line_end - c->text_off[i];
-        if (!valid_utf8((const unsigned char *)data + start, line_end - start)) {
+        if (!soso__utf8_valid((const unsigned char *)data + start, line_end - start)) {
             if (c->invalid_lines++ == 0) c->first_invalid = i + 1;
         }
         start = end + 1;
@@ -117,7 +115,7 @@ soso_status soso_corpus_read_file_limited(const char *path, const soso_corpus_li
     char *data;
     size_t len;
     SOSO__CHECK(soso__read_file(path, &data, &len));
-    return corpus_index(data, len, limits, out);
+    return soso__corpus_adopt(data, len, limits, out);
 }
 
 soso_status soso_corpus_from_buffer_limited(const char *data, size_t len, const soso_corpus_limits *limits,
@@ -129,7 +127,7 @@ soso_status soso_corpus_from_buffer_limited(const char *data, size_t len, const 
     char *copy = malloc(total);
     if (!copy) return soso__fail(SOSO_E_NOMEM, "out of memory copying %zu bytes", len);
     if (len) memcpy(copy, data, len);
-    return corpus_index(copy, len, limits, out);
+    return soso__corpus_adopt(copy, len, limits, out);
 }
 
 soso_status soso_corpus_read_file(const char *path, soso_corpus **out)

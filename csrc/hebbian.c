@@ -119,7 +119,8 @@ static soso_status hebb_batch(void *ctx, const uint32_t *rows, size_t n, uint32_
     return SOSO_OK;
 }
 
-soso_status soso__hebbian_train(soso_model *m, const soso_docs *docs, soso_progress_fn progress, void *user)
+soso_status soso__hebbian_train(soso_model *m, const soso_docs *docs, const soso__span *span, soso_progress_fn progress,
+                               void *user)
 {
     const soso_hebbian_params *prm = &m->hebbian;
     size_t B = prm->batch < docs->rows ? prm->batch : docs->rows;
@@ -130,7 +131,7 @@ soso_status soso__hebbian_train(soso_model *m, const soso_docs *docs, soso_progr
     if (s == SOSO_OK) {
         soso__schedule sc = {prm->epochs, prm->seed, B, prm->orthogonalize_every, prm->threads, &c.w, c.wins,
                              &c.w.team_mask, NULL};
-        s = soso__run_batches(m, docs, &sc, hebb_batch, &c, progress, user);
+        s = soso__run_batches(m, docs, span, &sc, hebb_batch, &c, progress, user);
     }
     soso__batch_free(&c.w);
     free(c.wins);

@@ -100,21 +100,71 @@ soso_status soso_model_create_soft(const soso_vocab *vocab, const soso_input_opt
     return SOSO_OK;
 }
 
-soso_status soso_model_train(soso_model *m, const soso_docs *docs, soso_progress_fn progress, void *user)
+/* The epochs the learner plans in all (where the schedules end). */
+static uint32_t *planned_epochs(soso_model *m)
+{
+    return m->learner == SOSO_LEARNER_OSC ? &m->osc.epochs
+           : m->learner == SOSO_LEARNER_SOFT ? &m->soft.epochs : &m->hebbian.epochs;
+}
+
+uint32_t soso__planned_epochs(const soso_model *m) { return *planned_epochs((soso_model *)m); }
+
+uint64_t soso__learner_seed(const soso_model *m)
+{
+    return m->learner == SOSO_LEARNER_OSC ? m->osc.seed : m->learner == SOSO_LEARNER_SOFT ? m->soft.seed : m->hebbian.seed;
+}
+
+/* The checks every training call shares; `rows` documents make up one epoch. */
+static soso_status check_training(const soso_model *m, const soso_docs *docs, uint64_t rows)
 {
     if (!m || !docs) return soso__fail(SOSO_E_ARG, "model and docs must not be NULL");
     if (docs->cols != m->cols)
         return soso__fail(SOSO_E_ARG, "the documents have %zu columns but the model's vocabulary has %zu words",
                           docs->cols, m->cols);
     if (docs->rows == 0) return soso__fail(SOSO_E_EMPTY, "there are no documents to train on");
-    if (docs->indptr[docs->rows] == 0)
-        return soso__fail(SOSO_E_EMPTY, "none of the %zu documents contains a vocabulary word", docs->rows);
+    if (m->epoch_pos > 0 && m->train_rows != rows)
+        return soso__fail(SOSO_E_ARG, "training stopped mid-epoch on %llu documents; resume it with the same %llu, not %llu",
+                          (unsigned long long)m->train_rows, (unsigned long long)m->train_rows,
+                          (unsigned long long)rows);
+    return SOSO_OK;
+}
+
+static soso_status dispatch(soso_model *m, const soso_docs *docs, const soso__span *span, soso_progress_fn progress,
+                            void *user)
+{
     switch (m->learner) {
-    case SOSO_LEARNER_HEBBIAN: return soso__hebbian_train(m, docs, progress, user);
-    case SOSO_LEARNER_OSC: return soso__osc_train(m, docs, progress, user);
-    case SOSO_LEARNER_SOFT: return soso__soft_train(m, docs, progress, user);
+    case SOSO_LEARNER_HEBBIAN: return soso__hebbian_train(m, docs, span, progress, user);
+    case SOSO_LEARNER_OSC: return soso__osc_train(m, docs, span, progress, user);
+    case SOSO_LEARNER_SOFT: return soso__soft_train(m, docs, span, progress, user);
     }
     return soso__fail(SOSO_E_ARG, "unknown learner %d", (int)m->learner);
+}
+
+soso_status soso_model_train(soso_model *m, const soso_docs *docs, soso_progress_fn progress, void *user)
+{
+    SOSO__CHECK(check_training(m, docs, docs ? docs->rows : 0));
+    if (docs->indptr[docs->rows] == 0)
+        return soso__fail(SOSO_E_EMPTY, "none of the %zu documents contains a vocabulary word", docs->rows);
+    soso__span whole = {1, 0, docs->rows};
+    return dispatch(m, docs, &whole, progress, user);
+}
+
+soso_status soso_model_train_segment(soso_model *m, const soso_docs *docs, uint64_t first, uint64_t epoch_rows,
+                                     soso_progress_fn progress, void *user)
+{
+    SOSO__CHECK(check_training(m, docs, epoch_rows));
+    if (first > epoch_rows || docs->rows > epoch_rows - first)
+        return soso__fail(SOSO_E_ARG, "a segment of %zu documents from %llu overruns an epoch of %llu", docs->rows,
+                          (unsigned long long)first, (unsigned long long)epoch_rows);
+    if (m->epochs_done >= *planned_epochs(m))
+        return soso__fail(SOSO_E_ARG, "all %u planned epochs are done; extend the model to train more",
+                          *planned_epochs(m));
+    if (m->epoch_pos < first || m->epoch_pos >= first + docs->rows)
+        return soso__fail(SOSO_E_ARG, "the model stands at document %llu of its epoch, outside this segment (%llu to %llu)",
+                          (unsigned long long)m->epoch_pos, (unsigned long long)first,
+                          (unsigned long long)(first + docs->rows));
+    soso__span seg = {0, first, epoch_rows};
+    return dispatch(m, docs, &seg, progress, user);
 }
 
 /* The learners read their schedules (learning rate, temperature) as fractions of the
@@ -126,8 +176,7 @@ soso_status soso_model_extend(soso_model *m, uint32_t more_epochs)
     if (more_epochs == 0) return soso__fail(SOSO_E_ARG, "more_epochs must be >= 1");
     if (m->epoch_pos != 0)
         return soso__fail(SOSO_E_ARG, "training stopped mid-epoch; finish it (soso_model_train) before extending");
-    uint32_t *epochs = m->learner == SOSO_LEARNER_OSC ? &m->osc.epochs
-                       : m->learner == SOSO_LEARNER_SOFT ? &m->soft.epochs : &m->hebbian.epochs;
+    uint32_t *epochs = planned_epochs(m);
     if (m->epochs_done < *epochs)
         return soso__fail(SOSO_E_ARG, "the model has %u of %u epochs left to train; finish them before extending",
                           *epochs - m->epochs_done, *epochs);

@@ -339,14 +339,13 @@ static soso_status reorthonormalize(soso_model *m)
 
 /* ---- training ------------------------------------------------------------------------ */
 
-soso_status soso__osc_train(soso_model *m, const soso_docs *docs, soso_progress_fn progress, void *user)
+soso_status soso__osc_train(soso_model *m, const soso_docs *docs, const soso__span *span, soso_progress_fn progress,
+                           void *user)
 {
     const soso_osc_params *prm = &m->osc;
     size_t N = m->units, V = m->cols, K = prm->sparsity, D = docs->rows;
     if (D > UINT32_MAX) return soso__fail(SOSO_E_LIMIT, "at most 2^32-1 documents can be trained on at once");
-    if (m->epoch_pos > 0 && m->train_rows != D)
-        return soso__fail(SOSO_E_ARG, "training stopped mid-epoch on %llu documents; resume it with the same %llu, not %zu",
-                          (unsigned long long)m->train_rows, (unsigned long long)m->train_rows, D);
+    uint64_t first = span->whole ? 0 : span->first, total = span->whole ? D : span->total;
     uint32_t *perm = soso__alloc_array(D, sizeof *perm);
     uint64_t *wins = soso__calloc_array(N, sizeof *wins);
     osc_ws w;
@@ -371,23 +370,25 @@ soso_status soso__osc_train(soso_model *m, const soso_docs *docs, soso_progress_
         free(c);
         return s;
     }
-    m->train_rows = D;
+    m->train_rows = total;
     soso__blas_begin();
-    double t_max = (double)prm->epochs * (double)D;
+    double t_max = (double)prm->epochs * (double)total;
     soso_progress pr = {0};
     pr.epochs = prm->epochs;
-    pr.docs_total = m->epochs_done >= prm->epochs ? 0 : (uint64_t)(prm->epochs - m->epochs_done) * D - m->epoch_pos;
+    pr.docs_total = m->epochs_done >= prm->epochs ? 0
+                    : span->whole ? (uint64_t)(prm->epochs - m->epochs_done) * D - m->epoch_pos
+                                  : first + D - m->epoch_pos;
     double t0 = soso__now();
     while (m->epochs_done < prm->epochs && s == SOSO_OK) {
         uint32_t epoch = m->epochs_done;
         soso__rng rng;
-        soso__rng_seed(&rng, prm->seed, SOSO__STREAM_SHUFFLE_BASE + epoch);
+        soso__rng_seed(&rng, prm->seed, SOSO__SHUFFLE_STREAM(epoch, first));
         for (size_t i = 0; i < D; i++) perm[i] = (uint32_t)i;
         soso__rng_shuffle_u32(&rng, perm, D);
         if (m->epoch_pos == 0) memset(wins, 0, N * sizeof *wins);
-        for (size_t pos = m->epoch_pos; pos < D; pos++) {
+        for (size_t pos = (size_t)(m->epoch_pos - first); pos < D; pos++) {
             size_t r = perm[pos], q0 = docs->indptr[r], nnz = docs->indptr[r + 1] - q0;
-            double t = (double)epoch * (double)D + (double)pos;
+            double t = (double)epoch * (double)total + (double)(first + pos);
             float eps = (float)(prm->eps_i * pow((double)prm->eps_f / prm->eps_i, t / t_max));
             if (nnz > 0) {
                 if (prm->exact)
@@ -412,13 +413,13 @@ soso_status soso__osc_train(soso_model *m, const soso_docs *docs, soso_progress_
                 }
                 boundary = 1;
             }
-            if (pos + 1 == D) {
+            if (first + pos + 1 == total) {
                 m->epochs_done++;
                 m->epoch_pos = 0;
-                boundary = 1;
             } else {
-                m->epoch_pos = pos + 1;
+                m->epoch_pos = first + pos + 1;
             }
+            if (pos + 1 == D) boundary = 1; /* the segment's (or epoch's) end */
             if (!boundary) continue;
             pr.epoch = m->epochs_done;
             pr.seconds = soso__now() - t0;
@@ -430,6 +431,7 @@ soso_status soso__osc_train(soso_model *m, const soso_docs *docs, soso_progress_
                 break;
             }
         }
+        if (!span->whole) break; /* a segment is one pass */
     }
     if (s == SOSO_OK && !prm->exact && m->epochs_done >= prm->epochs) s = reorthonormalize(m);
     soso__blas_end();

@@ -158,7 +158,7 @@ static soso_status soft_batch(void *ctx, const uint32_t *rows, size_t n, uint32_
     const soso_docs *docs = c->docs;
     size_t H = m->units;
     float eta = prm->eta * (1.0f - (float)epoch / (float)prm->epochs);
-    float T = soso__soft_temperature(prm, m->docs_seen, docs->rows);
+    float T = soso__soft_temperature(prm, m->docs_seen, m->train_rows);
     soso__batch_scores(&c->w, m->W, 2.0f, docs, rows, n);
     size_t live = 0;
     for (size_t h = 0; h < H; h++) c->mean[h] = 0;
@@ -188,7 +188,8 @@ static double current_temperature(const soso_model *m)
     return soso__soft_temperature(&m->soft, m->docs_seen, m->train_rows);
 }
 
-soso_status soso__soft_train(soso_model *m, const soso_docs *docs, soso_progress_fn progress, void *user)
+soso_status soso__soft_train(soso_model *m, const soso_docs *docs, const soso__span *span, soso_progress_fn progress,
+                            void *user)
 {
     const soso_soft_params *prm = &m->soft;
     size_t H = m->units, B = prm->batch < docs->rows ? prm->batch : docs->rows;
@@ -201,7 +202,7 @@ soso_status soso__soft_train(soso_model *m, const soso_docs *docs, soso_progress
     if (s == SOSO_OK) {
         soso__schedule sc = {prm->epochs, prm->seed, B, prm->orthogonalize_every, prm->threads, &c.w, c.wins,
                              &c.w.team_mask, current_temperature};
-        s = soso__run_batches(m, docs, &sc, soft_batch, &c, progress, user);
+        s = soso__run_batches(m, docs, span, &sc, soft_batch, &c, progress, user);
     }
     soso__blas_end();
     soso__batch_free(&c.w);

@@ -82,6 +82,7 @@ void soso__rng_shuffle_u32(soso__rng *rng, uint32_t *perm, size_t n);
 #define SOSO__STREAM_INIT 1ull
 #define SOSO__STREAM_LSA 3ull
 #define SOSO__STREAM_SHUFFLE_BASE (1ull << 32)
+#define SOSO__STREAM_BLOCKS_BASE (1ull << 63) /* + epoch: a streamed file's block order */
 
 /* Monotonic wall-clock seconds. */
 double soso__now(void);
@@ -225,6 +226,10 @@ struct soso_model {
     uint32_t osc_reorth_every, osc_since_reorth; /* OSC fast path's re-orthonormalisation */
 };
 
+/* The epochs the learner plans in all, and the seed of its shuffles. */
+uint32_t soso__planned_epochs(const soso_model *m);
+uint64_t soso__learner_seed(const soso_model *m);
+
 /* A model with allocated, uninitialised weights and a copy of vocab. */
 soso_status soso__model_alloc(soso_learner learner, const soso_vocab *vocab, size_t units, soso_model **out);
 
@@ -232,6 +237,14 @@ soso_status soso__model_alloc(soso_learner learner, const soso_vocab *vocab, siz
  * out[h] = sum_j sign(W_hj)|W_hj|^(p-1) x_j, accumulated in double. */
 void soso__unit_scores(const float *W, size_t H, size_t V, float p, size_t nnz, const uint32_t *idx,
                        const float *val, float *out);
+
+/* ---- Corpus internals (corpus.c) ---------------------------------------------------- */
+
+/* True when s[0..n) is valid UTF-8 (the tokenizer's rules). */
+int soso__utf8_valid(const unsigned char *s, size_t n);
+/* A corpus over data (len bytes plus one spare byte for a final NUL), which it takes
+ * over even on failure; limits may be NULL for the defaults. */
+soso_status soso__corpus_adopt(char *data, size_t len, const soso_corpus_limits *limits, soso_corpus **out);
 
 /* ---- Competitive mini-batches (competitive.c) -------------------------------------- */
 
@@ -283,6 +296,18 @@ extern int soso__lazy_disabled;
 
 /* What a mini-batch learner tells the shared epoch loop. */
 typedef soso_status (*soso__batch_fn)(void *ctx, const uint32_t *rows, size_t n, uint32_t epoch);
+/* What one training call covers. whole: every planned epoch over docs. Otherwise one
+ * segment: docs are the rows [first, first + rows) of an epoch of `total` documents read
+ * from a stream; the call makes one pass over them (shuffled within the segment) and
+ * returns. A whole epoch is the segment with first 0, so both shuffle alike. */
+typedef struct soso__span {
+    int whole;
+    uint64_t first, total;
+} soso__span;
+
+/* The shuffle stream of one segment of an epoch (first 0: the whole epoch). */
+#define SOSO__SHUFFLE_STREAM(epoch, first) (SOSO__STREAM_SHUFFLE_BASE + (uint64_t)(epoch) + ((uint64_t)(first) << 33))
+
 typedef struct soso__schedule {
     uint32_t epochs;
     uint64_t seed;
@@ -301,8 +326,8 @@ typedef struct soso__schedule {
 /* The epoch loop of mini-batch learners: per epoch a shuffle from (seed, epoch), batches
  * from the model's position on (so a stopped run resumes exactly), position and document
  * counts, orthogonalisation, and progress/abort after every batch. */
-soso_status soso__run_batches(soso_model *m, const soso_docs *docs, const soso__schedule *sc, soso__batch_fn fn,
-                              void *ctx, soso_progress_fn progress, void *user);
+soso_status soso__run_batches(soso_model *m, const soso_docs *docs, const soso__span *span, const soso__schedule *sc,
+                              soso__batch_fn fn, void *ctx, soso_progress_fn progress, void *user);
 /* exp(entropy of the win frequencies): how many units really share the documents. */
 double soso__effective_units(const uint64_t *wins, size_t units);
 
@@ -311,11 +336,13 @@ double soso__effective_units(const uint64_t *wins, size_t units);
 
 /* ---- Hebbian internals -------------------------------------------------------------- */
 
-soso_status soso__hebbian_train(soso_model *m, const soso_docs *docs, soso_progress_fn progress, void *user);
+soso_status soso__hebbian_train(soso_model *m, const soso_docs *docs, const soso__span *span, soso_progress_fn progress,
+                               void *user);
 
 /* ---- Soft competition internals ---------------------------------------------------------- */
 
-soso_status soso__soft_train(soso_model *m, const soso_docs *docs, soso_progress_fn progress, void *user);
+soso_status soso__soft_train(soso_model *m, const soso_docs *docs, const soso__span *span, soso_progress_fn progress,
+                               void *user);
 /* The temperature after `docs_seen` documents of training on `rows` documents. */
 float soso__soft_temperature(const soso_soft_params *p, uint64_t docs_seen, uint64_t rows);
 /* Units as random distinct non-empty documents (scaled to unit length). */
@@ -326,7 +353,8 @@ void soso__init_random_unit(float *W, size_t units, size_t cols, uint64_t seed);
 /* ---- OSC internals -------------------------------------------------------------------- */
 
 soso_status soso__osc_init(soso_model *m, const soso_docs *init_docs);
-soso_status soso__osc_train(soso_model *m, const soso_docs *docs, soso_progress_fn progress, void *user);
+soso_status soso__osc_train(soso_model *m, const soso_docs *docs, const soso__span *span, soso_progress_fn progress,
+                               void *user);
 
 /* ---- Associative memory internals ------------------------------------------------------- */
 

@@ -227,6 +227,43 @@ const char *soso_corpus_label(const soso_corpus *corpus, size_t i, size_t *len);
  * none. first_line may be NULL. */
 size_t soso_corpus_invalid_utf8_lines(const soso_corpus *corpus, size_t *first_line);
 
+/* ---- Streaming a corpus file ------------------------------------------------------- */
+
+/* A corpus file read in pieces, so that building a vocabulary and training need memory
+ * for the model and one piece, not for the corpus (see soso_vocab_build_stream and
+ * soso_model_train_stream). Opening scans the file once: it applies the limits to every
+ * line (as soso_corpus_read_file_limited does), counts lines and lines of invalid UTF-8,
+ * and notes where each block of block_lines lines starts (8 bytes a block: 13 KiB for
+ * 82,115 lines in blocks of 50). Blocks are then fetched by number. The file is read
+ * again and seeked, so it must be a regular file, not a pipe or standard input, and must
+ * not change while streamed (a change of size is reported as SOSO_E_IO). One stream is
+ * used by one thread at a time. */
+typedef struct soso_stream soso_stream;
+
+/* limits may be NULL for the defaults; block_lines >= 1. */
+soso_status soso_stream_open(const char *path, const soso_corpus_limits *limits, size_t block_lines,
+                             soso_stream **out);
+void soso_stream_free(soso_stream *stream);
+
+uint64_t soso_stream_documents(const soso_stream *stream); /* lines of the file        */
+size_t soso_stream_blocks(const soso_stream *stream);      /* ceil(lines / block_lines) */
+/* Lines in a block: block_lines, fewer in the last block; 0 past the end. */
+size_t soso_stream_block_size(const soso_stream *stream, size_t block);
+/* As soso_corpus_invalid_utf8_lines, over the whole file (first_line is 1-based). */
+uint64_t soso_stream_invalid_utf8_lines(const soso_stream *stream, uint64_t *first_line);
+
+/* The order in which an epoch visits the blocks: a permutation of [0, n), n = the number
+ * of blocks, drawn from seed and epoch, so that a piece mixes documents from all over the
+ * file and a file sorted by topic still trains as a shuffled one would. */
+soso_status soso_stream_order(const soso_stream *stream, uint64_t seed, uint32_t epoch, uint32_t *order, size_t n);
+
+/* The n given blocks, in the given order, as one corpus. */
+soso_status soso_stream_read(soso_stream *stream, const uint32_t *blocks, size_t n, soso_corpus **out);
+
+/* A sample to start a model from (LSA, documents): the first blocks of epoch 0's order,
+ * up to max_docs documents (at least one block), so it is spread over the file. */
+soso_status soso_stream_sample(soso_stream *stream, uint64_t seed, size_t max_docs, soso_corpus **out);
+
 /* ---- Vocabulary ---------------------------------------------------------------------- */
 
 /* The words a model knows, in a fixed order (column order of every matrix), each with
@@ -257,6 +294,12 @@ void soso_vocab_builder_free(soso_vocab_builder *builder);
 /* Convenience: builds from every document of a corpus, with `n_stop` user stop words. */
 soso_status soso_vocab_build_corpus(const soso_corpus *corpus, const soso_text_options *options,
                                     const char *const *stop_words, size_t n_stop, soso_vocab **out);
+
+/* The same vocabulary as soso_vocab_build_corpus on the whole file, read piece_blocks
+ * blocks at a time: memory grows with the distinct words, not with the corpus. */
+soso_status soso_vocab_build_stream(soso_stream *stream, const soso_text_options *options,
+                                    const char *const *stop_words, size_t n_stop, size_t piece_blocks,
+                                    soso_vocab **out);
 
 void soso_vocab_free(soso_vocab *vocab);
 
@@ -502,6 +545,28 @@ soso_status soso_model_create_soft(const soso_vocab *vocab, const soso_input_opt
  * are done. A model that stopped early (SOSO_E_ABORTED) resumes where it stopped.
  * progress may be NULL. Uses the model's params->threads threads. */
 soso_status soso_model_train(soso_model *model, const soso_docs *docs, soso_progress_fn progress, void *user);
+
+/* Streaming: trains on one segment of an epoch and returns. docs are the documents
+ * [first, first + rows) of an epoch of epoch_rows documents that the caller reads in
+ * pieces (soso_model_train_stream does it for a file). They are shuffled within the
+ * segment from the seed, the epoch and `first`; the schedules run over epoch_rows
+ * documents per epoch; the model's epoch position must lie inside the segment (a model
+ * stopped mid-segment resumes there). A segment that is a whole epoch (first 0) trains
+ * exactly as soso_model_train's epoch. Segments of a multiple of the batch size keep the
+ * mini-batches of the schedule aligned. SOSO_E_ARG when the epochs are all done. */
+soso_status soso_model_train_segment(soso_model *model, const soso_docs *docs, uint64_t first, uint64_t epoch_rows,
+                                     soso_progress_fn progress, void *user);
+
+/* Trains the model's remaining planned epochs on a streamed corpus. Each epoch visits
+ * the blocks in soso_stream_order's order (the learner's seed, the epoch), piece_blocks
+ * blocks at a time; each piece becomes documents with the model's vocabulary and input
+ * options and is trained as a segment (soso_model_train_segment). Memory: the model, one
+ * piece and its documents, and 4 bytes a block. Progress counts the whole run. Stops and
+ * resumes as soso_model_train does: a model stopped mid-piece resumes in that piece when
+ * given the same file and piece_blocks. With one piece holding every block, the epochs
+ * are soso_model_train's epochs on the documents in block order. */
+soso_status soso_model_train_stream(soso_model *model, soso_stream *stream, size_t piece_blocks,
+                                    soso_progress_fn progress, void *user);
 
 /* Online learning: plans more_epochs more epochs after a finished training, so that the
  * next soso_model_train (on new documents, any number of them) continues the model's own

@@ -1,0 +1,340 @@
+/* test_stream.c - a corpus file read in pieces: the same documents and vocabulary as the
+ * whole file, training in one piece equal to in-memory training, in many pieces as good
+ * (NMI on the labelled corpus), stop and resume exact, thread count irrelevant, and the
+ * refusals (standard input, a directory, an over-long line, a file that changed). */
+#include "harness.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+
+static const char *write_file(const char *name, const char *text)
+{
+    const char *path = scratch_path(name);
+    FILE *f = fopen(path, "wb");
+    CHECK(f != NULL);
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+    return path;
+}
+
+/* Every block, in file order, as one corpus. */
+static soso_corpus *read_all(soso_stream *s)
+{
+    size_t n = soso_stream_blocks(s);
+    uint32_t *ids = malloc((n ? n : 1) * sizeof *ids);
+    for (size_t i = 0; i < n; i++) ids[i] = (uint32_t)i;
+    soso_corpus *c = NULL;
+    CHECK_OK(soso_stream_read(s, ids, n, &c));
+    free(ids);
+    return c;
+}
+
+static int same_corpus(const soso_corpus *a, const soso_corpus *b)
+{
+    if (!a || !b || soso_corpus_size(a) != soso_corpus_size(b)) return 0;
+    for (size_t i = 0; i < soso_corpus_size(a); i++) {
+        size_t la, lb;
+        const char *ta = soso_corpus_text(a, i, &la), *tb = soso_corpus_text(b, i, &lb);
+        if (la != lb || memcmp(ta, tb, la) != 0) return 0;
+        const char *xa = soso_corpus_label(a, i, &la), *xb = soso_corpus_label(b, i, &lb);
+        if ((xa == NULL) != (xb == NULL) || (xa && (la != lb || memcmp(xa, xb, la) != 0))) return 0;
+    }
+    return 1;
+}
+
+static void test_blocks_hold_the_file(void)
+{
+    /* CRLF, empty lines, a label, invalid UTF-8, no final newline; blocks of 2 lines. */
+    const char *text = "a\tone two\r\n\nthree four\nfive \xff six\n\nseven";
+    const char *path = write_file("odd.tsv", text);
+    soso_corpus *whole = NULL;
+    CHECK_OK(soso_corpus_read_file(path, &whole));
+    for (size_t bl = 1; bl <= 7; bl++) {
+        soso_stream *s = NULL;
+        CHECK_OK(soso_stream_open(path, NULL, bl, &s));
+        if (!s) continue;
+        CHECK(soso_stream_documents(s) == 6);
+        CHECK(soso_stream_blocks(s) == (6 + bl - 1) / bl);
+        size_t sum = 0;
+        for (size_t b = 0; b < soso_stream_blocks(s); b++) sum += soso_stream_block_size(s, b);
+        CHECK(sum == 6);
+        uint64_t first = 0;
+        CHECK(soso_stream_invalid_utf8_lines(s, &first) == 1 && first == 4);
+        soso_corpus *c = read_all(s);
+        CHECK_MSG(same_corpus(c, whole), "blocks of %zu lines", bl);
+        soso_corpus_free(c);
+        soso_stream_free(s);
+    }
+    soso_corpus_free(whole);
+    soso_stream *s = NULL;
+    CHECK_OK(soso_stream_open(write_file("empty.tsv", ""), NULL, 5, &s));
+    CHECK(soso_stream_documents(s) == 0 && soso_stream_blocks(s) == 0);
+    soso_corpus *c = NULL;
+    CHECK_STATUS(soso_stream_sample(s, 1, 10, &c), SOSO_E_EMPTY);
+    soso_stream_free(s);
+}
+
+static void test_order_is_a_seeded_permutation(void)
+{
+    soso_stream *s = NULL;
+    CHECK_OK(soso_stream_open(source_path("data/wn6-1k.tsv"), NULL, 50, &s));
+    size_t n = soso_stream_blocks(s);
+    CHECK(n == 20); /* 1000 lines */
+    uint32_t a[20], b[20], c[20];
+    CHECK_OK(soso_stream_order(s, 7, 0, a, n));
+    CHECK_OK(soso_stream_order(s, 7, 0, b, n));
+    CHECK_OK(soso_stream_order(s, 7, 1, c, n));
+    CHECK(memcmp(a, b, sizeof a) == 0);
+    CHECK(memcmp(a, c, sizeof a) != 0);
+    int seen[20] = {0};
+    for (size_t i = 0; i < n; i++) seen[a[i]]++;
+    for (size_t i = 0; i < n; i++) CHECK(seen[i] == 1);
+    CHECK_STATUS(soso_stream_order(s, 7, 0, a, n - 1), SOSO_E_ARG);
+    uint32_t bad = 20;
+    soso_corpus *cc = NULL;
+    CHECK_STATUS(soso_stream_read(s, &bad, 1, &cc), SOSO_E_ARG);
+    /* A sample is whole blocks from all over the file, up to the size asked. */
+    CHECK_OK(soso_stream_sample(s, 7, 120, &cc));
+    CHECK(soso_corpus_size(cc) >= 50 && soso_corpus_size(cc) <= 120);
+    soso_corpus_free(cc);
+    soso_stream_free(s);
+}
+
+static void test_vocabulary_equals_whole_file(void)
+{
+    soso_corpus *whole = NULL;
+    soso_vocab *a = NULL, *b = NULL;
+    soso_stream *s = NULL;
+    soso_text_options to;
+    soso_text_options_default(&to);
+    const char *stops[] = {"entity"};
+    CHECK_OK(soso_corpus_read_file(source_path("data/wn6-1k.tsv"), &whole));
+    CHECK_OK(soso_vocab_build_corpus(whole, &to, stops, 1, &a));
+    CHECK_OK(soso_stream_open(source_path("data/wn6-1k.tsv"), NULL, 50, &s));
+    CHECK_OK(soso_vocab_build_stream(s, &to, stops, 1, 3, &b));
+    CHECK(a && b && soso_vocab_size(a) == soso_vocab_size(b) && soso_vocab_n_docs(a) == soso_vocab_n_docs(b));
+    for (size_t i = 0; a && b && i < soso_vocab_size(a); i++) {
+        CHECK(strcmp(soso_vocab_word(a, i), soso_vocab_word(b, i)) == 0);
+        CHECK(soso_vocab_df(a, i) == soso_vocab_df(b, i));
+    }
+    CHECK_STATUS(soso_vocab_build_stream(s, &to, NULL, 0, 0, &b), SOSO_E_ARG);
+    soso_vocab_free(a);
+    soso_vocab_free(b);
+    soso_stream_free(s);
+    soso_corpus_free(whole);
+}
+
+/* A fresh model of the learner over vocab (osc and soft start from init, a corpus). */
+static soso_model *new_model(int learner, const soso_vocab *v, const soso_docs *init, uint32_t epochs,
+                             uint32_t units, int threads)
+{
+    soso_input_options in;
+    soso_input_options_default(&in);
+    soso_model *m = NULL;
+    if (learner == 0) {
+        soso_hebbian_params p;
+        soso_hebbian_params_default(&p);
+        p.units = units;
+        p.epochs = epochs;
+        p.threads = threads;
+        CHECK_OK(soso_model_create_hebbian(v, &in, &p, &m));
+    } else if (learner == 1) {
+        soso_osc_params p;
+        soso_osc_params_default(&p);
+        p.units = units;
+        p.epochs = epochs;
+        p.threads = threads;
+        CHECK_OK(soso_model_create_osc(v, &in, &p, init, &m));
+    } else {
+        soso_soft_params p;
+        soso_soft_params_default(&p);
+        p.units = units;
+        p.epochs = epochs;
+        p.threads = threads;
+        CHECK_OK(soso_model_create_soft(v, &in, &p, init, &m));
+    }
+    return m;
+}
+
+static int same_weights(const soso_model *a, const soso_model *b)
+{
+    size_t n = soso_model_units(a) * soso_model_vocab_size(a);
+    return a && b && n == soso_model_units(b) * soso_model_vocab_size(b) &&
+           memcmp(soso_model_weights(a), soso_model_weights(b), n * sizeof(float)) == 0;
+}
+
+typedef struct {
+    soso_corpus *corpus;
+    soso_vocab *vocab;
+    soso_docs *docs;
+    soso_stream *stream;
+} wn6;
+
+static wn6 wn6_open(void)
+{
+    wn6 w = {0};
+    soso_text_options to;
+    soso_text_options_default(&to);
+    soso_input_options in;
+    soso_input_options_default(&in);
+    CHECK_OK(soso_corpus_read_file(source_path("data/wn6-1k.tsv"), &w.corpus));
+    CHECK_OK(soso_vocab_build_corpus(w.corpus, &to, NULL, 0, &w.vocab));
+    CHECK_OK(soso_docs_from_corpus(w.corpus, w.vocab, &in, &w.docs));
+    CHECK_OK(soso_stream_open(source_path("data/wn6-1k.tsv"), NULL, 50, &w.stream));
+    return w;
+}
+
+static void wn6_close(wn6 *w)
+{
+    soso_stream_free(w->stream);
+    soso_docs_free(w->docs);
+    soso_vocab_free(w->vocab);
+    soso_corpus_free(w->corpus);
+}
+
+/* One piece of every block is one in-memory epoch over the documents in block order. */
+static void test_one_piece_equals_in_memory(void)
+{
+    wn6 w = wn6_open();
+    size_t n = soso_stream_blocks(w.stream);
+    uint32_t *order = malloc(n * sizeof *order);
+    soso_input_options in;
+    soso_input_options_default(&in);
+    for (int learner = 0; learner < 3; learner++) {
+        soso_model *a = new_model(learner, w.vocab, w.docs, 1, 12, 1);
+        soso_model *b = new_model(learner, w.vocab, w.docs, 1, 12, 1);
+        uint64_t seed = 1; /* the default seed of every learner */
+        CHECK_OK(soso_stream_order(w.stream, seed, 0, order, n));
+        soso_corpus *shuffled = NULL;
+        soso_docs *d = NULL;
+        CHECK_OK(soso_stream_read(w.stream, order, n, &shuffled));
+        CHECK_OK(soso_docs_from_corpus(shuffled, w.vocab, &in, &d));
+        CHECK_OK(soso_model_train(a, d, NULL, NULL));
+        CHECK_OK(soso_model_train_stream(b, w.stream, n, NULL, NULL));
+        CHECK_MSG(same_weights(a, b), "learner %d", learner);
+        CHECK(soso_model_epochs_done(b) == 1 && soso_model_docs_seen(b) == soso_corpus_size(w.corpus));
+        /* Its epochs are done: nothing more to do, and a segment is refused. */
+        CHECK_OK(soso_model_train_stream(b, w.stream, n, NULL, NULL));
+        CHECK_STATUS(soso_model_train_segment(b, d, 0, soso_docs_rows(d), NULL, NULL), SOSO_E_ARG);
+        soso_docs_free(d);
+        soso_corpus_free(shuffled);
+        soso_model_free(a);
+        soso_model_free(b);
+    }
+    free(order);
+    wn6_close(&w);
+}
+
+static double nmi_of(const soso_model *m, const wn6 *w)
+{
+    size_t n = soso_corpus_size(w->corpus), labels;
+    int32_t *ids = malloc(n * sizeof *ids);
+    CHECK_OK(soso_corpus_label_ids(w->corpus, ids, n, &labels));
+    soso_eval e;
+    CHECK_OK(soso_model_eval(m, w->docs, ids, 10, 1, &e));
+    free(ids);
+    return e.nmi;
+}
+
+static int stop_after(const soso_progress *p, void *user)
+{
+    (void)p;
+    int *left = user;
+    return --*left <= 0;
+}
+
+/* Pieces of 2 blocks (100 documents): as good as in-memory training; stop and resume
+ * mid-piece ends with the weights of an uninterrupted run; threads change nothing. */
+static void test_pieces_train_well_and_resume_exactly(void)
+{
+    wn6 w = wn6_open();
+    soso_model *mem = new_model(1, w.vocab, w.docs, 8, 24, 1);
+    soso_model *str = new_model(1, w.vocab, w.docs, 8, 24, 1);
+    CHECK_OK(soso_model_train(mem, w.docs, NULL, NULL));
+    CHECK_OK(soso_model_train_stream(str, w.stream, 2, NULL, NULL));
+    double a = nmi_of(mem, &w), b = nmi_of(str, &w);
+    printf("     NMI on wn6-1k (osc, 24 units, 8 epochs): in memory %.3f, streamed in pieces of 100 documents %.3f\n",
+           a, b);
+    CHECK_MSG(b >= a - 0.03, "streamed %.3f vs in memory %.3f", b, a);
+
+    for (int learner = 0; learner < 3; learner++) {
+        soso_model *whole = new_model(learner, w.vocab, w.docs, 3, 12, 1);
+        soso_model *two = new_model(learner, w.vocab, w.docs, 3, 12, 2);
+        soso_model *cut = new_model(learner, w.vocab, w.docs, 3, 12, 1);
+        CHECK_OK(soso_model_train_stream(whole, w.stream, 2, NULL, NULL));
+        CHECK_OK(soso_model_train_stream(two, w.stream, 2, NULL, NULL));
+        CHECK_MSG(same_weights(whole, two), "learner %d, 1 vs 2 threads", learner);
+        int left = learner == 1 ? 38 : 7; /* osc reports every 16 documents, the others per piece */
+        CHECK_STATUS(soso_model_train_stream(cut, w.stream, 2, stop_after, &left), SOSO_E_ABORTED);
+        CHECK(soso_model_epochs_done(cut) < 3);
+        uint64_t seen = soso_model_docs_seen(cut);
+        CHECK_MSG(seen % 100 != 0 || learner != 1, "osc should stop mid-piece, at %llu", (unsigned long long)seen);
+        CHECK_OK(soso_model_train_stream(cut, w.stream, 2, NULL, NULL));
+        CHECK_MSG(same_weights(whole, cut), "learner %d, stopped after %llu documents and resumed", learner,
+                  (unsigned long long)seen);
+        soso_model_free(whole);
+        soso_model_free(two);
+        soso_model_free(cut);
+    }
+    soso_model_free(mem);
+    soso_model_free(str);
+    wn6_close(&w);
+}
+
+static void test_refusals(void)
+{
+    soso_stream *s = NULL;
+    CHECK_STATUS(soso_stream_open("-", NULL, 10, &s), SOSO_E_ARG);
+    CHECK_STATUS(soso_stream_open(scratch_path(""), NULL, 10, &s), SOSO_E_IO);
+    CHECK_STATUS(soso_stream_open(scratch_path("missing.tsv"), NULL, 10, &s), SOSO_E_IO);
+    CHECK_STATUS(soso_stream_open(source_path("data/wn6-1k.tsv"), NULL, 0, &s), SOSO_E_ARG);
+    CHECK_STATUS(soso_stream_open(NULL, NULL, 10, &s), SOSO_E_ARG);
+    soso_corpus_limits lim;
+    soso_corpus_limits_default(&lim);
+    lim.max_line_bytes = 8;
+    CHECK_STATUS(soso_stream_open(write_file("long.tsv", "short\nshort\nthis line is long\n"), &lim, 1, &s),
+                 SOSO_E_LIMIT);
+    CHECK(strstr(soso_last_error(), "line 3") != NULL);
+    lim.max_line_bytes = 0;
+    lim.max_documents = 2;
+    CHECK_STATUS(soso_stream_open(scratch_path("long.tsv"), &lim, 1, &s), SOSO_E_LIMIT);
+
+    /* A file that grows after it was opened is noticed, not half read. */
+    const char *path = write_file("grows.tsv", "one two\nthree four\n");
+    CHECK_OK(soso_stream_open(path, NULL, 1, &s));
+    FILE *f = fopen(path, "ab");
+    fputs("five six\n", f);
+    fclose(f);
+    uint32_t b0 = 0;
+    soso_corpus *c = NULL;
+    CHECK_STATUS(soso_stream_read(s, &b0, 1, &c), SOSO_E_IO);
+    CHECK_STATUS(soso_model_train_stream(NULL, s, 1, NULL, NULL), SOSO_E_ARG);
+    soso_stream_free(s);
+
+    /* A segment must hold the model's position and fit its epoch. */
+    wn6 w = wn6_open();
+    soso_model *m = new_model(0, w.vocab, NULL, 2, 4, 1);
+    CHECK_STATUS(soso_model_train_segment(m, w.docs, 10, soso_docs_rows(w.docs), NULL, NULL), SOSO_E_ARG);
+    CHECK_STATUS(soso_model_train_segment(m, w.docs, 0, soso_docs_rows(w.docs) - 1, NULL, NULL), SOSO_E_ARG);
+    CHECK_OK(soso_model_train_segment(m, w.docs, 0, 2 * soso_docs_rows(w.docs), NULL, NULL));
+    CHECK(soso_model_epochs_done(m) == 0);
+    CHECK_STATUS(soso_model_train_segment(m, w.docs, 0, 2 * soso_docs_rows(w.docs), NULL, NULL), SOSO_E_ARG);
+    CHECK_STATUS(soso_model_train_stream(m, w.stream, 0, NULL, NULL), SOSO_E_ARG);
+    CHECK_STATUS(soso_model_train_stream(m, w.stream, 2, NULL, NULL), SOSO_E_ARG); /* other epoch size */
+    CHECK_OK(soso_model_train_segment(m, w.docs, soso_docs_rows(w.docs), 2 * soso_docs_rows(w.docs), NULL, NULL));
+    CHECK(soso_model_epochs_done(m) == 1);
+    soso_model_free(m);
+    wn6_close(&w);
+}
+
+const soso_test tests_stream[] = {
+    {"stream_blocks_hold_the_file", test_blocks_hold_the_file},
+    {"stream_order_is_a_seeded_permutation", test_order_is_a_seeded_permutation},
+    {"stream_vocabulary_equals_whole_file", test_vocabulary_equals_whole_file},
+    {"stream_one_piece_equals_in_memory", test_one_piece_equals_in_memory},
+    {"stream_pieces_train_well_and_resume_exactly", test_pieces_train_well_and_resume_exactly},
+    {"stream_refusals", test_refusals},
+    {NULL, NULL},
+};

@@ -1,0 +1,205 @@
+/* stream.c - a corpus file read in pieces: one scan notes where every block of lines
+ * starts, then any blocks can be fetched by number. Training and vocabulary building then
+ * need memory for one piece, not for the corpus. */
+#define _POSIX_C_SOURCE 200809L
+#include "soso_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+struct soso_stream {
+    FILE *f;
+    soso_corpus_limits limits;
+    size_t block_lines;
+    uint64_t docs;      /* lines                                   */
+    size_t blocks;      /* ceil(docs / block_lines)                 */
+    uint64_t *offsets;  /* blocks + 1: where each block starts; then the file size */
+    uint64_t size;
+    uint64_t invalid, first_invalid;
+};
+
+/* The scan's state: the line being read (kept whole to check its UTF-8) and the offsets. */
+typedef struct {
+    soso_stream *s;
+    char *line;
+    size_t len, cap, offsets_cap;
+} scan_state;
+
+static soso_status push_offset(scan_state *st, uint64_t at)
+{
+    soso_stream *s = st->s;
+    void *o = s->offsets;
+    if (soso__reserve(&o, &st->offsets_cap, s->blocks + 2, sizeof *s->offsets) != SOSO_OK)
+        return soso__fail(SOSO_E_NOMEM, "out of memory for the index of a streamed corpus");
+    s->offsets = o;
+    s->offsets[++s->blocks] = at;
+    return SOSO_OK;
+}
+
+/* Adds bytes to the current line, refusing a line over the limit before it grows. */
+static soso_status take(scan_state *st, const char *p, size_t n)
+{
+    size_t max = st->s->limits.max_line_bytes;
+    if (max && st->len + n > max)
+        return soso__fail(SOSO_E_LIMIT, "line %llu is over the limit of %zu bytes (max_line_bytes)",
+                          (unsigned long long)st->s->docs + 1, max);
+    void *l = st->line;
+    SOSO__CHECK(soso__reserve(&l, &st->cap, st->len + n, 1));
+    st->line = l;
+    if (n) memcpy(st->line + st->len, p, n);
+    st->len += n;
+    return SOSO_OK;
+}
+
+/* A line ended (next: where the following line starts). */
+static soso_status end_line(scan_state *st, uint64_t next)
+{
+    soso_stream *s = st->s;
+    if (s->limits.max_documents && s->docs >= s->limits.max_documents)
+        return soso__fail(SOSO_E_LIMIT, "the corpus has more than %zu lines (the max_documents limit)",
+                          s->limits.max_documents);
+    size_t n = st->len && st->line[st->len - 1] == '\r' ? st->len - 1 : st->len;
+    s->docs++;
+    if (!soso__utf8_valid((const unsigned char *)st->line, n) && s->invalid++ == 0) s->first_invalid = s->docs;
+    st->len = 0;
+    return s->docs % s->block_lines == 0 ? push_offset(st, next) : SOSO_OK;
+}
+
+static soso_status scan(soso_stream *s, const char *path)
+{
+    scan_state st = {s, NULL, 0, 0, 0};
+    char *buf = malloc(1 << 16);
+    void *o = NULL;
+    soso_status r = buf ? soso__reserve(&o, &st.offsets_cap, 64, sizeof *s->offsets)
+                        : soso__fail(SOSO_E_NOMEM, "out of memory");
+    s->offsets = o;
+    if (r == SOSO_OK) s->offsets[0] = 0; /* the first block's start */
+    uint64_t pos = 0;
+    size_t got;
+    while (r == SOSO_OK && (got = fread(buf, 1, 1 << 16, s->f)) > 0) {
+        size_t at = 0;
+        while (r == SOSO_OK && at < got) {
+            const char *nl = memchr(buf + at, '\n', got - at);
+            size_t end = nl ? (size_t)(nl - buf) : got;
+            r = take(&st, buf + at, end - at);
+            if (r == SOSO_OK && nl) r = end_line(&st, pos + end + 1);
+            at = end + (nl != NULL);
+        }
+        pos += got;
+    }
+    if (r == SOSO_OK && ferror(s->f)) r = soso__fail(SOSO_E_IO, "cannot read %s: %s", path, strerror(errno));
+    if (r == SOSO_OK && st.len > 0) r = end_line(&st, pos); /* a last line without newline */
+    if (r == SOSO_OK && s->docs % s->block_lines != 0) r = push_offset(&st, pos);
+    s->size = pos;
+    free(buf);
+    free(st.line);
+    return r;
+}
+
+soso_status soso_stream_open(const char *path, const soso_corpus_limits *limits, size_t block_lines,
+                             soso_stream **out)
+{
+    if (!path || !out) return soso__fail(SOSO_E_ARG, "path and out must not be NULL");
+    if (block_lines == 0) return soso__fail(SOSO_E_ARG, "block_lines must be >= 1");
+    if (strcmp(path, "-") == 0)
+        return soso__fail(SOSO_E_ARG, "a streamed corpus is read several times: give a file, not standard input");
+    soso_stream *s = calloc(1, sizeof *s);
+    if (!s) return soso__fail(SOSO_E_NOMEM, "out of memory for a stream");
+    if (limits) s->limits = *limits;
+    else soso_corpus_limits_default(&s->limits);
+    s->block_lines = block_lines;
+    s->f = fopen(path, "rb");
+    struct stat sb;
+    soso_status r = !s->f ? soso__fail(SOSO_E_IO, "cannot open %s: %s", path, strerror(errno))
+                    : fstat(fileno(s->f), &sb) != 0 ? soso__fail(SOSO_E_IO, "cannot stat %s: %s", path, strerror(errno))
+                    : !S_ISREG(sb.st_mode) ? soso__fail(SOSO_E_IO, "cannot stream %s: not a regular file", path)
+                                           : scan(s, path);
+    if (r != SOSO_OK) {
+        soso_stream_free(s);
+        return r;
+    }
+    *out = s;
+    return SOSO_OK;
+}
+
+void soso_stream_free(soso_stream *s)
+{
+    if (!s) return;
+    if (s->f) fclose(s->f);
+    free(s->offsets);
+    free(s);
+}
+
+uint64_t soso_stream_documents(const soso_stream *s) { return s ? s->docs : 0; }
+size_t soso_stream_blocks(const soso_stream *s) { return s ? s->blocks : 0; }
+
+size_t soso_stream_block_size(const soso_stream *s, size_t block)
+{
+    if (!s || block >= s->blocks) return 0;
+    return block + 1 < s->blocks ? s->block_lines : (size_t)(s->docs - (uint64_t)block * s->block_lines);
+}
+
+uint64_t soso_stream_invalid_utf8_lines(const soso_stream *s, uint64_t *first_line)
+{
+    if (first_line) *first_line = s ? s->first_invalid : 0;
+    return s ? s->invalid : 0;
+}
+
+soso_status soso_stream_order(const soso_stream *s, uint64_t seed, uint32_t epoch, uint32_t *order, size_t n)
+{
+    if (!s || (!order && n)) return soso__fail(SOSO_E_ARG, "stream and order must not be NULL");
+    if (n != s->blocks) return soso__fail(SOSO_E_ARG, "order has %zu entries, the stream %zu blocks", n, s->blocks);
+    if (n > UINT32_MAX) return soso__fail(SOSO_E_LIMIT, "too many blocks");
+    for (size_t i = 0; i < n; i++) order[i] = (uint32_t)i;
+    soso__rng rng;
+    soso__rng_seed(&rng, seed, SOSO__STREAM_BLOCKS_BASE + epoch);
+    soso__rng_shuffle_u32(&rng, order, n);
+    return SOSO_OK;
+}
+
+soso_status soso_stream_read(soso_stream *s, const uint32_t *blocks, size_t n, soso_corpus **out)
+{
+    if (!s || !out || (!blocks && n)) return soso__fail(SOSO_E_ARG, "stream, blocks and out must not be NULL");
+    size_t total = 1; /* the final NUL */
+    for (size_t i = 0; i < n; i++) {
+        if (blocks[i] >= s->blocks) return soso__fail(SOSO_E_ARG, "block %u of %zu", blocks[i], s->blocks);
+        uint64_t len = s->offsets[blocks[i] + 1] - s->offsets[blocks[i]] + 1; /* + a newline if missing */
+        if (len > SIZE_MAX - total) return soso__fail(SOSO_E_LIMIT, "the blocks do not fit in memory");
+        total += (size_t)len;
+    }
+    struct stat sb;
+    if (fstat(fileno(s->f), &sb) != 0 || (uint64_t)sb.st_size != s->size)
+        return soso__fail(SOSO_E_IO, "the streamed file changed since it was opened");
+    char *data = malloc(total);
+    if (!data) return soso__fail(SOSO_E_NOMEM, "out of memory for %zu bytes of corpus", total);
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t at = s->offsets[blocks[i]], bytes = s->offsets[blocks[i] + 1] - at;
+        if (fseeko(s->f, (off_t)at, SEEK_SET) != 0 || fread(data + len, 1, (size_t)bytes, s->f) != bytes) {
+            free(data);
+            return soso__fail(SOSO_E_IO, "cannot read the streamed file at byte %llu", (unsigned long long)at);
+        }
+        len += (size_t)bytes;
+        if (bytes > 0 && data[len - 1] != '\n') data[len++] = '\n'; /* the last line of the file */
+    }
+    return soso__corpus_adopt(data, len, &s->limits, out);
+}
+
+soso_status soso_stream_sample(soso_stream *s, uint64_t seed, size_t max_docs, soso_corpus **out)
+{
+    if (!s || !out) return soso__fail(SOSO_E_ARG, "stream and out must not be NULL");
+    if (s->blocks == 0) return soso__fail(SOSO_E_EMPTY, "the streamed corpus is empty");
+    uint32_t *order = soso__alloc_array(s->blocks, sizeof *order);
+    if (!order) return soso__fail(SOSO_E_NOMEM, "out of memory for the block order");
+    soso_status r = soso_stream_order(s, seed, 0, order, s->blocks);
+    size_t n = 0, docs = 0;
+    while (n < s->blocks && (n == 0 || docs + soso_stream_block_size(s, order[n]) <= max_docs))
+        docs += soso_stream_block_size(s, order[n++]);
+    if (r == SOSO_OK) r = soso_stream_read(s, order, n, out);
+    free(order);
+    return r;
+}
