@@ -50,6 +50,9 @@ public final class Corpus {
         handle = h!
     }
 
+    /// Takes over a C corpus.
+    init(handle: OpaquePointer) { self.handle = handle }
+
     deinit { soso_corpus_free(handle) }
 
     /// Number of documents (lines).

@@ -65,14 +65,29 @@ public final class Model {
     public func train(_ documents: Documents, threads: Int = 1,
                       progress: ((TrainingProgress) -> Bool)? = nil) throws {
         try check(soso_model_set_threads(handle, Int32(clamping: threads)))
-        guard let progress else {
-            try check(soso_model_train(handle, documents.handle, nil, nil))
-            return
-        }
+        try withProgress(progress) { soso_model_train(handle, documents.handle, $0, $1) }
+    }
+
+    /// Trains until the configured epochs are done on a corpus file read in pieces of
+    /// `pieceBlocks` blocks: memory holds the model and one piece, not the corpus. Each
+    /// epoch visits the blocks in an order drawn from the seed, so a file sorted by topic
+    /// trains like a shuffled one. Stops and resumes as `train` does (resume with the same
+    /// file and `pieceBlocks`). Results do not depend on `threads`.
+    public func train(_ stream: CorpusStream, pieceBlocks: Int, threads: Int = 1,
+                      progress: ((TrainingProgress) -> Bool)? = nil) throws {
+        guard pieceBlocks >= 1 else { throw SosoError(.invalidArgument, "pieceBlocks must be at least 1") }
+        try check(soso_model_set_threads(handle, Int32(clamping: threads)))
+        try withProgress(progress) { soso_model_train_stream(handle, stream.handle, pieceBlocks, $0, $1) }
+    }
+
+    /// Runs a C training call with `progress` turned into its callback.
+    private func withProgress(_ progress: ((TrainingProgress) -> Bool)?,
+                              _ call: (soso_progress_fn?, UnsafeMutableRawPointer?) -> soso_status) throws {
+        guard let progress else { return try check(call(nil, nil)) }
         final class Box { let fn: (TrainingProgress) -> Bool; init(_ f: @escaping (TrainingProgress) -> Bool) { fn = f } }
         let box = Box(progress)
         try withExtendedLifetime(box) {
-            try check(soso_model_train(handle, documents.handle, { p, user in
+            try check(call({ p, user in
                 let b = Unmanaged<Box>.fromOpaque(user!).takeUnretainedValue()
                 let s = p!.pointee
                 let info = TrainingProgress(epoch: Int(s.epoch), epochs: Int(s.epochs), documentsDone: Int(s.docs_done),

@@ -12,14 +12,25 @@ public final class Vocabulary: @unchecked Sendable {
     /// Builds a vocabulary from every document of a corpus.
     /// - Throws: `.invalidArgument` for bad options, `.empty` when no word passes
     ///   `minDocumentFrequency`.
-    public init(corpus: Corpus, options: TextOptions = TextOptions()) throws {
+    public convenience init(corpus: Corpus, options: TextOptions = TextOptions()) throws {
+        self.init(owning: try Vocabulary.build(options) { soso_vocab_build_corpus(corpus.handle, $0, $1, $2, $3) })
+    }
+
+    /// Runs a C builder with the options and the user stop words as C strings.
+    static func build(_ options: TextOptions,
+                      _ call: (UnsafePointer<soso_text_options>, UnsafePointer<UnsafePointer<CChar>?>, Int,
+                               UnsafeMutablePointer<OpaquePointer?>) -> soso_status) throws -> OpaquePointer {
         var opts = options.c
         var h: OpaquePointer?
         let stops = options.extraStopWords.map { strdup($0) }
         defer { stops.forEach { free($0) } }
-        var ptrs: [UnsafePointer<CChar>?] = stops.map { UnsafePointer($0) }
-        try check(soso_vocab_build_corpus(corpus.handle, &opts, &ptrs, ptrs.count, &h))
-        handle = h!
+        let ptrs: [UnsafePointer<CChar>?] = stops.map { UnsafePointer($0) }
+        try check(call(&opts, ptrs, ptrs.count, &h))
+        return h!
+    }
+
+    init(owning handle: OpaquePointer) {
+        self.handle = handle
         owner = nil
     }
 

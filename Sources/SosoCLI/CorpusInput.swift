@@ -14,16 +14,51 @@ struct CorpusInput: ParsableArguments {
 
     /// Reads `path` and refuses an empty corpus and, unless --lossy-utf8, invalid UTF-8.
     func load(_ path: String) throws -> Corpus {
+        let corpus = try Corpus(contentsOf: path, limits: limits)
+        try refuse(path, count: corpus.count, invalidUTF8: corpus.invalidUTF8)
+        return corpus
+    }
+
+    /// Opens `path` to be read in pieces, with the same checks as `load`.
+    func stream(_ path: String) throws -> CorpusStream {
+        let stream = try CorpusStream(contentsOf: path, limits: limits, blockLines: StreamOptions.blockLines)
+        try refuse(path, count: stream.count, invalidUTF8: stream.invalidUTF8)
+        return stream
+    }
+
+    private var limits: Corpus.Limits {
         var limits = Corpus.Limits()
         limits.maxLineBytes = maxLineBytes > 0 ? maxLineBytes : nil
-        let corpus = try Corpus(contentsOf: path, limits: limits)
+        return limits
+    }
+
+    private func refuse(_ path: String, count: Int, invalidUTF8: (lines: Int, firstLine: Int)?) throws {
         let name = path == "-" ? "standard input" : path
-        if corpus.count == 0 { throw SosoError(.empty, "\(name): the corpus is empty (no lines)") }
-        if !lossyUTF8, let bad = corpus.invalidUTF8 {
+        if count == 0 { throw SosoError(.empty, "\(name): the corpus is empty (no lines)") }
+        if !lossyUTF8, let bad = invalidUTF8 {
             throw SosoError(.badFormat, "\(name): line \(bad.firstLine) is not valid UTF-8 (\(bad.lines) line(s) in all); "
                 + "fix the file or pass --lossy-utf8 to treat bad bytes as separators")
         }
-        return corpus
+    }
+}
+
+/// `--stream` and `--piece`: training from a file read in pieces (train, update).
+struct StreamOptions: ParsableArguments {
+    @Flag(help: "Read the corpus file in pieces instead of loading it: memory holds the model and one piece, so a corpus larger than memory trains. Each epoch visits the file's blocks of 50 lines in a seeded random order.")
+    var stream = false
+
+    @Option(help: "Documents per piece with --stream (rounded down to whole blocks of 50 lines).")
+    var piece = 10_000
+
+    static let blockLines = 50
+
+    var pieceBlocks: Int { max(1, piece / StreamOptions.blockLines) }
+
+    /// The options to repeat on a resuming command line.
+    var flags: String { stream ? " --stream --piece \(piece)" : "" }
+
+    func validate() throws {
+        if piece < 1 { throw ValidationError("--piece must be at least 1") }
     }
 }
 

@@ -145,6 +145,8 @@ struct Train: ParsableCommand {
 
     @OptionGroup var input: CorpusInput
 
+    @OptionGroup var streaming: StreamOptions
+
     func validate() throws {
         if units < 1 { throw ValidationError("--units must be at least 1, got \(units)") }
         if method == .hebbian && (k < 1 || k > units) {
@@ -169,32 +171,44 @@ struct Train: ParsableCommand {
 
     func run() throws {
         let start = Date()
-        let corpus = try input.load(self.corpus)
         let threadCount = threads ?? Soso.maxThreads
+        // Streamed, the corpus in memory is a sample spread over the file: the start of
+        // LSA or document initialisation, and the documents of the health report.
+        let streamed = streaming.stream ? try input.stream(self.corpus) : nil
+        let corpus = try streamed?.sample(seed: seed, maxDocuments: streaming.piece) ?? input.load(self.corpus)
         let model: Model
-        let documents: Documents
         if let path = resume {
             // A checkpoint is a model file that remembers where training stopped.
             model = try Model(contentsOf: path)
-            documents = try Documents(corpus: corpus, vocabulary: model.vocabulary, input: model.input)
             if !quiet { note("resuming \(path) at epoch \(model.epochsDone) of \(model.totalEpochs)") }
         } else {
-            (model, documents) = try makeModel(corpus, threads: threadCount)
+            let text = try textOptions()
+            let vocabulary = try streamed.map { try Vocabulary(stream: $0, options: text, pieceBlocks: streaming.pieceBlocks) }
+                ?? Vocabulary(corpus: corpus, options: text)
+            model = try makeModel(vocabulary, initial: try Documents(corpus: corpus, vocabulary: vocabulary, input: inputOptions),
+                                  threads: threadCount)
         }
-        let vocabulary = model.vocabulary
+        let documents = try Documents(corpus: corpus, vocabulary: model.vocabulary, input: model.input)
         let run = TrainingRun(checkpointPath: checkpoint ?? output + ".checkpoint", checkpointEvery: checkpointEvery,
-                              quiet: quiet, command: "soso train \(self.corpus) -o \(output)")
-        try run.train(model, documents, threads: threadCount)
+                              quiet: quiet, command: "soso train \(self.corpus) -o \(output)\(streaming.flags)")
+        try run.train(model) { progress in
+            if let s = streamed {
+                try model.train(s, pieceBlocks: streaming.pieceBlocks, threads: threadCount, progress: progress)
+            } else {
+                try model.train(documents, threads: threadCount, progress: progress)
+            }
+        }
         try model.save(to: output)
         if !quiet {
-            note(String(format: "trained %d units on %d documents (%d words) in %.1f s; wrote %@",
-                        model.units, corpus.count, vocabulary.count, Date().timeIntervalSince(start), output))
+            let how = streamed == nil ? "" : " (streamed in pieces of \(streaming.pieceBlocks * StreamOptions.blockLines))"
+            note(String(format: "trained %d units on %d documents%@ (%d words) in %.1f s; wrote %@", model.units,
+                        streamed?.count ?? corpus.count, how, model.vocabulary.count, Date().timeIntervalSince(start), output))
+            if streamed != nil { note("health on a sample of \(corpus.count) documents from all over the file:") }
             note(HealthReport.text(try model.health(documents, threads: threadCount)))
         }
     }
 
-    /// The vocabulary, documents and a new model as the options say.
-    private func makeModel(_ corpus: Corpus, threads threadCount: Int) throws -> (Model, Documents) {
+    private func textOptions() throws -> TextOptions {
         var text = TextOptions()
         text.minDocumentFrequency = minDF
         text.maxVocabularySize = maxVocab
@@ -207,12 +221,20 @@ struct Train: ParsableCommand {
             }
             text.extraStopWords = content.split(whereSeparator: \.isNewline).map(String.init)
         }
+        return text
+    }
+
+    private var inputOptions: InputOptions {
         var inputOptions = InputOptions()
         inputOptions.idf = idf
         inputOptions.weighting = counts ? .counts : .binary
         inputOptions.normalize = !noNormalize
-        let vocabulary = try Vocabulary(corpus: corpus, options: text)
-        let documents = try Documents(corpus: corpus, vocabulary: vocabulary, input: inputOptions)
+        return inputOptions
+    }
+
+    /// A new model as the options say; `initial` are the documents it starts from.
+    private func makeModel(_ vocabulary: Vocabulary, initial documents: Documents, threads threadCount: Int) throws -> Model {
+        let inputOptions = self.inputOptions
         switch method {
         case .hebbian:
             var config = HebbianConfiguration()
@@ -225,7 +247,7 @@ struct Train: ParsableCommand {
             config.delta = delta
             config.eps0 = eps0
             config.orthogonalizeEvery = orthogonalize
-            return (try Model(hebbian: config, vocabulary: vocabulary, input: inputOptions, threads: threadCount), documents)
+            return try Model(hebbian: config, vocabulary: vocabulary, input: inputOptions, threads: threadCount)
         case .osc:
             var config = OSCConfiguration()
             config.units = units
@@ -236,8 +258,8 @@ struct Train: ParsableCommand {
             config.epsFinal = epsFinal
             config.initialization = `init` == .random ? .random : .lsa
             config.exact = exact
-            return (try Model(osc: config, vocabulary: vocabulary, input: inputOptions, documents: documents,
-                              threads: threadCount), documents)
+            return try Model(osc: config, vocabulary: vocabulary, input: inputOptions, documents: documents,
+                             threads: threadCount)
         case .soft:
             var config = SoftConfiguration()
             config.units = units
@@ -254,8 +276,8 @@ struct Train: ParsableCommand {
             config.orthogonalityPenalty = orthoPenalty
             config.orthogonalizeEvery = orthogonalize
             config.initialization = `init` == .lsa ? .lsa : `init` == .random ? .random : .documents
-            return (try Model(soft: config, vocabulary: vocabulary, input: inputOptions, documents: documents,
-                              threads: threadCount), documents)
+            return try Model(soft: config, vocabulary: vocabulary, input: inputOptions, documents: documents,
+                             threads: threadCount)
         }
     }
 }

@@ -11,13 +11,14 @@ struct TrainingRun {
     /// The command line that, with --resume, continues this run ("soso train CORPUS -o OUT").
     let command: String
 
-    func train(_ model: Model, _ documents: Documents, threads: Int) throws {
+    /// Runs `train` (a model's training call) with this run's progress handler.
+    func train(_ model: Model, _ train: (@escaping (TrainingProgress) -> Bool) throws -> Void) throws {
         installStopHandlers()
         let line = ProgressLine(quiet: quiet)
         var lastCheckpoint = model.epochsDone
         var checkpointError: Error?
         do {
-            try model.train(documents, threads: threads) { p in
+            try train { p in
                 // Progress arrives where the model is whole: a checkpoint can be written.
                 if checkpointEvery > 0 && p.epoch - lastCheckpoint >= checkpointEvery && p.epoch < p.epochs {
                     do { try model.save(to: checkpointPath) } catch { checkpointError = error; return false }

@@ -19,7 +19,7 @@ struct Update: ParsableCommand {
     @Argument(help: "A model written by 'soso train' (or 'soso update').")
     var model: String
 
-    @Argument(help: "The new documents; '-' for stdin.")
+    @Argument(help: "The new documents; '-' for stdin (not with --stream).")
     var corpus: String
 
     @Option(name: .shortAndLong, help: "Where to write the updated model (written atomically; may be MODEL).")
@@ -42,6 +42,8 @@ struct Update: ParsableCommand {
 
     @OptionGroup var input: CorpusInput
 
+    @OptionGroup var streaming: StreamOptions
+
     func validate() throws {
         if epochs < 1 { throw ValidationError("--epochs must be at least 1") }
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
@@ -52,36 +54,67 @@ struct Update: ParsableCommand {
     func run() throws {
         let start = Date()
         let m = try Model(contentsOf: model)
-        let c = try input.load(corpus)
+        let threadCount = threads ?? Soso.maxThreads
+        let streamed = streaming.stream ? try input.stream(corpus) : nil
+        // Streamed, the corpus in memory is a sample for the health report; unknown words
+        // are counted piece by piece.
+        let c = try streamed?.sample(seed: 1, maxDocuments: streaming.piece) ?? input.load(corpus)
+        var unknown = UnknownWords(vocabulary: m.vocabulary)
+        if let s = streamed {
+            try s.forEachPiece(pieceBlocks: streaming.pieceBlocks) { try unknown.count($0) }
+        } else {
+            try unknown.count(c)
+        }
         let documents = try Documents(corpus: c, vocabulary: m.vocabulary, input: m.input)
-        let unknown = try unknownWords(c, vocabulary: m.vocabulary)
         let before = m.epochsDone
         try m.extend(epochs: epochs)
-        let threadCount = threads ?? Soso.maxThreads
         let run = TrainingRun(checkpointPath: checkpoint ?? output + ".checkpoint", checkpointEvery: checkpointEvery,
-                              quiet: quiet, command: "soso train \(corpus) -o \(output)")
-        try run.train(m, documents, threads: threadCount)
+                              quiet: quiet, command: "soso train \(corpus) -o \(output)\(streaming.flags)")
+        try run.train(m) { progress in
+            if let s = streamed {
+                try m.train(s, pieceBlocks: streaming.pieceBlocks, threads: threadCount, progress: progress)
+            } else {
+                try m.train(documents, threads: threadCount, progress: progress)
+            }
+        }
         try m.save(to: output)
         if quiet { return }
-        note(String(format: "updated %d units on %d new documents: epochs %d -> %d in %.1f s; wrote %@", m.units, c.count,
-                    before, m.epochsDone, Date().timeIntervalSince(start), output))
+        note(String(format: "updated %d units on %d new documents: epochs %d -> %d in %.1f s; wrote %@", m.units,
+                    streamed?.count ?? c.count, before, m.epochsDone, Date().timeIntervalSince(start), output))
         if unknown.total > 0 {
-            let top = unknown.top.map { "\($0.word) (\($0.count))" }.joined(separator: ", ")
-            note("\(unknown.total) word occurrence(s) of \(unknown.distinct) word(s) are not in the model's vocabulary "
+            let top = unknown.top(5).map { "\($0.word) (\($0.count))" }.joined(separator: ", ")
+            note("\(unknown.total) word occurrence(s) of \(unknown.counts.count) word(s) are not in the model's vocabulary "
                 + "and were ignored; most frequent: \(top)")
         }
+        if streamed != nil { note("health on a sample of \(c.count) documents from all over the file:") }
         note(HealthReport.text(try m.health(documents, threads: threadCount)))
     }
+}
 
-    /// Words of the corpus outside the vocabulary (as the model's tokenizer sees them).
-    private func unknownWords(_ c: Corpus, vocabulary: Vocabulary) throws
-        -> (total: Int, distinct: Int, top: [(word: String, count: Int)]) {
-        var counts: [String: Int] = [:]
-        let options = vocabulary.textOptions
+/// Words of a corpus outside a vocabulary (as the model's tokenizer sees them).
+struct UnknownWords {
+    let vocabulary: Vocabulary
+    let options: TextOptions
+    var counts: [String: Int] = [:]
+
+    init(vocabulary: Vocabulary) {
+        self.vocabulary = vocabulary
+        options = vocabulary.textOptions
+    }
+
+    var total: Int { counts.values.reduce(0, +) }
+
+    mutating func count(_ c: Corpus) throws {
         for i in 0..<c.count {
-            for w in try Vocabulary.tokenize(c.text(i), options: options) where vocabulary.index(of: w) == nil { counts[w, default: 0] += 1 }
+            for w in try Vocabulary.tokenize(c.text(i), options: options) where vocabulary.index(of: w) == nil {
+                counts[w, default: 0] += 1
+            }
         }
-        let top = counts.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }.prefix(5)
-        return (counts.values.reduce(0, +), counts.count, top.map { (word: $0.key, count: $0.value) })
+    }
+
+    /// The most frequent, ties alphabetical.
+    func top(_ n: Int) -> [(word: String, count: Int)] {
+        counts.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }.prefix(n)
+            .map { (word: $0.key, count: $0.value) }
     }
 }

@@ -364,6 +364,32 @@ final class SosoTests: XCTestCase {
         XCTAssertThrowsError(try TSNE.embed([1, 2, 3], count: 2, dimension: 2))
     }
 
+    func testStreamedCorpusTrainsAndResumes() throws {
+        let path = repoRoot + "/data/wn6-1k.tsv"
+        let stream = try CorpusStream(contentsOf: path, blockLines: 50)
+        XCTAssertEqual(stream.count, 1000)
+        XCTAssertEqual(stream.blocks, 20)
+        let corpus = try Corpus(contentsOf: path)
+        let streamedVocab = try Vocabulary(stream: stream, pieceBlocks: 3)
+        XCTAssertEqual(streamedVocab.words, try Vocabulary(corpus: corpus).words)
+        XCTAssertEqual(try stream.sample(seed: 1, maxDocuments: 100).count, 100)
+        var config = HebbianConfiguration()
+        config.units = 8
+        config.epochs = 2
+        let whole = try Model(hebbian: config, vocabulary: streamedVocab)
+        try whole.train(stream, pieceBlocks: 4)
+        XCTAssertEqual(whole.epochsDone, 2)
+        let cut = try Model(hebbian: config, vocabulary: streamedVocab)
+        var calls = 0
+        XCTAssertThrowsError(try cut.train(stream, pieceBlocks: 4, threads: 2) { _ in calls += 1; return calls < 3 }) {
+            XCTAssertEqual(($0 as? SosoError)?.code, .aborted)
+        }
+        try cut.train(stream, pieceBlocks: 4)
+        XCTAssertEqual(cut.weights, whole.weights)
+        XCTAssertThrowsError(try CorpusStream(contentsOf: "-")) { XCTAssertEqual(($0 as? SosoError)?.code, .invalidArgument) }
+        XCTAssertThrowsError(try whole.train(stream, pieceBlocks: 0))
+    }
+
     func testBundledCorpusLoads() throws {
         let corpus = try Corpus(contentsOf: repoRoot + "/data/wn6-1k.tsv")
         XCTAssertEqual(corpus.count, 1000)

@@ -293,5 +293,35 @@ run "checkpoint every" 0 "$SOSO" train "$corpus" -o "$tmp/p.soso" --method osc -
 [ -s "$tmp/p.ck" ] && ok || bad "no periodic checkpoint"
 run "info checkpoint" 0 "$SOSO" info "$tmp/p.ck" && expect_out "trained     2 of 4 epochs"
 
+# ---- streamed corpora: pieces of the file, not the file in memory ----
+run "stream train" 0 "$SOSO" train "$corpus" -o "$tmp/s.soso" --method osc --units 24 --stream --piece 200 &&
+    expect_err "streamed in pieces of 200" && expect_err "health on a sample of"
+"$SOSO" eval "$tmp/s.soso" "$corpus" --json >"$tmp/s.json" && "$SOSO" eval "$tmp/all.soso" "$corpus" --json >"$tmp/a.json" &&
+python3 -c '
+import json, sys
+s, a = (json.load(open(p)) for p in sys.argv[1:3])
+print("     NMI on wn6-1k: streamed in pieces of 200 %.3f, in memory %.3f" % (s["nmi"], a["nmi"]))
+assert s["nmi"] >= a["nmi"] - 0.05 and s["deadUnits"] == 0' "$tmp/s.json" "$tmp/a.json" && ok || bad "stream: NMI not within 0.05 of in-memory training"
+run "stream from stdin" 1 "$SOSO" train - -o "$tmp/e.soso" --stream <"$corpus" && expect_err "not standard input"
+run "stream bad piece" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --stream --piece 0 && expect_err "piece"
+printf 'ok words\nbad \377 byte\n' >"$tmp/badutf.tsv"
+run "stream invalid UTF-8" 1 "$SOSO" train "$tmp/badutf.tsv" -o "$tmp/e.soso" --stream && expect_err "line 2 is not valid UTF-8"
+run "stream update" 0 "$SOSO" update "$tmp/half.soso" "$tmp/half2.tsv" -o "$tmp/su.soso" --epochs 2 --stream --piece 100 &&
+    expect_err "updated 24 units on 500 new documents" && expect_err "not in the model's vocabulary"
+# Ctrl-C in a streamed run: the checkpoint resumes (with the same --stream --piece) to the
+# model of an uninterrupted streamed run.
+args="--units 64 --epochs 800 --seed 5 --quiet --stream --piece 300"
+"$SOSO" train "$corpus" -o "$tmp/sint.soso" $args 2>"$tmp/err" &
+pid=$!
+sleep 1
+kill -INT $pid
+wait $pid
+rc=$?
+[ $rc -eq 130 ] && ok || bad "stream SIGINT: exit $rc, want 130"
+grep -q "continue with: soso train .* --stream --piece 300 --resume" "$tmp/err" && ok || bad "stream SIGINT: message: $(cat "$tmp/err")"
+run "stream resume" 0 "$SOSO" train "$corpus" -o "$tmp/sint.soso" --stream --piece 300 --resume "$tmp/sint.soso.checkpoint"
+run "stream uninterrupted" 0 "$SOSO" train "$corpus" -o "$tmp/swhole.soso" $args
+cmp -s "$tmp/sint.soso" "$tmp/swhole.soso" && ok || bad "resumed streamed model differs from the uninterrupted one"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
