@@ -272,6 +272,26 @@ class Bench:
                                   "--quiet"])
             self.add("growth-units", {"units": units, "train_seconds": secs, "peak_mib": rss})
 
+    def stream(self):
+        """Peak memory of training on copies of the bundled corpus, loaded and streamed."""
+        for copies in ([1, 3] if self.a.tiny else [1, 10, 100, 1000]):
+            path = os.path.join(self.out, "copies-%d.tsv" % copies)
+            if not os.path.exists(path):
+                text = open(self.small).read()
+                with open(path, "w") as g:
+                    for _ in range(copies):
+                        g.write(text)
+            model = os.path.join(self.out, "s.soso")
+            base = [self.soso, "train", path, "-o", model, "--units", "26", "--epochs", "1", "--quiet"]
+            secs, rss, _ = timed(base)
+            secs_s, rss_s, _ = timed(base + ["--stream", "--piece", "1000"])
+            rank = [self.soso, "rank", model, path, "a tree with green leaves", "--top", "10"]
+            _, rss_r, _ = timed(rank)
+            _, rss_rs, _ = timed(rank + ["--stream", "--piece", "1000"])
+            self.add("stream", {"documents": 1000 * copies, "copies": copies, "mib": os.path.getsize(path) / 2**20,
+                                "train_seconds": secs, "peak_mib": rss, "stream_seconds": secs_s, "stream_peak_mib": rss_s,
+                                "rank_peak_mib": rss_r, "rank_stream_peak_mib": rss_rs})
+
     # ---- report ------------------------------------------------------------------------------
 
     def plot(self, name, rows, xkey, ykeys, title):
@@ -386,6 +406,22 @@ class Bench:
                 L.append("| %s%s | %.2f | %.0f |" % (r[x], " (synthetic)" if r.get("synthetic") else "", r[ykey], r["peak_mib"]))
             if plot:
                 L += ["", "![%s](%s)" % (title, plot)]
+        st = R.get("stream", [])
+        if st:
+            plot = self.plot("stream", st, "documents", ["peak_mib", "stream_peak_mib"],
+                             "peak memory of training: loaded vs streamed (--stream --piece 1000)")
+            L += ["", "## Peak memory of training and ranking: corpus loaded against corpus streamed", "",
+                  "Copies of data/wn6-1k.tsv: `soso train FILE --units 26 --epochs 1` and `soso rank MODEL FILE QUERY`,"
+                  " each with and without `--stream --piece 1000`.", "",
+                  "| documents | file MiB | train loaded: peak MiB | s | train streamed: peak MiB | s |"
+                  " rank loaded: peak MiB | rank streamed: peak MiB |",
+                  "|---|---|---|---|---|---|---|---|"]
+            for r in st:
+                L.append("| %d | %.1f | %.0f | %.2f | %.0f | %.2f | %.0f | %.0f |" % (
+                    r["documents"], r["mib"], r["peak_mib"], r["train_seconds"], r["stream_peak_mib"],
+                    r["stream_seconds"], r["rank_peak_mib"], r["rank_stream_peak_mib"]))
+            if plot:
+                L += ["", "![streamed memory](%s)" % plot]
         text = "\n".join(L) + "\n"
         with open(self.a.results, "w") as f:
             f.write(text)
@@ -404,7 +440,7 @@ class Bench:
     def run(self):
         self.load0 = loadavg()
         self.corpora()
-        for part in ["kernels", "hebbian", "topics", "encode", "memory", "growth"]:
+        for part in ["kernels", "hebbian", "topics", "encode", "memory", "growth", "stream"]:
             if self.a.only and part not in self.a.only:
                 continue
             getattr(self, part)()

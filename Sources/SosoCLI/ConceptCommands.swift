@@ -110,6 +110,7 @@ struct Rank: ParsableCommand {
 
     @OptionGroup var options: ConceptOptions
     @OptionGroup var input: CorpusInput
+    @OptionGroup var streaming: StreamOptions
 
     func validate() throws {
         if !(0...1).contains(memoryWeight) { throw ValidationError("--memory-weight must be in [0, 1]") }
@@ -121,8 +122,12 @@ struct Rank: ParsableCommand {
         if codes.knownWords == 0 {
             throw SosoError(.empty, "none of the query's words is in the model's vocabulary: '\(query)'")
         }
-        let c = try PreparedCorpus(corpus, model: m, input: input)
         let threads = options.threads ?? Soso.maxThreads
+        if streaming.stream {
+            if memoryWeight > 0 { throw SosoError(.invalidArgument, "--memory-weight needs the whole corpus in memory, not --stream") }
+            return try printMatches(try streamed(m, codes: codes, threads: threads), json: options.json)
+        }
+        let c = try PreparedCorpus(corpus, model: m, input: input)
         var matches: [Match]
         if memoryWeight > 0 {
             matches = try mixed(m, codes: codes, corpus: c, threads: threads)
@@ -131,6 +136,25 @@ struct Rank: ParsableCommand {
         }
         matches = Array(matches.prefix(options.top))
         try printMatches(matches.map { c.match($0) }, json: options.json)
+    }
+
+    /// The best matches of a file read in pieces (front to back): memory holds the model,
+    /// one piece and the best --top so far; the ranking equals that of the loaded file.
+    private func streamed(_ m: Model, codes: Codes, threads: Int) throws -> [MatchJSON] {
+        let stream = try input.stream(corpus)
+        var best: [(match: Match, json: MatchJSON)] = []
+        var before = 0
+        try stream.forEachPiece(pieceBlocks: streaming.pieceBlocks) { piece in
+            let docs = try Documents(corpus: piece, vocabulary: m.vocabulary, input: m.input)
+            for r in try m.rank(docs, target: codes, keep: options.keep, top: options.top, threads: threads) {
+                let global = Match(document: before + r.document, score: r.score)
+                best.append((global, MatchJSON(line: global.document + 1, score: r.score, label: piece.label(r.document),
+                                               text: piece.text(r.document))))
+            }
+            best = Array(best.sorted { better($0.match, $1.match) }.prefix(options.top))
+            before += piece.count
+        }
+        return best.map(\.json)
     }
 
     /// Every document's cosine mixed with its recall weight, best first. The memory skips

@@ -42,9 +42,9 @@ struct CorpusInput: ParsableArguments {
     }
 }
 
-/// `--stream` and `--piece`: training from a file read in pieces (train, update).
+/// `--stream` and `--piece`: a corpus file read in pieces (train, update, rank).
 struct StreamOptions: ParsableArguments {
-    @Flag(help: "Read the corpus file in pieces instead of loading it: memory holds the model and one piece, so a corpus larger than memory trains. Each epoch visits the file's blocks of 50 lines in a seeded random order.")
+    @Flag(help: "Read the corpus file in pieces instead of loading it: memory holds the model and one piece, so a corpus larger than memory works. Training visits the file's blocks of 50 lines in a seeded random order each epoch.")
     var stream = false
 
     @Option(help: "Documents per piece with --stream (rounded down to whole blocks of 50 lines).")

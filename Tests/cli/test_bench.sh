@@ -13,10 +13,10 @@ python3 - "$tmp" <<'PY'
 import json, os, sys, xml.etree.ElementTree as ET
 d = sys.argv[1]
 r = json.load(open(os.path.join(d, "out", "results.json")))
-for part in ["kernels", "hebbian", "memory", "growth-docs", "growth-vocab", "growth-units"]:
+for part in ["kernels", "hebbian", "memory", "growth-docs", "growth-vocab", "growth-units", "stream"]:
     assert r.get(part), "no %s results" % part
 text = open(os.path.join(d, "RESULTS.md")).read()
-for head in ["## Kernels", "## Hebbian training per epoch", "## Associative memory"]:
+for head in ["## Kernels", "## Hebbian training per epoch", "## Associative memory", "## Peak memory of training and ranking"]:
     assert head in text, head
 plots = os.listdir(os.path.join(d, "plots"))
 assert plots, "no plots"

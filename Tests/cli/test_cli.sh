@@ -302,6 +302,10 @@ import json, sys
 s, a = (json.load(open(p)) for p in sys.argv[1:3])
 print("     NMI on wn6-1k: streamed in pieces of 200 %.3f, in memory %.3f" % (s["nmi"], a["nmi"]))
 assert s["nmi"] >= a["nmi"] - 0.05 and s["deadUnits"] == 0' "$tmp/s.json" "$tmp/a.json" && ok || bad "stream: NMI not within 0.05 of in-memory training"
+run "rank loaded" 0 "$SOSO" rank "$tmp/all.soso" "$corpus" "tree with leaves" --top 7 && cp "$tmp/out" "$tmp/rank1"
+run "rank streamed" 0 "$SOSO" rank "$tmp/all.soso" "$corpus" "tree with leaves" --top 7 --stream --piece 100
+cmp -s "$tmp/out" "$tmp/rank1" && ok || bad "streamed ranking differs from the loaded one"
+run "rank streamed with memory" 1 "$SOSO" rank "$tmp/all.soso" "$corpus" "tree" --stream --memory-weight 0.5 && expect_err "not --stream"
 run "stream from stdin" 1 "$SOSO" train - -o "$tmp/e.soso" --stream <"$corpus" && expect_err "not standard input"
 run "stream bad piece" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --stream --piece 0 && expect_err "piece"
 printf 'ok words\nbad \377 byte\n' >"$tmp/badutf.tsv"
