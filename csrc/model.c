@@ -185,6 +185,27 @@ soso_status soso_model_extend(soso_model *m, uint32_t more_epochs)
     return SOSO_OK;
 }
 
+soso_status soso_model_finish(soso_model *m)
+{
+    if (!m) return soso__fail(SOSO_E_ARG, "model is NULL");
+    if (m->epoch_pos != 0)
+        return soso__fail(SOSO_E_ARG, "training stopped mid-epoch; finish the epoch (soso_model_train) first");
+    if (m->epochs_done == 0) return soso__fail(SOSO_E_ARG, "no epoch has been trained yet");
+    uint32_t *epochs = planned_epochs(m);
+    if (m->epochs_done >= *epochs) return SOSO_OK;
+    *epochs = m->epochs_done;
+    /* What the learner does when its last planned epoch ends. */
+    if (m->learner == SOSO_LEARNER_OSC) {
+        soso__blas_begin();
+        soso_status s = soso__osc_finish(m);
+        soso__blas_end();
+        return s;
+    }
+    uint32_t every = m->learner == SOSO_LEARNER_SOFT ? m->soft.orthogonalize_every : m->hebbian.orthogonalize_every;
+    int threads = m->learner == SOSO_LEARNER_SOFT ? m->soft.threads : m->hebbian.threads;
+    return every ? soso_orthogonalize_symmetric(m->W, m->units, m->cols, threads) : SOSO_OK;
+}
+
 soso_status soso_model_set_threads(soso_model *m, int threads)
 {
     if (!m) return soso__fail(SOSO_E_ARG, "model is NULL");

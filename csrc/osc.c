@@ -433,9 +433,8 @@ soso_status soso__osc_train(soso_model *m, const soso_docs *docs, const soso__sp
         }
         if (!span->whole) break; /* a segment is one pass */
     }
-    if (s == SOSO_OK && !prm->exact && m->epochs_done >= prm->epochs) s = reorthonormalize(m);
+    if (s == SOSO_OK && m->epochs_done >= prm->epochs) s = soso__osc_finish(m);
     soso__blas_end();
-    if (m->epochs_done >= prm->epochs) soso__canonical_signs(m->W, N, V);
     ws_free(&w);
     free(perm);
     free(wins);
@@ -443,6 +442,13 @@ soso_status soso__osc_train(soso_model *m, const soso_docs *docs, const soso__sp
     free(order);
     free(c);
     return s;
+}
+
+soso_status soso__osc_finish(soso_model *m)
+{
+    if (!m->osc.exact) SOSO__CHECK(reorthonormalize(m));
+    soso__canonical_signs(m->W, m->units, m->cols);
+    return SOSO_OK;
 }
 
 soso_status soso__osc_init(soso_model *m, const soso_docs *init_docs)

@@ -353,6 +353,8 @@ void soso__init_random_unit(float *W, size_t units, size_t cols, uint64_t seed);
 /* ---- OSC internals -------------------------------------------------------------------- */
 
 soso_status soso__osc_init(soso_model *m, const soso_docs *init_docs);
+/* The end of OSC training: re-orthonormalise (fast path) and make signs canonical. */
+soso_status soso__osc_finish(soso_model *m);
 soso_status soso__osc_train(soso_model *m, const soso_docs *docs, const soso__span *span, soso_progress_fn progress,
                                void *user);
 

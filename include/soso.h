@@ -578,6 +578,14 @@ soso_status soso_model_train_stream(soso_model *model, soso_stream *stream, size
  * soso_model_encode_text_ex or soso_docs_append_text). */
 soso_status soso_model_extend(soso_model *model, uint32_t more_epochs);
 
+/* Ends training at the epochs done (an early stop, e.g. when the assignment of documents
+ * to units stopped changing): the plan is cut to them, so the schedule counts as finished
+ * and soso_model_extend may follow, and the learner's end-of-training steps run (osc:
+ * re-orthonormalisation and canonical signs; orthogonalize_every > 0: a last symmetric
+ * orthogonalisation). Nothing to do when the planned epochs are done. SOSO_E_ARG
+ * mid-epoch or before the first epoch. */
+soso_status soso_model_finish(soso_model *model);
+
 /* Changes the thread count used by training and encoding (results do not change). */
 soso_status soso_model_set_threads(soso_model *model, int threads);
 

@@ -108,6 +108,11 @@ public final class Model {
         try check(soso_model_extend(handle, UInt32(clamping: epochs)))
     }
 
+    /// Ends training at the epochs done (an early stop): the plan is cut to them and the
+    /// learner's end-of-training steps run (osc: re-orthonormalisation, canonical signs).
+    /// - Throws: `.invalidArgument` mid-epoch or before the first epoch.
+    public func finish() throws { try check(soso_model_finish(handle)) }
+
     /// Writes the model atomically (temporary file, then rename): a failure leaves any
     /// existing file at `path` intact.
     public func save(to path: String) throws { try check(soso_model_save(handle, path)) }

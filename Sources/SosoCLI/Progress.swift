@@ -15,6 +15,8 @@ final class ProgressLine {
     private let enabled: Bool
     private var lastDraw = 0.0
     private var drawn = false
+    /// Shown after the standard fields (e.g. "changed 0.8%").
+    var status: String?
 
     init(quiet: Bool) { enabled = !quiet && isatty(STDERR_FILENO) == 1 }
 
@@ -30,6 +32,7 @@ final class ProgressLine {
         var line = String(format: "\repoch %d/%d  %.0f docs/s  %@ left  effective units %.1f", p.epoch, p.epochs, rate,
                           clock(left), p.effectiveUnits)
         if let t = p.temperature { line += String(format: "  T %.3g", t) }
+        if let s = status { line += "  " + s }
         line += String(format: "  (%d thread%@)\u{1B}[K", p.threadsUsed, p.threadsUsed == 1 ? "" : "s")
         FileHandle.standardError.write(Data(line.utf8))
         drawn = true

@@ -3,6 +3,21 @@ import ArgumentParser
 import Foundation
 import Soso
 
+/// `--epochs N` or `--epochs auto`.
+enum EpochCount: Equatable, ExpressibleByArgument {
+    case fixed(Int), auto
+
+    init?(argument: String) {
+        if argument == "auto" {
+            self = .auto
+        } else if let n = Int(argument), n >= 1 {
+            self = .fixed(n)
+        } else {
+            return nil
+        }
+    }
+}
+
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Learn concepts from a corpus and save the model.",
@@ -37,8 +52,14 @@ struct Train: ParsableCommand {
     @Option(help: "Number of units (concepts).")
     var units: Int = 16
 
-    @Option(help: "Passes over the corpus (default: 200 for hebbian, 20 for osc, 30 for soft).")
-    var epochs: Int?
+    @Option(help: "Passes over the corpus (default: 200 for hebbian, 20 for osc, 30 for soft), or 'auto': stop after the first epoch in which fewer than --stable of the documents changed unit, within --max-epochs.")
+    var epochs: EpochCount?
+
+    @Option(name: .customLong("max-epochs"), help: "With --epochs auto: the most epochs (the schedules anneal over them). Default: the learner's default epochs.")
+    var maxEpochs: Int?
+
+    @Option(help: "With --epochs auto: the share of documents changing unit in an epoch below which training stops.")
+    var stable: Double = 0.005
 
     @Option(help: "Documents per mini-batch.")
     var batch: Int = 100
@@ -152,7 +173,8 @@ struct Train: ParsableCommand {
         if method == .hebbian && (k < 1 || k > units) {
             throw ValidationError("--k must be between 1 and --units (\(units)), got \(k)")
         }
-        if let e = epochs, e < 1 { throw ValidationError("--epochs must be at least 1") }
+        if let m = maxEpochs, m < 1 { throw ValidationError("--max-epochs must be at least 1") }
+        if !(0...1).contains(stable) { throw ValidationError("--stable must be in [0, 1]") }
         if method == .osc && (sparsity < 1 || sparsity > units) {
             throw ValidationError("--sparsity must be between 1 and --units (\(units)), got \(sparsity)")
         }
@@ -189,8 +211,12 @@ struct Train: ParsableCommand {
                                   threads: threadCount)
         }
         let documents = try Documents(corpus: corpus, vocabulary: model.vocabulary, input: model.input)
-        let run = TrainingRun(checkpointPath: checkpoint ?? output + ".checkpoint", checkpointEvery: checkpointEvery,
+        var run = TrainingRun(checkpointPath: checkpoint ?? output + ".checkpoint", checkpointEvery: checkpointEvery,
                               quiet: quiet, command: "soso train \(self.corpus) -o \(output)\(streaming.flags)")
+        let budget = model.totalEpochs
+        if epochs == .auto {
+            run.convergence = ConvergenceCheck(model: model, documents: documents, threshold: stable, threads: threadCount)
+        }
         try run.train(model) { progress in
             if let s = streamed {
                 try model.train(s, pieceBlocks: streaming.pieceBlocks, threads: threadCount, progress: progress)
@@ -203,8 +229,24 @@ struct Train: ParsableCommand {
             let how = streamed == nil ? "" : " (streamed in pieces of \(streaming.pieceBlocks * StreamOptions.blockLines))"
             note(String(format: "trained %d units on %d documents%@ (%d words) in %.1f s; wrote %@", model.units,
                         streamed?.count ?? corpus.count, how, model.vocabulary.count, Date().timeIntervalSince(start), output))
+            if let c = run.convergence {
+                let changed = c.changed.map { String(format: "%.2f%%", 100 * $0) } ?? "-"
+                let span = c.window.map { " between epochs \($0.from) and \($0.to)" } ?? ""
+                note(c.converged ? "--epochs auto: stopped after epoch \(model.epochsDone) of at most \(budget): \(changed) of the "
+                                   + "documents changed unit\(span)"
+                                 : "--epochs auto: ran all \(model.epochsDone) epochs (\(changed) of the documents changed unit\(span))")
+            }
             if streamed != nil { note("health on a sample of \(corpus.count) documents from all over the file:") }
             note(HealthReport.text(try model.health(documents, threads: threadCount)))
+        }
+    }
+
+    /// The epochs to plan: the number asked, or with auto the budget --max-epochs.
+    private func plannedEpochs(default d: Int) -> Int {
+        switch epochs {
+        case .fixed(let n)?: return n
+        case .auto?: return maxEpochs ?? d
+        case nil: return d
         }
     }
 
@@ -239,7 +281,7 @@ struct Train: ParsableCommand {
         case .hebbian:
             var config = HebbianConfiguration()
             config.units = units
-            config.epochs = epochs ?? 200
+            config.epochs = plannedEpochs(default: 200)
             config.batchSize = batch
             config.seed = seed
             config.p = p
@@ -252,7 +294,7 @@ struct Train: ParsableCommand {
             var config = OSCConfiguration()
             config.units = units
             config.sparsity = sparsity
-            config.epochs = epochs ?? 20
+            config.epochs = plannedEpochs(default: 20)
             config.seed = seed
             config.epsInitial = epsInitial
             config.epsFinal = epsFinal
@@ -264,7 +306,7 @@ struct Train: ParsableCommand {
             var config = SoftConfiguration()
             config.units = units
             config.k = gate
-            config.epochs = epochs ?? 30
+            config.epochs = plannedEpochs(default: 30)
             config.batchSize = batch
             config.seed = seed
             config.temperatureInitial = tInitial

@@ -10,6 +10,8 @@ struct TrainingRun {
     let quiet: Bool
     /// The command line that, with --resume, continues this run ("soso train CORPUS -o OUT").
     let command: String
+    /// `--epochs auto`: stops training once the documents keep their units.
+    var convergence: ConvergenceCheck? = nil
 
     /// Runs `train` (a model's training call) with this run's progress handler.
     func train(_ model: Model, _ train: (@escaping (TrainingProgress) -> Bool) throws -> Void) throws {
@@ -19,16 +21,22 @@ struct TrainingRun {
         var checkpointError: Error?
         do {
             try train { p in
-                // Progress arrives where the model is whole: a checkpoint can be written.
+                // Progress arrives where the model is whole: a checkpoint can be written,
+                // the documents encoded.
                 if checkpointEvery > 0 && p.epoch - lastCheckpoint >= checkpointEvery && p.epoch < p.epochs {
                     do { try model.save(to: checkpointPath) } catch { checkpointError = error; return false }
                     lastCheckpoint = p.epoch
+                }
+                if let c = convergence {
+                    do { if try c.shouldStop(p) { return false } } catch { checkpointError = error; return false }
+                    line.status = c.status
                 }
                 return line.update(p)
             }
         } catch let error as SosoError where error.code == .aborted {
             line.finish()
             if let e = checkpointError { throw e }
+            if convergence?.converged == true && stopRequested == 0 { return try model.finish() }
             try model.save(to: checkpointPath)
             throw SosoError(.aborted, "interrupted after \(model.epochsDone) of \(model.totalEpochs) epochs; checkpoint "
                 + "written to \(checkpointPath); continue with: \(command) --resume \(checkpointPath)")

@@ -169,6 +169,13 @@ final class SosoTests: XCTestCase {
         XCTAssertEqual(model.epochsDone, 2)
         try model.train(docs)
         XCTAssertEqual(model.weights, whole.weights)
+        // An early stop ends the plan at the epochs done.
+        let early = try Model(hebbian: config, vocabulary: vocab)
+        XCTAssertThrowsError(try early.finish()) { XCTAssertEqual(($0 as? SosoError)?.code, .invalidArgument) }
+        XCTAssertThrowsError(try early.train(docs) { $0.epoch < 1 })
+        try early.finish()
+        XCTAssertEqual(early.totalEpochs, 1)
+        try early.extend(epochs: 1)
     }
 
     func testErrorsAreTyped() throws {

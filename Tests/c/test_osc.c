@@ -317,7 +317,79 @@ static void test_osc_bad_input(void)
     soso_vocab_free(v);
 }
 
+static int stop_at_epoch(const soso_progress *p, void *user)
+{
+    return p->epoch >= *(const uint32_t *)user;
+}
+
+static int stop_after_docs(const soso_progress *p, void *user)
+{
+    return p->docs_done >= *(const uint64_t *)user;
+}
+
+/* An early stop ends like a planned end: orthonormal, canonical signs, extendable. */
+static void test_osc_finish_after_early_stop(void)
+{
+    soso_corpus *c = NULL;
+    soso_vocab *v = NULL;
+    soso_docs *d = NULL;
+    soso_text_options to;
+    soso_text_options_default(&to);
+    soso_input_options in;
+    soso_input_options_default(&in);
+    CHECK_OK(soso_corpus_read_file(source_path("data/wn6-1k.tsv"), &c));
+    CHECK_OK(soso_vocab_build_corpus(c, &to, NULL, 0, &v));
+    CHECK_OK(soso_docs_from_corpus(c, v, &in, &d));
+    soso_osc_params p;
+    soso_osc_params_default(&p);
+    p.units = 12;
+    p.epochs = 20;
+    soso_model *m = NULL, *five = NULL;
+    CHECK_OK(soso_model_create_osc(v, &in, &p, d, &m));
+    CHECK_STATUS(soso_model_finish(m), SOSO_E_ARG); /* nothing trained yet */
+    uint32_t at = 5;
+    CHECK_STATUS(soso_model_train(m, d, stop_at_epoch, &at), SOSO_E_ABORTED);
+    CHECK(soso_model_epochs_done(m) == 5);
+    CHECK_OK(soso_model_finish(m));
+    soso_osc_params back;
+    CHECK_OK(soso_model_osc_params(m, &back));
+    CHECK(back.epochs == 5);
+    float err = 1;
+    CHECK_OK(soso_orthogonality_error(soso_model_weights(m), 12, soso_model_vocab_size(m), 1, &err));
+    CHECK_MSG(err < 1e-5f, "|U U^T - I| = %g after finishing", err);
+    /* The same as planning 5 epochs but for the schedule: eps decayed over 20, not 5. */
+    p.epochs = 5;
+    CHECK_OK(soso_model_create_osc(v, &in, &p, d, &five));
+    CHECK_OK(soso_model_train(five, d, NULL, NULL));
+    const float *a = soso_model_weights(m), *b = soso_model_weights(five);
+    size_t n = 12 * soso_model_vocab_size(m), differ = 0;
+    for (size_t i = 0; i < n; i++) differ += a[i] != b[i];
+    CHECK(differ > 0);
+    for (size_t h = 0; h < 12; h++) { /* canonical signs: the largest weight positive */
+        const float *r = a + h * soso_model_vocab_size(m);
+        size_t big = 0;
+        for (size_t j = 1; j < soso_model_vocab_size(m); j++) big = fabsf(r[j]) > fabsf(r[big]) ? j : big;
+        CHECK(r[big] > 0);
+    }
+    CHECK_OK(soso_model_finish(m)); /* already finished: nothing to do */
+    CHECK_OK(soso_model_extend(m, 2));
+    CHECK_OK(soso_model_train(m, d, NULL, NULL));
+    CHECK(soso_model_epochs_done(m) == 7);
+    CHECK_STATUS(soso_model_finish(NULL), SOSO_E_ARG);
+    soso_model_free(five);
+    CHECK_OK(soso_model_create_osc(v, &in, &p, d, &five));
+    uint64_t docs = 100;
+    CHECK_STATUS(soso_model_train(five, d, stop_after_docs, &docs), SOSO_E_ABORTED);
+    CHECK_STATUS(soso_model_finish(five), SOSO_E_ARG); /* mid-epoch */
+    soso_model_free(five);
+    soso_model_free(m);
+    soso_docs_free(d);
+    soso_vocab_free(v);
+    soso_corpus_free(c);
+}
+
 const soso_test tests_osc[] = {
+    {"osc_finish_after_early_stop", test_osc_finish_after_early_stop},
     {"osc_recovers_planted_basis", test_osc_recovers_planted_basis},
     {"osc_stays_orthonormal_on_text", test_osc_stays_orthonormal_on_text},
     {"osc_fast_matches_plain", test_osc_fast_matches_plain},

@@ -293,6 +293,20 @@ run "checkpoint every" 0 "$SOSO" train "$corpus" -o "$tmp/p.soso" --method osc -
 [ -s "$tmp/p.ck" ] && ok || bad "no periodic checkpoint"
 run "info checkpoint" 0 "$SOSO" info "$tmp/p.ck" && expect_out "trained     2 of 4 epochs"
 
+# ---- --epochs auto: stop once the documents keep their units ----
+run "epochs auto" 0 "$SOSO" train "$corpus" -o "$tmp/auto.soso" --units 24 --epochs auto &&
+    expect_err "epochs auto: stopped after epoch .* of at most 200: 0\.[0-4][0-9]% of the documents changed unit between epochs"
+run "info auto" 0 "$SOSO" info "$tmp/auto.soso" && python3 -c '
+import re, sys
+m = re.search(r"trained +(\d+) of (\d+) epochs", open(sys.argv[1]).read())
+assert m and m.group(1) == m.group(2) and int(m.group(1)) < 200, m and m.groups()' "$tmp/out" && ok || bad "auto: plan not cut to the epochs done: $(cat "$tmp/out")"
+run "update after auto" 0 "$SOSO" update "$tmp/auto.soso" "$corpus" -o "$tmp/auto2.soso" --quiet
+run "epochs auto budget" 0 "$SOSO" train "$corpus" -o "$tmp/auto3.soso" --method osc --units 8 --epochs auto --max-epochs 3 &&
+    expect_err "ran all 3 epochs"
+run "epochs bad" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --epochs often && expect_err "epochs"
+run "epochs zero" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --epochs 0 && expect_err "epochs"
+run "stable bad" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --epochs auto --stable 2 && expect_err "stable"
+
 # ---- streamed corpora: pieces of the file, not the file in memory ----
 run "stream train" 0 "$SOSO" train "$corpus" -o "$tmp/s.soso" --method osc --units 24 --stream --piece 200 &&
     expect_err "streamed in pieces of 200" && expect_err "health on a sample of"
