@@ -153,7 +153,7 @@ class Bench:
         Xs = binary_l2(texts, vs)
         e = 200 if not self.a.tiny else 5
         model = os.path.join(self.out, "q.soso")
-        sh([self.soso, "train", self.small, "-o", model, "--units", "6", "--epochs", str(e), "--quiet"])
+        sh([self.soso, "train", self.small, "-o", model, "--method", "hebbian", "--units", "6", "--epochs", str(e), "--quiet"])
         W = self.weights_of(model)
         self.add("hebbian-quality", {"impl": "soso", "corpus": "wn6-1k", "units": 6, "epochs": e,
                                      "nmi": score(Xs, W, labels)["nmi"]})
@@ -163,7 +163,7 @@ class Bench:
 
     def vocab_of(self, corpus):
         model = os.path.join(self.out, "v.soso")
-        sh([self.soso, "train", corpus, "-o", model, "--units", "2", "--epochs", "1", "--quiet"])
+        sh([self.soso, "train", corpus, "-o", model, "--method", "hebbian", "--units", "2", "--epochs", "1", "--quiet"])
         vt = os.path.join(self.out, "v.txt")
         sh([self.soso, "export", model, "--vocab", vt])
         return open(vt).read().split("\n")[:-1]
@@ -252,23 +252,23 @@ class Bench:
         for n in sizes:
             path = self.subset(n)
             model = os.path.join(self.out, "g.soso")
-            secs, rss, _ = timed([self.soso, "train", path, "-o", model, "--units", "26", "--epochs", "3", "--quiet"])
+            secs, rss, _ = timed([self.soso, "train", path, "-o", model, "--method", "hebbian", "--units", "26", "--epochs", "3", "--quiet"])
             self.add("growth-docs", {"documents": n, "train_seconds": secs, "peak_mib": rss})
             secs, rss, _ = timed([self.soso, "memory", "eval", path, "--queries", "1000", "--beta", "10"])
             self.add("growth-docs-memory", {"documents": n, "eval_seconds": secs, "peak_mib": rss})
         if not self.a.tiny:
             path = self.synthetic(1000000)
             model = os.path.join(self.out, "g.soso")
-            secs, rss, _ = timed([self.soso, "train", path, "-o", model, "--units", "26", "--epochs", "3", "--quiet"])
+            secs, rss, _ = timed([self.soso, "train", path, "-o", model, "--method", "hebbian", "--units", "26", "--epochs", "3", "--quiet"])
             self.add("growth-docs", {"documents": 1000000, "train_seconds": secs, "peak_mib": rss, "synthetic": True})
         for vmax in ([50, 200] if self.a.tiny else [2000, 5000, 10000, 25880]):
             model = os.path.join(self.out, "g.soso")
-            secs, rss, _ = timed([self.soso, "train", self.big, "-o", model, "--units", "26", "--epochs", "3", "--quiet",
+            secs, rss, _ = timed([self.soso, "train", self.big, "-o", model, "--method", "hebbian", "--units", "26", "--epochs", "3", "--quiet",
                                   "--max-vocab", str(vmax)])
             self.add("growth-vocab", {"words": vmax, "train_seconds": secs, "peak_mib": rss})
         for units in ([4, 8] if self.a.tiny else [16, 32, 64, 128, 256]):
             model = os.path.join(self.out, "g.soso")
-            secs, rss, _ = timed([self.soso, "train", self.big, "-o", model, "--units", str(units), "--epochs", "3",
+            secs, rss, _ = timed([self.soso, "train", self.big, "-o", model, "--method", "hebbian", "--units", str(units), "--epochs", "3",
                                   "--quiet"])
             self.add("growth-units", {"units": units, "train_seconds": secs, "peak_mib": rss})
 
@@ -282,7 +282,7 @@ class Bench:
                     for _ in range(copies):
                         g.write(text)
             model = os.path.join(self.out, "s.soso")
-            base = [self.soso, "train", path, "-o", model, "--units", "26", "--epochs", "1", "--quiet"]
+            base = [self.soso, "train", path, "-o", model, "--method", "hebbian", "--units", "26", "--epochs", "1", "--quiet"]
             secs, rss, _ = timed(base)
             secs_s, rss_s, _ = timed(base + ["--stream", "--piece", "1000"])
             rank = [self.soso, "rank", model, path, "a tree with green leaves", "--top", "10"]
@@ -411,7 +411,7 @@ class Bench:
             plot = self.plot("stream", st, "documents", ["peak_mib", "stream_peak_mib"],
                              "peak memory of training: loaded vs streamed (--stream --piece 1000)")
             L += ["", "## Peak memory of training and ranking: corpus loaded against corpus streamed", "",
-                  "Copies of data/wn6-1k.tsv: `soso train FILE --units 26 --epochs 1` and `soso rank MODEL FILE QUERY`,"
+                  "Copies of data/wn6-1k.tsv: `soso train FILE --method hebbian --units 26 --epochs 1` and `soso rank MODEL FILE QUERY`,"
                   " each with and without `--stream --piece 1000`.", "",
                   "| documents | file MiB | train loaded: peak MiB | s | train streamed: peak MiB | s |"
                   " rank loaded: peak MiB | rank streamed: peak MiB |",

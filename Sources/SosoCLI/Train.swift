@@ -22,7 +22,7 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Learn concepts from a corpus and save the model.",
         discussion: """
-        Methods: 'hebbian', competing hidden units (Krotov & Hopfield 2019), with the reference \
+        Methods (default osc, the strongest on our measurements): 'hebbian', competing hidden units (Krotov & Hopfield 2019), with the reference \
         defaults of ALGORITHMS.md section 1; 'osc', orthogonal sparse coding (Schuetze et al. 2016): \
         orthonormal units, each document coded by its --sparsity strongest units, started from \
         the corpus's leading singular vectors (LSA); 'soft', soft competition: a softmax gate over \
@@ -47,7 +47,7 @@ struct Train: ParsableCommand {
     var output: String
 
     @Option(help: "Learner: \(Method.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var method: Method = .hebbian
+    var method: Method = .osc
 
     @Option(help: "Number of units (concepts).")
     var units: Int = 16
@@ -109,8 +109,8 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("ortho-penalty"), help: "Strength of the penalty |W W^T - I|^2 (soft).")
     var orthoPenalty: Float = 0
 
-    @Option(help: "Units that code each document (osc).")
-    var sparsity: Int = 4
+    @Option(help: "Units that code each document (osc; default 4, or --units if fewer).")
+    var sparsity: Int?
 
     @Option(name: .customLong("eps-initial"), help: "Learning rate at the start (osc; decays exponentially).")
     var epsInitial: Float = 0.1
@@ -143,8 +143,8 @@ struct Train: ParsableCommand {
     @Flag(name: .customLong("no-stop-words"), help: "Keep the built-in English stop words.")
     var noStopWords = false
 
-    @Flag(help: "Weight words by inverse document frequency.")
-    var idf = false
+    @Flag(inversion: .prefixedNo, help: "Weight words by inverse document frequency (default: on for osc, off otherwise).")
+    var idf: Bool?
 
     @Flag(help: "Use word counts instead of binary presence.")
     var counts = false
@@ -175,8 +175,8 @@ struct Train: ParsableCommand {
         }
         if let m = maxEpochs, m < 1 { throw ValidationError("--max-epochs must be at least 1") }
         if !(0...1).contains(stable) { throw ValidationError("--stable must be in [0, 1]") }
-        if method == .osc && (sparsity < 1 || sparsity > units) {
-            throw ValidationError("--sparsity must be between 1 and --units (\(units)), got \(sparsity)")
+        if method == .osc, let k = sparsity, k < 1 || k > units {
+            throw ValidationError("--sparsity must be between 1 and --units (\(units)), got \(k)")
         }
         if orthogonalize < 0 { throw ValidationError("--orthogonalize must be at least 0") }
         if method == .soft && (gate < 1 || gate > units) {
@@ -268,7 +268,7 @@ struct Train: ParsableCommand {
 
     private var inputOptions: InputOptions {
         var inputOptions = InputOptions()
-        inputOptions.idf = idf
+        inputOptions.idf = idf ?? (method == .osc) // IDF helps osc: bench/quality/STUDY.md
         inputOptions.weighting = counts ? .counts : .binary
         inputOptions.normalize = !noNormalize
         return inputOptions
@@ -293,7 +293,7 @@ struct Train: ParsableCommand {
         case .osc:
             var config = OSCConfiguration()
             config.units = units
-            config.sparsity = sparsity
+            config.sparsity = sparsity ?? min(4, units)
             config.epochs = plannedEpochs(default: 20)
             config.seed = seed
             config.epsInitial = epsInitial

@@ -96,6 +96,24 @@ float *read_matrix(FILE *f, const char *name, size_t *rows, size_t *cols)
     return m;
 }
 
+/* SOSO_TEST_SKIP="a,b": leave out tests whose names contain a or b (for slow runners). */
+static int skipped(const char *name)
+{
+    const char *list = getenv("SOSO_TEST_SKIP");
+    while (list && *list) {
+        const char *end = strchr(list, ',');
+        size_t n = end ? (size_t)(end - list) : strlen(list);
+        char part[128];
+        if (n > 0 && n < sizeof part) {
+            memcpy(part, list, n);
+            part[n] = '\0';
+            if (strstr(name, part)) return 1;
+        }
+        list = end ? end + 1 : NULL;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const soso_test *suites[] = {tests_text,    tests_docs,       tests_hebbian, tests_encode,
@@ -111,6 +129,7 @@ int main(int argc, char **argv)
     for (size_t s = 0; s < sizeof suites / sizeof suites[0]; s++) {
         for (const soso_test *t = suites[s]; t->name; t++) {
             if (argc > 1 && !strstr(t->name, argv[1])) continue;
+            if (skipped(t->name)) continue;
             harness_failures = 0;
             t->fn();
             if (harness_failures) {

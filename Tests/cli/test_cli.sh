@@ -47,10 +47,10 @@ run "version" 0 "$SOSO" --version && expect_out "^0\."
 
 # ---- the happy path ----
 model="$tmp/model.soso"
-run "train" 0 "$SOSO" train "$corpus" -o "$model" --units 6 --epochs 30 --threads 2
+run "train" 0 "$SOSO" train "$corpus" -o "$model" --method hebbian --units 6 --epochs 30 --threads 2
 expect_err "trained 6 units on 1000 documents"
 grep -q "epoch" "$tmp/err" && bad "progress line printed while stderr is not a terminal" || ok
-run "train quiet" 0 "$SOSO" train "$corpus" -o "$tmp/q.soso" --units 6 --epochs 2 --quiet
+run "train quiet" 0 "$SOSO" train "$corpus" -o "$tmp/q.soso" --method hebbian --units 6 --epochs 2 --quiet
 [ ! -s "$tmp/err" ] && ok || bad "--quiet still wrote to stderr"
 run "topics" 0 "$SOSO" topics "$model" --top 5
 [ "$(wc -l <"$tmp/out")" -eq 6 ] && ok || bad "topics: want 6 lines"
@@ -103,7 +103,7 @@ run "osc sparsity 0" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --method osc --u
 run "osc sparsity > units" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --method osc --units 4 --sparsity 5 && expect_err "sparsity"
 run "osc units > vocabulary" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --method osc --units 5000 && expect_err "vocabulary size"
 no_file "$tmp/e.soso"
-run "hebbian orthogonalize" 0 "$SOSO" train "$corpus" -o "$tmp/ho.soso" --units 6 --epochs 3 --orthogonalize 5 --quiet
+run "hebbian orthogonalize" 0 "$SOSO" train "$corpus" -o "$tmp/ho.soso" --method hebbian --units 6 --epochs 3 --orthogonalize 5 --quiet
 run "info orthogonalized" 0 "$SOSO" info "$tmp/ho.soso" && expect_out "orthogonalize=5" && expect_out "max 0.0000"
 
 # ---- using concepts: rank, expand, recommend ----
@@ -246,7 +246,7 @@ run "over --max-distinct-words" 1 "$SOSO" train "$tmp/lossy.txt" -o "$tmp/e.soso
     expect_err "more than 2 distinct words"
 no_file "$tmp/e.soso"
 run "units 0" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --units 0 && expect_err "units"
-run "k > units" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --units 3 --k 4 && expect_err "k"
+run "k > units" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --method hebbian --units 3 --k 4 && expect_err "k"
 no_file "$tmp/e.soso"
 run "missing corpus" 1 "$SOSO" train "$tmp/nope.txt" -o "$tmp/e.soso" && expect_err "nope.txt"
 run "missing model" 1 "$SOSO" topics "$tmp/nope.soso" && expect_err "nope.soso"
@@ -271,7 +271,7 @@ cmp -s "$model" "$tmp/keep.soso" && ok || bad "the old model was changed"
 
 # Ctrl-C stops training cleanly: exit 130, a checkpoint and how to resume it, no model.
 # The resumed run ends with exactly the model an uninterrupted run writes.
-args="--units 64 --epochs 800 --seed 5 --quiet"
+args="--method hebbian --units 64 --epochs 800 --seed 5 --quiet"
 "$SOSO" train "$corpus" -o "$tmp/int.soso" $args 2>"$tmp/err" &
 pid=$!
 sleep 1
@@ -294,7 +294,7 @@ run "checkpoint every" 0 "$SOSO" train "$corpus" -o "$tmp/p.soso" --method osc -
 run "info checkpoint" 0 "$SOSO" info "$tmp/p.ck" && expect_out "trained     2 of 4 epochs"
 
 # ---- --epochs auto: stop once the documents keep their units ----
-run "epochs auto" 0 "$SOSO" train "$corpus" -o "$tmp/auto.soso" --units 24 --epochs auto &&
+run "epochs auto" 0 "$SOSO" train "$corpus" -o "$tmp/auto.soso" --method hebbian --units 24 --epochs auto &&
     expect_err "epochs auto: stopped after epoch .* of at most 200: 0\.[0-4][0-9]% of the documents changed unit between epochs"
 run "info auto" 0 "$SOSO" info "$tmp/auto.soso" && python3 -c '
 import re, sys
@@ -328,7 +328,7 @@ run "stream update" 0 "$SOSO" update "$tmp/half.soso" "$tmp/half2.tsv" -o "$tmp/
     expect_err "updated 24 units on 500 new documents" && expect_err "not in the model's vocabulary"
 # Ctrl-C in a streamed run: the checkpoint resumes (with the same --stream --piece) to the
 # model of an uninterrupted streamed run.
-args="--units 64 --epochs 800 --seed 5 --quiet --stream --piece 300"
+args="--method hebbian --units 64 --epochs 800 --seed 5 --quiet --stream --piece 300"
 "$SOSO" train "$corpus" -o "$tmp/sint.soso" $args 2>"$tmp/err" &
 pid=$!
 sleep 1

@@ -10,7 +10,7 @@ trap 'rm -rf "$tmp"' EXIT
 make -s -C "$top" install-lib PREFIX="$tmp/prefix" >/dev/null
 export PKG_CONFIG_PATH="$tmp/prefix/lib/pkgconfig"
 cc -std=c99 -Wall -Werror "$top/examples/encode_text.c" $(pkg-config --cflags --libs soso) -o "$tmp/encode_text"
-"$SOSO" train "$top/data/wn6-1k.tsv" -o "$tmp/model.soso" --units 6 --epochs 30 --quiet
+"$SOSO" train "$top/data/wn6-1k.tsv" -o "$tmp/model.soso" --method hebbian --units 6 --epochs 30 --quiet
 out=$("$tmp/encode_text" "$tmp/model.soso" "a sweet red fruit with juice")  # "a", "with": stop words
 echo "$out"
 passed=0 failed=0

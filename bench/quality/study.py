@@ -23,9 +23,12 @@ from metrics import score  # noqa: E402
 
 # (learner, what changes, extra options): one factor at a time from each learner's defaults.
 SETTINGS = [
-    ("osc", "defaults (sparsity 4, 20 epochs, LSA start)", []),
-    ("osc", "input: IDF weights", ["--idf"]),
+    ("osc", "former defaults (binary L2, sparsity 4, 20 epochs, LSA start)", []),
+    ("osc", "input: IDF weights (the defaults now)", ["--idf"]),
     ("osc", "input: not normalised", ["--no-normalize"]),
+    ("osc", "input: IDF, not normalised", ["--idf", "--no-normalize"]),
+    ("osc", "input: IDF; eps 0.3 -> 0.001", ["--idf", "--eps-initial", "0.3"]),
+    ("osc", "input: IDF; sparsity 2", ["--idf", "--sparsity", "2"]),
     ("osc", "start: random orthonormal", ["--init", "random"]),
     ("osc", "sparsity 1", ["--sparsity", "1"]),
     ("osc", "sparsity 2", ["--sparsity", "2"]),
@@ -37,6 +40,7 @@ SETTINGS = [
     ("soft", "defaults (gate 4, T 1 -> 0.05, inhibitor 0.01, 30 epochs, start: documents)", []),
     ("soft", "input: IDF weights", ["--idf"]),
     ("soft", "start: LSA", ["--init", "lsa"]),
+    ("soft", "start: LSA; T final 0.01; 90 epochs", ["--init", "lsa", "--t-final", "0.01", "--epochs", "90"]),
     ("soft", "start: random", ["--init", "random"]),
     ("soft", "gate 1 (hard winner)", ["--gate", "1"]),
     ("soft", "gate 2", ["--gate", "2"]),
@@ -52,6 +56,7 @@ SETTINGS = [
     ("hebbian", "k 1 (no anti-Hebbian push)", ["--k", "1"]),
     ("hebbian", "delta 0.1", ["--delta", "0.1"]),
     ("hebbian", "p 3", ["--p", "3"]),
+    ("hebbian", "k 1; orthogonalise every 50 batches", ["--k", "1", "--orthogonalize", "50"]),
     ("hebbian", "50 epochs", ["--epochs", "50"]),
     ("hebbian", "orthogonalise every 50 batches", ["--orthogonalize", "50"]),
 ]
@@ -59,6 +64,8 @@ SETTINGS = [
 
 def soso_scores(soso, corpus, units, seed, method, extra, tmp, X_cache):
     model = os.path.join(tmp, "m.soso")
+    if method == "osc" and "--idf" not in extra:
+        extra = extra + ["--no-idf"]  # each row states its input weighting (osc defaults to IDF)
     t0 = time.perf_counter()
     subprocess.run([soso, "train", corpus, "-o", model, "--method", method, "--units", str(units), "--seed", str(seed),
                     "--quiet"] + extra, check=True)
@@ -82,7 +89,8 @@ def peer_scores(corpus, units, seed, name, X_cache, soso, tmp):
     from sklearn.decomposition import NMF
     # The vocabulary SOSO uses with its defaults, so every row scores the same documents.
     model = os.path.join(tmp, "v.soso")
-    subprocess.run([soso, "train", corpus, "-o", model, "--units", "2", "--epochs", "1", "--quiet"], check=True)
+    subprocess.run([soso, "train", corpus, "-o", model, "--method", "hebbian", "--units", "2", "--epochs", "1", "--quiet"],
+                   check=True)
     vt = os.path.join(tmp, "v.txt")
     subprocess.run([soso, "export", model, "--vocab", vt], check=True)
     vocab = open(vt).read().split("\n")[:-1]
