@@ -422,11 +422,47 @@ class Bench:
                     r["stream_seconds"], r["rank_peak_mib"], r["rank_stream_peak_mib"]))
             if plot:
                 L += ["", "![streamed memory](%s)" % plot]
+        L += self.goals()
+        L += ["", "See also `bench/MEMORY.md` (the associative memory against numpy and scipy, by hand) and"
+              " `bench/quality/STUDY.md` (topic quality: settings, splits, stacking)."]
         text = "\n".join(L) + "\n"
         with open(self.a.results, "w") as f:
             f.write(text)
         with open(os.path.join(self.out, "results.json"), "w") as f:
             json.dump(R, f, indent=1)
+
+    def goals(self):
+        """The speed goals of the project, met or not, from this run's rows."""
+        R, out = self.rows, []
+        h = {(r["impl"], r.get("threads")): r["seconds_per_epoch"] for r in R.get("hebbian", [])}
+        numpy = [v for (impl, _), v in h.items() if impl.startswith("numpy")]
+        if numpy and ("soso", 2) in h:
+            ratio = min(numpy) / h[("soso", 2)]
+            out.append("- Hebbian training at least 30 times faster per epoch than the faster numpy version: %.1f times,"
+                       " %s." % (ratio, "met" if ratio >= 30 else "NOT met (short by a factor %.2f)" % (30 / ratio)))
+        if ("soso", 1) in h and ("soso", 2) in h:
+            sp = h[("soso", 1)] / h[("soso", 2)]
+            out.append("- Two threads at least 1.7 times one thread, Hebbian training: %.2f, %s (load average %.2f at"
+                       " the start)." % (sp, "met" if sp >= 1.7 else "NOT met", self.load0))
+        k = {(r.get("kernel"), r.get("threads")): r for r in R.get("kernels", [])}
+        a, b = k.get(("hopfield step", 1)), k.get(("hopfield step", 2))
+        if a and b:
+            sp = b["queries_per_second"] / a["queries_per_second"]
+            out.append("- Two threads at least 1.7 times one thread, Hopfield retrieval: %.2f, %s." % (
+                sp, "met" if sp >= 1.7 else "NOT met"))
+        so = k.get(("symmetric orthogonalisation", 2))
+        if so:
+            out.append("- Dense kernels at 70%% of sgemm's rate or more (symmetric orthogonalisation): %.0f%%, %s." % (
+                100 * so["of_sgemm"], "met" if so["of_sgemm"] >= 0.7 else "NOT met"))
+        st = R.get("stream", [])
+        if len(st) >= 2:
+            grow = st[-1]["stream_peak_mib"] / st[0]["stream_peak_mib"]
+            out.append("- Memory bounded by the model when streamed: peak %.0f MiB for %d documents against %.0f MiB for"
+                       " %d (x%.2f for x%d documents; loaded: %.0f MiB), %s." % (
+                           st[-1]["stream_peak_mib"], st[-1]["documents"], st[0]["stream_peak_mib"], st[0]["documents"],
+                           grow, st[-1]["documents"] // st[0]["documents"], st[-1]["peak_mib"],
+                           "met" if grow < 1.2 else "NOT met"))
+        return ["", "## Goals", ""] + out if out else []
 
     def cpu(self):
         try:
