@@ -129,15 +129,29 @@ static soso_status check_training(const soso_model *m, const soso_docs *docs, ui
     return SOSO_OK;
 }
 
+/* Trains a span; remembers which segment a stop fell inside, because a segment is
+ * shuffled by its own position: resuming it from other pieces would train some documents
+ * twice and skip others. */
 static soso_status dispatch(soso_model *m, const soso_docs *docs, const soso__span *span, soso_progress_fn progress,
                             void *user)
 {
+    uint64_t first = span->whole ? 0 : span->first, rows = docs->rows;
+    if (m->epoch_pos > 0 && m->seg_rows > 0 && (m->seg_first != first || m->seg_rows != rows))
+        return soso__fail(SOSO_E_ARG, "training stopped inside the piece of documents %llu to %llu of its epoch; resume it "
+                          "with the same pieces (here %llu to %llu)", (unsigned long long)m->seg_first,
+                          (unsigned long long)(m->seg_first + m->seg_rows), (unsigned long long)first,
+                          (unsigned long long)(first + rows));
+    soso_status s;
     switch (m->learner) {
-    case SOSO_LEARNER_HEBBIAN: return soso__hebbian_train(m, docs, span, progress, user);
-    case SOSO_LEARNER_OSC: return soso__osc_train(m, docs, span, progress, user);
-    case SOSO_LEARNER_SOFT: return soso__soft_train(m, docs, span, progress, user);
+    case SOSO_LEARNER_HEBBIAN: s = soso__hebbian_train(m, docs, span, progress, user); break;
+    case SOSO_LEARNER_OSC: s = soso__osc_train(m, docs, span, progress, user); break;
+    case SOSO_LEARNER_SOFT: s = soso__soft_train(m, docs, span, progress, user); break;
+    default: return soso__fail(SOSO_E_ARG, "unknown learner %d", (int)m->learner);
     }
-    return soso__fail(SOSO_E_ARG, "unknown learner %d", (int)m->learner);
+    int inside = m->epoch_pos > first && m->epoch_pos < first + rows;
+    m->seg_first = inside ? first : 0;
+    m->seg_rows = inside ? rows : 0;
+    return s;
 }
 
 soso_status soso_model_train(soso_model *m, const soso_docs *docs, soso_progress_fn progress, void *user)
@@ -193,17 +207,21 @@ soso_status soso_model_finish(soso_model *m)
     if (m->epochs_done == 0) return soso__fail(SOSO_E_ARG, "no epoch has been trained yet");
     uint32_t *epochs = planned_epochs(m);
     if (m->epochs_done >= *epochs) return SOSO_OK;
+    uint32_t planned = *epochs;
     *epochs = m->epochs_done;
     /* What the learner does when its last planned epoch ends. */
+    soso_status s = SOSO_OK;
     if (m->learner == SOSO_LEARNER_OSC) {
         soso__blas_begin();
-        soso_status s = soso__osc_finish(m);
+        s = soso__osc_finish(m);
         soso__blas_end();
-        return s;
+    } else {
+        uint32_t every = m->learner == SOSO_LEARNER_SOFT ? m->soft.orthogonalize_every : m->hebbian.orthogonalize_every;
+        int threads = m->learner == SOSO_LEARNER_SOFT ? m->soft.threads : m->hebbian.threads;
+        if (every) s = soso_orthogonalize_symmetric(m->W, m->units, m->cols, threads);
     }
-    uint32_t every = m->learner == SOSO_LEARNER_SOFT ? m->soft.orthogonalize_every : m->hebbian.orthogonalize_every;
-    int threads = m->learner == SOSO_LEARNER_SOFT ? m->soft.threads : m->hebbian.threads;
-    return every ? soso_orthogonalize_symmetric(m->W, m->units, m->cols, threads) : SOSO_OK;
+    if (s != SOSO_OK) *epochs = planned; /* not finished: a later call may try again */
+    return s;
 }
 
 soso_status soso_model_set_threads(soso_model *m, int threads)

@@ -17,7 +17,9 @@ soso_status soso_model_save_buffer(const soso_model *m, void **data, size_t *len
 {
     if (!m || !data || !len) return soso__fail(SOSO_E_ARG, "model, data and len must not be NULL");
     soso__wbuf b = {0};
-    soso__container_begin(&b, MAGIC, SOSO_MODEL_FORMAT_VERSION, 6); /* MODL INPT TEXT VOCB, the learner's, WGHT */
+    int seg = m->epoch_pos > 0 && m->seg_rows > 0;
+    /* MODL INPT TEXT VOCB, the learner's, WGHT, and SEGM after a stop inside a segment */
+    soso__container_begin(&b, MAGIC, SOSO_MODEL_FORMAT_VERSION, seg ? 7 : 6);
 
     size_t at = soso__section_begin(&b, "MODL");
     soso__wbuf_u32(&b, (uint32_t)m->learner);
@@ -91,6 +93,12 @@ soso_status soso_model_save_buffer(const soso_model *m, void **data, size_t *len
     soso__wbuf_u64(&b, m->cols);
     soso__wbuf_f32s(&b, m->W, m->units * m->cols);
     soso__section_end(&b, at);
+    if (seg) {
+        at = soso__section_begin(&b, "SEGM");
+        soso__wbuf_u64(&b, m->seg_first);
+        soso__wbuf_u64(&b, m->seg_rows);
+        soso__section_end(&b, at);
+    }
 
     return soso__container_end(&b, data, len);
 }
@@ -111,7 +119,7 @@ soso_status soso_model_save(const soso_model *m, const char *path)
 typedef soso__section span;
 
 typedef struct {
-    span modl, inpt, hebb, osc, soft, wght;
+    span modl, inpt, hebb, osc, soft, wght, segm;
     const soso__section *all;
     size_t n;
 } sections;
@@ -219,6 +227,15 @@ static soso_status parse(const sections *sec, soso_model **out)
     }
     if (epochs_done > epochs || (epochs_done == epochs && epoch_pos != 0) || (epoch_pos > 0 && epoch_pos >= train_rows))
         return bad("training position is past the end of training");
+    uint64_t seg_first = 0, seg_rows = 0;
+    if (sec->segm.p) {
+        soso__rbuf g = {sec->segm.p, sec->segm.len, 0, 0};
+        seg_first = soso__rbuf_u64(&g);
+        seg_rows = soso__rbuf_u64(&g);
+        if (g.failed || seg_rows == 0 || epoch_pos <= seg_first || epoch_pos - seg_first >= seg_rows ||
+            seg_rows > train_rows - seg_first)
+            return bad("the segment section does not hold the training position");
+    }
 
     soso_vocab *vocab;
     SOSO__CHECK(soso__read_vocab_sections(sec->all, sec->n, "model", &vocab));
@@ -255,6 +272,8 @@ static soso_status parse(const sections *sec, soso_model **out)
     m->epoch_pos = epoch_pos;
     m->docs_seen = docs_seen;
     m->train_rows = train_rows;
+    m->seg_first = seg_first;
+    m->seg_rows = seg_rows;
     *out = m;
     return SOSO_OK;
 }
@@ -266,7 +285,7 @@ soso_status soso_model_load_buffer(const void *data, size_t len, soso_model **ou
     size_t n = 0;
     SOSO__CHECK(soso__container_open(data, len, MAGIC, SOSO_MODEL_FORMAT_VERSION, "model", all, 16, &n));
     sections sec = {get(all, n, "MODL"), get(all, n, "INPT"), get(all, n, "HEBB"), get(all, n, "OSC "),
-                    get(all, n, "SOFT"), get(all, n, "WGHT"), all, n};
+                    get(all, n, "SOFT"), get(all, n, "WGHT"), get(all, n, "SEGM"), all, n};
     return parse(&sec, out);
 }
 

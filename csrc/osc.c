@@ -433,7 +433,12 @@ soso_status soso__osc_train(soso_model *m, const soso_docs *docs, const soso__sp
         }
         if (!span->whole) break; /* a segment is one pass */
     }
-    if (s == SOSO_OK && m->epochs_done >= prm->epochs) s = soso__osc_finish(m);
+    /* The last epoch done finishes the model, even when a stop was asked for at its
+     * last report (a resumed run would have nothing left to train). */
+    if ((s == SOSO_OK || s == SOSO_E_ABORTED) && m->epochs_done >= prm->epochs) {
+        soso_status f = soso__osc_finish(m);
+        if (f != SOSO_OK) s = f;
+    }
     soso__blas_end();
     ws_free(&w);
     free(perm);

@@ -224,6 +224,8 @@ struct soso_model {
     uint64_t docs_seen;   /* documents processed over all training           */
     uint64_t train_rows;  /* documents in the corpus of the current epoch    */
     uint32_t osc_reorth_every, osc_since_reorth; /* OSC fast path's re-orthonormalisation */
+    uint64_t seg_first, seg_rows; /* a stop inside a segment: the segment's documents, so that
+                                   * only the same segment resumes it (rows 0: none)   */
 };
 
 /* The epochs the learner plans in all, and the seed of its shuffles. */

@@ -2,6 +2,7 @@
  * starts, then any blocks can be fetched by number. Training and vocabulary building then
  * need memory for one piece, not for the corpus. */
 #define _POSIX_C_SOURCE 200809L
+#define _FILE_OFFSET_BITS 64 /* files over 2 GiB on 32-bit systems too */
 #include "soso_internal.h"
 
 #include <errno.h>
@@ -167,7 +168,8 @@ soso_status soso_stream_read(soso_stream *s, const uint32_t *blocks, size_t n, s
     size_t total = 1; /* the final NUL */
     for (size_t i = 0; i < n; i++) {
         if (blocks[i] >= s->blocks) return soso__fail(SOSO_E_ARG, "block %u of %zu", blocks[i], s->blocks);
-        uint64_t len = s->offsets[blocks[i] + 1] - s->offsets[blocks[i]] + 1; /* + a newline if missing */
+        size_t b = blocks[i];
+        uint64_t len = s->offsets[b + 1] - s->offsets[b] + 1; /* + a newline if missing */
         if (len > SIZE_MAX - total) return soso__fail(SOSO_E_LIMIT, "the blocks do not fit in memory");
         total += (size_t)len;
     }
@@ -178,7 +180,8 @@ soso_status soso_stream_read(soso_stream *s, const uint32_t *blocks, size_t n, s
     if (!data) return soso__fail(SOSO_E_NOMEM, "out of memory for %zu bytes of corpus", total);
     size_t len = 0;
     for (size_t i = 0; i < n; i++) {
-        uint64_t at = s->offsets[blocks[i]], bytes = s->offsets[blocks[i] + 1] - at;
+        size_t b = blocks[i];
+        uint64_t at = s->offsets[b], bytes = s->offsets[b + 1] - at;
         if (fseeko(s->f, (off_t)at, SEEK_SET) != 0 || fread(data + len, 1, (size_t)bytes, s->f) != bytes) {
             free(data);
             return soso__fail(SOSO_E_IO, "cannot read the streamed file at byte %llu", (unsigned long long)at);
@@ -197,7 +200,7 @@ soso_status soso_stream_sample(soso_stream *s, uint64_t seed, size_t max_docs, s
     if (!order) return soso__fail(SOSO_E_NOMEM, "out of memory for the block order");
     soso_status r = soso_stream_order(s, seed, 0, order, s->blocks);
     size_t n = 0, docs = 0;
-    while (n < s->blocks && (n == 0 || docs + soso_stream_block_size(s, order[n]) <= max_docs))
+    while (r == SOSO_OK && n < s->blocks && (n == 0 || docs + soso_stream_block_size(s, order[n]) <= max_docs))
         docs += soso_stream_block_size(s, order[n++]);
     if (r == SOSO_OK) r = soso_stream_read(s, order, n, out);
     free(order);

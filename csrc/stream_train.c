@@ -89,6 +89,9 @@ soso_status soso_model_train_stream(soso_model *m, soso_stream *s, size_t piece_
             soso_corpus *piece = NULL;
             soso_docs *docs = NULL;
             r = soso_stream_read(s, order + at, n, &piece);
+            if (r == SOSO_OK && soso_corpus_size(piece) != piece_rows)
+                r = soso__fail(SOSO_E_IO, "the streamed file changed since it was opened (a piece has %zu lines, "
+                               "not %llu)", soso_corpus_size(piece), (unsigned long long)piece_rows);
             if (r == SOSO_OK) r = soso_docs_from_corpus(piece, m->vocab, &m->input, &docs);
             if (r == SOSO_OK) known += docs->indptr[docs->rows] > 0;
             uint64_t done_before = m->docs_seen;

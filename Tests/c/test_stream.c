@@ -238,6 +238,14 @@ static double nmi_of(const soso_model *m, const wn6 *w)
     return e.nmi;
 }
 
+/* Stops at the report that ends the planned training. */
+static int stop_at_end(const soso_progress *p, void *user)
+{
+    if (p->epoch < p->epochs) return 0;
+    *(int *)user = 1;
+    return 1;
+}
+
 static int stop_after(const soso_progress *p, void *user)
 {
     (void)p;
@@ -329,7 +337,59 @@ static void test_refusals(void)
     wn6_close(&w);
 }
 
+/* A stop inside a piece resumes only with the same pieces, also through a saved file. */
+static void test_resume_needs_the_same_pieces(void)
+{
+    wn6 w = wn6_open();
+    soso_model *whole = new_model(1, w.vocab, w.docs, 2, 8, 1);
+    soso_model *cut = new_model(1, w.vocab, w.docs, 2, 8, 1);
+    CHECK_OK(soso_model_train_stream(whole, w.stream, 2, NULL, NULL));
+    int left = 10; /* osc reports every 16 documents: inside the second piece */
+    CHECK_STATUS(soso_model_train_stream(cut, w.stream, 2, stop_after, &left), SOSO_E_ABORTED);
+    CHECK(soso_model_docs_seen(cut) % 100 != 0);
+    CHECK_STATUS(soso_model_train_stream(cut, w.stream, 3, NULL, NULL), SOSO_E_ARG);
+    CHECK(strstr(soso_last_error(), "same pieces") != NULL);
+    CHECK_STATUS(soso_model_train(cut, w.docs, NULL, NULL), SOSO_E_ARG); /* 1000 documents too, but whole */
+    const char *path = scratch_path("mid-piece.soso");
+    CHECK_OK(soso_model_save(cut, path));
+    soso_model *back = NULL;
+    CHECK_OK(soso_model_load(path, &back));
+    CHECK_STATUS(soso_model_train_stream(back, w.stream, 4, NULL, NULL), SOSO_E_ARG);
+    CHECK_OK(soso_model_train_stream(back, w.stream, 2, NULL, NULL));
+    CHECK(same_weights(whole, back));
+    /* A stop inside a whole epoch is not resumed by pieces either. */
+    soso_model *m = new_model(1, w.vocab, w.docs, 2, 8, 1);
+    int three = 3;
+    CHECK_STATUS(soso_model_train(m, w.docs, stop_after, &three), SOSO_E_ABORTED);
+    CHECK(soso_model_epochs_done(m) == 0 && soso_model_docs_seen(m) < 100);
+    CHECK_STATUS(soso_model_train_stream(m, w.stream, 2, NULL, NULL), SOSO_E_ARG);
+    CHECK_OK(soso_model_train(m, w.docs, NULL, NULL));
+    soso_model_free(m);
+    soso_model_free(back);
+    soso_model_free(cut);
+    soso_model_free(whole);
+    wn6_close(&w);
+}
+
+/* osc stopped at its very last report is finished all the same. */
+static void test_osc_stop_at_the_last_report_still_finishes(void)
+{
+    wn6 w = wn6_open();
+    soso_model *whole = new_model(1, w.vocab, w.docs, 1, 8, 1);
+    soso_model *cut = new_model(1, w.vocab, w.docs, 1, 8, 1);
+    CHECK_OK(soso_model_train(whole, w.docs, NULL, NULL));
+    int at_end = 0;
+    CHECK_STATUS(soso_model_train(cut, w.docs, stop_at_end, &at_end), SOSO_E_ABORTED);
+    CHECK(at_end == 1 && soso_model_epochs_done(cut) == 1);
+    CHECK(same_weights(whole, cut));
+    soso_model_free(cut);
+    soso_model_free(whole);
+    wn6_close(&w);
+}
+
 const soso_test tests_stream[] = {
+    {"stream_resume_needs_the_same_pieces", test_resume_needs_the_same_pieces},
+    {"osc_stop_at_the_last_report_still_finishes", test_osc_stop_at_the_last_report_still_finishes},
     {"stream_blocks_hold_the_file", test_blocks_hold_the_file},
     {"stream_order_is_a_seeded_permutation", test_order_is_a_seeded_permutation},
     {"stream_vocabulary_equals_whole_file", test_vocabulary_equals_whole_file},
