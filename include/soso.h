@@ -550,8 +550,9 @@ soso_status soso_model_train(soso_model *model, const soso_docs *docs, soso_prog
  * [first, first + rows) of an epoch of epoch_rows documents that the caller reads in
  * pieces (soso_model_train_stream does it for a file). They are shuffled within the
  * segment from the seed, the epoch and `first`; the schedules run over epoch_rows
- * documents per epoch; the model's epoch position must lie inside the segment (a model
- * stopped mid-segment resumes there). A segment that is a whole epoch (first 0) trains
+ * documents per epoch; the model's epoch position must lie inside the segment, and a
+ * model stopped inside a segment resumes only with that same segment (SOSO_E_ARG
+ * otherwise; the model file keeps which one). A segment that is a whole epoch (first 0) trains
  * exactly as soso_model_train's epoch. Segments of a multiple of the batch size keep the
  * mini-batches of the schedule aligned. SOSO_E_ARG when the epochs are all done. */
 soso_status soso_model_train_segment(soso_model *model, const soso_docs *docs, uint64_t first, uint64_t epoch_rows,
@@ -563,7 +564,8 @@ soso_status soso_model_train_segment(soso_model *model, const soso_docs *docs, u
  * options and is trained as a segment (soso_model_train_segment). Memory: the model, one
  * piece and its documents, and 4 bytes a block. Progress counts the whole run. Stops and
  * resumes as soso_model_train does: a model stopped mid-piece resumes in that piece when
- * given the same file and piece_blocks. With one piece holding every block, the epochs
+ * given the same file, block_lines and piece_blocks (other pieces: SOSO_E_ARG); a file
+ * whose pieces no longer hold their lines is SOSO_E_IO. With one piece holding every block, the epochs
  * are soso_model_train's epochs on the documents in block order. */
 soso_status soso_model_train_stream(soso_model *model, soso_stream *stream, size_t piece_blocks,
                                     soso_progress_fn progress, void *user);
