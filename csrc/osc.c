@@ -219,7 +219,9 @@ static void fast_step(osc_ws *w, size_t nnz, const uint32_t *idx, const float *v
     double xx = 0;
     for (size_t e = 0; e < nnz; e++) xx += (double)val[e] * val[e];
 
-    int team = soso__team_size(w->threads, (double)V * (double)(K * K + K * T + 8 * K));
+    /* Each document's step meets at about 8 barriers: worth a team only for a large
+     * vocabulary (on wn6-1k, 1,038 words, 2 threads were 3 times slower than 1). */
+    int team = soso__team_size(w->threads, (double)V * (double)(K * K + K * T + 8 * K) / 8.0);
     if ((size_t)team > w->nchunks) team = (int)w->nchunks;
     double nperp = 0;
     unsigned long long mask = 0;

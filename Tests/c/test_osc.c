@@ -98,18 +98,22 @@ static void test_osc_recovers_planted_basis(void)
 }
 
 /* The bundled corpus prepared as a model would prepare it. */
-static void bundled(soso_vocab **v, soso_docs **d)
+/* The bundled corpus; min_df 1 keeps every word (about 4,000), enough for 2 threads. */
+static void bundled_min_df(soso_vocab **v, soso_docs **d, uint32_t min_df)
 {
     soso_corpus *c = NULL;
     soso_text_options to;
     soso_input_options in;
     soso_text_options_default(&to);
     soso_input_options_default(&in);
+    to.min_df = min_df;
     CHECK_OK(soso_corpus_read_file(source_path("data/wn6-1k.tsv"), &c));
     CHECK_OK(soso_vocab_build_corpus(c, &to, NULL, 0, v));
     CHECK_OK(soso_docs_from_corpus(c, *v, &in, d));
     soso_corpus_free(c);
 }
+
+static void bundled(soso_vocab **v, soso_docs **d) { bundled_min_df(v, d, 2); }
 
 static void test_osc_stays_orthonormal_on_text(void)
 {
@@ -198,7 +202,7 @@ static void test_osc_threads_and_resume_identical(void)
 {
     soso_vocab *v = NULL;
     soso_docs *d = NULL;
-    bundled(&v, &d);
+    bundled_min_df(&v, &d, 1);
     size_t V = soso_vocab_size(v), n = 24 * V;
     soso_model *m1 = osc_model(v, d, 24, 4, 3, SOSO_INIT_LSA, 0, 1);
     soso_model *m2 = osc_model(v, d, 24, 4, 3, SOSO_INIT_LSA, 0, 2);
