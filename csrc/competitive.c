@@ -42,6 +42,14 @@ int soso__popcount64(unsigned long long x)
 
 int soso__lazy_disabled; /* tests compare the lazy update with the dense one */
 
+/* Unit h's row of W^ into column h of the transposed copy. */
+static void copy_column(soso__batch *w, const float *W, size_t h)
+{
+    const size_t H = w->H, V = w->V;
+    const float *row = W + h * V;
+    for (size_t j = 0; j < V; j++) w->WT[j * H + h] = row[j];
+}
+
 soso_status soso__batch_lazy(soso__batch *w, const float *W)
 {
     if (soso__lazy_disabled) return SOSO_OK;
@@ -54,10 +62,12 @@ soso_status soso__batch_lazy(soso__batch *w, const float *W)
     w->stamp = soso__calloc_array(tv, sizeof *w->stamp);
     w->supp = soso__alloc_array(tv, sizeof *w->supp);
     w->blk = soso__calloc_array((size_t)w->threads * nb, 1);
-    if (!w->alpha || !w->bmax || !w->stamp || !w->supp || !w->blk)
+    w->WT = soso__alloc_array(H * V, sizeof *w->WT);
+    if (!w->alpha || !w->bmax || !w->stamp || !w->supp || !w->blk || !w->WT)
         return soso__fail(SOSO_E_NOMEM, "out of memory for lazy scaling");
 reset:
     for (size_t h = 0; h < H; h++) {
+        copy_column(w, W, h);
         w->alpha[h] = 1.0;
         for (size_t k = 0; k < nb; k++) {
             float mx = 0;
@@ -77,6 +87,7 @@ void soso__batch_fold(soso__batch *w, float *W)
         float *r = W + h * w->V;
         for (size_t j = 0; j < w->V; j++) r[j] *= a;
         for (size_t k = 0; k < w->nblk; k++) w->bmax[h * w->nblk + k] *= fabsf(a);
+        copy_column(w, W, h);
         w->alpha[h] = 1.0;
     }
 }
@@ -85,6 +96,7 @@ void soso__batch_free(soso__batch *w)
 {
     free(w->alpha);
     free(w->bmax);
+    free(w->WT);
     free(w->stamp);
     free(w->supp);
     free(w->blk);
@@ -134,6 +146,34 @@ soso_status soso__batch_init(soso__batch *w, size_t H, size_t V, size_t B, size_
     return SOSO_OK;
 }
 
+/* soso__unit_scores from W^ transposed (V x H): the same sums in the same order (word
+ * by word for each unit), so the same bits, but a word's weights are read together. */
+static void scores_transposed(const float *WT, size_t H, float p, size_t nnz, const uint32_t *idx, const float *val,
+                              float *out)
+{
+    enum { CHUNK = 64 };
+    double acc[CHUNK];
+    for (size_t h0 = 0; h0 < H; h0 += CHUNK) {
+        size_t n = H - h0 < CHUNK ? H - h0 : CHUNK;
+        for (size_t h = 0; h < n; h++) acc[h] = 0;
+        for (size_t e = 0; e < nnz; e++) {
+            const float *col = WT + (size_t)idx[e] * H + h0;
+            double v = val[e];
+            if (p == 2.0f) {
+                for (size_t h = 0; h < n; h++) acc[h] += (double)col[h] * v;
+            } else if (p == 3.0f) {
+                for (size_t h = 0; h < n; h++) acc[h] += (double)col[h] * fabsf(col[h]) * v;
+            } else {
+                for (size_t h = 0; h < n; h++) {
+                    float x = col[h], m = powf(fabsf(x), p - 1.0f);
+                    acc[h] += (double)(x < 0 ? -m : m) * v;
+                }
+            }
+        }
+        for (size_t h = 0; h < n; h++) out[h0 + h] = (float)acc[h];
+    }
+}
+
 void soso__batch_scores(soso__batch *w, const float *W, float p, const soso_docs *X, const uint32_t *rows, size_t n)
 {
     const double *alpha = w->alpha;
@@ -149,7 +189,10 @@ void soso__batch_scores(soso__batch *w, const float *W, float p, const soso_docs
         for (long b = 0; b < (long)n; b++) {
             size_t q0 = X->indptr[rows[b]], q1 = X->indptr[rows[b] + 1];
             float *out = w->I + (size_t)b * w->H;
-            soso__unit_scores(W, w->H, w->V, p, q1 - q0, X->indices + q0, X->values + q0, out);
+            if (alpha)
+                scores_transposed(w->WT, w->H, p, q1 - q0, X->indices + q0, X->values + q0, out);
+            else
+                soso__unit_scores(W, w->H, w->V, p, q1 - q0, X->indices + q0, X->values + q0, out);
             if (alpha) /* W = alpha W^: scores scale by sign(alpha) |alpha|^(p-1) */
                 for (size_t h = 0; h < w->H; h++)
                     out[h] = (float)((double)out[h] * (p == 2.0f ? alpha[h] : copysign(pow(fabs(alpha[h]), (double)p - 1.0), alpha[h])));
@@ -197,13 +240,17 @@ static size_t scatter_support(const soso__batch *w, const soso_docs *X, const ui
     return ns;
 }
 
-/* max |W^_hj| over the words outside the support, from the block maxima: blocks the
- * support does not touch give their stored maximum, the others are rescanned. */
+/* max |W^_hj| over the words outside the support, from the block maxima: a block's
+ * stored maximum is its answer unless a support word holds it; only those blocks are
+ * rescanned without the support (exact: the same maximum as a full rescan). */
 static float max_outside(const soso__batch *w, const float *row, size_t h, const uint32_t *stamp, uint32_t mark,
                          const uint32_t *supp, size_t ns, unsigned char *blk)
 {
     const size_t nb = w->nblk, V = w->V;
-    for (size_t a = 0; a < ns; a++) blk[supp[a] / LAZY_BLOCK] = 1;
+    for (size_t a = 0; a < ns; a++) {
+        size_t k = supp[a] / LAZY_BLOCK;
+        if (fabsf(row[supp[a]]) >= w->bmax[h * nb + k]) blk[k] = 1;
+    }
     float m = 0;
     for (size_t k = 0; k < nb; k++) {
         if (!blk[k]) {
@@ -266,29 +313,48 @@ static size_t lazy_update(soso__batch *w, float *W, const soso_docs *X, const ui
             double a = w->alpha[h] * (1.0 - (double)c * w->xx[h]);
             uint32_t mark = (uint32_t)(2 * h + 2) ^ w->round;
             size_t ns = scatter_support(w, X, rows, h, buf, stamp, mark, supp);
+            unsigned char *bl = w->blk + (size_t)tid * nb;
             if (fabs(a) < 1e-30) { /* the old row vanishes: W_h = c s_h exactly */
                 memset(row, 0, V * sizeof *row);
+                for (size_t j = 0; j < V; j++) w->WT[j * w->H + h] = 0.0f;
                 for (size_t k = 0; k < nb; k++) w->bmax[h * nb + k] = 0;
                 a = 1.0;
                 for (size_t i = 0; i < ns; i++) row[supp[i]] = c * buf[supp[i]];
             } else {
+                /* A block whose maximum a support word holds may shrink: rescan it below. */
+                for (size_t i = 0; i < ns; i++) {
+                    size_t k = supp[i] / LAZY_BLOCK;
+                    if (fabsf(row[supp[i]]) >= w->bmax[h * nb + k]) bl[k] = 1;
+                }
                 double f = (double)c / a;
                 for (size_t i = 0; i < ns; i++) row[supp[i]] += (float)(f * buf[supp[i]]);
             }
             w->alpha[h] = a;
-            for (size_t i = 0; i < ns; i++) buf[supp[i]] = 0.0f;
-            /* refresh the maxima of the blocks the support touched */
+            for (size_t i = 0; i < ns; i++) {
+                buf[supp[i]] = 0.0f;
+                w->WT[(size_t)supp[i] * w->H + h] = row[supp[i]];
+            }
+            /* The maxima of the blocks the support touched: a rescan (once) where the old
+             * maximum may be gone, else the old maximum against the new values. */
             for (size_t i = 0; i < ns; i++) {
                 size_t k = supp[i] / LAZY_BLOCK;
-                float mx = 0;
-                for (size_t j = k * LAZY_BLOCK; j < V && j < (k + 1) * LAZY_BLOCK; j++) mx = fmaxf(mx, fabsf(row[j]));
-                w->bmax[h * nb + k] = mx;
+                if (bl[k] == 2) continue;
+                if (bl[k] == 1) {
+                    float mx = 0;
+                    for (size_t j = k * LAZY_BLOCK; j < V && j < (k + 1) * LAZY_BLOCK; j++) mx = fmaxf(mx, fabsf(row[j]));
+                    w->bmax[h * nb + k] = mx;
+                    bl[k] = 2;
+                } else {
+                    w->bmax[h * nb + k] = fmaxf(w->bmax[h * nb + k], fabsf(row[supp[i]]));
+                }
             }
+            for (size_t i = 0; i < ns; i++) bl[supp[i] / LAZY_BLOCK] = 0;
             /* keep alpha in a safe range: fold it into the row when it drifts far */
             if (fabs(w->alpha[h]) > 1e6 || fabs(w->alpha[h]) < 1e-6) {
                 float af = (float)w->alpha[h];
                 for (size_t j = 0; j < V; j++) row[j] *= af;
                 for (size_t k = 0; k < nb; k++) w->bmax[h * nb + k] *= fabsf(af);
+                copy_column(w, W, h);
                 w->alpha[h] = 1.0;
             }
         }

@@ -273,6 +273,8 @@ typedef struct soso__batch {
      * row's scaling costs O(1) and an update touches only its support. */
     double *alpha;        /* H, or NULL: W is plain                               */
     float *bmax;          /* H x nblk: max |W^| per block of 64 entries           */
+    float *WT;            /* V x H: W^ transposed, so a word's weights for every
+                           * unit are adjacent when scoring (lazy mode only)       */
     size_t nblk;
     uint32_t *stamp;      /* threads x V: support marks                           */
     uint32_t *supp;       /* threads x V: support lists                           */
