@@ -21,8 +21,11 @@ static double now(void)
 }
 
 /* Repeats fn until at least 0.3 s have passed; returns seconds per call. */
+/* Mean time of body over at least 0.3 s, after one untimed run (first-touch page faults
+ * and cold caches would otherwise count against whichever thread count runs first). */
 #define TIME_IT(secs, body)                                   \
     do {                                                      \
+        body;                                                 \
         double t0_ = now(), t_ = 0;                           \
         long n_ = 0;                                          \
         do {                                                  \
