@@ -34,6 +34,13 @@ static void variants(const char *dir, const char *stem, const unsigned char *dat
     free(copy);
 }
 
+static int stop_first(const soso_progress *p, void *user)
+{
+    (void)p;
+    (void)user;
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -87,6 +94,26 @@ int main(int argc, char **argv)
         variants(dir, "osc", buf, len);
         soso_free(buf);
         soso_model_free(m);
+    }
+    /* A model stopped inside a segment (its file has the SEGM section): osc reports
+     * every 16 documents, so stop at the first report of a 48-document epoch. */
+    soso_docs *many = NULL;
+    if (soso_docs_create(soso_docs_cols(d), &many) == SOSO_OK) {
+        for (size_t i = 0; i < 48; i++) {
+            size_t nnz;
+            const uint32_t *idx;
+            const float *val;
+            if (soso_docs_row(d, i % soso_docs_rows(d), &nnz, &idx, &val) == SOSO_OK)
+                soso_docs_append_row(many, nnz, idx, val);
+        }
+        if (soso_model_create_osc(v, &in, &op, many, &m) == SOSO_OK) {
+            soso_model_train_segment(m, many, 0, 2 * soso_docs_rows(many), stop_first, NULL);
+            soso_model_save_buffer(m, &buf, &len);
+            variants(dir, "osc-mid-segment", buf, len);
+            soso_free(buf);
+            soso_model_free(m);
+        }
+        soso_docs_free(many);
     }
     soso_soft_params sp;
     soso_soft_params_default(&sp);
