@@ -45,8 +45,11 @@ final class ConvergenceCheck {
         }
         guard let before = previous, !now.isEmpty else { return false }
         window = (reference, p.epoch)
-        let moved = zip(before, now).reduce(0) { $0 + ($1.0 != $1.1 ? 1 : 0) }
-        changed = Double(moved) / Double(now.count)
+        // Documents without a known word have no unit: they neither count nor change.
+        let coded = zip(before, now).filter { $0.0 >= 0 && $0.1 >= 0 }
+        guard !coded.isEmpty else { return false }
+        let moved = coded.reduce(0) { $0 + ($1.0 != $1.1 ? 1 : 0) }
+        changed = Double(moved) / Double(coded.count)
         converged = changed! < threshold
         return converged
     }

@@ -26,6 +26,11 @@ struct CorpusInput: ParsableArguments {
         return stream
     }
 
+    /// These options again on a resuming command line, when they differ from the defaults.
+    var flags: String {
+        (lossyUTF8 ? " --lossy-utf8" : "") + (maxLineBytes != 1 << 20 ? " --max-line-bytes \(maxLineBytes)" : "")
+    }
+
     private var limits: Corpus.Limits {
         var limits = Corpus.Limits()
         limits.maxLineBytes = maxLineBytes > 0 ? maxLineBytes : nil
@@ -47,7 +52,7 @@ struct StreamOptions: ParsableArguments {
     @Flag(help: "Read the corpus file in pieces instead of loading it: memory holds the model and one piece, so a corpus larger than memory works. Training visits the file's blocks of 50 lines in a seeded random order each epoch.")
     var stream = false
 
-    @Option(help: "Documents per piece with --stream (rounded down to whole blocks of 50 lines).")
+    @Option(help: "Documents per piece with --stream (rounded down to whole blocks of 50 lines, at least one block).")
     var piece = 10_000
 
     static let blockLines = 50
@@ -57,9 +62,16 @@ struct StreamOptions: ParsableArguments {
     /// The options to repeat on a resuming command line.
     var flags: String { stream ? " --stream --piece \(piece)" : "" }
 
+
     func validate() throws {
         if piece < 1 { throw ValidationError("--piece must be at least 1") }
     }
+}
+
+/// A path as a shell word: quoted when it holds anything but plain characters.
+func shellQuoted(_ s: String) -> String {
+    let plain = s.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || "/._-+=:,@%".unicodeScalars.contains($0) }
+    return plain && !s.isEmpty ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }
 
 /// Writes text to stdout.

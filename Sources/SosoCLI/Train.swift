@@ -52,14 +52,14 @@ struct Train: ParsableCommand {
     @Option(help: "Number of units (concepts).")
     var units: Int = 16
 
-    @Option(help: "Passes over the corpus (default: 200 for hebbian, 20 for osc, 30 for soft), or 'auto': stop after the first epoch in which fewer than --stable of the documents changed unit, within --max-epochs.")
+    @Option(help: "Passes over the corpus (default: 200 for hebbian, 20 for osc, 30 for soft), or 'auto': stop once fewer than --stable of the documents changed unit over the last quarter of the epochs so far, within --max-epochs.")
     var epochs: EpochCount?
 
     @Option(name: .customLong("max-epochs"), help: "With --epochs auto: the most epochs (the schedules anneal over them). Default: the learner's default epochs.")
     var maxEpochs: Int?
 
-    @Option(help: "With --epochs auto: the share of documents changing unit in an epoch below which training stops.")
-    var stable: Double = 0.005
+    @Option(help: "With --epochs auto: the share of documents changing unit (over the last quarter of the epochs so far) below which training stops (default 0.005).")
+    var stable: Double?
 
     @Option(help: "Documents per mini-batch.")
     var batch: Int = 100
@@ -174,7 +174,10 @@ struct Train: ParsableCommand {
             throw ValidationError("--k must be between 1 and --units (\(units)), got \(k)")
         }
         if let m = maxEpochs, m < 1 { throw ValidationError("--max-epochs must be at least 1") }
-        if !(0...1).contains(stable) { throw ValidationError("--stable must be in [0, 1]") }
+        if let s = stable, !(0...1).contains(s) { throw ValidationError("--stable must be in [0, 1]") }
+        if epochs != .auto && (maxEpochs != nil || stable != nil) {
+            throw ValidationError("--max-epochs and --stable go with --epochs auto")
+        }
         if method == .osc, let k = sparsity, k < 1 || k > units {
             throw ValidationError("--sparsity must be between 1 and --units (\(units)), got \(k)")
         }
@@ -212,10 +215,12 @@ struct Train: ParsableCommand {
         }
         let documents = try Documents(corpus: corpus, vocabulary: model.vocabulary, input: model.input)
         var run = TrainingRun(checkpointPath: checkpoint ?? output + ".checkpoint", checkpointEvery: checkpointEvery,
-                              quiet: quiet, command: "soso train \(self.corpus) -o \(output)\(streaming.flags)")
+                              quiet: quiet, command: "soso train \(shellQuoted(self.corpus)) -o \(shellQuoted(output))"
+                                + streaming.flags + input.flags + autoFlags)
         let budget = model.totalEpochs
         if epochs == .auto {
-            run.convergence = ConvergenceCheck(model: model, documents: documents, threshold: stable, threads: threadCount)
+            run.convergence = ConvergenceCheck(model: model, documents: documents, threshold: stable ?? 0.005,
+                                               threads: threadCount)
         }
         try run.train(model) { progress in
             if let s = streamed {
@@ -239,6 +244,11 @@ struct Train: ParsableCommand {
             if streamed != nil { note("health on a sample of \(corpus.count) documents from all over the file:") }
             note(HealthReport.text(try model.health(documents, threads: threadCount)))
         }
+    }
+
+    /// `--epochs auto` again on a resuming command line (the budget is in the checkpoint).
+    private var autoFlags: String {
+        epochs == .auto ? " --epochs auto" + (stable.map { " --stable \($0)" } ?? "") : ""
     }
 
     /// The epochs to plan: the number asked, or with auto the budget --max-epochs.

@@ -39,7 +39,7 @@ struct TrainingRun {
             if convergence?.converged == true && stopRequested == 0 { return try model.finish() }
             try model.save(to: checkpointPath)
             throw SosoError(.aborted, "interrupted after \(model.epochsDone) of \(model.totalEpochs) epochs; checkpoint "
-                + "written to \(checkpointPath); continue with: \(command) --resume \(checkpointPath)")
+                + "written to \(checkpointPath); continue with: \(command) --resume \(shellQuoted(checkpointPath))")
         }
         line.finish()
     }

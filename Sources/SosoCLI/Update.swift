@@ -69,7 +69,8 @@ struct Update: ParsableCommand {
         let before = m.epochsDone
         try m.extend(epochs: epochs)
         let run = TrainingRun(checkpointPath: checkpoint ?? output + ".checkpoint", checkpointEvery: checkpointEvery,
-                              quiet: quiet, command: "soso train \(corpus) -o \(output)\(streaming.flags)")
+                              quiet: quiet, command: "soso train \(shellQuoted(corpus)) -o \(shellQuoted(output))"
+                                + streaming.flags + input.flags)
         try run.train(m) { progress in
             if let s = streamed {
                 try m.train(s, pieceBlocks: streaming.pieceBlocks, threads: threadCount, progress: progress)

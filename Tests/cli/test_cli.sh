@@ -306,6 +306,7 @@ run "epochs auto budget" 0 "$SOSO" train "$corpus" -o "$tmp/auto3.soso" --method
 run "epochs bad" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --epochs often && expect_err "epochs"
 run "epochs zero" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --epochs 0 && expect_err "epochs"
 run "stable bad" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --epochs auto --stable 2 && expect_err "stable"
+run "stable without auto" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --stable 0.1 && expect_err "go with --epochs auto"
 
 # ---- streamed corpora: pieces of the file, not the file in memory ----
 run "stream train" 0 "$SOSO" train "$corpus" -o "$tmp/s.soso" --method osc --units 24 --stream --piece 200 &&
