@@ -264,6 +264,14 @@ static float max_outside(const soso__batch *w, const float *row, size_t h, const
     return m;
 }
 
+/* The rule's normalised step: eps over the largest |update| of the touched rows. */
+static float step_size(const soso__batch *w, size_t n_touched, float eps, float prec)
+{
+    float nc = prec;
+    for (size_t t = 0; t < n_touched; t++) nc = w->rowmax[t] > nc ? w->rowmax[t] : nc;
+    return eps / nc;
+}
+
 /* The lazy update: W_h = alpha_h W^_h, so scaling a row is O(1) and only the support's
  * entries of W^ change; the normaliser's max over the untouched entries comes from the
  * block maxima. Same arithmetic as the dense update up to rounding. */
@@ -300,11 +308,7 @@ static size_t lazy_update(soso__batch *w, float *W, const soso_docs *X, const ui
                 w->rowmax[t] = (float)m;
             }
 #pragma omp single
-            {
-                float nc = prec;
-                for (size_t t = 0; t < n_touched; t++) nc = w->rowmax[t] > nc ? w->rowmax[t] : nc;
-                c = eps / nc;
-            }
+            c = step_size(w, n_touched, eps, prec);
         }
 #pragma omp for schedule(static, 1)
         for (long t = 0; t < (long)n_touched; t++) {
@@ -417,11 +421,7 @@ size_t soso__batch_update(soso__batch *w, float *W, const soso_docs *X, const ui
                 w->rowmax[t] = m;
             }
 #pragma omp single
-            {
-                float nc = prec;
-                for (size_t t = 0; t < n_touched; t++) nc = w->rowmax[t] > nc ? w->rowmax[t] : nc;
-                c = eps / nc;
-            }
+            c = step_size(w, n_touched, eps, prec);
         }
 #pragma omp for schedule(static, 1)
         for (long t = 0; t < (long)n_touched; t++) {

@@ -376,6 +376,20 @@ static void dense_step(const soso_memory *m, soso__recall_scratch *w, const doub
         for (size_t e = m->indptr[i]; e < m->indptr[i + 1]; e++) q2[m->words[e]] += w->p[i];
 }
 
+/* The recalled words in increasing id order (insertion sort: a handful of words). */
+static void sort_words(soso_recall_result *res)
+{
+    for (size_t a = 1; a < res->n_words; a++) {
+        uint32_t v = res->words[a];
+        size_t b = a;
+        while (b > 0 && res->words[b - 1] > v) {
+            res->words[b] = res->words[b - 1];
+            b--;
+        }
+        res->words[b] = v;
+    }
+}
+
 /* One step from the binary query, deciding every word exactly without summing every
  * touched memory into every word. Memories with the same score s share one weight p_s,
  * so q'_j = p0 c_j + sum_s (p_s - p0) k_s(j), k_s(j) = memories of score s holding j.
@@ -465,15 +479,7 @@ static void one_step(const soso_memory *m, soso__recall_scratch *w, const uint32
     res->zero_weight = (float)p0;
     res->steps = 1;
     res->energy = NAN;
-    for (size_t a = 1; a < res->n_words; a++) { /* word ids ascending */
-        uint32_t v = res->words[a];
-        size_t b = a;
-        while (b > 0 && res->words[b - 1] > v) {
-            res->words[b] = res->words[b - 1];
-            b--;
-        }
-        res->words[b] = v;
-    }
+    sort_words(res);
 }
 
 soso_status soso__recall(const soso_memory *m, soso__recall_scratch *w, const uint32_t *query, size_t nq,
@@ -574,16 +580,7 @@ soso_status soso__recall(const soso_memory *m, soso__recall_scratch *w, const ui
         for (size_t j = 0; j < V; j++) w->q[j] = 0;
     }
     for (size_t t = 0; t < nt; t++) w->score[w->touched[t]] = 0;
-    /* words in increasing id order */
-    for (size_t a = 1; a < res->n_words; a++) {
-        uint32_t v = res->words[a];
-        size_t b = a;
-        while (b > 0 && res->words[b - 1] > v) {
-            res->words[b] = res->words[b - 1];
-            b--;
-        }
-        res->words[b] = v;
-    }
+    sort_words(res);
     return SOSO_OK;
 }
 

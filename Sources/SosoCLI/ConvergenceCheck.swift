@@ -59,13 +59,8 @@ final class ConvergenceCheck {
         let codes = try model.encode(documents, threads: threads)
         let units = model.units
         return (0..<documents.rows).map { i in
-            var best = -1
-            var value: Float = 0
-            for h in 0..<units where codes[i * units + h] != 0 && (best < 0 || codes[i * units + h] > value) {
-                best = h
-                value = codes[i * units + h]
-            }
-            return best
+            let row = Array(codes[i * units..<(i + 1) * units])
+            return row.allSatisfy { $0 == 0 } ? -1 : Codes(values: row).cluster
         }
     }
 

@@ -202,18 +202,19 @@ struct Train: ParsableCommand {
         let streamed = streaming.stream ? try input.stream(self.corpus) : nil
         let corpus = try streamed?.sample(seed: seed, maxDocuments: streaming.piece) ?? input.load(self.corpus)
         let model: Model
+        let documents: Documents
         if let path = resume {
             // A checkpoint is a model file that remembers where training stopped.
             model = try Model(contentsOf: path)
+            documents = try Documents(corpus: corpus, vocabulary: model.vocabulary, input: model.input)
             if !quiet { note("resuming \(path) at epoch \(model.epochsDone) of \(model.totalEpochs)") }
         } else {
             let text = try textOptions()
             let vocabulary = try streamed.map { try Vocabulary(stream: $0, options: text, pieceBlocks: streaming.pieceBlocks) }
                 ?? Vocabulary(corpus: corpus, options: text)
-            model = try makeModel(vocabulary, initial: try Documents(corpus: corpus, vocabulary: vocabulary, input: inputOptions),
-                                  threads: threadCount)
+            documents = try Documents(corpus: corpus, vocabulary: vocabulary, input: inputOptions)
+            model = try makeModel(vocabulary, initial: documents, threads: threadCount)
         }
-        let documents = try Documents(corpus: corpus, vocabulary: model.vocabulary, input: model.input)
         var run = TrainingRun(checkpointPath: checkpoint ?? output + ".checkpoint", checkpointEvery: checkpointEvery,
                               quiet: quiet, command: "soso train \(shellQuoted(self.corpus)) -o \(shellQuoted(output))"
                                 + streaming.flags + input.flags + autoFlags)
@@ -222,13 +223,7 @@ struct Train: ParsableCommand {
             run.convergence = ConvergenceCheck(model: model, documents: documents, threshold: stable ?? 0.005,
                                                threads: threadCount)
         }
-        try run.train(model) { progress in
-            if let s = streamed {
-                try model.train(s, pieceBlocks: streaming.pieceBlocks, threads: threadCount, progress: progress)
-            } else {
-                try model.train(documents, threads: threadCount, progress: progress)
-            }
-        }
+        try run.train(model, streamed.map { ($0, streaming.pieceBlocks) }, else: documents, threads: threadCount)
         try model.save(to: output)
         if !quiet {
             let how = streamed == nil ? "" : " (streamed in pieces of \(streaming.pieceBlocks * StreamOptions.blockLines))"

@@ -13,6 +13,18 @@ struct TrainingRun {
     /// `--epochs auto`: stops training once the documents keep their units.
     var convergence: ConvergenceCheck? = nil
 
+    /// Trains on the streamed file when there is one (in pieces of the given blocks), else
+    /// on the documents in memory.
+    func train(_ model: Model, _ stream: (CorpusStream, Int)?, else documents: Documents, threads: Int) throws {
+        try train(model) { progress in
+            if let (s, pieceBlocks) = stream {
+                try model.train(s, pieceBlocks: pieceBlocks, threads: threads, progress: progress)
+            } else {
+                try model.train(documents, threads: threads, progress: progress)
+            }
+        }
+    }
+
     /// Runs `train` (a model's training call) with this run's progress handler.
     func train(_ model: Model, _ train: (@escaping (TrainingProgress) -> Bool) throws -> Void) throws {
         installStopHandlers()

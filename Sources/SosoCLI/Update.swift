@@ -71,13 +71,7 @@ struct Update: ParsableCommand {
         let run = TrainingRun(checkpointPath: checkpoint ?? output + ".checkpoint", checkpointEvery: checkpointEvery,
                               quiet: quiet, command: "soso train \(shellQuoted(corpus)) -o \(shellQuoted(output))"
                                 + streaming.flags + input.flags)
-        try run.train(m) { progress in
-            if let s = streamed {
-                try m.train(s, pieceBlocks: streaming.pieceBlocks, threads: threadCount, progress: progress)
-            } else {
-                try m.train(documents, threads: threadCount, progress: progress)
-            }
-        }
+        try run.train(m, streamed.map { ($0, streaming.pieceBlocks) }, else: documents, threads: threadCount)
         try m.save(to: output)
         if quiet { return }
         note(String(format: "updated %d units on %d new documents: epochs %d -> %d in %.1f s; wrote %@", m.units,
