@@ -114,6 +114,15 @@ uint64_t soso__learner_seed(const soso_model *m)
     return m->learner == SOSO_LEARNER_OSC ? m->osc.seed : m->learner == SOSO_LEARNER_SOFT ? m->soft.seed : m->hebbian.seed;
 }
 
+soso_status soso__check_epoch_rows(const soso_model *m, uint64_t rows)
+{
+    if (m->epoch_pos > 0 && m->train_rows != rows)
+        return soso__fail(SOSO_E_ARG, "training stopped mid-epoch on %llu documents; resume it with the same %llu, not %llu",
+                          (unsigned long long)m->train_rows, (unsigned long long)m->train_rows,
+                          (unsigned long long)rows);
+    return SOSO_OK;
+}
+
 /* The checks every training call shares; `rows` documents make up one epoch. */
 static soso_status check_training(const soso_model *m, const soso_docs *docs, uint64_t rows)
 {
@@ -122,11 +131,7 @@ static soso_status check_training(const soso_model *m, const soso_docs *docs, ui
         return soso__fail(SOSO_E_ARG, "the documents have %zu columns but the model's vocabulary has %zu words",
                           docs->cols, m->cols);
     if (docs->rows == 0) return soso__fail(SOSO_E_EMPTY, "there are no documents to train on");
-    if (m->epoch_pos > 0 && m->train_rows != rows)
-        return soso__fail(SOSO_E_ARG, "training stopped mid-epoch on %llu documents; resume it with the same %llu, not %llu",
-                          (unsigned long long)m->train_rows, (unsigned long long)m->train_rows,
-                          (unsigned long long)rows);
-    return SOSO_OK;
+    return soso__check_epoch_rows(m, rows);
 }
 
 /* Trains a span; remembers which segment a stop fell inside, because a segment is

@@ -231,6 +231,8 @@ struct soso_model {
 /* The epochs the learner plans in all, and the seed of its shuffles. */
 uint32_t soso__planned_epochs(const soso_model *m);
 uint64_t soso__learner_seed(const soso_model *m);
+/* SOSO_E_ARG when the model stopped mid-epoch on an epoch of other than `rows` documents. */
+soso_status soso__check_epoch_rows(const soso_model *m, uint64_t rows);
 
 /* A model with allocated, uninitialised weights and a copy of vocab. */
 soso_status soso__model_alloc(soso_learner learner, const soso_vocab *vocab, size_t units, soso_model **out);

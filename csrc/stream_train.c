@@ -64,10 +64,7 @@ soso_status soso_model_train_stream(soso_model *m, soso_stream *s, size_t piece_
     uint64_t rows = soso_stream_documents(s);
     uint32_t planned = soso__planned_epochs(m);
     if (rows == 0) return soso__fail(SOSO_E_EMPTY, "there are no documents to train on");
-    if (m->epoch_pos > 0 && m->train_rows != rows)
-        return soso__fail(SOSO_E_ARG, "training stopped mid-epoch on %llu documents; resume it with the same %llu, not %llu",
-                          (unsigned long long)m->train_rows, (unsigned long long)m->train_rows,
-                          (unsigned long long)rows);
+    SOSO__CHECK(soso__check_epoch_rows(m, rows));
     uint32_t *order = soso__alloc_array(blocks, sizeof *order);
     if (!order) return soso__fail(SOSO_E_NOMEM, "out of memory for the order of %zu blocks", blocks);
     run_progress rp = {progress, user, 0, 0, soso__now()};
