@@ -157,10 +157,6 @@ BENCH_VENV := bench/.venv
 $(BUILD)/bench_kernels: bench/bench_kernels.c $(BUILD)/libsoso.a
 	$(CC) $(SOSO_CFLAGS) $(CFLAGS) $< $(BUILD)/libsoso.a $(SOSO_LIBS) -o $@
 
-# bench/quality/stack.c: whether a second layer on the first layer's codes helps.
-$(BUILD)/stack: bench/quality/stack.c $(BUILD)/libsoso.a
-	$(CC) $(SOSO_CFLAGS) $(CFLAGS) $< $(BUILD)/libsoso.a $(SOSO_LIBS) -o $@
-
 # The peers (numpy, scipy, scikit-learn) come from PyPI into a virtual environment.
 $(BENCH_VENV)/bin/python:
 	python3 -m venv $(BENCH_VENV)

@@ -588,6 +588,29 @@ soso_status soso_model_extend(soso_model *model, uint32_t more_epochs);
  * mid-epoch or before the first epoch. */
 soso_status soso_model_finish(soso_model *model);
 
+/* Layer-wise stacking. An upper layer is a model of any learner trained on a lower
+ * model's codes; soso_model_stack then composes the two into one model over the lower
+ * model's words.
+ *
+ * soso_model_stack_input: the lower model's full codes of each document of docs (columns:
+ * the lower model's vocabulary), each row scaled to unit length, as new documents over a
+ * new vocabulary of one word per lower unit ("unit0", "unit1", ...; document frequency:
+ * the documents whose code is not zero). Create and train the upper layer on them. Both
+ * outputs are the caller's. SOSO_E_ARG for no documents or a column mismatch.
+ *
+ * soso_model_stack: a new model with the upper layer's learner, settings and training
+ * state, the lower model's vocabulary and input options, and weights W such that its
+ * codes f_p(W) x (see soso_model_encode_docs; p is the Hebbian exponent, 2 for osc and
+ * soft) equal the upper layer's codes of the lower layer's full codes of x, up to the
+ * positive per-document scale that soso_model_stack_input applied (argmax, top-k and
+ * cosines unchanged). Exact up to float rounding. An osc upper layer on an osc lower one
+ * stays orthonormal. SOSO_E_ARG when upper does not read lower's units or the upper layer
+ * is Hebbian with p = 1 (sign(W) cannot be inverted). Training the composed model further
+ * (soso_model_extend) trains it as one layer over the words. */
+soso_status soso_model_stack_input(const soso_model *lower, const soso_docs *docs, int threads, soso_vocab **vocab,
+                                   soso_docs **codes);
+soso_status soso_model_stack(const soso_model *lower, const soso_model *upper, soso_model **out);
+
 /* Changes the thread count used by training and encoding (results do not change). */
 soso_status soso_model_set_threads(soso_model *model, int threads);
 

@@ -25,6 +25,9 @@ public final class Documents {
         handle = h!
     }
 
+    /// Takes over a matrix made by the C core.
+    init(owning handle: OpaquePointer) { self.handle = handle }
+
     deinit { soso_docs_free(handle) }
 
     public var rows: Int { Int(soso_docs_rows(handle)) }

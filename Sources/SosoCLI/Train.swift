@@ -164,6 +164,9 @@ struct Train: ParsableCommand {
     @Option(help: "Continue the training saved in this checkpoint (its settings and vocabulary; the same corpus).")
     var resume: String?
 
+    @Option(name: .customLong("input-model"), help: "Stack: train this model's units on the codes that MODEL gives each document, and save both layers composed into one model over MODEL's words (its vocabulary and input options; the vocabulary and input options here do not apply).")
+    var inputModel: String?
+
     @OptionGroup var input: CorpusInput
 
     @OptionGroup var streaming: StreamOptions
@@ -192,6 +195,13 @@ struct Train: ParsableCommand {
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
         if output == "-" || output.isEmpty { throw ValidationError("--output must name a file") }
         if checkpointEvery < 0 { throw ValidationError("--checkpoint-every must be at least 0") }
+        if inputModel != nil {
+            if streaming.stream { throw ValidationError("--input-model needs the corpus in memory; it does not go with --stream") }
+            if idf != nil || counts || noNormalize {
+                throw ValidationError("with --input-model the input options are the lower model's; drop --idf/--no-idf, --counts and --no-normalize")
+            }
+            if method == .hebbian && p <= 1 { throw ValidationError("a stacked Hebbian layer needs --p above 1 (p must be above 1)") }
+        }
     }
 
     func run() throws {
@@ -201,13 +211,21 @@ struct Train: ParsableCommand {
         // LSA or document initialisation, and the documents of the health report.
         let streamed = streaming.stream ? try input.stream(self.corpus) : nil
         let corpus = try streamed?.sample(seed: seed, maxDocuments: streaming.piece) ?? input.load(self.corpus)
+        // Stacked, the model trained here is the upper layer and its documents are the
+        // lower model's codes of the corpus.
+        let lower = try inputModel.map { try Model(contentsOf: $0) }
+        let words = try lower.map { try Documents(corpus: corpus, vocabulary: $0.vocabulary, input: $0.input) }
+        let stackInput = try lower.map { try $0.stackInput(words!, threads: threadCount) }
         let model: Model
         let documents: Documents
         if let path = resume {
             // A checkpoint is a model file that remembers where training stopped.
             model = try Model(contentsOf: path)
-            documents = try Documents(corpus: corpus, vocabulary: model.vocabulary, input: model.input)
+            documents = try stackInput?.codes ?? Documents(corpus: corpus, vocabulary: model.vocabulary, input: model.input)
             if !quiet { note("resuming \(path) at epoch \(model.epochsDone) of \(model.totalEpochs)") }
+        } else if let (unitWords, codes) = stackInput {
+            documents = codes
+            model = try makeModel(unitWords, initial: codes, threads: threadCount)
         } else {
             let text = try textOptions()
             let vocabulary = try streamed.map { try Vocabulary(stream: $0, options: text, pieceBlocks: streaming.pieceBlocks) }
@@ -217,18 +235,21 @@ struct Train: ParsableCommand {
         }
         var run = TrainingRun(checkpointPath: checkpoint ?? output + ".checkpoint", checkpointEvery: checkpointEvery,
                               quiet: quiet, command: "soso train \(shellQuoted(self.corpus)) -o \(shellQuoted(output))"
-                                + streaming.flags + input.flags + autoFlags)
+                                + streaming.flags + input.flags + autoFlags
+                                + (inputModel.map { " --input-model \(shellQuoted($0))" } ?? ""))
         let budget = model.totalEpochs
         if epochs == .auto {
             run.convergence = ConvergenceCheck(model: model, documents: documents, threshold: stable ?? 0.005,
                                                threads: threadCount)
         }
         try run.train(model, streamed.map { ($0, streaming.pieceBlocks) }, else: documents, threads: threadCount)
-        try model.save(to: output)
+        let result = try lower.map { try Model(stacking: model, on: $0) } ?? model
+        try result.save(to: output)
         if !quiet {
-            let how = streamed == nil ? "" : " (streamed in pieces of \(streaming.pieceBlocks * StreamOptions.blockLines))"
+            let how = streamed != nil ? " (streamed in pieces of \(streaming.pieceBlocks * StreamOptions.blockLines))"
+                : lower.map { " (stacked on the \($0.units) units of \(inputModel!))" } ?? ""
             note(String(format: "trained %d units on %d documents%@ (%d words) in %.1f s; wrote %@", model.units,
-                        streamed?.count ?? corpus.count, how, model.vocabulary.count, Date().timeIntervalSince(start), output))
+                        streamed?.count ?? corpus.count, how, result.vocabulary.count, Date().timeIntervalSince(start), output))
             if let c = run.convergence {
                 let changed = c.changed.map { String(format: "%.2f%%", 100 * $0) } ?? "-"
                 let span = c.window.map { " between epochs \($0.from) and \($0.to)" } ?? ""
@@ -237,7 +258,7 @@ struct Train: ParsableCommand {
                                  : "--epochs auto: ran all \(model.epochsDone) epochs (\(changed) of the documents changed unit\(span))")
             }
             if streamed != nil { note("health on a sample of \(corpus.count) documents from all over the file:") }
-            note(HealthReport.text(try model.health(documents, threads: threadCount)))
+            note(HealthReport.text(try result.health(words ?? documents, threads: threadCount)))
         }
     }
 
@@ -273,6 +294,8 @@ struct Train: ParsableCommand {
 
     private var inputOptions: InputOptions {
         var inputOptions = InputOptions()
+        // An upper layer reads unit-length codes as they are.
+        if inputModel != nil { return inputOptions }
         inputOptions.idf = idf ?? (method == .osc) // IDF helps osc: bench/quality/STUDY.md
         inputOptions.weighting = counts ? .counts : .binary
         inputOptions.normalize = !noNormalize

@@ -224,7 +224,8 @@ final class SosoTests: XCTestCase {
         XCTAssertThrowsError(try model.topicWords(unit: 7)) { XCTAssertEqual(($0 as? SosoError)?.code, .invalidArgument) }
     }
 
-    func testOSCLearnsOrthonormalSparseCodes() throws {
+    /// The planted corpus and an osc model of 6 units, 2 codes a document, trained 5 epochs.
+    func plantedOSC(threads: Int = 1) throws -> (Vocabulary, Documents, OSCConfiguration, Model) {
         let corpus = try Corpus(lines: plantedLines())
         let vocab = try Vocabulary(corpus: corpus)
         let docs = try Documents(corpus: corpus, vocabulary: vocab)
@@ -232,8 +233,13 @@ final class SosoTests: XCTestCase {
         config.units = 6
         config.sparsity = 2
         config.epochs = 5
-        let model = try Model(osc: config, vocabulary: vocab, documents: docs, threads: 2)
-        try model.train(docs, threads: 2)
+        let model = try Model(osc: config, vocabulary: vocab, documents: docs, threads: threads)
+        try model.train(docs, threads: threads)
+        return (vocab, docs, config, model)
+    }
+
+    func testOSCLearnsOrthonormalSparseCodes() throws {
+        var (vocab, docs, config, model) = try plantedOSC(threads: 2)
         XCTAssertEqual(model.learner, .osc)
         XCTAssertEqual(model.codeSparsity, 2)
         XCTAssertEqual(model.osc, config)
@@ -257,6 +263,34 @@ final class SosoTests: XCTestCase {
         }
         config.sparsity = 2
         XCTAssertThrowsError(try Model(osc: config, vocabulary: vocab, documents: nil)) {
+            XCTAssertEqual(($0 as? SosoError)?.code, .invalidArgument)
+        }
+    }
+
+    func testStackedModelCodesAsTwoLayers() throws {
+        var (vocab, docs, config, lower) = try plantedOSC()
+        let (unitWords, codes) = try lower.stackInput(docs)
+        XCTAssertEqual(unitWords.count, 6)
+        XCTAssertEqual(codes.rows, docs.rows)
+        config.units = 3
+        config.sparsity = 1
+        let upper = try Model(osc: config, vocabulary: unitWords, documents: codes)
+        try upper.train(codes)
+        let both = try Model(stacking: upper, on: lower)
+        XCTAssertEqual(both.units, 3)
+        XCTAssertEqual(both.vocabulary.count, vocab.count)
+        // The composed model's cluster of a text is the upper layer's cluster of the
+        // lower layer's codes of it.
+        for text in ["apple pear", "oak birch maple", "trout cod"] {
+            let c1 = try lower.encode(text).values
+            let norm = c1.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            let row = try Documents(rows: 1, columns: 6, indptr: [0, 6], indices: Array(0..<6),
+                                    values: c1.map { $0 / norm })
+            let viaLayers = try upper.encode(row)
+            let direct = try both.encode(text).values
+            for (a, b) in zip(direct, viaLayers) { XCTAssertEqual(a / norm, b, accuracy: 1e-4) }
+        }
+        XCTAssertThrowsError(try Model(stacking: lower, on: upper)) {
             XCTAssertEqual(($0 as? SosoError)?.code, .invalidArgument)
         }
     }

@@ -308,6 +308,25 @@ run "epochs zero" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --epochs 0 && expec
 run "stable bad" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --epochs auto --stable 2 && expect_err "stable"
 run "stable without auto" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --stable 0.1 && expect_err "go with --epochs auto"
 
+# ---- stacking: a second layer on a model's codes, saved as one model over the words ----
+run "stack train" 0 "$SOSO" train "$corpus" -o "$tmp/l2.soso" --units 6 --input-model "$tmp/all.soso" --threads 2 &&
+    expect_err "stacked on the 24 units of" && expect_err "health: "
+run "stack info" 0 "$SOSO" info "$tmp/l2.soso" && expect_out "vocabulary  1038 words" && expect_out "^units       6"
+# Encoding a text with the stacked model: the upper layer on the lower layer's codes.
+run "stack encode" 0 "$SOSO" encode "$tmp/l2.soso" "$corpus" --json --top-k 6
+run "stack eval" 0 "$SOSO" eval "$tmp/l2.soso" "$corpus" --json && python3 -c '
+import json, sys
+e = json.load(open(sys.argv[1]))
+print("     stacked osc 6 on osc 24 (wn6-1k): NMI %.3f, dead units %d" % (e["nmi"], e["deadUnits"]))
+assert e["nmi"] > 0.1 and e["deadUnits"] == 0' "$tmp/out" && ok || bad "stack: eval $(cat "$tmp/out")"
+run "stack hebbian" 0 "$SOSO" train "$corpus" -o "$tmp/l2h.soso" --method hebbian --units 4 --epochs 20 --p 3 --input-model "$tmp/all.soso" --quiet
+run "stack too many osc units" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --units 30 --input-model "$tmp/all.soso" && no_file "$tmp/e.soso"
+run "stack with stream" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --input-model "$tmp/all.soso" --stream && expect_err "stream"
+run "stack with idf" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --input-model "$tmp/all.soso" --idf && expect_err "lower model"
+run "stack missing model" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --input-model "$tmp/nothing.soso" && no_file "$tmp/e.soso"
+run "stack flat hebbian" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --method hebbian --units 4 --epochs 2 --p 1 --input-model "$tmp/all.soso" &&
+    expect_err "p must be above 1" && no_file "$tmp/e.soso"
+
 # ---- streamed corpora: pieces of the file, not the file in memory ----
 run "stream train" 0 "$SOSO" train "$corpus" -o "$tmp/s.soso" --method osc --units 24 --stream --piece 200 &&
     expect_err "streamed in pieces of 200" && expect_err "health on a sample of"
