@@ -42,6 +42,49 @@ int soso__popcount64(unsigned long long x)
 
 int soso__lazy_disabled; /* tests compare the lazy update with the dense one */
 
+/* Maxima of |w| as integers: the bits of a non-negative float order like its value, and
+ * an integer max vectorises where fmaxf (which must skip NaN) does not. Same results. */
+static inline int32_t abs_bits(float x)
+{
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    return (int32_t)(u & 0x7fffffffu);
+}
+
+static inline float bits_float(int32_t b)
+{
+    float x;
+    uint32_t u = (uint32_t)b;
+    memcpy(&x, &u, sizeof x);
+    return x;
+}
+
+/* max |row_j| over j in [j0, j1). */
+static float block_absmax(const float *row, size_t j0, size_t j1)
+{
+    int32_t m = 0;
+    for (size_t j = j0; j < j1; j++) {
+        int32_t b = abs_bits(row[j]);
+        m = b > m ? b : m;
+    }
+    return bits_float(m);
+}
+
+/* The same without the words stamped with `mark`. */
+static float block_absmax_unstamped(const float *row, const uint32_t *stamp, uint32_t mark, size_t j0, size_t j1)
+{
+    int32_t m = 0;
+    for (size_t j = j0; j < j1; j++) {
+        int32_t b = abs_bits(row[j]); /* loaded either way: a select, no branch */
+        b = stamp[j] != mark ? b : 0;
+        m = b > m ? b : m;
+    }
+    return bits_float(m);
+}
+
+/* Block k's words: [k LAZY_BLOCK, min(V, (k + 1) LAZY_BLOCK)). */
+static size_t block_end(size_t k, size_t V) { return (k + 1) * LAZY_BLOCK < V ? (k + 1) * LAZY_BLOCK : V; }
+
 /* Unit h's row of W^ into column h of the transposed copy. */
 static void copy_column(soso__batch *w, const float *W, size_t h)
 {
@@ -69,11 +112,7 @@ reset:
     for (size_t h = 0; h < H; h++) {
         copy_column(w, W, h);
         w->alpha[h] = 1.0;
-        for (size_t k = 0; k < nb; k++) {
-            float mx = 0;
-            for (size_t j = k * LAZY_BLOCK; j < V && j < (k + 1) * LAZY_BLOCK; j++) mx = fmaxf(mx, fabsf(W[h * V + j]));
-            w->bmax[h * nb + k] = mx;
-        }
+        for (size_t k = 0; k < nb; k++) w->bmax[h * nb + k] = block_absmax(W + h * V, k * LAZY_BLOCK, block_end(k, V));
     }
     return SOSO_OK;
 }
@@ -81,15 +120,25 @@ reset:
 void soso__batch_fold(soso__batch *w, float *W)
 {
     if (!w->alpha) return;
-    for (size_t h = 0; h < w->H; h++) {
+    const size_t H = w->H, V = w->V;
+    float *scale = w->rowmax; /* H floats, free between updates */
+    int any = 0;
+    for (size_t h = 0; h < H; h++) {
+        scale[h] = (float)w->alpha[h];
         if (w->alpha[h] == 1.0) continue;
-        float a = (float)w->alpha[h];
-        float *r = W + h * w->V;
-        for (size_t j = 0; j < w->V; j++) r[j] *= a;
-        for (size_t k = 0; k < w->nblk; k++) w->bmax[h * w->nblk + k] *= fabsf(a);
-        copy_column(w, W, h);
+        any = 1;
+        float *r = W + h * V;
+        for (size_t j = 0; j < V; j++) r[j] *= scale[h];
+        for (size_t k = 0; k < w->nblk; k++) w->bmax[h * w->nblk + k] *= fabsf(scale[h]);
         w->alpha[h] = 1.0;
     }
+    /* The transposed copy mirrors W^: the same products, in one contiguous pass (x 1 is
+     * exact for the rows left alone). */
+    if (any)
+        for (size_t j = 0; j < V; j++) {
+            float *col = w->WT + j * H;
+            for (size_t h = 0; h < H; h++) col[h] *= scale[h];
+        }
 }
 
 void soso__batch_free(soso__batch *w)
@@ -247,21 +296,27 @@ static float max_outside(const soso__batch *w, const float *row, size_t h, const
                          const uint32_t *supp, size_t ns, unsigned char *blk)
 {
     const size_t nb = w->nblk, V = w->V;
+    const float *bmax = w->bmax + h * nb;
     for (size_t a = 0; a < ns; a++) {
         size_t k = supp[a] / LAZY_BLOCK;
-        if (fabsf(row[supp[a]]) >= w->bmax[h * nb + k]) blk[k] = 1;
+        if (fabsf(row[supp[a]]) >= bmax[k]) blk[k] = 1;
     }
-    float m = 0;
+    int32_t m = 0; /* the blocks kept, branch-free; then the flagged ones rescanned */
     for (size_t k = 0; k < nb; k++) {
-        if (!blk[k]) {
-            m = fmaxf(m, w->bmax[h * nb + k]);
-            continue;
+        int32_t b = abs_bits(bmax[k]);
+        b = blk[k] ? 0 : b;
+        m = b > m ? b : m;
+    }
+    float mf = bits_float(m);
+    for (size_t a = 0; a < ns; a++) {
+        size_t k = supp[a] / LAZY_BLOCK;
+        if (blk[k] == 1) {
+            mf = fmaxf(mf, block_absmax_unstamped(row, stamp, mark, k * LAZY_BLOCK, block_end(k, V)));
+            blk[k] = 2;
         }
-        for (size_t j = k * LAZY_BLOCK; j < V && j < (k + 1) * LAZY_BLOCK; j++)
-            if (stamp[j] != mark) m = fmaxf(m, fabsf(row[j]));
     }
     for (size_t a = 0; a < ns; a++) blk[supp[a] / LAZY_BLOCK] = 0;
-    return m;
+    return mf;
 }
 
 /* The rule's normalised step: eps over the largest |update| of the touched rows. */
@@ -344,9 +399,7 @@ static size_t lazy_update(soso__batch *w, float *W, const soso_docs *X, const ui
                 size_t k = supp[i] / LAZY_BLOCK;
                 if (bl[k] == 2) continue;
                 if (bl[k] == 1) {
-                    float mx = 0;
-                    for (size_t j = k * LAZY_BLOCK; j < V && j < (k + 1) * LAZY_BLOCK; j++) mx = fmaxf(mx, fabsf(row[j]));
-                    w->bmax[h * nb + k] = mx;
+                    w->bmax[h * nb + k] = block_absmax(row, k * LAZY_BLOCK, block_end(k, V));
                     bl[k] = 2;
                 } else {
                     w->bmax[h * nb + k] = fmaxf(w->bmax[h * nb + k], fabsf(row[supp[i]]));
