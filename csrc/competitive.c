@@ -40,6 +40,13 @@ int soso__popcount64(unsigned long long x)
 
 #define LAZY_BLOCK 64 /* entries per block of the per-row maxima */
 
+/* A hint to load memory that will be read soon (nothing where the compiler has none). */
+#if defined(__GNUC__) || defined(__clang__)
+#define SOSO__PREFETCH(p) __builtin_prefetch(p)
+#else
+#define SOSO__PREFETCH(p) ((void)(p))
+#endif
+
 int soso__lazy_disabled; /* tests compare the lazy update with the dense one */
 
 /* Maxima of |w| as integers: the bits of a non-negative float order like its value, and
@@ -238,6 +245,9 @@ void soso__batch_scores(soso__batch *w, const float *W, float p, const soso_docs
         for (long b = 0; b < (long)n; b++) {
             size_t q0 = X->indptr[rows[b]], q1 = X->indptr[rows[b] + 1];
             float *out = w->I + (size_t)b * w->H;
+            if (alpha && b + 1 < (long)n) /* the next document's weights, scattered over WT */
+                for (size_t q = X->indptr[rows[b + 1]]; q < X->indptr[rows[b + 1] + 1]; q++)
+                    SOSO__PREFETCH(w->WT + (size_t)X->indices[q] * w->H);
             if (alpha)
                 scores_transposed(w->WT, w->H, p, q1 - q0, X->indices + q0, X->values + q0, out);
             else
@@ -270,7 +280,7 @@ static void clear_unit(const soso__batch *w, const soso_docs *X, const uint32_t 
 
 /* Scatters g x_b of unit h into buf (dense, zero outside the support) and lists the
  * support's words once each (stamp marks them with `mark`). Returns the support size. */
-static size_t scatter_support(const soso__batch *w, const soso_docs *X, const uint32_t *rows, size_t h, float *buf,
+static size_t scatter_support(const soso__batch *w, const soso_docs *X, const uint32_t *rows, size_t h, const float *row, float *buf,
                               uint32_t *stamp, uint32_t mark, uint32_t *supp)
 {
     size_t ns = 0;
@@ -282,6 +292,7 @@ static size_t scatter_support(const soso__batch *w, const soso_docs *X, const ui
             if (stamp[j] != mark) {
                 stamp[j] = mark;
                 supp[ns++] = j;
+                SOSO__PREFETCH(row + j); /* read soon, scattered over W */
             }
             buf[j] += g * X->values[q];
         }
@@ -351,7 +362,7 @@ static size_t lazy_update(soso__batch *w, float *W, const soso_docs *X, const ui
                 const float *row = W + h * V;
                 double a = w->alpha[h], xa = w->xx[h] * a;
                 uint32_t mark = (uint32_t)(2 * h + 1) ^ w->round;
-                size_t ns = scatter_support(w, X, rows, h, buf, stamp, mark, supp);
+                size_t ns = scatter_support(w, X, rows, h, row, buf, stamp, mark, supp);
                 double m = 0;
                 for (size_t i = 0; i < ns; i++) {
                     uint32_t j = supp[i];
@@ -371,7 +382,7 @@ static size_t lazy_update(soso__batch *w, float *W, const soso_docs *X, const ui
             float *row = W + h * V;
             double a = w->alpha[h] * (1.0 - (double)c * w->xx[h]);
             uint32_t mark = (uint32_t)(2 * h + 2) ^ w->round;
-            size_t ns = scatter_support(w, X, rows, h, buf, stamp, mark, supp);
+            size_t ns = scatter_support(w, X, rows, h, row, buf, stamp, mark, supp);
             unsigned char *bl = w->blk + (size_t)tid * nb;
             if (fabs(a) < 1e-30) { /* the old row vanishes: W_h = c s_h exactly */
                 memset(row, 0, V * sizeof *row);
