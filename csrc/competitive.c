@@ -230,7 +230,8 @@ static void scores_transposed(const float *WT, size_t H, float p, size_t nnz, co
     }
 }
 
-void soso__batch_scores(soso__batch *w, const float *W, float p, const soso_docs *X, const uint32_t *rows, size_t n)
+void soso__batch_scores(soso__batch *w, const float *W, float p, const soso_docs *X, const uint32_t *rows, size_t n,
+                        soso__gate_fn gate, const void *ctx)
 {
     const double *alpha = w->alpha;
     size_t nnz = 0;
@@ -255,6 +256,7 @@ void soso__batch_scores(soso__batch *w, const float *W, float p, const soso_docs
             if (alpha) /* W = alpha W^: scores scale by sign(alpha) |alpha|^(p-1) */
                 for (size_t h = 0; h < w->H; h++)
                     out[h] = (float)((double)out[h] * (p == 2.0f ? alpha[h] : copysign(pow(fabs(alpha[h]), (double)p - 1.0), alpha[h])));
+            if (gate) gate(w, (size_t)b, ctx);
         }
     }
     w->team_mask = mask;

@@ -60,25 +60,31 @@ static void rank_units(const float *s, size_t H, uint32_t k, uint32_t *win, uint
     *lose = (k >= 2) ? best[k - 1] : UINT32_MAX;
 }
 
-/* One mini-batch: scores, the gates (1 for the top unit, -delta for the rank-k one),
- * and the normalised update. */
+/* The gate of document b: 1 for its top unit, -delta for its rank-k one. */
+static void hebbian_gate(soso__batch *w, size_t b, const void *ctx)
+{
+    const soso_hebbian_params *prm = ctx;
+    uint32_t win, lose;
+    rank_units(w->I + b * w->H, w->H, prm->k, &win, &lose);
+    w->ent_unit[2 * b] = win;
+    w->ent_g[2 * b] = 1.0f;
+    w->ent_n[b] = 1;
+    if (lose != UINT32_MAX) {
+        w->ent_unit[2 * b + 1] = lose;
+        w->ent_g[2 * b + 1] = -prm->delta;
+        w->ent_n[b] = 2;
+    }
+}
+
+/* One mini-batch: scores and gates (in parallel over documents), then the normalised
+ * update. */
 static size_t step(soso__batch *w, float *W, const soso_docs *X, const uint32_t *rows, size_t n,
                    const soso_hebbian_params *prm, float eps, uint64_t *wins)
 {
-    soso__batch_scores(w, W, prm->p, X, rows, n);
-    for (size_t b = 0; b < n; b++) {
-        uint32_t win, lose;
-        rank_units(w->I + b * w->H, w->H, prm->k, &win, &lose);
-        w->ent_unit[2 * b] = win;
-        w->ent_g[2 * b] = 1.0f;
-        w->ent_n[b] = 1;
-        if (lose != UINT32_MAX) {
-            w->ent_unit[2 * b + 1] = lose;
-            w->ent_g[2 * b + 1] = -prm->delta;
-            w->ent_n[b] = 2;
-        }
-        if (wins && X->indptr[rows[b] + 1] > X->indptr[rows[b]]) wins[win]++;
-    }
+    soso__batch_scores(w, W, prm->p, X, rows, n, hebbian_gate, prm);
+    if (wins)
+        for (size_t b = 0; b < n; b++)
+            if (X->indptr[rows[b] + 1] > X->indptr[rows[b]]) wins[w->ent_unit[2 * b]]++;
     return soso__batch_update(w, W, X, rows, n, eps, 1, prm->prec);
 }
 

@@ -159,7 +159,7 @@ static soso_status soft_batch(void *ctx, const uint32_t *rows, size_t n, uint32_
     size_t H = m->units;
     float eta = prm->eta * (1.0f - (float)epoch / (float)prm->epochs);
     float T = soso__soft_temperature(prm, m->docs_seen, m->train_rows);
-    soso__batch_scores(&c->w, m->W, 2.0f, docs, rows, n);
+    soso__batch_scores(&c->w, m->W, 2.0f, docs, rows, n, NULL, NULL);
     size_t live = 0;
     for (size_t h = 0; h < H; h++) c->mean[h] = 0;
     for (size_t b = 0; b < n; b++) {

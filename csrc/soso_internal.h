@@ -286,8 +286,13 @@ typedef struct soso__batch {
 
 soso_status soso__batch_init(soso__batch *w, size_t H, size_t V, size_t B, size_t E, int threads);
 void soso__batch_free(soso__batch *w);
-/* w->I for the n documents rows[0..n) (n <= B). */
-void soso__batch_scores(soso__batch *w, const float *W, float p, const soso_docs *X, const uint32_t *rows, size_t n);
+/* A learner's gate for document b of the batch, from its scores w->I[b H ..]: sets that
+ * document's entries only, so documents may be gated in parallel. */
+typedef void (*soso__gate_fn)(soso__batch *w, size_t b, const void *ctx);
+/* w->I for the n documents rows[0..n) (n <= B), then gate(w, b, ctx) for each when gate
+ * is not NULL (inside the same parallel loop). */
+void soso__batch_scores(soso__batch *w, const float *W, float p, const soso_docs *X, const uint32_t *rows, size_t n,
+                        soso__gate_fn gate, const void *ctx);
 /* The update; normalize: c = eps / max(max |ds|, prec) (Hebbian), else c = eps (Oja).
  * Returns how many units changed. */
 size_t soso__batch_update(soso__batch *w, float *W, const soso_docs *X, const uint32_t *rows, size_t n, float eps,

@@ -52,7 +52,7 @@ struct Train: ParsableCommand {
     @Option(help: "Number of units (concepts).")
     var units: Int = 16
 
-    @Option(help: "Passes over the corpus (default: 200 for hebbian, 20 for osc, 30 for soft), or 'auto': stop once fewer than --stable of the documents changed unit over the last quarter of the epochs so far, within --max-epochs.")
+    @Option(help: "Passes over the corpus (default: 200 for hebbian, 30 for soft, 20 for osc or fewer on a corpus over 10,000 documents so that it sees about 200,000 documents, at least 2), or 'auto': stop once fewer than --stable of the documents changed unit over the last quarter of the epochs so far, within --max-epochs.")
     var epochs: EpochCount?
 
     @Option(name: .customLong("max-epochs"), help: "With --epochs auto: the most epochs (the schedules anneal over them). Default: the learner's default epochs.")
@@ -225,13 +225,14 @@ struct Train: ParsableCommand {
             if !quiet { note("resuming \(path) at epoch \(model.epochsDone) of \(model.totalEpochs)") }
         } else if let (unitWords, codes) = stackInput {
             documents = codes
-            model = try makeModel(unitWords, initial: codes, threads: threadCount)
+            model = try makeModel(unitWords, initial: codes, corpusSize: corpus.count, threads: threadCount)
         } else {
             let text = try textOptions()
             let vocabulary = try streamed.map { try Vocabulary(stream: $0, options: text, pieceBlocks: streaming.pieceBlocks) }
                 ?? Vocabulary(corpus: corpus, options: text)
             documents = try Documents(corpus: corpus, vocabulary: vocabulary, input: inputOptions)
-            model = try makeModel(vocabulary, initial: documents, threads: threadCount)
+            model = try makeModel(vocabulary, initial: documents, corpusSize: streamed?.count ?? corpus.count,
+                                  threads: threadCount)
         }
         var run = TrainingRun(checkpointPath: checkpoint ?? output + ".checkpoint", checkpointEvery: checkpointEvery,
                               quiet: quiet, command: "soso train \(shellQuoted(self.corpus)) -o \(shellQuoted(output))"
@@ -302,8 +303,18 @@ struct Train: ParsableCommand {
         return inputOptions
     }
 
-    /// A new model as the options say; `initial` are the documents it starts from.
-    private func makeModel(_ vocabulary: Vocabulary, initial documents: Documents, threads threadCount: Int) throws -> Model {
+    /// osc's default epochs for a corpus of n documents: 20, or fewer on a large corpus so
+    /// that training sees about 200,000 documents (at least 2 epochs). On all 82,115 noun
+    /// glosses 2 and 5 epochs cluster as well as 20 at a tenth of the time
+    /// (bench/quality/STUDY.md, section 5).
+    static func oscDefaultEpochs(documents n: Int) -> Int {
+        max(2, min(20, (200_000 + max(n, 1) - 1) / max(n, 1)))
+    }
+
+    /// A new model as the options say; `initial` are the documents it starts from, of a
+    /// corpus of `corpusSize` documents.
+    private func makeModel(_ vocabulary: Vocabulary, initial documents: Documents, corpusSize: Int,
+                           threads threadCount: Int) throws -> Model {
         let inputOptions = self.inputOptions
         switch method {
         case .hebbian:
@@ -322,7 +333,7 @@ struct Train: ParsableCommand {
             var config = OSCConfiguration()
             config.units = units
             config.sparsity = sparsity ?? min(4, units)
-            config.epochs = plannedEpochs(default: 20)
+            config.epochs = plannedEpochs(default: Train.oscDefaultEpochs(documents: corpusSize))
             config.seed = seed
             config.epsInitial = epsInitial
             config.epsFinal = epsFinal
