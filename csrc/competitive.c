@@ -166,6 +166,10 @@ void soso__batch_free(soso__batch *w)
     free(w->list_b);
     free(w->list_g);
     free(w->touched);
+    free(w->jobs);
+    free(w->order);
+    free(w->tstart);
+    free(w->load);
     free(w->rowmax);
     free(w->buf);
     memset(w, 0, sizeof *w);
@@ -192,10 +196,14 @@ soso_status soso__batch_init(soso__batch *w, size_t H, size_t V, size_t B, size_
     w->list_b = soso__alloc_array(be, sizeof *w->list_b);
     w->list_g = soso__alloc_array(be, sizeof *w->list_g);
     w->touched = soso__alloc_array(H, sizeof *w->touched);
+    w->jobs = soso__alloc_array(H, sizeof *w->jobs);
+    w->order = soso__alloc_array(H, sizeof *w->order);
+    w->tstart = soso__alloc_array((size_t)w->threads + 1, sizeof *w->tstart);
+    w->load = soso__alloc_array((size_t)w->threads, sizeof *w->load);
     w->rowmax = soso__alloc_array(H, sizeof *w->rowmax);
     w->buf = soso__calloc_array(tv, sizeof *w->buf);
     if (!w->I || !w->ent_unit || !w->ent_g || !w->ent_n || !w->xx || !w->count || !w->cursor || !w->list_b ||
-        !w->list_g || !w->touched || !w->rowmax || !w->buf) {
+        !w->list_g || !w->touched || !w->rowmax || !w->buf || !w->jobs || !w->order || !w->tstart || !w->load) {
         soso__batch_free(w);
         return soso__fail(SOSO_E_NOMEM, "out of memory for a mini-batch of %zu documents and %zu units", B, H);
     }
@@ -236,7 +244,8 @@ void soso__batch_scores(soso__batch *w, const float *W, float p, const soso_docs
     const double *alpha = w->alpha;
     size_t nnz = 0;
     for (size_t b = 0; b < n; b++) nnz += X->indptr[rows[b] + 1] - X->indptr[rows[b]];
-    int team = soso__team_size(w->threads, (double)nnz * (double)w->H);
+    /* Each word costs a scattered read of its weights (~a cache miss) besides H multiply-adds. */
+    int team = soso__team_size(w->threads, (double)nnz * ((double)w->H + 64.0));
     unsigned long long mask = 0;
 #pragma omp parallel num_threads(team) if (team > 1)
     {
@@ -340,6 +349,132 @@ static float step_size(const soso__batch *w, size_t n_touched, float eps, float 
     return eps / nc;
 }
 
+static int job_cmp(const void *x, const void *y)
+{
+    const struct soso__job *a = x, *b = y;
+    if (a->work != b->work) return a->work > b->work ? -1 : 1;
+    return (a->t > b->t) - (a->t < b->t);
+}
+
+/* Splits the touched units among `team` threads with about equal work each (the words of
+ * a unit's documents, plus its block scan): the largest first, each to the least loaded
+ * thread. Thread L takes positions order[tstart[L] .. tstart[L + 1]). Units are updated
+ * independently, so any split gives the same weights; this one keeps threads busy. */
+static void balance(soso__batch *w, const soso_docs *X, const uint32_t *rows, size_t n_touched, int team)
+{
+    if (team == 1) {
+        for (size_t t = 0; t < n_touched; t++) w->order[t] = (uint32_t)t;
+        w->tstart[0] = 0;
+        w->tstart[1] = (uint32_t)n_touched;
+        return;
+    }
+    for (size_t t = 0; t < n_touched; t++) {
+        size_t h = w->touched[t], words = 0;
+        for (uint32_t e = w->count[h]; e < w->count[h + 1]; e++) {
+            size_t r = rows[w->list_b[e]];
+            words += X->indptr[r + 1] - X->indptr[r];
+        }
+        w->jobs[t].work = (double)words + (double)w->nblk / 8.0;
+        w->jobs[t].t = (uint32_t)t;
+    }
+    qsort(w->jobs, n_touched, sizeof *w->jobs, job_cmp);
+    for (int L = 0; L <= team; L++) w->tstart[L] = 0;
+    for (int L = 0; L < team; L++) w->load[L] = 0;
+    /* First pass: each job's thread (kept in order[] for now), counted per thread. */
+    for (size_t i = 0; i < n_touched; i++) {
+        int best = 0;
+        for (int L = 1; L < team; L++)
+            if (w->load[L] < w->load[best]) best = L;
+        w->load[best] += w->jobs[i].work;
+        w->order[i] = (uint32_t)best;
+        w->tstart[best + 1]++;
+    }
+    for (int L = 0; L < team; L++) w->tstart[L + 1] += w->tstart[L];
+    /* Second pass: positions grouped by thread (load[] reused as a cursor). */
+    for (int L = 0; L < team; L++) w->load[L] = w->tstart[L];
+    for (size_t i = 0; i < n_touched; i++) {
+        int L = (int)w->order[i];
+        w->jobs[i].work = (double)L; /* the thread, before order[] is overwritten */
+    }
+    for (size_t i = 0; i < n_touched; i++) {
+        int L = (int)w->jobs[i].work;
+        w->order[(size_t)w->load[L]] = w->jobs[i].t;
+        w->load[L] += 1;
+    }
+}
+
+/* max |ds_hj| of unit h for the normaliser, ds_h = sum_b g_hb x_b - xx_h W_h (see
+ * lazy_update); buf, stamp, supp and bl are the calling thread's. */
+static float row_step_max(soso__batch *w, const float *W, const soso_docs *X, const uint32_t *rows, size_t h, float *buf,
+                          uint32_t *stamp, uint32_t *supp, unsigned char *bl)
+{
+    const float *row = W + h * w->V;
+    double a = w->alpha[h], xa = w->xx[h] * a;
+    uint32_t mark = (uint32_t)(2 * h + 1) ^ w->round;
+    size_t ns = scatter_support(w, X, rows, h, row, buf, stamp, mark, supp);
+    double m = 0;
+    for (size_t i = 0; i < ns; i++) {
+        uint32_t j = supp[i];
+        m = fmax(m, fabs((double)buf[j] - xa * row[j]));
+        buf[j] = 0.0f;
+    }
+    m = fmax(m, fabs(xa) * (double)max_outside(w, row, h, stamp, mark, supp, ns, bl));
+    return (float)m;
+}
+
+/* The lazy update of unit h's row with step c; buf, stamp, supp and bl are the calling
+ * thread's. */
+static void update_row(soso__batch *w, float *W, const soso_docs *X, const uint32_t *rows, size_t h, float c,
+                       float *buf, uint32_t *stamp, uint32_t *supp, unsigned char *bl)
+{
+    const size_t V = w->V, nb = w->nblk;
+    float *row = W + h * V;
+    double a = w->alpha[h] * (1.0 - (double)c * w->xx[h]);
+    uint32_t mark = (uint32_t)(2 * h + 2) ^ w->round;
+    size_t ns = scatter_support(w, X, rows, h, row, buf, stamp, mark, supp);
+    if (fabs(a) < 1e-30) { /* the old row vanishes: W_h = c s_h exactly */
+        memset(row, 0, V * sizeof *row);
+        for (size_t j = 0; j < V; j++) w->WT[j * w->H + h] = 0.0f;
+        for (size_t k = 0; k < nb; k++) w->bmax[h * nb + k] = 0;
+        a = 1.0;
+        for (size_t i = 0; i < ns; i++) row[supp[i]] = c * buf[supp[i]];
+    } else {
+        /* A block whose maximum a support word holds may shrink: rescan it below. */
+        for (size_t i = 0; i < ns; i++) {
+            size_t k = supp[i] / LAZY_BLOCK;
+            if (fabsf(row[supp[i]]) >= w->bmax[h * nb + k]) bl[k] = 1;
+        }
+        double f = (double)c / a;
+        for (size_t i = 0; i < ns; i++) row[supp[i]] += (float)(f * buf[supp[i]]);
+    }
+    w->alpha[h] = a;
+    for (size_t i = 0; i < ns; i++) {
+        buf[supp[i]] = 0.0f;
+        w->WT[(size_t)supp[i] * w->H + h] = row[supp[i]];
+    }
+    /* The maxima of the blocks the support touched: a rescan (once) where the old
+     * maximum may be gone, else the old maximum against the new values. */
+    for (size_t i = 0; i < ns; i++) {
+        size_t k = supp[i] / LAZY_BLOCK;
+        if (bl[k] == 2) continue;
+        if (bl[k] == 1) {
+            w->bmax[h * nb + k] = block_absmax(row, k * LAZY_BLOCK, block_end(k, V));
+            bl[k] = 2;
+        } else {
+            w->bmax[h * nb + k] = fmaxf(w->bmax[h * nb + k], fabsf(row[supp[i]]));
+        }
+    }
+    for (size_t i = 0; i < ns; i++) bl[supp[i] / LAZY_BLOCK] = 0;
+    /* keep alpha in a safe range: fold it into the row when it drifts far */
+    if (fabs(w->alpha[h]) > 1e6 || fabs(w->alpha[h]) < 1e-6) {
+        float af = (float)w->alpha[h];
+        for (size_t j = 0; j < V; j++) row[j] *= af;
+        for (size_t k = 0; k < nb; k++) w->bmax[h * nb + k] *= fabsf(af);
+        copy_column(w, W, h);
+        w->alpha[h] = 1.0;
+    }
+}
+
 /* The lazy update: W_h = alpha_h W^_h, so scaling a row is O(1) and only the support's
  * entries of W^ change; the normaliser's max over the untouched entries comes from the
  * block maxima. Same arithmetic as the dense update up to rounding. */
@@ -348,86 +483,30 @@ static size_t lazy_update(soso__batch *w, float *W, const soso_docs *X, const ui
 {
     const size_t V = w->V, nb = w->nblk;
     int team = soso__team_size(w->threads, 2.0 * (double)n_touched * (double)(nb + 512));
+    balance(w, X, rows, n_touched, team);
     float c = eps;
     unsigned long long mask = 0;
 #pragma omp parallel num_threads(team) if (team > 1)
     {
-        int tid = omp_get_thread_num();
+        int tid = omp_get_thread_num(), nth = omp_get_num_threads();
         float *buf = w->buf + (size_t)tid * V;
         uint32_t *stamp = w->stamp + (size_t)tid * V, *supp = w->supp + (size_t)tid * V;
+        unsigned char *bl = w->blk + (size_t)tid * nb;
 #pragma omp atomic
         mask |= 1ull << (tid & 63);
+        /* Each thread takes its share of the balanced split (several shares should the
+         * team come out smaller than asked). */
         if (normalize) {
-#pragma omp for schedule(static, 1)
-            for (long t = 0; t < (long)n_touched; t++) {
-                size_t h = w->touched[t];
-                const float *row = W + h * V;
-                double a = w->alpha[h], xa = w->xx[h] * a;
-                uint32_t mark = (uint32_t)(2 * h + 1) ^ w->round;
-                size_t ns = scatter_support(w, X, rows, h, row, buf, stamp, mark, supp);
-                double m = 0;
-                for (size_t i = 0; i < ns; i++) {
-                    uint32_t j = supp[i];
-                    m = fmax(m, fabs((double)buf[j] - xa * row[j]));
-                    buf[j] = 0.0f;
-                }
-                unsigned char *bl = w->blk + (size_t)tid * nb;
-                m = fmax(m, fabs(xa) * (double)max_outside(w, row, h, stamp, mark, supp, ns, bl));
-                w->rowmax[t] = (float)m;
-            }
+            for (int L = tid; L < team; L += nth)
+                for (size_t q = w->tstart[L]; q < w->tstart[L + 1]; q++)
+                    w->rowmax[w->order[q]] = row_step_max(w, W, X, rows, w->touched[w->order[q]], buf, stamp, supp, bl);
+#pragma omp barrier
 #pragma omp single
             c = step_size(w, n_touched, eps, prec);
         }
-#pragma omp for schedule(static, 1)
-        for (long t = 0; t < (long)n_touched; t++) {
-            size_t h = w->touched[t];
-            float *row = W + h * V;
-            double a = w->alpha[h] * (1.0 - (double)c * w->xx[h]);
-            uint32_t mark = (uint32_t)(2 * h + 2) ^ w->round;
-            size_t ns = scatter_support(w, X, rows, h, row, buf, stamp, mark, supp);
-            unsigned char *bl = w->blk + (size_t)tid * nb;
-            if (fabs(a) < 1e-30) { /* the old row vanishes: W_h = c s_h exactly */
-                memset(row, 0, V * sizeof *row);
-                for (size_t j = 0; j < V; j++) w->WT[j * w->H + h] = 0.0f;
-                for (size_t k = 0; k < nb; k++) w->bmax[h * nb + k] = 0;
-                a = 1.0;
-                for (size_t i = 0; i < ns; i++) row[supp[i]] = c * buf[supp[i]];
-            } else {
-                /* A block whose maximum a support word holds may shrink: rescan it below. */
-                for (size_t i = 0; i < ns; i++) {
-                    size_t k = supp[i] / LAZY_BLOCK;
-                    if (fabsf(row[supp[i]]) >= w->bmax[h * nb + k]) bl[k] = 1;
-                }
-                double f = (double)c / a;
-                for (size_t i = 0; i < ns; i++) row[supp[i]] += (float)(f * buf[supp[i]]);
-            }
-            w->alpha[h] = a;
-            for (size_t i = 0; i < ns; i++) {
-                buf[supp[i]] = 0.0f;
-                w->WT[(size_t)supp[i] * w->H + h] = row[supp[i]];
-            }
-            /* The maxima of the blocks the support touched: a rescan (once) where the old
-             * maximum may be gone, else the old maximum against the new values. */
-            for (size_t i = 0; i < ns; i++) {
-                size_t k = supp[i] / LAZY_BLOCK;
-                if (bl[k] == 2) continue;
-                if (bl[k] == 1) {
-                    w->bmax[h * nb + k] = block_absmax(row, k * LAZY_BLOCK, block_end(k, V));
-                    bl[k] = 2;
-                } else {
-                    w->bmax[h * nb + k] = fmaxf(w->bmax[h * nb + k], fabsf(row[supp[i]]));
-                }
-            }
-            for (size_t i = 0; i < ns; i++) bl[supp[i] / LAZY_BLOCK] = 0;
-            /* keep alpha in a safe range: fold it into the row when it drifts far */
-            if (fabs(w->alpha[h]) > 1e6 || fabs(w->alpha[h]) < 1e-6) {
-                float af = (float)w->alpha[h];
-                for (size_t j = 0; j < V; j++) row[j] *= af;
-                for (size_t k = 0; k < nb; k++) w->bmax[h * nb + k] *= fabsf(af);
-                copy_column(w, W, h);
-                w->alpha[h] = 1.0;
-            }
-        }
+        for (int L = tid; L < team; L += nth)
+            for (size_t q = w->tstart[L]; q < w->tstart[L + 1]; q++)
+                update_row(w, W, X, rows, w->touched[w->order[q]], c, buf, stamp, supp, bl);
     }
     w->round += 0x10000000u; /* fresh stamps for the next batch (wraps after 16 batches: */
     if (w->round == 0) memset(w->stamp, 0, (size_t)w->threads * V * sizeof *w->stamp); /* then clear) */

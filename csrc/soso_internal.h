@@ -255,6 +255,12 @@ soso_status soso__corpus_adopt(char *data, size_t len, const soso_corpus_limits 
 /* One mini-batch of a competitive learner: scores I (B x H) of the documents against
  * every unit, then per document up to E gate entries (unit, g) set by the learner, then
  * the update W_h += c (sum_b g_hb x_b - xx_h W_h), xx_h = sum_b g_hb I_hb. */
+/* A touched unit's position in the batch and an estimate of its update's work. */
+struct soso__job {
+    double work;
+    uint32_t t;
+};
+
 typedef struct soso__batch {
     size_t H, V, B, E;
     int threads;
@@ -268,6 +274,10 @@ typedef struct soso__batch {
     uint32_t *list_b;     /* B x E: batch positions grouped by unit              */
     float *list_g;        /* B x E                                               */
     uint32_t *touched;    /* H                                                   */
+    struct soso__job *jobs; /* H: touched units by work, for balancing threads    */
+    uint32_t *order;      /* H: touched positions grouped by thread              */
+    uint32_t *tstart;     /* threads + 1: where each thread's positions start    */
+    double *load;         /* threads: work given to each thread                   */
     float *rowmax;        /* H                                                   */
     float *buf;           /* threads x V, all zero between uses                  */
     unsigned long long team_mask; /* thread ids that worked in the last batch   */
