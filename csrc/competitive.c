@@ -10,27 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-void soso__unit_scores(const float *W, size_t H, size_t V, float p, size_t nnz, const uint32_t *idx,
-                       const float *val, float *out)
-{
-    for (size_t h = 0; h < H; h++) {
-        const float *w = W + h * V;
-        double acc = 0;
-        if (p == 2.0f) {
-            for (size_t e = 0; e < nnz; e++) acc += (double)w[idx[e]] * val[e];
-        } else if (p == 3.0f) {
-            for (size_t e = 0; e < nnz; e++) acc += (double)w[idx[e]] * fabsf(w[idx[e]]) * val[e];
-        } else {
-            for (size_t e = 0; e < nnz; e++) {
-                float x = w[idx[e]];
-                float m = powf(fabsf(x), p - 1.0f);
-                acc += (double)(x < 0 ? -m : m) * val[e];
-            }
-        }
-        out[h] = (float)acc;
-    }
-}
-
 int soso__popcount64(unsigned long long x)
 {
     int n = 0;
@@ -210,34 +189,6 @@ soso_status soso__batch_init(soso__batch *w, size_t H, size_t V, size_t B, size_
     return SOSO_OK;
 }
 
-/* soso__unit_scores from W^ transposed (V x H): the same sums in the same order (word
- * by word for each unit), so the same bits, but a word's weights are read together. */
-static void scores_transposed(const float *WT, size_t H, float p, size_t nnz, const uint32_t *idx, const float *val,
-                              float *out)
-{
-    enum { CHUNK = 64 };
-    double acc[CHUNK];
-    for (size_t h0 = 0; h0 < H; h0 += CHUNK) {
-        size_t n = H - h0 < CHUNK ? H - h0 : CHUNK;
-        for (size_t h = 0; h < n; h++) acc[h] = 0;
-        for (size_t e = 0; e < nnz; e++) {
-            const float *col = WT + (size_t)idx[e] * H + h0;
-            double v = val[e];
-            if (p == 2.0f) {
-                for (size_t h = 0; h < n; h++) acc[h] += (double)col[h] * v;
-            } else if (p == 3.0f) {
-                for (size_t h = 0; h < n; h++) acc[h] += (double)col[h] * fabsf(col[h]) * v;
-            } else {
-                for (size_t h = 0; h < n; h++) {
-                    float x = col[h], m = powf(fabsf(x), p - 1.0f);
-                    acc[h] += (double)(x < 0 ? -m : m) * v;
-                }
-            }
-        }
-        for (size_t h = 0; h < n; h++) out[h0 + h] = (float)acc[h];
-    }
-}
-
 void soso__batch_scores(soso__batch *w, const float *W, float p, const soso_docs *X, const uint32_t *rows, size_t n,
                         soso__gate_fn gate, const void *ctx)
 {
@@ -259,7 +210,7 @@ void soso__batch_scores(soso__batch *w, const float *W, float p, const soso_docs
                 for (size_t q = X->indptr[rows[b + 1]]; q < X->indptr[rows[b + 1] + 1]; q++)
                     SOSO__PREFETCH(w->WT + (size_t)X->indices[q] * w->H);
             if (alpha)
-                scores_transposed(w->WT, w->H, p, q1 - q0, X->indices + q0, X->values + q0, out);
+                soso__scores_transposed(w->WT, w->H, p, q1 - q0, X->indices + q0, X->values + q0, out);
             else
                 soso__unit_scores(W, w->H, w->V, p, q1 - q0, X->indices + q0, X->values + q0, out);
             if (alpha) /* W = alpha W^: scores scale by sign(alpha) |alpha|^(p-1) */

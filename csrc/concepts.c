@@ -39,12 +39,10 @@ static double reduce(float *a, size_t H, size_t k)
 }
 
 /* The reduced, unit-length codes of document r into a. */
-static double doc_codes(const soso_model *m, const soso_docs *d, size_t r, size_t k, float *a)
+static double doc_codes(const soso__scorer *sc, const soso_docs *d, size_t r, size_t k, float *a)
 {
-    size_t q0 = d->indptr[r], nnz = d->indptr[r + 1] - q0;
-    float p = m->learner == SOSO_LEARNER_HEBBIAN ? m->hebbian.p : 2.0f;
-    soso__unit_scores(m->W, m->units, m->cols, p, nnz, d->indices + q0, d->values + q0, a);
-    return reduce(a, m->units, k);
+    soso__scorer_row(sc, d, r, a);
+    return reduce(a, sc->H, k);
 }
 
 static soso_status check_docs(const soso_model *m, const soso_docs *d)
@@ -100,13 +98,15 @@ soso_status soso_model_rank(const soso_model *m, const soso_docs *d, const float
         return soso__fail(SOSO_E_NOMEM, "out of memory ranking %zu documents", R);
     }
     for (size_t i = 0; i < params->n_exclude; i++) skip[params->exclude[i]] = 1;
+    soso__scorer sc;
+    soso__scorer_init(&sc, m, d);
 #pragma omp parallel num_threads(team) if (team > 1)
     {
         float *a = codes + (size_t)omp_get_thread_num() * H;
 #pragma omp for schedule(static)
         for (long r = 0; r < (long)R; r++) {
             if (skip[r]) continue;
-            if (doc_codes(m, d, (size_t)r, k, a) == 0) {
+            if (doc_codes(&sc, d, (size_t)r, k, a) == 0) {
                 skip[r] = 1; /* no concept: nothing to match */
                 continue;
             }
@@ -115,6 +115,7 @@ soso_status soso_model_rank(const soso_model *m, const soso_docs *d, const float
             score[r] = (float)s;
         }
     }
+    soso__scorer_free(&sc);
     size_t n = 0;
     for (size_t r = 0; r < R; r++)
         if (!skip[r]) all[n++] = (soso_match){(uint32_t)r, score[r]};
@@ -142,8 +143,10 @@ soso_status soso_model_profile(const soso_model *m, const soso_docs *d, const ui
         free(a); free(sum);
         return soso__fail(SOSO_E_NOMEM, "out of memory");
     }
+    soso__scorer sc; /* a few documents: scored from W itself */
+    soso__scorer_init(&sc, m, NULL);
     for (size_t i = 0; i < n_liked; i++) {
-        if (doc_codes(m, d, liked[i], k, a) == 0) continue;
+        if (doc_codes(&sc, d, liked[i], k, a) == 0) continue;
         for (size_t h = 0; h < H; h++) sum[h] += a[h];
         used++;
     }

@@ -6,12 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The exponent used to score documents (p of the Hebbian rule; 2 means a = W x). */
-static float score_power(const soso_model *m)
-{
-    return m->learner == SOSO_LEARNER_HEBBIAN ? m->hebbian.p : 2.0f;
-}
-
 soso_status soso_model_encode_docs(const soso_model *m, const soso_docs *docs, float *codes, size_t n_codes,
                                    int threads)
 {
@@ -22,14 +16,12 @@ soso_status soso_model_encode_docs(const soso_model *m, const soso_docs *docs, f
     size_t need;
     if (!soso__mul_size(docs->rows, m->units, &need) || n_codes < need)
         return soso__fail(SOSO_E_ARG, "codes holds %zu floats, %zu x %zu are needed", n_codes, docs->rows, m->units);
-    float p = score_power(m);
+    soso__scorer sc;
+    soso__scorer_init(&sc, m, docs);
     int team = soso__team_size(threads, (double)docs->indptr[docs->rows] * (double)m->units);
 #pragma omp parallel for schedule(static) num_threads(team) if (team > 1)
-    for (long r = 0; r < (long)docs->rows; r++) {
-        size_t q0 = docs->indptr[r], q1 = docs->indptr[r + 1];
-        soso__unit_scores(m->W, m->units, m->cols, p, q1 - q0, docs->indices + q0, docs->values + q0,
-                          codes + (size_t)r * m->units);
-    }
+    for (long r = 0; r < (long)docs->rows; r++) soso__scorer_row(&sc, docs, (size_t)r, codes + (size_t)r * m->units);
+    soso__scorer_free(&sc);
     return SOSO_OK;
 }
 
@@ -41,7 +33,7 @@ soso_status soso_model_encode_text_ex(const soso_model *m, const char *text, siz
     soso__text_vec tv = {0};
     soso_status s = soso__text_vec_build(&tv, m->vocab, &m->input, text, len);
     if (s == SOSO_OK) {
-        soso__unit_scores(m->W, m->units, m->cols, score_power(m), tv.nnz, tv.idx, tv.val, codes);
+        soso__unit_scores(m->W, m->units, m->cols, soso__score_power(m), tv.nnz, tv.idx, tv.val, codes);
         if (known) *known = tv.known;
         if (unknown) *unknown = tv.unknown;
     }

@@ -88,22 +88,24 @@ soso_status soso_model_eval(const soso_model *m, const soso_docs *docs, const in
     soso_status s = (clusters && positive && codes && top && wins) ? soso__docs_transpose(docs, &XT)
                                                                    : soso__fail(SOSO_E_NOMEM, "out of memory evaluating");
     if (s == SOSO_OK) {
-        float p = m->learner == SOSO_LEARNER_HEBBIAN ? m->hebbian.p : 2.0f;
+        soso__scorer sc;
+        soso__scorer_init(&sc, m, docs);
 #pragma omp parallel num_threads(team) if (team > 1)
         {
             float *a = codes + (size_t)omp_get_thread_num() * H;
 #pragma omp for schedule(static)
             for (long r = 0; r < (long)R; r++) {
-                size_t q0 = docs->indptr[r], nnz = docs->indptr[r + 1] - q0;
+                size_t nnz = docs->indptr[r + 1] - docs->indptr[r];
                 clusters[r] = -1;
                 positive[r] = 0;
                 if (nnz == 0) continue; /* no known word: no cluster */
-                soso__unit_scores(m->W, H, m->cols, p, nnz, docs->indices + q0, docs->values + q0, a);
+                soso__scorer_row(&sc, docs, (size_t)r, a);
                 clusters[r] = soso_argmax(a, H);
                 if (K) soso__topk_fill(a, H, K, 1, 0.0f); /* the codes the learner keeps */
                 for (size_t h = 0; h < H; h++) positive[r] += a[h] > 0;
             }
         }
+        soso__scorer_free(&sc);
         double pos = 0;
         for (size_t r = 0; r < R; r++)
             if (clusters[r] >= 0) {

@@ -55,23 +55,25 @@ soso_status soso_model_health(const soso_model *m, const soso_docs *docs, int th
     int soft = m->learner == SOSO_LEARNER_SOFT;
     size_t K = soft ? m->soft.k : 0;
     float beta = soft ? 1.0f / m->soft.t_final : 1.0f;
-    float p = m->learner == SOSO_LEARNER_HEBBIAN ? m->hebbian.p : 2.0f;
+    soso__scorer sc;
+    soso__scorer_init(&sc, m, docs);
 #pragma omp parallel num_threads(team) if (team > 1)
     {
         float *a = codes + (size_t)omp_get_thread_num() * H;
 #pragma omp for schedule(static)
         for (long r = 0; r < (long)R; r++) {
-            size_t q0 = docs->indptr[r], nnz = docs->indptr[r + 1] - q0;
+            size_t nnz = docs->indptr[r + 1] - docs->indptr[r];
             winner[r] = -1;
             ent[r] = 0;
             if (nnz == 0) continue; /* no known word: no winner */
-            soso__unit_scores(m->W, H, m->cols, p, nnz, docs->indices + q0, docs->values + q0, a);
+            soso__scorer_row(&sc, docs, (size_t)r, a);
             winner[r] = soso_argmax(a, H);
             /* The gate at inference: softmax over the top K of beta s (no inhibitor). */
             if (soft && soso_topk_scores(a, H, K) == SOSO_OK && soso_softmax(a, H, beta, a) == SOSO_OK)
                 ent[r] = soso__entropy(a, H);
         }
     }
+    soso__scorer_free(&sc);
     soso_health h;
     memset(&h, 0, sizeof h);
     h.units = H;

@@ -38,7 +38,9 @@ soso_status soso_model_reconstruction_error(const soso_model *m, const soso_docs
     soso__blas_begin();
     soso__gram(m->W, H, m->cols, G, threads);
     soso__blas_end();
-    float p = m->learner == SOSO_LEARNER_HEBBIAN ? m->hebbian.p : 2.0f;
+    soso__scorer sc;
+    soso__scorer_init(&sc, m, docs);
+    float p = sc.p;
 #pragma omp parallel num_threads(team) if (team > 1)
     {
         float *a = codes + (size_t)omp_get_thread_num() * H;
@@ -48,7 +50,7 @@ soso_status soso_model_reconstruction_error(const soso_model *m, const soso_docs
             size_t q0 = docs->indptr[r], nnz = docs->indptr[r + 1] - q0;
             double xx = 0;
             for (size_t e = 0; e < nnz; e++) xx += (double)docs->values[q0 + e] * docs->values[q0 + e];
-            soso__unit_scores(m->W, H, m->cols, p, nnz, docs->indices + q0, docs->values + q0, a);
+            soso__scorer_row(&sc, docs, (size_t)r, a);
             size_t n = soso__top_indices(a, H, k, 1, t);
             /* |x - U^T a|^2 = |x|^2 - 2 a . (U x) + a^T G a, over the kept units; with
              * p = 2 a_j = u_j . x, otherwise u_j . x is computed afresh. */
@@ -66,6 +68,7 @@ soso_status soso_model_reconstruction_error(const soso_model *m, const soso_docs
             norm[r] = xx;
         }
     }
+    soso__scorer_free(&sc);
     double se = 0, sn = 0;
     for (size_t r = 0; r < R; r++) {
         se += err[r] > 0 ? err[r] : 0; /* rounding can dip below 0 for exact reconstructions */

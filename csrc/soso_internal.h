@@ -237,10 +237,31 @@ soso_status soso__check_epoch_rows(const soso_model *m, uint64_t rows);
 /* A model with allocated, uninitialised weights and a copy of vocab. */
 soso_status soso__model_alloc(soso_learner learner, const soso_vocab *vocab, size_t units, soso_model **out);
 
+/* ---- Scores (scorer.c) -------------------------------------------------------------- */
+
 /* Scores of one sparse vector against every unit of W (H x V):
  * out[h] = sum_j sign(W_hj)|W_hj|^(p-1) x_j, accumulated in double. */
 void soso__unit_scores(const float *W, size_t H, size_t V, float p, size_t nnz, const uint32_t *idx,
                        const float *val, float *out);
+/* The same from W transposed (V x H), the same bits. */
+void soso__scores_transposed(const float *WT, size_t H, float p, size_t nnz, const uint32_t *idx, const float *val,
+                             float *out);
+/* The exponent a model scores with: p of the Hebbian rule, 2 (a = W x) otherwise. */
+float soso__score_power(const soso_model *m);
+
+/* Scores of many documents against a model: reads a transposed copy of W when the
+ * documents hold at least as many words as the vocabulary, else W (also when memory for
+ * the copy is short). Read-only after init: threads may share one. */
+typedef struct soso__scorer {
+    const float *W;
+    float *WT;
+    size_t H, V;
+    float p;
+} soso__scorer;
+void soso__scorer_init(soso__scorer *s, const soso_model *m, const soso_docs *docs);
+/* The scores of row r of docs (the documents given to init or others like them). */
+void soso__scorer_row(const soso__scorer *s, const soso_docs *docs, size_t r, float *out);
+void soso__scorer_free(soso__scorer *s);
 
 /* ---- Corpus internals (corpus.c) ---------------------------------------------------- */
 

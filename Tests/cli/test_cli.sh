@@ -330,6 +330,11 @@ e = json.load(open(sys.argv[1]))
 print("     stacked osc 6 on osc 24 (wn6-1k): NMI %.3f, dead units %d" % (e["nmi"], e["deadUnits"]))
 assert e["nmi"] > 0.1 and e["deadUnits"] == 0' "$tmp/out" && ok || bad "stack: eval $(cat "$tmp/out")"
 run "stack hebbian" 0 "$SOSO" train "$corpus" -o "$tmp/l2h.soso" --method hebbian --units 4 --epochs 20 --p 3 --input-model "$tmp/all.soso" --quiet
+# A stacked run resumes from its checkpoint (the upper layer's) to the same model.
+run "stack checkpoints" 0 "$SOSO" train "$corpus" -o "$tmp/l2c.soso" --method hebbian --units 6 --epochs 40 --seed 5 \
+    --input-model "$tmp/all.soso" --quiet --checkpoint-every 15 --checkpoint "$tmp/l2c.ck"
+run "stack resume" 0 "$SOSO" train "$corpus" -o "$tmp/l2r.soso" --input-model "$tmp/all.soso" --resume "$tmp/l2c.ck" --quiet
+cmp -s "$tmp/l2c.soso" "$tmp/l2r.soso" && ok || bad "stack: the resumed stacked model differs from the uninterrupted one"
 run "stack too many osc units" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --units 30 --input-model "$tmp/all.soso" && no_file "$tmp/e.soso"
 run "stack with stream" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --input-model "$tmp/all.soso" --stream && expect_err "stream"
 run "stack with idf" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --input-model "$tmp/all.soso" --idf && expect_err "lower model"
