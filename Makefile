@@ -14,7 +14,9 @@ BUILD := build
 VERSION := $(shell sed -n 's/^\#define SOSO_VERSION_STRING "\(.*\)"/\1/p' include/soso.h)
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
-CFLAGS ?= -O2 -g
+# -ftree-vectorize: GCC 12 vectorises little at -O2 (the block maxima of the Hebbian
+# update run ~1.3x faster with it); clang does this at -O2 already. No reassociation.
+CFLAGS ?= -O2 -g -ftree-vectorize
 SOSO_CFLAGS := -std=c99 $(WARN) -fPIC -fopenmp -Iinclude -Icsrc
 SOSO_LIBS := -lopenblas -lm
 SWIFT_CONFIG ?= release

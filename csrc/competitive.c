@@ -34,7 +34,8 @@ static inline int32_t abs_bits(float x)
 {
     uint32_t u;
     memcpy(&u, &x, sizeof u);
-    return (int32_t)(u & 0x7fffffffu);
+    u &= 0x7fffffffu;
+    return u > 0x7f800000u ? 0 : (int32_t)u; /* NaN counts as 0, as fmaxf skips it */
 }
 
 static inline float bits_float(int32_t b)

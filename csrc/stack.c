@@ -110,6 +110,16 @@ soso_status soso_model_stack(const soso_model *lower, const soso_model *upper, s
     float p1 = power_of(lower), p2 = power_of(upper);
     if (p2 <= 1.0f)
         return soso__fail(SOSO_E_ARG, "an upper layer with p = %g cannot be composed (p must be above 1)", (double)p2);
+    /* The upper layer's settings must hold over the lower layer's words (e.g. osc needs
+     * no more units than words), or the composed model could not be loaded again. */
+    size_t V = lower->cols;
+    const char *why = upper->learner == SOSO_LEARNER_HEBBIAN ? soso_hebbian_params_check(&upper->hebbian, V)
+                      : upper->learner == SOSO_LEARNER_OSC   ? soso_osc_params_check(&upper->osc, V)
+                                                             : soso_soft_params_check(&upper->soft, V);
+    if (why) return soso__fail(SOSO_E_ARG, "the upper layer's settings do not fit the lower model's %zu words: %s", V, why);
+    int threads = upper->learner == SOSO_LEARNER_HEBBIAN ? upper->hebbian.threads
+                  : upper->learner == SOSO_LEARNER_OSC   ? upper->osc.threads
+                                                         : upper->soft.threads;
     soso_model *m;
     SOSO__CHECK(soso__model_alloc(upper->learner, lower->vocab, upper->units, &m));
     /* Learner, settings and training state are the upper layer's; the input is the lower's. */
@@ -126,7 +136,7 @@ soso_status soso_model_stack(const soso_model *lower, const soso_model *upper, s
     m->osc_since_reorth = upper->osc_since_reorth;
     m->seg_first = upper->seg_first;
     m->seg_rows = upper->seg_rows;
-    size_t u1 = lower->units, u2 = upper->units, V = lower->cols;
+    size_t u1 = lower->units, u2 = upper->units;
     float *A = soso__alloc_array(u2 * u1, sizeof *A), *B = soso__alloc_array(u1 * V, sizeof *B);
     if (!A || !B) {
         free(A);
@@ -139,16 +149,32 @@ soso_status soso_model_stack(const soso_model *lower, const soso_model *upper, s
     signed_power(A, u2 * u1, (double)p2 - 1.0);
     signed_power(B, u1 * V, (double)p1 - 1.0);
     soso__blas_begin();
-    soso__gemm_cols(u2, V, u1, 1.0f, A, u1, 0, B, V, 0.0f, m->W, V, 1);
+    soso__gemm_cols(u2, V, u1, 1.0f, A, u1, 0, B, V, 0.0f, m->W, V, threads); /* M = f(W2) f(W1) */
     soso__blas_end();
-    signed_power(m->W, u2 * V, 1.0 / ((double)p2 - 1.0));
     free(A);
-    free(B);
-    for (size_t i = 0; i < u2 * V; i++)
-        if (!isfinite(m->W[i])) {
-            soso_model_free(m);
-            return soso__fail(SOSO_E_NUMERIC, "the composed weights are not finite");
+    /* W = f^-1(M); B (no longer needed) keeps M row by row to check f(W) = M: with p just
+     * above 1 the inverse power under- or overflows and the composition would be wrong. */
+    soso_status s = SOSO_OK;
+    for (size_t h = 0; h < u2 && s == SOSO_OK; h++) {
+        float *row = m->W + h * V, *keep = B;
+        double big = 0, err = 0;
+        memcpy(keep, row, V * sizeof *keep);
+        signed_power(row, V, 1.0 / ((double)p2 - 1.0));
+        for (size_t j = 0; j < V; j++) big = fmax(big, fabs(keep[j]));
+        for (size_t j = 0; j < V; j++) {
+            double back = copysign(pow(fabs((double)row[j]), (double)p2 - 1.0), (double)row[j]);
+            if (!isfinite(row[j])) err = INFINITY;
+            else err = fmax(err, fabs(back - keep[j]));
         }
+        if (!(err <= 1e-4 * big))
+            s = soso__fail(SOSO_E_NUMERIC, "the composed weights cannot represent the two layers in float (p = %g is too "
+                           "close to 1)", (double)p2);
+    }
+    free(B);
+    if (s != SOSO_OK) {
+        soso_model_free(m);
+        return s;
+    }
     *out = m;
     return SOSO_OK;
 }

@@ -164,7 +164,7 @@ struct Train: ParsableCommand {
     @Option(help: "Continue the training saved in this checkpoint (its settings and vocabulary; the same corpus).")
     var resume: String?
 
-    @Option(name: .customLong("input-model"), help: "Stack: train this model's units on the codes that MODEL gives each document, and save both layers composed into one model over MODEL's words (its vocabulary and input options; the vocabulary and input options here do not apply).")
+    @Option(name: .customLong("input-model"), help: "Stack: train this model's units on the codes that MODEL gives each document, and save both layers composed into one model over MODEL's words (its vocabulary and input options; the vocabulary and input options here do not apply). With --resume, give the lower model the run started from.")
     var inputModel: String?
 
     @OptionGroup var input: CorpusInput
@@ -222,6 +222,15 @@ struct Train: ParsableCommand {
             // A checkpoint is a model file that remembers where training stopped.
             model = try Model(contentsOf: path)
             documents = try stackInput?.codes ?? Documents(corpus: corpus, vocabulary: model.vocabulary, input: model.input)
+            // A stacked run's checkpoint is its upper layer, over the lower model's units.
+            if let lower, model.vocabulary.count != lower.units {
+                throw SosoError(.invalidArgument, "\(path) reads \(model.vocabulary.count) inputs but --input-model has "
+                                + "\(lower.units) units: resume with the lower model the run started from")
+            }
+            if documents.nonZeros == 0 {
+                throw SosoError(.invalidArgument, "no word of the corpus is in the vocabulary of \(path)"
+                                + (lower == nil ? " (a stacked run resumes with its --input-model)" : ""))
+            }
             if !quiet { note("resuming \(path) at epoch \(model.epochsDone) of \(model.totalEpochs)") }
         } else if let (unitWords, codes) = stackInput {
             documents = codes

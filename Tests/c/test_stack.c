@@ -212,11 +212,34 @@ static void test_stack_bad_input(void)
     CHECK_STATUS(soso_model_stack(lower, upper, &out), SOSO_E_ARG);
     CHECK_STATUS(soso_model_stack(NULL, upper, &out), SOSO_E_ARG);
     CHECK_STATUS(soso_model_stack(other, upper, NULL), SOSO_E_ARG);
+    /* A p just above 1 cannot be inverted in float: refused, not silently wrong. */
+    soso_model *steep = train_hebbian(uv, codes, 2, 1.01f);
+    soso_status st = soso_model_stack(other, steep, &out);
+    CHECK_MSG(st == SOSO_E_NUMERIC || (st == SOSO_OK && out), "p = 1.01: %s", soso_last_error());
+    if (st == SOSO_OK) { /* representable after all: then it must be exact */
+        CHECK(composition_error(other, steep, out, p.d, codes) < 1e-4);
+        soso_model_free(out);
+        out = NULL;
+    }
+    soso_model_free(steep);
     /* Hebbian p = 1 codes with sign(W), which cannot be inverted. */
     soso_model *flat = train_hebbian(uv, codes, 2, 1.0f);
     CHECK_STATUS(soso_model_stack(other, flat, &out), SOSO_E_ARG);
     CHECK(out == NULL);
     soso_model_free(flat);
+    /* More upper osc units than the lower model has words: refused (such a model could
+     * not be loaded again). 25 Hebbian units over the 18 planted words, osc 20 on them. */
+    soso_model *wide = train_hebbian(p.v, p.d, 25, 2.0f), *narrow;
+    soso_vocab *wv;
+    soso_docs *wc;
+    CHECK_OK(soso_model_stack_input(wide, p.d, 1, &wv, &wc));
+    narrow = train_osc(wv, wc, 20, 2);
+    CHECK_STATUS(soso_model_stack(wide, narrow, &out), SOSO_E_ARG);
+    CHECK(out == NULL);
+    soso_model_free(narrow);
+    soso_docs_free(wc);
+    soso_vocab_free(wv);
+    soso_model_free(wide);
     soso_model_free(upper);
     soso_docs_free(codes);
     soso_vocab_free(uv);

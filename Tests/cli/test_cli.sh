@@ -335,6 +335,9 @@ run "stack checkpoints" 0 "$SOSO" train "$corpus" -o "$tmp/l2c.soso" --method he
     --input-model "$tmp/all.soso" --quiet --checkpoint-every 15 --checkpoint "$tmp/l2c.ck"
 run "stack resume" 0 "$SOSO" train "$corpus" -o "$tmp/l2r.soso" --input-model "$tmp/all.soso" --resume "$tmp/l2c.ck" --quiet
 cmp -s "$tmp/l2c.soso" "$tmp/l2r.soso" && ok || bad "stack: the resumed stacked model differs from the uninterrupted one"
+run "stack resume without lower" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --resume "$tmp/l2c.ck" && expect_err "input-model" && no_file "$tmp/e.soso"
+run "stack resume wrong lower" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --resume "$tmp/l2c.ck" --input-model "$tmp/model.soso" &&
+    expect_err "lower model the run started from" && no_file "$tmp/e.soso"
 run "stack too many osc units" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --units 30 --input-model "$tmp/all.soso" && no_file "$tmp/e.soso"
 run "stack with stream" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --input-model "$tmp/all.soso" --stream && expect_err "stream"
 run "stack with idf" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --input-model "$tmp/all.soso" --idf && expect_err "lower model"
