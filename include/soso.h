@@ -609,7 +609,8 @@ soso_status soso_model_finish(soso_model *model);
  * the lower model's words (e.g. osc with more units than words); SOSO_E_NUMERIC when the
  * composed weights cannot represent the two layers in float (p very close to 1). Uses the
  * upper layer's threads. Training the composed model further (soso_model_extend) trains
- * it as one layer over the words. */
+ * it as one layer over the words (an osc upper layer over a non-osc lower model is not
+ * orthonormal over the words until osc's periodic re-orthonormalisation). */
 soso_status soso_model_stack_input(const soso_model *lower, const soso_docs *docs, int threads, soso_vocab **vocab,
                                    soso_docs **codes);
 soso_status soso_model_stack(const soso_model *lower, const soso_model *upper, soso_model **out);
