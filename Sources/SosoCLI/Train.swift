@@ -52,7 +52,7 @@ struct Train: ParsableCommand {
     @Option(help: "Number of units (concepts).")
     var units: Int = 16
 
-    @Option(help: "Passes over the corpus (default: 200 for hebbian, 30 for soft, 20 for osc or fewer on a corpus over 10,000 documents so that it sees about 200,000 documents, at least 2), or 'auto': stop once fewer than --stable of the documents changed unit over the last quarter of the epochs so far, within --max-epochs.")
+    @Option(help: "Passes over the corpus (default: 200 for hebbian, 30 for soft, 20 for osc, or fewer on a large corpus: enough for about 30,000 updates of each unit (documents x sparsity / units an epoch), at least 2), or 'auto': stop once fewer than --stable of the documents changed unit over the last quarter of the epochs so far, within --max-epochs.")
     var epochs: EpochCount?
 
     @Option(name: .customLong("max-epochs"), help: "With --epochs auto: the most epochs (the schedules anneal over them). Default: the learner's default epochs.")
@@ -312,12 +312,13 @@ struct Train: ParsableCommand {
         return inputOptions
     }
 
-    /// osc's default epochs for a corpus of n documents: 20, or fewer on a large corpus so
-    /// that training sees about 200,000 documents (at least 2 epochs). On all 82,115 noun
-    /// glosses 2 and 5 epochs cluster as well as 20 at a tenth of the time
-    /// (bench/quality/STUDY.md, section 5).
-    static func oscDefaultEpochs(documents n: Int) -> Int {
-        max(2, min(20, (200_000 + max(n, 1) - 1) / max(n, 1)))
+    /// osc's default epochs: 20, or fewer on a large corpus, enough for each unit to take
+    /// about 30,000 updates (an epoch gives a unit n x sparsity / units), at least 2. On all
+    /// 82,115 noun glosses at 26 units that is 3 epochs, which cluster as well as 20 in a
+    /// sixth of the time (bench/quality/STUDY.md, section 6).
+    static func oscDefaultEpochs(documents n: Int, units: Int, sparsity: Int) -> Int {
+        let perEpoch = Double(max(n, 1)) * Double(max(sparsity, 1)) / Double(max(units, 1))
+        return max(2, min(20, Int((30_000 / perEpoch).rounded(.up))))
     }
 
     /// A new model as the options say; `initial` are the documents it starts from, of a
@@ -342,7 +343,8 @@ struct Train: ParsableCommand {
             var config = OSCConfiguration()
             config.units = units
             config.sparsity = sparsity ?? min(4, units)
-            config.epochs = plannedEpochs(default: Train.oscDefaultEpochs(documents: corpusSize))
+            config.epochs = plannedEpochs(default: Train.oscDefaultEpochs(documents: corpusSize, units: units,
+                                                                         sparsity: config.sparsity))
             config.seed = seed
             config.epsInitial = epsInitial
             config.epsFinal = epsFinal

@@ -308,14 +308,15 @@ run "epochs zero" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --epochs 0 && expec
 run "stable bad" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --epochs auto --stable 2 && expect_err "stable"
 run "stable without auto" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --stable 0.1 && expect_err "go with --epochs auto"
 
-# ---- osc's default epochs follow the corpus size: about 200,000 documents, 2 to 20 epochs ----
+# ---- osc's default epochs follow the corpus: ~30,000 updates a unit, 2 to 20 epochs ----
 python3 -c '
 import random
 r = random.Random(3)
 g = [["apple", "pear", "plum", "fig"], ["oak", "pine", "elm", "ash"], ["cod", "tuna", "carp", "eel"]]
 print("\n".join("%d\t%s" % (i % 3, " ".join(r.choice(g[i % 3]) for _ in range(3))) for i in range(25000)))' >"$tmp/big.tsv"
-run "osc epochs by size" 0 "$SOSO" train "$tmp/big.tsv" -o "$tmp/big.soso" --units 3 --quiet --min-df 1
-run "osc epochs by size info" 0 "$SOSO" info "$tmp/big.soso" && expect_out "trained     8 of 8 epochs"
+# 25,000 documents x 1 code / 3 units = 8,333 updates a unit an epoch: 4 epochs.
+run "osc epochs by size" 0 "$SOSO" train "$tmp/big.tsv" -o "$tmp/big.soso" --units 3 --sparsity 1 --quiet --min-df 1
+run "osc epochs by size info" 0 "$SOSO" info "$tmp/big.soso" && expect_out "trained     4 of 4 epochs"
 run "osc epochs small corpus" 0 "$SOSO" info "$tmp/all.soso" && expect_out "trained     20 of 20 epochs"
 
 # ---- stacking: a second layer on a model's codes, saved as one model over the words ----
