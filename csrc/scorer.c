@@ -69,8 +69,9 @@ void soso__scorer_init(soso__scorer *s, const soso_model *m, const soso_docs *do
     s->H = m->units;
     s->V = m->cols;
     s->p = soso__score_power(m);
-    /* The copy costs H V writes; the documents' H nnz reads must be worth more. */
-    if (!docs || docs->indptr[docs->rows] < s->V || s->H < 2) return;
+    /* The copy costs H V writes; the documents' H nnz reads must be worth more. Beyond
+     * 512 MiB the copy would double a large model's memory: score from W then. */
+    if (!docs || docs->indptr[docs->rows] < s->V || s->H < 2 || s->H > ((size_t)1 << 27) / s->V) return;
     s->WT = soso__alloc_array(s->H * s->V, sizeof *s->WT); /* none: score from W */
     if (!s->WT) return;
     for (size_t h = 0; h < s->H; h++)

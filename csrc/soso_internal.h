@@ -251,7 +251,8 @@ float soso__score_power(const soso_model *m);
 
 /* Scores of many documents against a model: reads a transposed copy of W when the
  * documents hold at least as many words as the vocabulary, else W (also when memory for
- * the copy is short). Read-only after init: threads may share one. */
+ * the copy is short or it would exceed 512 MiB). Read-only after init: threads may share
+ * one. */
 typedef struct soso__scorer {
     const float *W;
     float *WT;
