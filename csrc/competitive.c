@@ -88,12 +88,13 @@ soso_status soso__batch_lazy(soso__batch *w, const float *W)
     w->nblk = nb;
     if (w->alpha) goto reset; /* already lazy: recompute the maxima of a changed W */
     w->alpha = soso__alloc_array(H, sizeof *w->alpha);
+    w->ascale = soso__alloc_array(H, sizeof *w->ascale);
     w->bmax = soso__alloc_array(H * nb, sizeof *w->bmax);
     w->stamp = soso__calloc_array(tv, sizeof *w->stamp);
     w->supp = soso__alloc_array(tv, sizeof *w->supp);
     w->blk = soso__calloc_array((size_t)w->threads * nb, 1);
     w->WT = soso__alloc_array(H * V, sizeof *w->WT);
-    if (!w->alpha || !w->bmax || !w->stamp || !w->supp || !w->blk || !w->WT)
+    if (!w->alpha || !w->ascale || !w->bmax || !w->stamp || !w->supp || !w->blk || !w->WT)
         return soso__fail(SOSO_E_NOMEM, "out of memory for lazy scaling");
 reset:
     for (size_t h = 0; h < H; h++) {
@@ -131,6 +132,7 @@ void soso__batch_fold(soso__batch *w, float *W)
 void soso__batch_free(soso__batch *w)
 {
     free(w->alpha);
+    free(w->ascale);
     free(w->bmax);
     free(w->WT);
     free(w->stamp);
@@ -198,6 +200,10 @@ void soso__batch_scores(soso__batch *w, const float *W, float p, const soso_docs
     for (size_t b = 0; b < n; b++) nnz += X->indptr[rows[b] + 1] - X->indptr[rows[b]];
     /* Each word costs a scattered read of its weights (~a cache miss) besides H multiply-adds. */
     int team = soso__team_size(w->threads, (double)nnz * ((double)w->H + 64.0));
+    /* W = alpha W^: scores scale by sign(alpha) |alpha|^(p-1), once per batch. */
+    if (alpha)
+        for (size_t h = 0; h < w->H; h++)
+            w->ascale[h] = p == 2.0f ? alpha[h] : copysign(pow(fabs(alpha[h]), (double)p - 1.0), alpha[h]);
     unsigned long long mask = 0;
 #pragma omp parallel num_threads(team) if (team > 1)
     {
@@ -214,9 +220,8 @@ void soso__batch_scores(soso__batch *w, const float *W, float p, const soso_docs
                 soso__scores_transposed(w->WT, w->H, p, q1 - q0, X->indices + q0, X->values + q0, out);
             else
                 soso__unit_scores(W, w->H, w->V, p, q1 - q0, X->indices + q0, X->values + q0, out);
-            if (alpha) /* W = alpha W^: scores scale by sign(alpha) |alpha|^(p-1) */
-                for (size_t h = 0; h < w->H; h++)
-                    out[h] = (float)((double)out[h] * (p == 2.0f ? alpha[h] : copysign(pow(fabs(alpha[h]), (double)p - 1.0), alpha[h])));
+            if (alpha)
+                for (size_t h = 0; h < w->H; h++) out[h] = (float)((double)out[h] * w->ascale[h]);
             if (gate) gate(w, (size_t)b, ctx);
         }
     }
@@ -330,29 +335,21 @@ static void balance(soso__batch *w, const soso_docs *X, const uint32_t *rows, si
         w->jobs[t].t = (uint32_t)t;
     }
     qsort(w->jobs, n_touched, sizeof *w->jobs, job_cmp);
-    for (int L = 0; L <= team; L++) w->tstart[L] = 0;
     for (int L = 0; L < team; L++) w->load[L] = 0;
-    /* First pass: each job's thread (kept in order[] for now), counted per thread. */
     for (size_t i = 0; i < n_touched; i++) {
-        int best = 0;
+        uint32_t best = 0;
         for (int L = 1; L < team; L++)
-            if (w->load[L] < w->load[best]) best = L;
+            if (w->load[L] < w->load[best]) best = (uint32_t)L;
         w->load[best] += w->jobs[i].work;
-        w->order[i] = (uint32_t)best;
-        w->tstart[best + 1]++;
+        w->jobs[i].thread = best;
     }
-    for (int L = 0; L < team; L++) w->tstart[L + 1] += w->tstart[L];
-    /* Second pass: positions grouped by thread (load[] reused as a cursor). */
-    for (int L = 0; L < team; L++) w->load[L] = w->tstart[L];
-    for (size_t i = 0; i < n_touched; i++) {
-        int L = (int)w->order[i];
-        w->jobs[i].work = (double)L; /* the thread, before order[] is overwritten */
+    size_t q = 0; /* positions grouped by thread */
+    for (int L = 0; L < team; L++) {
+        w->tstart[L] = (uint32_t)q;
+        for (size_t i = 0; i < n_touched; i++)
+            if (w->jobs[i].thread == (uint32_t)L) w->order[q++] = w->jobs[i].t;
     }
-    for (size_t i = 0; i < n_touched; i++) {
-        int L = (int)w->jobs[i].work;
-        w->order[(size_t)w->load[L]] = w->jobs[i].t;
-        w->load[L] += 1;
-    }
+    w->tstart[team] = (uint32_t)q;
 }
 
 /* max |ds_hj| of unit h for the normaliser, ds_h = sum_b g_hb x_b - xx_h W_h (see

@@ -280,7 +280,7 @@ soso_status soso__corpus_adopt(char *data, size_t len, const soso_corpus_limits 
 /* A touched unit's position in the batch and an estimate of its update's work. */
 struct soso__job {
     double work;
-    uint32_t t;
+    uint32_t t, thread;
 };
 
 typedef struct soso__batch {
@@ -299,13 +299,14 @@ typedef struct soso__batch {
     struct soso__job *jobs; /* H: touched units by work, for balancing threads    */
     uint32_t *order;      /* H: touched positions grouped by thread              */
     uint32_t *tstart;     /* threads + 1: where each thread's positions start    */
-    double *load;         /* threads: work given to each thread                   */
+    double *load;         /* threads: work given to each thread so far            */
     float *rowmax;        /* H                                                   */
     float *buf;           /* threads x V, all zero between uses                  */
     unsigned long long team_mask; /* thread ids that worked in the last batch   */
     /* Lazy scaling (soso__batch_lazy): during training W = alpha W^ row by row, so a
      * row's scaling costs O(1) and an update touches only its support. */
     double *alpha;        /* H, or NULL: W is plain                               */
+    double *ascale;       /* H: what alpha does to a score (scratch of a batch)   */
     float *bmax;          /* H x nblk: max |W^| per block of 64 entries           */
     float *WT;            /* V x H: W^ transposed, so a word's weights for every
                            * unit are adjacent when scoring (lazy mode only)       */

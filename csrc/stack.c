@@ -12,11 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static float power_of(const soso_model *m)
-{
-    return m->learner == SOSO_LEARNER_HEBBIAN ? m->hebbian.p : 2.0f;
-}
-
 /* w -> sign(w)|w|^e in place (e = 1: unchanged). */
 static void signed_power(float *w, size_t n, double e)
 {
@@ -107,7 +102,7 @@ soso_status soso_model_stack(const soso_model *lower, const soso_model *upper, s
     if (upper->cols != lower->units)
         return soso__fail(SOSO_E_ARG, "the upper model reads %zu inputs but the lower model has %zu units", upper->cols,
                           lower->units);
-    float p1 = power_of(lower), p2 = power_of(upper);
+    float p1 = soso__score_power(lower), p2 = soso__score_power(upper);
     if (p2 <= 1.0f)
         return soso__fail(SOSO_E_ARG, "an upper layer with p = %g cannot be composed (p must be above 1)", (double)p2);
     /* The upper layer's settings must hold over the lower layer's words (e.g. osc needs
