@@ -150,6 +150,7 @@ soso_status soso_model_profile(const soso_model *m, const soso_docs *d, const ui
         for (size_t h = 0; h < H; h++) sum[h] += a[h];
         used++;
     }
+    soso__scorer_free(&sc);
     if (used)
         for (size_t h = 0; h < H; h++) profile[h] = (float)(sum[h] / (double)used);
     free(a);

@@ -363,6 +363,7 @@ static void test_resume_needs_the_same_pieces(void)
     CHECK_STATUS(soso_model_train(m, w.docs, stop_after, &three), SOSO_E_ABORTED);
     CHECK(soso_model_epochs_done(m) == 0 && soso_model_docs_seen(m) < 100);
     CHECK_STATUS(soso_model_train_stream(m, w.stream, 2, NULL, NULL), SOSO_E_ARG);
+    CHECK(strstr(soso_last_error(), "same pieces") != NULL); /* refused for that reason */
     CHECK_OK(soso_model_train(m, w.docs, NULL, NULL));
     soso_model_free(m);
     soso_model_free(back);

@@ -107,10 +107,12 @@ int main(int argc, char **argv)
                 soso_docs_append_row(many, nnz, idx, val);
         }
         if (soso_model_create_osc(v, &in, &op, many, &m) == SOSO_OK) {
-            soso_model_train_segment(m, many, 0, 2 * soso_docs_rows(many), stop_first, NULL);
-            soso_model_save_buffer(m, &buf, &len);
-            variants(dir, "osc-mid-segment", buf, len);
-            soso_free(buf);
+            /* A seed only when training really stopped inside the segment (SEGM section). */
+            if (soso_model_train_segment(m, many, 0, 2 * soso_docs_rows(many), stop_first, NULL) == SOSO_E_ABORTED &&
+                soso_model_save_buffer(m, &buf, &len) == SOSO_OK) {
+                variants(dir, "osc-mid-segment", buf, len);
+                soso_free(buf);
+            }
             soso_model_free(m);
         }
         soso_docs_free(many);
