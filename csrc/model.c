@@ -295,6 +295,24 @@ soso_status soso_model_set_weights(soso_model *m, const float *w, size_t n)
     return SOSO_OK;
 }
 
+soso_status soso_model_set_expansion(soso_model *m, size_t neighbors, float gain)
+{
+    if (!m) return soso__fail(SOSO_E_ARG, "model must not be NULL");
+    const char *why = soso__expansion_check(neighbors, gain);
+    if (why) return soso__fail(SOSO_E_ARG, "%s", why);
+    m->expand_neighbors = (uint32_t)neighbors;
+    m->expand_gain = neighbors ? gain : 0.0f;
+    return SOSO_OK;
+}
+
+soso_status soso_model_expansion(const soso_model *m, size_t *neighbors, float *gain)
+{
+    if (!m || !neighbors || !gain) return soso__fail(SOSO_E_ARG, "arguments must not be NULL");
+    *neighbors = m->expand_neighbors;
+    *gain = m->expand_gain;
+    return SOSO_OK;
+}
+
 soso_status soso_model_input_options(const soso_model *m, soso_input_options *out)
 {
     if (!m || !out) return soso__fail(SOSO_E_ARG, "model and out must not be NULL");

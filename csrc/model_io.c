@@ -17,9 +17,10 @@ soso_status soso_model_save_buffer(const soso_model *m, void **data, size_t *len
 {
     if (!m || !data || !len) return soso__fail(SOSO_E_ARG, "model, data and len must not be NULL");
     soso__wbuf b = {0};
-    int seg = m->epoch_pos > 0 && m->seg_rows > 0;
-    /* MODL INPT TEXT VOCB, the learner's, WGHT, and SEGM after a stop inside a segment */
-    soso__container_begin(&b, MAGIC, SOSO_MODEL_FORMAT_VERSION, seg ? 7 : 6);
+    int seg = m->epoch_pos > 0 && m->seg_rows > 0, expn = m->expand_neighbors > 0;
+    /* MODL INPT TEXT VOCB, the learner's, WGHT, SEGM after a stop inside a segment, and
+     * EXPN when training documents are expanded */
+    soso__container_begin(&b, MAGIC, SOSO_MODEL_FORMAT_VERSION, 6 + seg + expn);
 
     size_t at = soso__section_begin(&b, "MODL");
     soso__wbuf_u32(&b, (uint32_t)m->learner);
@@ -99,6 +100,12 @@ soso_status soso_model_save_buffer(const soso_model *m, void **data, size_t *len
         soso__wbuf_u64(&b, m->seg_rows);
         soso__section_end(&b, at);
     }
+    if (expn) {
+        at = soso__section_begin(&b, "EXPN");
+        soso__wbuf_u32(&b, m->expand_neighbors);
+        soso__wbuf_f32(&b, m->expand_gain);
+        soso__section_end(&b, at);
+    }
 
     return soso__container_end(&b, data, len);
 }
@@ -119,7 +126,7 @@ soso_status soso_model_save(const soso_model *m, const char *path)
 typedef soso__section span;
 
 typedef struct {
-    span modl, inpt, hebb, osc, soft, wght, segm;
+    span modl, inpt, hebb, osc, soft, wght, segm, expn;
     const soso__section *all;
     size_t n;
 } sections;
@@ -237,6 +244,16 @@ static soso_status parse(const sections *sec, soso_model **out)
             return bad("the segment section does not hold the training position");
     }
 
+    uint32_t expand_neighbors = 0;
+    float expand_gain = 0;
+    if (sec->expn.p) {
+        soso__rbuf g = {sec->expn.p, sec->expn.len, 0, 0};
+        expand_neighbors = soso__rbuf_u32(&g);
+        expand_gain = soso__rbuf_f32(&g);
+        if (g.failed || soso__expansion_check(expand_neighbors, expand_gain))
+            return bad("the expansion section holds invalid settings");
+    }
+
     soso_vocab *vocab;
     SOSO__CHECK(soso__read_vocab_sections(sec->all, sec->n, "model", &vocab));
     if (vocab->words.count != cols) {
@@ -274,6 +291,8 @@ static soso_status parse(const sections *sec, soso_model **out)
     m->train_rows = train_rows;
     m->seg_first = seg_first;
     m->seg_rows = seg_rows;
+    m->expand_neighbors = expand_neighbors;
+    m->expand_gain = expand_gain;
     *out = m;
     return SOSO_OK;
 }
@@ -285,7 +304,7 @@ soso_status soso_model_load_buffer(const void *data, size_t len, soso_model **ou
     size_t n = 0;
     SOSO__CHECK(soso__container_open(data, len, MAGIC, SOSO_MODEL_FORMAT_VERSION, "model", all, 16, &n));
     sections sec = {get(all, n, "MODL"), get(all, n, "INPT"), get(all, n, "HEBB"), get(all, n, "OSC "),
-                    get(all, n, "SOFT"), get(all, n, "WGHT"), get(all, n, "SEGM"), all, n};
+                    get(all, n, "SOFT"), get(all, n, "WGHT"), get(all, n, "SEGM"), get(all, n, "EXPN"), all, n};
     return parse(&sec, out);
 }
 

@@ -195,6 +195,8 @@ struct soso_docs {
 };
 
 const char *soso__input_options_check(const soso_input_options *o);
+/* NULL if soso_docs_expand's neighbors (0 = none here) and gain are valid, else why. */
+const char *soso__expansion_check(size_t neighbors, float gain);
 
 /* Tokenizes text against vocab and builds the weighted (and normalised) sparse vector
  * in caller-provided scratch: idx/val get *nnz entries sorted by index. The scratch is
@@ -226,6 +228,8 @@ struct soso_model {
     uint32_t osc_reorth_every, osc_since_reorth; /* OSC fast path's re-orthonormalisation */
     uint64_t seg_first, seg_rows; /* a stop inside a segment: the segment's documents, so that
                                    * only the same segment resumes it (rows 0: none)   */
+    uint32_t expand_neighbors;    /* the expansion its training documents get (0: none) */
+    float expand_gain;
 };
 
 /* The epochs the learner plans in all, and the seed of its shuffles. */

@@ -381,6 +381,18 @@ soso_status soso_docs_row(const soso_docs *docs, size_t i, size_t *nnz, const ui
 /* Scales every non-empty row to unit L2 norm. */
 soso_status soso_docs_normalize(soso_docs *docs);
 
+/* Co-occurrence expansion for training on short texts: a new matrix where each row also
+ * holds its words' strongest co-occurring words, x'_j = x_j + gain * sum_w x_w P[w,j],
+ * scaled back to the row's L2 norm. P[w,.] keeps word w's `neighbors` (1..1000) best
+ * words j by s = PMI ln(1 + c_wj) among those of positive PMI = ln(c_wj N^0.75 /
+ * (df_w df_j^0.75)) (c, df, N: co-occurring rows, rows with the word, rows, counted on
+ * the non-zero patterns), with weights s / (their sum); ties go to the lower word. gain 0
+ * copies the matrix. Short documents on one topic rarely share a word; expanded, they
+ * overlap, and a codebook learned on them is still over the same words (encode the
+ * plain documents). Cost: sum of nnz^2 over rows, plus nnz * neighbors a row; the result
+ * does not depend on threads. */
+soso_status soso_docs_expand(const soso_docs *docs, size_t neighbors, float gain, int threads, soso_docs **out);
+
 /* ---- Learners ------------------------------------------------------------------------ */
 
 typedef enum soso_learner {
@@ -632,6 +644,12 @@ soso_status soso_model_input_options(const soso_model *model, soso_input_options
 soso_status soso_model_hebbian_params(const soso_model *model, soso_hebbian_params *out);
 soso_status soso_model_osc_params(const soso_model *model, soso_osc_params *out);
 soso_status soso_model_soft_params(const soso_model *model, soso_soft_params *out);
+
+/* The co-occurrence expansion (soso_docs_expand) the model's training documents get,
+ * recorded in the model so that a resumed or continued training expands the same way;
+ * neighbors 0 = none (the default). The library records it; the caller expands. */
+soso_status soso_model_set_expansion(soso_model *model, size_t neighbors, float gain);
+soso_status soso_model_expansion(const soso_model *model, size_t *neighbors, float *gain);
 
 /* The soft gate's current temperature and inhibitor (units floats; may be NULL). */
 soso_status soso_model_soft_state(const soso_model *model, float *temperature, float *inhibitor, size_t n);

@@ -14,6 +14,10 @@ struct Info: ParsableCommand {
         var lines = ["model       \(model)", "units       \(m.units)", "vocabulary  \(m.vocabulary.count) words"]
         let input = m.input
         lines.append("input       \(input.weighting == .binary ? "binary" : "counts")\(input.idf ? " idf" : "")\(input.normalize ? " l2" : "")")
+        if let e = m.expansion {
+            lines.append(String(format: "expansion   training documents + their words' %d strongest co-occurring words, gain %g",
+                                e.neighbors, e.gain))
+        }
         if let h = m.hebbian {
             lines.append("learner     hebbian  p=\(h.p) k=\(h.k) delta=\(h.delta) eps0=\(h.eps0) batch=\(h.batchSize) seed=\(h.seed)"
                 + (h.orthogonalizeEvery > 0 ? " orthogonalize=\(h.orthogonalizeEvery)" : ""))

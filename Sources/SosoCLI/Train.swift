@@ -109,7 +109,7 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("ortho-penalty"), help: "Strength of the penalty |W W^T - I|^2 (soft).")
     var orthoPenalty: Float = 0
 
-    @Option(help: "Units that code each document (osc; default 4, or --units if fewer).")
+    @Option(help: "Units that code each document (osc; default 2 with --expand, else 4; --units if fewer).")
     var sparsity: Int?
 
     @Option(name: .customLong("eps-initial"), help: "Learning rate at the start (osc; decays exponentially).")
@@ -123,6 +123,12 @@ struct Train: ParsableCommand {
 
     @Flag(help: "Run the plain O(units^2 V) loop (osc; for checking: same result, slower).")
     var exact = false
+
+    @Option(help: "Expand each training document with its words' N strongest co-occurring words, counted on the corpus, so that short texts on one topic overlap; the model stays over the same words and encodes plain text (bench/quality/STUDY.md section 7). Default: 100 for osc; 0 (off) for hebbian and soft, whose epochs it makes slower. 0 turns it off. Not with --stream or --input-model.")
+    var expand: Int?
+
+    @Option(name: .customLong("expand-gain"), help: "With --expand: weight of the added words against the document's own (default 16).")
+    var expandGain: Float?
 
     @Option(name: .customLong("min-df"), help: "Keep words found in at least this many documents.")
     var minDF: Int = 2
@@ -195,6 +201,13 @@ struct Train: ParsableCommand {
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
         if output == "-" || output.isEmpty { throw ValidationError("--output must name a file") }
         if checkpointEvery < 0 { throw ValidationError("--checkpoint-every must be at least 0") }
+        if let n = expand, n < 0 || n > 1000 { throw ValidationError("--expand must be between 0 and 1000, got \(n)") }
+        if let g = expandGain, !(g > 0 && g <= 1e6) { throw ValidationError("--expand-gain must be above 0 and at most 1e6") }
+        if expandGain != nil && expandNeighbors == 0 { throw ValidationError("--expand-gain goes with --expand N (N > 0)") }
+        if (expand ?? 0) > 0 && streaming.stream {
+            throw ValidationError("--expand counts co-occurrences over the whole corpus in memory; it does not go with --stream")
+        }
+        if (expand ?? 0) > 0 && inputModel != nil { throw ValidationError("--expand is for words; it does not go with --input-model") }
         if inputModel != nil {
             if streaming.stream { throw ValidationError("--input-model needs the corpus in memory; it does not go with --stream") }
             if idf != nil || counts || noNormalize {
@@ -202,6 +215,16 @@ struct Train: ParsableCommand {
             }
             if method == .hebbian && p <= 1 { throw ValidationError("a stacked Hebbian layer needs --p above 1 (p must be above 1)") }
         }
+    }
+
+    /// Neighbours of a word in the expansion: as asked, else 100 for osc on words in
+    /// memory (bench/quality/STUDY.md section 7), else 0 (none).
+    private var expandNeighbors: Int {
+        expand ?? (method == .osc && !streaming.stream && inputModel == nil ? 100 : 0)
+    }
+
+    private var expansion: Expansion? {
+        expandNeighbors > 0 ? Expansion(neighbors: expandNeighbors, gain: expandGain ?? 16) : nil
     }
 
     func run() throws {
@@ -218,6 +241,7 @@ struct Train: ParsableCommand {
         let stackInput = try lower.map { try $0.stackInput(words!, threads: threadCount) }
         let model: Model
         let documents: Documents
+        var training: Documents? // the expanded documents, when the run expands them
         if let path = resume {
             // A checkpoint is a model file that remembers where training stopped.
             model = try Model(contentsOf: path)
@@ -231,6 +255,8 @@ struct Train: ParsableCommand {
                 throw SosoError(.invalidArgument, "no word of the corpus is in the vocabulary of \(path)"
                                 + (lower == nil ? " (a stacked run resumes with its --input-model)" : ""))
             }
+            // The checkpoint says how its documents were expanded.
+            training = try model.expansion.map { try documents.expanded($0, threads: threadCount) }
             if !quiet { note("resuming \(path) at epoch \(model.epochsDone) of \(model.totalEpochs)") }
         } else if let (unitWords, codes) = stackInput {
             documents = codes
@@ -240,8 +266,11 @@ struct Train: ParsableCommand {
             let vocabulary = try streamed.map { try Vocabulary(stream: $0, options: text, pieceBlocks: streaming.pieceBlocks) }
                 ?? Vocabulary(corpus: corpus, options: text)
             documents = try Documents(corpus: corpus, vocabulary: vocabulary, input: inputOptions)
-            model = try makeModel(vocabulary, initial: documents, corpusSize: streamed?.count ?? corpus.count,
+            // LSA from the expanded documents starts osc better than from the plain ones.
+            training = try expansion.map { try documents.expanded($0, threads: threadCount) }
+            model = try makeModel(vocabulary, initial: training ?? documents, corpusSize: streamed?.count ?? corpus.count,
                                   threads: threadCount)
+            try model.setExpansion(expansion)
         }
         var run = TrainingRun(checkpointPath: checkpoint ?? output + ".checkpoint", checkpointEvery: checkpointEvery,
                               quiet: quiet, command: "soso train \(shellQuoted(self.corpus)) -o \(shellQuoted(output))"
@@ -252,12 +281,14 @@ struct Train: ParsableCommand {
             run.convergence = ConvergenceCheck(model: model, documents: documents, threshold: stable ?? 0.005,
                                                threads: threadCount)
         }
-        try run.train(model, streamed.map { ($0, streaming.pieceBlocks) }, else: documents, threads: threadCount)
+        try run.train(model, streamed.map { ($0, streaming.pieceBlocks) }, else: training ?? documents, threads: threadCount)
         let result = try lower.map { try Model(stacking: model, on: $0) } ?? model
         try result.save(to: output)
         if !quiet {
             let how = streamed != nil ? " (streamed in pieces of \(streaming.pieceBlocks * StreamOptions.blockLines))"
-                : lower.map { " (stacked on the \($0.units) units of \(inputModel!))" } ?? ""
+                : lower.map { " (stacked on the \($0.units) units of \(inputModel!))" }
+                ?? model.expansion.map { " (expanded with \($0.neighbors) co-occurring words a word, gain \(formatGain($0.gain)))" }
+                ?? ""
             note(String(format: "trained %d units on %d documents%@ (%d words) in %.1f s; wrote %@", model.units,
                         streamed?.count ?? corpus.count, how, result.vocabulary.count, Date().timeIntervalSince(start), output))
             if let c = run.convergence {
@@ -271,6 +302,8 @@ struct Train: ParsableCommand {
             note(HealthReport.text(try result.health(words ?? documents, threads: threadCount)))
         }
     }
+
+    private func formatGain(_ g: Float) -> String { g == g.rounded() ? String(Int(g)) : String(g) }
 
     /// `--epochs auto` again on a resuming command line (the budget is in the checkpoint).
     private var autoFlags: String {
@@ -342,7 +375,7 @@ struct Train: ParsableCommand {
         case .osc:
             var config = OSCConfiguration()
             config.units = units
-            config.sparsity = sparsity ?? min(4, units)
+            config.sparsity = sparsity ?? min(expansion != nil ? 2 : 4, units) // STUDY.md sections 1 and 7
             config.epochs = plannedEpochs(default: Train.oscDefaultEpochs(documents: corpusSize, units: units,
                                                                          sparsity: config.sparsity))
             config.seed = seed

@@ -66,12 +66,18 @@ struct Update: ParsableCommand {
             try unknown.count(c)
         }
         let documents = try Documents(corpus: c, vocabulary: m.vocabulary, input: m.input)
+        // A model trained on expanded documents learns from the new ones expanded the same
+        // way (co-occurrences counted on the new documents); streamed, they cannot be.
+        let training = streamed == nil ? try m.expansion.map { try documents.expanded($0, threads: threadCount) } : nil
+        if streamed != nil, m.expansion != nil, !quiet {
+            note("the model was trained on expanded documents; streamed new documents are not expanded")
+        }
         let before = m.epochsDone
         try m.extend(epochs: epochs)
         let run = TrainingRun(checkpointPath: checkpoint ?? output + ".checkpoint", checkpointEvery: checkpointEvery,
                               quiet: quiet, command: "soso train \(shellQuoted(corpus)) -o \(shellQuoted(output))"
                                 + streaming.flags + input.flags)
-        try run.train(m, streamed.map { ($0, streaming.pieceBlocks) }, else: documents, threads: threadCount)
+        try run.train(m, streamed.map { ($0, streaming.pieceBlocks) }, else: training ?? documents, threads: threadCount)
         try m.save(to: output)
         if quiet { return }
         note(String(format: "updated %d units on %d new documents: epochs %d -> %d in %.1f s; wrote %@", m.units,

@@ -295,6 +295,45 @@ final class SosoTests: XCTestCase {
         }
     }
 
+    func testExpansionRelatesDocumentsAndIsRecorded() throws {
+        // Two topics; each document one pair of its topic's four words, every pair twice
+        // over; the two documents compared share no word.
+        var indptr = [0], indices: [UInt32] = []
+        for t in 0..<4 {
+            for _ in 0..<2 {
+                for a in 0..<4 { for b in (a + 1)..<4 { indices += [UInt32(t * 4 + a), UInt32(t * 4 + b)]; indptr.append(indices.count) } }
+            }
+        }
+        let values = [Float](repeating: Float(0.5).squareRoot(), count: indices.count)
+        let docs = try Documents(rows: indptr.count - 1, columns: 16, indptr: indptr, indices: indices, values: values)
+        let expanded = try docs.expanded(Expansion(neighbors: 3, gain: 4), threads: 2)
+        XCTAssertEqual(expanded.rows, docs.rows)
+        func dot(_ x: Documents, _ i: Int, _ j: Int) -> Float {
+            let (a, b) = (x.row(i), x.row(j))
+            var d: Float = 0
+            for (k, w) in a.indices.enumerated() { if let m = b.indices.firstIndex(of: w) { d += a.values[k] * b.values[m] } }
+            return d
+        }
+        XCTAssertEqual(dot(docs, 0, 5), 0) // words 0,1 and 2,3 of topic 0
+        XCTAssertGreaterThan(dot(expanded, 0, 5), 0.3)
+        XCTAssertEqual(dot(expanded, 0, 12), 0, accuracy: 1e-7) // topic 0 and topic 1
+        XCTAssertEqual(dot(expanded, 3, 3), 1, accuracy: 1e-5)
+        XCTAssertThrowsError(try docs.expanded(Expansion(neighbors: 0))) {
+            XCTAssertEqual(($0 as? SosoError)?.code, .invalidArgument)
+        }
+        XCTAssertThrowsError(try docs.expanded(Expansion(neighbors: 3, gain: -1))) {
+            XCTAssertEqual(($0 as? SosoError)?.code, .invalidArgument)
+        }
+        // The model records the expansion, through a save and load.
+        let (_, _, _, model) = try plantedOSC()
+        XCTAssertNil(model.expansion)
+        try model.setExpansion(Expansion(neighbors: 3, gain: 4))
+        let back = try Model(serialized: try model.serialized())
+        XCTAssertEqual(back.expansion, Expansion(neighbors: 3, gain: 4))
+        XCTAssertThrowsError(try model.setExpansion(Expansion(neighbors: 5000)))
+        XCTAssertEqual(model.expansion, Expansion(neighbors: 3, gain: 4))
+    }
+
     func testOrthogonalityHelpers() throws {
         var w: [Float] = [1, 1, 0, 0, 1, 1]
         XCTAssertGreaterThan(try Orthogonality.error(w, rows: 2, columns: 3), 0.5)

@@ -139,12 +139,14 @@ run "recommend bad line" 1 "$SOSO" recommend "$osc" "$corpus" --liked 0 && expec
 run "recommend past end" 1 "$SOSO" recommend "$osc" "$corpus" --liked 5000 && expect_err "past the corpus"
 
 # ---- online updates: half, then the other half, against all at once ----
+# Without expansion on both sides (and for the streamed comparison below, which cannot
+# expand): expanded, 1,000 documents give the co-occurrences that 500 cannot.
 head -n 500 "$corpus" >"$tmp/half1.tsv"
 tail -n 500 "$corpus" >"$tmp/half2.tsv"
-run "train half" 0 "$SOSO" train "$tmp/half1.tsv" -o "$tmp/half.soso" --method osc --units 24 --quiet
+run "train half" 0 "$SOSO" train "$tmp/half1.tsv" -o "$tmp/half.soso" --method osc --units 24 --expand 0 --quiet
 run "update" 0 "$SOSO" update "$tmp/half.soso" "$tmp/half2.tsv" -o "$tmp/updated.soso" --epochs 5 &&
     expect_err "epochs 20 -> 25" && expect_err "not in the model's vocabulary and were ignored; most frequent: "
-run "train all" 0 "$SOSO" train "$corpus" -o "$tmp/all.soso" --method osc --units 24 --quiet
+run "train all" 0 "$SOSO" train "$corpus" -o "$tmp/all.soso" --method osc --units 24 --expand 0 --quiet
 "$SOSO" eval "$tmp/updated.soso" "$corpus" --json >"$tmp/u.json" && "$SOSO" eval "$tmp/all.soso" "$corpus" --json >"$tmp/a.json" &&
     python3 -c '
 import json, sys
@@ -318,6 +320,36 @@ print("\n".join("%d\t%s" % (i % 3, " ".join(r.choice(g[i % 3]) for _ in range(3)
 run "osc epochs by size" 0 "$SOSO" train "$tmp/big.tsv" -o "$tmp/big.soso" --units 3 --sparsity 1 --quiet --min-df 1
 run "osc epochs by size info" 0 "$SOSO" info "$tmp/big.soso" && expect_out "trained     4 of 4 epochs"
 run "osc epochs small corpus" 0 "$SOSO" info "$tmp/all.soso" && expect_out "trained     20 of 20 epochs"
+
+# ---- co-occurrence expansion of the training documents (osc's default) ----
+run "expand default" 0 "$SOSO" train "$corpus" -o "$tmp/x.soso" --units 6 --threads 2 &&
+    expect_err "expanded with 100 co-occurring words a word, gain 16"
+run "expand info" 0 "$SOSO" info "$tmp/x.soso" && expect_out "^expansion   .* 100 strongest co-occurring words, gain 16" &&
+    expect_out "osc  sparsity=2 "
+run "expand off" 0 "$SOSO" train "$corpus" -o "$tmp/x0.soso" --units 6 --expand 0 --quiet
+run "expand off info" 0 "$SOSO" info "$tmp/x0.soso" && expect_out "osc  sparsity=4 " &&
+    { grep -q "^expansion" "$tmp/out" && bad "expand off: info shows an expansion" || ok; }
+# The point of it: documents on a topic share few words; expanded, they cluster better.
+"$SOSO" eval "$tmp/x.soso" "$corpus" --json >"$tmp/x.json" && "$SOSO" eval "$tmp/x0.soso" "$corpus" --json >"$tmp/x0.json" &&
+python3 -c '
+import json, sys
+x, p = (json.load(open(f)) for f in sys.argv[1:3])
+print("     NMI on wn6-1k, osc 6 units: expanded %.3f, plain %.3f" % (x["nmi"], p["nmi"]))
+assert x["nmi"] >= p["nmi"] + 0.05 and x["deadUnits"] == 0' "$tmp/x.json" "$tmp/x0.json" && ok || bad "expand: NMI not above plain training"
+run "expand hebbian" 0 "$SOSO" train "$corpus" -o "$tmp/xh.soso" --method hebbian --units 6 --epochs 5 --expand 30 --expand-gain 4 &&
+    expect_err "expanded with 30 co-occurring words a word, gain 4"
+# A checkpoint remembers the expansion: resuming gives the uninterrupted model.
+run "expand checkpoints" 0 "$SOSO" train "$corpus" -o "$tmp/xc.soso" --units 6 --epochs 6 --expand 20 --expand-gain 3 --quiet \
+    --checkpoint-every 3 --checkpoint "$tmp/xc.ck"
+run "expand resume" 0 "$SOSO" train "$corpus" -o "$tmp/xr.soso" --resume "$tmp/xc.ck" --quiet
+cmp -s "$tmp/xc.soso" "$tmp/xr.soso" && ok || bad "expand: the resumed model differs from the uninterrupted one"
+run "expand update" 0 "$SOSO" update "$tmp/x.soso" "$corpus" -o "$tmp/xu.soso" --quiet
+run "expand negative" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --expand -1 && expect_err "expand" && no_file "$tmp/e.soso"
+run "expand too many" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --expand 1001 && expect_err "between 0 and 1000"
+run "expand gain zero" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --expand-gain 0 && expect_err "expand-gain"
+run "expand gain without" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --method hebbian --expand-gain 2 && expect_err "goes with --expand"
+run "expand stream" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --expand 10 --stream && expect_err "does not go with --stream"
+run "expand stacked" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --expand 10 --input-model "$tmp/x.soso" && expect_err "input-model"
 
 # ---- stacking: a second layer on a model's codes, saved as one model over the words ----
 run "stack train" 0 "$SOSO" train "$corpus" -o "$tmp/l2.soso" --units 6 --input-model "$tmp/all.soso" --threads 2 &&

@@ -1,0 +1,226 @@
+/* test_expand.c - co-occurrence expansion: golden values from an independent numpy
+ * version (Tests/fixtures/make_expand_fixture.py), the same bits for 1 and 2 threads,
+ * planted topics whose documents share no word becoming similar, the setting kept in
+ * the model file, and bad input. */
+#include "harness.h"
+
+#include <stdlib.h>
+
+/* Reads "R V" then R rows (nnz, indices, values) into a CSR matrix. */
+static soso_docs *read_rows(FILE *f, size_t R, size_t V)
+{
+    size_t *indptr = calloc(R + 1, sizeof *indptr), cap = 16 * R + 16;
+    uint32_t *idx = malloc(cap * sizeof *idx);
+    float *val = malloc(cap * sizeof *val);
+    soso_docs *d = NULL;
+    int ok = 1;
+    for (size_t i = 0; i < R && ok; i++) {
+        size_t n;
+        ok = fscanf(f, "%zu", &n) == 1 && indptr[i] + n <= cap;
+        for (size_t k = 0; k < n && ok; k++) ok = fscanf(f, "%u", &idx[indptr[i] + k]) == 1;
+        for (size_t k = 0; k < n && ok; k++) {
+            double x;
+            ok = fscanf(f, "%lf", &x) == 1;
+            val[indptr[i] + k] = (float)x;
+        }
+        indptr[i + 1] = indptr[i] + (ok ? n : 0);
+    }
+    CHECK(ok);
+    if (ok) CHECK_OK(soso_docs_from_csr(R, V, indptr, idx, val, &d));
+    free(indptr);
+    free(idx);
+    free(val);
+    return d;
+}
+
+static int same_bits(const soso_docs *a, const soso_docs *b)
+{
+    if (soso_docs_rows(a) != soso_docs_rows(b) || soso_docs_nnz(a) != soso_docs_nnz(b)) return 0;
+    for (size_t i = 0; i < soso_docs_rows(a); i++) {
+        size_t na, nb;
+        const uint32_t *ia, *ib;
+        const float *va, *vb;
+        soso_docs_row(a, i, &na, &ia, &va);
+        soso_docs_row(b, i, &nb, &ib, &vb);
+        if (na != nb || memcmp(ia, ib, na * sizeof *ia) || memcmp(va, vb, na * sizeof *va)) return 0;
+    }
+    return 1;
+}
+
+static void test_expand_matches_reference(void)
+{
+    FILE *f = fopen(source_path("Tests/fixtures/expand.txt"), "r");
+    CHECK(f != NULL);
+    if (!f) return;
+    size_t R, V, neighbors;
+    double gain;
+    CHECK(fscanf(f, " matrix %zu %zu", &R, &V) == 2);
+    soso_docs *X = read_rows(f, R, V);
+    int cases = 0;
+    while (X && fscanf(f, " case %zu %lf", &neighbors, &gain) == 2) {
+        soso_docs *want = read_rows(f, R, V), *got1 = NULL, *got2 = NULL;
+        CHECK_OK(soso_docs_expand(X, neighbors, (float)gain, 1, &got1));
+        CHECK_OK(soso_docs_expand(X, neighbors, (float)gain, 2, &got2));
+        if (want && got1 && got2) {
+            CHECK_MSG(same_bits(got1, got2), "1 and 2 threads differ (case %zu %g)", neighbors, gain);
+            CHECK_MSG(soso_docs_nnz(got1) == soso_docs_nnz(want), "nnz %zu, want %zu (case %zu %g)",
+                      soso_docs_nnz(got1), soso_docs_nnz(want), neighbors, gain);
+            double err = 0;
+            for (size_t i = 0; i < R; i++) {
+                size_t ng, nw;
+                const uint32_t *ig, *iw;
+                const float *vg, *vw;
+                soso_docs_row(got1, i, &ng, &ig, &vg);
+                soso_docs_row(want, i, &nw, &iw, &vw);
+                CHECK_MSG(ng == nw, "row %zu: %zu words, want %zu (case %zu %g)", i, ng, nw, neighbors, gain);
+                for (size_t k = 0; k < ng && k < nw; k++) {
+                    CHECK(ig[k] == iw[k]);
+                    err = fmax(err, fabs(vg[k] - vw[k]));
+                }
+            }
+            CHECK_MSG(err < 2e-6, "largest difference to numpy %.3g (case %zu %g)", err, neighbors, gain);
+        }
+        soso_docs_free(want);
+        soso_docs_free(got1);
+        soso_docs_free(got2);
+        cases++;
+    }
+    CHECK(cases == 3);
+    soso_docs_free(X);
+    fclose(f);
+}
+
+static double cosine(const soso_docs *d, size_t a, size_t b)
+{
+    size_t na, nb;
+    const uint32_t *ia, *ib;
+    const float *va, *vb;
+    soso_docs_row(d, a, &na, &ia, &va);
+    soso_docs_row(d, b, &nb, &ib, &vb);
+    double dot = 0, sa = 0, sb = 0;
+    for (size_t i = 0, j = 0; i < na && j < nb;) {
+        if (ia[i] == ib[j]) dot += (double)va[i++] * vb[j++];
+        else if (ia[i] < ib[j]) i++;
+        else j++;
+    }
+    for (size_t i = 0; i < na; i++) sa += (double)va[i] * va[i];
+    for (size_t j = 0; j < nb; j++) sb += (double)vb[j] * vb[j];
+    return dot / sqrt(sa * sb);
+}
+
+/* Four topics of 8 words each; each document holds one pair of words of a topic (every
+ * pair twice), so most pairs of documents on a topic share no word. Expanded, documents
+ * on a topic overlap and documents on different topics still do not. */
+static void test_expand_relates_documents_of_a_topic(void)
+{
+    enum { T = 4, W = 8, PER = 56 };
+    size_t R = T * PER, indptr[T * PER + 1], i = 0;
+    uint32_t idx[2 * T * PER];
+    float val[2 * T * PER];
+    indptr[0] = 0;
+    for (uint32_t t = 0; t < T; t++)
+        for (int twice = 0; twice < 2; twice++)
+            for (uint32_t a = 0; a < W; a++)
+                for (uint32_t b = a + 1; b < W; b++, i++) {
+                    idx[2 * i] = t * W + a;
+                    idx[2 * i + 1] = t * W + b;
+                    val[2 * i] = val[2 * i + 1] = 0.70710678f;
+                    indptr[i + 1] = 2 * (i + 1);
+                }
+    CHECK(i == R);
+    soso_docs *X = NULL, *E = NULL;
+    CHECK_OK(soso_docs_from_csr(R, T * W, indptr, idx, val, &X));
+    CHECK_OK(soso_docs_expand(X, 8, 4.0f, 2, &E));
+    if (!X || !E) return;
+    double within = 0, across = 0, within_plain = 0;
+    size_t n_within = 0, n_across = 0;
+    for (size_t a = 0; a < R; a++)
+        for (size_t b = a + 1; b < R; b++) {
+            if (a / PER == b / PER) {
+                within += cosine(E, a, b);
+                within_plain += cosine(X, a, b);
+                n_within++;
+            } else {
+                across += cosine(E, a, b);
+                n_across++;
+            }
+        }
+    within /= (double)n_within;
+    within_plain /= (double)n_within;
+    across /= (double)n_across;
+    CHECK_MSG(within > 0.5 && within > 2 * within_plain, "mean cosine on a topic %.3f (plain %.3f)", within,
+              within_plain);
+    CHECK_MSG(across < 1e-6, "mean cosine across topics %.3g", across);
+    for (size_t r = 0; r < R; r++) CHECK_NEAR(cosine(E, r, r), 1.0, 1e-6);
+    soso_docs_free(X);
+    soso_docs_free(E);
+}
+
+static void test_expansion_kept_in_model_file(void)
+{
+    soso_vocab *v = vocab_of_size(12);
+    soso_input_options in;
+    soso_input_options_default(&in);
+    soso_hebbian_params hp;
+    soso_hebbian_params_default(&hp);
+    hp.units = 3;
+    soso_model *m = NULL, *back = NULL, *plain = NULL;
+    CHECK_OK(soso_model_create_hebbian(v, &in, &hp, &m));
+    if (!m) return;
+    size_t n = 9;
+    float g = 9;
+    CHECK_OK(soso_model_expansion(m, &n, &g));
+    CHECK(n == 0 && g == 0.0f);
+    CHECK_OK(soso_model_save(m, scratch_path("plain.soso")));
+    CHECK_OK(soso_model_set_expansion(m, 100, 16.0f));
+    CHECK_OK(soso_model_save(m, scratch_path("expanded.soso")));
+    CHECK_OK(soso_model_load(scratch_path("expanded.soso"), &back));
+    CHECK_OK(soso_model_load(scratch_path("plain.soso"), &plain));
+    if (back && plain) {
+        CHECK_OK(soso_model_expansion(back, &n, &g));
+        CHECK(n == 100 && g == 16.0f);
+        CHECK_OK(soso_model_expansion(plain, &n, &g));
+        CHECK(n == 0 && g == 0.0f);
+    }
+    CHECK_STATUS(soso_model_set_expansion(m, 1001, 1.0f), SOSO_E_ARG);
+    CHECK_STATUS(soso_model_set_expansion(m, 10, -1.0f), SOSO_E_ARG);
+    CHECK_STATUS(soso_model_set_expansion(m, 10, NAN), SOSO_E_ARG);
+    CHECK_STATUS(soso_model_set_expansion(NULL, 10, 1.0f), SOSO_E_ARG);
+    CHECK_STATUS(soso_model_expansion(m, NULL, &g), SOSO_E_ARG);
+    CHECK_OK(soso_model_expansion(m, &n, &g)); /* refusals changed nothing */
+    CHECK(n == 100 && g == 16.0f);
+    CHECK_OK(soso_model_set_expansion(m, 0, 5.0f)); /* none: the gain is dropped */
+    CHECK_OK(soso_model_expansion(m, &n, &g));
+    CHECK(n == 0 && g == 0.0f);
+    soso_model_free(m);
+    soso_model_free(back);
+    soso_model_free(plain);
+    soso_vocab_free(v);
+}
+
+static void test_expand_bad_input(void)
+{
+    size_t indptr[] = {0, 2};
+    uint32_t idx[] = {0, 1};
+    float val[] = {1, 1};
+    soso_docs *X = NULL, *E = (soso_docs *)&E;
+    CHECK_OK(soso_docs_from_csr(1, 3, indptr, idx, val, &X));
+    CHECK_STATUS(soso_docs_expand(NULL, 3, 1.0f, 1, &E), SOSO_E_ARG);
+    CHECK_STATUS(soso_docs_expand(X, 3, 1.0f, 1, NULL), SOSO_E_ARG);
+    CHECK_STATUS(soso_docs_expand(X, 0, 1.0f, 1, &E), SOSO_E_ARG);
+    CHECK_STATUS(soso_docs_expand(X, 1001, 1.0f, 1, &E), SOSO_E_ARG);
+    CHECK_STATUS(soso_docs_expand(X, 3, -0.5f, 1, &E), SOSO_E_ARG);
+    CHECK_STATUS(soso_docs_expand(X, 3, NAN, 1, &E), SOSO_E_ARG);
+    CHECK_STATUS(soso_docs_expand(X, 3, INFINITY, 1, &E), SOSO_E_ARG);
+    CHECK_STATUS(soso_docs_expand(X, 3, 1.0f, 0, &E), SOSO_E_ARG);
+    CHECK(E == (soso_docs *)&E); /* nothing written on failure */
+    soso_docs_free(X);
+}
+
+const soso_test tests_expand[] = {
+    {"expand_matches_reference", test_expand_matches_reference},
+    {"expand_relates_documents_of_a_topic", test_expand_relates_documents_of_a_topic},
+    {"expansion_kept_in_model_file", test_expansion_kept_in_model_file},
+    {"expand_bad_input", test_expand_bad_input},
+    {NULL, NULL},
+};
