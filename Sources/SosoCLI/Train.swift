@@ -256,6 +256,9 @@ struct Train: ParsableCommand {
                                 + (lower == nil ? " (a stacked run resumes with its --input-model)" : ""))
             }
             // The checkpoint says how its documents were expanded.
+            if streamed != nil, model.expansion != nil {
+                throw SosoError(.invalidArgument, "\(path) was trained on expanded documents in memory; resume it without --stream")
+            }
             training = try model.expansion.map { try documents.expanded($0, threads: threadCount) }
             if !quiet { note("resuming \(path) at epoch \(model.epochsDone) of \(model.totalEpochs)") }
         } else if let (unitWords, codes) = stackInput {

@@ -343,6 +343,8 @@ run "expand checkpoints" 0 "$SOSO" train "$corpus" -o "$tmp/xc.soso" --units 6 -
     --checkpoint-every 3 --checkpoint "$tmp/xc.ck"
 run "expand resume" 0 "$SOSO" train "$corpus" -o "$tmp/xr.soso" --resume "$tmp/xc.ck" --quiet
 cmp -s "$tmp/xc.soso" "$tmp/xr.soso" && ok || bad "expand: the resumed model differs from the uninterrupted one"
+run "expand resume streamed" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --resume "$tmp/xc.ck" --stream && expect_err "without --stream" &&
+    no_file "$tmp/e.soso"
 run "expand update" 0 "$SOSO" update "$tmp/x.soso" "$corpus" -o "$tmp/xu.soso" --quiet
 run "expand negative" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --expand -1 && expect_err "expand" && no_file "$tmp/e.soso"
 run "expand too many" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --expand 1001 && expect_err "between 0 and 1000"
