@@ -8,8 +8,10 @@
  * x'_j = x_j + gain * sum_w x_w P[w,j], then scaled back to x's L2 norm. P[w,.] holds
  * word w's `neighbors` best words j by s = PMI ln(1 + c_wj) among those of positive
  * PMI = ln(c_wj N^0.75 / (df_w df_j^0.75)), weights s / (their sum); counts are over the
- * rows' non-zero patterns. Cost: sum over rows of
- * nnz^2 for the table, nnz * neighbors a row for the expansion. Each word's table row and
+ * rows' non-zero patterns. With hops 2 the table ranks by two steps, P^2 + P / 100: on a
+ * small corpus direct counts are too few to rank neighbours by. Cost: sum over rows of
+ * nnz^2 for the table (plus V neighbors^2 for two hops), nnz * neighbors a row for the
+ * expansion. Each word's table row and
  * each document's expanded row is computed alone, in a fixed order, so the result does
  * not depend on the number of threads. */
 #include "soso_internal.h"
@@ -28,23 +30,32 @@ typedef struct neighbor_table {
 /* Higher score first; ties to the lower word so the choice is unique. */
 static int better(float sa, uint32_t a, float sb, uint32_t b) { return sa > sb || (sa == sb && a < b); }
 
-/* Keeps the `per` best of n candidates at the front (partial selection sort: per is
- * small), then sorts the kept ones by word for locality. */
+static void swap_pair(uint32_t *idx, float *score, size_t a, size_t b)
+{
+    uint32_t ti = idx[a]; idx[a] = idx[b]; idx[b] = ti;
+    float ts = score[a]; score[a] = score[b]; score[b] = ts;
+}
+
+/* Keeps the `per` best of n candidates at the front, sorted by word for locality.
+ * Quickselect (Lomuto partition, middle pivot): linear on average where a selection sort
+ * cost n x per, and a frequent word has thousands of candidates. `better` is a strict
+ * total order, so the kept set is unique whatever the pivots. */
 static size_t keep_best(uint32_t *idx, float *score, size_t n, size_t per)
 {
     size_t k = n < per ? n : per;
-    for (size_t i = 0; i < k; i++) {
-        size_t b = i;
-        for (size_t j = i + 1; j < n; j++)
-            if (better(score[j], idx[j], score[b], idx[b])) b = j;
-        uint32_t ti = idx[i]; idx[i] = idx[b]; idx[b] = ti;
-        float tp = score[i]; score[i] = score[b]; score[b] = tp;
+    size_t lo = 0, hi = n; /* the k-th best lies in [lo, hi) */
+    while (k < n && hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2, store = lo;
+        swap_pair(idx, score, mid, hi - 1);
+        for (size_t i = lo; i + 1 < hi; i++)
+            if (better(score[i], idx[i], score[hi - 1], idx[hi - 1])) swap_pair(idx, score, i, store++);
+        swap_pair(idx, score, store, hi - 1); /* the pivot is the (store+1)-th best */
+        if (store == k || store + 1 == k) break;
+        if (store > k) hi = store;
+        else lo = store + 1;
     }
     for (size_t i = 1; i < k; i++) /* insertion sort by word */
-        for (size_t j = i; j > 0 && idx[j - 1] > idx[j]; j--) {
-            uint32_t ti = idx[j]; idx[j] = idx[j - 1]; idx[j - 1] = ti;
-            float tp = score[j]; score[j] = score[j - 1]; score[j - 1] = tp;
-        }
+        for (size_t j = i; j > 0 && idx[j - 1] > idx[j]; j--) swap_pair(idx, score, j, j - 1);
     return k;
 }
 
@@ -128,6 +139,68 @@ done:
     return st;
 }
 
+/* hops 2: replaces the table by each word's `per` best words by P^2[w,j] + P[w,j] / 100
+ * (j != w), weights normalised. Each row is computed alone: thread-invariant. */
+static soso_status two_hops(neighbor_table *t, size_t V, int threads)
+{
+    size_t per = t->per;
+    neighbor_table u = {per, soso__calloc_array(V, sizeof *u.count), soso__alloc_array(V * per, sizeof *u.index),
+                        soso__alloc_array(V * per, sizeof *u.weight)};
+    int failed = !u.count || !u.index || !u.weight;
+    int team = soso__team_size(threads, (double)V * (double)per * (double)per);
+#pragma omp parallel num_threads(team) if (team > 1 && !failed) reduction(| : failed)
+    {
+        float *acc = soso__calloc_array(V, sizeof *acc);
+        uint32_t *touched = soso__alloc_array(V, sizeof *touched);
+        float *score = soso__alloc_array(V, sizeof *score);
+        uint8_t *seen = soso__calloc_array(V, 1);
+        if (!acc || !touched || !score || !seen) failed = 1;
+#pragma omp for schedule(static)
+        for (size_t w = 0; w < V; w++) {
+            if (failed) continue;
+            size_t n = 0;
+            const uint32_t *ni = t->index + w * per;
+            const float *nw = t->weight + w * per;
+            for (uint32_t a = 0; a < t->count[w]; a++) {
+                uint32_t j = ni[a];
+                acc[j] += 0.01f * nw[a];
+                if (!seen[j]) { seen[j] = 1; touched[n++] = j; }
+                const uint32_t *nj = t->index + (size_t)j * per;
+                const float *wj = t->weight + (size_t)j * per;
+                for (uint32_t b = 0; b < t->count[j]; b++) {
+                    uint32_t l = nj[b];
+                    if (l == w) continue;
+                    acc[l] += nw[a] * wj[b];
+                    if (!seen[l]) { seen[l] = 1; touched[n++] = l; }
+                }
+            }
+            for (size_t i = 0; i < n; i++) {
+                score[i] = acc[touched[i]];
+                acc[touched[i]] = 0.0f;
+                seen[touched[i]] = 0;
+            }
+            size_t k = keep_best(touched, score, n, per);
+            double sum = 0;
+            for (size_t i = 0; i < k; i++) sum += score[i];
+            u.count[w] = (uint32_t)k;
+            for (size_t i = 0; i < k; i++) {
+                u.index[w * per + i] = touched[i];
+                u.weight[w * per + i] = (float)(score[i] / sum);
+            }
+        }
+        free(acc);
+        free(touched);
+        free(score);
+        free(seen);
+    }
+    neighbor_table old = failed ? u : *t;
+    if (!failed) *t = u;
+    free(old.count);
+    free(old.index);
+    free(old.weight);
+    return failed ? soso__fail(SOSO_E_NOMEM, "out of memory for the two-hop neighbor table") : SOSO_OK;
+}
+
 static int cmp_u32(const void *a, const void *b)
 {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -191,18 +264,21 @@ static int piece_push(piece *p, size_t n, const uint32_t *idx, const float *val)
     return 1;
 }
 
-const char *soso__expansion_check(size_t neighbors, float gain)
+const char *soso__expansion_check(size_t neighbors, float gain, unsigned hops)
 {
     if (neighbors > 1000) return "neighbors must be between 1 and 1000";
     if (!(gain >= 0.0f && gain <= 1e6f)) return "gain must be between 0 and 1e6";
+    if (neighbors > 0 && hops != 1 && hops != 2) return "hops must be 1 or 2";
     return NULL;
 }
 
-soso_status soso_docs_expand(const soso_docs *docs, size_t neighbors, float gain, int threads, soso_docs **out)
+soso_status soso_docs_expand(const soso_docs *docs, size_t neighbors, float gain, unsigned hops, int threads,
+                             soso_docs **out)
 {
     if (!docs || !out) return soso__fail(SOSO_E_ARG, "docs and out must not be NULL");
-    const char *why = neighbors == 0 ? "neighbors must be between 1 and 1000" : soso__expansion_check(neighbors, gain);
-    if (why) return soso__fail(SOSO_E_ARG, "%s, got %zu and %g", why, neighbors, (double)gain);
+    const char *why =
+        neighbors == 0 ? "neighbors must be between 1 and 1000" : soso__expansion_check(neighbors, gain, hops);
+    if (why) return soso__fail(SOSO_E_ARG, "%s, got %zu, %g and %u", why, neighbors, (double)gain, hops);
     if (threads < 1) return soso__fail(SOSO_E_ARG, "threads must be >= 1, got %d", threads);
     const soso_docs *X = docs;
     size_t V = X->cols, R = X->rows, max_nnz = 0;
@@ -215,6 +291,7 @@ soso_status soso_docs_expand(const soso_docs *docs, size_t neighbors, float gain
     if (row_cap > V) row_cap = V;
     neighbor_table t = {0};
     soso_status st = build_table(X, neighbors, threads, &t);
+    if (st == SOSO_OK && hops == 2) st = two_hops(&t, V, threads);
     int team = soso__team_size(threads, (double)X->indptr[R] * (double)neighbors);
     piece *pieces = calloc((size_t)team, sizeof *pieces);
     soso_docs *d = NULL;

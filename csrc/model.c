@@ -295,21 +295,23 @@ soso_status soso_model_set_weights(soso_model *m, const float *w, size_t n)
     return SOSO_OK;
 }
 
-soso_status soso_model_set_expansion(soso_model *m, size_t neighbors, float gain)
+soso_status soso_model_set_expansion(soso_model *m, size_t neighbors, float gain, unsigned hops)
 {
     if (!m) return soso__fail(SOSO_E_ARG, "model must not be NULL");
-    const char *why = soso__expansion_check(neighbors, gain);
+    const char *why = soso__expansion_check(neighbors, gain, hops);
     if (why) return soso__fail(SOSO_E_ARG, "%s", why);
     m->expand_neighbors = (uint32_t)neighbors;
     m->expand_gain = neighbors ? gain : 0.0f;
+    m->expand_hops = neighbors ? hops : 0;
     return SOSO_OK;
 }
 
-soso_status soso_model_expansion(const soso_model *m, size_t *neighbors, float *gain)
+soso_status soso_model_expansion(const soso_model *m, size_t *neighbors, float *gain, unsigned *hops)
 {
-    if (!m || !neighbors || !gain) return soso__fail(SOSO_E_ARG, "arguments must not be NULL");
+    if (!m || !neighbors || !gain || !hops) return soso__fail(SOSO_E_ARG, "arguments must not be NULL");
     *neighbors = m->expand_neighbors;
     *gain = m->expand_gain;
+    *hops = m->expand_hops;
     return SOSO_OK;
 }
 

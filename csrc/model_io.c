@@ -104,6 +104,7 @@ soso_status soso_model_save_buffer(const soso_model *m, void **data, size_t *len
         at = soso__section_begin(&b, "EXPN");
         soso__wbuf_u32(&b, m->expand_neighbors);
         soso__wbuf_f32(&b, m->expand_gain);
+        soso__wbuf_u32(&b, m->expand_hops);
         soso__section_end(&b, at);
     }
 
@@ -246,11 +247,13 @@ static soso_status parse(const sections *sec, soso_model **out)
 
     uint32_t expand_neighbors = 0;
     float expand_gain = 0;
+    uint32_t expand_hops = 0;
     if (sec->expn.p) {
         soso__rbuf g = {sec->expn.p, sec->expn.len, 0, 0};
         expand_neighbors = soso__rbuf_u32(&g);
         expand_gain = soso__rbuf_f32(&g);
-        if (g.failed || soso__expansion_check(expand_neighbors, expand_gain))
+        expand_hops = sec->expn.len >= 12 ? soso__rbuf_u32(&g) : 1; /* files before hops: one */
+        if (g.failed || soso__expansion_check(expand_neighbors, expand_gain, expand_hops))
             return bad("the expansion section holds invalid settings");
     }
 
@@ -293,6 +296,7 @@ static soso_status parse(const sections *sec, soso_model **out)
     m->seg_rows = seg_rows;
     m->expand_neighbors = expand_neighbors;
     m->expand_gain = expand_gain;
+    m->expand_hops = expand_neighbors ? expand_hops : 0;
     *out = m;
     return SOSO_OK;
 }

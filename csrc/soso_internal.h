@@ -195,8 +195,8 @@ struct soso_docs {
 };
 
 const char *soso__input_options_check(const soso_input_options *o);
-/* NULL if soso_docs_expand's neighbors (0 = none here) and gain are valid, else why. */
-const char *soso__expansion_check(size_t neighbors, float gain);
+/* NULL if soso_docs_expand's neighbors (0 = none here), gain and hops are valid, else why. */
+const char *soso__expansion_check(size_t neighbors, float gain, unsigned hops);
 
 /* Tokenizes text against vocab and builds the weighted (and normalised) sparse vector
  * in caller-provided scratch: idx/val get *nnz entries sorted by index. The scratch is
@@ -230,6 +230,7 @@ struct soso_model {
                                    * only the same segment resumes it (rows 0: none)   */
     uint32_t expand_neighbors;    /* the expansion its training documents get (0: none) */
     float expand_gain;
+    uint32_t expand_hops;         /* 1 or 2 (0 with no expansion) */
 };
 
 /* The epochs the learner plans in all, and the seed of its shuffles. */

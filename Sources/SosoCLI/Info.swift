@@ -15,8 +15,8 @@ struct Info: ParsableCommand {
         let input = m.input
         lines.append("input       \(input.weighting == .binary ? "binary" : "counts")\(input.idf ? " idf" : "")\(input.normalize ? " l2" : "")")
         if let e = m.expansion {
-            lines.append(String(format: "expansion   training documents + their words' %d strongest co-occurring words, gain %g",
-                                e.neighbors, e.gain))
+            lines.append(String(format: "expansion   training documents + their words' %d strongest co-occurring words%@, gain %g",
+                                e.neighbors, e.hops == 2 ? " by two hops" : "", e.gain))
         }
         if let h = m.hebbian {
             lines.append("learner     hebbian  p=\(h.p) k=\(h.k) delta=\(h.delta) eps0=\(h.eps0) batch=\(h.batchSize) seed=\(h.seed)"

@@ -18,6 +18,22 @@ enum EpochCount: Equatable, ExpressibleByArgument {
     }
 }
 
+/// `--expand-hops 1`, `2` or `auto` (by the corpus's size).
+enum HopsChoice: Equatable, ExpressibleByArgument {
+    case fixed(Int), auto
+
+    init?(argument: String) {
+        switch argument {
+        case "auto": self = .auto
+        case "1", "2": self = .fixed(Int(argument)!)
+        default: return nil
+        }
+    }
+
+    /// The hops asked, nil for auto.
+    var hops: Int? { if case .fixed(let h) = self { return h } else { return nil } }
+}
+
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Learn concepts from a corpus and save the model.",
@@ -130,6 +146,9 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("expand-gain"), help: "With --expand: weight of the added words against the document's own (default 16).")
     var expandGain: Float?
 
+    @Option(name: .customLong("expand-hops"), help: "With --expand: rank a word's co-occurring words by direct counts (1) or by two steps (2), or 'auto': 2 on a corpus of fewer than 10,000 documents, whose direct counts are few (bench/quality/STUDY.md section 8). (default: auto)")
+    var expandHops: HopsChoice?
+
     @Option(name: .customLong("min-df"), help: "Keep words found in at least this many documents.")
     var minDF: Int = 2
 
@@ -204,6 +223,7 @@ struct Train: ParsableCommand {
         if let n = expand, n < 0 || n > 1000 { throw ValidationError("--expand must be between 0 and 1000, got \(n)") }
         if let g = expandGain, !(g > 0 && g <= 1e6) { throw ValidationError("--expand-gain must be above 0 and at most 1e6") }
         if expandGain != nil && expandNeighbors == 0 { throw ValidationError("--expand-gain goes with --expand N (N > 0)") }
+        if expandHops != nil && expandNeighbors == 0 { throw ValidationError("--expand-hops goes with --expand N (N > 0)") }
         if (expand ?? 0) > 0 && streaming.stream {
             throw ValidationError("--expand counts co-occurrences over the whole corpus in memory; it does not go with --stream")
         }
@@ -223,8 +243,11 @@ struct Train: ParsableCommand {
         expand ?? (method == .osc && !streaming.stream && inputModel == nil ? 100 : 0)
     }
 
-    private var expansion: Expansion? {
-        expandNeighbors > 0 ? Expansion(neighbors: expandNeighbors, gain: expandGain ?? 16) : nil
+    /// The expansion of a corpus of `documents` documents, nil: none.
+    private func expansion(documents: Int) -> Expansion? {
+        guard expandNeighbors > 0 else { return nil }
+        let hops = expandHops?.hops ?? Expansion.hops(documents: documents) // nil or auto: by size
+        return Expansion(neighbors: expandNeighbors, gain: expandGain ?? 16, hops: hops)
     }
 
     func run() throws {
@@ -270,6 +293,7 @@ struct Train: ParsableCommand {
                 ?? Vocabulary(corpus: corpus, options: text)
             documents = try Documents(corpus: corpus, vocabulary: vocabulary, input: inputOptions)
             // LSA from the expanded documents starts osc better than from the plain ones.
+            let expansion = self.expansion(documents: corpus.count)
             training = try expansion.map { try documents.expanded($0, threads: threadCount) }
             model = try makeModel(vocabulary, initial: training ?? documents, corpusSize: streamed?.count ?? corpus.count,
                                   threads: threadCount)
@@ -290,7 +314,9 @@ struct Train: ParsableCommand {
         if !quiet {
             let how = streamed != nil ? " (streamed in pieces of \(streaming.pieceBlocks * StreamOptions.blockLines))"
                 : lower.map { " (stacked on the \($0.units) units of \(inputModel!))" }
-                ?? model.expansion.map { " (expanded with \($0.neighbors) co-occurring words a word, gain \(formatGain($0.gain)))" }
+                ?? model.expansion.map {
+                    " (expanded with \($0.neighbors) co-occurring words a word\($0.hops == 2 ? " by two hops" : ""), gain \(formatGain($0.gain)))"
+                }
                 ?? ""
             note(String(format: "trained %d units on %d documents%@ (%d words) in %.1f s; wrote %@", model.units,
                         streamed?.count ?? corpus.count, how, result.vocabulary.count, Date().timeIntervalSince(start), output))
@@ -378,7 +404,7 @@ struct Train: ParsableCommand {
         case .osc:
             var config = OSCConfiguration()
             config.units = units
-            config.sparsity = sparsity ?? min(expansion != nil ? 2 : 4, units) // STUDY.md sections 1 and 7
+            config.sparsity = sparsity ?? min(expandNeighbors > 0 ? 2 : 4, units) // STUDY.md sections 1 and 7
             config.epochs = plannedEpochs(default: Train.oscDefaultEpochs(documents: corpusSize, units: units,
                                                                          sparsity: config.sparsity))
             config.seed = seed

@@ -327,11 +327,14 @@ final class SosoTests: XCTestCase {
         // The model records the expansion, through a save and load.
         let (_, _, _, model) = try plantedOSC()
         XCTAssertNil(model.expansion)
-        try model.setExpansion(Expansion(neighbors: 3, gain: 4))
+        try model.setExpansion(Expansion(neighbors: 3, gain: 4, hops: 2))
         let back = try Model(serialized: try model.serialized())
-        XCTAssertEqual(back.expansion, Expansion(neighbors: 3, gain: 4))
+        XCTAssertEqual(back.expansion, Expansion(neighbors: 3, gain: 4, hops: 2))
         XCTAssertThrowsError(try model.setExpansion(Expansion(neighbors: 5000)))
-        XCTAssertEqual(model.expansion, Expansion(neighbors: 3, gain: 4))
+        XCTAssertThrowsError(try model.setExpansion(Expansion(neighbors: 3, hops: 3)))
+        XCTAssertEqual(model.expansion, Expansion(neighbors: 3, gain: 4, hops: 2))
+        XCTAssertEqual(Expansion.hops(documents: 965), 2)
+        XCTAssertEqual(Expansion.hops(documents: 82_115), 1)
     }
 
     func testOrthogonalityHelpers() throws {

@@ -53,16 +53,17 @@ static void test_expand_matches_reference(void)
     CHECK(f != NULL);
     if (!f) return;
     size_t R, V, neighbors;
+    unsigned hops;
     double gain;
     CHECK(fscanf(f, " matrix %zu %zu", &R, &V) == 2);
     soso_docs *X = read_rows(f, R, V);
     int cases = 0;
-    while (X && fscanf(f, " case %zu %lf", &neighbors, &gain) == 2) {
+    while (X && fscanf(f, " case %zu %lf %u", &neighbors, &gain, &hops) == 3) {
         soso_docs *want = read_rows(f, R, V), *got1 = NULL, *got2 = NULL;
-        CHECK_OK(soso_docs_expand(X, neighbors, (float)gain, 1, &got1));
-        CHECK_OK(soso_docs_expand(X, neighbors, (float)gain, 2, &got2));
+        CHECK_OK(soso_docs_expand(X, neighbors, (float)gain, hops, 1, &got1));
+        CHECK_OK(soso_docs_expand(X, neighbors, (float)gain, hops, 2, &got2));
         if (want && got1 && got2) {
-            CHECK_MSG(same_bits(got1, got2), "1 and 2 threads differ (case %zu %g)", neighbors, gain);
+            CHECK_MSG(same_bits(got1, got2), "1 and 2 threads differ (case %zu %g %u)", neighbors, gain, hops);
             CHECK_MSG(soso_docs_nnz(got1) == soso_docs_nnz(want), "nnz %zu, want %zu (case %zu %g)",
                       soso_docs_nnz(got1), soso_docs_nnz(want), neighbors, gain);
             double err = 0;
@@ -72,20 +73,20 @@ static void test_expand_matches_reference(void)
                 const float *vg, *vw;
                 soso_docs_row(got1, i, &ng, &ig, &vg);
                 soso_docs_row(want, i, &nw, &iw, &vw);
-                CHECK_MSG(ng == nw, "row %zu: %zu words, want %zu (case %zu %g)", i, ng, nw, neighbors, gain);
+                CHECK_MSG(ng == nw, "row %zu: %zu words, want %zu (case %zu %g %u)", i, ng, nw, neighbors, gain, hops);
                 for (size_t k = 0; k < ng && k < nw; k++) {
                     CHECK(ig[k] == iw[k]);
                     err = fmax(err, fabs(vg[k] - vw[k]));
                 }
             }
-            CHECK_MSG(err < 2e-6, "largest difference to numpy %.3g (case %zu %g)", err, neighbors, gain);
+            CHECK_MSG(err < 2e-6, "largest difference to numpy %.3g (case %zu %g %u)", err, neighbors, gain, hops);
         }
         soso_docs_free(want);
         soso_docs_free(got1);
         soso_docs_free(got2);
         cases++;
     }
-    CHECK(cases == 3);
+    CHECK(cases == 5);
     soso_docs_free(X);
     fclose(f);
 }
@@ -130,30 +131,33 @@ static void test_expand_relates_documents_of_a_topic(void)
     CHECK(i == R);
     soso_docs *X = NULL, *E = NULL;
     CHECK_OK(soso_docs_from_csr(R, T * W, indptr, idx, val, &X));
-    CHECK_OK(soso_docs_expand(X, 8, 4.0f, 2, &E));
-    if (!X || !E) return;
-    double within = 0, across = 0, within_plain = 0;
-    size_t n_within = 0, n_across = 0;
-    for (size_t a = 0; a < R; a++)
-        for (size_t b = a + 1; b < R; b++) {
-            if (a / PER == b / PER) {
-                within += cosine(E, a, b);
-                within_plain += cosine(X, a, b);
-                n_within++;
-            } else {
-                across += cosine(E, a, b);
-                n_across++;
+    for (unsigned hops = 1; hops <= 2; hops++) {
+        CHECK_OK(soso_docs_expand(X, 8, 4.0f, hops, 2, &E));
+        if (!X || !E) break;
+        double within = 0, across = 0, within_plain = 0;
+        size_t n_within = 0, n_across = 0;
+        for (size_t a = 0; a < R; a++)
+            for (size_t b = a + 1; b < R; b++) {
+                if (a / PER == b / PER) {
+                    within += cosine(E, a, b);
+                    within_plain += cosine(X, a, b);
+                    n_within++;
+                } else {
+                    across += cosine(E, a, b);
+                    n_across++;
+                }
             }
-        }
-    within /= (double)n_within;
-    within_plain /= (double)n_within;
-    across /= (double)n_across;
-    CHECK_MSG(within > 0.5 && within > 2 * within_plain, "mean cosine on a topic %.3f (plain %.3f)", within,
-              within_plain);
-    CHECK_MSG(across < 1e-6, "mean cosine across topics %.3g", across);
-    for (size_t r = 0; r < R; r++) CHECK_NEAR(cosine(E, r, r), 1.0, 1e-6);
+        within /= (double)n_within;
+        within_plain /= (double)n_within;
+        across /= (double)n_across;
+        CHECK_MSG(within > 0.5 && within > 2 * within_plain, "mean cosine on a topic %.3f (plain %.3f, hops %u)", within,
+                  within_plain, hops);
+        CHECK_MSG(across < 1e-6, "mean cosine across topics %.3g (hops %u)", across, hops);
+        for (size_t r = 0; r < R; r++) CHECK_NEAR(cosine(E, r, r), 1.0, 1e-6);
+        soso_docs_free(E);
+        E = NULL;
+    }
     soso_docs_free(X);
-    soso_docs_free(E);
 }
 
 static void test_expansion_kept_in_model_file(void)
@@ -169,29 +173,33 @@ static void test_expansion_kept_in_model_file(void)
     if (!m) return;
     size_t n = 9;
     float g = 9;
-    CHECK_OK(soso_model_expansion(m, &n, &g));
-    CHECK(n == 0 && g == 0.0f);
+    unsigned h = 9;
+    CHECK_OK(soso_model_expansion(m, &n, &g, &h));
+    CHECK(n == 0 && g == 0.0f && h == 0);
     CHECK_OK(soso_model_save(m, scratch_path("plain.soso")));
-    CHECK_OK(soso_model_set_expansion(m, 100, 16.0f));
+    CHECK_OK(soso_model_set_expansion(m, 100, 16.0f, 2));
     CHECK_OK(soso_model_save(m, scratch_path("expanded.soso")));
     CHECK_OK(soso_model_load(scratch_path("expanded.soso"), &back));
     CHECK_OK(soso_model_load(scratch_path("plain.soso"), &plain));
     if (back && plain) {
-        CHECK_OK(soso_model_expansion(back, &n, &g));
-        CHECK(n == 100 && g == 16.0f);
-        CHECK_OK(soso_model_expansion(plain, &n, &g));
-        CHECK(n == 0 && g == 0.0f);
+        CHECK_OK(soso_model_expansion(back, &n, &g, &h));
+        CHECK(n == 100 && g == 16.0f && h == 2);
+        CHECK_OK(soso_model_expansion(plain, &n, &g, &h));
+        CHECK(n == 0 && g == 0.0f && h == 0);
     }
-    CHECK_STATUS(soso_model_set_expansion(m, 1001, 1.0f), SOSO_E_ARG);
-    CHECK_STATUS(soso_model_set_expansion(m, 10, -1.0f), SOSO_E_ARG);
-    CHECK_STATUS(soso_model_set_expansion(m, 10, NAN), SOSO_E_ARG);
-    CHECK_STATUS(soso_model_set_expansion(NULL, 10, 1.0f), SOSO_E_ARG);
-    CHECK_STATUS(soso_model_expansion(m, NULL, &g), SOSO_E_ARG);
-    CHECK_OK(soso_model_expansion(m, &n, &g)); /* refusals changed nothing */
-    CHECK(n == 100 && g == 16.0f);
-    CHECK_OK(soso_model_set_expansion(m, 0, 5.0f)); /* none: the gain is dropped */
-    CHECK_OK(soso_model_expansion(m, &n, &g));
-    CHECK(n == 0 && g == 0.0f);
+    CHECK_STATUS(soso_model_set_expansion(m, 1001, 1.0f, 1), SOSO_E_ARG);
+    CHECK_STATUS(soso_model_set_expansion(m, 10, -1.0f, 1), SOSO_E_ARG);
+    CHECK_STATUS(soso_model_set_expansion(m, 10, NAN, 1), SOSO_E_ARG);
+    CHECK_STATUS(soso_model_set_expansion(m, 10, 1.0f, 0), SOSO_E_ARG);
+    CHECK_STATUS(soso_model_set_expansion(m, 10, 1.0f, 3), SOSO_E_ARG);
+    CHECK_STATUS(soso_model_set_expansion(NULL, 10, 1.0f, 1), SOSO_E_ARG);
+    CHECK_STATUS(soso_model_expansion(m, NULL, &g, &h), SOSO_E_ARG);
+    CHECK_STATUS(soso_model_expansion(m, &n, &g, NULL), SOSO_E_ARG);
+    CHECK_OK(soso_model_expansion(m, &n, &g, &h)); /* refusals changed nothing */
+    CHECK(n == 100 && g == 16.0f && h == 2);
+    CHECK_OK(soso_model_set_expansion(m, 0, 5.0f, 7)); /* none: the gain and hops are dropped */
+    CHECK_OK(soso_model_expansion(m, &n, &g, &h));
+    CHECK(n == 0 && g == 0.0f && h == 0);
     soso_model_free(m);
     soso_model_free(back);
     soso_model_free(plain);
@@ -205,14 +213,16 @@ static void test_expand_bad_input(void)
     float val[] = {1, 1};
     soso_docs *X = NULL, *E = (soso_docs *)&E;
     CHECK_OK(soso_docs_from_csr(1, 3, indptr, idx, val, &X));
-    CHECK_STATUS(soso_docs_expand(NULL, 3, 1.0f, 1, &E), SOSO_E_ARG);
-    CHECK_STATUS(soso_docs_expand(X, 3, 1.0f, 1, NULL), SOSO_E_ARG);
-    CHECK_STATUS(soso_docs_expand(X, 0, 1.0f, 1, &E), SOSO_E_ARG);
-    CHECK_STATUS(soso_docs_expand(X, 1001, 1.0f, 1, &E), SOSO_E_ARG);
-    CHECK_STATUS(soso_docs_expand(X, 3, -0.5f, 1, &E), SOSO_E_ARG);
-    CHECK_STATUS(soso_docs_expand(X, 3, NAN, 1, &E), SOSO_E_ARG);
-    CHECK_STATUS(soso_docs_expand(X, 3, INFINITY, 1, &E), SOSO_E_ARG);
-    CHECK_STATUS(soso_docs_expand(X, 3, 1.0f, 0, &E), SOSO_E_ARG);
+    CHECK_STATUS(soso_docs_expand(NULL, 3, 1.0f, 1, 1, &E), SOSO_E_ARG);
+    CHECK_STATUS(soso_docs_expand(X, 3, 1.0f, 1, 1, NULL), SOSO_E_ARG);
+    CHECK_STATUS(soso_docs_expand(X, 0, 1.0f, 1, 1, &E), SOSO_E_ARG);
+    CHECK_STATUS(soso_docs_expand(X, 1001, 1.0f, 1, 1, &E), SOSO_E_ARG);
+    CHECK_STATUS(soso_docs_expand(X, 3, -0.5f, 1, 1, &E), SOSO_E_ARG);
+    CHECK_STATUS(soso_docs_expand(X, 3, NAN, 1, 1, &E), SOSO_E_ARG);
+    CHECK_STATUS(soso_docs_expand(X, 3, INFINITY, 1, 1, &E), SOSO_E_ARG);
+    CHECK_STATUS(soso_docs_expand(X, 3, 1.0f, 0, 1, &E), SOSO_E_ARG);
+    CHECK_STATUS(soso_docs_expand(X, 3, 1.0f, 3, 1, &E), SOSO_E_ARG);
+    CHECK_STATUS(soso_docs_expand(X, 3, 1.0f, 1, 0, &E), SOSO_E_ARG);
     CHECK(E == (soso_docs *)&E); /* nothing written on failure */
     soso_docs_free(X);
 }

@@ -323,9 +323,29 @@ run "osc epochs small corpus" 0 "$SOSO" info "$tmp/all.soso" && expect_out "trai
 
 # ---- co-occurrence expansion of the training documents (osc's default) ----
 run "expand default" 0 "$SOSO" train "$corpus" -o "$tmp/x.soso" --units 6 --threads 2 &&
-    expect_err "expanded with 100 co-occurring words a word, gain 16"
-run "expand info" 0 "$SOSO" info "$tmp/x.soso" && expect_out "^expansion   .* 100 strongest co-occurring words, gain 16" &&
+    expect_err "expanded with 100 co-occurring words a word by two hops, gain 16"
+# 1,000 documents: too few direct counts, so auto ranks neighbours by two hops.
+run "expand info" 0 "$SOSO" info "$tmp/x.soso" && expect_out "^expansion   .* 100 strongest co-occurring words by two hops, gain 16" &&
     expect_out "osc  sparsity=2 "
+run "expand one hop" 0 "$SOSO" train "$corpus" -o "$tmp/x1.soso" --units 6 --expand-hops 1 --quiet
+run "expand one hop info" 0 "$SOSO" info "$tmp/x1.soso" && expect_out "^expansion   .* 100 strongest co-occurring words, gain 16"
+cmp -s "$tmp/x.soso" "$tmp/x1.soso" && bad "expand: one and two hops gave the same model" || ok
+# A file written before hops existed has an 8-byte EXPN section: it means one hop.
+python3 -c '
+import struct, sys, zlib
+data = open(sys.argv[1], "rb").read()[:-4]
+n = struct.unpack_from("<I", data, 12)[0]
+out, at = [data[:16]], 16
+for _ in range(n):
+    tag, size = data[at:at + 4], struct.unpack_from("<Q", data, at + 4)[0]
+    payload = data[at + 12:at + 12 + size]
+    if tag == b"EXPN":
+        payload = payload[:8]
+    out.append(tag + struct.pack("<Q", len(payload)) + payload)
+    at += 12 + size
+body = b"".join(out)
+open(sys.argv[2], "wb").write(body + struct.pack("<I", zlib.crc32(body)))' "$tmp/x.soso" "$tmp/xold.soso"
+run "expand old file" 0 "$SOSO" info "$tmp/xold.soso" && expect_out "^expansion   .* 100 strongest co-occurring words, gain 16"
 run "expand off" 0 "$SOSO" train "$corpus" -o "$tmp/x0.soso" --units 6 --expand 0 --quiet
 run "expand off info" 0 "$SOSO" info "$tmp/x0.soso" && expect_out "osc  sparsity=4 " &&
     { grep -q "^expansion" "$tmp/out" && bad "expand off: info shows an expansion" || ok; }
@@ -337,7 +357,7 @@ x, p = (json.load(open(f)) for f in sys.argv[1:3])
 print("     NMI on wn6-1k, osc 6 units: expanded %.3f, plain %.3f" % (x["nmi"], p["nmi"]))
 assert x["nmi"] >= p["nmi"] + 0.05 and x["deadUnits"] == 0' "$tmp/x.json" "$tmp/x0.json" && ok || bad "expand: NMI not above plain training"
 run "expand hebbian" 0 "$SOSO" train "$corpus" -o "$tmp/xh.soso" --method hebbian --units 6 --epochs 5 --expand 30 --expand-gain 4 &&
-    expect_err "expanded with 30 co-occurring words a word, gain 4"
+    expect_err "expanded with 30 co-occurring words a word by two hops, gain 4"
 # A checkpoint remembers the expansion: resuming gives the uninterrupted model.
 run "expand checkpoints" 0 "$SOSO" train "$corpus" -o "$tmp/xc.soso" --units 6 --epochs 6 --expand 20 --expand-gain 3 --quiet \
     --checkpoint-every 3 --checkpoint "$tmp/xc.ck"
@@ -350,6 +370,8 @@ run "expand negative" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --expand -1 && 
 run "expand too many" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --expand 1001 && expect_err "between 0 and 1000"
 run "expand gain zero" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --expand-gain 0 && expect_err "expand-gain"
 run "expand gain without" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --method hebbian --expand-gain 2 && expect_err "goes with --expand"
+run "expand hops without" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --expand 0 --expand-hops 2 && expect_err "goes with --expand"
+run "expand hops three" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --expand-hops 3 && expect_err "expand-hops" && no_file "$tmp/e.soso"
 run "expand stream" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --expand 10 --stream && expect_err "does not go with --stream"
 run "expand stacked" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --expand 10 --input-model "$tmp/x.soso" && expect_err "input-model"
 
