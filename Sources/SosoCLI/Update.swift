@@ -54,6 +54,11 @@ struct Update: ParsableCommand {
     func run() throws {
         let start = Date()
         let m = try Model(contentsOf: model)
+        // A checkpoint (stopped between epochs or inside one) finishes its own training first.
+        if m.epochsDone < m.totalEpochs {
+            throw SosoError(.invalidArgument, "\(model) has \(m.totalEpochs - m.epochsDone) of \(m.totalEpochs) epochs left "
+                            + "to train; finish it with soso train --resume before updating it")
+        }
         let threadCount = threads ?? Soso.maxThreads
         let streamed = streaming.stream ? try input.stream(corpus) : nil
         // Streamed, the corpus in memory is a sample for the health report; unknown words

@@ -284,8 +284,9 @@ rc=$?
 grep -q "interrupted after .* checkpoint written to $tmp/int.soso.checkpoint; continue with: soso train .* --resume" "$tmp/err" && ok || bad "SIGINT: message: $(cat "$tmp/err")"
 no_file "$tmp/int.soso"
 [ -s "$tmp/int.soso.checkpoint" ] && ok || bad "SIGINT: no checkpoint"
+# Stopped between epochs or (on a loaded machine) inside one: the same refusal.
 run "update an unfinished training" 1 "$SOSO" update "$tmp/int.soso.checkpoint" "$corpus" -o "$tmp/e.soso" &&
-    expect_err "epochs left to train"
+    expect_err "epochs left to train; finish it with soso train --resume"
 run "resume" 0 "$SOSO" train "$corpus" -o "$tmp/int.soso" --resume "$tmp/int.soso.checkpoint"
 expect_err "resuming"
 run "uninterrupted" 0 "$SOSO" train "$corpus" -o "$tmp/whole.soso" $args
