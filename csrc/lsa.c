@@ -34,34 +34,55 @@ soso_status soso__orthonormalize_rows(float *Q, size_t rows, size_t cols, soso__
     return SOSO_OK;
 }
 
-/* Y (rows x l) = X Q^T, one document per iteration. */
-static void times_qt(const soso_docs *X, const float *Q, size_t l, float *Y, int threads)
+/* QT (V x l) = Q^T, so that a word's l coordinates are contiguous. */
+static void transpose(const float *Q, size_t l, size_t V, float *QT)
 {
-    size_t V = X->cols;
+    for (size_t j = 0; j < V; j++)
+        for (size_t i = 0; i < l; i++) QT[j * l + i] = Q[i * V + j];
+}
+
+/* Y (rows x l) = X Q^T with QT = Q^T, one document per iteration. Each word's l
+ * coordinates are read together (one or two cache lines, not l scattered ones: expanded
+ * documents hold hundreds of words); every y[i] still sums the words in order, so the
+ * result is the same bits as a loop over i then words. acc: l doubles a thread. */
+static void times_qt(const soso_docs *X, const float *QT, size_t l, float *Y, double *acc_all, int threads)
+{
     int team = soso__team_size(threads, (double)X->indptr[X->rows] * (double)l);
-#pragma omp parallel for schedule(static) num_threads(team) if (team > 1)
-    for (long d = 0; d < (long)X->rows; d++) {
-        float *y = Y + (size_t)d * l;
-        for (size_t i = 0; i < l; i++) {
-            double acc = 0;
-            for (size_t e = X->indptr[d]; e < X->indptr[d + 1]; e++) acc += (double)X->values[e] * Q[i * V + X->indices[e]];
-            y[i] = (float)acc;
+#pragma omp parallel num_threads(team) if (team > 1)
+    {
+        double *acc = acc_all + (size_t)omp_get_thread_num() * l;
+#pragma omp for schedule(static)
+        for (long d = 0; d < (long)X->rows; d++) {
+            for (size_t i = 0; i < l; i++) acc[i] = 0;
+            for (size_t e = X->indptr[d]; e < X->indptr[d + 1]; e++) {
+                const float *q = QT + (size_t)X->indices[e] * l;
+                double x = X->values[e];
+                for (size_t i = 0; i < l; i++) acc[i] += x * q[i];
+            }
+            float *y = Y + (size_t)d * l;
+            for (size_t i = 0; i < l; i++) y[i] = (float)acc[i];
         }
     }
 }
 
-/* Z (l x V) = (X^T Y)^T, one word (row of XT = X^T) per iteration. */
-static void xt_times(const soso_docs *XT, const float *Y, size_t l, float *Z, int threads)
+/* Z (l x V) = (X^T Y)^T, one word (row of XT = X^T) per iteration; a document's l
+ * values are read together, each sum in the same order as before (same bits). */
+static void xt_times(const soso_docs *XT, const float *Y, size_t l, float *Z, double *acc_all, int threads)
 {
     size_t V = XT->rows;
     int team = soso__team_size(threads, (double)XT->indptr[XT->rows] * (double)l);
-#pragma omp parallel for schedule(static) num_threads(team) if (team > 1)
-    for (long j = 0; j < (long)V; j++) {
-        for (size_t i = 0; i < l; i++) {
-            double acc = 0;
-            for (size_t e = XT->indptr[j]; e < XT->indptr[j + 1]; e++)
-                acc += (double)XT->values[e] * Y[(size_t)XT->indices[e] * l + i];
-            Z[i * V + (size_t)j] = (float)acc;
+#pragma omp parallel num_threads(team) if (team > 1)
+    {
+        double *acc = acc_all + (size_t)omp_get_thread_num() * l;
+#pragma omp for schedule(static)
+        for (long j = 0; j < (long)V; j++) {
+            for (size_t i = 0; i < l; i++) acc[i] = 0;
+            for (size_t e = XT->indptr[j]; e < XT->indptr[j + 1]; e++) {
+                const float *y = Y + (size_t)XT->indices[e] * l;
+                double x = XT->values[e];
+                for (size_t i = 0; i < l; i++) acc[i] += x * y[i];
+            }
+            for (size_t i = 0; i < l; i++) Z[i * V + (size_t)j] = (float)acc[i];
         }
     }
 }
@@ -75,9 +96,10 @@ soso_status soso__lsa(const soso_docs *X, size_t k, uint64_t seed, int threads, 
     float *Q = soso__alloc_array(l * V, sizeof *Q), *Z = soso__alloc_array(l * V, sizeof *Z);
     float *Y = soso__alloc_array(N * l, sizeof *Y), *M = soso__alloc_array(l * l, sizeof *M);
     double *Md = soso__alloc_array(l * l, sizeof *Md), *lam = soso__alloc_array(l, sizeof *lam);
-    float *E = soso__alloc_array(k * l, sizeof *E);
+    float *E = soso__alloc_array(k * l, sizeof *E), *QT = soso__alloc_array(l * V, sizeof *QT);
+    double *acc = soso__alloc_array((size_t)(threads > 0 ? threads : 1) * l, sizeof *acc);
     soso_status s = SOSO_OK;
-    if (!Q || !Z || !Y || !M || !Md || !lam || !E) s = soso__fail(SOSO_E_NOMEM, "out of memory for LSA of %zu x %zu", N, V);
+    if (!Q || !Z || !Y || !M || !Md || !lam || !E || !QT || !acc) s = soso__fail(SOSO_E_NOMEM, "out of memory for LSA of %zu x %zu", N, V);
     soso__rng rng;
     soso__rng_seed(&rng, seed, SOSO__STREAM_LSA);
     int have = 0;
@@ -88,15 +110,17 @@ soso_status soso__lsa(const soso_docs *X, size_t k, uint64_t seed, int threads, 
         s = soso__orthonormalize_rows(Q, l, V, &rng);
     }
     for (int it = 0; it < LSA_POWER_ITERATIONS && s == SOSO_OK; it++) {
-        times_qt(X, Q, l, Y, threads);
-        xt_times(XT, Y, l, Q, threads); /* Q <- (X^T X Q^T)^T, then orthonormalised */
+        transpose(Q, l, V, QT);
+        times_qt(X, QT, l, Y, acc, threads);
+        xt_times(XT, Y, l, Q, acc, threads); /* Q <- (X^T X Q^T)^T, then orthonormalised */
         s = soso__orthonormalize_rows(Q, l, V, &rng);
     }
     if (s == SOSO_OK) {
         /* Rayleigh-Ritz: M = Q X^T X Q^T; its leading eigenvectors rotate Q onto the
          * leading singular directions. */
-        times_qt(X, Q, l, Y, threads);
-        xt_times(XT, Y, l, Z, threads);
+        transpose(Q, l, V, QT);
+        times_qt(X, QT, l, Y, acc, threads);
+        xt_times(XT, Y, l, Z, acc, threads);
         soso__gemm_cols(l, l, V, 1.0f, Z, V, 1, Q, V, 0.0f, M, l, threads);
         for (size_t i = 0; i < l; i++)
             for (size_t j = 0; j < l; j++) Md[i * l + j] = 0.5 * ((double)M[i * l + j] + M[j * l + i]);
@@ -120,5 +144,7 @@ soso_status soso__lsa(const soso_docs *X, size_t k, uint64_t seed, int threads, 
     free(Md);
     free(lam);
     free(E);
+    free(QT);
+    free(acc);
     return s;
 }
