@@ -240,14 +240,14 @@ struct Train: ParsableCommand {
     /// Neighbours of a word in the expansion: as asked, else 100 for osc on words in
     /// memory (bench/quality/STUDY.md section 7), else 0 (none).
     private var expandNeighbors: Int {
-        expand ?? (method == .osc && !streaming.stream && inputModel == nil ? 100 : 0)
+        expand ?? (method == .osc && !streaming.stream && inputModel == nil ? Expansion().neighbors : 0)
     }
 
     /// The expansion of a corpus of `documents` documents, nil: none.
     private func expansion(documents: Int) -> Expansion? {
         guard expandNeighbors > 0 else { return nil }
         let hops = expandHops?.hops ?? Expansion.hops(documents: documents) // nil or auto: by size
-        return Expansion(neighbors: expandNeighbors, gain: expandGain ?? 16, hops: hops)
+        return Expansion(neighbors: expandNeighbors, gain: expandGain ?? Expansion().gain, hops: hops)
     }
 
     func run() throws {
