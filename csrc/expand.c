@@ -146,9 +146,15 @@ static soso_status two_hops(neighbor_table *t, size_t V, int threads)
     size_t per = t->per;
     neighbor_table u = {per, soso__calloc_array(V, sizeof *u.count), soso__alloc_array(V * per, sizeof *u.index),
                         soso__alloc_array(V * per, sizeof *u.weight)};
-    int failed = !u.count || !u.index || !u.weight;
+    if (!u.count || !u.index || !u.weight) {
+        free(u.count);
+        free(u.index);
+        free(u.weight);
+        return soso__fail(SOSO_E_NOMEM, "out of memory for the two-hop neighbor table");
+    }
+    int failed = 0;
     int team = soso__team_size(threads, (double)V * (double)per * (double)per);
-#pragma omp parallel num_threads(team) if (team > 1 && !failed) reduction(| : failed)
+#pragma omp parallel num_threads(team) if (team > 1) reduction(| : failed)
     {
         float *acc = soso__calloc_array(V, sizeof *acc);
         uint32_t *touched = soso__alloc_array(V, sizeof *touched);

@@ -252,7 +252,7 @@ static soso_status parse(const sections *sec, soso_model **out)
         soso__rbuf g = {sec->expn.p, sec->expn.len, 0, 0};
         expand_neighbors = soso__rbuf_u32(&g);
         expand_gain = soso__rbuf_f32(&g);
-        expand_hops = sec->expn.len >= 12 ? soso__rbuf_u32(&g) : 1; /* files before hops: one */
+        expand_hops = sec->expn.len == 8 ? 1 : soso__rbuf_u32(&g); /* files before hops: one */
         if (g.failed || soso__expansion_check(expand_neighbors, expand_gain, expand_hops))
             return bad("the expansion section holds invalid settings");
     }

@@ -389,7 +389,8 @@ soso_status soso_docs_normalize(soso_docs *docs);
  * the non-zero patterns), with weights s / (their sum); ties go to the lower word. gain 0
  * copies the matrix. Short documents on one topic rarely share a word; expanded, they
  * overlap, and a codebook learned on them is still over the same words (encode the
- * plain documents). hops 2 ranks a word's neighbours by two steps instead, s2 = P^2[w,j]
+ * plain documents). hops must be 1 or 2: 1 ranks by the direct counts above; 2 ranks a
+ * word's neighbours by two steps instead, s2 = P^2[w,j]
  * + P[w,j] / 100 (j != w; the second term keeps a word whose neighbours have no others),
  * and keeps the `neighbors` best with weights s2 / (their sum): on a small corpus direct
  * counts are too few to rank by, and two steps average over many pairs (bench/quality/
@@ -652,7 +653,8 @@ soso_status soso_model_soft_params(const soso_model *model, soso_soft_params *ou
 
 /* The co-occurrence expansion (soso_docs_expand) the model's training documents get,
  * recorded in the model so that a resumed or continued training expands the same way;
- * neighbors 0 = none (the default). The library records it; the caller expands. */
+ * neighbors 0 = none (the default; gain and hops are then ignored and read back as 0);
+ * otherwise as soso_docs_expand (hops 1 or 2). The library records it; the caller expands. */
 soso_status soso_model_set_expansion(soso_model *model, size_t neighbors, float gain, unsigned hops);
 soso_status soso_model_expansion(const soso_model *model, size_t *neighbors, float *gain, unsigned *hops);
 

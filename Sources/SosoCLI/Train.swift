@@ -224,6 +224,9 @@ struct Train: ParsableCommand {
         if let g = expandGain, !(g > 0 && g <= 1e6) { throw ValidationError("--expand-gain must be above 0 and at most 1e6") }
         if expandGain != nil && expandNeighbors == 0 { throw ValidationError("--expand-gain goes with --expand N (N > 0)") }
         if expandHops != nil && expandNeighbors == 0 { throw ValidationError("--expand-hops goes with --expand N (N > 0)") }
+        if resume != nil && (expand != nil || expandGain != nil || expandHops != nil) {
+            throw ValidationError("--resume expands as the checkpoint records; drop --expand, --expand-gain and --expand-hops")
+        }
         if (expand ?? 0) > 0 && streaming.stream {
             throw ValidationError("--expand counts co-occurrences over the whole corpus in memory; it does not go with --stream")
         }

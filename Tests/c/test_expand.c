@@ -160,6 +160,58 @@ static void test_expand_relates_documents_of_a_topic(void)
     soso_docs_free(X);
 }
 
+/* Large enough that every stage runs a team of 2 (soso__team_size's work estimates: table
+ * 1,500 rows x ~5.5 words x 8, two hops 800 words x 40^2, rows ~8,000 nnz x 40 neighbours,
+ * all above its threshold): 1 and 2 threads give the same bits, one hop and two. */
+static void test_expand_threads_on_a_larger_corpus(void)
+{
+    enum { R = 1500, V = 800 };
+    size_t *indptr = malloc((R + 1) * sizeof *indptr);
+    uint32_t *idx = malloc(R * 8 * sizeof *idx);
+    float *val = malloc(R * 8 * sizeof *val);
+    CHECK(indptr && idx && val);
+    if (!indptr || !idx || !val) goto out;
+    uint64_t state = 12345;
+    size_t n = 0;
+    indptr[0] = 0;
+    for (size_t r = 0; r < R; r++) {
+        state = state * 6364136223846793005ull + 1442695040888963407ull;
+        size_t len = 3 + (size_t)(state >> 60) % 6, start = n;
+        while (n - start < len) {
+            state = state * 6364136223846793005ull + 1442695040888963407ull;
+            double u = (double)(state >> 11) / 9007199254740992.0;
+            uint32_t w = (uint32_t)(V * u * u); /* skewed: low words are frequent */
+            int dup = 0;
+            for (size_t e = start; e < n; e++) dup |= idx[e] == w;
+            if (dup) continue;
+            size_t at = n++; /* insertion keeps the row sorted */
+            while (at > start && idx[at - 1] > w) { idx[at] = idx[at - 1]; at--; }
+            idx[at] = w;
+        }
+        for (size_t e = start; e < n; e++) val[e] = 1.0f / sqrtf((float)len);
+        indptr[r + 1] = n;
+    }
+    soso_docs *X = NULL;
+    CHECK_OK(soso_docs_from_csr(R, V, indptr, idx, val, &X));
+    for (unsigned hops = 1; X && hops <= 2; hops++) {
+        soso_docs *a = NULL, *b = NULL;
+        CHECK_OK(soso_docs_expand(X, 40, 8.0f, hops, 1, &a));
+        CHECK_OK(soso_docs_expand(X, 40, 8.0f, hops, 2, &b));
+        if (a && b) {
+            CHECK_MSG(same_bits(a, b), "1 and 2 threads differ (hops %u)", hops);
+            CHECK_MSG(soso_docs_nnz(a) > 10 * soso_docs_nnz(X), "hops %u: nnz %zu from %zu", hops, soso_docs_nnz(a),
+                      soso_docs_nnz(X));
+        }
+        soso_docs_free(a);
+        soso_docs_free(b);
+    }
+    soso_docs_free(X);
+out:
+    free(indptr);
+    free(idx);
+    free(val);
+}
+
 static void test_expansion_kept_in_model_file(void)
 {
     soso_vocab *v = vocab_of_size(12);
@@ -230,6 +282,7 @@ static void test_expand_bad_input(void)
 const soso_test tests_expand[] = {
     {"expand_matches_reference", test_expand_matches_reference},
     {"expand_relates_documents_of_a_topic", test_expand_relates_documents_of_a_topic},
+    {"expand_threads_on_a_larger_corpus", test_expand_threads_on_a_larger_corpus},
     {"expansion_kept_in_model_file", test_expansion_kept_in_model_file},
     {"expand_bad_input", test_expand_bad_input},
     {NULL, NULL},
