@@ -59,6 +59,19 @@ static size_t keep_best(uint32_t *idx, float *score, size_t n, size_t per)
     return k;
 }
 
+/* Word w's table row: the `per` best of n candidates, weights score / (their sum). */
+static void set_row(neighbor_table *t, size_t w, uint32_t *idx, float *score, size_t n)
+{
+    size_t k = keep_best(idx, score, n, t->per);
+    double sum = 0;
+    for (size_t i = 0; i < k; i++) sum += score[i];
+    t->count[w] = (uint32_t)k;
+    for (size_t i = 0; i < k; i++) {
+        t->index[w * t->per + i] = idx[i];
+        t->weight[w * t->per + i] = (float)(score[i] / sum);
+    }
+}
+
 /* Fills word w's table row from the documents containing it (rows of XT). */
 static void table_row(const soso_docs *X, const soso_docs *XT, const uint32_t *df, uint32_t w, neighbor_table *t,
                       uint32_t *counts, uint32_t *touched, float *score)
@@ -87,14 +100,7 @@ static void table_row(const soso_docs *X, const soso_docs *XT, const uint32_t *d
             score[kept++] = (float)(pmi * log1p(c));
         }
     }
-    size_t k = keep_best(touched, score, kept, t->per);
-    double sum = 0;
-    for (size_t i = 0; i < k; i++) sum += score[i];
-    t->count[w] = (uint32_t)k;
-    for (size_t i = 0; i < k; i++) {
-        t->index[(size_t)w * t->per + i] = touched[i];
-        t->weight[(size_t)w * t->per + i] = (float)(score[i] / sum);
-    }
+    set_row(t, w, touched, score, kept);
 }
 
 static soso_status build_table(const soso_docs *X, size_t per, int threads, neighbor_table *t)
@@ -185,14 +191,7 @@ static soso_status two_hops(neighbor_table *t, size_t V, int threads)
                 acc[touched[i]] = 0.0f;
                 seen[touched[i]] = 0;
             }
-            size_t k = keep_best(touched, score, n, per);
-            double sum = 0;
-            for (size_t i = 0; i < k; i++) sum += score[i];
-            u.count[w] = (uint32_t)k;
-            for (size_t i = 0; i < k; i++) {
-                u.index[w * per + i] = touched[i];
-                u.weight[w * per + i] = (float)(score[i] / sum);
-            }
+            set_row(&u, w, touched, score, n);
         }
         free(acc);
         free(touched);

@@ -96,10 +96,10 @@ soso_status soso__lsa(const soso_docs *X, size_t k, uint64_t seed, int threads, 
     float *Q = soso__alloc_array(l * V, sizeof *Q), *Z = soso__alloc_array(l * V, sizeof *Z);
     float *Y = soso__alloc_array(N * l, sizeof *Y), *M = soso__alloc_array(l * l, sizeof *M);
     double *Md = soso__alloc_array(l * l, sizeof *Md), *lam = soso__alloc_array(l, sizeof *lam);
-    float *E = soso__alloc_array(k * l, sizeof *E), *QT = soso__alloc_array(l * V, sizeof *QT);
+    float *E = soso__alloc_array(k * l, sizeof *E), *QT = Z; /* Z is free while Q^T is read */
     double *acc = soso__alloc_array((size_t)(threads > 0 ? threads : 1) * l, sizeof *acc);
     soso_status s = SOSO_OK;
-    if (!Q || !Z || !Y || !M || !Md || !lam || !E || !QT || !acc) s = soso__fail(SOSO_E_NOMEM, "out of memory for LSA of %zu x %zu", N, V);
+    if (!Q || !Z || !Y || !M || !Md || !lam || !E || !acc) s = soso__fail(SOSO_E_NOMEM, "out of memory for LSA of %zu x %zu", N, V);
     soso__rng rng;
     soso__rng_seed(&rng, seed, SOSO__STREAM_LSA);
     int have = 0;
@@ -144,7 +144,6 @@ soso_status soso__lsa(const soso_docs *X, size_t k, uint64_t seed, int threads, 
     free(Md);
     free(lam);
     free(E);
-    free(QT);
     free(acc);
     return s;
 }
