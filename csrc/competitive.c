@@ -90,11 +90,14 @@ soso_status soso__batch_lazy(soso__batch *w, const float *W)
     w->alpha = soso__alloc_array(H, sizeof *w->alpha);
     w->ascale = soso__alloc_array(H, sizeof *w->ascale);
     w->bmax = soso__alloc_array(H * nb, sizeof *w->bmax);
+    w->omax = soso__alloc_array(H * nb, sizeof *w->omax);
+    w->fold = soso__alloc_array(H, 8 * sizeof *w->fold);
+    w->bscr = soso__alloc_array((size_t)w->threads * nb, sizeof *w->bscr);
     w->stamp = soso__calloc_array(tv, sizeof *w->stamp);
     w->supp = soso__alloc_array(tv, sizeof *w->supp);
     w->blk = soso__calloc_array((size_t)w->threads * nb, 1);
     w->WT = soso__alloc_array(H * V, sizeof *w->WT);
-    if (!w->alpha || !w->ascale || !w->bmax || !w->stamp || !w->supp || !w->blk || !w->WT)
+    if (!w->alpha || !w->ascale || !w->bmax || !w->omax || !w->fold || !w->bscr || !w->stamp || !w->supp || !w->blk || !w->WT)
         return soso__fail(SOSO_E_NOMEM, "out of memory for lazy scaling");
 reset:
     for (size_t h = 0; h < H; h++) {
@@ -108,25 +111,35 @@ reset:
 void soso__batch_fold(soso__batch *w, float *W)
 {
     if (!w->alpha) return;
-    const size_t H = w->H, V = w->V;
-    float *scale = w->rowmax; /* H floats, free between updates */
+    const size_t H = w->H, V = w->V, nb = w->nblk;
+    /* The row scales repeated 8 times: WT's 8 words at a time are then one plain
+     * vector loop against it (x 1 is exact for the rows left alone). */
+    float *pat = w->fold;
     int any = 0;
     for (size_t h = 0; h < H; h++) {
-        scale[h] = (float)w->alpha[h];
-        if (w->alpha[h] == 1.0) continue;
-        any = 1;
-        float *r = W + h * V;
-        for (size_t j = 0; j < V; j++) r[j] *= scale[h];
-        for (size_t k = 0; k < w->nblk; k++) w->bmax[h * w->nblk + k] *= fabsf(scale[h]);
-        w->alpha[h] = 1.0;
+        any |= w->alpha[h] != 1.0;
+        for (size_t r = 0; r < 8; r++) pat[r * H + h] = (float)w->alpha[h];
     }
-    /* The transposed copy mirrors W^: the same products, in one contiguous pass (x 1 is
-     * exact for the rows left alone). */
-    if (any)
-        for (size_t j = 0; j < V; j++) {
-            float *col = w->WT + j * H;
-            for (size_t h = 0; h < H; h++) col[h] *= scale[h];
+    if (!any) return;
+    size_t chunks = (V + 7) / 8;
+    int team = soso__team_size(w->threads, 2.0 * (double)H * (double)V);
+#pragma omp parallel num_threads(team) if (team > 1)
+    {
+#pragma omp for schedule(static) nowait
+        for (long h = 0; h < (long)H; h++) {
+            if (w->alpha[h] == 1.0) continue;
+            float s = pat[h], *r = W + (size_t)h * V;
+            for (size_t j = 0; j < V; j++) r[j] *= s;
+            for (size_t k = 0; k < nb; k++) w->bmax[(size_t)h * nb + k] *= fabsf(s);
         }
+#pragma omp for schedule(static)
+        for (long c = 0; c < (long)chunks; c++) {
+            float *x = w->WT + (size_t)c * 8 * H;
+            size_t n = (size_t)c + 1 < chunks ? 8 * H : (V - (size_t)c * 8) * H;
+            for (size_t i = 0; i < n; i++) x[i] *= pat[i];
+        }
+    }
+    for (size_t h = 0; h < H; h++) w->alpha[h] = 1.0;
 }
 
 void soso__batch_free(soso__batch *w)
@@ -134,6 +147,17 @@ void soso__batch_free(soso__batch *w)
     free(w->alpha);
     free(w->ascale);
     free(w->bmax);
+    free(w->omax);
+    free(w->fold);
+    free(w->bscr);
+    free(w->msup);
+    free(w->kept);
+    free(w->rowup);
+    free(w->omax_ok);
+    free(w->arena_j);
+    free(w->arena_s);
+    free(w->aoff);
+    free(w->asize);
     free(w->WT);
     free(w->stamp);
     free(w->supp);
@@ -183,9 +207,16 @@ soso_status soso__batch_init(soso__batch *w, size_t H, size_t V, size_t B, size_
     w->tstart = soso__alloc_array((size_t)w->threads + 1, sizeof *w->tstart);
     w->load = soso__alloc_array((size_t)w->threads, sizeof *w->load);
     w->rowmax = soso__alloc_array(H, sizeof *w->rowmax);
+    w->aoff = soso__alloc_array(H, sizeof *w->aoff);
+    w->msup = soso__alloc_array(H, sizeof *w->msup);
+    w->kept = soso__alloc_array(H, sizeof *w->kept);
+    w->rowup = soso__alloc_array(H, sizeof *w->rowup);
+    w->omax_ok = soso__alloc_array(H, sizeof *w->omax_ok);
+    w->asize = soso__alloc_array(H, sizeof *w->asize);
     w->buf = soso__calloc_array(tv, sizeof *w->buf);
     if (!w->I || !w->ent_unit || !w->ent_g || !w->ent_n || !w->xx || !w->count || !w->cursor || !w->list_b ||
-        !w->list_g || !w->touched || !w->rowmax || !w->buf || !w->jobs || !w->order || !w->tstart || !w->load) {
+        !w->list_g || !w->touched || !w->rowmax || !w->buf || !w->jobs || !w->order || !w->tstart || !w->load ||
+        !w->aoff || !w->asize || !w->msup || !w->kept || !w->rowup || !w->omax_ok) {
         soso__batch_free(w);
         return soso__fail(SOSO_E_NOMEM, "out of memory for a mini-batch of %zu documents and %zu units", B, H);
     }
@@ -268,34 +299,24 @@ static size_t scatter_support(const soso__batch *w, const soso_docs *X, const ui
     return ns;
 }
 
-/* max |W^_hj| over the words outside the support, from the block maxima: a block's
- * stored maximum is its answer unless a support word holds it; only those blocks are
- * rescanned without the support (exact: the same maximum as a full rescan). */
-static float max_outside(const soso__batch *w, const float *row, size_t h, const uint32_t *stamp, uint32_t mark,
-                         const uint32_t *supp, size_t ns, unsigned char *blk)
+/* Flags 1 in blk the blocks whose stored maximum a support word may hold (|W^_hj| >=
+ * the block's maximum): only those can lose their maximum when the support changes. */
+static void flag_held_blocks(const float *row, const float *bmax, const uint32_t *supp, size_t ns, unsigned char *blk)
 {
-    const size_t nb = w->nblk, V = w->V;
-    const float *bmax = w->bmax + h * nb;
-    for (size_t a = 0; a < ns; a++) {
-        size_t k = supp[a] / LAZY_BLOCK;
-        if (fabsf(row[supp[a]]) >= bmax[k]) blk[k] = 1;
-    }
-    int32_t m = 0; /* the blocks kept, branch-free; then the flagged ones rescanned */
-    for (size_t k = 0; k < nb; k++) {
+    for (size_t a = 0; a < ns; a++)
+        if (fabsf(row[supp[a]]) >= bmax[supp[a] / LAZY_BLOCK]) blk[supp[a] / LAZY_BLOCK] = 1;
+}
+
+/* The largest stored maximum of the blocks not flagged, branch-free over every block. */
+static float max_unflagged(const soso__batch *w, const float *bmax, const unsigned char *blk)
+{
+    int32_t m = 0;
+    for (size_t k = 0; k < w->nblk; k++) {
         int32_t b = abs_bits(bmax[k]);
         b = blk[k] ? 0 : b;
         m = b > m ? b : m;
     }
-    float mf = bits_float(m);
-    for (size_t a = 0; a < ns; a++) {
-        size_t k = supp[a] / LAZY_BLOCK;
-        if (blk[k] == 1) {
-            mf = fmaxf(mf, block_absmax_unstamped(row, stamp, mark, k * LAZY_BLOCK, block_end(k, V)));
-            blk[k] = 2;
-        }
-    }
-    for (size_t a = 0; a < ns; a++) blk[supp[a] / LAZY_BLOCK] = 0;
-    return mf;
+    return bits_float(m);
 }
 
 /* The rule's normalised step: eps over the largest |update| of the touched rows. */
@@ -314,10 +335,10 @@ static int job_cmp(const void *x, const void *y)
 }
 
 /* Splits the touched units among `team` threads with about equal work each (the words of
- * a unit's documents, plus its block scan): the largest first, each to the least loaded
+ * a unit's documents, as place_supports counted them, plus its block scan): the largest first, each to the least loaded
  * thread. Thread L takes positions order[tstart[L] .. tstart[L + 1]). Units are updated
  * independently, so any split gives the same weights; this one keeps threads busy. */
-static void balance(soso__batch *w, const soso_docs *X, const uint32_t *rows, size_t n_touched, int team)
+static void balance(soso__batch *w, size_t n_touched, int team)
 {
     if (team == 1) {
         for (size_t t = 0; t < n_touched; t++) w->order[t] = (uint32_t)t;
@@ -325,13 +346,9 @@ static void balance(soso__batch *w, const soso_docs *X, const uint32_t *rows, si
         w->tstart[1] = (uint32_t)n_touched;
         return;
     }
-    for (size_t t = 0; t < n_touched; t++) {
-        size_t h = w->touched[t], words = 0;
-        for (uint32_t e = w->count[h]; e < w->count[h + 1]; e++) {
-            size_t r = rows[w->list_b[e]];
-            words += X->indptr[r + 1] - X->indptr[r];
-        }
-        w->jobs[t].work = (double)words + (double)w->nblk / 8.0;
+    for (size_t t = 0; t < n_touched; t++) { /* a unit's arena stretch: its documents' words */
+        size_t end = t + 1 < n_touched ? w->aoff[w->touched[t + 1]] : w->atotal;
+        w->jobs[t].work = (double)(end - w->aoff[w->touched[t]]) + (double)w->nblk / 8.0;
         w->jobs[t].t = (uint32_t)t;
     }
     qsort(w->jobs, n_touched, sizeof *w->jobs, job_cmp);
@@ -352,119 +369,210 @@ static void balance(soso__batch *w, const soso_docs *X, const uint32_t *rows, si
     w->tstart[team] = (uint32_t)q;
 }
 
-/* max |ds_hj| of unit h for the normaliser, ds_h = sum_b g_hb x_b - xx_h W_h (see
- * lazy_update); buf, stamp, supp and bl are the calling thread's. */
-static float row_step_max(soso__batch *w, const float *W, const soso_docs *X, const uint32_t *rows, size_t h, float *buf,
-                          uint32_t *stamp, uint32_t *supp, unsigned char *bl)
+/* Phase 1 of unit h's lazy update: its support and sums s_j = sum_b g_hb x_bj into the
+ * unit's stretch of the arena and, when normalize, bounds on max_j |ds_hj| for the
+ * normaliser, ds_h = s_h - xx_h W_h: the support's exact part (kept in msup), with the
+ * blocks no support word may hold the maximum of (returned), and with the stored maxima
+ * of the others, which may hold a support word's own entry (*upper: a bound). Finding
+ * those blocks' maxima without the support costs a rescan, needed only for a unit
+ * whose bound could hold the batch's maximum (exact_unit). buf, stamp, supp and bl are
+ * the calling thread's. */
+static float gather_unit(soso__batch *w, const float *W, const soso_docs *X, const uint32_t *rows, size_t h,
+                         int normalize, float *buf, uint32_t *stamp, uint32_t *supp, unsigned char *bl, float *upper)
 {
-    const float *row = W + h * w->V;
-    double a = w->alpha[h], xa = w->xx[h] * a;
-    uint32_t mark = (uint32_t)(2 * h + 1) ^ w->round;
-    size_t ns = scatter_support(w, X, rows, h, row, buf, stamp, mark, supp);
-    double m = 0;
+    const float *row = W + h * w->V, *bmax = w->bmax + h * w->nblk;
+    float *as = w->arena_s + w->aoff[h];
+    uint32_t *aj = w->arena_j + w->aoff[h];
+    size_t ns = scatter_support(w, X, rows, h, row, buf, stamp, (uint32_t)(h + 1) ^ w->round, supp);
+    double xa = w->xx[h] * w->alpha[h], m = 0;
     for (size_t i = 0; i < ns; i++) {
         uint32_t j = supp[i];
-        m = fmax(m, fabs((double)buf[j] - xa * row[j]));
+        aj[i] = j;
+        as[i] = buf[j];
+        if (normalize) m = fmax(m, fabs((double)buf[j] - xa * row[j]));
         buf[j] = 0.0f;
     }
-    m = fmax(m, fabs(xa) * (double)max_outside(w, row, h, stamp, mark, supp, ns, bl));
-    return (float)m;
+    w->asize[h] = (uint32_t)ns;
+    w->omax_ok[h] = 0;
+    if (!normalize) return 0.0f;
+    flag_held_blocks(row, bmax, supp, ns, bl);
+    float kept = max_unflagged(w, bmax, bl), held = 0.0f;
+    for (size_t i = 0; i < ns; i++) {
+        size_t k = supp[i] / LAZY_BLOCK;
+        held = bl[k] ? fmaxf(held, bmax[k]) : held;
+        bl[k] = 0;
+    }
+    w->msup[h] = m;
+    w->kept[h] = kept;
+    *upper = (float)fmax(m, fabs(xa) * (double)fmaxf(kept, held));
+    return (float)fmax(m, fabs(xa) * (double)kept);
 }
 
-/* The lazy update of unit h's row with step c; buf, stamp, supp and bl are the calling
- * thread's. */
-static void update_row(soso__batch *w, float *W, const soso_docs *X, const uint32_t *rows, size_t h, float c,
-                       float *buf, uint32_t *stamp, uint32_t *supp, unsigned char *bl)
+/* The exact max |ds_hj| of unit h: the flagged blocks rescanned without the support
+ * (their maxima kept in omax for apply_unit). stamp and bl are the calling thread's. */
+static float exact_unit(soso__batch *w, const float *W, size_t h, uint32_t *stamp, unsigned char *bl)
 {
-    const size_t V = w->V, nb = w->nblk;
-    float *row = W + h * V;
+    const size_t V = w->V, nb = w->nblk, ns = w->asize[h];
+    const float *row = W + h * V, *bmax = w->bmax + h * nb;
+    float *omax = w->omax + h * nb;
+    const uint32_t *aj = w->arena_j + w->aoff[h];
+    uint32_t mark = (uint32_t)(h + 1 + 0x08000000u) ^ w->round; /* unlike gather_unit's marks */
+    for (size_t i = 0; i < ns; i++) stamp[aj[i]] = mark;
+    flag_held_blocks(row, bmax, aj, ns, bl);
+    float mf = w->kept[h];
+    for (size_t i = 0; i < ns; i++) {
+        size_t k = aj[i] / LAZY_BLOCK;
+        if (bl[k] == 1) {
+            omax[k] = block_absmax_unstamped(row, stamp, mark, k * LAZY_BLOCK, block_end(k, V));
+            mf = fmaxf(mf, omax[k]);
+            bl[k] = 2;
+        }
+    }
+    for (size_t i = 0; i < ns; i++) bl[aj[i] / LAZY_BLOCK] = 0;
+    w->omax_ok[h] = 1;
+    return (float)fmax(w->msup[h], fabs(w->xx[h] * w->alpha[h]) * (double)mf);
+}
+
+/* Phase 2: unit h's row with step c, from what gather_unit left (bl and scr are the
+ * calling thread's). A block whose maximum a support word held gets the larger of its
+ * maximum without the support (omax, where exact_unit found it) and the support's new
+ * values; without omax the new values settle it when one reaches the old maximum (the
+ * others are at most that), else the block is rescanned. */
+static void apply_unit(soso__batch *w, float *W, size_t h, float c, unsigned char *bl, float *scr)
+{
+    const size_t V = w->V, nb = w->nblk, ns = w->asize[h];
+    const uint32_t *aj = w->arena_j + w->aoff[h];
+    const float *as = w->arena_s + w->aoff[h], *omax = w->omax + h * nb;
+    float *row = W + h * V, *bmax = w->bmax + h * nb;
     double a = w->alpha[h] * (1.0 - (double)c * w->xx[h]);
-    uint32_t mark = (uint32_t)(2 * h + 2) ^ w->round;
-    size_t ns = scatter_support(w, X, rows, h, row, buf, stamp, mark, supp);
     if (fabs(a) < 1e-30) { /* the old row vanishes: W_h = c s_h exactly */
         memset(row, 0, V * sizeof *row);
         for (size_t j = 0; j < V; j++) w->WT[j * w->H + h] = 0.0f;
-        for (size_t k = 0; k < nb; k++) w->bmax[h * nb + k] = 0;
+        for (size_t k = 0; k < nb; k++) bmax[k] = 0;
         a = 1.0;
-        for (size_t i = 0; i < ns; i++) row[supp[i]] = c * buf[supp[i]];
+        for (size_t i = 0; i < ns; i++) row[aj[i]] = c * as[i];
     } else {
-        /* A block whose maximum a support word holds may shrink: rescan it below. */
-        for (size_t i = 0; i < ns; i++) {
-            size_t k = supp[i] / LAZY_BLOCK;
-            if (fabsf(row[supp[i]]) >= w->bmax[h * nb + k]) bl[k] = 1;
-        }
+        flag_held_blocks(row, bmax, aj, ns, bl);
         double f = (double)c / a;
-        for (size_t i = 0; i < ns; i++) row[supp[i]] += (float)(f * buf[supp[i]]);
+        for (size_t i = 0; i < ns; i++) row[aj[i]] += (float)(f * as[i]);
     }
     w->alpha[h] = a;
     for (size_t i = 0; i < ns; i++) {
-        buf[supp[i]] = 0.0f;
-        w->WT[(size_t)supp[i] * w->H + h] = row[supp[i]];
-    }
-    /* The maxima of the blocks the support touched: a rescan (once) where the old
-     * maximum may be gone, else the old maximum against the new values. */
-    for (size_t i = 0; i < ns; i++) {
-        size_t k = supp[i] / LAZY_BLOCK;
-        if (bl[k] == 2) continue;
+        size_t k = aj[i] / LAZY_BLOCK;
+        w->WT[(size_t)aj[i] * w->H + h] = row[aj[i]];
         if (bl[k] == 1) {
-            w->bmax[h * nb + k] = block_absmax(row, k * LAZY_BLOCK, block_end(k, V));
+            scr[k] = 0.0f;
             bl[k] = 2;
-        } else {
-            w->bmax[h * nb + k] = fmaxf(w->bmax[h * nb + k], fabsf(row[supp[i]]));
         }
     }
-    for (size_t i = 0; i < ns; i++) bl[supp[i] / LAZY_BLOCK] = 0;
+    for (size_t i = 0; i < ns; i++) { /* unflagged blocks: the old maximum is outside */
+        size_t k = aj[i] / LAZY_BLOCK;
+        if (bl[k] == 2) scr[k] = fmaxf(scr[k], fabsf(row[aj[i]]));
+        else bmax[k] = fmaxf(bmax[k], fabsf(row[aj[i]]));
+    }
+    for (size_t i = 0; i < ns; i++) {
+        size_t k = aj[i] / LAZY_BLOCK;
+        if (bl[k] == 2) {
+            bmax[k] = w->omax_ok[h] ? fmaxf(omax[k], scr[k])
+                      : scr[k] >= bmax[k] ? scr[k] : block_absmax(row, k * LAZY_BLOCK, block_end(k, V));
+            bl[k] = 3;
+        }
+    }
+    for (size_t i = 0; i < ns; i++) bl[aj[i] / LAZY_BLOCK] = 0;
     /* keep alpha in a safe range: fold it into the row when it drifts far */
     if (fabs(w->alpha[h]) > 1e6 || fabs(w->alpha[h]) < 1e-6) {
         float af = (float)w->alpha[h];
         for (size_t j = 0; j < V; j++) row[j] *= af;
-        for (size_t k = 0; k < nb; k++) w->bmax[h * nb + k] *= fabsf(af);
+        for (size_t k = 0; k < nb; k++) bmax[k] *= fabsf(af);
         copy_column(w, W, h);
         w->alpha[h] = 1.0;
     }
 }
 
+/* Where each touched unit's support goes in the arena: at most the words of its
+ * documents. Grows the arena to fit. */
+static soso_status place_supports(soso__batch *w, const soso_docs *X, const uint32_t *rows, size_t n_touched)
+{
+    size_t total = 0;
+    for (size_t t = 0; t < n_touched; t++) {
+        size_t h = w->touched[t], words = 0;
+        for (uint32_t e = w->count[h]; e < w->count[h + 1]; e++) {
+            size_t r = rows[w->list_b[e]];
+            words += X->indptr[r + 1] - X->indptr[r];
+        }
+        w->aoff[h] = total;
+        total += words < w->V ? words : w->V;
+    }
+    w->atotal = total;
+    if (total <= w->acap) return SOSO_OK;
+    size_t cap = total + total / 2;
+    uint32_t *j = realloc(w->arena_j, cap * sizeof *j);
+    if (j) w->arena_j = j;
+    float *s = j ? realloc(w->arena_s, cap * sizeof *s) : NULL;
+    if (s) w->arena_s = s;
+    if (!j || !s) return soso__fail(SOSO_E_NOMEM, "out of memory for the supports of a mini-batch (%zu words)", total);
+    w->acap = cap;
+    return SOSO_OK;
+}
+
 /* The lazy update: W_h = alpha_h W^_h, so scaling a row is O(1) and only the support's
  * entries of W^ change; the normaliser's max over the untouched entries comes from the
  * block maxima. Same arithmetic as the dense update up to rounding. */
-static size_t lazy_update(soso__batch *w, float *W, const soso_docs *X, const uint32_t *rows, size_t n_touched,
-                          float eps, int normalize, float prec)
+static soso_status lazy_update(soso__batch *w, float *W, const soso_docs *X, const uint32_t *rows, size_t n_touched,
+                               float eps, int normalize, float prec)
 {
     const size_t V = w->V, nb = w->nblk;
+    SOSO__CHECK(place_supports(w, X, rows, n_touched));
     int team = soso__team_size(w->threads, 2.0 * (double)n_touched * (double)(nb + 512));
-    balance(w, X, rows, n_touched, team);
-    float c = eps;
+    balance(w, n_touched, team);
+    float c = eps, lower = 0.0f;
     unsigned long long mask = 0;
 #pragma omp parallel num_threads(team) if (team > 1)
     {
         int tid = omp_get_thread_num(), nth = omp_get_num_threads();
-        float *buf = w->buf + (size_t)tid * V;
+        float *buf = w->buf + (size_t)tid * V, *scr = w->bscr + (size_t)tid * nb;
         uint32_t *stamp = w->stamp + (size_t)tid * V, *supp = w->supp + (size_t)tid * V;
         unsigned char *bl = w->blk + (size_t)tid * nb;
 #pragma omp atomic
         mask |= 1ull << (tid & 63);
         /* Each thread takes its share of the balanced split (several shares should the
-         * team come out smaller than asked). */
+         * team come out smaller than asked), the same units in every phase. Without the
+         * normaliser a unit's phases need nothing from the others: no barrier. */
+        for (int L = tid; L < team; L += nth)
+            for (size_t q = w->tstart[L]; q < w->tstart[L + 1]; q++) {
+                uint32_t t = w->order[q];
+                w->rowmax[t] = gather_unit(w, W, X, rows, w->touched[t], normalize, buf, stamp, supp, bl, &w->rowup[t]);
+                if (!normalize) apply_unit(w, W, w->touched[t], c, bl, scr);
+            }
         if (normalize) {
+            /* The batch's maximum is at least the largest exact part; a unit whose bound
+             * stays below that cannot hold it, the others are made exact. */
+#pragma omp barrier
+#pragma omp single
+            {
+                lower = 0.0f;
+                for (size_t t = 0; t < n_touched; t++) lower = fmaxf(lower, w->rowmax[t]);
+            }
             for (int L = tid; L < team; L += nth)
-                for (size_t q = w->tstart[L]; q < w->tstart[L + 1]; q++)
-                    w->rowmax[w->order[q]] = row_step_max(w, W, X, rows, w->touched[w->order[q]], buf, stamp, supp, bl);
+                for (size_t q = w->tstart[L]; q < w->tstart[L + 1]; q++) {
+                    uint32_t t = w->order[q];
+                    if (w->rowup[t] > lower) w->rowmax[t] = exact_unit(w, W, w->touched[t], stamp, bl);
+                }
 #pragma omp barrier
 #pragma omp single
             c = step_size(w, n_touched, eps, prec);
+            for (int L = tid; L < team; L += nth)
+                for (size_t q = w->tstart[L]; q < w->tstart[L + 1]; q++) apply_unit(w, W, w->touched[w->order[q]], c, bl, scr);
         }
-        for (int L = tid; L < team; L += nth)
-            for (size_t q = w->tstart[L]; q < w->tstart[L + 1]; q++)
-                update_row(w, W, X, rows, w->touched[w->order[q]], c, buf, stamp, supp, bl);
     }
     w->round += 0x10000000u; /* fresh stamps for the next batch (wraps after 16 batches: */
     if (w->round == 0) memset(w->stamp, 0, (size_t)w->threads * V * sizeof *w->stamp); /* then clear) */
     w->team_mask |= mask;
-    return n_touched;
+    return SOSO_OK;
 }
 
-size_t soso__batch_update(soso__batch *w, float *W, const soso_docs *X, const uint32_t *rows, size_t n, float eps,
-                          int normalize, float prec)
+soso_status soso__batch_update(soso__batch *w, float *W, const soso_docs *X, const uint32_t *rows, size_t n, float eps,
+                               int normalize, float prec, size_t *touched)
 {
     const size_t H = w->H, V = w->V, E = w->E;
     /* Entries grouped by unit, in batch order, and xx_h = sum_b g_hb I_hb (serial: at
@@ -487,7 +595,8 @@ size_t soso__batch_update(soso__batch *w, float *W, const soso_docs *X, const ui
             w->list_g[w->cursor[h]++] = g;
             w->xx[h] += (double)g * (double)w->I[b * H + h];
         }
-    if (n_touched == 0) return 0;
+    if (touched) *touched = n_touched;
+    if (n_touched == 0) return SOSO_OK;
     if (w->alpha) return lazy_update(w, W, X, rows, n_touched, eps, normalize, prec);
     int team = soso__team_size(w->threads, 2.0 * (double)n_touched * (double)V);
     float c = eps;
@@ -528,7 +637,7 @@ size_t soso__batch_update(soso__batch *w, float *W, const soso_docs *X, const ui
         }
     }
     w->team_mask |= mask;
-    return n_touched;
+    return SOSO_OK;
 }
 
 soso_status soso__run_batches(soso_model *m, const soso_docs *docs, const soso__span *span, const soso__schedule *sc,

@@ -78,14 +78,14 @@ static void hebbian_gate(soso__batch *w, size_t b, const void *ctx)
 
 /* One mini-batch: scores and gates (in parallel over documents), then the normalised
  * update. */
-static size_t step(soso__batch *w, float *W, const soso_docs *X, const uint32_t *rows, size_t n,
-                   const soso_hebbian_params *prm, float eps, uint64_t *wins)
+static soso_status step(soso__batch *w, float *W, const soso_docs *X, const uint32_t *rows, size_t n,
+                        const soso_hebbian_params *prm, float eps, uint64_t *wins, size_t *touched)
 {
     soso__batch_scores(w, W, prm->p, X, rows, n, hebbian_gate, prm);
     if (wins)
         for (size_t b = 0; b < n; b++)
             if (X->indptr[rows[b] + 1] > X->indptr[rows[b]]) wins[w->ent_unit[2 * b]]++;
-    return soso__batch_update(w, W, X, rows, n, eps, 1, prm->prec);
+    return soso__batch_update(w, W, X, rows, n, eps, 1, prm->prec, touched);
 }
 
 soso_status soso_hebbian_step(float *W, const soso_docs *docs, const uint32_t *rows, size_t n_rows,
@@ -103,10 +103,9 @@ soso_status soso_hebbian_step(float *W, const soso_docs *docs, const uint32_t *r
     }
     soso__batch w;
     SOSO__CHECK(soso__batch_init(&w, params->units, docs->cols, n_rows, 2, params->threads));
-    size_t t = step(&w, W, docs, rows, n_rows, params, eps, NULL);
-    if (touched) *touched = t;
+    soso_status s = step(&w, W, docs, rows, n_rows, params, eps, NULL, touched);
     soso__batch_free(&w);
-    return SOSO_OK;
+    return s;
 }
 
 typedef struct {
@@ -121,8 +120,7 @@ static soso_status hebb_batch(void *ctx, const uint32_t *rows, size_t n, uint32_
     hebb_ctx *c = ctx;
     const soso_hebbian_params *prm = &c->m->hebbian;
     float eps = prm->eps0 * (1.0f - (float)epoch / (float)prm->epochs); /* linear annealing per epoch */
-    step(&c->w, c->m->W, c->docs, rows, n, prm, eps, c->wins);
-    return SOSO_OK;
+    return step(&c->w, c->m->W, c->docs, rows, n, prm, eps, c->wins, NULL);
 }
 
 soso_status soso__hebbian_train(soso_model *m, const soso_docs *docs, const soso__span *span, soso_progress_fn progress,

@@ -170,7 +170,7 @@ static soso_status soft_batch(void *ctx, const uint32_t *rows, size_t n, uint32_
         live++;
     }
     /* Oja: W_h += eta / n (sum_b g x_b - sum_b g s W_h), the batch's mean step. */
-    soso__batch_update(&c->w, m->W, docs, rows, n, eta / (float)n, 0, 0.0f);
+    SOSO__CHECK(soso__batch_update(&c->w, m->W, docs, rows, n, eta / (float)n, 0, 0.0f, NULL));
     if (prm->inhibitor_rate > 0 && live > 0)
         for (size_t h = 0; h < H; h++)
             m->inhibitor[h] = (float)((1.0 - prm->inhibitor_rate) * m->inhibitor[h] +

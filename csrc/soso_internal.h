@@ -313,6 +313,14 @@ typedef struct soso__batch {
     double *alpha;        /* H, or NULL: W is plain                               */
     double *ascale;       /* H: what alpha does to a score (scratch of a batch)   */
     float *bmax;          /* H x nblk: max |W^| per block of 64 entries           */
+    float *omax;          /* H x nblk: a block's max without the batch's support,
+                           * where a support word may hold its maximum            */
+    unsigned char *omax_ok; /* H: whether omax holds this batch's maxima          */
+    float *bscr;          /* threads x nblk: per-block scratch                    */
+    double *msup;         /* H: max |ds_hj| over the support, this batch          */
+    float *kept;          /* H: max |W^_hj| over the blocks no support word holds */
+    float *rowup;         /* H: a bound on max |ds_hj|, this batch                */
+    float *fold;          /* 8 x H: the row scales repeated, for folding WT       */
     float *WT;            /* V x H: W^ transposed, so a word's weights for every
                            * unit are adjacent when scoring (lazy mode only)       */
     size_t nblk;
@@ -320,6 +328,13 @@ typedef struct soso__batch {
     uint32_t *supp;       /* threads x V: support lists                           */
     unsigned char *blk;   /* threads x nblk: blocks a support touches            */
     uint32_t round;       /* changes every batch, so old marks never match        */
+    /* A batch's supports, kept between the lazy update's two phases: unit h's words
+     * and sums s_j at arena_j / arena_s [aoff[h], aoff[h] + asize[h]). */
+    uint32_t *arena_j;
+    float *arena_s;
+    size_t acap, atotal;  /* capacity, and the stretches' total this batch        */
+    size_t *aoff;         /* H                                                    */
+    uint32_t *asize;      /* H                                                    */
 } soso__batch;
 
 soso_status soso__batch_init(soso__batch *w, size_t H, size_t V, size_t B, size_t E, int threads);
@@ -332,9 +347,9 @@ typedef void (*soso__gate_fn)(soso__batch *w, size_t b, const void *ctx);
 void soso__batch_scores(soso__batch *w, const float *W, float p, const soso_docs *X, const uint32_t *rows, size_t n,
                         soso__gate_fn gate, const void *ctx);
 /* The update; normalize: c = eps / max(max |ds|, prec) (Hebbian), else c = eps (Oja).
- * Returns how many units changed. */
-size_t soso__batch_update(soso__batch *w, float *W, const soso_docs *X, const uint32_t *rows, size_t n, float eps,
-                          int normalize, float prec);
+ * Sets *touched (when not NULL) to how many units changed. */
+soso_status soso__batch_update(soso__batch *w, float *W, const soso_docs *X, const uint32_t *rows, size_t n, float eps,
+                               int normalize, float prec, size_t *touched);
 int soso__popcount64(unsigned long long x);
 /* Switches the batch to lazy scaling of W's rows (W must not change behind its back). */
 soso_status soso__batch_lazy(soso__batch *w, const float *W);
