@@ -153,6 +153,7 @@ void soso__batch_free(soso__batch *w)
     free(w->msup);
     free(w->kept);
     free(w->rowup);
+    free(w->rowex);
     free(w->omax_ok);
     free(w->arena_j);
     free(w->arena_s);
@@ -211,12 +212,13 @@ soso_status soso__batch_init(soso__batch *w, size_t H, size_t V, size_t B, size_
     w->msup = soso__alloc_array(H, sizeof *w->msup);
     w->kept = soso__alloc_array(H, sizeof *w->kept);
     w->rowup = soso__alloc_array(H, sizeof *w->rowup);
+    w->rowex = soso__alloc_array(H, sizeof *w->rowex);
     w->omax_ok = soso__alloc_array(H, sizeof *w->omax_ok);
     w->asize = soso__alloc_array(H, sizeof *w->asize);
     w->buf = soso__calloc_array(tv, sizeof *w->buf);
     if (!w->I || !w->ent_unit || !w->ent_g || !w->ent_n || !w->xx || !w->count || !w->cursor || !w->list_b ||
         !w->list_g || !w->touched || !w->rowmax || !w->buf || !w->jobs || !w->order || !w->tstart || !w->load ||
-        !w->aoff || !w->asize || !w->msup || !w->kept || !w->rowup || !w->omax_ok) {
+        !w->aoff || !w->asize || !w->msup || !w->kept || !w->rowup || !w->rowex || !w->omax_ok) {
         soso__batch_free(w);
         return soso__fail(SOSO_E_NOMEM, "out of memory for a mini-batch of %zu documents and %zu units", B, H);
     }
@@ -248,11 +250,9 @@ void soso__batch_scores(soso__batch *w, const float *W, float p, const soso_docs
                 for (size_t q = X->indptr[rows[b + 1]]; q < X->indptr[rows[b + 1] + 1]; q++)
                     SOSO__PREFETCH(w->WT + (size_t)X->indices[q] * w->H);
             if (alpha)
-                soso__scores_transposed(w->WT, w->H, p, q1 - q0, X->indices + q0, X->values + q0, out);
+                soso__scores_transposed(w->WT, w->H, p, q1 - q0, X->indices + q0, X->values + q0, w->ascale, out);
             else
                 soso__unit_scores(W, w->H, w->V, p, q1 - q0, X->indices + q0, X->values + q0, out);
-            if (alpha)
-                for (size_t h = 0; h < w->H; h++) out[h] = (float)((double)out[h] * w->ascale[h]);
             if (gate) gate(w, (size_t)b, ctx);
         }
     }
@@ -319,11 +319,15 @@ static float max_unflagged(const soso__batch *w, const float *bmax, const unsign
     return bits_float(m);
 }
 
-/* The rule's normalised step: eps over the largest |update| of the touched rows. */
-static float step_size(const soso__batch *w, size_t n_touched, float eps, float prec)
+/* The rule's normalised step: eps over the largest |update| of the touched rows: rowmax,
+ * or rowex where the unit's bound passed `lower` (none when lower is HUGE_VALF). */
+static float step_size(const soso__batch *w, size_t n_touched, float lower, float eps, float prec)
 {
     float nc = prec;
-    for (size_t t = 0; t < n_touched; t++) nc = w->rowmax[t] > nc ? w->rowmax[t] : nc;
+    for (size_t t = 0; t < n_touched; t++) {
+        float v = lower < HUGE_VALF && w->rowup[t] > lower ? w->rowex[t] : w->rowmax[t];
+        nc = v > nc ? v : nc;
+    }
     return eps / nc;
 }
 
@@ -525,7 +529,6 @@ static soso_status lazy_update(soso__batch *w, float *W, const soso_docs *X, con
     SOSO__CHECK(place_supports(w, X, rows, n_touched));
     int team = soso__team_size(w->threads, 2.0 * (double)n_touched * (double)(nb + 512));
     balance(w, n_touched, team);
-    float c = eps, lower = 0.0f;
     unsigned long long mask = 0;
 #pragma omp parallel num_threads(team) if (team > 1)
     {
@@ -542,27 +545,30 @@ static soso_status lazy_update(soso__batch *w, float *W, const soso_docs *X, con
             for (size_t q = w->tstart[L]; q < w->tstart[L + 1]; q++) {
                 uint32_t t = w->order[q];
                 w->rowmax[t] = gather_unit(w, W, X, rows, w->touched[t], normalize, buf, stamp, supp, bl, &w->rowup[t]);
-                if (!normalize) apply_unit(w, W, w->touched[t], c, bl, scr);
+                if (!normalize) apply_unit(w, W, w->touched[t], eps, bl, scr);
             }
         if (normalize) {
             /* The batch's maximum is at least the largest exact part; a unit whose bound
-             * stays below that cannot hold it, the others are made exact. */
+             * stays below that cannot hold it, the others are made exact. Each thread
+             * works out the same lower bound, the same units and the same step from
+             * values no thread writes between the barriers (exact ones go to rowex),
+             * so all pass the same barriers. */
 #pragma omp barrier
-#pragma omp single
-            {
-                lower = 0.0f;
-                for (size_t t = 0; t < n_touched; t++) lower = fmaxf(lower, w->rowmax[t]);
+            float lower = 0.0f;
+            int need = 0;
+            for (size_t t = 0; t < n_touched; t++) lower = fmaxf(lower, w->rowmax[t]);
+            for (size_t t = 0; t < n_touched; t++) need |= w->rowup[t] > lower;
+            if (need) {
+                for (int L = tid; L < team; L += nth)
+                    for (size_t q = w->tstart[L]; q < w->tstart[L + 1]; q++) {
+                        uint32_t t = w->order[q];
+                        if (w->rowup[t] > lower) w->rowex[t] = exact_unit(w, W, w->touched[t], stamp, bl);
+                    }
+#pragma omp barrier
             }
+            float step = step_size(w, n_touched, lower, eps, prec);
             for (int L = tid; L < team; L += nth)
-                for (size_t q = w->tstart[L]; q < w->tstart[L + 1]; q++) {
-                    uint32_t t = w->order[q];
-                    if (w->rowup[t] > lower) w->rowmax[t] = exact_unit(w, W, w->touched[t], stamp, bl);
-                }
-#pragma omp barrier
-#pragma omp single
-            c = step_size(w, n_touched, eps, prec);
-            for (int L = tid; L < team; L += nth)
-                for (size_t q = w->tstart[L]; q < w->tstart[L + 1]; q++) apply_unit(w, W, w->touched[w->order[q]], c, bl, scr);
+                for (size_t q = w->tstart[L]; q < w->tstart[L + 1]; q++) apply_unit(w, W, w->touched[w->order[q]], step, bl, scr);
         }
     }
     w->round += 0x10000000u; /* fresh stamps for the next batch (wraps after 16 batches: */
@@ -624,7 +630,7 @@ soso_status soso__batch_update(soso__batch *w, float *W, const soso_docs *X, con
                 w->rowmax[t] = m;
             }
 #pragma omp single
-            c = step_size(w, n_touched, eps, prec);
+            c = step_size(w, n_touched, HUGE_VALF, eps, prec);
         }
 #pragma omp for schedule(static, 1)
         for (long t = 0; t < (long)n_touched; t++) {

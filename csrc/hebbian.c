@@ -46,6 +46,21 @@ const char *soso_hebbian_params_check(const soso_hebbian_params *p, size_t vocab
 /* Units of rank 1 and rank k of one document's scores (ties: lower index first). */
 static void rank_units(const float *s, size_t H, uint32_t k, uint32_t *win, uint32_t *lose)
 {
+    if (k == 2 && H >= 2) { /* the default, kept in two registers: the same choices */
+        uint32_t b0 = s[1] > s[0] ? 1 : 0, b1 = 1 - b0;
+        for (uint32_t h = 2; h < H; h++)
+            if (s[h] > s[b1]) {
+                if (s[h] > s[b0]) {
+                    b1 = b0;
+                    b0 = h;
+                } else {
+                    b1 = h;
+                }
+            }
+        *win = b0;
+        *lose = b1;
+        return;
+    }
     uint32_t best[SOSO__MAX_K], n = 0; /* the k best so far, strongest first */
     for (uint32_t h = 0; h < H; h++) {
         if (n == k && !(s[h] > s[best[n - 1]])) continue;

@@ -30,9 +30,11 @@ void soso__unit_scores(const float *W, size_t H, size_t V, float p, size_t nnz, 
 }
 
 /* soso__unit_scores from W^ transposed (V x H): the same sums in the same order (word
- * by word for each unit), so the same bits, but a word's weights are read together. */
+ * by word for each unit), so the same bits, but a word's weights are read together.
+ * scale (or NULL) multiplies each score, rounded to float, in double: a lazily scaled
+ * W's row scales, applied while the scores are at hand. */
 void soso__scores_transposed(const float *WT, size_t H, float p, size_t nnz, const uint32_t *idx, const float *val,
-                             float *out)
+                             const double *scale, float *out)
 {
     enum { CHUNK = 64 };
     double acc[CHUNK];
@@ -53,7 +55,10 @@ void soso__scores_transposed(const float *WT, size_t H, float p, size_t nnz, con
                 }
             }
         }
-        for (size_t h = 0; h < n; h++) out[h0 + h] = (float)acc[h];
+        if (scale)
+            for (size_t h = 0; h < n; h++) out[h0 + h] = (float)((double)(float)acc[h] * scale[h0 + h]);
+        else
+            for (size_t h = 0; h < n; h++) out[h0 + h] = (float)acc[h];
     }
 }
 
@@ -82,7 +87,7 @@ void soso__scorer_row(const soso__scorer *s, const soso_docs *docs, size_t r, fl
 {
     size_t q0 = docs->indptr[r], nnz = docs->indptr[r + 1] - q0;
     if (s->WT)
-        soso__scores_transposed(s->WT, s->H, s->p, nnz, docs->indices + q0, docs->values + q0, out);
+        soso__scores_transposed(s->WT, s->H, s->p, nnz, docs->indices + q0, docs->values + q0, NULL, out);
     else
         soso__unit_scores(s->W, s->H, s->V, s->p, nnz, docs->indices + q0, docs->values + q0, out);
 }

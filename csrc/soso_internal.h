@@ -248,9 +248,10 @@ soso_status soso__model_alloc(soso_learner learner, const soso_vocab *vocab, siz
  * out[h] = sum_j sign(W_hj)|W_hj|^(p-1) x_j, accumulated in double. */
 void soso__unit_scores(const float *W, size_t H, size_t V, float p, size_t nnz, const uint32_t *idx,
                        const float *val, float *out);
-/* The same from W transposed (V x H), the same bits. */
+/* The same from W transposed (V x H), the same bits; then times scale[h] (when not
+ * NULL) in double. */
 void soso__scores_transposed(const float *WT, size_t H, float p, size_t nnz, const uint32_t *idx, const float *val,
-                             float *out);
+                             const double *scale, float *out);
 /* The exponent a model scores with: p of the Hebbian rule, 2 (a = W x) otherwise. */
 float soso__score_power(const soso_model *m);
 
@@ -320,6 +321,7 @@ typedef struct soso__batch {
     double *msup;         /* H: max |ds_hj| over the support, this batch          */
     float *kept;          /* H: max |W^_hj| over the blocks no support word holds */
     float *rowup;         /* H: a bound on max |ds_hj|, this batch                */
+    float *rowex;         /* H: max |ds_hj| exactly, where the bound needed it    */
     float *fold;          /* 8 x H: the row scales repeated, for folding WT       */
     float *WT;            /* V x H: W^ transposed, so a word's weights for every
                            * unit are adjacent when scoring (lazy mode only)       */
