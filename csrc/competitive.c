@@ -69,6 +69,18 @@ static float block_absmax_unstamped(const float *row, const uint32_t *stamp, uin
     return bits_float(m);
 }
 
+/* The largest stored maximum of the blocks not flagged, branch-free over every block. */
+static float max_unflagged(const soso__batch *w, const float *bmax, const unsigned char *blk)
+{
+    int32_t m = 0;
+    for (size_t k = 0; k < w->nblk; k++) {
+        int32_t b = abs_bits(bmax[k]);
+        b = blk[k] ? 0 : b;
+        m = b > m ? b : m;
+    }
+    return bits_float(m);
+}
+
 /* Block k's words: [k LAZY_BLOCK, min(V, (k + 1) LAZY_BLOCK)). */
 static size_t block_end(size_t k, size_t V) { return (k + 1) * LAZY_BLOCK < V ? (k + 1) * LAZY_BLOCK : V; }
 
@@ -91,19 +103,20 @@ soso_status soso__batch_lazy(soso__batch *w, const float *W)
     w->ascale = soso__alloc_array(H, sizeof *w->ascale);
     w->bmax = soso__alloc_array(H * nb, sizeof *w->bmax);
     w->omax = soso__alloc_array(H * nb, sizeof *w->omax);
+    w->rmax = soso__alloc_array(H, sizeof *w->rmax);
     w->fold = soso__alloc_array(H, 8 * sizeof *w->fold);
     w->bscr = soso__alloc_array((size_t)w->threads * nb, sizeof *w->bscr);
     w->stamp = soso__calloc_array(tv, sizeof *w->stamp);
-    w->supp = soso__alloc_array(tv, sizeof *w->supp);
     w->blk = soso__calloc_array((size_t)w->threads * nb, 1);
     w->WT = soso__alloc_array(H * V, sizeof *w->WT);
-    if (!w->alpha || !w->ascale || !w->bmax || !w->omax || !w->fold || !w->bscr || !w->stamp || !w->supp || !w->blk || !w->WT)
+    if (!w->alpha || !w->ascale || !w->bmax || !w->omax || !w->rmax || !w->fold || !w->bscr || !w->stamp || !w->blk || !w->WT)
         return soso__fail(SOSO_E_NOMEM, "out of memory for lazy scaling");
 reset:
     for (size_t h = 0; h < H; h++) {
         copy_column(w, W, h);
         w->alpha[h] = 1.0;
         for (size_t k = 0; k < nb; k++) w->bmax[h * nb + k] = block_absmax(W + h * V, k * LAZY_BLOCK, block_end(k, V));
+        w->rmax[h] = max_unflagged(w, w->bmax + h * nb, w->blk); /* no block flagged yet */
     }
     return SOSO_OK;
 }
@@ -131,6 +144,7 @@ void soso__batch_fold(soso__batch *w, float *W)
             float s = pat[h], *r = W + (size_t)h * V;
             for (size_t j = 0; j < V; j++) r[j] *= s;
             for (size_t k = 0; k < nb; k++) w->bmax[(size_t)h * nb + k] *= fabsf(s);
+            w->rmax[h] *= fabsf(s);
         }
 #pragma omp for schedule(static)
         for (long c = 0; c < (long)chunks; c++) {
@@ -148,10 +162,10 @@ void soso__batch_free(soso__batch *w)
     free(w->ascale);
     free(w->bmax);
     free(w->omax);
+    free(w->rmax);
     free(w->fold);
     free(w->bscr);
     free(w->msup);
-    free(w->kept);
     free(w->rowup);
     free(w->rowex);
     free(w->omax_ok);
@@ -161,7 +175,6 @@ void soso__batch_free(soso__batch *w)
     free(w->asize);
     free(w->WT);
     free(w->stamp);
-    free(w->supp);
     free(w->blk);
     free(w->I);
     free(w->ent_unit);
@@ -210,7 +223,6 @@ soso_status soso__batch_init(soso__batch *w, size_t H, size_t V, size_t B, size_
     w->rowmax = soso__alloc_array(H, sizeof *w->rowmax);
     w->aoff = soso__alloc_array(H, sizeof *w->aoff);
     w->msup = soso__alloc_array(H, sizeof *w->msup);
-    w->kept = soso__alloc_array(H, sizeof *w->kept);
     w->rowup = soso__alloc_array(H, sizeof *w->rowup);
     w->rowex = soso__alloc_array(H, sizeof *w->rowex);
     w->omax_ok = soso__alloc_array(H, sizeof *w->omax_ok);
@@ -218,7 +230,7 @@ soso_status soso__batch_init(soso__batch *w, size_t H, size_t V, size_t B, size_
     w->buf = soso__calloc_array(tv, sizeof *w->buf);
     if (!w->I || !w->ent_unit || !w->ent_g || !w->ent_n || !w->xx || !w->count || !w->cursor || !w->list_b ||
         !w->list_g || !w->touched || !w->rowmax || !w->buf || !w->jobs || !w->order || !w->tstart || !w->load ||
-        !w->aoff || !w->asize || !w->msup || !w->kept || !w->rowup || !w->rowex || !w->omax_ok) {
+        !w->aoff || !w->asize || !w->msup || !w->rowup || !w->rowex || !w->omax_ok) {
         soso__batch_free(w);
         return soso__fail(SOSO_E_NOMEM, "out of memory for a mini-batch of %zu documents and %zu units", B, H);
     }
@@ -246,9 +258,15 @@ void soso__batch_scores(soso__batch *w, const float *W, float p, const soso_docs
         for (long b = 0; b < (long)n; b++) {
             size_t q0 = X->indptr[rows[b]], q1 = X->indptr[rows[b] + 1];
             float *out = w->I + (size_t)b * w->H;
-            if (alpha && b + 1 < (long)n) /* the next document's weights, scattered over WT */
-                for (size_t q = X->indptr[rows[b + 1]]; q < X->indptr[rows[b + 1] + 1]; q++)
+            /* Loads ahead, each needing the one before: document b + 3's place, b + 2's
+             * words, b + 1's weights (scattered over WT, H floats a word). */
+            if (b + 3 < (long)n) SOSO__PREFETCH(X->indptr + rows[b + 3]);
+            if (b + 2 < (long)n) SOSO__PREFETCH(X->indices + X->indptr[rows[b + 2]]);
+            if (alpha && b + 1 < (long)n)
+                for (size_t q = X->indptr[rows[b + 1]]; q < X->indptr[rows[b + 1] + 1]; q++) {
                     SOSO__PREFETCH(w->WT + (size_t)X->indices[q] * w->H);
+                    SOSO__PREFETCH(w->WT + (size_t)X->indices[q] * w->H + w->H - 1);
+                }
             if (alpha)
                 soso__scores_transposed(w->WT, w->H, p, q1 - q0, X->indices + q0, X->values + q0, w->ascale, out);
             else
@@ -307,17 +325,6 @@ static void flag_held_blocks(const float *row, const float *bmax, const uint32_t
         if (fabsf(row[supp[a]]) >= bmax[supp[a] / LAZY_BLOCK]) blk[supp[a] / LAZY_BLOCK] = 1;
 }
 
-/* The largest stored maximum of the blocks not flagged, branch-free over every block. */
-static float max_unflagged(const soso__batch *w, const float *bmax, const unsigned char *blk)
-{
-    int32_t m = 0;
-    for (size_t k = 0; k < w->nblk; k++) {
-        int32_t b = abs_bits(bmax[k]);
-        b = blk[k] ? 0 : b;
-        m = b > m ? b : m;
-    }
-    return bits_float(m);
-}
 
 /* The rule's normalised step: eps over the largest |update| of the touched rows: rowmax,
  * or rowex where the unit's bound passed `lower` (none when lower is HUGE_VALF). */
@@ -375,41 +382,37 @@ static void balance(soso__batch *w, size_t n_touched, int team)
 
 /* Phase 1 of unit h's lazy update: its support and sums s_j = sum_b g_hb x_bj into the
  * unit's stretch of the arena and, when normalize, bounds on max_j |ds_hj| for the
- * normaliser, ds_h = s_h - xx_h W_h: the support's exact part (kept in msup), with the
- * blocks no support word may hold the maximum of (returned), and with the stored maxima
- * of the others, which may hold a support word's own entry (*upper: a bound). Finding
- * those blocks' maxima without the support costs a rescan, needed only for a unit
- * whose bound could hold the batch's maximum (exact_unit). buf, stamp, supp and bl are
- * the calling thread's. */
+ * normaliser, ds_h = s_h - xx_h W_h: the support's part (returned, and kept in msup)
+ * and that or |xx_h| max |W_h| (*upper). The maximum outside the support costs rescans
+ * of the blocks whose maximum a support word may hold, needed only for a unit whose
+ * bound could hold the batch's maximum (exact_unit). buf and stamp are the calling
+ * thread's. */
 static float gather_unit(soso__batch *w, const float *W, const soso_docs *X, const uint32_t *rows, size_t h,
-                         int normalize, float *buf, uint32_t *stamp, uint32_t *supp, unsigned char *bl, float *upper)
+                         int normalize, float *buf, uint32_t *stamp, float *upper)
 {
-    const float *row = W + h * w->V, *bmax = w->bmax + h * w->nblk;
+    const float *row = W + h * w->V;
     float *as = w->arena_s + w->aoff[h];
     uint32_t *aj = w->arena_j + w->aoff[h];
-    size_t ns = scatter_support(w, X, rows, h, row, buf, stamp, (uint32_t)(h + 1) ^ w->round, supp);
-    double xa = w->xx[h] * w->alpha[h], m = 0;
-    for (size_t i = 0; i < ns; i++) {
-        uint32_t j = supp[i];
-        aj[i] = j;
-        as[i] = buf[j];
-        if (normalize) m = fmax(m, fabs((double)buf[j] - xa * row[j]));
-        buf[j] = 0.0f;
-    }
+    size_t ns = scatter_support(w, X, rows, h, row, buf, stamp, (uint32_t)(h + 1) ^ w->round, aj);
     w->asize[h] = (uint32_t)ns;
     w->omax_ok[h] = 0;
-    if (!normalize) return 0.0f;
-    flag_held_blocks(row, bmax, supp, ns, bl);
-    float kept = max_unflagged(w, bmax, bl), held = 0.0f;
+    if (!normalize) {
+        for (size_t i = 0; i < ns; i++) {
+            as[i] = buf[aj[i]];
+            buf[aj[i]] = 0.0f;
+        }
+        return 0.0f;
+    }
+    double xa = w->xx[h] * w->alpha[h], m = 0;
     for (size_t i = 0; i < ns; i++) {
-        size_t k = supp[i] / LAZY_BLOCK;
-        held = bl[k] ? fmaxf(held, bmax[k]) : held;
-        bl[k] = 0;
+        uint32_t j = aj[i];
+        as[i] = buf[j];
+        m = fmax(m, fabs((double)buf[j] - xa * row[j]));
+        buf[j] = 0.0f;
     }
     w->msup[h] = m;
-    w->kept[h] = kept;
-    *upper = (float)fmax(m, fabs(xa) * (double)fmaxf(kept, held));
-    return (float)fmax(m, fabs(xa) * (double)kept);
+    *upper = (float)fmax(m, fabs(xa) * (double)w->rmax[h]);
+    return (float)m;
 }
 
 /* The exact max |ds_hj| of unit h: the flagged blocks rescanned without the support
@@ -423,7 +426,7 @@ static float exact_unit(soso__batch *w, const float *W, size_t h, uint32_t *stam
     uint32_t mark = (uint32_t)(h + 1 + 0x08000000u) ^ w->round; /* unlike gather_unit's marks */
     for (size_t i = 0; i < ns; i++) stamp[aj[i]] = mark;
     flag_held_blocks(row, bmax, aj, ns, bl);
-    float mf = w->kept[h];
+    float mf = max_unflagged(w, bmax, bl);
     for (size_t i = 0; i < ns; i++) {
         size_t k = aj[i] / LAZY_BLOCK;
         if (bl[k] == 1) {
@@ -449,45 +452,58 @@ static void apply_unit(soso__batch *w, float *W, size_t h, float c, unsigned cha
     const float *as = w->arena_s + w->aoff[h], *omax = w->omax + h * nb;
     float *row = W + h * V, *bmax = w->bmax + h * nb;
     double a = w->alpha[h] * (1.0 - (double)c * w->xx[h]);
+    float rm = w->rmax[h]; /* the row's maximum, unless one that held it shrank */
+    int shrunk = 0;
     if (fabs(a) < 1e-30) { /* the old row vanishes: W_h = c s_h exactly */
+        shrunk = 1;
         memset(row, 0, V * sizeof *row);
         for (size_t j = 0; j < V; j++) w->WT[j * w->H + h] = 0.0f;
         for (size_t k = 0; k < nb; k++) bmax[k] = 0;
         a = 1.0;
         for (size_t i = 0; i < ns; i++) row[aj[i]] = c * as[i];
     } else {
-        flag_held_blocks(row, bmax, aj, ns, bl);
         double f = (double)c / a;
-        for (size_t i = 0; i < ns; i++) row[aj[i]] += (float)(f * as[i]);
-    }
-    w->alpha[h] = a;
-    for (size_t i = 0; i < ns; i++) {
-        size_t k = aj[i] / LAZY_BLOCK;
-        w->WT[(size_t)aj[i] * w->H + h] = row[aj[i]];
-        if (bl[k] == 1) {
-            scr[k] = 0.0f;
-            bl[k] = 2;
+        for (size_t i = 0; i < ns; i++) { /* flags from the old values (each word once) */
+            uint32_t j = aj[i];
+            float r = row[j];
+            if (fabsf(r) >= bmax[j / LAZY_BLOCK]) bl[j / LAZY_BLOCK] = 1;
+            row[j] = r + (float)(f * as[i]);
         }
     }
+    w->alpha[h] = a;
     for (size_t i = 0; i < ns; i++) { /* unflagged blocks: the old maximum is outside */
-        size_t k = aj[i] / LAZY_BLOCK;
-        if (bl[k] == 2) scr[k] = fmaxf(scr[k], fabsf(row[aj[i]]));
-        else bmax[k] = fmaxf(bmax[k], fabsf(row[aj[i]]));
+        uint32_t j = aj[i];
+        size_t k = j / LAZY_BLOCK;
+        float v = row[j], av = fabsf(v);
+        w->WT[(size_t)j * w->H + h] = v;
+        if (bl[k] == 1) {
+            scr[k] = fmaxf(0.0f, av);
+            bl[k] = 2;
+        } else if (bl[k] == 2) {
+            scr[k] = fmaxf(scr[k], av);
+        } else {
+            bmax[k] = fmaxf(bmax[k], av);
+            rm = fmaxf(rm, bmax[k]);
+        }
     }
     for (size_t i = 0; i < ns; i++) {
         size_t k = aj[i] / LAZY_BLOCK;
         if (bl[k] == 2) {
+            float old = bmax[k];
             bmax[k] = w->omax_ok[h] ? fmaxf(omax[k], scr[k])
-                      : scr[k] >= bmax[k] ? scr[k] : block_absmax(row, k * LAZY_BLOCK, block_end(k, V));
-            bl[k] = 3;
+                      : scr[k] >= old ? scr[k] : block_absmax(row, k * LAZY_BLOCK, block_end(k, V));
+            shrunk |= old >= w->rmax[h] && bmax[k] < old;
+            rm = fmaxf(rm, bmax[k]);
         }
+        bl[k] = 0;
     }
-    for (size_t i = 0; i < ns; i++) bl[aj[i] / LAZY_BLOCK] = 0;
+    w->rmax[h] = shrunk ? max_unflagged(w, bmax, bl) : rm;
     /* keep alpha in a safe range: fold it into the row when it drifts far */
     if (fabs(w->alpha[h]) > 1e6 || fabs(w->alpha[h]) < 1e-6) {
         float af = (float)w->alpha[h];
         for (size_t j = 0; j < V; j++) row[j] *= af;
         for (size_t k = 0; k < nb; k++) bmax[k] *= fabsf(af);
+        w->rmax[h] *= fabsf(af);
         copy_column(w, W, h);
         w->alpha[h] = 1.0;
     }
@@ -534,7 +550,7 @@ static soso_status lazy_update(soso__batch *w, float *W, const soso_docs *X, con
     {
         int tid = omp_get_thread_num(), nth = omp_get_num_threads();
         float *buf = w->buf + (size_t)tid * V, *scr = w->bscr + (size_t)tid * nb;
-        uint32_t *stamp = w->stamp + (size_t)tid * V, *supp = w->supp + (size_t)tid * V;
+        uint32_t *stamp = w->stamp + (size_t)tid * V;
         unsigned char *bl = w->blk + (size_t)tid * nb;
 #pragma omp atomic
         mask |= 1ull << (tid & 63);
@@ -544,7 +560,7 @@ static soso_status lazy_update(soso__batch *w, float *W, const soso_docs *X, con
         for (int L = tid; L < team; L += nth)
             for (size_t q = w->tstart[L]; q < w->tstart[L + 1]; q++) {
                 uint32_t t = w->order[q];
-                w->rowmax[t] = gather_unit(w, W, X, rows, w->touched[t], normalize, buf, stamp, supp, bl, &w->rowup[t]);
+                w->rowmax[t] = gather_unit(w, W, X, rows, w->touched[t], normalize, buf, stamp, &w->rowup[t]);
                 if (!normalize) apply_unit(w, W, w->touched[t], eps, bl, scr);
             }
         if (normalize) {

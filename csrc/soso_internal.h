@@ -314,12 +314,12 @@ typedef struct soso__batch {
     double *alpha;        /* H, or NULL: W is plain                               */
     double *ascale;       /* H: what alpha does to a score (scratch of a batch)   */
     float *bmax;          /* H x nblk: max |W^| per block of 64 entries           */
+    float *rmax;          /* H: max |W^| per row, the largest of its blocks'      */
     float *omax;          /* H x nblk: a block's max without the batch's support,
                            * where a support word may hold its maximum            */
     unsigned char *omax_ok; /* H: whether omax holds this batch's maxima          */
     float *bscr;          /* threads x nblk: per-block scratch                    */
     double *msup;         /* H: max |ds_hj| over the support, this batch          */
-    float *kept;          /* H: max |W^_hj| over the blocks no support word holds */
     float *rowup;         /* H: a bound on max |ds_hj|, this batch                */
     float *rowex;         /* H: max |ds_hj| exactly, where the bound needed it    */
     float *fold;          /* 8 x H: the row scales repeated, for folding WT       */
@@ -327,7 +327,6 @@ typedef struct soso__batch {
                            * unit are adjacent when scoring (lazy mode only)       */
     size_t nblk;
     uint32_t *stamp;      /* threads x V: support marks                           */
-    uint32_t *supp;       /* threads x V: support lists                           */
     unsigned char *blk;   /* threads x nblk: blocks a support touches            */
     uint32_t round;       /* changes every batch, so old marks never match        */
     /* A batch's supports, kept between the lazy update's two phases: unit h's words
