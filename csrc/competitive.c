@@ -103,20 +103,20 @@ soso_status soso__batch_lazy(soso__batch *w, const float *W)
     w->ascale = soso__alloc_array(H, sizeof *w->ascale);
     w->bmax = soso__alloc_array(H * nb, sizeof *w->bmax);
     w->omax = soso__alloc_array(H * nb, sizeof *w->omax);
-    w->rmax = soso__alloc_array(H, sizeof *w->rmax);
+    w->us = soso__calloc_array(H, sizeof *w->us);
     w->fold = soso__alloc_array(H, 8 * sizeof *w->fold);
     w->bscr = soso__alloc_array((size_t)w->threads * nb, sizeof *w->bscr);
     w->stamp = soso__calloc_array(tv, sizeof *w->stamp);
     w->blk = soso__calloc_array((size_t)w->threads * nb, 1);
     w->WT = soso__alloc_array(H * V, sizeof *w->WT);
-    if (!w->alpha || !w->ascale || !w->bmax || !w->omax || !w->rmax || !w->fold || !w->bscr || !w->stamp || !w->blk || !w->WT)
+    if (!w->alpha || !w->ascale || !w->bmax || !w->omax || !w->us || !w->fold || !w->bscr || !w->stamp || !w->blk || !w->WT)
         return soso__fail(SOSO_E_NOMEM, "out of memory for lazy scaling");
 reset:
     for (size_t h = 0; h < H; h++) {
         copy_column(w, W, h);
         w->alpha[h] = 1.0;
         for (size_t k = 0; k < nb; k++) w->bmax[h * nb + k] = block_absmax(W + h * V, k * LAZY_BLOCK, block_end(k, V));
-        w->rmax[h] = max_unflagged(w, w->bmax + h * nb, w->blk); /* no block flagged yet */
+        w->us[h].rmax = max_unflagged(w, w->bmax + h * nb, w->blk); /* no block flagged yet */
     }
     return SOSO_OK;
 }
@@ -144,7 +144,7 @@ void soso__batch_fold(soso__batch *w, float *W)
             float s = pat[h], *r = W + (size_t)h * V;
             for (size_t j = 0; j < V; j++) r[j] *= s;
             for (size_t k = 0; k < nb; k++) w->bmax[(size_t)h * nb + k] *= fabsf(s);
-            w->rmax[h] *= fabsf(s);
+            w->us[h].rmax *= fabsf(s);
         }
 #pragma omp for schedule(static)
         for (long c = 0; c < (long)chunks; c++) {
@@ -162,17 +162,12 @@ void soso__batch_free(soso__batch *w)
     free(w->ascale);
     free(w->bmax);
     free(w->omax);
-    free(w->rmax);
+    free(w->us);
     free(w->fold);
     free(w->bscr);
-    free(w->msup);
-    free(w->rowup);
-    free(w->rowex);
-    free(w->omax_ok);
     free(w->arena_j);
     free(w->arena_s);
     free(w->aoff);
-    free(w->asize);
     free(w->WT);
     free(w->stamp);
     free(w->blk);
@@ -222,15 +217,10 @@ soso_status soso__batch_init(soso__batch *w, size_t H, size_t V, size_t B, size_
     w->load = soso__alloc_array((size_t)w->threads, sizeof *w->load);
     w->rowmax = soso__alloc_array(H, sizeof *w->rowmax);
     w->aoff = soso__alloc_array(H, sizeof *w->aoff);
-    w->msup = soso__alloc_array(H, sizeof *w->msup);
-    w->rowup = soso__alloc_array(H, sizeof *w->rowup);
-    w->rowex = soso__alloc_array(H, sizeof *w->rowex);
-    w->omax_ok = soso__alloc_array(H, sizeof *w->omax_ok);
-    w->asize = soso__alloc_array(H, sizeof *w->asize);
     w->buf = soso__calloc_array(tv, sizeof *w->buf);
     if (!w->I || !w->ent_unit || !w->ent_g || !w->ent_n || !w->xx || !w->count || !w->cursor || !w->list_b ||
         !w->list_g || !w->touched || !w->rowmax || !w->buf || !w->jobs || !w->order || !w->tstart || !w->load ||
-        !w->aoff || !w->asize || !w->msup || !w->rowup || !w->rowex || !w->omax_ok) {
+        !w->aoff) {
         soso__batch_free(w);
         return soso__fail(SOSO_E_NOMEM, "out of memory for a mini-batch of %zu documents and %zu units", B, H);
     }
@@ -326,13 +316,22 @@ static void flag_held_blocks(const float *row, const float *bmax, const uint32_t
 }
 
 
-/* The rule's normalised step: eps over the largest |update| of the touched rows: rowmax,
- * or rowex where the unit's bound passed `lower` (none when lower is HUGE_VALF). */
-static float step_size(const soso__batch *w, size_t n_touched, float lower, float eps, float prec)
+/* The rule's normalised step: eps over the largest |update| of the touched rows. */
+static float step_size(const soso__batch *w, size_t n_touched, float eps, float prec)
+{
+    float nc = prec;
+    for (size_t t = 0; t < n_touched; t++) nc = w->rowmax[t] > nc ? w->rowmax[t] : nc;
+    return eps / nc;
+}
+
+/* The same from the lazy update's bounds: a unit's exact value where its bound passed
+ * `lower` (the largest lower bound), else its lower bound. */
+static float lazy_step(const soso__batch *w, size_t n_touched, float lower, float eps, float prec)
 {
     float nc = prec;
     for (size_t t = 0; t < n_touched; t++) {
-        float v = lower < HUGE_VALF && w->rowup[t] > lower ? w->rowex[t] : w->rowmax[t];
+        const soso__unit_step *u = w->us + w->touched[t];
+        float v = u->upper > lower ? u->exact : u->lower;
         nc = v > nc ? v : nc;
     }
     return eps / nc;
@@ -382,26 +381,26 @@ static void balance(soso__batch *w, size_t n_touched, int team)
 
 /* Phase 1 of unit h's lazy update: its support and sums s_j = sum_b g_hb x_bj into the
  * unit's stretch of the arena and, when normalize, bounds on max_j |ds_hj| for the
- * normaliser, ds_h = s_h - xx_h W_h: the support's part (returned, and kept in msup)
- * and that or |xx_h| max |W_h| (*upper). The maximum outside the support costs rescans
+ * normaliser, ds_h = s_h - xx_h W_h: the support's part (msup, and as a float lower)
+ * and that or |xx_h| max |W_h| (upper). The maximum outside the support costs rescans
  * of the blocks whose maximum a support word may hold, needed only for a unit whose
  * bound could hold the batch's maximum (exact_unit). buf and stamp are the calling
  * thread's. */
-static float gather_unit(soso__batch *w, const float *W, const soso_docs *X, const uint32_t *rows, size_t h,
-                         int normalize, float *buf, uint32_t *stamp, float *upper)
+static void gather_unit(soso__batch *w, const float *W, const soso_docs *X, const uint32_t *rows, size_t h,
+                         int normalize, float *buf, uint32_t *stamp)
 {
     const float *row = W + h * w->V;
     float *as = w->arena_s + w->aoff[h];
     uint32_t *aj = w->arena_j + w->aoff[h];
     size_t ns = scatter_support(w, X, rows, h, row, buf, stamp, (uint32_t)(h + 1) ^ w->round, aj);
-    w->asize[h] = (uint32_t)ns;
-    w->omax_ok[h] = 0;
+    w->us[h].asize = (uint32_t)ns;
+    w->us[h].omax_ok = 0;
     if (!normalize) {
         for (size_t i = 0; i < ns; i++) {
             as[i] = buf[aj[i]];
             buf[aj[i]] = 0.0f;
         }
-        return 0.0f;
+        return;
     }
     double xa = w->xx[h] * w->alpha[h], m = 0;
     for (size_t i = 0; i < ns; i++) {
@@ -410,16 +409,16 @@ static float gather_unit(soso__batch *w, const float *W, const soso_docs *X, con
         m = fmax(m, fabs((double)buf[j] - xa * row[j]));
         buf[j] = 0.0f;
     }
-    w->msup[h] = m;
-    *upper = (float)fmax(m, fabs(xa) * (double)w->rmax[h]);
-    return (float)m;
+    w->us[h].msup = m;
+    w->us[h].lower = (float)m;
+    w->us[h].upper = (float)fmax(m, fabs(xa) * (double)w->us[h].rmax);
 }
 
 /* The exact max |ds_hj| of unit h: the flagged blocks rescanned without the support
  * (their maxima kept in omax for apply_unit). stamp and bl are the calling thread's. */
 static float exact_unit(soso__batch *w, const float *W, size_t h, uint32_t *stamp, unsigned char *bl)
 {
-    const size_t V = w->V, nb = w->nblk, ns = w->asize[h];
+    const size_t V = w->V, nb = w->nblk, ns = w->us[h].asize;
     const float *row = W + h * V, *bmax = w->bmax + h * nb;
     float *omax = w->omax + h * nb;
     const uint32_t *aj = w->arena_j + w->aoff[h];
@@ -436,8 +435,8 @@ static float exact_unit(soso__batch *w, const float *W, size_t h, uint32_t *stam
         }
     }
     for (size_t i = 0; i < ns; i++) bl[aj[i] / LAZY_BLOCK] = 0;
-    w->omax_ok[h] = 1;
-    return (float)fmax(w->msup[h], fabs(w->xx[h] * w->alpha[h]) * (double)mf);
+    w->us[h].omax_ok = 1;
+    return (float)fmax(w->us[h].msup, fabs(w->xx[h] * w->alpha[h]) * (double)mf);
 }
 
 /* Phase 2: unit h's row with step c, from what gather_unit left (bl and scr are the
@@ -447,12 +446,12 @@ static float exact_unit(soso__batch *w, const float *W, size_t h, uint32_t *stam
  * others are at most that), else the block is rescanned. */
 static void apply_unit(soso__batch *w, float *W, size_t h, float c, unsigned char *bl, float *scr)
 {
-    const size_t V = w->V, nb = w->nblk, ns = w->asize[h];
+    const size_t V = w->V, nb = w->nblk, ns = w->us[h].asize;
     const uint32_t *aj = w->arena_j + w->aoff[h];
     const float *as = w->arena_s + w->aoff[h], *omax = w->omax + h * nb;
     float *row = W + h * V, *bmax = w->bmax + h * nb;
     double a = w->alpha[h] * (1.0 - (double)c * w->xx[h]);
-    float rm = w->rmax[h]; /* the row's maximum, unless one that held it shrank */
+    float rm = w->us[h].rmax; /* the row's maximum, unless one that held it shrank */
     int shrunk = 0;
     if (fabs(a) < 1e-30) { /* the old row vanishes: W_h = c s_h exactly */
         shrunk = 1;
@@ -490,20 +489,20 @@ static void apply_unit(soso__batch *w, float *W, size_t h, float c, unsigned cha
         size_t k = aj[i] / LAZY_BLOCK;
         if (bl[k] == 2) {
             float old = bmax[k];
-            bmax[k] = w->omax_ok[h] ? fmaxf(omax[k], scr[k])
+            bmax[k] = w->us[h].omax_ok ? fmaxf(omax[k], scr[k])
                       : scr[k] >= old ? scr[k] : block_absmax(row, k * LAZY_BLOCK, block_end(k, V));
-            shrunk |= old >= w->rmax[h] && bmax[k] < old;
+            shrunk |= old >= w->us[h].rmax && bmax[k] < old;
             rm = fmaxf(rm, bmax[k]);
         }
         bl[k] = 0;
     }
-    w->rmax[h] = shrunk ? max_unflagged(w, bmax, bl) : rm;
+    w->us[h].rmax = shrunk ? max_unflagged(w, bmax, bl) : rm;
     /* keep alpha in a safe range: fold it into the row when it drifts far */
     if (fabs(w->alpha[h]) > 1e6 || fabs(w->alpha[h]) < 1e-6) {
         float af = (float)w->alpha[h];
         for (size_t j = 0; j < V; j++) row[j] *= af;
         for (size_t k = 0; k < nb; k++) bmax[k] *= fabsf(af);
-        w->rmax[h] *= fabsf(af);
+        w->us[h].rmax *= fabsf(af);
         copy_column(w, W, h);
         w->alpha[h] = 1.0;
     }
@@ -560,7 +559,7 @@ static soso_status lazy_update(soso__batch *w, float *W, const soso_docs *X, con
         for (int L = tid; L < team; L += nth)
             for (size_t q = w->tstart[L]; q < w->tstart[L + 1]; q++) {
                 uint32_t t = w->order[q];
-                w->rowmax[t] = gather_unit(w, W, X, rows, w->touched[t], normalize, buf, stamp, &w->rowup[t]);
+                gather_unit(w, W, X, rows, w->touched[t], normalize, buf, stamp);
                 if (!normalize) apply_unit(w, W, w->touched[t], eps, bl, scr);
             }
         if (normalize) {
@@ -572,17 +571,17 @@ static soso_status lazy_update(soso__batch *w, float *W, const soso_docs *X, con
 #pragma omp barrier
             float lower = 0.0f;
             int need = 0;
-            for (size_t t = 0; t < n_touched; t++) lower = fmaxf(lower, w->rowmax[t]);
-            for (size_t t = 0; t < n_touched; t++) need |= w->rowup[t] > lower;
+            for (size_t t = 0; t < n_touched; t++) lower = fmaxf(lower, w->us[w->touched[t]].lower);
+            for (size_t t = 0; t < n_touched; t++) need |= w->us[w->touched[t]].upper > lower;
             if (need) {
                 for (int L = tid; L < team; L += nth)
                     for (size_t q = w->tstart[L]; q < w->tstart[L + 1]; q++) {
-                        uint32_t t = w->order[q];
-                        if (w->rowup[t] > lower) w->rowex[t] = exact_unit(w, W, w->touched[t], stamp, bl);
+                        soso__unit_step *u = w->us + w->touched[w->order[q]];
+                        if (u->upper > lower) u->exact = exact_unit(w, W, w->touched[w->order[q]], stamp, bl);
                     }
 #pragma omp barrier
             }
-            float step = step_size(w, n_touched, lower, eps, prec);
+            float step = lazy_step(w, n_touched, lower, eps, prec);
             for (int L = tid; L < team; L += nth)
                 for (size_t q = w->tstart[L]; q < w->tstart[L + 1]; q++) apply_unit(w, W, w->touched[w->order[q]], step, bl, scr);
         }
@@ -646,7 +645,7 @@ soso_status soso__batch_update(soso__batch *w, float *W, const soso_docs *X, con
                 w->rowmax[t] = m;
             }
 #pragma omp single
-            c = step_size(w, n_touched, HUGE_VALF, eps, prec);
+            c = step_size(w, n_touched, eps, prec);
         }
 #pragma omp for schedule(static, 1)
         for (long t = 0; t < (long)n_touched; t++) {

@@ -289,6 +289,18 @@ struct soso__job {
     uint32_t t, thread;
 };
 
+/* A unit's state in the lazy update, one per unit, 128 bytes apart so that threads
+ * writing their own units' never share a cache line. */
+typedef struct soso__unit_step {
+    double msup;           /* max |ds_hj| over the support, this batch            */
+    float lower, upper;    /* bounds on max |ds_hj|, this batch                    */
+    float exact;           /* max |ds_hj| exactly, where the bound needed it       */
+    float rmax;            /* max |W^_hj| over the row (kept across batches)       */
+    uint32_t asize;        /* the support's size, this batch                       */
+    unsigned char omax_ok; /* whether omax holds this batch's maxima               */
+    char pad[128 - 8 - 4 * 4 - 4 - 1];
+} soso__unit_step;
+
 typedef struct soso__batch {
     size_t H, V, B, E;
     int threads;
@@ -314,14 +326,10 @@ typedef struct soso__batch {
     double *alpha;        /* H, or NULL: W is plain                               */
     double *ascale;       /* H: what alpha does to a score (scratch of a batch)   */
     float *bmax;          /* H x nblk: max |W^| per block of 64 entries           */
-    float *rmax;          /* H: max |W^| per row, the largest of its blocks'      */
+    soso__unit_step *us;  /* H                                                    */
     float *omax;          /* H x nblk: a block's max without the batch's support,
                            * where a support word may hold its maximum            */
-    unsigned char *omax_ok; /* H: whether omax holds this batch's maxima          */
     float *bscr;          /* threads x nblk: per-block scratch                    */
-    double *msup;         /* H: max |ds_hj| over the support, this batch          */
-    float *rowup;         /* H: a bound on max |ds_hj|, this batch                */
-    float *rowex;         /* H: max |ds_hj| exactly, where the bound needed it    */
     float *fold;          /* 8 x H: the row scales repeated, for folding WT       */
     float *WT;            /* V x H: W^ transposed, so a word's weights for every
                            * unit are adjacent when scoring (lazy mode only)       */
@@ -335,7 +343,6 @@ typedef struct soso__batch {
     float *arena_s;
     size_t acap, atotal;  /* capacity, and the stretches' total this batch        */
     size_t *aoff;         /* H                                                    */
-    uint32_t *asize;      /* H                                                    */
 } soso__batch;
 
 soso_status soso__batch_init(soso__batch *w, size_t H, size_t V, size_t B, size_t E, int threads);
