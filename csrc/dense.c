@@ -5,6 +5,7 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Level 1 goes to OpenBLAS's vectorised kernels (chosen at run time for the CPU). They
@@ -60,6 +61,25 @@ void soso__gemm_cols(size_t m, size_t n, size_t k, float alpha, const float *A, 
         cblas_sgemm(CblasRowMajor, CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, (int)m, (int)w, (int)k,
                     alpha, A, (int)lda, Bb, (int)ldb, beta, C + c0, (int)ldc);
     }
+}
+
+soso_status soso__gemm_cols_inplace(size_t m, size_t n, const float *A, float *B, int threads)
+{
+    size_t blocks = (n + SOSO__COL_BLOCK - 1) / SOSO__COL_BLOCK;
+    int team = soso__team_size(threads, (double)m * (double)n * (double)m);
+    if ((size_t)team > blocks) team = (int)(blocks ? blocks : 1);
+    float *tmp = soso__alloc_array((size_t)team * m, SOSO__COL_BLOCK * sizeof *tmp);
+    if (!tmp) return soso__fail(SOSO_E_NOMEM, "out of memory for a %zu x %d product block", m, SOSO__COL_BLOCK);
+#pragma omp parallel for schedule(static) num_threads(team) if (team > 1)
+    for (long b = 0; b < (long)blocks; b++) {
+        size_t c0 = (size_t)b * SOSO__COL_BLOCK, w = n - c0 < SOSO__COL_BLOCK ? n - c0 : SOSO__COL_BLOCK;
+        float *t = tmp + (size_t)omp_get_thread_num() * m * SOSO__COL_BLOCK;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)w, (int)m, 1.0f, A, (int)m, B + c0, (int)n,
+                    0.0f, t, (int)w);
+        for (size_t r = 0; r < m; r++) memcpy(B + r * n + c0, t + r * w, w * sizeof *t);
+    }
+    free(tmp);
+    return SOSO_OK;
 }
 
 void soso__gram(const float *W, size_t rows, size_t cols, float *G, int threads)

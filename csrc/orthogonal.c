@@ -53,11 +53,10 @@ soso_status soso_orthogonalize_symmetric(float *W, size_t rows, size_t cols, int
         return soso__fail(SOSO_E_ARG, "%zu rows of length %zu cannot be orthonormal (rows must be <= cols)", rows, cols);
     size_t rr = rows * rows;
     float *G = soso__alloc_array(rr, sizeof *G), *S = soso__alloc_array(rr, sizeof *S);
-    float *out = soso__alloc_array(rows * cols, sizeof *out);
     double *Gd = soso__alloc_array(rr, sizeof *Gd), *Sd = soso__alloc_array(rr, sizeof *Sd);
     double *lam = soso__alloc_array(rows, sizeof *lam);
     soso_status s = SOSO_OK;
-    if (!G || !S || !out || !Gd || !Sd || !lam) s = soso__fail(SOSO_E_NOMEM, "out of memory orthogonalising %zu rows", rows);
+    if (!G || !S || !Gd || !Sd || !lam) s = soso__fail(SOSO_E_NOMEM, "out of memory orthogonalising %zu rows", rows);
     soso__blas_begin();
     if (s == SOSO_OK) {
         soso__gram(W, rows, cols, G, threads);
@@ -77,13 +76,11 @@ soso_status soso_orthogonalize_symmetric(float *W, size_t rows, size_t cols, int
         cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)rows, (int)rows, (int)rows, 1.0, Gd, (int)rows, Gd,
                     (int)rows, 0.0, Sd, (int)rows);
         for (size_t i = 0; i < rr; i++) S[i] = (float)Sd[i];
-        soso__gemm_cols(rows, cols, rows, 1.0f, S, rows, 0, W, cols, 0.0f, out, cols, threads);
-        memcpy(W, out, rows * cols * sizeof *W);
+        s = soso__gemm_cols_inplace(rows, cols, S, W, threads);
     }
     soso__blas_end();
     free(G);
     free(S);
-    free(out);
     free(Gd);
     free(Sd);
     free(lam);

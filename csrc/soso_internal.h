@@ -136,6 +136,10 @@ void soso__blas_end(void);
 void soso__gemm_cols(size_t m, size_t n, size_t k, float alpha, const float *A, size_t lda, int trans_b,
                      const float *B, size_t ldb, float beta, float *C, size_t ldc, int threads);
 /* G (rows x rows) = W W^T, by fixed row blocks (G may differ from G^T by rounding). */
+/* B = A B for a square m x m A and m x n B, in place: B's column blocks (those of
+ * soso__gemm_cols, so the same bits) go through a small buffer per thread instead of
+ * a second m x n matrix. */
+soso_status soso__gemm_cols_inplace(size_t m, size_t n, const float *A, float *B, int threads);
 void soso__gram(const float *W, size_t rows, size_t cols, float *G, int threads);
 
 /* ---- Orthogonality and LSA --------------------------------------------------------- */
