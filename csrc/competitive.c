@@ -17,7 +17,7 @@ int soso__popcount64(unsigned long long x)
     return n;
 }
 
-#define LAZY_BLOCK 64 /* entries per block of the per-row maxima */
+#define LAZY_BLOCK SOSO__LAZY_BLOCK
 
 /* A hint to load memory that will be read soon (nothing where the compiler has none). */
 #if defined(__GNUC__) || defined(__clang__)

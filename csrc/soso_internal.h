@@ -293,6 +293,8 @@ struct soso__job {
     uint32_t t, thread;
 };
 
+#define SOSO__LAZY_BLOCK 64 /* entries per block of the lazy update's row maxima */
+
 /* A unit's state in the lazy update, one per unit, 128 bytes apart so that threads
  * writing their own units' never share a cache line. */
 typedef struct soso__unit_step {

@@ -68,6 +68,8 @@ float *read_matrix(FILE *f, const char *name, size_t *rows, size_t *cols);
 
 /* Path of a file in the source tree (SOSO_SOURCE_DIR is set by the Makefile). */
 const char *source_path(const char *rel);
+/* The bundled corpus data/wn6-1k.tsv with the default text and input options. */
+void load_bundled(soso_vocab **v, soso_docs **d);
 /* A fresh path under the test's scratch directory. */
 const char *scratch_path(const char *name);
 /* The first n documents of a corpus (labels kept), as a corpus of their own. */

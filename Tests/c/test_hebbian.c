@@ -134,19 +134,6 @@ static int on_progress(const soso_progress *p, void *user)
 }
 
 /* The bundled corpus prepared as a model would prepare it. */
-static void load_bundled(soso_vocab **v, soso_docs **d)
-{
-    soso_corpus *c = NULL;
-    soso_text_options to;
-    soso_input_options in;
-    soso_text_options_default(&to);
-    soso_input_options_default(&in);
-    CHECK_OK(soso_corpus_read_file(source_path("data/wn6-1k.tsv"), &c));
-    CHECK_OK(soso_vocab_build_corpus(c, &to, NULL, 0, v));
-    CHECK_OK(soso_docs_from_corpus(c, *v, &in, d));
-    soso_corpus_free(c);
-}
-
 static soso_model *train(const soso_vocab *v, const soso_docs *d, uint32_t units, uint32_t epochs, int threads,
                          uint64_t seed, progress_log *log)
 {

@@ -9,7 +9,7 @@ int harness_failures;
 
 extern const soso_test tests_text[], tests_docs[], tests_hebbian[], tests_encode[], tests_model_io[],
     tests_orthogonal[], tests_osc[], tests_soft[], tests_memory[], tests_eval[], tests_threads[],
-    tests_concepts[], tests_stream[], tests_stack[], tests_expand[];
+    tests_concepts[], tests_stream[], tests_stack[], tests_expand[], tests_lazy[];
 
 static char scratch_dir[256];
 
@@ -24,6 +24,19 @@ static const char *join(const char *dir, const char *name)
 }
 
 const char *source_path(const char *rel) { return join(SOSO_SOURCE_DIR, rel); }
+
+void load_bundled(soso_vocab **v, soso_docs **d)
+{
+    soso_corpus *c = NULL;
+    soso_text_options to;
+    soso_input_options in;
+    soso_text_options_default(&to);
+    soso_input_options_default(&in);
+    CHECK_OK(soso_corpus_read_file(source_path("data/wn6-1k.tsv"), &c));
+    CHECK_OK(soso_vocab_build_corpus(c, &to, NULL, 0, v));
+    CHECK_OK(soso_docs_from_corpus(c, *v, &in, d));
+    soso_corpus_free(c);
+}
 const char *scratch_path(const char *name) { return join(scratch_dir, name); }
 
 soso_vocab *vocab_from_text(const char *text, uint32_t min_df, int stop_words)
@@ -119,7 +132,7 @@ int main(int argc, char **argv)
     const soso_test *suites[] = {tests_text,    tests_docs,       tests_hebbian, tests_encode,
                                  tests_model_io, tests_orthogonal, tests_osc,    tests_soft,
                                  tests_memory,   tests_eval,       tests_threads, tests_concepts,
-                                 tests_stream,   tests_stack,    tests_expand};
+                                 tests_stream,   tests_stack,    tests_expand,  tests_lazy};
     snprintf(scratch_dir, sizeof scratch_dir, "/tmp/soso-ctest-XXXXXX");
     if (!mkdtemp(scratch_dir)) {
         perror("mkdtemp");

@@ -256,16 +256,11 @@ static int on_progress(const soso_progress *p, void *user)
 
 static void test_soft_threads_resume_and_files(void)
 {
-    soso_corpus *c = NULL;
     soso_vocab *v = NULL;
     soso_docs *d = NULL;
-    soso_text_options to;
+    load_bundled(&v, &d);
     soso_input_options in;
-    soso_text_options_default(&to);
     soso_input_options_default(&in);
-    CHECK_OK(soso_corpus_read_file(source_path("data/wn6-1k.tsv"), &c));
-    CHECK_OK(soso_vocab_build_corpus(c, &to, NULL, 0, &v));
-    CHECK_OK(soso_docs_from_corpus(c, v, &in, &d));
     soso_soft_params p;
     soso_soft_params_default(&p);
     p.units = 128; /* enough work per mini-batch that two threads are worth waking */
@@ -310,7 +305,6 @@ static void test_soft_threads_resume_and_files(void)
     for (int i = 0; i < 3; i++) soso_model_free(m[i]);
     soso_docs_free(d);
     soso_vocab_free(v);
-    soso_corpus_free(c);
 }
 
 static void test_soft_bad_parameters(void)

@@ -1,0 +1,91 @@
+/* test_lazy.c - the bookkeeping of the competitive learners' lazy update (white box):
+ * after every mini-batch each stored block maximum, row maximum and the transposed copy
+ * must equal what W^ holds, exactly, for 1 and 2 threads, with and without the
+ * normaliser. The update itself is checked against the dense one in test_hebbian.c. */
+#include "harness.h"
+#include "soso_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+/* A gate that raises each document's top unit (g = 1) and pushes the next unit over
+ * (g = -0.4), so rows both grow and shrink. */
+static void gate_push(soso__batch *w, size_t b, const void *ctx)
+{
+    (void)ctx;
+    const float *s = w->I + b * w->H;
+    uint32_t top = 0;
+    for (uint32_t h = 1; h < w->H; h++) top = s[h] > s[top] ? h : top;
+    w->ent_unit[2 * b] = top;
+    w->ent_g[2 * b] = 1.0f;
+    w->ent_unit[2 * b + 1] = (top + 1) % (uint32_t)w->H;
+    w->ent_g[2 * b + 1] = -0.4f;
+    w->ent_n[b] = 2;
+}
+
+/* Counts the stored maxima and transposed entries that differ from W^. */
+static size_t bookkeeping_errors(const soso__batch *w, const float *W)
+{
+    size_t bad = 0;
+    for (size_t h = 0; h < w->H; h++) {
+        float row = 0;
+        for (size_t k = 0; k < w->nblk; k++) {
+            float m = 0;
+            for (size_t j = k * SOSO__LAZY_BLOCK; j < w->V && j < (k + 1) * SOSO__LAZY_BLOCK; j++)
+                m = fmaxf(m, fabsf(W[h * w->V + j]));
+            bad += w->bmax[h * w->nblk + k] != m;
+            row = fmaxf(row, m);
+        }
+        bad += w->us[h].rmax != row;
+        for (size_t j = 0; j < w->V; j++) bad += w->WT[j * w->H + h] != W[h * w->V + j];
+    }
+    return bad;
+}
+
+static void run(const soso_docs *d, size_t H, int threads, int normalize)
+{
+    size_t V = soso_docs_cols(d), N = soso_docs_rows(d), B = 50;
+    float *W = malloc(H * V * sizeof *W);
+    uint64_t s = 99;
+    for (size_t i = 0; i < H * V; i++) { /* small random weights, as training starts */
+        s = s * 6364136223846793005ull + 1442695040888963407ull;
+        W[i] = (float)((double)(s >> 11) / 9007199254740992.0 - 0.5);
+    }
+    soso__batch w;
+    CHECK_OK(soso__batch_init(&w, H, V, B, 2, threads));
+    CHECK_OK(soso__batch_lazy(&w, W));
+    uint32_t rows[50];
+    size_t bad = 0, batches = 0, touched_total = 0;
+    for (int epoch = 0; epoch < 3; epoch++)
+        for (size_t r0 = 0; r0 + B <= N; r0 += B, batches++) {
+            for (size_t b = 0; b < B; b++) rows[b] = (uint32_t)((r0 + b * 7 + (size_t)epoch * 13) % N);
+            soso__batch_scores(&w, W, 2.0f, d, rows, B, gate_push, NULL);
+            size_t touched = 0;
+            CHECK_OK(soso__batch_update(&w, W, d, rows, B, normalize ? 0.02f : 0.001f, normalize, 1e-30f, &touched));
+            touched_total += touched;
+            if (batches % 5 == 0) bad += bookkeeping_errors(&w, W);
+            if (batches % 17 == 0) soso__batch_fold(&w, W); /* as stop points do */
+        }
+    bad += bookkeeping_errors(&w, W);
+    CHECK_MSG(bad == 0, "%zu stored maxima or transposed entries differ from W (threads %d, normalize %d)", bad,
+              threads, normalize);
+    CHECK(touched_total > batches); /* the batches did change units */
+    soso__batch_free(&w);
+    free(W);
+}
+
+static void test_lazy_bookkeeping_exact(void)
+{
+    soso_vocab *v = NULL;
+    soso_docs *d = NULL;
+    load_bundled(&v, &d);
+    for (int threads = 1; threads <= 2; threads++)
+        for (int normalize = 0; normalize <= 1; normalize++) run(d, 12, threads, normalize);
+    soso_docs_free(d);
+    soso_vocab_free(v);
+}
+
+const soso_test tests_lazy[] = {
+    {"lazy_bookkeeping_exact", test_lazy_bookkeeping_exact},
+    {NULL, NULL},
+};
