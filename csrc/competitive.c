@@ -92,6 +92,17 @@ static void copy_column(soso__batch *w, const float *W, size_t h)
     for (size_t j = 0; j < V; j++) w->WT[j * H + h] = row[j];
 }
 
+/* Frees the lazy-scaling workspace (the pointers NULL again: W is plain). */
+static void lazy_free(soso__batch *w)
+{
+    void **p[] = {(void **)&w->alpha, (void **)&w->ascale, (void **)&w->bmax, (void **)&w->omax, (void **)&w->us,
+                  (void **)&w->fold, (void **)&w->bscr, (void **)&w->stamp, (void **)&w->blk, (void **)&w->WT};
+    for (size_t i = 0; i < sizeof p / sizeof p[0]; i++) {
+        free(*p[i]);
+        *p[i] = NULL;
+    }
+}
+
 soso_status soso__batch_lazy(soso__batch *w, const float *W)
 {
     if (soso__lazy_disabled) return SOSO_OK;
@@ -109,8 +120,11 @@ soso_status soso__batch_lazy(soso__batch *w, const float *W)
     w->stamp = soso__calloc_array(tv, sizeof *w->stamp);
     w->blk = soso__calloc_array((size_t)w->threads * nb, 1);
     w->WT = soso__alloc_array(H * V, sizeof *w->WT);
-    if (!w->alpha || !w->ascale || !w->bmax || !w->omax || !w->us || !w->fold || !w->bscr || !w->stamp || !w->blk || !w->WT)
+    if (!w->alpha || !w->ascale || !w->bmax || !w->omax || !w->us || !w->fold || !w->bscr || !w->stamp || !w->blk ||
+        !w->WT) {
+        lazy_free(w); /* plain again: a later call starts over */
         return soso__fail(SOSO_E_NOMEM, "out of memory for lazy scaling");
+    }
 reset:
     for (size_t h = 0; h < H; h++) {
         copy_column(w, W, h);
@@ -158,19 +172,10 @@ void soso__batch_fold(soso__batch *w, float *W)
 
 void soso__batch_free(soso__batch *w)
 {
-    free(w->alpha);
-    free(w->ascale);
-    free(w->bmax);
-    free(w->omax);
-    free(w->us);
-    free(w->fold);
-    free(w->bscr);
+    lazy_free(w);
     free(w->arena_j);
     free(w->arena_s);
     free(w->aoff);
-    free(w->WT);
-    free(w->stamp);
-    free(w->blk);
     free(w->I);
     free(w->ent_unit);
     free(w->ent_g);
@@ -315,7 +320,6 @@ static void flag_held_blocks(const float *row, const float *bmax, const uint32_t
         if (fabsf(row[supp[a]]) >= bmax[supp[a] / LAZY_BLOCK]) blk[supp[a] / LAZY_BLOCK] = 1;
 }
 
-
 /* The rule's normalised step: eps over the largest |update| of the touched rows. */
 static float step_size(const soso__batch *w, size_t n_touched, float eps, float prec)
 {
@@ -345,8 +349,8 @@ static int job_cmp(const void *x, const void *y)
 }
 
 /* Splits the touched units among `team` threads with about equal work each (the words of
- * a unit's documents, as place_supports counted them, plus its block scan): the largest first, each to the least loaded
- * thread. Thread L takes positions order[tstart[L] .. tstart[L + 1]). Units are updated
+ * a unit's documents, as place_supports counted them, plus its block scan): the largest
+ * first, each to the least loaded thread. Thread L takes positions order[tstart[L] .. tstart[L + 1]). Units are updated
  * independently, so any split gives the same weights; this one keeps threads busy. */
 static void balance(soso__batch *w, size_t n_touched, int team)
 {
@@ -523,15 +527,8 @@ static soso_status place_supports(soso__batch *w, const soso_docs *X, const uint
         total += words < w->V ? words : w->V;
     }
     w->atotal = total;
-    if (total <= w->acap) return SOSO_OK;
-    size_t cap = total + total / 2;
-    uint32_t *j = realloc(w->arena_j, cap * sizeof *j);
-    if (j) w->arena_j = j;
-    float *s = j ? realloc(w->arena_s, cap * sizeof *s) : NULL;
-    if (s) w->arena_s = s;
-    if (!j || !s) return soso__fail(SOSO_E_NOMEM, "out of memory for the supports of a mini-batch (%zu words)", total);
-    w->acap = cap;
-    return SOSO_OK;
+    SOSO__CHECK(soso__reserve((void **)&w->arena_j, &w->acap_j, total, sizeof *w->arena_j));
+    return soso__reserve((void **)&w->arena_s, &w->acap_s, total, sizeof *w->arena_s);
 }
 
 /* The lazy update: W_h = alpha_h W^_h, so scaling a row is O(1) and only the support's
@@ -566,7 +563,7 @@ static soso_status lazy_update(soso__batch *w, float *W, const soso_docs *X, con
             /* The batch's maximum is at least the largest exact part; a unit whose bound
              * stays below that cannot hold it, the others are made exact. Each thread
              * works out the same lower bound, the same units and the same step from
-             * values no thread writes between the barriers (exact ones go to rowex),
+             * values no thread writes between the barriers (exact ones go to us[h].exact),
              * so all pass the same barriers. */
 #pragma omp barrier
             float lower = 0.0f;

@@ -135,11 +135,11 @@ void soso__blas_end(void);
  * (B stored n x k when trans_b), split into fixed column blocks. */
 void soso__gemm_cols(size_t m, size_t n, size_t k, float alpha, const float *A, size_t lda, int trans_b,
                      const float *B, size_t ldb, float beta, float *C, size_t ldc, int threads);
-/* G (rows x rows) = W W^T, by fixed row blocks (G may differ from G^T by rounding). */
 /* B = A B for a square m x m A and m x n B, in place: B's column blocks (those of
- * soso__gemm_cols, so the same bits) go through a small buffer per thread instead of
- * a second m x n matrix. */
+ * soso__gemm_cols, so the same bits) go through an m x 512 buffer per thread at work,
+ * less than a second m x n matrix while threads are fewer than n / 512 column blocks. */
 soso_status soso__gemm_cols_inplace(size_t m, size_t n, const float *A, float *B, int threads);
+/* G (rows x rows) = W W^T, by fixed row blocks (G may differ from G^T by rounding). */
 void soso__gram(const float *W, size_t rows, size_t cols, float *G, int threads);
 
 /* ---- Orthogonality and LSA --------------------------------------------------------- */
@@ -347,7 +347,8 @@ typedef struct soso__batch {
      * and sums s_j at arena_j / arena_s [aoff[h], aoff[h] + asize[h]). */
     uint32_t *arena_j;
     float *arena_s;
-    size_t acap, atotal;  /* capacity, and the stretches' total this batch        */
+    size_t acap_j, acap_s; /* their capacities                                   */
+    size_t atotal;        /* the stretches' total this batch                      */
     size_t *aoff;         /* H                                                    */
 } soso__batch;
 
