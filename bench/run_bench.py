@@ -74,8 +74,9 @@ HEBBIAN_WHY = ("what is left is bound by memory latency and scattered work. Of t
                " the scores about 28% (scattered reads of each document's words' weights); folding the row scales at"
                " stop points about 8%; the gate about 8%")
 HEBBIAN_THREADS_WHY = ("a mini-batch of 100 documents is about 80 microseconds of work on 2 threads, in two parallel"
-                       " regions with two barriers, and the grouping of the batch's gate entries by unit between them"
-                       " is serial; the 26 units' updates differ in size, so one thread often waits for the other")
+                       " regions with two barriers inside the second, and the grouping of the batch's gate entries by"
+                       " unit between the regions is serial; the 26 units are handed out one at a time, largest first,"
+                       " but at each barrier one thread still waits for the other's last unit")
 
 PARTS = ["kernels", "hebbian", "topics", "encode", "memory", "growth", "stream"]
 SECTIONS = {"hebbian": ["hebbian", "hebbian-paired", "hebbian-quality"],

@@ -188,8 +188,6 @@ void soso__batch_free(soso__batch *w)
     free(w->touched);
     free(w->jobs);
     free(w->order);
-    free(w->tstart);
-    free(w->load);
     free(w->rowmax);
     free(w->buf);
     memset(w, 0, sizeof *w);
@@ -218,13 +216,11 @@ soso_status soso__batch_init(soso__batch *w, size_t H, size_t V, size_t B, size_
     w->touched = soso__alloc_array(H, sizeof *w->touched);
     w->jobs = soso__alloc_array(H, sizeof *w->jobs);
     w->order = soso__alloc_array(H, sizeof *w->order);
-    w->tstart = soso__alloc_array((size_t)w->threads + 1, sizeof *w->tstart);
-    w->load = soso__alloc_array((size_t)w->threads, sizeof *w->load);
     w->rowmax = soso__alloc_array(H, sizeof *w->rowmax);
     w->aoff = soso__alloc_array(H, sizeof *w->aoff);
     w->buf = soso__calloc_array(tv, sizeof *w->buf);
     if (!w->I || !w->ent_unit || !w->ent_g || !w->ent_n || !w->xx || !w->count || !w->cursor || !w->list_b ||
-        !w->list_g || !w->touched || !w->rowmax || !w->buf || !w->jobs || !w->order || !w->tstart || !w->load ||
+        !w->list_g || !w->touched || !w->rowmax || !w->buf || !w->jobs || !w->order ||
         !w->aoff) {
         soso__batch_free(w);
         return soso__fail(SOSO_E_NOMEM, "out of memory for a mini-batch of %zu documents and %zu units", B, H);
@@ -348,39 +344,20 @@ static int job_cmp(const void *x, const void *y)
     return (a->t > b->t) - (a->t < b->t);
 }
 
-/* Splits the touched units among `team` threads with about equal work each (the words of
- * a unit's documents, as place_supports counted them, plus its block scan): the largest
- * first, each to the least loaded thread. Thread L takes positions order[tstart[L] .. tstart[L + 1]). Units are updated
- * independently, so any split gives the same weights; this one keeps threads busy. */
-static void balance(soso__batch *w, size_t n_touched, int team)
+/* The touched units' positions, largest update first (the words of a unit's documents,
+ * as place_supports counted them), so that the last ones handed out are small. Units
+ * are updated independently, so any order gives the same weights. */
+static void order_by_work(soso__batch *w, size_t n_touched, int team)
 {
-    if (team == 1) {
-        for (size_t t = 0; t < n_touched; t++) w->order[t] = (uint32_t)t;
-        w->tstart[0] = 0;
-        w->tstart[1] = (uint32_t)n_touched;
-        return;
-    }
-    for (size_t t = 0; t < n_touched; t++) { /* a unit's arena stretch: its documents' words */
+    for (size_t t = 0; t < n_touched; t++) w->order[t] = (uint32_t)t;
+    if (team == 1) return;
+    for (size_t t = 0; t < n_touched; t++) {
         size_t end = t + 1 < n_touched ? w->aoff[w->touched[t + 1]] : w->atotal;
-        w->jobs[t].work = (double)(end - w->aoff[w->touched[t]]) + (double)w->nblk / 8.0;
+        w->jobs[t].work = (double)(end - w->aoff[w->touched[t]]);
         w->jobs[t].t = (uint32_t)t;
     }
     qsort(w->jobs, n_touched, sizeof *w->jobs, job_cmp);
-    for (int L = 0; L < team; L++) w->load[L] = 0;
-    for (size_t i = 0; i < n_touched; i++) {
-        uint32_t best = 0;
-        for (int L = 1; L < team; L++)
-            if (w->load[L] < w->load[best]) best = (uint32_t)L;
-        w->load[best] += w->jobs[i].work;
-        w->jobs[i].thread = best;
-    }
-    size_t q = 0; /* positions grouped by thread */
-    for (int L = 0; L < team; L++) {
-        w->tstart[L] = (uint32_t)q;
-        for (size_t i = 0; i < n_touched; i++)
-            if (w->jobs[i].thread == (uint32_t)L) w->order[q++] = w->jobs[i].t;
-    }
-    w->tstart[team] = (uint32_t)q;
+    for (size_t t = 0; t < n_touched; t++) w->order[t] = w->jobs[t].t;
 }
 
 /* Phase 1 of unit h's lazy update: its support and sums s_j = sum_b g_hb x_bj into the
@@ -540,25 +517,29 @@ static soso_status lazy_update(soso__batch *w, float *W, const soso_docs *X, con
     const size_t V = w->V, nb = w->nblk;
     SOSO__CHECK(place_supports(w, X, rows, n_touched));
     int team = soso__team_size(w->threads, 2.0 * (double)n_touched * (double)(nb + 512));
-    balance(w, n_touched, team);
+    order_by_work(w, n_touched, team);
     unsigned long long mask = 0;
+    size_t next[3] = {0, 0, 0}; /* units handed out so far in each phase, largest first */
 #pragma omp parallel num_threads(team) if (team > 1)
     {
-        int tid = omp_get_thread_num(), nth = omp_get_num_threads();
+        int tid = omp_get_thread_num();
         float *buf = w->buf + (size_t)tid * V, *scr = w->bscr + (size_t)tid * nb;
         uint32_t *stamp = w->stamp + (size_t)tid * V;
         unsigned char *bl = w->blk + (size_t)tid * nb;
+        size_t q;
 #pragma omp atomic
         mask |= 1ull << (tid & 63);
-        /* Each thread takes its share of the balanced split (several shares should the
-         * team come out smaller than asked), the same units in every phase. Without the
-         * normaliser a unit's phases need nothing from the others: no barrier. */
-        for (int L = tid; L < team; L += nth)
-            for (size_t q = w->tstart[L]; q < w->tstart[L + 1]; q++) {
-                uint32_t t = w->order[q];
-                gather_unit(w, W, X, rows, w->touched[t], normalize, buf, stamp);
-                if (!normalize) apply_unit(w, W, w->touched[t], eps, bl, scr);
-            }
+        /* Each thread takes the next unit of the phase when it is free: the updates differ
+         * in size in ways no estimate catches. Without the normaliser a unit's phases need
+         * nothing from the others: no barrier. */
+        for (;;) {
+#pragma omp atomic capture
+            q = next[0]++;
+            if (q >= n_touched) break;
+            uint32_t h = w->touched[w->order[q]];
+            gather_unit(w, W, X, rows, h, normalize, buf, stamp);
+            if (!normalize) apply_unit(w, W, h, eps, bl, scr);
+        }
         if (normalize) {
             /* The batch's maximum is at least the largest exact part; a unit whose bound
              * stays below that cannot hold it, the others are made exact. Each thread
@@ -571,16 +552,22 @@ static soso_status lazy_update(soso__batch *w, float *W, const soso_docs *X, con
             for (size_t t = 0; t < n_touched; t++) lower = fmaxf(lower, w->us[w->touched[t]].lower);
             for (size_t t = 0; t < n_touched; t++) need |= w->us[w->touched[t]].upper > lower;
             if (need) {
-                for (int L = tid; L < team; L += nth)
-                    for (size_t q = w->tstart[L]; q < w->tstart[L + 1]; q++) {
-                        soso__unit_step *u = w->us + w->touched[w->order[q]];
-                        if (u->upper > lower) u->exact = exact_unit(w, W, w->touched[w->order[q]], stamp, bl);
-                    }
+                for (;;) {
+#pragma omp atomic capture
+                    q = next[1]++;
+                    if (q >= n_touched) break;
+                    soso__unit_step *u = w->us + w->touched[w->order[q]];
+                    if (u->upper > lower) u->exact = exact_unit(w, W, w->touched[w->order[q]], stamp, bl);
+                }
 #pragma omp barrier
             }
             float step = lazy_step(w, n_touched, lower, eps, prec);
-            for (int L = tid; L < team; L += nth)
-                for (size_t q = w->tstart[L]; q < w->tstart[L + 1]; q++) apply_unit(w, W, w->touched[w->order[q]], step, bl, scr);
+            for (;;) {
+#pragma omp atomic capture
+                q = next[2]++;
+                if (q >= n_touched) break;
+                apply_unit(w, W, w->touched[w->order[q]], step, bl, scr);
+            }
         }
     }
     w->round += 0x10000000u; /* fresh stamps for the next batch (wraps after 16 batches: */

@@ -290,7 +290,7 @@ soso_status soso__corpus_adopt(char *data, size_t len, const soso_corpus_limits 
 /* A touched unit's position in the batch and an estimate of its update's work. */
 struct soso__job {
     double work;
-    uint32_t t, thread;
+    uint32_t t;
 };
 
 #define SOSO__LAZY_BLOCK 64 /* entries per block of the lazy update's row maxima */
@@ -320,10 +320,8 @@ typedef struct soso__batch {
     uint32_t *list_b;     /* B x E: batch positions grouped by unit              */
     float *list_g;        /* B x E                                               */
     uint32_t *touched;    /* H                                                   */
-    struct soso__job *jobs; /* H: touched units by work, for balancing threads    */
-    uint32_t *order;      /* H: touched positions grouped by thread              */
-    uint32_t *tstart;     /* threads + 1: where each thread's positions start    */
-    double *load;         /* threads: work given to each thread so far            */
+    struct soso__job *jobs; /* H: touched units by work                            */
+    uint32_t *order;      /* H: touched positions, largest update first          */
     float *rowmax;        /* H                                                   */
     float *buf;           /* threads x V, all zero between uses                  */
     unsigned long long team_mask; /* thread ids that worked in the last batch   */
