@@ -68,15 +68,17 @@ def loadavg():
 # The result sections each part writes.
 # Where the Hebbian goals fall short, what the profile says (bench/RESULTS.md quotes it).
 HEBBIAN_WHY = ("what is left is bound by memory latency and scattered work. Of the training loop's instructions"
-               " (cachegrind, 1 thread, wn-nouns, 26 units, 3 epochs) the update takes about 55%: scattered reads and"
+               " (cachegrind, 1 thread, wn-nouns, 26 units, 3 epochs) the update takes about 56%: scattered reads and"
                " writes of the changed words' weights and of the 64-word blocks' maxima, and rescans of the blocks"
                " whose maximum a changed word held (the rule's normaliser needs every changed row's exact maximum);"
                " the scores about 28% (scattered reads of each document's words' weights); folding the row scales at"
                " stop points about 8%; the gate about 8%")
-HEBBIAN_THREADS_WHY = ("a mini-batch of 100 documents is about 80 microseconds of work on 2 threads, in two parallel"
-                       " regions with two barriers inside the second, and the grouping of the batch's gate entries by"
-                       " unit between the regions is serial; the 26 units are handed out one at a time, largest first,"
-                       " but at each barrier one thread still waits for the other's last unit")
+HEBBIAN_THREADS_WHY = ("a mini-batch of 100 documents is about 80 microseconds of work on 2 threads. By perf samples"
+                       " (in-process driver, 10 epochs of wn-nouns at 26 units, corpus loading included) a 2-thread"
+                       " run takes 1.33 times the samples of a 1-thread run: OpenMP's runtime (barriers, fork and"
+                       " join) about 8% of them, the rest the work itself slowing down (the gathering phase +69%,"
+                       " the weight update +27%; not measured further, but both threads write the transposed"
+                       " copy's rows of the same frequent words)")
 
 PARTS = ["kernels", "hebbian", "topics", "encode", "memory", "growth", "stream"]
 SECTIONS = {"hebbian": ["hebbian", "hebbian-paired", "hebbian-quality"],
@@ -138,16 +140,16 @@ class Bench:
         for line in r.stdout.splitlines():
             self.add("kernels", json.loads(line))
 
-    def soso_epochs(self, corpus, units, threads=(2, 1), method="hebbian", extra=()):
-        """Seconds per epoch of SOSO training for each thread count: (t(1 + E) - t(1)) / E,
-        setup excluded, the thread counts run back to back (E = 15: about a second of
-        training on wn-nouns, long against the start-up's jitter)."""
+    def soso_epochs(self, corpus, units, threads=(2, 1)):
+        """Seconds per epoch of SOSO's Hebbian training for each thread count:
+        (t(1 + E) - t(1)) / E, setup excluded, the thread counts run back to back (E = 15:
+        about a second of training on wn-nouns, long against the start-up's jitter)."""
         e = 1 if self.a.tiny else 15
         model = os.path.join(self.out, "m.soso")
         out = {}
         for t in threads:
-            base = [self.soso, "train", corpus, "-o", model, "--method", method, "--units", str(units), "--quiet",
-                    "--threads", str(t)] + list(extra)
+            base = [self.soso, "train", corpus, "-o", model, "--method", "hebbian", "--units", str(units), "--quiet",
+                    "--threads", str(t)]
             secs = {epochs: timed(base + ["--epochs", str(epochs)])[0] for epochs in (1, 1 + e)}
             out[t] = max(secs[1 + e] - secs[1], 1e-9) / e
         return out

@@ -249,15 +249,9 @@ void soso__batch_scores(soso__batch *w, const float *W, float p, const soso_docs
         for (long b = 0; b < (long)n; b++) {
             size_t q0 = X->indptr[rows[b]], q1 = X->indptr[rows[b] + 1];
             float *out = w->I + (size_t)b * w->H;
-            /* Loads ahead, each needing the one before: document b + 3's place, b + 2's
-             * words, b + 1's weights (scattered over WT, H floats a word). */
-            if (b + 3 < (long)n) SOSO__PREFETCH(X->indptr + rows[b + 3]);
-            if (b + 2 < (long)n) SOSO__PREFETCH(X->indices + X->indptr[rows[b + 2]]);
-            if (alpha && b + 1 < (long)n)
-                for (size_t q = X->indptr[rows[b + 1]]; q < X->indptr[rows[b + 1] + 1]; q++) {
+            if (alpha && b + 1 < (long)n) /* the next document's weights, scattered over WT */
+                for (size_t q = X->indptr[rows[b + 1]]; q < X->indptr[rows[b + 1] + 1]; q++)
                     SOSO__PREFETCH(w->WT + (size_t)X->indices[q] * w->H);
-                    SOSO__PREFETCH(w->WT + (size_t)X->indices[q] * w->H + w->H - 1);
-                }
             if (alpha)
                 soso__scores_transposed(w->WT, w->H, p, q1 - q0, X->indices + q0, X->values + q0, w->ascale, out);
             else
@@ -325,13 +319,13 @@ static float step_size(const soso__batch *w, size_t n_touched, float eps, float 
 }
 
 /* The same from the lazy update's bounds: a unit's exact value where its bound passed
- * `lower` (the largest lower bound), else its lower bound. */
+ * `lower` (the largest lower bound), else its lower bound msup. */
 static float lazy_step(const soso__batch *w, size_t n_touched, float lower, float eps, float prec)
 {
     float nc = prec;
     for (size_t t = 0; t < n_touched; t++) {
         const soso__unit_step *u = w->us + w->touched[t];
-        float v = u->upper > lower ? u->exact : u->lower;
+        float v = u->upper > lower ? u->exact : (float)u->msup;
         nc = v > nc ? v : nc;
     }
     return eps / nc;
@@ -362,8 +356,8 @@ static void order_by_work(soso__batch *w, size_t n_touched, int team)
 
 /* Phase 1 of unit h's lazy update: its support and sums s_j = sum_b g_hb x_bj into the
  * unit's stretch of the arena and, when normalize, bounds on max_j |ds_hj| for the
- * normaliser, ds_h = s_h - xx_h W_h: the support's part (msup, and as a float lower)
- * and that or |xx_h| max |W_h| (upper). The maximum outside the support costs rescans
+ * normaliser, ds_h = s_h - xx_h W_h: the support's part (msup, a lower bound) and
+ * that or |xx_h| max |W_h| (upper). The maximum outside the support costs rescans
  * of the blocks whose maximum a support word may hold, needed only for a unit whose
  * bound could hold the batch's maximum (exact_unit). buf and stamp are the calling
  * thread's. */
@@ -391,7 +385,6 @@ static void gather_unit(soso__batch *w, const float *W, const soso_docs *X, cons
         buf[j] = 0.0f;
     }
     w->us[h].msup = m;
-    w->us[h].lower = (float)m;
     w->us[h].upper = (float)fmax(m, fabs(xa) * (double)w->us[h].rmax);
 }
 
@@ -549,7 +542,7 @@ static soso_status lazy_update(soso__batch *w, float *W, const soso_docs *X, con
 #pragma omp barrier
             float lower = 0.0f;
             int need = 0;
-            for (size_t t = 0; t < n_touched; t++) lower = fmaxf(lower, w->us[w->touched[t]].lower);
+            for (size_t t = 0; t < n_touched; t++) lower = fmaxf(lower, (float)w->us[w->touched[t]].msup);
             for (size_t t = 0; t < n_touched; t++) need |= w->us[w->touched[t]].upper > lower;
             if (need) {
                 for (;;) {

@@ -46,12 +46,20 @@ void soso__blas_end(void)
     }
 }
 
+/* The fixed column blocks of an m x k by k x n product (*blocks) and the team that
+ * shares them out: by the work, at most one thread a block. */
+static int col_blocks(size_t m, size_t n, size_t k, int threads, size_t *blocks)
+{
+    *blocks = (n + SOSO__COL_BLOCK - 1) / SOSO__COL_BLOCK;
+    int team = soso__team_size(threads, (double)m * (double)n * (double)k);
+    return (size_t)team > *blocks ? (int)(*blocks ? *blocks : 1) : team;
+}
+
 void soso__gemm_cols(size_t m, size_t n, size_t k, float alpha, const float *A, size_t lda, int trans_b,
                      const float *B, size_t ldb, float beta, float *C, size_t ldc, int threads)
 {
-    size_t blocks = (n + SOSO__COL_BLOCK - 1) / SOSO__COL_BLOCK;
-    int team = soso__team_size(threads, (double)m * (double)n * (double)k);
-    if ((size_t)team > blocks) team = (int)(blocks ? blocks : 1);
+    size_t blocks;
+    int team = col_blocks(m, n, k, threads, &blocks);
 #pragma omp parallel for schedule(static) num_threads(team) if (team > 1)
     for (long b = 0; b < (long)blocks; b++) {
         size_t c0 = (size_t)b * SOSO__COL_BLOCK;
@@ -65,9 +73,8 @@ void soso__gemm_cols(size_t m, size_t n, size_t k, float alpha, const float *A, 
 
 soso_status soso__gemm_cols_inplace(size_t m, size_t n, const float *A, float *B, int threads)
 {
-    size_t blocks = (n + SOSO__COL_BLOCK - 1) / SOSO__COL_BLOCK;
-    int team = soso__team_size(threads, (double)m * (double)n * (double)m);
-    if ((size_t)team > blocks) team = (int)(blocks ? blocks : 1);
+    size_t blocks;
+    int team = col_blocks(m, n, m, threads, &blocks);
     float *tmp = soso__alloc_array((size_t)team * m, SOSO__COL_BLOCK * sizeof *tmp);
     if (!tmp) return soso__fail(SOSO_E_NOMEM, "out of memory for a %zu x %d product block", m, SOSO__COL_BLOCK);
 #pragma omp parallel for schedule(static) num_threads(team) if (team > 1)

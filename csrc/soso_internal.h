@@ -298,13 +298,13 @@ struct soso__job {
 /* A unit's state in the lazy update, one per unit, 128 bytes apart so that threads
  * writing their own units' never share a cache line. */
 typedef struct soso__unit_step {
-    double msup;           /* max |ds_hj| over the support, this batch            */
-    float lower, upper;    /* bounds on max |ds_hj|, this batch                    */
+    double msup;           /* max |ds_hj| over the support (a lower bound), this batch */
+    float upper;           /* an upper bound on max |ds_hj|, this batch            */
     float exact;           /* max |ds_hj| exactly, where the bound needed it       */
     float rmax;            /* max |W^_hj| over the row (kept across batches)       */
     uint32_t asize;        /* the support's size, this batch                       */
     unsigned char omax_ok; /* whether omax holds this batch's maxima               */
-    char pad[128 - 8 - 4 * 4 - 4 - 1];
+    char pad[128 - 8 - 3 * 4 - 4 - 1];
 } soso__unit_step;
 
 typedef struct soso__batch {
