@@ -89,15 +89,42 @@ soso_status soso__gemm_cols_inplace(size_t m, size_t n, const float *A, float *B
     return SOSO_OK;
 }
 
-void soso__gram(const float *W, size_t rows, size_t cols, float *G, int threads)
+/* Column ranges of W for the Gram matrix: fixed by the shape alone (never by the thread
+ * count), at least 1024 columns each and at most SOSO__GRAM_PARTS of them. */
+static size_t gram_parts(size_t cols, size_t *width)
 {
-    /* G = W W^T by row blocks: each block of G is one sgemm of fixed shape. */
-    size_t rb = 16, blocks = (rows + rb - 1) / rb;
-    int team = soso__team_size(threads, (double)rows * (double)rows * (double)cols);
+    size_t parts = cols / 1024;
+    parts = parts < 1 ? 1 : parts > SOSO__GRAM_PARTS ? SOSO__GRAM_PARTS : parts;
+    *width = (cols + parts - 1) / parts;
+    *width = (*width + 63) / 64 * 64; /* whole cache lines */
+    return (cols + *width - 1) / *width;
+}
+
+soso_status soso__gram(const float *W, size_t rows, size_t cols, float *G, int threads)
+{
+    /* A few units over a long vocabulary: one sgemm per row block read all of W once a
+     * block and packed it again each time. Each column range is one ssyrk instead (half
+     * the multiply-adds, its slice of W stays in cache), its upper triangle a partial
+     * sum; the partials are added in range order, so G is the same for any thread count
+     * and exactly symmetric. */
+    size_t width, parts = gram_parts(cols, &width), rr = rows * rows;
+    float *part = parts > 1 ? soso__alloc_array((parts - 1) * rr, sizeof *part) : NULL;
+    if (parts > 1 && !part) return soso__fail(SOSO_E_NOMEM, "out of memory for a %zu x %zu Gram matrix", rows, rows);
+    int team = soso__team_size(threads, 0.5 * (double)rr * (double)cols);
+    team = (size_t)team > parts ? (int)parts : team;
 #pragma omp parallel for schedule(static) num_threads(team) if (team > 1)
-    for (long b = 0; b < (long)blocks; b++) {
-        size_t r0 = (size_t)b * rb, h = rows - r0 < rb ? rows - r0 : rb;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)h, (int)rows, (int)cols, 1.0f, W + r0 * cols,
-                    (int)cols, W, (int)cols, 0.0f, G + r0 * rows, (int)rows);
+    for (long b = 0; b < (long)parts; b++) {
+        size_t c0 = (size_t)b * width, w = cols - c0 < width ? cols - c0 : width;
+        cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, (int)rows, (int)w, 1.0f, W + c0, (int)cols, 0.0f,
+                    b ? part + (size_t)(b - 1) * rr : G, (int)rows);
     }
+    for (size_t b = 1; b < parts; b++)
+        for (size_t i = 0; i < rows; i++) {
+            const float *p = part + (b - 1) * rr + i * rows;
+            for (size_t j = i; j < rows; j++) G[i * rows + j] += p[j];
+        }
+    for (size_t i = 0; i < rows; i++)
+        for (size_t j = 0; j < i; j++) G[i * rows + j] = G[j * rows + i];
+    free(part);
+    return SOSO_OK;
 }

@@ -35,20 +35,43 @@ soso_status soso__sym_eig(double *A, size_t n, double *w)
     return s;
 }
 
-static soso_status check_matrix(const float *W, size_t rows, size_t cols)
+static soso_status check_shape(const float *W, size_t rows, size_t cols)
 {
     if (!W) return soso__fail(SOSO_E_ARG, "the matrix is NULL");
     if (rows == 0 || cols == 0) return soso__fail(SOSO_E_ARG, "the matrix is empty (%zu x %zu)", rows, cols);
     size_t n;
-    if (!soso__mul_size(rows, cols, &n)) return soso__fail(SOSO_E_LIMIT, "matrix size overflows");
-    for (size_t i = 0; i < n; i++)
+    if (!soso__mul_size(rows, cols, &n) || !soso__mul_size(rows, rows, &n))
+        return soso__fail(SOSO_E_LIMIT, "matrix size overflows");
+    return SOSO_OK;
+}
+
+static soso_status check_matrix(const float *W, size_t rows, size_t cols)
+{
+    SOSO__CHECK(check_shape(W, rows, cols));
+    for (size_t i = 0; i < rows * cols; i++)
         if (!isfinite(W[i])) return soso__fail(SOSO_E_NUMERIC, "entry %zu of the matrix is not finite", i);
     return SOSO_OK;
 }
 
+/* G = W W^T, which also checks W: a NaN or infinite entry makes its row's squared norm
+ * (a diagonal entry of G) NaN or infinite, so W is scanned, for the message, only when
+ * G is not finite. Scanning first took as long as the product. */
+static soso_status checked_gram(const float *W, size_t rows, size_t cols, int threads, float *G)
+{
+    soso__blas_begin();
+    soso_status s = soso__gram(W, rows, cols, G, threads);
+    soso__blas_end();
+    for (size_t i = 0; s == SOSO_OK && i < rows * rows; i++)
+        if (!isfinite(G[i])) {
+            s = check_matrix(W, rows, cols);
+            if (s == SOSO_OK) s = soso__fail(SOSO_E_NUMERIC, "the matrix's entries are too large: W W^T overflows");
+        }
+    return s;
+}
+
 soso_status soso_orthogonalize_symmetric(float *W, size_t rows, size_t cols, int threads)
 {
-    SOSO__CHECK(check_matrix(W, rows, cols));
+    SOSO__CHECK(check_shape(W, rows, cols));
     if (rows > cols)
         return soso__fail(SOSO_E_ARG, "%zu rows of length %zu cannot be orthonormal (rows must be <= cols)", rows, cols);
     size_t rr = rows * rows;
@@ -59,10 +82,9 @@ soso_status soso_orthogonalize_symmetric(float *W, size_t rows, size_t cols, int
     if (!G || !S || !Gd || !Sd || !lam) s = soso__fail(SOSO_E_NOMEM, "out of memory orthogonalising %zu rows", rows);
     soso__blas_begin();
     if (s == SOSO_OK) {
-        soso__gram(W, rows, cols, G, threads);
-        for (size_t i = 0; i < rows; i++) /* symmetrise: blocks round differently */
-            for (size_t j = 0; j < rows; j++) Gd[i * rows + j] = 0.5 * ((double)G[i * rows + j] + G[j * rows + i]);
-        s = soso__sym_eig(Gd, rows, lam);
+        s = checked_gram(W, rows, cols, threads, G);
+        for (size_t i = 0; s == SOSO_OK && i < rr; i++) Gd[i] = G[i];
+        if (s == SOSO_OK) s = soso__sym_eig(Gd, rows, lam);
     }
     if (s == SOSO_OK && !(lam[0] > 1e-10 * lam[rows - 1]))
         s = soso__fail(SOSO_E_NUMERIC,
@@ -114,13 +136,15 @@ soso_status soso_orthogonalize_gram_schmidt(float *W, size_t rows, size_t cols)
 
 soso_status soso_orthogonality_error(const float *W, size_t rows, size_t cols, int threads, float *max_abs)
 {
-    SOSO__CHECK(check_matrix(W, rows, cols));
+    SOSO__CHECK(check_shape(W, rows, cols));
     if (!max_abs) return soso__fail(SOSO_E_ARG, "max_abs is NULL");
     float *G = soso__alloc_array(rows * rows, sizeof *G);
     if (!G) return soso__fail(SOSO_E_NOMEM, "out of memory for a %zu x %zu Gram matrix", rows, rows);
-    soso__blas_begin();
-    soso__gram(W, rows, cols, G, threads);
-    soso__blas_end();
+    soso_status s = checked_gram(W, rows, cols, threads, G);
+    if (s != SOSO_OK) {
+        free(G);
+        return s;
+    }
     float m = 0;
     for (size_t i = 0; i < rows; i++)
         for (size_t j = 0; j < rows; j++) {
@@ -134,11 +158,9 @@ soso_status soso_orthogonality_error(const float *W, size_t rows, size_t cols, i
 
 soso_status soso_unit_cosines(const float *W, size_t rows, size_t cols, int threads, float *cosines)
 {
-    SOSO__CHECK(check_matrix(W, rows, cols));
+    SOSO__CHECK(check_shape(W, rows, cols));
     if (!cosines) return soso__fail(SOSO_E_ARG, "cosines is NULL");
-    soso__blas_begin();
-    soso__gram(W, rows, cols, cosines, threads);
-    soso__blas_end();
+    SOSO__CHECK(checked_gram(W, rows, cols, threads, cosines));
     float *d = soso__alloc_array(rows, sizeof *d);
     if (!d) return soso__fail(SOSO_E_NOMEM, "out of memory for unit cosines");
     for (size_t i = 0; i < rows; i++) d[i] = cosines[i * rows + i];
@@ -154,13 +176,15 @@ soso_status soso_unit_cosines(const float *W, size_t rows, size_t cols, int thre
 soso_status soso_unit_overlap(const float *W, size_t rows, size_t cols, int threads, double *mean_abs_cos,
                               double *max_abs_cos)
 {
-    SOSO__CHECK(check_matrix(W, rows, cols));
+    SOSO__CHECK(check_shape(W, rows, cols));
     if (!mean_abs_cos || !max_abs_cos) return soso__fail(SOSO_E_ARG, "outputs must not be NULL");
     float *G = soso__alloc_array(rows * rows, sizeof *G);
     if (!G) return soso__fail(SOSO_E_NOMEM, "out of memory for a %zu x %zu Gram matrix", rows, rows);
-    soso__blas_begin();
-    soso__gram(W, rows, cols, G, threads);
-    soso__blas_end();
+    soso_status s = checked_gram(W, rows, cols, threads, G);
+    if (s != SOSO_OK) {
+        free(G);
+        return s;
+    }
     double sum = 0, mx = 0;
     for (size_t i = 0; i < rows; i++)
         for (size_t j = 0; j < rows; j++) {

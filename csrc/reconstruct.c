@@ -36,8 +36,12 @@ soso_status soso_model_reconstruction_error(const soso_model *m, const soso_docs
         return soso__fail(SOSO_E_NOMEM, "out of memory for the reconstruction error");
     }
     soso__blas_begin();
-    soso__gram(m->W, H, m->cols, G, threads);
+    soso_status s = soso__gram(m->W, H, m->cols, G, threads);
     soso__blas_end();
+    if (s != SOSO_OK) {
+        free(G); free(err); free(norm); free(codes); free(top);
+        return s;
+    }
     soso__scorer sc;
     soso__scorer_init(&sc, m, docs);
     float p = sc.p;

@@ -113,14 +113,16 @@ static soso_status ortho_penalty_step(float *W, size_t H, size_t V, float step, 
         free(out);
         return soso__fail(SOSO_E_NOMEM, "out of memory for the orthogonality penalty");
     }
-    soso__gram(W, H, V, G, threads);
-    for (size_t i = 0; i < H; i++) G[i * H + i] -= 1.0f;
-    memcpy(out, W, H * V * sizeof *W);
-    soso__gemm_cols(H, V, H, -step, G, H, 0, W, V, 1.0f, out, V, threads);
-    memcpy(W, out, H * V * sizeof *W);
+    soso_status s = soso__gram(W, H, V, G, threads);
+    if (s == SOSO_OK) {
+        for (size_t i = 0; i < H; i++) G[i * H + i] -= 1.0f;
+        memcpy(out, W, H * V * sizeof *W);
+        soso__gemm_cols(H, V, H, -step, G, H, 0, W, V, 1.0f, out, V, threads);
+        memcpy(W, out, H * V * sizeof *W);
+    }
     free(G);
     free(out);
-    return SOSO_OK;
+    return s;
 }
 
 /* The gates of one document: softmax over the top k of beta (s - m), into the batch's

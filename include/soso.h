@@ -517,7 +517,8 @@ const char *soso_soft_params_check(const soso_soft_params *params, size_t vocab_
 /* Symmetric orthogonalisation W <- (W W^T)^(-1/2) W in place: the matrix with orthonormal
  * rows closest to W (Frobenius). W is rows x cols, rows <= cols. Uses LAPACK dsyevd on
  * the rows x rows Gram matrix, in double. SOSO_E_NUMERIC (W unchanged) when the rows are
- * linearly dependent (eigenvalue ratio below 1e-10). */
+ * linearly dependent (eigenvalue ratio below 1e-10), W holds a NaN or an infinity, or
+ * W W^T overflows. */
 soso_status soso_orthogonalize_symmetric(float *W, size_t rows, size_t cols, int threads);
 
 /* Modified Gram-Schmidt with re-orthogonalisation (two passes), in place, row by row:

@@ -44,6 +44,90 @@ static void test_symmetric_errors(void)
     CHECK_STATUS(soso_orthogonalize_symmetric(NULL, 2, 3, 1), SOSO_E_ARG);
 }
 
+/* A matrix long enough for the Gram matrix to be summed over several column ranges
+ * (1024 columns or more each): entries from a fixed LCG, roughly uniform in [-1, 1). */
+static float *long_matrix(size_t rows, size_t cols)
+{
+    float *W = malloc(rows * cols * sizeof *W);
+    uint64_t s = 12345;
+    for (size_t i = 0; i < rows * cols; i++) {
+        s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+        W[i] = (float)((double)(s >> 11) / 4503599627370496.0 - 1.0);
+    }
+    return W;
+}
+
+static double dot_d(const float *a, const float *b, size_t n)
+{
+    double d = 0;
+    for (size_t k = 0; k < n; k++) d += (double)a[k] * b[k];
+    return d;
+}
+
+/* The polar factor P of W is the one matrix with orthonormal rows for which P W^T is
+ * symmetric (it is (W W^T)^(1/2)): checked in double, for 1, 2 and 3 threads, which
+ * must give the same bits. Cosines: against double sums, exactly symmetric. */
+static void test_symmetric_long_rows(void)
+{
+    size_t r = 13, c = 9000;
+    float *W = long_matrix(r, c), *P = malloc(r * c * sizeof *P), *Q = malloc(r * c * sizeof *Q);
+    memcpy(P, W, r * c * sizeof *W);
+    CHECK_OK(soso_orthogonalize_symmetric(P, r, c, 1));
+    for (int t = 2; t <= 3; t++) {
+        memcpy(Q, W, r * c * sizeof *W);
+        CHECK_OK(soso_orthogonalize_symmetric(Q, r, c, t));
+        CHECK_MSG(memcmp(P, Q, r * c * sizeof *P) == 0, "%d threads differ from 1", t);
+    }
+    double orth = 0, asym = 0, scale = 0;
+    for (size_t i = 0; i < r; i++)
+        for (size_t j = 0; j < r; j++) {
+            double pp = dot_d(P + i * c, P + j * c, c), pw = dot_d(P + i * c, W + j * c, c);
+            double wp = dot_d(W + i * c, P + j * c, c);
+            orth = fmax(orth, fabs(pp - (i == j)));
+            asym = fmax(asym, fabs(pw - wp));
+            scale = fmax(scale, fabs(pw));
+        }
+    CHECK_MSG(orth < 1e-5, "|P P^T - I| = %.3g", orth);
+    CHECK_MSG(asym < 1e-5 * scale, "P W^T is not symmetric: %.3g against %.3g", asym, scale);
+    float *cs = malloc(r * r * sizeof *cs);
+    CHECK_OK(soso_unit_cosines(W, r, c, 2, cs));
+    double err = 0;
+    for (size_t i = 0; i < r; i++)
+        for (size_t j = 0; j < r; j++) {
+            double ij = dot_d(W + i * c, W + j * c, c);
+            double ii = dot_d(W + i * c, W + i * c, c), jj = dot_d(W + j * c, W + j * c, c);
+            err = fmax(err, fabs(cs[i * r + j] - ij / sqrt(ii * jj)));
+            CHECK(cs[i * r + j] == cs[j * r + i]);
+        }
+    CHECK_MSG(err < 1e-5, "cosines off by %.3g", err);
+    free(cs);
+    free(W);
+    free(P);
+    free(Q);
+}
+
+/* A NaN anywhere, or entries so large that W W^T overflows, is an error that leaves
+ * W as it was. */
+static void test_symmetric_rejects_non_finite(void)
+{
+    size_t r = 5, c = 3000;
+    float *W = long_matrix(r, c), *keep = malloc(r * c * sizeof *keep);
+    W[4 * c + 2999] = NAN;
+    memcpy(keep, W, r * c * sizeof *W);
+    CHECK_STATUS(soso_orthogonalize_symmetric(W, r, c, 2), SOSO_E_NUMERIC);
+    CHECK(strstr(soso_last_error(), "entry 14999") != NULL);
+    CHECK(memcmp(W, keep, r * c * sizeof *W) == 0);
+    float e = 0;
+    CHECK_STATUS(soso_orthogonality_error(W, r, c, 1, &e), SOSO_E_NUMERIC);
+    W[4 * c + 2999] = 1e30f; /* finite, but its square is not */
+    memcpy(keep, W, r * c * sizeof *W);
+    CHECK_STATUS(soso_orthogonalize_symmetric(W, r, c, 1), SOSO_E_NUMERIC);
+    CHECK(strstr(soso_last_error(), "overflows") != NULL);
+    CHECK(memcmp(W, keep, r * c * sizeof *W) == 0);
+    free(W);
+    free(keep);
+}
+
 static void test_gram_schmidt(void)
 {
     FILE *f = fixture();
@@ -171,6 +255,8 @@ static void test_hebbian_orthogonalize_option(void)
 const soso_test tests_orthogonal[] = {
     {"symmetric_matches_polar_factor", test_symmetric_matches_polar_factor},
     {"symmetric_errors", test_symmetric_errors},
+    {"symmetric_long_rows", test_symmetric_long_rows},
+    {"symmetric_rejects_non_finite", test_symmetric_rejects_non_finite},
     {"gram_schmidt", test_gram_schmidt},
     {"overlap", test_overlap},
     {"lsa_matches_svd", test_lsa_matches_svd},
