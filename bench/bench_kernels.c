@@ -36,6 +36,18 @@ static double now(void)
         secs = t_ / (double)n_;                               \
     } while (0)
 
+/* The best of 5 such means: the ceiling (sgemm) and the kernels set against it are both
+ * taken at their best, as this machine's speed drifts between runs. */
+#define BEST_TIME(secs, body)                \
+    do {                                     \
+        double best_ = 1e300, one_;          \
+        for (int r_ = 0; r_ < 5; r_++) {     \
+            TIME_IT(one_, body);             \
+            best_ = one_ < best_ ? one_ : best_; \
+        }                                    \
+        secs = best_;                        \
+    } while (0)
+
 static void fail(const char *what)
 {
     fprintf(stderr, "bench_kernels: %s: %s\n", what, soso_last_error());
@@ -48,11 +60,25 @@ static double sgemm_gflops(int n, int threads)
     for (size_t i = 0; i < (size_t)n * n; i++) a[i] = b[i] = (float)(i % 7) * 0.1f;
     openblas_set_num_threads(threads);
     double s;
-    TIME_IT(s, cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, c, n));
+    BEST_TIME(s, cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, c, n));
     free(a);
     free(b);
     free(c);
     return 2.0 * n * n * (double)n / s / 1e9;
+}
+
+/* Symmetric orthogonalisation of a copy of W. Flops as done: W W^T's upper triangle
+ * (units (units + 1) V) and S W (2 units^2 V); the eigenproblem is not counted. */
+static void orthogonalisation_bench(const char *name, const float *W, uint32_t units, size_t V, int t, double sgemm)
+{
+    float *U = malloc((size_t)units * V * 4);
+    memcpy(U, W, (size_t)units * V * 4);
+    double s, flops = (3.0 * units + 1.0) * units * (double)V;
+    BEST_TIME(s, if (soso_orthogonalize_symmetric(U, units, V, t)) fail("orthogonalisation"));
+    printf("{\"kernel\": \"%s\", \"threads\": %d, \"units\": %u, \"seconds\": %.4e, \"gflops\": %.2f, "
+           "\"of_sgemm\": %.3f}\n",
+           name, t, units, s, flops / s / 1e9, flops / s / 1e9 / sgemm);
+    free(U);
 }
 
 int main(int argc, char **argv)
@@ -133,15 +159,14 @@ int main(int argc, char **argv)
         /* Top-k of every code. */
         TIME_IT(s, for (size_t r = 0; r < R; r += 97) soso_topk_mask(codes + r * units, units, 4, 1));
         printf("{\"kernel\": \"top-k (every 97th code)\", \"threads\": %d, \"seconds\": %.4e}\n", t, s);
-        /* Symmetric orthogonalisation: two units x units x V products and an eigenproblem. */
-        float *U = malloc((size_t)units * V * 4);
-        memcpy(U, soso_model_weights(m), (size_t)units * V * 4);
-        TIME_IT(s, soso_orthogonalize_symmetric(U, units, V, t));
-        double flops = 4.0 * units * units * (double)V;
-        printf("{\"kernel\": \"symmetric orthogonalisation\", \"threads\": %d, \"seconds\": %.4e, \"gflops\": %.2f, "
-               "\"of_sgemm\": %.3f}\n",
-               t, s, flops / s / 1e9, flops / s / 1e9 / (t == 1 ? g1 : gn));
-        free(U);
+        /* Symmetric orthogonalisation, of the model's units and of 4 times as many. */
+        orthogonalisation_bench("symmetric orthogonalisation", soso_model_weights(m), units, V, t, t == 1 ? g1 : gn);
+        soso_model *m4 = NULL;
+        hp.units = 4 * units;
+        if (soso_model_create_hebbian(v, &in, &hp, &m4)) fail("model");
+        orthogonalisation_bench("symmetric orthogonalisation, 4x units", soso_model_weights(m4), 4 * units, V, t,
+                                t == 1 ? g1 : gn);
+        soso_model_free(m4);
         free(codes);
         free(W);
         soso_model_free(m);
