@@ -598,7 +598,8 @@ class Bench:
         self.write()
 
     def command(self):
-        return " ".join(["python3", "bench/run_bench.py"] + (["--tiny"] if self.a.tiny else [])
+        py = os.path.relpath(sys.executable, TOP)
+        return " ".join([py if not py.startswith("..") else "python3", "bench/run_bench.py"] + (["--tiny"] if self.a.tiny else [])
                         + [x for o in (self.a.only or []) for x in ("--only", o)])
 
     def load_of(self, part):
@@ -616,6 +617,9 @@ def main():
     ap.add_argument("--plots", default=os.path.join(TOP, "bench", "plots"))
     ap.add_argument("--only", action="append", help="run only these parts")
     args = ap.parse_args()
+    if not HAVE_NUMPY and not args.tiny:  # a full run without its peers would drop their parts
+        sys.exit("run_bench.py: the peers need numpy, scipy and scikit-learn, missing from %s: run `make bench`"
+                 " or bench/.venv/bin/python bench/run_bench.py" % sys.executable)
     os.makedirs(args.plots, exist_ok=True)
     Bench(args).run()
 
