@@ -415,7 +415,7 @@ class Bench:
                 L += ["", "Symmetric orthogonalisation of %d units (dense): %.1f GFLOP/s on 1 thread (%.0f%% of sgemm's"
                       " rate), %.1f on 2 (%.0f%%). Flops as done: the Gram matrix's upper triangle, units (units + 1) V,"
                       " and the product, 2 units^2 V." % (
-                          so["units"], so1["gflops"], 100 * so1["of_sgemm"], so["gflops"], 100 * so["of_sgemm"])]
+                          so.get("units", 0), so1["gflops"], 100 * so1["of_sgemm"], so["gflops"], 100 * so["of_sgemm"])]
         h = R.get("hebbian", [])
         if h:
             L += ["", "## Hebbian training per epoch (wn-nouns, same rule and hyper-parameters)", "",
@@ -538,7 +538,7 @@ class Bench:
         if all(so):
             worst = min(x["of_sgemm"] for x in so)
             out.append("- Dense kernels at 70%% of sgemm's rate or more (symmetric orthogonalisation): %s, %s." % (
-                ", ".join("%.0f%% (%d units, %d thread%s)" % (100 * x["of_sgemm"], x["units"], x["threads"],
+                ", ".join("%.0f%% (%d units, %d thread%s)" % (100 * x["of_sgemm"], x.get("units", 0), x["threads"],
                                                           "s" if x["threads"] > 1 else "") for x in so),
                 "met" if worst >= 0.7 else "NOT met. Why: %s" % ORTHO_WHY))
         st = R.get("stream", [])

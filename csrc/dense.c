@@ -89,42 +89,65 @@ soso_status soso__gemm_cols_inplace(size_t m, size_t n, const float *A, float *B
     return SOSO_OK;
 }
 
-/* Column ranges of W for the Gram matrix: fixed by the shape alone (never by the thread
- * count), at least 1024 columns each and at most SOSO__GRAM_PARTS of them. */
-static size_t gram_parts(size_t cols, size_t *width)
+/* How soso__gram cuts W's columns, fixed by the shape alone (never by the thread count):
+ * ranges of equal width, a multiple of 64 columns and 1,024 or more (the last range
+ * shorter), at most SOSO__GRAM_PARTS of them and no more than keep the partial sums
+ * under a quarter of W's size; one range when W has under 2,048 columns. */
+static size_t gram_parts(size_t rows, size_t cols, size_t *width)
 {
-    size_t parts = cols / 1024;
-    parts = parts < 1 ? 1 : parts > SOSO__GRAM_PARTS ? SOSO__GRAM_PARTS : parts;
+    size_t parts = cols / 1024, cap = 1 + cols / 4 / rows;
+    parts = parts > SOSO__GRAM_PARTS ? SOSO__GRAM_PARTS : parts;
+    parts = parts > cap ? cap : parts < 1 ? 1 : parts;
     *width = (cols + parts - 1) / parts;
-    *width = (*width + 63) / 64 * 64; /* whole cache lines */
+    *width = (*width + 63) / 64 * 64;
     return (cols + *width - 1) / *width;
+}
+
+/* Many rows over few columns: the upper triangle by blocks of 16 rows, each one sgemm
+ * against the rows from its own on, so that threads share the rows. */
+static void gram_row_blocks(const float *W, size_t rows, size_t cols, float *G, int team)
+{
+    size_t blocks = (rows + 15) / 16;
+#pragma omp parallel for schedule(static, 1) num_threads(team) if (team > 1)
+    for (long b = 0; b < (long)blocks; b++) {
+        size_t r0 = (size_t)b * 16, h = rows - r0 < 16 ? rows - r0 : 16;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)h, (int)(rows - r0), (int)cols, 1.0f,
+                    W + r0 * cols, (int)cols, W + r0 * cols, (int)cols, 0.0f, G + r0 * rows + r0, (int)rows);
+    }
 }
 
 soso_status soso__gram(const float *W, size_t rows, size_t cols, float *G, int threads)
 {
-    /* A few units over a long vocabulary: one sgemm per row block read all of W once a
-     * block and packed it again each time. Each column range is one ssyrk instead (half
-     * the multiply-adds, its slice of W stays in cache), its upper triangle a partial
-     * sum; the partials are added in range order, so G is the same for any thread count
-     * and exactly symmetric. */
-    size_t width, parts = gram_parts(cols, &width), rr = rows * rows;
-    float *part = parts > 1 ? soso__alloc_array((parts - 1) * rr, sizeof *part) : NULL;
-    if (parts > 1 && !part) return soso__fail(SOSO_E_NOMEM, "out of memory for a %zu x %zu Gram matrix", rows, rows);
+    /* A few units over a long vocabulary: an sgemm per row block read all of W again
+     * for each block. Each column range is one ssyrk instead (half the multiply-adds,
+     * its slice of W stays in cache), its upper triangle a partial sum; the partials are
+     * added in range order. Either way G is exactly symmetric and the same for any
+     * thread count. */
+    if (rows == 0 || cols == 0) return SOSO_OK;
+    size_t width, parts = gram_parts(rows, cols, &width), rr, bytes;
+    if (!soso__mul_size(rows, rows, &rr) || !soso__mul_size(rr, parts * sizeof *G, &bytes))
+        return soso__fail(SOSO_E_LIMIT, "a %zu x %zu Gram matrix is too large", rows, rows);
     int team = soso__team_size(threads, 0.5 * (double)rr * (double)cols);
-    team = (size_t)team > parts ? (int)parts : team;
+    if (parts == 1 && rows > 64) {
+        gram_row_blocks(W, rows, cols, G, team);
+    } else {
+        float *part = parts > 1 ? soso__alloc_array(parts - 1, rr * sizeof *part) : NULL;
+        if (parts > 1 && !part) return soso__fail(SOSO_E_NOMEM, "out of memory for a %zu x %zu Gram matrix", rows, rows);
+        team = (size_t)team > parts ? (int)parts : team;
 #pragma omp parallel for schedule(static) num_threads(team) if (team > 1)
-    for (long b = 0; b < (long)parts; b++) {
-        size_t c0 = (size_t)b * width, w = cols - c0 < width ? cols - c0 : width;
-        cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, (int)rows, (int)w, 1.0f, W + c0, (int)cols, 0.0f,
-                    b ? part + (size_t)(b - 1) * rr : G, (int)rows);
-    }
-    for (size_t b = 1; b < parts; b++)
-        for (size_t i = 0; i < rows; i++) {
-            const float *p = part + (b - 1) * rr + i * rows;
-            for (size_t j = i; j < rows; j++) G[i * rows + j] += p[j];
+        for (long b = 0; b < (long)parts; b++) {
+            size_t c0 = (size_t)b * width, w = cols - c0 < width ? cols - c0 : width;
+            cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, (int)rows, (int)w, 1.0f, W + c0, (int)cols, 0.0f,
+                        b ? part + (size_t)(b - 1) * rr : G, (int)rows);
         }
+        for (size_t b = 1; b < parts; b++)
+            for (size_t i = 0; i < rows; i++) {
+                const float *p = part + (b - 1) * rr + i * rows;
+                for (size_t j = i; j < rows; j++) G[i * rows + j] += p[j];
+            }
+        free(part);
+    }
     for (size_t i = 0; i < rows; i++)
         for (size_t j = 0; j < i; j++) G[i * rows + j] = G[j * rows + i];
-    free(part);
     return SOSO_OK;
 }

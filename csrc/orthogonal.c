@@ -69,6 +69,20 @@ static soso_status checked_gram(const float *W, size_t rows, size_t cols, int th
     return s;
 }
 
+/* A new Gram matrix of W (checked as above) in *G, for the caller to free; on failure
+ * *G is NULL. */
+static soso_status new_gram(const float *W, size_t rows, size_t cols, int threads, float **G)
+{
+    *G = soso__alloc_array(rows * rows, sizeof **G);
+    if (!*G) return soso__fail(SOSO_E_NOMEM, "out of memory for a %zu x %zu Gram matrix", rows, rows);
+    soso_status s = checked_gram(W, rows, cols, threads, *G);
+    if (s != SOSO_OK) {
+        free(*G);
+        *G = NULL;
+    }
+    return s;
+}
+
 soso_status soso_orthogonalize_symmetric(float *W, size_t rows, size_t cols, int threads)
 {
     SOSO__CHECK(check_shape(W, rows, cols));
@@ -138,13 +152,8 @@ soso_status soso_orthogonality_error(const float *W, size_t rows, size_t cols, i
 {
     SOSO__CHECK(check_shape(W, rows, cols));
     if (!max_abs) return soso__fail(SOSO_E_ARG, "max_abs is NULL");
-    float *G = soso__alloc_array(rows * rows, sizeof *G);
-    if (!G) return soso__fail(SOSO_E_NOMEM, "out of memory for a %zu x %zu Gram matrix", rows, rows);
-    soso_status s = checked_gram(W, rows, cols, threads, G);
-    if (s != SOSO_OK) {
-        free(G);
-        return s;
-    }
+    float *G;
+    SOSO__CHECK(new_gram(W, rows, cols, threads, &G));
     float m = 0;
     for (size_t i = 0; i < rows; i++)
         for (size_t j = 0; j < rows; j++) {
@@ -160,16 +169,14 @@ soso_status soso_unit_cosines(const float *W, size_t rows, size_t cols, int thre
 {
     SOSO__CHECK(check_shape(W, rows, cols));
     if (!cosines) return soso__fail(SOSO_E_ARG, "cosines is NULL");
-    SOSO__CHECK(checked_gram(W, rows, cols, threads, cosines));
-    float *d = soso__alloc_array(rows, sizeof *d);
-    if (!d) return soso__fail(SOSO_E_NOMEM, "out of memory for unit cosines");
-    for (size_t i = 0; i < rows; i++) d[i] = cosines[i * rows + i];
+    float *G; /* not in cosines: a failure leaves it as it was */
+    SOSO__CHECK(new_gram(W, rows, cols, threads, &G));
     for (size_t i = 0; i < rows; i++)
         for (size_t j = 0; j < rows; j++) {
-            double den = sqrt((double)d[i] * d[j]);
-            cosines[i * rows + j] = den > 0 ? (float)(cosines[i * rows + j] / den) : (i == j ? 1.0f : 0.0f);
+            double den = sqrt((double)G[i * rows + i] * G[j * rows + j]);
+            cosines[i * rows + j] = den > 0 ? (float)(G[i * rows + j] / den) : (i == j ? 1.0f : 0.0f);
         }
-    free(d);
+    free(G);
     return SOSO_OK;
 }
 
@@ -178,13 +185,8 @@ soso_status soso_unit_overlap(const float *W, size_t rows, size_t cols, int thre
 {
     SOSO__CHECK(check_shape(W, rows, cols));
     if (!mean_abs_cos || !max_abs_cos) return soso__fail(SOSO_E_ARG, "outputs must not be NULL");
-    float *G = soso__alloc_array(rows * rows, sizeof *G);
-    if (!G) return soso__fail(SOSO_E_NOMEM, "out of memory for a %zu x %zu Gram matrix", rows, rows);
-    soso_status s = checked_gram(W, rows, cols, threads, G);
-    if (s != SOSO_OK) {
-        free(G);
-        return s;
-    }
+    float *G;
+    SOSO__CHECK(new_gram(W, rows, cols, threads, &G));
     double sum = 0, mx = 0;
     for (size_t i = 0; i < rows; i++)
         for (size_t j = 0; j < rows; j++) {

@@ -526,7 +526,8 @@ soso_status soso_orthogonalize_symmetric(float *W, size_t rows, size_t cols, int
  * 0..i. SOSO_E_NUMERIC (W unchanged) when a row is dependent on those before it. Serial. */
 soso_status soso_orthogonalize_gram_schmidt(float *W, size_t rows, size_t cols);
 
-/* Largest entry of |W W^T - I|. */
+/* The three below compute W W^T; SOSO_E_NUMERIC (outputs untouched) when W holds a NaN
+ * or an infinity or W W^T overflows. Largest entry of |W W^T - I|. */
 soso_status soso_orthogonality_error(const float *W, size_t rows, size_t cols, int threads, float *max_abs);
 
 /* cosines (rows x rows floats): the cosine between every pair of rows (a zero row has

@@ -67,9 +67,8 @@ static double dot_d(const float *a, const float *b, size_t n)
 /* The polar factor P of W is the one matrix with orthonormal rows for which P W^T is
  * symmetric (it is (W W^T)^(1/2)): checked in double, for 1, 2 and 3 threads, which
  * must give the same bits. Cosines: against double sums, exactly symmetric. */
-static void test_symmetric_long_rows(void)
+static void check_polar_and_cosines(size_t r, size_t c)
 {
-    size_t r = 13, c = 9000;
     float *W = long_matrix(r, c), *P = malloc(r * c * sizeof *P), *Q = malloc(r * c * sizeof *Q);
     memcpy(P, W, r * c * sizeof *W);
     CHECK_OK(soso_orthogonalize_symmetric(P, r, c, 1));
@@ -106,8 +105,16 @@ static void test_symmetric_long_rows(void)
     free(Q);
 }
 
-/* A NaN anywhere, or entries so large that W W^T overflows, is an error that leaves
- * W as it was. */
+/* The Gram matrix's two ways: several column ranges (few rows, many columns) and row
+ * blocks (many rows, under 2,048 columns). */
+static void test_symmetric_long_rows(void)
+{
+    check_polar_and_cosines(13, 9000);
+    check_polar_and_cosines(70, 300);
+}
+
+/* A NaN or an infinity anywhere, or entries so large that W W^T overflows, is an error
+ * that leaves W as it was. */
 static void test_symmetric_rejects_non_finite(void)
 {
     size_t r = 5, c = 3000;
@@ -117,8 +124,15 @@ static void test_symmetric_rejects_non_finite(void)
     CHECK_STATUS(soso_orthogonalize_symmetric(W, r, c, 2), SOSO_E_NUMERIC);
     CHECK(strstr(soso_last_error(), "entry 14999") != NULL);
     CHECK(memcmp(W, keep, r * c * sizeof *W) == 0);
-    float e = 0;
+    float e = 0, cs[25] = {0}, none[25] = {0};
+    double mean = 0, mx = 0;
     CHECK_STATUS(soso_orthogonality_error(W, r, c, 1, &e), SOSO_E_NUMERIC);
+    CHECK_STATUS(soso_unit_cosines(W, r, c, 2, cs), SOSO_E_NUMERIC);
+    CHECK(memcmp(cs, none, sizeof cs) == 0); /* the output too is left as it was */
+    CHECK_STATUS(soso_unit_overlap(W, r, c, 2, &mean, &mx), SOSO_E_NUMERIC);
+    W[4 * c + 2999] = -INFINITY;
+    CHECK_STATUS(soso_orthogonalize_symmetric(W, r, c, 2), SOSO_E_NUMERIC);
+    CHECK(strstr(soso_last_error(), "entry 14999") != NULL);
     W[4 * c + 2999] = 1e30f; /* finite, but its square is not */
     memcpy(keep, W, r * c * sizeof *W);
     CHECK_STATUS(soso_orthogonalize_symmetric(W, r, c, 1), SOSO_E_NUMERIC);
