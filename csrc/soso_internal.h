@@ -139,8 +139,9 @@ void soso__gemm_cols(size_t m, size_t n, size_t k, float alpha, const float *A, 
  * soso__gemm_cols, so the same bits) go through an m x 512 buffer per thread at work,
  * less than a second m x n matrix while threads are fewer than n / 512 column blocks. */
 soso_status soso__gemm_cols_inplace(size_t m, size_t n, const float *A, float *B, int threads);
-/* G (rows x rows) = W W^T, exactly symmetric: partial sums over at most
- * SOSO__GRAM_PARTS fixed column ranges, added in order. */
+/* G (rows x rows) = W W^T, exactly symmetric and the same for any thread count: partial
+ * sums over at most SOSO__GRAM_PARTS column ranges fixed by the shape, added in order,
+ * or, for more than 64 rows over under 2,048 columns, row blocks of the upper triangle. */
 #define SOSO__GRAM_PARTS 8
 soso_status soso__gram(const float *W, size_t rows, size_t cols, float *G, int threads);
 
