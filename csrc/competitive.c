@@ -130,15 +130,24 @@ reset:
         copy_column(w, W, h);
         w->alpha[h] = 1.0;
         for (size_t k = 0; k < nb; k++) w->bmax[h * nb + k] = block_absmax(W + h * V, k * LAZY_BLOCK, block_end(k, V));
-        w->us[h].rmax = max_unflagged(w, w->bmax + h * nb, w->blk); /* no block flagged yet */
+        w->us[h].rmax = block_absmax(w->bmax + h * nb, 0, nb);
     }
     return SOSO_OK;
+}
+
+/* Row h of W^ and its stored maxima times s (folding a row scale into it). */
+static void scale_row(soso__batch *w, float *W, size_t h, float s)
+{
+    float *r = W + h * w->V, *bmax = w->bmax + h * w->nblk;
+    for (size_t j = 0; j < w->V; j++) r[j] *= s;
+    for (size_t k = 0; k < w->nblk; k++) bmax[k] *= fabsf(s);
+    w->us[h].rmax *= fabsf(s);
 }
 
 void soso__batch_fold(soso__batch *w, float *W)
 {
     if (!w->alpha) return;
-    const size_t H = w->H, V = w->V, nb = w->nblk;
+    const size_t H = w->H, V = w->V;
     /* The row scales repeated 8 times: WT's 8 words at a time are then one plain
      * vector loop against it (x 1 is exact for the rows left alone). */
     float *pat = w->fold;
@@ -155,10 +164,7 @@ void soso__batch_fold(soso__batch *w, float *W)
 #pragma omp for schedule(static) nowait
         for (long h = 0; h < (long)H; h++) {
             if (w->alpha[h] == 1.0) continue;
-            float s = pat[h], *r = W + (size_t)h * V;
-            for (size_t j = 0; j < V; j++) r[j] *= s;
-            for (size_t k = 0; k < nb; k++) w->bmax[(size_t)h * nb + k] *= fabsf(s);
-            w->us[h].rmax *= fabsf(s);
+            scale_row(w, W, (size_t)h, pat[h]);
         }
 #pragma omp for schedule(static)
         for (long c = 0; c < (long)chunks; c++) {
@@ -479,13 +485,10 @@ static void apply_unit(soso__batch *w, float *W, size_t h, float c, unsigned cha
         }
         bl[k] = 0;
     }
-    w->us[h].rmax = shrunk ? max_unflagged(w, bmax, bl) : rm;
+    w->us[h].rmax = shrunk ? block_absmax(bmax, 0, nb) : rm;
     /* keep alpha in a safe range: fold it into the row when it drifts far */
     if (fabs(w->alpha[h]) > 1e6 || fabs(w->alpha[h]) < 1e-6) {
-        float af = (float)w->alpha[h];
-        for (size_t j = 0; j < V; j++) row[j] *= af;
-        for (size_t k = 0; k < nb; k++) bmax[k] *= fabsf(af);
-        w->us[h].rmax *= fabsf(af);
+        scale_row(w, W, h, (float)w->alpha[h]);
         copy_column(w, W, h);
         w->alpha[h] = 1.0;
     }
@@ -520,6 +523,7 @@ static soso_status lazy_update(soso__batch *w, float *W, const soso_docs *X, con
     SOSO__CHECK(place_supports(w, X, rows, n_touched));
     int team = soso__team_size(w->threads, 2.0 * (double)n_touched * (double)(nb + 512));
     order_by_work(w, n_touched, team);
+    w->update_team = team;
     unsigned long long mask = 0;
     size_t next[3] = {0, 0, 0}; /* units handed out so far in each phase, largest first */
 #pragma omp parallel num_threads(team) if (team > 1)

@@ -53,29 +53,22 @@ static soso_status check_matrix(const float *W, size_t rows, size_t cols)
     return SOSO_OK;
 }
 
-/* G = W W^T, which also checks W: a NaN or infinite entry makes its row's squared norm
- * (a diagonal entry of G) NaN or infinite, so W is scanned, for the message, only when
- * G is not finite. Scanning first took as long as the product. */
-static soso_status checked_gram(const float *W, size_t rows, size_t cols, int threads, float *G)
-{
-    soso__blas_begin();
-    soso_status s = soso__gram(W, rows, cols, G, threads);
-    soso__blas_end();
-    for (size_t i = 0; s == SOSO_OK && i < rows * rows; i++)
-        if (!isfinite(G[i])) {
-            s = check_matrix(W, rows, cols);
-            if (s == SOSO_OK) s = soso__fail(SOSO_E_NUMERIC, "the matrix's entries are too large: W W^T overflows");
-        }
-    return s;
-}
-
-/* A new Gram matrix of W (checked as above) in *G, for the caller to free; on failure
- * *G is NULL. */
+/* A new Gram matrix W W^T in *G, for the caller to free (NULL on failure). It also
+ * checks W: a NaN or infinite entry makes its row's squared norm (a diagonal entry of
+ * G) NaN or infinite, so W is scanned, for the message, only when G is not finite.
+ * Scanning first took as long as the product. */
 static soso_status new_gram(const float *W, size_t rows, size_t cols, int threads, float **G)
 {
     *G = soso__alloc_array(rows * rows, sizeof **G);
     if (!*G) return soso__fail(SOSO_E_NOMEM, "out of memory for a %zu x %zu Gram matrix", rows, rows);
-    soso_status s = checked_gram(W, rows, cols, threads, *G);
+    soso__blas_begin();
+    soso_status s = soso__gram(W, rows, cols, *G, threads);
+    soso__blas_end();
+    for (size_t i = 0; s == SOSO_OK && i < rows * rows; i++)
+        if (!isfinite((*G)[i])) {
+            s = check_matrix(W, rows, cols);
+            if (s == SOSO_OK) s = soso__fail(SOSO_E_NUMERIC, "the matrix's entries are too large: W W^T overflows");
+        }
     if (s != SOSO_OK) {
         free(*G);
         *G = NULL;
@@ -89,14 +82,14 @@ soso_status soso_orthogonalize_symmetric(float *W, size_t rows, size_t cols, int
     if (rows > cols)
         return soso__fail(SOSO_E_ARG, "%zu rows of length %zu cannot be orthonormal (rows must be <= cols)", rows, cols);
     size_t rr = rows * rows;
-    float *G = soso__alloc_array(rr, sizeof *G), *S = soso__alloc_array(rr, sizeof *S);
+    float *G = NULL, *S = soso__alloc_array(rr, sizeof *S);
     double *Gd = soso__alloc_array(rr, sizeof *Gd), *Sd = soso__alloc_array(rr, sizeof *Sd);
     double *lam = soso__alloc_array(rows, sizeof *lam);
     soso_status s = SOSO_OK;
-    if (!G || !S || !Gd || !Sd || !lam) s = soso__fail(SOSO_E_NOMEM, "out of memory orthogonalising %zu rows", rows);
+    if (!S || !Gd || !Sd || !lam) s = soso__fail(SOSO_E_NOMEM, "out of memory orthogonalising %zu rows", rows);
     soso__blas_begin();
     if (s == SOSO_OK) {
-        s = checked_gram(W, rows, cols, threads, G);
+        s = new_gram(W, rows, cols, threads, &G);
         for (size_t i = 0; s == SOSO_OK && i < rr; i++) Gd[i] = G[i];
         if (s == SOSO_OK) s = soso__sym_eig(Gd, rows, lam);
     }

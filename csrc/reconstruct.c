@@ -31,13 +31,13 @@ soso_status soso_model_reconstruction_error(const soso_model *m, const soso_docs
     int team = soso__team_size(threads, (double)docs->indptr[R] * (double)H + (double)R * (double)(k * k));
     float *codes = soso__alloc_array((size_t)team * H, sizeof *codes);
     uint32_t *top = soso__alloc_array((size_t)team * k, sizeof *top);
-    if (!G || !err || !norm || !codes || !top) {
-        free(G); free(err); free(norm); free(codes); free(top);
-        return soso__fail(SOSO_E_NOMEM, "out of memory for the reconstruction error");
+    soso_status s = SOSO_OK;
+    if (!G || !err || !norm || !codes || !top) s = soso__fail(SOSO_E_NOMEM, "out of memory for the reconstruction error");
+    if (s == SOSO_OK) {
+        soso__blas_begin();
+        s = soso__gram(m->W, H, m->cols, G, threads);
+        soso__blas_end();
     }
-    soso__blas_begin();
-    soso_status s = soso__gram(m->W, H, m->cols, G, threads);
-    soso__blas_end();
     if (s != SOSO_OK) {
         free(G); free(err); free(norm); free(codes); free(top);
         return s;

@@ -328,6 +328,7 @@ typedef struct soso__batch {
     float *rowmax;        /* H                                                   */
     float *buf;           /* threads x V, all zero between uses                  */
     unsigned long long team_mask; /* thread ids that worked in the last batch   */
+    int update_team;              /* threads the last lazy update ran on (tests) */
     /* Lazy scaling (soso__batch_lazy): during training W = alpha W^ row by row, so a
      * row's scaling costs O(1) and an update touches only its support. */
     double *alpha;        /* H, or NULL: W is plain                               */

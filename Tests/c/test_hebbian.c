@@ -133,7 +133,6 @@ static int on_progress(const soso_progress *p, void *user)
     return log->stop_after && log->calls >= log->stop_after;
 }
 
-/* The bundled corpus prepared as a model would prepare it. */
 static soso_model *train(const soso_vocab *v, const soso_docs *d, uint32_t units, uint32_t epochs, int threads,
                          uint64_t seed, progress_log *log)
 {

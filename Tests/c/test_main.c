@@ -25,6 +25,7 @@ static const char *join(const char *dir, const char *name)
 
 const char *source_path(const char *rel) { return join(SOSO_SOURCE_DIR, rel); }
 
+/* The bundled corpus prepared as a model would prepare it. */
 void load_bundled(soso_vocab **v, soso_docs **d)
 {
     soso_corpus *c = NULL;
@@ -37,6 +38,7 @@ void load_bundled(soso_vocab **v, soso_docs **d)
     CHECK_OK(soso_docs_from_corpus(c, *v, &in, d));
     soso_corpus_free(c);
 }
+
 const char *scratch_path(const char *name) { return join(scratch_dir, name); }
 
 soso_vocab *vocab_from_text(const char *text, uint32_t min_df, int stop_words)
