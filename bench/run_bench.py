@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """SOSO's benchmark: SOSO and its peers on the same data in the same run, ratios first.
 
-  python3 bench/run_bench.py [--tiny] [--out bench/out] [--results bench/RESULTS.md]
+  bench/.venv/bin/python bench/run_bench.py [--tiny] [--only PART] [--render] [--out DIR] [--results FILE]
 
 Runs (on WordNet glosses from Debian's wordnet-base):
   kernels  bench_kernels: sgemm rate, Hebbian step and epoch, encoding, top-k, symmetric
@@ -16,7 +16,9 @@ Runs (on WordNet glosses from Debian's wordnet-base):
   growth   time and peak memory as documents (10k .. 82k, and 1M synthetic), vocabulary
            and units grow, with log-log SVG plots.
 --tiny runs every part at a toy size (used by `make test`: checks the output is
-well formed; peers that need numpy are skipped when it is missing). Never asserts a timing.
+well formed; peers that need numpy are skipped when it is missing; a full or --only run
+stops instead). --render rewrites RESULTS.md and the plots from the last results without
+running anything. Never asserts a timing.
 """
 import argparse
 import json
@@ -65,29 +67,33 @@ def loadavg():
     return os.getloadavg()[0]
 
 
-# The result sections each part writes.
 # Where the Hebbian goals fall short, what the profile says (bench/RESULTS.md quotes it).
 HEBBIAN_WHY = ("what is left is bound by memory latency and scattered work. Of the training loop's instructions"
-               " (cachegrind, 1 thread, wn-nouns, 26 units, 3 epochs) the update takes about 56%: scattered reads and"
-               " writes of the changed words' weights and of the 64-word blocks' maxima, and rescans of the blocks"
-               " whose maximum a changed word held (the rule's normaliser needs every changed row's exact maximum);"
-               " the scores about 28% (scattered reads of each document's words' weights); folding the row scales at"
-               " stop points about 8%; the gate about 8%")
-HEBBIAN_THREADS_WHY = ("a mini-batch of 100 documents is about 80 microseconds of work on 2 threads. By perf samples"
-                       " (in-process driver, 10 epochs of wn-nouns at 26 units, corpus loading included) a 2-thread"
-                       " run takes 1.33 times the samples of a 1-thread run: OpenMP's runtime (barriers, fork and"
-                       " join) about 8% of them, the rest the work itself slowing down (the gathering phase +69%,"
-                       " the weight update +27%; not measured further, but both threads write the transposed"
-                       " copy's rows of the same frequent words)")
+               " (cachegrind at c028311, before the word-list prefetch of 669733d; 1 thread, wn-nouns, 26 units, 3"
+               " epochs) the update takes about 56%: scattered reads and writes of the changed words' weights and of"
+               " the 64-word blocks' maxima, and rescans of the blocks whose maximum a changed word held (the rule's"
+               " normaliser needs every changed row's exact maximum); the scores about 28% (scattered reads of each"
+               " document's words' weights); folding the row scales at stop points about 8%; the gate about 8%."
+               " The numpy peer is bound by memory bandwidth and its epoch varied from 1.5 to 3.1 s between runs on"
+               " this machine, so the ratio moves with it")
+HEBBIAN_THREADS_WHY = ("a mini-batch of 100 documents is 70 to 80 microseconds of work on 2 threads. By perf samples"
+                       " (in-process driver, 8 epochs of wn-nouns at 26 units, at 82145ee, before the word-list"
+                       " prefetch, which then sped up 1 thread more than 2) the 2-thread run's work slows down:"
+                       " the weight update 611 -> 1,097 samples, gathering 515 -> 1,015, scores 565 -> 832, and"
+                       " OpenMP's runtime is about 8%. Applying each unit on the thread that gathered it and pinning"
+                       " the threads to cores were tried and gave nothing, so it is not the units' rows moving"
+                       " between cores; the stalls include loads of thread-private arrays, which points at the"
+                       " memory system under two busy cores (not measured further: no hardware counters here)")
 # Where the dense-kernel goal falls short (perf, 1 thread, 26 units, 1,500 calls, 2026-11-30).
 ORTHO_WHY = ("at 26 units the products are too small for OpenBLAS's blocking to pay off. By perf samples the Gram"
              " matrix (ssyrk over 8 fixed column ranges) takes about 37% of the time, the product S W (inner"
              " dimension 26, in 512-column blocks) about 52%, of which OpenBLAS zero-fills each output block before"
              " its kernel adds to it (12% of the whole) and the block is copied back in place (4%); the rest is the"
-             " eigenproblem and bookkeeping. The same code at 4 times the units comes close to the goal or meets it"
+             " eigenproblem and bookkeeping. At 4 times the units the same code reaches more, still short of 70%"
              " (the figures above); a hand-written product kernel for 26 rows (AVX2, tried) beat OpenBLAS by 1.4x"
              " with clang but lost to it with gcc and at 104 rows, so the dense algebra stays with OpenBLAS")
 
+# The result sections each part writes.
 PARTS = ["kernels", "hebbian", "topics", "encode", "memory", "growth", "stream"]
 SECTIONS = {"hebbian": ["hebbian", "hebbian-paired", "hebbian-quality"],
             "growth": ["growth-docs", "growth-docs-memory", "growth-vocab", "growth-units"]}
@@ -148,14 +154,14 @@ class Bench:
         for line in r.stdout.splitlines():
             self.add("kernels", json.loads(line))
 
-    def soso_epochs(self, corpus, units, threads=(2, 1)):
+    def soso_epochs(self, corpus, units):
         """Seconds per epoch of SOSO's Hebbian training for each thread count:
         (t(1 + E) - t(1)) / E, setup excluded, the thread counts run back to back (E = 15:
         about a second of training on wn-nouns, long against the start-up's jitter)."""
         e = 1 if self.a.tiny else 15
         model = os.path.join(self.out, "m.soso")
         out = {}
-        for t in threads:
+        for t in (2, 1):
             base = [self.soso, "train", corpus, "-o", model, "--method", "hebbian", "--units", str(units), "--quiet",
                     "--threads", str(t)]
             secs = {epochs: timed(base + ["--epochs", str(epochs)])[0] for epochs in (1, 1 + e)}
@@ -174,7 +180,7 @@ class Bench:
             import hebbian_numpy
             from corpus import binary_l2, read_corpus
             vocab = self.vocab_of(self.big)
-            labels, texts = read_corpus(self.big)
+            _, texts = read_corpus(self.big)
             X = binary_l2(texts, vocab)
         paired = []
         for _ in range(reps):
@@ -268,7 +274,7 @@ class Bench:
             return
         import numpy as np
         from corpus import binary_l2, read_corpus
-        labels, texts = read_corpus(self.big)
+        _, texts = read_corpus(self.big)
         X = binary_l2(texts, self.vocab_of(self.big)).astype(np.float32)
         W = np.random.default_rng(0).normal(size=(26 if not self.a.tiny else 8, X.shape[1])).astype(np.float32)
         t0 = time.perf_counter()
@@ -385,7 +391,7 @@ class Bench:
     def write(self):
         R = self.rows
         L = ["# SOSO benchmark results", "",
-             "Machine: %d cores, %s. Made by `make bench` (all parts: `python3 bench/run_bench.py`); `--only PART`"
+             "Machine: %d cores, %s. Made by `make bench` (all parts: `bench/.venv/bin/python bench/run_bench.py`); `--only PART`"
              " re-runs parts and keeps the others. Which run measured each part, and the load average at its start"
              " (idle check: under 0.5 means the machine was otherwise idle):" % (os.cpu_count(), self.cpu()), ""]
         L += ["- %s: %s, load %.2f (`%s`)" % (", ".join(r["parts"]), r["when"], r["load"], r["command"])
@@ -421,7 +427,8 @@ class Bench:
             L += ["", "## Hebbian training per epoch (wn-nouns, same rule and hyper-parameters)", "",
                   "Each figure is the best of the repetitions below (numpy dense: of 2 epochs): this machine's speed"
                   " drifts by up to 2x within minutes.", "",
-                  "| implementation | seconds per epoch | SOSO (2 threads) faster by |", "|---|---|---|"]
+                  "| implementation | seconds per epoch | best / SOSO's best (2 threads; not paired: the goals use the"
+                  " paired medians below) |", "|---|---|---|"]
             soso2 = next((r["seconds_per_epoch"] for r in h if r["impl"] == "soso" and r.get("threads") == 2), None)
             for r in h:
                 name = r["impl"] + (" (%d threads)" % r["threads"] if "threads" in r else "")
@@ -616,7 +623,13 @@ def main():
     ap.add_argument("--results", default=os.path.join(TOP, "bench", "RESULTS.md"))
     ap.add_argument("--plots", default=os.path.join(TOP, "bench", "plots"))
     ap.add_argument("--only", action="append", help="run only these parts")
+    ap.add_argument("--render", action="store_true", help="rewrite the results from the last run's, run nothing")
     args = ap.parse_args()
+    if args.render:
+        b = Bench(args)
+        b.rows, b.load0 = json.load(open(os.path.join(args.out, "results.json"))), float("nan")
+        b.write()
+        return
     if not HAVE_NUMPY and not args.tiny:  # a full run without its peers would drop their parts
         sys.exit("run_bench.py: the peers need numpy, scipy and scikit-learn, missing from %s: run `make bench`"
                  " or bench/.venv/bin/python bench/run_bench.py" % sys.executable)

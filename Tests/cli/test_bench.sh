@@ -23,12 +23,16 @@ assert plots, "no plots"
 for p in plots:
     ET.parse(os.path.join(d, "plots", p))
 PY
-# A full run without the peers' packages (-S: no site-packages) stops with a reason
-# instead of dropping their parts from the results.
-if python3 -S "$top/bench/run_bench.py" --only topics --out "$tmp/none" --results "$tmp/none.md" \
+# --render writes the same results again from the saved rows, running nothing.
+mv "$tmp/RESULTS.md" "$tmp/RESULTS.run.md"
+python3 "$top/bench/run_bench.py" --render --out "$tmp/out" --results "$tmp/RESULTS.md" --plots "$tmp/plots"
+cmp "$tmp/RESULTS.run.md" "$tmp/RESULTS.md" || { echo "FAIL --render differs from the run's results"; exit 1; }
+# A full run without the peers' packages (-E -S: no PYTHONPATH, no site-packages) stops
+# with a reason instead of dropping their parts from the results.
+if python3 -E -S "$top/bench/run_bench.py" --only topics --out "$tmp/none" --results "$tmp/none.md" \
     --plots "$tmp/none" 2>"$tmp/err"; then
     echo "FAIL run_bench.py ran without numpy"; exit 1
 fi
 grep -q "need numpy, scipy and scikit-learn" "$tmp/err" || { echo "FAIL no reason given"; cat "$tmp/err"; exit 1; }
 test ! -e "$tmp/none.md" || { echo "FAIL results written without the peers"; exit 1; }
-echo "2 passed, 0 failed"
+echo "3 passed, 0 failed"
