@@ -43,24 +43,50 @@ const char *soso_hebbian_params_check(const soso_hebbian_params *p, size_t vocab
     return NULL;
 }
 
-/* Units of rank 1 and rank k of one document's scores (ties: lower index first). */
-static void rank_units(const float *s, size_t H, uint32_t k, uint32_t *win, uint32_t *lose)
+/* max s[0..H) in four independent chains (one chain of H dependent maxima costs more).
+ * A NaN never wins (x > m is false for it). */
+static float max_of(const float *s, size_t H)
 {
-    if (k == 2 && H >= 2) { /* the default, kept in two registers: the same choices */
-        uint32_t b0 = s[1] > s[0] ? 1 : 0, b1 = 1 - b0;
-        for (uint32_t h = 2; h < H; h++)
-            if (s[h] > s[b1]) {
-                if (s[h] > s[b0]) {
-                    b1 = b0;
-                    b0 = h;
-                } else {
-                    b1 = h;
-                }
-            }
-        *win = b0;
-        *lose = b1;
-        return;
+    float m0 = -INFINITY, m1 = -INFINITY, m2 = -INFINITY, m3 = -INFINITY;
+    size_t h = 0;
+    for (; h + 4 <= H; h += 4) {
+        m0 = s[h] > m0 ? s[h] : m0;
+        m1 = s[h + 1] > m1 ? s[h + 1] : m1;
+        m2 = s[h + 2] > m2 ? s[h + 2] : m2;
+        m3 = s[h + 3] > m3 ? s[h + 3] : m3;
     }
+    for (; h < H; h++) m0 = s[h] > m0 ? s[h] : m0;
+    m0 = m1 > m0 ? m1 : m0;
+    m2 = m3 > m2 ? m3 : m2;
+    return m2 > m0 ? m2 : m0;
+}
+
+/* Ranks 1 and 2 (k = 2, the default) in a few passes that hardly branch: which unit leads
+ * is random, so the general loop mispredicted about 8 times a document (cachegrind) and
+ * took 100-110 ns a document at 26 units, this 60-70. The first unit that holds the
+ * maximum, then the first other one that holds the maximum of the rest: the general
+ * loop's choices, except that NaN scores rank last here. s[win] is set aside for the
+ * second pass and put back. 0 where fewer than two scores are not NaN: the general
+ * loop decides. */
+static int top2(float *s, size_t H, uint32_t *win, uint32_t *lose)
+{
+    float m0 = max_of(s, H);
+    size_t b0 = 0, b1 = 0;
+    while (b0 < H && !(s[b0] == m0)) b0++;
+    if (b0 == H) return 0;
+    float keep = s[b0]; /* m0, or m0's other zero */
+    s[b0] = -INFINITY;
+    float m1 = max_of(s, H);
+    s[b0] = keep;
+    while (b1 < H && (b1 == b0 || !(s[b1] == m1))) b1++;
+    if (b1 == H) return 0;
+    *win = (uint32_t)b0;
+    *lose = (uint32_t)b1;
+    return 1;
+}
+
+void soso__rank_units_general(const float *s, size_t H, uint32_t k, uint32_t *win, uint32_t *lose)
+{
     uint32_t best[SOSO__MAX_K], n = 0; /* the k best so far, strongest first */
     for (uint32_t h = 0; h < H; h++) {
         if (n == k && !(s[h] > s[best[n - 1]])) continue;
@@ -75,12 +101,18 @@ static void rank_units(const float *s, size_t H, uint32_t k, uint32_t *win, uint
     *lose = (k >= 2) ? best[k - 1] : UINT32_MAX;
 }
 
+void soso__rank_units(float *s, size_t H, uint32_t k, uint32_t *win, uint32_t *lose)
+{
+    if (k == 2 && H >= 2 && top2(s, H, win, lose)) return;
+    soso__rank_units_general(s, H, k, win, lose);
+}
+
 /* The gate of document b: 1 for its top unit, -delta for its rank-k one. */
 static void hebbian_gate(soso__batch *w, size_t b, const void *ctx)
 {
     const soso_hebbian_params *prm = ctx;
     uint32_t win, lose;
-    rank_units(w->I + b * w->H, w->H, prm->k, &win, &lose);
+    soso__rank_units(w->I + b * w->H, w->H, prm->k, &win, &lose);
     w->ent_unit[2 * b] = win;
     w->ent_g[2 * b] = 1.0f;
     w->ent_n[b] = 1;

@@ -417,6 +417,12 @@ double soso__effective_units(const uint64_t *wins, size_t units);
 
 /* ---- Hebbian internals -------------------------------------------------------------- */
 
+/* Units of rank 1 and rank k of one document's scores s[0..H) (ties: lower index first;
+ * lose is UINT32_MAX for k = 1): the general loop, and the same choices by a faster
+ * path for k = 2 (NaN scores rank last there; it sets s[win] aside while it works and
+ * puts it back). */
+void soso__rank_units_general(const float *s, size_t H, uint32_t k, uint32_t *win, uint32_t *lose);
+void soso__rank_units(float *s, size_t H, uint32_t k, uint32_t *win, uint32_t *lose);
 soso_status soso__hebbian_train(soso_model *m, const soso_docs *docs, const soso__span *span, soso_progress_fn progress,
                                void *user);
 

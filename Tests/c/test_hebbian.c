@@ -2,9 +2,12 @@
  * reference (Tests/fixtures/make_hebbian_fixtures.py), thread-count independence, a
  * planted corpus, interruption, and bad parameters. */
 #include "harness.h"
+#include "soso_internal.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* Fixture tolerance: float32 arithmetic against the float64 reference, after a few
  * steps of size <= 0.02 on N(0, 1) weights (measured: about 1e-7). */
@@ -342,6 +345,47 @@ static void test_hebbian_planted_groups(void)
     planted(10, 300);
 }
 
+/* The k = 2 ranking's fast path makes the general loop's choices: ties (first index
+ * wins), both zeros, infinities, rows of one value; NaN ranks last there; the scores are
+ * left as they were, bit for bit. */
+static void test_hebbian_rank_fast_path(void)
+{
+    const float pool[] = {0.0f, -0.0f, 1.0f, 1.0f, -1.0f, 2.5f, -2.5f, INFINITY, -INFINITY, 3.0f, 0.5f};
+    uint32_t seed = 12345, mismatches = 0, changed = 0, nan_won = 0;
+    float s[40], before[40];
+    for (int r = 0; r < 20000; r++) {
+        size_t H = 2 + (size_t)(r % 39);
+        int with_nan = r % 5 == 0, one_value = r % 17 == 0;
+        for (size_t h = 0; h < H; h++) {
+            seed = seed * 1664525u + 1013904223u;
+            s[h] = one_value ? pool[r % 11] : pool[(seed >> 16) % 11];
+            if (with_nan && (seed >> 8) % 4 == 0) s[h] = NAN;
+        }
+        memcpy(before, s, H * sizeof *s);
+        uint32_t w1, l1, w2, l2;
+        soso__rank_units(s, H, 2, &w1, &l1);
+        changed += memcmp(before, s, H * sizeof *s) != 0;
+        size_t finite = 0;
+        for (size_t h = 0; h < H; h++) finite += !isnan(s[h]);
+        if (!with_nan) {
+            soso__rank_units_general(s, H, 2, &w2, &l2);
+            mismatches += w1 != w2 || l1 != l2;
+        } else if (finite >= 2) {
+            nan_won += isnan(s[w1]) || isnan(s[l1]);
+        }
+    }
+    CHECK(mismatches == 0);
+    CHECK(changed == 0);
+    CHECK(nan_won == 0);
+    /* By hand: ties go to the lower index, and -0 ties +0. */
+    float a[] = {1, 3, 3, 2}, z[] = {-0.0f, 0.0f, -1.0f};
+    uint32_t win, lose;
+    soso__rank_units(a, 4, 2, &win, &lose);
+    CHECK(win == 1 && lose == 2);
+    soso__rank_units(z, 3, 2, &win, &lose);
+    CHECK(win == 0 && lose == 1);
+}
+
 static void test_hebbian_bad_parameters(void)
 {
     soso_hebbian_params p;
@@ -412,6 +456,7 @@ const soso_test tests_hebbian[] = {
     {"hebbian_interrupt_and_resume", test_hebbian_interrupt_and_resume},
     {"hebbian_lazy_matches_dense", test_hebbian_lazy_matches_dense},
     {"hebbian_planted_groups", test_hebbian_planted_groups},
+    {"hebbian_rank_fast_path", test_hebbian_rank_fast_path},
     {"hebbian_bad_parameters", test_hebbian_bad_parameters},
     {"model_extend", test_model_extend},
     {NULL, NULL},
