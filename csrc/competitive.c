@@ -18,6 +18,8 @@ int soso__popcount64(unsigned long long x)
 }
 
 #define LAZY_BLOCK SOSO__LAZY_BLOCK
+/* A document's fixed cost in the scores, in words (its gate: ~60 ns, a few words' worth). */
+#define SOSO__DOC_COST 4
 
 /* A hint to load memory that will be read soon (nothing where the compiler has none). */
 #if defined(__GNUC__) || defined(__clang__)
@@ -182,6 +184,7 @@ void soso__batch_free(soso__batch *w)
     free(w->arena_j);
     free(w->arena_s);
     free(w->aoff);
+    free(w->cum);
     free(w->I);
     free(w->ent_unit);
     free(w->ent_g);
@@ -224,22 +227,46 @@ soso_status soso__batch_init(soso__batch *w, size_t H, size_t V, size_t B, size_
     w->order = soso__alloc_array(H, sizeof *w->order);
     w->rowmax = soso__alloc_array(H, sizeof *w->rowmax);
     w->aoff = soso__alloc_array(H, sizeof *w->aoff);
+    w->cum = soso__alloc_array(B + 1, sizeof *w->cum);
     w->buf = soso__calloc_array(tv, sizeof *w->buf);
     if (!w->I || !w->ent_unit || !w->ent_g || !w->ent_n || !w->xx || !w->count || !w->cursor || !w->list_b ||
         !w->list_g || !w->touched || !w->rowmax || !w->buf || !w->jobs || !w->order ||
-        !w->aoff) {
+        !w->aoff || !w->cum) {
         soso__batch_free(w);
         return soso__fail(SOSO_E_NOMEM, "out of memory for a mini-batch of %zu documents and %zu units", B, H);
     }
     return SOSO_OK;
 }
 
+/* The first document of thread t's share (of nt) of the cost prefix cum[0..n]: where the
+ * prefix reaches t/nt of the total (t = nt: n). Each share is a run of documents, fixed
+ * by the batch and the team alone. */
+static size_t share_start(const size_t *cum, size_t n, int t, int nt)
+{
+    if (t >= nt) return n;
+    size_t target = (size_t)((double)cum[n] * t / nt), lo = 0, hi = n;
+    while (lo < hi) { /* the first b with cum[b] >= target */
+        size_t mid = (lo + hi) / 2;
+        if (cum[mid] < target)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 void soso__batch_scores(soso__batch *w, const float *W, float p, const soso_docs *X, const uint32_t *rows, size_t n,
                         soso__gate_fn gate, const void *ctx)
 {
     const double *alpha = w->alpha;
-    size_t nnz = 0;
-    for (size_t b = 0; b < n; b++) nnz += X->indptr[rows[b] + 1] - X->indptr[rows[b]];
+    /* Cost prefix, a document's words plus a fixed part (the gate): threads take equal
+     * shares of it, not equal counts of documents of 1 to 30 words. */
+    size_t *cum = w->cum, nnz = 0;
+    cum[0] = 0;
+    for (size_t b = 0; b < n; b++) {
+        nnz += X->indptr[rows[b] + 1] - X->indptr[rows[b]];
+        cum[b + 1] = nnz + (b + 1) * SOSO__DOC_COST;
+    }
     /* Each word costs a scattered read of its weights (~a cache miss) besides H multiply-adds. */
     int team = soso__team_size(w->threads, (double)nnz * ((double)w->H + 64.0));
     /* W = alpha W^: scores scale by sign(alpha) |alpha|^(p-1), once per batch. */
@@ -249,10 +276,11 @@ void soso__batch_scores(soso__batch *w, const float *W, float p, const soso_docs
     unsigned long long mask = 0;
 #pragma omp parallel num_threads(team) if (team > 1)
     {
+        int tid = omp_get_thread_num(), nt = omp_get_num_threads();
 #pragma omp atomic
-        mask |= 1ull << (omp_get_thread_num() & 63);
-#pragma omp for schedule(static)
-        for (long b = 0; b < (long)n; b++) {
+        mask |= 1ull << (tid & 63);
+        long b0 = (long)share_start(cum, n, tid, nt), b1 = (long)share_start(cum, n, tid + 1, nt);
+        for (long b = b0; b < b1; b++) {
             size_t q0 = X->indptr[rows[b]], q1 = X->indptr[rows[b] + 1];
             float *out = w->I + (size_t)b * w->H;
             /* Documents come shuffled, so each one's word list is a cache miss that the
@@ -346,11 +374,10 @@ static float lazy_step(const soso__batch *w, size_t n_touched, float lower, floa
     return eps / nc;
 }
 
-static int job_cmp(const void *x, const void *y)
+/* Larger work first, then lower position: a strict order (positions differ). */
+static int job_before(const struct soso__job *a, const struct soso__job *b)
 {
-    const struct soso__job *a = x, *b = y;
-    if (a->work != b->work) return a->work > b->work ? -1 : 1;
-    return (a->t > b->t) - (a->t < b->t);
+    return a->work != b->work ? a->work > b->work : a->t < b->t;
 }
 
 /* The touched units' positions, largest update first (the words of a unit's documents,
@@ -365,7 +392,12 @@ static void order_by_work(soso__batch *w, size_t n_touched, int team)
         w->jobs[t].work = (double)(end - w->aoff[w->touched[t]]);
         w->jobs[t].t = (uint32_t)t;
     }
-    qsort(w->jobs, n_touched, sizeof *w->jobs, job_cmp);
+    for (size_t t = 1; t < n_touched; t++) { /* insertion sort: at most H, often ~26 */
+        struct soso__job x = w->jobs[t];
+        size_t u = t;
+        for (; u > 0 && job_before(&x, &w->jobs[u - 1]); u--) w->jobs[u] = w->jobs[u - 1];
+        w->jobs[u] = x;
+    }
     for (size_t t = 0; t < n_touched; t++) w->order[t] = w->jobs[t].t;
 }
 

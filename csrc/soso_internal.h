@@ -326,6 +326,7 @@ typedef struct soso__batch {
     struct soso__job *jobs; /* H: touched units by work                            */
     uint32_t *order;      /* H: touched positions, largest update first          */
     float *rowmax;        /* H                                                   */
+    size_t *cum;          /* B + 1: the batch's cost prefix (soso__batch_scores) */
     float *buf;           /* threads x V, all zero between uses                  */
     unsigned long long team_mask; /* thread ids that worked in the last batch   */
     int update_team;              /* threads the last lazy update ran on (tests) */
