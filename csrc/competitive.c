@@ -723,7 +723,7 @@ soso_status soso__run_batches(soso_model *m, const soso_docs *docs, const soso__
             }
             uint64_t done = (uint64_t)epoch * epoch_batches + first / B + bi + 1; /* mini-batches so far */
             int orth = sc->orthogonalize_every && (done % sc->orthogonalize_every == 0 || m->epochs_done == sc->epochs);
-            /* Stop points: every 64 batches and each segment's end (fixed by the schedule,
+            /* Stop points: every SOSO__STOP_EVERY batches and each segment's end (fixed by the schedule,
              * so a run resumed from one continues exactly as if uninterrupted). There W is
              * made plain, progress is reported and a stop may be asked for. */
             int stop_point = done % SOSO__STOP_EVERY == 0 || bi + 1 == n_batches;

@@ -177,8 +177,9 @@ static void test_hebbian_threads_identical(void)
     soso_vocab_free(v);
 }
 
-/* Training stops only at stop points (every 64 mini-batches and each epoch's end); a run
- * stopped mid-epoch and resumed gives exactly the weights of an uninterrupted one. */
+/* Training stops only at stop points (every SOSO__STOP_EVERY = 256 mini-batches and each
+ * epoch's end); a run stopped mid-epoch and resumed gives exactly the weights of an
+ * uninterrupted one. */
 static void test_hebbian_interrupt_and_resume(void)
 {
     soso_vocab *v = NULL;
@@ -196,10 +197,11 @@ static void test_hebbian_interrupt_and_resume(void)
     CHECK_OK(soso_model_create_hebbian(v, &in, &prm, &whole));
     CHECK_OK(soso_model_train(whole, d, NULL, NULL));
     CHECK_OK(soso_model_create_hebbian(v, &in, &prm, &m));
-    progress_log log = {0, 0, 3}; /* stop points: batch 64, 100 (epoch end), 128 */
+    progress_log log = {0, 0, 3}; /* stop points: batch 100, 200 (epoch ends), 256 */
+    CHECK(SOSO__STOP_EVERY == 256);
     CHECK_STATUS(soso_model_train(m, d, on_progress, &log), SOSO_E_ABORTED);
-    CHECK(soso_model_epochs_done(m) == 1);
-    CHECK(soso_model_docs_seen(m) == 1280);
+    CHECK(soso_model_epochs_done(m) == 2);
+    CHECK(soso_model_docs_seen(m) == 2560);
     CHECK_OK(soso_model_train(m, d, NULL, NULL));
     CHECK(soso_model_epochs_done(m) == 3);
     size_t n = soso_model_units(m) * soso_model_vocab_size(m);
@@ -220,15 +222,15 @@ static void test_model_extend(void)
     soso_hebbian_params prm;
     soso_hebbian_params_default(&prm);
     prm.units = 6;
-    prm.epochs = 2;
+    prm.epochs = 3;
     prm.batch = 10;
     soso_input_options in;
     soso_input_options_default(&in);
     soso_model *m = NULL;
     CHECK_OK(soso_model_create_hebbian(v, &in, &prm, &m));
     CHECK_STATUS(soso_model_extend(m, 1), SOSO_E_ARG);
-    CHECK(strstr(soso_last_error(), "2 of 2 epochs left") != NULL);
-    progress_log log = {0, 0, 1}; /* stops at mini-batch 64 of the first epoch */
+    CHECK(strstr(soso_last_error(), "3 of 3 epochs left") != NULL);
+    progress_log log = {0, 0, 3}; /* stops at mini-batch 256, in the third epoch */
     CHECK_STATUS(soso_model_train(m, d, on_progress, &log), SOSO_E_ABORTED);
     CHECK_STATUS(soso_model_extend(m, 1), SOSO_E_ARG);
     CHECK(strstr(soso_last_error(), "mid-epoch") != NULL);
@@ -241,9 +243,9 @@ static void test_model_extend(void)
     CHECK_OK(soso_model_extend(m, 1));
     soso_hebbian_params got;
     CHECK_OK(soso_model_hebbian_params(m, &got));
-    CHECK(got.epochs == 3 && soso_model_epochs_done(m) == 2);
+    CHECK(got.epochs == 4 && soso_model_epochs_done(m) == 3);
     CHECK_OK(soso_model_train(m, d, NULL, NULL));
-    CHECK(soso_model_epochs_done(m) == 3 && soso_model_docs_seen(m) == 3000);
+    CHECK(soso_model_epochs_done(m) == 4 && soso_model_docs_seen(m) == 4000);
     CHECK(memcmp(before, soso_model_weights(m), n * sizeof *before) != 0);
     CHECK_STATUS(soso_model_extend(m, UINT32_MAX), SOSO_E_LIMIT);
     free(before);
