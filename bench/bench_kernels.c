@@ -1,9 +1,11 @@
 /* bench_kernels.c - the hot kernels on their own, timed with 1 and with N threads, next
  * to OpenBLAS's sgemm rate measured in the same run. Prints one JSON object a line.
  *
- *   bench_kernels CORPUS [--threads N] [--units H] [--docs D]
+ *   bench_kernels CORPUS [--threads N] [--units H] [--docs D] [--epochs E]
  *
- * CORPUS is a corpus file (e.g. build/wn-nouns.tsv); --docs keeps its first D documents. */
+ * CORPUS is a corpus file (e.g. build/wn-nouns.tsv); --docs keeps its first D documents.
+ * --epochs E times only Hebbian training: E epochs on N threads and on 1, taken in turns
+ * one epoch at a time (after one untimed epoch each), so that both see the same machine. */
 #define _POSIX_C_SOURCE 200809L
 #include <cblas.h>
 #include <math.h>
@@ -81,19 +83,68 @@ static void orthogonalisation_bench(const char *name, const float *W, uint32_t u
     free(U);
 }
 
+/* Stops training at the end of each epoch and records how long the epoch took (the
+ * progress clock starts after setup, so an epoch's time is its mini-batches alone). */
+typedef struct {
+    unsigned epoch;
+    double seconds;
+} epoch_stop;
+
+static int stop_at_epoch_end(const soso_progress *p, void *user)
+{
+    epoch_stop *e = user;
+    if (p->epoch == e->epoch) return 0;
+    e->seconds = p->seconds;
+    return 1;
+}
+
+/* E timed epochs of Hebbian training on `threads` and on 1 thread, in turns. */
+static void epochs_bench(const soso_vocab *v, const soso_input_options *in, const soso_docs *d, uint32_t units,
+                         int threads, int E)
+{
+    int tcount[2] = {threads, 1};
+    soso_model *m[2];
+    double *secs[2];
+    for (int ti = 0; ti < 2; ti++) {
+        soso_hebbian_params hp;
+        soso_hebbian_params_default(&hp);
+        hp.units = units;
+        hp.threads = tcount[ti];
+        hp.epochs = (uint32_t)E + 1;
+        if (soso_model_create_hebbian(v, in, &hp, &m[ti])) fail("model");
+        secs[ti] = malloc((size_t)E * sizeof *secs[ti]);
+    }
+    for (int e = 0; e <= E; e++)
+        for (int ti = 0; ti < 2; ti++) {
+            epoch_stop st = {soso_model_epochs_done(m[ti]), 0};
+            soso_status s = soso_model_train(m[ti], d, stop_at_epoch_end, &st);
+            if (s != SOSO_OK && s != SOSO_E_ABORTED) fail("training");
+            if (e > 0) secs[ti][e - 1] = st.seconds;
+        }
+    for (int ti = 0; ti < 2; ti++) {
+        printf("{\"kernel\": \"hebbian epochs\", \"threads\": %d, \"seconds\": [", tcount[ti]);
+        for (int e = 0; e < E; e++) printf("%s%.5f", e ? ", " : "", secs[ti][e]);
+        printf("]}\n");
+        free(secs[ti]);
+        soso_model_free(m[ti]);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: bench_kernels CORPUS [--threads N] [--units H] [--docs D]\n");
+        fprintf(stderr, "usage: bench_kernels CORPUS [--threads N] [--units H] [--docs D] [--epochs E]\n");
         return 2;
     }
     int threads = 2;
     uint32_t units = 26;
     size_t max_docs = 0;
+    int epochs = 0;
     for (int i = 2; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--threads")) threads = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--units")) units = (uint32_t)atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--docs")) max_docs = (size_t)atol(argv[i + 1]);
+        else if (!strcmp(argv[i], "--epochs")) epochs = atoi(argv[i + 1]);
     }
     soso_corpus *c = NULL;
     soso_vocab *v = NULL;
@@ -117,6 +168,14 @@ int main(int argc, char **argv)
     }
     printf("{\"kernel\": \"setup\", \"documents\": %zu, \"words\": %zu, \"nnz\": %zu, \"units\": %u, \"threads\": %d}\n", R, V,
            soso_docs_nnz(d), units, threads);
+    if (epochs > 0) {
+        epochs_bench(v, &in, d, units, threads, epochs);
+        soso_docs_free(d);
+        soso_docs_free(all);
+        soso_vocab_free(v);
+        soso_corpus_free(c);
+        return 0;
+    }
 
     /* The machine's dense ceiling: sgemm, square 2048, 1 and N threads. */
     double g1 = sgemm_gflops(2048, 1), gn = sgemm_gflops(2048, threads);

@@ -8,13 +8,15 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 python3 "$top/bench/run_bench.py" --tiny --soso "$SOSO" --kernels "$top/build/bench_kernels" --out "$tmp/out" \
-    --results "$tmp/RESULTS.md" --plots "$tmp/plots" >"$tmp/log"
+    --results "$tmp/RESULTS.md" --plots "$tmp/plots" --history "" >"$tmp/log"
 python3 - "$tmp" <<'PY'
 import json, os, sys, xml.etree.ElementTree as ET
 d = sys.argv[1]
 r = json.load(open(os.path.join(d, "out", "results.json")))
 for part in ["kernels", "hebbian", "memory", "growth-docs", "growth-vocab", "growth-units", "stream"]:
     assert r.get(part), "no %s results" % part
+for rep in r["hebbian-paired"]:  # SOSO's epochs, timed in process on 2 threads and 1
+    assert rep["soso_2"] > 0 and rep["soso_1"] > 0 and rep["speedup"] > 0, rep
 text = open(os.path.join(d, "RESULTS.md")).read()
 for head in ["## Kernels", "## Hebbian training per epoch", "## Associative memory", "## Peak memory of training and ranking"]:
     assert head in text, head
@@ -25,7 +27,7 @@ for p in plots:
 PY
 # --render writes the same results again from the saved rows, running nothing.
 mv "$tmp/RESULTS.md" "$tmp/RESULTS.run.md"
-python3 "$top/bench/run_bench.py" --render --out "$tmp/out" --results "$tmp/RESULTS.md" --plots "$tmp/plots"
+python3 "$top/bench/run_bench.py" --render --out "$tmp/out" --results "$tmp/RESULTS.md" --plots "$tmp/plots" --history ""
 cmp "$tmp/RESULTS.run.md" "$tmp/RESULTS.md" || { echo "FAIL --render differs from the run's results"; exit 1; }
 # A full run without the peers' packages (-E -S: no PYTHONPATH, no site-packages) stops
 # with a reason instead of dropping their parts from the results.
