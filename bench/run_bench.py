@@ -93,9 +93,9 @@ def loadavg():
 
 # Where the Hebbian goals fall short, what the profile says (bench/RESULTS.md quotes it).
 HEBBIAN_WHY = ("what is left is bound by memory latency and scattered work. Timed phase by phase in process"
-               " (1 thread, 4 epochs of wn-nouns at 26 units, at 554957c), an epoch is about 37% scores and gates"
-               " (scattered reads of each document's words' weights), 19% gathering each changed unit's words, 7%"
-               " exact row maxima where the rule's normaliser needs them (rescans of 64-word blocks), 35% applying"
+               " (1 thread, 4 epochs of wn-nouns at 26 units, at 554957c), an epoch is about 40% scores and gates"
+               " (scattered reads of each document's words' weights), 17% gathering each changed unit's words, 6%"
+               " exact row maxima where the rule's normaliser needs them (rescans of 64-word blocks), 32% applying"
                " the update (scattered reads and writes of the changed words' weights, their transposed copy and"
                " the blocks' maxima) and 2% folding row scales at stop points. The numpy peer is bound by memory"
                " bandwidth and its epoch varied from 1.4 to 3.3 s between runs on this machine, so the ratio moves"
