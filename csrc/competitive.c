@@ -185,6 +185,11 @@ void soso__batch_free(soso__batch *w)
     free(w->arena_s);
     free(w->aoff);
     free(w->cum);
+    free(w->owner);
+    free(w->group);
+    free(w->gstart);
+    free(w->gfill);
+    free(w->claims);
     free(w->I);
     free(w->ent_unit);
     free(w->ent_g);
@@ -228,10 +233,18 @@ soso_status soso__batch_init(soso__batch *w, size_t H, size_t V, size_t B, size_
     w->rowmax = soso__alloc_array(H, sizeof *w->rowmax);
     w->aoff = soso__alloc_array(H, sizeof *w->aoff);
     w->cum = soso__alloc_array(B + 1, sizeof *w->cum);
+    w->owner = soso__alloc_array(H, sizeof *w->owner);
+    w->group = soso__alloc_array(H, sizeof *w->group);
+    w->gstart = soso__alloc_array((size_t)w->threads + 1, sizeof *w->gstart);
+    w->gfill = soso__alloc_array((size_t)w->threads, sizeof *w->gfill);
+    w->claims = soso__calloc_array(H + (size_t)w->threads * SOSO__CLAIM_PAD, sizeof *w->claims);
+    w->claim_mark = 1;
+    if (w->owner)
+        for (size_t h = 0; h < H; h++) w->owner[h] = (uint32_t)(h % (size_t)w->threads);
     w->buf = soso__calloc_array(tv, sizeof *w->buf);
     if (!w->I || !w->ent_unit || !w->ent_g || !w->ent_n || !w->xx || !w->count || !w->cursor || !w->list_b ||
         !w->list_g || !w->touched || !w->rowmax || !w->buf || !w->jobs || !w->order ||
-        !w->aoff || !w->cum) {
+        !w->aoff || !w->cum || !w->owner || !w->group || !w->gstart || !w->gfill || !w->claims) {
         soso__batch_free(w);
         return soso__fail(SOSO_E_NOMEM, "out of memory for a mini-batch of %zu documents and %zu units", B, H);
     }
@@ -401,6 +414,69 @@ static void order_by_work(soso__batch *w, size_t n_touched, int team)
     for (size_t t = 0; t < n_touched; t++) w->order[t] = w->jobs[t].t;
 }
 
+/* The touched units in one group per thread, each the units that thread applied last
+ * (largest first): a unit's row, block maxima and state then mostly stay in one core's
+ * cache from batch to batch, and each thread takes its own group's units without
+ * touching a counter the other threads share. A thread done with its group takes the
+ * others' from their small end. Units never applied start with thread h mod team. */
+static void group_by_owner(soso__batch *w, size_t n_touched, int team)
+{
+    size_t *start = w->gstart;
+    for (int t = 0; t <= team; t++) start[t] = 0;
+    for (size_t q = 0; q < n_touched; q++) start[w->owner[w->touched[w->order[q]]] % team + 1]++;
+    for (int t = 0; t < team; t++) start[t + 1] += start[t];
+    for (int t = 0; t < team; t++) w->gfill[t] = start[t];
+    for (size_t q = 0; q < n_touched; q++) {
+        uint32_t h = w->touched[w->order[q]];
+        w->group[w->gfill[w->owner[h] % team]++] = h;
+    }
+}
+
+/* A thread's place in one phase's hand-out: its own group front to back, then the
+ * others' back to front. */
+typedef struct {
+    int tid, team, g;  /* the group being taken from */
+    size_t next, stop; /* its next position (front) or one past it (back), and its end */
+} handout;
+
+static handout handout_start(const soso__batch *w, int tid, int team)
+{
+    handout o = {tid, team, tid, w->gstart[tid], w->gstart[tid + 1]};
+    return o;
+}
+
+/* Claims position i of group g for this phase (mark): 1 if no thread had. */
+static int claim(soso__batch *w, int g, size_t i, uint32_t mark)
+{
+    uint32_t old, *flag = w->claims + i + (size_t)g * SOSO__CLAIM_PAD;
+#pragma omp atomic capture
+    {
+        old = *flag;
+        *flag = mark;
+    }
+    return old != mark;
+}
+
+/* The next unit this thread takes in this phase, or -1 when every unit is taken. */
+static long take(soso__batch *w, handout *o, uint32_t mark)
+{
+    for (;;) {
+        if (o->g == o->tid && o->next < o->stop) {
+            size_t i = o->next++;
+            if (claim(w, o->g, i, mark)) return (long)w->group[i];
+            continue;
+        }
+        if (o->g != o->tid && o->stop > w->gstart[o->g]) {
+            size_t i = --o->stop;
+            if (claim(w, o->g, i, mark)) return (long)w->group[i];
+            continue;
+        }
+        o->g = (o->g + 1) % o->team; /* the next group, from its back */
+        if (o->g == o->tid) return -1;
+        o->stop = w->gstart[o->g + 1];
+    }
+}
+
 /* Phase 1 of unit h's lazy update: its support and sums s_j = sum_b g_hb x_bj into the
  * unit's stretch of the arena and, when normalize, bounds on max_j |ds_hj| for the
  * normaliser, ds_h = s_h - xx_h W_h: the support's part (msup, a lower bound) and
@@ -464,9 +540,10 @@ static float exact_unit(soso__batch *w, const float *W, size_t h, uint32_t *stam
  * calling thread's). A block whose maximum a support word held gets the larger of its
  * maximum without the support (omax, where exact_unit found it) and the support's new
  * values; without omax the new values settle it when one reaches the old maximum (the
- * others are at most that), else the block is rescanned. */
-static void apply_unit(soso__batch *w, float *W, size_t h, float c, unsigned char *bl, float *scr)
+ * others are at most that), else the block is rescanned. The unit is now tid's. */
+static void apply_unit(soso__batch *w, float *W, size_t h, float c, unsigned char *bl, float *scr, int tid)
 {
+    if (w->owner[h] != (uint32_t)tid) w->owner[h] = (uint32_t)tid; /* rarely: the line stays clean */
     const size_t V = w->V, nb = w->nblk, ns = w->us[h].asize;
     const uint32_t *aj = w->arena_j + w->aoff[h];
     const float *as = w->arena_s + w->aoff[h], *omax = w->omax + h * nb;
@@ -557,28 +634,31 @@ static soso_status lazy_update(soso__batch *w, float *W, const soso_docs *X, con
     SOSO__CHECK(place_supports(w, X, rows, n_touched));
     int team = soso__team_size(w->threads, 2.0 * (double)n_touched * (double)(nb + 512));
     order_by_work(w, n_touched, team);
+    group_by_owner(w, n_touched, team);
     w->update_team = team;
     unsigned long long mask = 0;
-    size_t next[3] = {0, 0, 0}; /* units handed out so far in each phase, largest first */
+    if (w->claim_mark > UINT32_MAX - 3) { /* marks wrap: old ones could match again */
+        memset(w->claims, 0, (w->H + (size_t)w->threads * SOSO__CLAIM_PAD) * sizeof *w->claims);
+        w->claim_mark = 1;
+    }
+    uint32_t mark = w->claim_mark; /* this batch's phases claim with mark, +1, +2 */
+    w->claim_mark += 3;
 #pragma omp parallel num_threads(team) if (team > 1)
     {
         int tid = omp_get_thread_num();
         float *buf = w->buf + (size_t)tid * V, *scr = w->bscr + (size_t)tid * nb;
         uint32_t *stamp = w->stamp + (size_t)tid * V;
         unsigned char *bl = w->blk + (size_t)tid * nb;
-        size_t q;
+        long h;
 #pragma omp atomic
         mask |= 1ull << (tid & 63);
-        /* Each thread takes the next unit of the phase when it is free: the updates differ
-         * in size in ways no estimate catches. Without the normaliser a unit's phases need
-         * nothing from the others: no barrier. */
-        for (;;) {
-#pragma omp atomic capture
-            q = next[0]++;
-            if (q >= n_touched) break;
-            uint32_t h = w->touched[w->order[q]];
-            gather_unit(w, W, X, rows, h, normalize, buf, stamp);
-            if (!normalize) apply_unit(w, W, h, eps, bl, scr);
+        /* Each thread takes units as it gets free (the updates differ in size in ways no
+         * estimate catches), its own group first. Without the normaliser a unit's phases
+         * need nothing from the others: no barrier. */
+        handout o = handout_start(w, tid, team);
+        while ((h = take(w, &o, mark)) >= 0) {
+            gather_unit(w, W, X, rows, (size_t)h, normalize, buf, stamp);
+            if (!normalize) apply_unit(w, W, (size_t)h, eps, bl, scr, tid);
         }
         if (normalize) {
             /* The batch's maximum is at least the largest exact part; a unit whose bound
@@ -592,22 +672,16 @@ static soso_status lazy_update(soso__batch *w, float *W, const soso_docs *X, con
             for (size_t t = 0; t < n_touched; t++) lower = fmaxf(lower, (float)w->us[w->touched[t]].msup);
             for (size_t t = 0; t < n_touched; t++) need |= w->us[w->touched[t]].upper > lower;
             if (need) {
-                for (;;) {
-#pragma omp atomic capture
-                    q = next[1]++;
-                    if (q >= n_touched) break;
-                    soso__unit_step *u = w->us + w->touched[w->order[q]];
-                    if (u->upper > lower) u->exact = exact_unit(w, W, w->touched[w->order[q]], stamp, bl);
+                o = handout_start(w, tid, team);
+                while ((h = take(w, &o, mark + 1)) >= 0) {
+                    soso__unit_step *u = w->us + h;
+                    if (u->upper > lower) u->exact = exact_unit(w, W, (size_t)h, stamp, bl);
                 }
 #pragma omp barrier
             }
             float step = lazy_step(w, n_touched, lower, eps, prec);
-            for (;;) {
-#pragma omp atomic capture
-                q = next[2]++;
-                if (q >= n_touched) break;
-                apply_unit(w, W, w->touched[w->order[q]], step, bl, scr);
-            }
+            o = handout_start(w, tid, team);
+            while ((h = take(w, &o, mark + 2)) >= 0) apply_unit(w, W, (size_t)h, step, bl, scr, tid);
         }
     }
     w->round += 0x10000000u; /* fresh stamps for the next batch (wraps after 16 batches: */

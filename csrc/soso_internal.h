@@ -296,6 +296,7 @@ struct soso__job {
     uint32_t t;
 };
 
+#define SOSO__CLAIM_PAD 16 /* claim marks between two threads' groups: a cache line */
 #define SOSO__LAZY_BLOCK 64 /* entries per block of the lazy update's row maxima */
 
 /* A unit's state in the lazy update, one per unit, 128 bytes apart so that threads
@@ -327,6 +328,15 @@ typedef struct soso__batch {
     uint32_t *order;      /* H: touched positions, largest update first          */
     float *rowmax;        /* H                                                   */
     size_t *cum;          /* B + 1: the batch's cost prefix (soso__batch_scores) */
+    /* The lazy update's hand-out: touched units grouped by the thread that applied
+     * each last (owner), and per position a claim mark, each group's marks 64 bytes
+     * apart from the next's. */
+    uint32_t *owner;      /* H                                                    */
+    uint32_t *group;      /* H                                                    */
+    size_t *gstart;       /* threads + 1                                          */
+    size_t *gfill;        /* threads                                              */
+    uint32_t *claims;     /* H + threads x SOSO__CLAIM_PAD                        */
+    uint32_t claim_mark;  /* advances by 3 a batch (one per phase)                */
     float *buf;           /* threads x V, all zero between uses                  */
     unsigned long long team_mask; /* thread ids that worked in the last batch   */
     int update_team;              /* threads the last lazy update ran on (tests) */

@@ -168,11 +168,15 @@ static void test_hebbian_threads_identical(void)
 #if defined(_OPENMP)
     CHECK_MSG(l2.max_threads == 2, "the parallel region ran with %d threads", l2.max_threads);
 #endif
+    /* 3 threads: three groups in the update's hand-out, taken from each other in turn */
+    soso_model *m4 = train(v, d, 128, 15, 3, 7, NULL);
+    CHECK(memcmp(soso_model_weights(m1), soso_model_weights(m4), n * sizeof(float)) == 0);
     soso_model *m3 = train(v, d, 128, 15, 1, 8, NULL); /* another seed, other weights */
     CHECK(memcmp(soso_model_weights(m1), soso_model_weights(m3), n * sizeof(float)) != 0);
     soso_model_free(m1);
     soso_model_free(m2);
     soso_model_free(m3);
+    soso_model_free(m4);
     soso_docs_free(d);
     soso_vocab_free(v);
 }
