@@ -113,6 +113,7 @@ static void epochs_bench(const soso_vocab *v, const soso_input_options *in, cons
         hp.epochs = (uint32_t)E + 1;
         if (soso_model_create_hebbian(v, in, &hp, &m[ti])) fail("model");
         secs[ti] = malloc((size_t)E * sizeof *secs[ti]);
+        if (!secs[ti]) fail("memory");
     }
     for (int e = 0; e <= E; e++)
         for (int ti = 0; ti < 2; ti++) {
@@ -123,7 +124,7 @@ static void epochs_bench(const soso_vocab *v, const soso_input_options *in, cons
         }
     for (int ti = 0; ti < 2; ti++) {
         printf("{\"kernel\": \"hebbian epochs\", \"threads\": %d, \"seconds\": [", tcount[ti]);
-        for (int e = 0; e < E; e++) printf("%s%.5f", e ? ", " : "", secs[ti][e]);
+        for (int e = 0; e < E; e++) printf("%s%.9g", e ? ", " : "", secs[ti][e]);
         printf("]}\n");
         free(secs[ti]);
         soso_model_free(m[ti]);

@@ -118,7 +118,7 @@ soso_status soso__batch_lazy(soso__batch *w, const float *W)
     w->omax = soso__alloc_array(H * nb, sizeof *w->omax);
     w->us = soso__calloc_array(H, sizeof *w->us);
     w->fold = soso__alloc_array(H, 8 * sizeof *w->fold);
-    w->bscr = soso__alloc_array((size_t)w->threads * nb, sizeof *w->bscr);
+    w->bscr = soso__calloc_array((size_t)w->threads * nb, sizeof *w->bscr); /* read before set */
     w->stamp = soso__calloc_array(tv, sizeof *w->stamp);
     w->blk = soso__calloc_array((size_t)w->threads * nb, 1);
     w->WT = soso__alloc_array(H * V, sizeof *w->WT);
@@ -237,7 +237,8 @@ soso_status soso__batch_init(soso__batch *w, size_t H, size_t V, size_t B, size_
     w->group = soso__alloc_array(H, sizeof *w->group);
     w->gstart = soso__alloc_array((size_t)w->threads + 1, sizeof *w->gstart);
     w->gfill = soso__alloc_array((size_t)w->threads, sizeof *w->gfill);
-    w->claims = soso__calloc_array(H + (size_t)w->threads * SOSO__CLAIM_PAD, sizeof *w->claims);
+    w->nclaims = H + (size_t)w->threads * SOSO__CLAIM_PAD;
+    w->claims = soso__calloc_array(w->nclaims, sizeof *w->claims);
     w->claim_mark = 1;
     if (w->owner)
         for (size_t h = 0; h < H; h++) w->owner[h] = (uint32_t)(h % (size_t)w->threads);
@@ -393,6 +394,11 @@ static int job_before(const struct soso__job *a, const struct soso__job *b)
     return a->work != b->work ? a->work > b->work : a->t < b->t;
 }
 
+static int job_cmp(const void *x, const void *y)
+{
+    return job_before(x, y) ? -1 : job_before(y, x) ? 1 : 0;
+}
+
 /* The touched units' positions, largest update first (the words of a unit's documents,
  * as place_supports counted them), so that the last ones handed out are small. Units
  * are updated independently, so any order gives the same weights. */
@@ -405,11 +411,15 @@ static void order_by_work(soso__batch *w, size_t n_touched, int team)
         w->jobs[t].work = (double)(end - w->aoff[w->touched[t]]);
         w->jobs[t].t = (uint32_t)t;
     }
-    for (size_t t = 1; t < n_touched; t++) { /* insertion sort: at most H, often ~26 */
-        struct soso__job x = w->jobs[t];
-        size_t u = t;
-        for (; u > 0 && job_before(&x, &w->jobs[u - 1]); u--) w->jobs[u] = w->jobs[u - 1];
-        w->jobs[u] = x;
+    if (n_touched > 64) { /* many units (the soft gate touches up to k a document) */
+        qsort(w->jobs, n_touched, sizeof *w->jobs, job_cmp);
+    } else { /* insertion sort: no calls through a pointer for the usual ~26 */
+        for (size_t t = 1; t < n_touched; t++) {
+            struct soso__job x = w->jobs[t];
+            size_t u = t;
+            for (; u > 0 && job_before(&x, &w->jobs[u - 1]); u--) w->jobs[u] = w->jobs[u - 1];
+            w->jobs[u] = x;
+        }
     }
     for (size_t t = 0; t < n_touched; t++) w->order[t] = w->jobs[t].t;
 }
@@ -445,10 +455,15 @@ static handout handout_start(const soso__batch *w, int tid, int team)
     return o;
 }
 
-/* Claims position i of group g for this phase (mark): 1 if no thread had. */
+/* Claims position i of group g for this phase (mark): 1 if no thread had. A position
+ * already taken is only read, so a thread passing over another's group does not pull
+ * that group's line away from it. */
 static int claim(soso__batch *w, int g, size_t i, uint32_t mark)
 {
     uint32_t old, *flag = w->claims + i + (size_t)g * SOSO__CLAIM_PAD;
+#pragma omp atomic read
+    old = *flag;
+    if (old == mark) return 0;
 #pragma omp atomic capture
     {
         old = *flag;
@@ -638,7 +653,7 @@ static soso_status lazy_update(soso__batch *w, float *W, const soso_docs *X, con
     w->update_team = team;
     unsigned long long mask = 0;
     if (w->claim_mark > UINT32_MAX - 3) { /* marks wrap: old ones could match again */
-        memset(w->claims, 0, (w->H + (size_t)w->threads * SOSO__CLAIM_PAD) * sizeof *w->claims);
+        memset(w->claims, 0, w->nclaims * sizeof *w->claims);
         w->claim_mark = 1;
     }
     uint32_t mark = w->claim_mark; /* this batch's phases claim with mark, +1, +2 */

@@ -296,7 +296,7 @@ struct soso__job {
     uint32_t t;
 };
 
-#define SOSO__CLAIM_PAD 16 /* claim marks between two threads' groups: a cache line */
+#define SOSO__CLAIM_PAD 32 /* claim marks between two threads' groups: a 128-byte line */
 #define SOSO__LAZY_BLOCK 64 /* entries per block of the lazy update's row maxima */
 
 /* A unit's state in the lazy update, one per unit, 128 bytes apart so that threads
@@ -335,7 +335,8 @@ typedef struct soso__batch {
     uint32_t *group;      /* H                                                    */
     size_t *gstart;       /* threads + 1                                          */
     size_t *gfill;        /* threads                                              */
-    uint32_t *claims;     /* H + threads x SOSO__CLAIM_PAD                        */
+    uint32_t *claims;     /* nclaims = H + threads x SOSO__CLAIM_PAD              */
+    size_t nclaims;
     uint32_t claim_mark;  /* advances by 3 a batch (one per phase)                */
     float *buf;           /* threads x V, all zero between uses                  */
     unsigned long long team_mask; /* thread ids that worked in the last batch   */
@@ -433,8 +434,9 @@ double soso__effective_units(const uint64_t *wins, size_t units);
 
 /* Units of rank 1 and rank k of one document's scores s[0..H) (ties: lower index first;
  * lose is UINT32_MAX for k = 1): the general loop, and the same choices by a faster
- * path for k = 2 (NaN scores rank last there; it sets s[win] aside while it works and
- * puts it back). */
+ * path for k = 2, except that NaN scores rank last there when at least two are not NaN
+ * (with fewer the general loop decides); it sets s[win] aside while it works and puts
+ * it back. */
 void soso__rank_units_general(const float *s, size_t H, uint32_t k, uint32_t *win, uint32_t *lose);
 void soso__rank_units(float *s, size_t H, uint32_t k, uint32_t *win, uint32_t *lose);
 soso_status soso__hebbian_train(soso_model *m, const soso_docs *docs, const soso__span *span, soso_progress_fn progress,

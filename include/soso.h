@@ -142,9 +142,10 @@ typedef struct soso_progress {
     double temperature;    /* the soft gate's current temperature (0 for other learners) */
 } soso_progress;
 
-/* Called between mini-batches from the calling thread. Return 0 to go on, non-zero to
- * stop: the function then returns SOSO_E_ABORTED with the model as of the last finished
- * mini-batch. Called at most about once per mini-batch; keep it cheap. */
+/* Called between mini-batches from the calling thread, at the learners' stop points
+ * (every 256 mini-batches and at each epoch's or segment's end). Return 0 to go on,
+ * non-zero to stop: the function then returns SOSO_E_ABORTED with the model as of the
+ * last finished mini-batch, from which training resumes exactly. Keep it cheap. */
 typedef int (*soso_progress_fn)(const soso_progress *progress, void *user);
 
 /* ---- Text: tokenizer ---------------------------------------------------------------- */

@@ -1,5 +1,6 @@
 // Progress.swift - the progress line on stderr (only on a terminal, never with --quiet)
-// and Ctrl-C handling: SIGINT/SIGTERM ask training to stop after the current mini-batch.
+// and Ctrl-C handling: SIGINT/SIGTERM ask training to stop at the next stop point (every 256
+// mini-batches and at each epoch's end), where the model is whole.
 import Foundation
 import Soso
 

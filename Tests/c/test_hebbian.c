@@ -169,8 +169,12 @@ static void test_hebbian_threads_identical(void)
     CHECK_MSG(l2.max_threads == 2, "the parallel region ran with %d threads", l2.max_threads);
 #endif
     /* 3 threads: three groups in the update's hand-out, taken from each other in turn */
-    soso_model *m4 = train(v, d, 128, 15, 3, 7, NULL);
+    progress_log l3 = {0};
+    soso_model *m4 = train(v, d, 128, 15, 3, 7, &l3);
     CHECK(memcmp(soso_model_weights(m1), soso_model_weights(m4), n * sizeof(float)) == 0);
+#if defined(_OPENMP)
+    CHECK_MSG(l3.max_threads == 3, "the parallel region ran with %d threads", l3.max_threads);
+#endif
     soso_model *m3 = train(v, d, 128, 15, 1, 8, NULL); /* another seed, other weights */
     CHECK(memcmp(soso_model_weights(m1), soso_model_weights(m3), n * sizeof(float)) != 0);
     soso_model_free(m1);
