@@ -101,8 +101,8 @@ HEBBIAN_WHY = ("what is left is bound by memory latency and scattered work. Time
                " the update (scattered reads and writes of the changed words' weights, their transposed copy and"
                " the blocks' maxima) and 2% folding row scales at stop points. The ratio moves with this machine in"
                " two modes (next goal's why): where one vCPU runs fast, numpy's single thread gets it while"
-               " SOSO's two threads wait for the slower one (numpy 1.3-1.6 s an epoch, ratios 23-28); where both"
-               " run slow, numpy takes 2.3-2.6 s and the ratios are 36-43")
+               " SOSO's two threads wait for the slower one (numpy mostly 1.2-1.6 s an epoch, ratios mostly"
+               " 23-28); where both run slow, numpy mostly takes 1.9-2.6 s and the ratios are mostly 31-41")
 HEBBIAN_THREADS_WHY = ("a mini-batch of 100 documents is 50 to 80 microseconds of work on 2 threads, in parallel"
                        " phases with barriers between. Timed phase by phase (in process, 4 epochs of wn-nouns at 26"
                        " units, at bea0bb6), no phase gains more than about 1.6 times: scores 1.54-1.59, gathering"
@@ -119,8 +119,8 @@ HEBBIAN_THREADS_WHY = ("a mini-batch of 100 documents is 50 to 80 microseconds o
                        " 1.4 to 3.1 G/s on one thread and, with both busy, at 2.9 and 1.4 G/s at once in some"
                        " samples (16 samples over 40 s, 2026-11-30). A 1-thread run gets the fast state, a 2-thread"
                        " run waits at each barrier for the slower vCPU: the repetitions split into two modes, 1"
-                       " thread 0.07 s against 2 threads 0.05-0.06 s (speed-up 1.2-1.4, numpy 1.3-1.6 s) and 1 thread"
-                       " 0.11-0.12 s against 0.063-0.065 s (1.7-1.8, numpy 2.3-2.6 s). Handing the scores out in"
+                       " thread 0.067-0.075 s against 2 threads 0.042-0.061 s (speed-up 1.2-1.6) and 1 thread"
+                       " 0.108-0.118 s against 0.061-0.065 s (1.7-1.9). Handing the scores out in"
                        " chunks of 8 documents as threads get free cost 4-5% in A/B runs in these conditions")
 # Where the dense-kernel goal falls short (perf, 1 thread, 26 units, 1,500 calls, 2026-11-30).
 ORTHO_WHY = ("at 26 units the products are too small for OpenBLAS's blocking to pay off. By perf samples the Gram"
