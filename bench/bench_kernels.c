@@ -74,6 +74,7 @@ static double sgemm_gflops(int n, int threads)
 static void orthogonalisation_bench(const char *name, const float *W, uint32_t units, size_t V, int t, double sgemm)
 {
     float *U = malloc((size_t)units * V * 4);
+    if (!U) fail("memory");
     memcpy(U, W, (size_t)units * V * 4);
     double s, flops = (3.0 * units + 1.0) * units * (double)V;
     BEST_TIME(s, if (soso_orthogonalize_symmetric(U, units, V, t)) fail("orthogonalisation"));
@@ -171,11 +172,7 @@ int main(int argc, char **argv)
            soso_docs_nnz(d), units, threads);
     if (epochs > 0) {
         epochs_bench(v, &in, d, units, threads, epochs);
-        soso_docs_free(d);
-        soso_docs_free(all);
-        soso_vocab_free(v);
-        soso_corpus_free(c);
-        return 0;
+        goto done;
     }
 
     /* The machine's dense ceiling: sgemm, square 2048, 1 and N threads. */
@@ -267,6 +264,7 @@ int main(int argc, char **argv)
            "\"speedup_min\": %.3f, \"speedup_max\": %.3f}\n",
            tcount[1], best[1], sp[2], sp[0], sp[4]);
     soso_memory_free(mem);
+done:
     soso_docs_free(d);
     soso_docs_free(all);
     soso_vocab_free(v);

@@ -83,10 +83,15 @@ def epoch_cells(soso_2, soso_1, numpy, ratio, speedup):
                                              "%.1f" % ratio if ratio else "-", speedup)
 
 
-def speedup_of(paired):
-    """1 thread over 2 of a Hebbian repetition: the median of its epoch pairs (results of
-    runs before those were kept: the ratio of its medians)."""
-    return paired.get("speedup", paired["soso_1"] / paired["soso_2"])
+def goal_measures(paired):
+    """The Hebbian goals' figures of one run, from its paired repetitions (hebbian-paired
+    rows): medians of SOSO's epochs, numpy's, their ratios and the speed-ups."""
+    ratios = [r["numpy_sparse"] / r["soso_2"] for r in paired if r.get("numpy_sparse")]
+    return {"soso_2": statistics.median(r["soso_2"] for r in paired),
+            "soso_1": statistics.median(r["soso_1"] for r in paired),
+            "numpy_sparse": statistics.median(r["numpy_sparse"] for r in paired) if ratios else None,
+            "numpy_over_soso": statistics.median(ratios) if ratios else None,
+            "speedup": statistics.median(r["speedup"] for r in paired)}
 
 
 def loadavg():
@@ -232,7 +237,9 @@ class Bench:
             paired.append(rep)
             self.add("hebbian-paired", {"soso_2": rep[2], "soso_1": rep[1], "speedup": rep["speedup"],
                                         "numpy_sparse": rep.get("numpy")})
-        self.log_goal_run(paired)
+        if not self.a.tiny and self.a.history:  # logged by write(), once every part has run
+            self.goal_run = {"when": time.strftime("%Y-%m-%d %H:%M"), "commit": git_commit(),
+                             "load": round(self.load0, 2)}
         for t in (2, 1):
             self.add("hebbian", {"impl": "soso", "units": units, "threads": t,
                                  "seconds_per_epoch": min(r[t] for r in paired)})
@@ -259,24 +266,13 @@ class Bench:
             self.add("hebbian-quality", {"impl": "numpy", "corpus": "wn6-1k", "units": 6, "epochs": e, "seed": seed,
                                          "nmi": score(Xs, Wn, labels)["nmi"]})
 
-    def log_goal_run(self, paired):
-        """This run's Hebbian goal measures, for the history (--history; not for --tiny):
-        they drift from run to run with this machine, so RESULTS.md shows every run, not
-        only the last. write() appends them once every part has run."""
-        if self.a.tiny or not self.a.history:
-            return
-        ratios = [r["numpy"] / r[2] for r in paired if "numpy" in r]
-        self.goal_run = {"when": time.strftime("%Y-%m-%d %H:%M"), "commit": git_commit(),
-                         "load": round(self.load0, 2), "soso_2": statistics.median(r[2] for r in paired),
-                         "soso_1": statistics.median(r[1] for r in paired),
-                         "numpy_sparse": statistics.median(r["numpy"] for r in paired) if ratios else None,
-                         "numpy_over_soso": statistics.median(ratios) if ratios else None,
-                         "speedup": statistics.median(r["speedup"] for r in paired)}
-
     def append_goal_run(self):
+        """Appends this run's Hebbian goal measures to the history (--history; not for
+        --tiny): they drift from run to run with this machine, so RESULTS.md shows every
+        run, not only the last."""
         if not getattr(self, "goal_run", None):
             return
-        hist = self.history() + [self.goal_run]
+        hist = self.history() + [dict(self.goal_run, **goal_measures(self.rows["hebbian-paired"]))]
         tmp = self.a.history + ".tmp"
         with open(tmp, "w") as f:
             json.dump(hist, f, indent=1)
@@ -509,7 +505,7 @@ class Bench:
                       " (median of the epoch pairs) |", "|---|---|---|---|---|"]
                 for r in hp:
                     n = r.get("numpy_sparse")
-                    L.append("| %s |" % epoch_cells(r["soso_2"], r["soso_1"], n, n and n / r["soso_2"], speedup_of(r)))
+                    L.append("| %s |" % epoch_cells(r["soso_2"], r["soso_1"], n, n and n / r["soso_2"], r["speedup"]))
         L += self.history_table()
         hq = R.get("hebbian-quality", [])
         if hq:
@@ -589,7 +585,7 @@ class Bench:
         return json.loads(text) if text.strip() else []
 
     def history_table(self):
-        """The Hebbian goal measures of every full run so far (bench/hebbian_runs.json)."""
+        """The Hebbian goal measures of every logged run so far (bench/hebbian_runs.json)."""
         hist = self.history()
         if not hist:
             return []
@@ -630,7 +626,7 @@ class Bench:
                            "met in this run" if ratio >= 30 else "NOT met (short by a factor %.2f)" % (30 / ratio),
                            self.across_runs("numpy_over_soso", 30),
                            ". Why: " + HEBBIAN_WHY if not self.always_met("numpy_over_soso", ratio, 30) else ""))
-        speedups = sorted(speedup_of(r) for r in hp)
+        speedups = sorted(r["speedup"] for r in hp)
         if speedups:
             sp = statistics.median(speedups)
             out.append("- Two threads at least 1.7 times one thread, Hebbian training: %.2f (median of %d paired"
