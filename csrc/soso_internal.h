@@ -135,10 +135,10 @@ void soso__blas_end(void);
  * (B stored n x k when trans_b), split into fixed column blocks. */
 void soso__gemm_cols(size_t m, size_t n, size_t k, float alpha, const float *A, size_t lda, int trans_b,
                      const float *B, size_t ldb, float beta, float *C, size_t ldc, int threads);
-/* B = A B for a square m x m A and m x n B, in place: B's column blocks (those of
- * soso__gemm_cols, so the same bits) go through an m x 512 buffer per thread at work,
- * less than a second m x n matrix while threads are fewer than n / 512 column blocks. */
-soso_status soso__gemm_cols_inplace(size_t m, size_t n, const float *A, float *B, int threads);
+/* B = A B, or B + A B with add, for a square m x m A and m x n B, in place: B's column
+ * blocks (those of soso__gemm_cols), each copied to an m x 512 buffer per thread at
+ * work, less than a second m x n matrix while threads are fewer than the blocks. */
+soso_status soso__gemm_cols_inplace(size_t m, size_t n, const float *A, int add, float *B, int threads);
 /* G (rows x rows) = W W^T, exactly symmetric and the same for any thread count: partial
  * sums over at most SOSO__GRAM_PARTS column ranges fixed by the shape, added in order,
  * or, for more than 64 rows over under 2,048 columns, row blocks of the upper triangle. */
