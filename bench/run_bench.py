@@ -128,13 +128,27 @@ HEBBIAN_THREADS_WHY = ("a mini-batch of 100 documents is 50 to 80 microseconds o
                        " 0.108-0.118 s against 0.061-0.065 s (1.7-1.9). Handing the scores out in"
                        " chunks of 8 documents as threads get free cost 4-5% in A/B runs in these conditions")
 # Where the dense-kernel goal falls short (perf, 1 thread, 26 units, 1,500 calls, 2026-11-30).
-ORTHO_WHY = ("at 26 units the products are too small for OpenBLAS's blocking to pay off. By perf samples the Gram"
-             " matrix (ssyrk over 8 fixed column ranges) takes about 37% of the time, the product S W (inner"
-             " dimension 26, in 512-column blocks) about 52%, of which OpenBLAS zero-fills each output block before"
-             " its kernel adds to it (12% of the whole) and the block is copied back in place (4%); the rest is the"
-             " eigenproblem and bookkeeping. At 4 times the units the same code reaches more, still short of 70%"
-             " (the figures above); a hand-written product kernel for 26 rows (AVX2, tried) beat OpenBLAS by 1.4x"
-             " with clang but lost to it with gcc and at 104 rows, so the dense algebra stays with OpenBLAS")
+def ortho_share(x):
+    """An orthogonalisation row's share of sgemm's rate: the median of its paired repetitions
+    (with their range) where it has them, else the ratio of the best means."""
+    thr = "%d thread%s" % (x["threads"], "s" if x["threads"] > 1 else "")
+    if "of_sgemm_min" in x:
+        return "%.0f%% on %s (median of 7 paired repetitions, %.0f-%.0f%%)" % (
+            100 * x["of_sgemm"], thr, 100 * x["of_sgemm_min"], 100 * x["of_sgemm_max"])
+    return "%.0f%% on %s" % (100 * x["of_sgemm"], thr)
+
+
+ORTHO_WHY = ("the shapes more than the code. At 26 units OpenBLAS alone on the same two shapes (one ssyrk, one"
+             " sgemm with an inner dimension of 26, no copies; figures above) reaches about half its rate on large"
+             " squares, and SOSO's orthogonalisation, which adds the eigenproblem, a copy of each column block and"
+             " fixed column ranges (so that the bits never depend on the thread count), stays within about 10% of it"
+             " on 1 thread and is faster than OpenBLAS's own threading on 2. By perf samples at 26 units the Gram"
+             " matrix (ssyrk over 8 fixed column ranges) takes about 44% of the time, OpenBLAS's packing of the"
+             " operands about 22% and the copy of each block 6%; the product adds onto W in place (beta = 1, for rows"
+             " near orthonormal), where OpenBLAS used to zero-fill a buffer first (12% of the time before). At 4 times"
+             " the units the same code is near 70% (above); a hand-written product kernel for 26 rows (AVX2, tried)"
+             " beat OpenBLAS by 1.4x with clang but lost to it with gcc and at 104 rows, so the dense algebra stays"
+             " with OpenBLAS")
 
 # The result sections each part writes.
 PARTS = ["kernels", "hebbian", "topics", "encode", "memory", "growth", "stream"]
@@ -481,10 +495,18 @@ class Bench:
         for key in ("symmetric orthogonalisation", "symmetric orthogonalisation, 4x units"):
             so1, so = k.get((key, 1), {}), k.get((key, 2), {})
             if so1 and so:
-                L += ["", "Symmetric orthogonalisation of %d units (dense): %.1f GFLOP/s on 1 thread (%.0f%% of sgemm's"
-                      " rate), %.1f on 2 (%.0f%%). Flops as done: the Gram matrix's upper triangle, units (units + 1) V,"
-                      " and the product, 2 units^2 V." % (
-                          so.get("units", 0), so1["gflops"], 100 * so1["of_sgemm"], so["gflops"], 100 * so["of_sgemm"])]
+                L += ["", "Symmetric orthogonalisation of %d units (dense): %.1f GFLOP/s on 1 thread, %.1f on 2 (best"
+                      " means); %s of sgemm's rate. Flops as done: the Gram matrix's upper triangle, units (units + 1) V,"
+                      " and the product, 2 units^2 V." % (so.get("units", 0), so1["gflops"], so["gflops"], " and ".join(
+                          ortho_share(x) for x in (so1, so)))]
+                if "of_blas_same_shapes" in so:
+                    L[-1] += (" OpenBLAS alone on the same two shapes (one ssyrk of W, one sgemm adding a %d x %d matrix"
+                              " times W onto another matrix, with its own threads), the same flops: %.1f GFLOP/s on 1"
+                              " thread, %.1f on 2; SOSO's orthogonalisation takes %.2f and %.2f times its time (medians"
+                              " of the paired repetitions)." % (
+                                  so.get("units", 0), so.get("units", 0), so1["blas_same_shapes_gflops"],
+                                  so["blas_same_shapes_gflops"], 1 / so1["of_blas_same_shapes"],
+                                  1 / so["of_blas_same_shapes"]))
         h = R.get("hebbian", [])
         if h:
             L += ["", "## Hebbian training per epoch (wn-nouns, same rule and hyper-parameters)", "",
