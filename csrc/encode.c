@@ -19,8 +19,10 @@ soso_status soso_model_encode_docs(const soso_model *m, const soso_docs *docs, f
     soso__scorer sc;
     soso__scorer_init(&sc, m, docs);
     int team = soso__team_size(threads, (double)docs->indptr[docs->rows] * (double)m->units);
-#pragma omp parallel for schedule(static) num_threads(team) if (team > 1)
-    for (long r = 0; r < (long)docs->rows; r++) soso__scorer_row(&sc, docs, (size_t)r, codes + (size_t)r * m->units);
+    long next = 0, rows = (long)docs->rows; /* documents in chunks of 256, to the first thread free */
+#pragma omp parallel num_threads(team) if (team > 1)
+    for (long r0; (r0 = soso__next_chunk(&next, 256)) < rows;)
+        for (long r = r0; r < r0 + 256 && r < rows; r++) soso__scorer_row(&sc, docs, (size_t)r, codes + (size_t)r * m->units);
     soso__scorer_free(&sc);
     return SOSO_OK;
 }

@@ -187,6 +187,7 @@ soso_status soso_memory_eval(const soso_memory *m, const soso_memory_eval_params
     for (long k = -1; k < (long)n_params && s == SOSO_OK; k++) {
         double t0 = soso__now();
         int failed = 0;
+        long next = 0; /* queries handed out in chunks of 16, to the first thread free */
 #pragma omp parallel num_threads(team) if (team > 1)
         {
             soso__recall_scratch w;
@@ -194,9 +195,12 @@ soso_status soso_memory_eval(const soso_memory *m, const soso_memory_eval_params
             uint32_t *cons = soso__alloc_array(m->n, sizeof *cons);
             float top_w = 0;
             int ok = soso__recall_scratch_init(&w, m) == SOSO_OK && out_words && cons;
-#pragma omp for schedule(static, 16)
-            for (long q = 0; q < (long)Q; q++) {
-                if (!ok) continue;
+            for (long q = 0, end = 0; ok; q++) {
+                if (q == end) {
+                    q = soso__next_chunk(&next, 16);
+                    if (q >= (long)Q) break;
+                    end = q + 16 < (long)Q ? q + 16 : (long)Q;
+                }
                 uint32_t i = which[q];
                 const uint32_t *query = qwords + qptr[q];
                 size_t nq = qptr[q + 1] - qptr[q];

@@ -34,6 +34,19 @@ static inline int omp_get_max_threads(void) { return 1; }
 /* Threads for a parallel region: at least 1, and 1 when the work is too small to pay
  * for waking a team (`work` in rough multiply-adds). */
 int soso__team_size(int threads, double work);
+/* The next chunk of a loop's items for whichever thread asks first (*next starts at 0):
+ * for loops of independent items, where a static split leaves the faster thread idle
+ * when the cores run at unequal speeds (a shared machine's vCPUs do, by up to 2x). */
+static inline long soso__next_chunk(long *next, long chunk)
+{
+    long first;
+#pragma omp atomic capture
+    {
+        first = *next;
+        *next += chunk;
+    }
+    return first;
+}
 
 /* ---- Errors ------------------------------------------------------------------------ */
 
