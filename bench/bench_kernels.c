@@ -67,12 +67,21 @@ static void sorted_insert(double *a, int n)
 }
 
 /* sgemm's rate on n x n squares with OpenBLAS on `threads`: the best of 5 means, or
- * (once) a single product, for ratios paired with a kernel timed right after it. */
+ * (once) a single product, for ratios paired with a kernel timed right after it. The
+ * operands are made once per n and kept, so no product pays for first touches. */
 static double sgemm_gflops(int n, int threads, int once)
 {
-    float *a = malloc((size_t)n * n * 4), *b = malloc((size_t)n * n * 4), *c = malloc((size_t)n * n * 4);
-    if (!a || !b || !c) fail("memory");
-    for (size_t i = 0; i < (size_t)n * n; i++) a[i] = b[i] = (float)(i % 7) * 0.1f;
+    static float *a, *b, *c;
+    static int made;
+    if (made != n) {
+        free(a);
+        free(b);
+        free(c);
+        a = malloc((size_t)n * n * 4), b = malloc((size_t)n * n * 4), c = calloc((size_t)n * n, 4);
+        if (!a || !b || !c) fail("memory");
+        for (size_t i = 0; i < (size_t)n * n; i++) a[i] = b[i] = (float)(i % 7) * 0.1f;
+        made = n;
+    }
     openblas_set_num_threads(threads);
     double s;
     if (once) {
@@ -83,31 +92,30 @@ static double sgemm_gflops(int n, int threads, int once)
         BEST_TIME(s, cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, c, n));
     }
     openblas_set_num_threads(1);
-    free(a);
-    free(b);
-    free(c);
     return 2.0 * n * n * (double)n / s / 1e9;
 }
 
-/* Symmetric orthogonalisation of a copy of W. Flops as done: W W^T's upper triangle
- * (units (units + 1) V) and S W (2 units^2 V); the eigenproblem is not counted. Set
- * beside it, with the same flops: OpenBLAS alone on the same two shapes with its own
- * threads, one ssyrk of W and one sgemm adding a units x units matrix times W onto a
- * separate matrix (no blocks, copies or zero-fill): what any caller of OpenBLAS gets
- * from these shapes. 7 repetitions, each an sgemm of 2048 squares, then the two timed
- * (means over 0.3 s): the ratios to sgemm are the repetitions' medians, as this
- * machine's speed drifts within seconds and neighbouring timings see the same machine. */
-#define ORTH_REPS 7
-static void orthogonalisation_bench(const char *name, const float *W, uint32_t units, size_t V, int t)
+/* Symmetric orthogonalisation of W, again and again on the same copy: after the first
+ * (untimed) call the rows are orthonormal, as in training's repeated calls, so what is
+ * timed is the path for rows near orthonormal (the product added onto W). Flops as
+ * done: W W^T's upper triangle (units (units + 1) V) and S W (2 units^2 V); the
+ * eigenproblem is not counted. Set beside it, with the same flops: OpenBLAS alone on
+ * the same two shapes with its own threads, one ssyrk of W and one sgemm adding a
+ * units x units matrix times W onto a separate matrix (no blocks, copies or
+ * zero-fill): what any caller of OpenBLAS gets from these shapes. `reps` repetitions,
+ * each an sgemm of 2048 squares, then the two timed (means over 0.3 s): the ratios to
+ * sgemm are the repetitions' medians, as this machine's speed drifts within seconds
+ * and neighbouring timings see the same machine. */
+static void orthogonalisation_bench(const char *name, const float *W, uint32_t units, size_t V, int t, int reps)
 {
     float *U = malloc((size_t)units * V * 4), *C = calloc((size_t)units * V, 4);
     float *G = malloc((size_t)units * units * 4), *D = malloc((size_t)units * units * 4);
-    if (!U || !C || !G || !D) fail("memory");
+    double *of_sgemm = malloc((size_t)reps * sizeof *of_sgemm), *of_blas = malloc((size_t)reps * sizeof *of_blas);
+    if (!U || !C || !G || !D || !of_sgemm || !of_blas) fail("memory");
     memcpy(U, W, (size_t)units * V * 4);
     for (size_t i = 0; i < (size_t)units * units; i++) D[i] = 1e-6f * (float)(i % 5);
     double flops = (3.0 * units + 1.0) * units * (double)V, best = 1e300, best_blas = 1e300;
-    double of_sgemm[ORTH_REPS], of_blas[ORTH_REPS];
-    for (int r = 0; r < ORTH_REPS; r++) {
+    for (int r = 0; r < reps; r++) {
         double g = sgemm_gflops(2048, t, 1), s, b;
         TIME_IT(s, if (soso_orthogonalize_symmetric(U, units, V, t)) fail("orthogonalisation"));
         openblas_set_num_threads(t);
@@ -125,14 +133,16 @@ static void orthogonalisation_bench(const char *name, const float *W, uint32_t u
         sorted_insert(of_blas, r);
     }
     printf("{\"kernel\": \"%s\", \"threads\": %d, \"units\": %u, \"seconds\": %.4e, \"gflops\": %.2f, "
-           "\"of_sgemm\": %.3f, \"of_sgemm_min\": %.3f, \"of_sgemm_max\": %.3f, \"blas_same_shapes_gflops\": %.2f, "
-           "\"of_blas_same_shapes\": %.3f}\n",
-           name, t, units, best, flops / best / 1e9, of_sgemm[ORTH_REPS / 2], of_sgemm[0], of_sgemm[ORTH_REPS - 1],
-           flops / best_blas / 1e9, of_blas[ORTH_REPS / 2]);
+           "\"of_sgemm\": %.3f, \"of_sgemm_min\": %.3f, \"of_sgemm_max\": %.3f, \"reps\": %d, "
+           "\"blas_same_shapes_gflops\": %.2f, \"of_blas_same_shapes\": %.3f}\n",
+           name, t, units, best, flops / best / 1e9, of_sgemm[reps / 2], of_sgemm[0], of_sgemm[reps - 1], reps,
+           flops / best_blas / 1e9, of_blas[reps / 2]);
     free(U);
     free(C);
     free(G);
     free(D);
+    free(of_sgemm);
+    free(of_blas);
 }
 
 /* Stops training at the end of each epoch and records how long the epoch took (the
@@ -186,18 +196,19 @@ static void epochs_bench(const soso_vocab *v, const soso_input_options *in, cons
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: bench_kernels CORPUS [--threads N] [--units H] [--docs D] [--epochs E]\n");
+        fprintf(stderr, "usage: bench_kernels CORPUS [--threads N] [--units H] [--docs D] [--epochs E] [--reps R]\n");
         return 2;
     }
     int threads = 2;
     uint32_t units = 26;
     size_t max_docs = 0;
-    int epochs = 0;
+    int epochs = 0, reps = 7; /* reps: of the paired orthogonalisation timings */
     for (int i = 2; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--threads")) threads = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--units")) units = (uint32_t)atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--docs")) max_docs = (size_t)atol(argv[i + 1]);
         else if (!strcmp(argv[i], "--epochs")) epochs = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--reps")) reps = atoi(argv[i + 1]) > 0 ? atoi(argv[i + 1]) : 1;
     }
     soso_corpus *c = NULL;
     soso_vocab *v = NULL;
@@ -273,8 +284,8 @@ int main(int argc, char **argv)
         TIME_IT(s, for (size_t r = 0; r < R; r += 97) soso_topk_mask(codes + r * units, units, 4, 1));
         printf("{\"kernel\": \"top-k (every 97th code)\", \"threads\": %d, \"seconds\": %.4e}\n", t, s);
         /* Symmetric orthogonalisation, of the model's units and of 4 times as many. */
-        orthogonalisation_bench("symmetric orthogonalisation", soso_model_weights(m), units, V, t);
-        orthogonalisation_bench("symmetric orthogonalisation, 4x units", soso_model_weights(m4), 4 * units, V, t);
+        orthogonalisation_bench("symmetric orthogonalisation", soso_model_weights(m), units, V, t, reps);
+        orthogonalisation_bench("symmetric orthogonalisation, 4x units", soso_model_weights(m4), 4 * units, V, t, reps);
         free(codes);
         free(W);
         soso_model_free(m);

@@ -94,13 +94,34 @@ def goal_measures(paired):
             "speedup": statistics.median(r["speedup"] for r in paired)}
 
 
+# The kernels part's orthogonalisation rows: the model's units and 4 times as many.
+ORTHO_KEYS = ("symmetric orthogonalisation", "symmetric orthogonalisation, 4x units")
+
+
+def kernel_rows(kernels):
+    """The kernels part's rows by (kernel, threads)."""
+    return {(r.get("kernel"), r.get("threads")): r for r in kernels}
+
+
+def hopfield_speedup(k):
+    """The Hopfield recall's 2-thread speed-up: the median of its paired repetitions, or
+    (results from before them) the ratio of the best rates; None without both rows."""
+    a, b = k.get(("hopfield step", 1)), k.get(("hopfield step", 2))
+    if not (a and b):
+        return None
+    return b.get("speedup_median", b["queries_per_second"] / a["queries_per_second"])
+
+
+def threads_label(t):
+    return "%d thread%s" % (t, "s" if t > 1 else "")
+
+
 def kernel_goal_measures(kernels):
     """The kernel goals' figures of one run (kernels rows): the Hopfield retrieval's
     2-thread speed-up and the smallest share of sgemm's rate among the orthogonalisations."""
-    k = {(r.get("kernel"), r.get("threads")): r for r in kernels}
-    hop = k.get(("hopfield step", 2), {})
-    shares = [r["of_sgemm"] for r in kernels if r.get("kernel", "").startswith("symmetric orthogonalisation")]
-    return {"hopfield_speedup": hop.get("speedup_median"), "dense_of_sgemm": min(shares) if shares else None}
+    k = kernel_rows(kernels)
+    shares = [k[(key, t)]["of_sgemm"] for key in ORTHO_KEYS for t in (1, 2) if (key, t) in k]
+    return {"hopfield_speedup": hopfield_speedup(k), "dense_of_sgemm": min(shares) if shares else None}
 
 
 def cell_load(h):
@@ -144,29 +165,44 @@ HEBBIAN_THREADS_WHY = ("a mini-batch of 100 documents is 50 to 80 microseconds o
 def ortho_share(x):
     """An orthogonalisation row's share of sgemm's rate: the median of its paired repetitions
     (with their range) where it has them, else the ratio of the best means."""
-    thr = "%d thread%s" % (x["threads"], "s" if x["threads"] > 1 else "")
     if "of_sgemm_min" in x:
-        return "%.0f%% on %s (median of 7 paired repetitions, %.0f-%.0f%%)" % (
-            100 * x["of_sgemm"], thr, 100 * x["of_sgemm_min"], 100 * x["of_sgemm_max"])
-    return "%.0f%% on %s" % (100 * x["of_sgemm"], thr)
+        return "%.0f%% on %s (median of %d paired repetitions, %.0f-%.0f%%)" % (
+            100 * x["of_sgemm"], threads_label(x["threads"]), x.get("reps", 7), 100 * x["of_sgemm_min"],
+            100 * x["of_sgemm_max"])
+    return "%.0f%% on %s" % (100 * x["of_sgemm"], threads_label(x["threads"]))
 
 
-HOPFIELD_WHY = ("this machine's two modes (the Hebbian goal's why above): the queries are independent and go in"
-                " chunks of 16 to whichever thread is free, so where the vCPUs run at about the same speed 2 threads"
-                " give 1.8-2.2x (the runs above), while where one runs faster than the other a 1-thread run gets the"
-                " fast one and a 2-thread run adds only the slow one's share (1.4-1.6x: a vCPU at half speed caps"
-                " it at 1.5x)")
-ORTHO_WHY = ("the shapes more than the code. At 26 units OpenBLAS alone on the same two shapes (one ssyrk, one"
-             " sgemm with an inner dimension of 26, no copies; figures above) reaches about half its rate on large"
-             " squares, and SOSO's orthogonalisation, which adds the eigenproblem, a copy of each column block and"
-             " fixed column ranges (so that the bits never depend on the thread count), stays within about 10% of it"
-             " on 1 thread and is faster than OpenBLAS's own threading on 2. By perf samples at 26 units the Gram"
-             " matrix (ssyrk over 8 fixed column ranges) takes about 44% of the time, OpenBLAS's packing of the"
-             " operands about 22% and the copy of each block 6%; the product adds onto W in place (beta = 1, for rows"
-             " near orthonormal), where OpenBLAS used to zero-fill a buffer first (12% of the time before). At 4 times"
-             " the units the same code is near 70% (above); a hand-written product kernel for 26 rows (AVX2, tried)"
-             " beat OpenBLAS by 1.4x with clang but lost to it with gcc and at 104 rows, so the dense algebra stays"
-             " with OpenBLAS")
+HOPFIELD_WHY = ("this machine's two modes (the Hebbian speed-up's why above). The queries are independent and go"
+                " in chunks of 16 to whichever thread is free (since ee77637; a static split before), so where the"
+                " vCPUs run at about the same speed 2 threads give close to 2x (1.79-2.09 in the kernels runs of"
+                " 2026-11-30 at 01:29, 03:20, 05:18, 06:15 and 07:08), while where one runs faster than the other"
+                " a 1-thread run gets the fast one and a 2-thread run adds only the slow one's share (1.51-1.54"
+                " at 06:14 and 07:02, with the static split; a vCPU at half speed caps it at 1.5x)")
+
+
+def ortho_why(k):
+    """Where the dense-kernel goal falls short, with this run's figures (kernels rows k;
+    perf: 1 thread, 26 units, 2,000 calls, 2026-11-30)."""
+    sg = k.get(("sgemm 2048", None), {})
+    so1, so2 = k.get((ORTHO_KEYS[0], 1), {}), k.get((ORTHO_KEYS[0], 2), {})
+    figures = ""
+    if sg and "of_blas_same_shapes" in so1 and "of_blas_same_shapes" in so2:
+        figures = (" (%.0f%% of its square rate on 1 thread and %.0f%% on 2 at %d units, by the best means above), and"
+                   " SOSO's orthogonalisation takes %.2f and %.2f times its time" % (
+                       100 * so1["blas_same_shapes_gflops"] / sg["gflops_1"],
+                       100 * so2["blas_same_shapes_gflops"] / sg["gflops_n"], so1.get("units", 0),
+                       1 / so1["of_blas_same_shapes"], 1 / so2["of_blas_same_shapes"]))
+    return ("the shapes more than the code. OpenBLAS alone on the same two shapes (one ssyrk, one sgemm with an"
+            " inner dimension of the units, no copies) falls short of its rate on large squares too" + figures +
+            ": SOSO adds the eigenproblem, a copy of each column block and fixed column ranges (so that the bits"
+            " never depend on the thread count), and its threads share the blocks better than OpenBLAS's own. By"
+            " perf samples at 26 units the Gram matrix (ssyrk over 8 fixed column ranges) takes about 44% of the"
+            " time, OpenBLAS's packing of the operands about 22% and the copy of each block 6%; the product adds"
+            " onto W in place (beta = 1, for rows near orthonormal, the rows timed here), where OpenBLAS used to"
+            " zero-fill a buffer first (12% of the time before cdc3b57). A hand-written product kernel for 26 rows"
+            " (AVX2, tried) beat OpenBLAS by 1.4x with clang but lost to it with gcc and at 104 rows, so the dense"
+            " algebra stays with OpenBLAS")
+
 
 # The result sections each part writes.
 PARTS = ["kernels", "hebbian", "topics", "encode", "memory", "growth", "stream"]
@@ -225,7 +261,8 @@ class Bench:
 
     def kernels(self):
         units = 26 if not self.a.tiny else 8
-        r = sh([self.a.kernels, self.big, "--threads", "2", "--units", str(units)] + (["--docs", "300"] if self.a.tiny else []))
+        r = sh([self.a.kernels, self.big, "--threads", "2", "--units", str(units)] +
+               (["--docs", "300", "--reps", "1"] if self.a.tiny else []))
         for line in r.stdout.splitlines():
             self.add("kernels", json.loads(line))
         self.log_run("kernels")
@@ -501,25 +538,25 @@ class Bench:
         L += ["- %s: %s, load %.2f (`%s`)" % (", ".join(r["parts"]), r["when"], r["load"], r["command"])
               for r in R.get("_runs", [])]
         L += [""]
-        k = {(r.get("kernel"), r.get("threads")): r for r in R.get("kernels", [])}
+        k = kernel_rows(R.get("kernels", []))
         sg = k.get(("sgemm 2048", None), {})
         L += ["## Kernels (bench/bench_kernels.c)", "",
               "OpenBLAS sgemm 2048^3: %.1f GFLOP/s on 1 thread, %.1f on 2." % (sg.get("gflops_1", 0), sg.get("gflops_n", 0)), "",
               "| kernel | 1 thread | 2 threads | speed-up | efficiency |", "|---|---|---|---|---|"]
         for name, key in [("Hebbian mini-batch of 100, dense update (s)", "hebbian step, dense update"),
                           ("Hebbian epoch, lazy update (s)", "hebbian epoch"), ("encode every document (s)", "encode"),
-                          ("symmetric orthogonalisation (s)", "symmetric orthogonalisation"),
-                          ("symmetric orthogonalisation, 4x units (s)", "symmetric orthogonalisation, 4x units")]:
+                          ("symmetric orthogonalisation (s)", ORTHO_KEYS[0]),
+                          ("symmetric orthogonalisation, 4x units (s)", ORTHO_KEYS[1])]:
             a, b = k.get((key, 1), {}), k.get((key, 2), {})
             if a and b:
                 sa, sb = a["seconds"], b["seconds"]
                 L.append("| %s | %.4g | %.4g | %.2f | %.0f%% |" % (name, sa, sb, sa / sb, 50 * sa / sb))
-        a, b = k.get(("hopfield step", 1), {}), k.get(("hopfield step", 2), {})
-        if a and b:
-            sp = b.get("speedup_median", b["queries_per_second"] / a["queries_per_second"])
+        sp = hopfield_speedup(k)
+        if sp:
+            a, b = k[("hopfield step", 1)], k[("hopfield step", 2)]
             L.append("| Hopfield one-step recall (queries/s, best of 5; speed-up: median of 5 pairs) | %.0f | %.0f |"
                      " %.2f | %.0f%% |" % (a["queries_per_second"], b["queries_per_second"], sp, 50 * sp))
-        for key in ("symmetric orthogonalisation", "symmetric orthogonalisation, 4x units"):
+        for key in ORTHO_KEYS:
             so1, so = k.get((key, 1), {}), k.get((key, 2), {})
             if so1 and so:
                 L += ["", "Symmetric orthogonalisation of %d units (dense): %.1f GFLOP/s on 1 thread, %.1f on 2 (best"
@@ -534,6 +571,7 @@ class Bench:
                                   so.get("units", 0), so.get("units", 0), so1["blas_same_shapes_gflops"],
                                   so["blas_same_shapes_gflops"], 1 / so1["of_blas_same_shapes"],
                                   1 / so["of_blas_same_shapes"]))
+        L += self.kernel_history_table()
         h = R.get("hebbian", [])
         if h:
             L += ["", "## Hebbian training per epoch (wn-nouns, same rule and hyper-parameters)", "",
@@ -555,7 +593,7 @@ class Bench:
                 for r in hp:
                     n = r.get("numpy_sparse")
                     L.append("| %s |" % epoch_cells(r["soso_2"], r["soso_1"], n, n and n / r["soso_2"], r["speedup"]))
-        L += self.history_table()
+        L += self.hebbian_history_table()
         hq = R.get("hebbian-quality", [])
         if hq:
             by = {}
@@ -633,28 +671,31 @@ class Bench:
         text = open(self.a.history).read()
         return json.loads(text) if text.strip() else []
 
-    def history_table(self):
-        """The goal measures of every logged run so far (bench/goal_runs.json)."""
-        hist = self.history()
-        heb = [h for h in hist if h.get("part", "hebbian") == "hebbian" and h.get("soso_2") and h.get("soso_1")
-               and h.get("speedup")]  # complete entries only
-        ker = [h for h in hist if h.get("part") == "kernels" and h.get("hopfield_speedup")]
-        L = []
-        if heb:
-            L += ["", "The Hebbian goals run by run (every run of this part since SOSO's epochs are timed in process;"
-                      " medians of each run's repetitions; commit + means uncommitted changes to the code):", "",
-                  "| when | commit | load | soso, 2 threads | soso, 1 thread | numpy sparse | numpy / soso (2 threads)"
-                  " | 1 / 2 threads |", "|---|---|---|---|---|---|---|---|"]
-            L += ["| %s | %s | %s | %s |" % (h.get("when", "-"), h.get("commit", "-"), cell_load(h), epoch_cells(
+    def hebbian_history_table(self):
+        """The Hebbian goal measures of every logged run so far (bench/goal_runs.json)."""
+        heb = [h for h in self.history() if h.get("part", "hebbian") == "hebbian" and h.get("soso_2")
+               and h.get("soso_1") and h.get("speedup")]  # complete entries only
+        if not heb:
+            return []
+        return ["", "The Hebbian goals run by run (every run of this part since SOSO's epochs are timed in process;"
+                    " medians of each run's repetitions; commit + means uncommitted changes to the code):", "",
+                "| when | commit | load | soso, 2 threads | soso, 1 thread | numpy sparse | numpy / soso (2 threads)"
+                " | 1 / 2 threads |", "|---|---|---|---|---|---|---|---|"] + [
+            "| %s | %s | %s | %s |" % (h.get("when", "-"), h.get("commit", "-"), cell_load(h), epoch_cells(
                 h["soso_2"], h["soso_1"], h.get("numpy_sparse"), h.get("numpy_over_soso"), h["speedup"])) for h in heb]
-        if ker:
-            L += ["", "The kernel goals run by run (every run of the kernels part since they are logged):", "",
-                  "| when | commit | load | Hopfield, 2 / 1 threads (median of 5 pairs) | dense, smallest share of"
-                  " sgemm |", "|---|---|---|---|---|"]
-            L += ["| %s | %s | %s | %.2f | %s |" % (h.get("when", "-"), h.get("commit", "-"), cell_load(h),
-                                                   h["hopfield_speedup"], "%.0f%%" % (100 * h["dense_of_sgemm"])
-                                                   if h.get("dense_of_sgemm") else "-") for h in ker]
-        return L
+
+    def kernel_history_table(self):
+        """The kernel goal measures of every logged run so far (bench/goal_runs.json)."""
+        ker = [h for h in self.history() if h.get("part") == "kernels" and h.get("hopfield_speedup")]
+        if not ker:
+            return []
+        return ["", "The kernel goals run by run (every run of this part since its paired orthogonalisation"
+                    " timings, 2026-11-30 06:16; the first two logged by hand from their output):", "",
+                "| when | commit | load | Hopfield, 2 / 1 threads (median of 5 pairs) | dense, smallest share of"
+                " sgemm |", "|---|---|---|---|---|"] + [
+            "| %s | %s | %s | %.2f | %s |" % (h.get("when", "-"), h.get("commit", "-"), cell_load(h),
+                                             h["hopfield_speedup"], "%.0f%%" % (100 * h["dense_of_sgemm"])
+                                             if h.get("dense_of_sgemm") else "-") for h in ker]
 
     def across_runs(self, key, goal, percent=False):
         """ "; over the N runs so far: median M (A to B), met in K" for a key of the history."""
@@ -664,6 +705,10 @@ class Bench:
         f = (lambda x: "%.0f%%" % (100 * x)) if percent else (lambda x: "%.2f" % x)
         return "; over the %d runs so far: median %s (%s to %s), met in %d" % (
             len(v), f(statistics.median(v)), f(v[0]), f(v[-1]), sum(x >= goal for x in v))
+
+    def verdict(self, part, met):
+        """ "met" or "NOT met", and in which run: a partial run keeps other parts' rows."""
+        return "%s in the %s run of %s" % ("met" if met else "NOT met", part, self.when_of(part))
 
     def always_met(self, key, this_run, goal):
         """Whether this run and every logged run reached the goal."""
@@ -679,7 +724,8 @@ class Bench:
             out.append("- Hebbian training at least 30 times faster per epoch than the faster numpy version (sparse):"
                        " %.1f times (median of %d paired repetitions, %.1f to %.1f), %s%s%s." % (
                            ratio, len(ratios), ratios[0], ratios[-1],
-                           "met in this run" if ratio >= 30 else "NOT met (short by a factor %.2f)" % (30 / ratio),
+                           self.verdict("hebbian", ratio >= 30) + ("" if ratio >= 30 else
+                                                                   " (short by a factor %.2f)" % (30 / ratio)),
                            self.across_runs("numpy_over_soso", 30),
                            ". Why: " + HEBBIAN_WHY if not self.always_met("numpy_over_soso", ratio, 30) else ""))
         speedups = sorted(r["speedup"] for r in hp)
@@ -688,27 +734,26 @@ class Bench:
             out.append("- Two threads at least 1.7 times one thread, Hebbian training: %.2f (median of %d paired"
                        " repetitions, %.2f to %.2f; load average %.2f at the start), %s%s%s." % (
                            sp, len(speedups), speedups[0], speedups[-1], self.load_of("hebbian"),
-                           "met in this run" if sp >= 1.7 else "NOT met", self.across_runs("speedup", 1.7),
+                           self.verdict("hebbian", sp >= 1.7), self.across_runs("speedup", 1.7),
                            ". Why: " + HEBBIAN_THREADS_WHY if not self.always_met("speedup", sp, 1.7) else ""))
-        k = {(r.get("kernel"), r.get("threads")): r for r in R.get("kernels", [])}
-        a, b = k.get(("hopfield step", 1)), k.get(("hopfield step", 2))
-        if a and b:
-            sp = b.get("speedup_median", b["queries_per_second"] / a["queries_per_second"])
+        k = kernel_rows(R.get("kernels", []))
+        sp = hopfield_speedup(k)
+        if sp:
+            b = k[("hopfield step", 2)]
             spread = " (median of 5 paired repetitions, %.2f to %.2f)" % (b["speedup_min"], b["speedup_max"]) \
                 if "speedup_min" in b else ""
             out.append("- Two threads at least 1.7 times one thread, Hopfield retrieval: %.2f%s, %s%s%s." % (
-                sp, spread, "met in this run" if sp >= 1.7 else "NOT met in this run",
+                sp, spread, self.verdict("kernels", sp >= 1.7),
                 self.across_runs("hopfield_speedup", 1.7),
                 ". Why: " + HOPFIELD_WHY if not self.always_met("hopfield_speedup", sp, 1.7) else ""))
-        so = [k.get((key, t)) for key in ("symmetric orthogonalisation", "symmetric orthogonalisation, 4x units")
-              for t in (1, 2)]
+        so = [k.get((key, t)) for key in ORTHO_KEYS for t in (1, 2)]
         if all(so):
             worst = min(x["of_sgemm"] for x in so)
             out.append("- Dense kernels at 70%% of sgemm's rate or more (symmetric orthogonalisation): %s, %s%s%s." % (
-                ", ".join("%.0f%% (%d units, %d thread%s)" % (100 * x["of_sgemm"], x.get("units", 0), x["threads"],
-                                                          "s" if x["threads"] > 1 else "") for x in so),
-                "met in this run" if worst >= 0.7 else "NOT met in this run", self.across_runs("dense_of_sgemm", 0.7, percent=True),
-                ". Why: " + ORTHO_WHY if not self.always_met("dense_of_sgemm", worst, 0.7) else ""))
+                ", ".join("%.0f%% (%d units, %s)" % (100 * x["of_sgemm"], x.get("units", 0), threads_label(x["threads"]))
+                          for x in so),
+                self.verdict("kernels", worst >= 0.7), self.across_runs("dense_of_sgemm", 0.7, percent=True),
+                ". Why: " + ortho_why(k) if not self.always_met("dense_of_sgemm", worst, 0.7) else ""))
         st = R.get("stream", [])
         if len(st) >= 2:
             grow = st[-1]["stream_peak_mib"] / st[0]["stream_peak_mib"]
@@ -769,6 +814,11 @@ class Bench:
         py = os.path.relpath(sys.executable, TOP)
         return " ".join([py if not py.startswith("..") else "python3", "bench/run_bench.py"] + (["--tiny"] if self.a.tiny else [])
                         + [x for o in (self.a.only or []) for x in ("--only", o)])
+
+    def when_of(self, part):
+        """When the run that measured `part` started (its hour and minute)."""
+        when = next((r["when"] for r in self.rows.get("_runs", []) if part in r["parts"]), "")
+        return when.split(" ")[-1] or "this run"
 
     def load_of(self, part):
         """The load average at the start of the run that measured `part`."""

@@ -79,14 +79,14 @@ soso_status soso__gemm_cols_inplace(size_t m, size_t n, const float *A, int add,
      * (so callers that can write their product as B + A B save that). Blocks of 512
      * columns: wider ones (up to 64 K floats a copy) were 3-10% slower at 26 units and
      * 0-4% faster at 104. */
-    size_t blocks, width = SOSO__COL_BLOCK;
+    size_t blocks;
     int team = col_blocks(m, n, m, threads, &blocks);
-    float *tmp = soso__alloc_array((size_t)team * m, width * sizeof *tmp);
-    if (!tmp) return soso__fail(SOSO_E_NOMEM, "out of memory for a %zu x %zu product block", m, width);
+    float *tmp = soso__alloc_array((size_t)team * m, SOSO__COL_BLOCK * sizeof *tmp);
+    if (!tmp) return soso__fail(SOSO_E_NOMEM, "out of memory for a %zu x %d product block", m, SOSO__COL_BLOCK);
 #pragma omp parallel for schedule(static) num_threads(team) if (team > 1)
     for (long b = 0; b < (long)blocks; b++) {
-        size_t c0 = (size_t)b * width, w = n - c0 < width ? n - c0 : width;
-        float *t = tmp + (size_t)omp_get_thread_num() * m * width;
+        size_t c0 = (size_t)b * SOSO__COL_BLOCK, w = n - c0 < SOSO__COL_BLOCK ? n - c0 : SOSO__COL_BLOCK;
+        float *t = tmp + (size_t)omp_get_thread_num() * m * SOSO__COL_BLOCK;
         for (size_t r = 0; r < m; r++) memcpy(t + r * w, B + r * n + c0, w * sizeof *t);
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)w, (int)m, 1.0f, A, (int)m, t, (int)w,
                     add ? 1.0f : 0.0f, B + c0, (int)n);
