@@ -174,8 +174,8 @@ def ortho_share(x):
 
 HOPFIELD_WHY = ("this machine's two modes (the Hebbian speed-up's why above). The queries are independent and go"
                 " in chunks of 16 to whichever thread is free (since ee77637; a static split before), so where the"
-                " vCPUs run at about the same speed 2 threads give close to 2x (1.79-2.09 in the kernels runs of"
-                " 2026-11-30 at 01:29, 03:20, 05:18, 06:15 and 07:08), while where one runs faster than the other"
+                " vCPUs run at about the same speed 2 threads give close to 2x (1.79-2.13 in the kernels runs of"
+                " 2026-11-30 at 01:29, 03:20, 05:18, 06:15, 07:08, 07:40 and 07:49), while where one runs faster than the other"
                 " a 1-thread run gets the fast one and a 2-thread run adds only the slow one's share (1.51-1.54"
                 " at 06:14 and 07:02, with the static split; a vCPU at half speed caps it at 1.5x)")
 
