@@ -1,11 +1,12 @@
 /* bench_kernels.c - the hot kernels on their own, timed with 1 and with N threads, next
  * to OpenBLAS's sgemm rate measured in the same run. Prints one JSON object a line.
  *
- *   bench_kernels CORPUS [--threads N] [--units H] [--docs D] [--epochs E]
+ *   bench_kernels CORPUS [--threads N] [--units H] [--docs D] [--epochs E] [--reps R]
  *
  * CORPUS is a corpus file (e.g. build/wn-nouns.tsv); --docs keeps its first D documents.
  * --epochs E times only Hebbian training: E epochs on N threads and on 1, taken in turns
- * one epoch at a time (after one untimed epoch each), so that both see the same machine. */
+ * one epoch at a time (after one untimed epoch each), so that both see the same machine.
+ * --reps R: repetitions of the paired orthogonalisation timings (default 7). */
 #define _POSIX_C_SOURCE 200809L
 #include <cblas.h>
 #include <math.h>

@@ -104,12 +104,9 @@ def kernel_rows(kernels):
 
 
 def hopfield_speedup(k):
-    """The Hopfield recall's 2-thread speed-up: the median of its paired repetitions, or
-    (results from before them) the ratio of the best rates; None without both rows."""
-    a, b = k.get(("hopfield step", 1)), k.get(("hopfield step", 2))
-    if not (a and b):
-        return None
-    return b.get("speedup_median", b["queries_per_second"] / a["queries_per_second"])
+    """The Hopfield recall's 2-thread speed-up, the median of its paired repetitions
+    (None without the row)."""
+    return k.get(("hopfield step", 2), {}).get("speedup_median")
 
 
 def threads_label(t):
@@ -161,15 +158,13 @@ HEBBIAN_THREADS_WHY = ("a mini-batch of 100 documents is 50 to 80 microseconds o
                        " thread 0.067-0.075 s against 2 threads 0.042-0.061 s (speed-up 1.2-1.6) and 1 thread"
                        " 0.108-0.118 s against 0.061-0.065 s (1.7-1.9). Handing the scores out in"
                        " chunks of 8 documents as threads get free cost 4-5% in A/B runs in these conditions")
-# Where the dense-kernel goal falls short (perf, 1 thread, 26 units, 1,500 calls, 2026-11-30).
+
+
 def ortho_share(x):
-    """An orthogonalisation row's share of sgemm's rate: the median of its paired repetitions
-    (with their range) where it has them, else the ratio of the best means."""
-    if "of_sgemm_min" in x:
-        return "%.0f%% on %s (median of %d paired repetitions, %.0f-%.0f%%)" % (
-            100 * x["of_sgemm"], threads_label(x["threads"]), x.get("reps", 7), 100 * x["of_sgemm_min"],
-            100 * x["of_sgemm_max"])
-    return "%.0f%% on %s" % (100 * x["of_sgemm"], threads_label(x["threads"]))
+    """An orthogonalisation row's share of sgemm's rate: the median of its paired
+    repetitions, with their range."""
+    return "%.0f%% on %s (median of %d paired repetitions, %.0f-%.0f%%)" % (
+        100 * x["of_sgemm"], threads_label(x["threads"]), x["reps"], 100 * x["of_sgemm_min"], 100 * x["of_sgemm_max"])
 
 
 HOPFIELD_WHY = ("this machine's two modes (the Hebbian speed-up's why above). The queries are independent and go"
@@ -183,15 +178,11 @@ HOPFIELD_WHY = ("this machine's two modes (the Hebbian speed-up's why above). Th
 def ortho_why(k):
     """Where the dense-kernel goal falls short, with this run's figures (kernels rows k;
     perf: 1 thread, 26 units, 2,000 calls, 2026-11-30)."""
-    sg = k.get(("sgemm 2048", None), {})
-    so1, so2 = k.get((ORTHO_KEYS[0], 1), {}), k.get((ORTHO_KEYS[0], 2), {})
-    figures = ""
-    if sg and "of_blas_same_shapes" in so1 and "of_blas_same_shapes" in so2:
-        figures = (" (%.0f%% of its square rate on 1 thread and %.0f%% on 2 at %d units, by the best means above), and"
-                   " SOSO's orthogonalisation takes %.2f and %.2f times its time" % (
-                       100 * so1["blas_same_shapes_gflops"] / sg["gflops_1"],
-                       100 * so2["blas_same_shapes_gflops"] / sg["gflops_n"], so1.get("units", 0),
-                       1 / so1["of_blas_same_shapes"], 1 / so2["of_blas_same_shapes"]))
+    sg, so1, so2 = k[("sgemm 2048", None)], k[(ORTHO_KEYS[0], 1)], k[(ORTHO_KEYS[0], 2)]
+    figures = (" (%.0f%% of its square rate on 1 thread and %.0f%% on 2 at %d units, by the best means above), and"
+               " SOSO's orthogonalisation takes %.2f and %.2f times its time" % (
+                   100 * so1["blas_same_shapes_gflops"] / sg["gflops_1"], 100 * so2["blas_same_shapes_gflops"] / sg["gflops_n"],
+                   so1["units"], 1 / so1["of_blas_same_shapes"], 1 / so2["of_blas_same_shapes"]))
     return ("the shapes more than the code. OpenBLAS alone on the same two shapes (one ssyrk, one sgemm with an"
             " inner dimension of the units, no copies) falls short of its rate on large squares too" + figures +
             ": SOSO adds the eigenproblem, a copy of each column block and fixed column ranges (so that the bits"
@@ -262,7 +253,7 @@ class Bench:
     def kernels(self):
         units = 26 if not self.a.tiny else 8
         r = sh([self.a.kernels, self.big, "--threads", "2", "--units", str(units)] +
-               (["--docs", "300", "--reps", "1"] if self.a.tiny else []))
+               (["--docs", "300", "--reps", "3"] if self.a.tiny else []))
         for line in r.stdout.splitlines():
             self.add("kernels", json.loads(line))
         self.log_run("kernels")
@@ -355,7 +346,7 @@ class Bench:
         with open(tmp, "w") as f:
             json.dump(hist, f, indent=1)
         os.replace(tmp, self.a.history)
-        self.goal_runs = []
+        self._history, self.goal_runs = hist, []
 
     def vocab_of(self, corpus):
         model = os.path.join(self.out, "v.soso")
@@ -563,14 +554,12 @@ class Bench:
                       " means); %s of sgemm's rate. Flops as done: the Gram matrix's upper triangle, units (units + 1) V,"
                       " and the product, 2 units^2 V." % (so.get("units", 0), so1["gflops"], so["gflops"], " and ".join(
                           ortho_share(x) for x in (so1, so)))]
-                if "of_blas_same_shapes" in so:
-                    L[-1] += (" OpenBLAS alone on the same two shapes (one ssyrk of W, one sgemm adding a %d x %d matrix"
-                              " times W onto another matrix, with its own threads), the same flops: %.1f GFLOP/s on 1"
-                              " thread, %.1f on 2; SOSO's orthogonalisation takes %.2f and %.2f times its time (medians"
-                              " of the paired repetitions)." % (
-                                  so.get("units", 0), so.get("units", 0), so1["blas_same_shapes_gflops"],
-                                  so["blas_same_shapes_gflops"], 1 / so1["of_blas_same_shapes"],
-                                  1 / so["of_blas_same_shapes"]))
+                L[-1] += (" OpenBLAS alone on the same two shapes (one ssyrk of W, one sgemm adding a %d x %d matrix"
+                          " times W onto another matrix, with its own threads), the same flops: %.1f GFLOP/s on 1"
+                          " thread, %.1f on 2; SOSO's orthogonalisation takes %.2f and %.2f times its time (medians"
+                          " of the paired repetitions)." % (
+                              so["units"], so["units"], so1["blas_same_shapes_gflops"], so["blas_same_shapes_gflops"],
+                              1 / so1["of_blas_same_shapes"], 1 / so["of_blas_same_shapes"]))
         L += self.kernel_history_table()
         h = R.get("hebbian", [])
         if h:
@@ -665,11 +654,14 @@ class Bench:
             json.dump(R, f, indent=1)
 
     def history(self):
-        """The logged runs (none for --tiny, whose figures are no measure of anything)."""
-        if self.a.tiny or not self.a.history or not os.path.exists(self.a.history):
-            return []
-        text = open(self.a.history).read()
-        return json.loads(text) if text.strip() else []
+        """The logged runs (none for --tiny, whose figures are no measure of anything),
+        read once; append_goal_runs keeps it current."""
+        if getattr(self, "_history", None) is None:
+            self._history = []
+            if not self.a.tiny and self.a.history and os.path.exists(self.a.history):
+                text = open(self.a.history).read()
+                self._history = json.loads(text) if text.strip() else []
+        return self._history
 
     def hebbian_history_table(self):
         """The Hebbian goal measures of every logged run so far (bench/goal_runs.json)."""
@@ -815,14 +807,17 @@ class Bench:
         return " ".join([py if not py.startswith("..") else "python3", "bench/run_bench.py"] + (["--tiny"] if self.a.tiny else [])
                         + [x for o in (self.a.only or []) for x in ("--only", o)])
 
+    def run_of(self, part):
+        """The run that measured `part` ({} if none is recorded)."""
+        return next((r for r in self.rows.get("_runs", []) if part in r["parts"]), {})
+
     def when_of(self, part):
         """When the run that measured `part` started (its hour and minute)."""
-        when = next((r["when"] for r in self.rows.get("_runs", []) if part in r["parts"]), "")
-        return when.split(" ")[-1] or "this run"
+        return self.run_of(part).get("when", "").split(" ")[-1] or "this run"
 
     def load_of(self, part):
         """The load average at the start of the run that measured `part`."""
-        return next((r["load"] for r in self.rows.get("_runs", []) if part in r["parts"]), self.load0)
+        return self.run_of(part).get("load", self.load0)
 
 
 def main():

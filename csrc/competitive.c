@@ -40,12 +40,6 @@ static inline int32_t abs_bits(float x)
     return u > 0x7f800000u ? 0 : (int32_t)u; /* NaN counts as 0, as fmaxf skips it */
 }
 
-/* fmaxf(m, x) for a running maximum m that is never NaN (it starts at a number and only
- * takes x when x > m): a NaN x is skipped as fmaxf skips it. One maxss, where gcc calls
- * libm's fmaxf (which must also handle a NaN m): three calls a support word in
- * apply_unit. */
-static inline float max_with(float m, float x) { return x > m ? x : m; }
-
 static inline float bits_float(int32_t b)
 {
     float x;
@@ -548,7 +542,7 @@ static float exact_unit(soso__batch *w, const float *W, size_t h, uint32_t *stam
         size_t k = aj[i] / LAZY_BLOCK;
         if (bl[k] == 1) {
             omax[k] = block_absmax_unstamped(row, stamp, mark, k * LAZY_BLOCK, block_end(k, V));
-            mf = max_with(mf, omax[k]);
+            mf = soso__max_with(mf, omax[k]);
             bl[k] = 2;
         }
     }
@@ -600,20 +594,20 @@ static void apply_unit(soso__batch *w, float *W, size_t h, float c, unsigned cha
         float v = row[j], av = fabsf(v);
         w->WT[(size_t)j * w->H + h] = v;
         unsigned char flag = bl[k];
-        scr[k] = max_with(flag == 1 ? 0.0f : scr[k], av);
+        scr[k] = soso__max_with(flag == 1 ? 0.0f : scr[k], av);
         bl[k] = flag ? 2 : 0;
-        float grown = max_with(bmax[k], av);
+        float grown = soso__max_with(bmax[k], av);
         bmax[k] = flag ? bmax[k] : grown;
-        rm = flag ? rm : max_with(rm, grown);
+        rm = flag ? rm : soso__max_with(rm, grown);
     }
     for (size_t i = 0; i < ns; i++) {
         size_t k = aj[i] / LAZY_BLOCK;
         if (bl[k] == 2) {
             float old = bmax[k];
-            bmax[k] = w->us[h].omax_ok ? max_with(omax[k], scr[k])
+            bmax[k] = w->us[h].omax_ok ? soso__max_with(omax[k], scr[k])
                       : scr[k] >= old ? scr[k] : block_absmax(row, k * LAZY_BLOCK, block_end(k, V));
             shrunk |= old >= w->us[h].rmax && bmax[k] < old;
-            rm = max_with(rm, bmax[k]);
+            rm = soso__max_with(rm, bmax[k]);
         }
         bl[k] = 0;
     }
@@ -690,7 +684,7 @@ static soso_status lazy_update(soso__batch *w, float *W, const soso_docs *X, con
 #pragma omp barrier
             float lower = 0.0f;
             int need = 0;
-            for (size_t t = 0; t < n_touched; t++) lower = max_with(lower, (float)w->us[w->touched[t]].msup);
+            for (size_t t = 0; t < n_touched; t++) lower = soso__max_with(lower, (float)w->us[w->touched[t]].msup);
             for (size_t t = 0; t < n_touched; t++) need |= w->us[w->touched[t]].upper > lower;
             if (need) {
                 o = handout_start(w, tid, team);

@@ -77,8 +77,8 @@ soso_status soso__gemm_cols_inplace(size_t m, size_t n, const float *A, int add,
      * straight into B. With add (beta = 1) OpenBLAS adds onto B as it is; with beta = 0
      * it first zero-fills the output, 12% of an orthogonalisation of 26 units by perf
      * (so callers that can write their product as B + A B save that). Blocks of 512
-     * columns: wider ones (up to 64 K floats a copy) were 3-10% slower at 26 units and
-     * 0-4% faster at 104. */
+     * columns: wider ones (16 K to 64 K floats a copy) were 3-6% slower at 26 units on 1
+     * thread and 9-29% on 2 (fewer blocks to share), 1-4% faster at 104. */
     size_t blocks;
     int team = col_blocks(m, n, m, threads, &blocks);
     float *tmp = soso__alloc_array((size_t)team * m, SOSO__COL_BLOCK * sizeof *tmp);

@@ -50,15 +50,13 @@ static float max_of(const float *s, size_t H)
     float m0 = -INFINITY, m1 = -INFINITY, m2 = -INFINITY, m3 = -INFINITY;
     size_t h = 0;
     for (; h + 4 <= H; h += 4) {
-        m0 = s[h] > m0 ? s[h] : m0;
-        m1 = s[h + 1] > m1 ? s[h + 1] : m1;
-        m2 = s[h + 2] > m2 ? s[h + 2] : m2;
-        m3 = s[h + 3] > m3 ? s[h + 3] : m3;
+        m0 = soso__max_with(m0, s[h]);
+        m1 = soso__max_with(m1, s[h + 1]);
+        m2 = soso__max_with(m2, s[h + 2]);
+        m3 = soso__max_with(m3, s[h + 3]);
     }
-    for (; h < H; h++) m0 = s[h] > m0 ? s[h] : m0;
-    m0 = m1 > m0 ? m1 : m0;
-    m2 = m3 > m2 ? m3 : m2;
-    return m2 > m0 ? m2 : m0;
+    for (; h < H; h++) m0 = soso__max_with(m0, s[h]);
+    return soso__max_with(soso__max_with(m0, m1), soso__max_with(m2, m3));
 }
 
 /* Ranks 1 and 2 (k = 2, the default) in a few passes that hardly branch: which unit leads

@@ -195,27 +195,23 @@ soso_status soso_memory_eval(const soso_memory *m, const soso_memory_eval_params
             uint32_t *cons = soso__alloc_array(m->n, sizeof *cons);
             float top_w = 0;
             int ok = soso__recall_scratch_init(&w, m) == SOSO_OK && out_words && cons;
-            for (long q = 0, end = 0; ok; q++) {
-                if (q == end) {
-                    q = soso__next_chunk(&next, 16);
-                    if (q >= (long)Q) break;
-                    end = q + 16 < (long)Q ? q + 16 : (long)Q;
+            for (long q0; ok && (q0 = soso__next_chunk(&next, 16)) < (long)Q;)
+                for (long q = q0; q < q0 + 16 && q < (long)Q; q++) {
+                    uint32_t i = which[q];
+                    const uint32_t *query = qwords + qptr[q];
+                    size_t nq = qptr[q + 1] - qptr[q];
+                    double *r = per + (size_t)q * 6;
+                    if (k < 0) {
+                        bound(m, &w, query, nq, ep->mask, cons, &r[3], &r[4], &r[5]);
+                        continue;
+                    }
+                    soso_recall_result res = {out_words, V, 0, &top_mem, &top_w, 1, 0, 0, 0, 0, 0};
+                    soso__recall(m, &w, query, nq, &rp[k], &res);
+                    size_t ham = hamming(res.words, res.n_words, m->words + m->indptr[i], m->indptr[i + 1] - m->indptr[i]);
+                    r[0] = ham == 0;
+                    r[1] = (double)ham;
+                    r[2] = res.n_memories > 0 && same_pattern(m, top_mem, i);
                 }
-                uint32_t i = which[q];
-                const uint32_t *query = qwords + qptr[q];
-                size_t nq = qptr[q + 1] - qptr[q];
-                double *r = per + (size_t)q * 6;
-                if (k < 0) {
-                    bound(m, &w, query, nq, ep->mask, cons, &r[3], &r[4], &r[5]);
-                    continue;
-                }
-                soso_recall_result res = {out_words, V, 0, &top_mem, &top_w, 1, 0, 0, 0, 0, 0};
-                soso__recall(m, &w, query, nq, &rp[k], &res);
-                size_t ham = hamming(res.words, res.n_words, m->words + m->indptr[i], m->indptr[i + 1] - m->indptr[i]);
-                r[0] = ham == 0;
-                r[1] = (double)ham;
-                r[2] = res.n_memories > 0 && same_pattern(m, top_mem, i);
-            }
             if (!ok) {
 #pragma omp atomic write
                 failed = 1;

@@ -47,6 +47,10 @@ static inline long soso__next_chunk(long *next, long chunk)
     }
     return first;
 }
+/* fmaxf(m, x) for a running maximum m that is never NaN (it starts at a number and only
+ * takes x when x > m): a NaN x is skipped as fmaxf skips it. One maxss, where GCC calls
+ * libm's fmaxf (which must also handle a NaN m). */
+static inline float soso__max_with(float m, float x) { return x > m ? x : m; }
 
 /* ---- Errors ------------------------------------------------------------------------ */
 
@@ -342,8 +346,8 @@ typedef struct soso__batch {
     float *rowmax;        /* H                                                   */
     size_t *cum;          /* B + 1: the batch's cost prefix (soso__batch_scores) */
     /* The lazy update's hand-out: touched units grouped by the thread that applied
-     * each last (owner), and per position a claim mark, each group's marks 64 bytes
-     * apart from the next's. */
+     * each last (owner), and per position a claim mark, each group's marks
+     * SOSO__CLAIM_PAD marks (128 bytes) apart from the next's. */
     uint32_t *owner;      /* H                                                    */
     uint32_t *group;      /* H                                                    */
     size_t *gstart;       /* threads + 1                                          */
