@@ -34,55 +34,53 @@ soso_status soso__orthonormalize_rows(float *Q, size_t rows, size_t cols, soso__
     return SOSO_OK;
 }
 
-/* QT (V x l) = Q^T, so that a word's l coordinates are contiguous. */
+/* Dense l x V or N x l operands of the sparse products are kept in column blocks of
+ * LSA_BLOCK: block b holds rows x w (w = LSA_BLOCK, fewer in the last block), a row's
+ * w values contiguous. A product then reads one or two cache lines a non-zero from an
+ * operand a quarter of the size (at 104 units, Y = X Q^T is 37 MB whole, over the
+ * cache; 10 MB a block): on all 82,115 expanded noun glosses at 104 units, LSA took
+ * 34-39 s instead of 46-48 s on 2 threads. */
+#define LSA_BLOCK 32
+
+/* QT = Q^T (Q: l x V) in column blocks. */
 static void transpose(const float *Q, size_t l, size_t V, float *QT)
 {
-    for (size_t j = 0; j < V; j++)
-        for (size_t i = 0; i < l; i++) QT[j * l + i] = Q[i * V + j];
-}
-
-/* Y (rows x l) = X Q^T with QT = Q^T, one document per iteration. Each word's l
- * coordinates are read together (one or two cache lines, not l scattered ones: expanded
- * documents hold hundreds of words); every y[i] still sums the words in order, so the
- * result is the same bits as a loop over i then words. acc: l doubles a thread. */
-static void times_qt(const soso_docs *X, const float *QT, size_t l, float *Y, double *acc_all, int threads)
-{
-    int team = soso__team_size(threads, (double)X->indptr[X->rows] * (double)l);
-#pragma omp parallel num_threads(team) if (team > 1)
-    {
-        double *acc = acc_all + (size_t)omp_get_thread_num() * l;
-#pragma omp for schedule(static)
-        for (long d = 0; d < (long)X->rows; d++) {
-            for (size_t i = 0; i < l; i++) acc[i] = 0;
-            for (size_t e = X->indptr[d]; e < X->indptr[d + 1]; e++) {
-                const float *q = QT + (size_t)X->indices[e] * l;
-                double x = X->values[e];
-                for (size_t i = 0; i < l; i++) acc[i] += x * q[i];
-            }
-            float *y = Y + (size_t)d * l;
-            for (size_t i = 0; i < l; i++) y[i] = (float)acc[i];
-        }
+    for (size_t b0 = 0; b0 < l; b0 += LSA_BLOCK) {
+        size_t w = l - b0 < LSA_BLOCK ? l - b0 : LSA_BLOCK;
+        float *T = QT + b0 * V;
+        for (size_t j = 0; j < V; j++)
+            for (size_t i = 0; i < w; i++) T[j * w + i] = Q[(b0 + i) * V + j];
     }
 }
 
-/* Z (l x V) = (X^T Y)^T, one word (row of XT = X^T) per iteration; a document's l
- * values are read together, each sum in the same order as before (same bits). */
-static void xt_times(const soso_docs *XT, const float *Y, size_t l, float *Z, double *acc_all, int threads)
+/* out = S B for sparse S (rows x cols) and B (cols x l) in column blocks; out in column
+ * blocks (blocked_out) or as out^T (l x rows, row-major). Each out value sums its row's
+ * non-zeros in order in double, as a plain loop would (the same bits for any thread
+ * count or block width); work goes in (block, 128 rows) pieces to whichever thread is
+ * free. acc: l doubles a thread. */
+static void sparse_times(const soso_docs *S, const float *B, size_t l, int blocked_out, float *out, double *acc_all,
+                         int threads)
 {
-    size_t V = XT->rows;
-    int team = soso__team_size(threads, (double)XT->indptr[XT->rows] * (double)l);
+    int team = soso__team_size(threads, (double)S->indptr[S->rows] * (double)l);
+    long next = 0, rows = (long)S->rows, nb = (long)((l + LSA_BLOCK - 1) / LSA_BLOCK), nr = (rows + 127) / 128;
 #pragma omp parallel num_threads(team) if (team > 1)
     {
         double *acc = acc_all + (size_t)omp_get_thread_num() * l;
-#pragma omp for schedule(static)
-        for (long j = 0; j < (long)V; j++) {
-            for (size_t i = 0; i < l; i++) acc[i] = 0;
-            for (size_t e = XT->indptr[j]; e < XT->indptr[j + 1]; e++) {
-                const float *y = Y + (size_t)XT->indices[e] * l;
-                double x = XT->values[e];
-                for (size_t i = 0; i < l; i++) acc[i] += x * y[i];
+        for (long t; (t = soso__next_chunk(&next, 1)) < nb * nr;) {
+            size_t b0 = (size_t)(t / nr) * LSA_BLOCK, w = l - b0 < LSA_BLOCK ? l - b0 : LSA_BLOCK;
+            const float *Bb = B + b0 * S->cols;
+            for (long r = (t % nr) * 128; r < (t % nr + 1) * 128 && r < rows; r++) {
+                for (size_t i = 0; i < w; i++) acc[i] = 0;
+                for (size_t e = S->indptr[r]; e < S->indptr[r + 1]; e++) {
+                    const float *q = Bb + (size_t)S->indices[e] * w;
+                    double x = S->values[e];
+                    for (size_t i = 0; i < w; i++) acc[i] += x * q[i];
+                }
+                if (blocked_out)
+                    for (size_t i = 0; i < w; i++) out[b0 * (size_t)rows + (size_t)r * w + i] = (float)acc[i];
+                else
+                    for (size_t i = 0; i < w; i++) out[(b0 + i) * (size_t)rows + (size_t)r] = (float)acc[i];
             }
-            for (size_t i = 0; i < l; i++) Z[i * V + (size_t)j] = (float)acc[i];
         }
     }
 }
@@ -111,16 +109,16 @@ soso_status soso__lsa(const soso_docs *X, size_t k, uint64_t seed, int threads, 
     }
     for (int it = 0; it < LSA_POWER_ITERATIONS && s == SOSO_OK; it++) {
         transpose(Q, l, V, QT);
-        times_qt(X, QT, l, Y, acc, threads);
-        xt_times(XT, Y, l, Q, acc, threads); /* Q <- (X^T X Q^T)^T, then orthonormalised */
+        sparse_times(X, QT, l, 1, Y, acc, threads); /* Y = X Q^T */
+        sparse_times(XT, Y, l, 0, Q, acc, threads); /* Q <- (X^T Y)^T, then orthonormalised */
         s = soso__orthonormalize_rows(Q, l, V, &rng);
     }
     if (s == SOSO_OK) {
         /* Rayleigh-Ritz: M = Q X^T X Q^T; its leading eigenvectors rotate Q onto the
          * leading singular directions. */
         transpose(Q, l, V, QT);
-        times_qt(X, QT, l, Y, acc, threads);
-        xt_times(XT, Y, l, Z, acc, threads);
+        sparse_times(X, QT, l, 1, Y, acc, threads);
+        sparse_times(XT, Y, l, 0, Z, acc, threads);
         soso__gemm_cols(l, l, V, 1.0f, Z, V, 1, Q, V, 0.0f, M, l, threads);
         for (size_t i = 0; i < l; i++)
             for (size_t j = 0; j < l; j++) Md[i * l + j] = 0.5 * ((double)M[i * l + j] + M[j * l + i]);

@@ -81,14 +81,16 @@ soso_corpus *corpus_head(const soso_corpus *all, size_t n)
 
 soso_vocab *vocab_of_size(size_t n)
 {
-    char *text = malloc(n * 4 + 1);
+    /* Words "xab" (up to 676 of them), else "xabc" (up to 17,576). */
+    size_t letters = n <= 26 * 26 ? 2 : 3, w = letters + 2;
+    char *text = malloc(n * w + 1);
     for (size_t i = 0; i < n; i++) {
-        text[4 * i] = 'x';
-        text[4 * i + 1] = (char)('a' + i / 26);
-        text[4 * i + 2] = (char)('a' + i % 26);
-        text[4 * i + 3] = ' ';
+        char *t = text + w * i;
+        t[0] = 'x';
+        for (size_t l = 0, rest = i; l < letters; l++, rest /= 26) t[letters - l] = (char)('a' + rest % 26);
+        t[letters + 1] = ' ';
     }
-    text[4 * n] = '\0';
+    text[w * n] = '\0';
     soso_vocab *v = vocab_from_text(text, 1, 0);
     free(text);
     CHECK(soso_vocab_size(v) == n);

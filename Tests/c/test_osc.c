@@ -240,6 +240,44 @@ static void test_osc_threads_and_resume_identical(void)
     soso_vocab_free(v);
 }
 
+/* Thread independence where the threads' shares of the vocabulary end off a multiple of
+ * the BLAS kernels' block: 5,003 words cut into 16 chunks of 313, so 2 threads meet at
+ * word 2,504. (On the bundled corpus, about 4,000 words in chunks of 256, they meet at a
+ * multiple of 32, where a level-1 call split in two still rounds as one.) */
+static void test_osc_threads_identical_off_block(void)
+{
+    enum { V = 5003, DOCS = 400, WORDS = 40 };
+    uint64_t s = 99;
+    soso_docs *d = NULL;
+    CHECK_OK(soso_docs_create(V, &d));
+    for (int n = 0; n < DOCS; n++) {
+        uint32_t idx[WORDS];
+        float x[WORDS];
+        uint32_t w = (uint32_t)(lcg(&s) % 97); /* ascending, distinct words */
+        for (int e = 0; e < WORDS; e++, w += 1 + (uint32_t)(lcg(&s) % 120)) {
+            idx[e] = w;
+            x[e] = (float)(0.5 + (double)(lcg(&s) % 1000) / 1000.0);
+        }
+        CHECK_OK(soso_docs_append_row(d, WORDS, idx, x));
+    }
+    CHECK_OK(soso_docs_normalize(d));
+    soso_vocab *v = vocab_of_size(V);
+    soso_model *m1 = osc_model(v, d, 24, 4, 2, SOSO_INIT_LSA, 0, 1);
+    soso_model *m2 = osc_model(v, d, 24, 4, 2, SOSO_INIT_LSA, 0, 2);
+    log_t l2 = {0, 0};
+    CHECK(memcmp(soso_model_weights(m1), soso_model_weights(m2), (size_t)24 * V * sizeof(float)) == 0); /* LSA */
+    CHECK_OK(soso_model_train(m1, d, NULL, NULL));
+    CHECK_OK(soso_model_train(m2, d, on_progress, &l2));
+#if defined(_OPENMP)
+    CHECK_MSG(l2.max_threads == 2, "the parallel region ran with %d threads", l2.max_threads);
+#endif
+    CHECK(memcmp(soso_model_weights(m1), soso_model_weights(m2), (size_t)24 * V * sizeof(float)) == 0);
+    soso_model_free(m1);
+    soso_model_free(m2);
+    soso_vocab_free(v);
+    soso_docs_free(d);
+}
+
 static void test_osc_reconstruction(void)
 {
     soso_vocab *v = NULL;
@@ -398,6 +436,7 @@ const soso_test tests_osc[] = {
     {"osc_stays_orthonormal_on_text", test_osc_stays_orthonormal_on_text},
     {"osc_fast_matches_plain", test_osc_fast_matches_plain},
     {"osc_threads_and_resume_identical", test_osc_threads_and_resume_identical},
+    {"osc_threads_identical_off_block", test_osc_threads_identical_off_block},
     {"osc_reconstruction", test_osc_reconstruction},
     {"osc_bad_input", test_osc_bad_input},
     {NULL, NULL},
