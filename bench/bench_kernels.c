@@ -133,9 +133,11 @@ static void orthogonalisation_bench(const char *name, const float *W, uint32_t u
         sorted_insert(of_sgemm, r);
         sorted_insert(of_blas, r);
     }
-    printf("{\"kernel\": \"%s\", \"threads\": %d, \"units\": %u, \"seconds\": %.4e, \"gflops\": %.2f, "
-           "\"of_sgemm\": %.3f, \"of_sgemm_min\": %.3f, \"of_sgemm_max\": %.3f, \"reps\": %d, "
-           "\"blas_same_shapes_gflops\": %.2f, \"of_blas_same_shapes\": %.3f}\n",
+    /* Four significant digits, not decimals: on a loaded machine a tiny shape's share
+     * can be under 0.0005, and must not print as 0. */
+    printf("{\"kernel\": \"%s\", \"threads\": %d, \"units\": %u, \"seconds\": %.4e, \"gflops\": %.4g, "
+           "\"of_sgemm\": %.4g, \"of_sgemm_min\": %.4g, \"of_sgemm_max\": %.4g, \"reps\": %d, "
+           "\"blas_same_shapes_gflops\": %.4g, \"of_blas_same_shapes\": %.4g}\n",
            name, t, units, best, flops / best / 1e9, of_sgemm[reps / 2], of_sgemm[0], of_sgemm[reps - 1], reps,
            flops / best_blas / 1e9, of_blas[reps / 2]);
     free(U);

@@ -34,19 +34,25 @@ soso_status soso__orthonormalize_rows(float *Q, size_t rows, size_t cols, soso__
     return SOSO_OK;
 }
 
-/* Dense l x V or N x l operands of the sparse products are kept in column blocks of
- * LSA_BLOCK: block b holds rows x w (w = LSA_BLOCK, fewer in the last block), a row's
- * w values contiguous. A product then reads one or two cache lines a non-zero from an
- * operand a quarter of the size (at 104 units, Y = X Q^T is 37 MB whole, over the
- * cache; 10 MB a block): on all 82,115 expanded noun glosses at 104 units, LSA took
- * 34-39 s instead of 46-48 s on 2 threads. */
-#define LSA_BLOCK 32
+/* The dense operands of the sparse products, Q^T (V x l) and Y = X Q^T (N x l), are
+ * kept in column blocks of at most 32 columns, of equal width (l = 36 gives 18 + 18, not
+ * 32 + 4: each block is a pass over the sparse matrix): block b holds rows x w, a row's
+ * w values contiguous. A product then reads two or three cache lines a non-zero from an
+ * operand a quarter of the size (at 104 units Y is 37 MB whole, over the cache; 10 MB a
+ * block): on all 82,115 expanded noun glosses at 104 units, LSA took 34-39 s instead of
+ * 46-48 s on 2 threads. */
+static size_t block_width(size_t l)
+{
+    size_t blocks = (l + 31) / 32;
+    return (l + blocks - 1) / blocks;
+}
 
-/* QT = Q^T (Q: l x V) in column blocks. */
+/* QT = Q^T (Q: l x V, row-major) in column blocks. */
 static void transpose(const float *Q, size_t l, size_t V, float *QT)
 {
-    for (size_t b0 = 0; b0 < l; b0 += LSA_BLOCK) {
-        size_t w = l - b0 < LSA_BLOCK ? l - b0 : LSA_BLOCK;
+    size_t bw = block_width(l);
+    for (size_t b0 = 0; b0 < l; b0 += bw) {
+        size_t w = l - b0 < bw ? l - b0 : bw;
         float *T = QT + b0 * V;
         for (size_t j = 0; j < V; j++)
             for (size_t i = 0; i < w; i++) T[j * w + i] = Q[(b0 + i) * V + j];
@@ -57,17 +63,18 @@ static void transpose(const float *Q, size_t l, size_t V, float *QT)
  * blocks (blocked_out) or as out^T (l x rows, row-major). Each out value sums its row's
  * non-zeros in order in double, as a plain loop would (the same bits for any thread
  * count or block width); work goes in (block, 128 rows) pieces to whichever thread is
- * free. acc: l doubles a thread. */
+ * free. acc: l doubles a thread (a block's width used). */
 static void sparse_times(const soso_docs *S, const float *B, size_t l, int blocked_out, float *out, double *acc_all,
                          int threads)
 {
     int team = soso__team_size(threads, (double)S->indptr[S->rows] * (double)l);
-    long next = 0, rows = (long)S->rows, nb = (long)((l + LSA_BLOCK - 1) / LSA_BLOCK), nr = (rows + 127) / 128;
+    size_t bw = block_width(l);
+    long next = 0, rows = (long)S->rows, nb = (long)((l + bw - 1) / bw), nr = (rows + 127) / 128;
 #pragma omp parallel num_threads(team) if (team > 1)
     {
         double *acc = acc_all + (size_t)omp_get_thread_num() * l;
         for (long t; (t = soso__next_chunk(&next, 1)) < nb * nr;) {
-            size_t b0 = (size_t)(t / nr) * LSA_BLOCK, w = l - b0 < LSA_BLOCK ? l - b0 : LSA_BLOCK;
+            size_t b0 = (size_t)(t / nr) * bw, w = l - b0 < bw ? l - b0 : bw;
             const float *Bb = B + b0 * S->cols;
             for (long r = (t % nr) * 128; r < (t % nr + 1) * 128 && r < rows; r++) {
                 for (size_t i = 0; i < w; i++) acc[i] = 0;

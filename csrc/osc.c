@@ -241,6 +241,7 @@ static void fast_step(osc_ws *w, size_t nnz, const uint32_t *idx, const float *v
         w->dx[t] = (float)acc;
     }
     int team = soso__team_size(w->threads, 16.0 * (double)N * (double)nnz); /* a scattered read ~ 16 multiply-adds */
+    if ((size_t)team > (N + 3) / 4) team = (int)((N + 3) / 4);
 #pragma omp parallel for schedule(static) num_threads(team) if (team > 1)
     for (long q = 0; q < (long)((N + 3) / 4); q++) codes_of_rows(w, (size_t)q * 4, nnz, idx, val);
     /* 2. The K atoms with the largest |a|, strongest first. */
@@ -248,7 +249,7 @@ static void fast_step(osc_ws *w, size_t nnz, const uint32_t *idx, const float *v
     double xx = 0;
     for (size_t e = 0; e < nnz; e++) xx += (double)val[e] * val[e];
 
-    /* Each document's step meets at about 8 barriers: worth a team only for a large
+    /* Each document's step meets at 4 K + 2 barriers: worth a team only for a large
      * vocabulary (on wn6-1k, 1,038 words, 2 threads were 3 times slower than 1). */
     team = soso__team_size(w->threads, (double)V * (double)(K * K + K * T + 8 * K) / 8.0);
     if ((size_t)team > w->nchunks) team = (int)w->nchunks;
@@ -293,9 +294,9 @@ static void fast_step(osc_ws *w, size_t nnz, const uint32_t *idx, const float *v
         memcpy(w->xp + j_lo, w->r + j_lo, n_my * sizeof *w->xp);
 
         /* 4. The first K atoms exactly as the plain loop: Gram-Schmidt twice, the
-         * Hebbian step on the residual, normalisation, residual update. Each chunk
-         * loop finishes one step and starts the next one's partial sums while the
-         * chunk is in cache. */
+         * Hebbian step on the residual, normalisation, residual update. Within an
+         * atom, each chunk loop finishes one step and starts the next step's partial
+         * sums while the chunk is in cache. */
         for (size_t k = 0; k < K; k++) {
             float *u = w->neu + k * V;
             if (k > 0) OSC_FOR_CHUNKS partial_dots(u, w->neu, k, V, j0, j1, w->part[buf] + c * OSC_MAX_DOTS);
