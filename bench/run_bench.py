@@ -601,6 +601,9 @@ class Bench:
                 L.append("| %s | %d | %s | %.3f | %.3f | %.3f | %.3f | %.3f | %d | %.2f |" % (
                     r["corpus"], r["units"], r["impl"], r["nmi"], r["ari"], r["purity"], r["npmi"], r["mean_abs_cos"],
                     r["dead"], r["fit_seconds"]))
+            L += ["", "A SOSO fit is a whole `soso train` run with its defaults (reading the corpus included; osc's "
+                  "also expands the documents by co-occurrence, to hundreds of words each, and starts from LSA: "
+                  "README, 'Co-occurrence expansion'); the peers' fits start from the prepared matrix."]
         e = R.get("encode", [])
         if e:
             L += ["", "## Encoding (documents/s)", "", "| implementation | documents/s |", "|---|---|"]
