@@ -2,9 +2,9 @@
  * section 2: the plain O(N^2 V) loop as the reference, and the default path, O(N V +
  * K^2 V) per document, that replaces the Gram-Schmidt of the last N - K atoms by one
  * rank-1 rotation, kept lazily and folded into the weights by sgemm (see "the fast
- * path"). Within a document, work over the vocabulary is split into fixed chunks and
- * every sum is combined in chunk order, so the result does not depend on the thread
- * count. */
+ * path"). Within a document, work over the vocabulary is split into fixed chunks, every
+ * BLAS call covers one chunk and every sum is combined in chunk order, so the result does
+ * not depend on the thread count. */
 #include "soso_internal.h"
 
 #include <cblas.h>
