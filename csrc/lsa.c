@@ -39,8 +39,9 @@ soso_status soso__orthonormalize_rows(float *Q, size_t rows, size_t cols, soso__
  * 32 + 4: each block is a pass over the sparse matrix): block b holds rows x w, a row's
  * w values contiguous. A product then reads two or three cache lines a non-zero from an
  * operand a quarter of the size (at 104 units Y is 37 MB whole, over the cache; 10 MB a
- * block): on all 82,115 expanded noun glosses at 104 units, LSA took 34-39 s instead of
- * 46-48 s on 2 threads. */
+ * block): on all 82,115 expanded noun glosses at 104 units on 2 threads, LSA took 35-39 s
+ * in three runs against 43-52 s for whole rows in five (two more blocked runs in a slow
+ * spell of this machine took 52 and 71 s). */
 static size_t block_width(size_t l)
 {
     size_t blocks = (l + 31) / 32;
