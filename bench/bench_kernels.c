@@ -1,11 +1,13 @@
 /* bench_kernels.c - the hot kernels on their own, timed with 1 and with N threads, next
  * to OpenBLAS's sgemm rate measured in the same run. Prints one JSON object a line.
  *
- *   bench_kernels CORPUS [--threads N] [--units H] [--docs D] [--epochs E] [--reps R]
+ *   bench_kernels CORPUS [--threads N] [--units H] [--docs D] [--epochs E [--learner L]] [--reps R]
  *
  * CORPUS is a corpus file (e.g. build/wn-nouns.tsv); --docs keeps its first D documents.
- * --epochs E times only Hebbian training: E epochs on N threads and on 1, taken in turns
- * one epoch at a time (after one untimed epoch each), so that both see the same machine.
+ * --epochs E times only training: E epochs on N threads and on 1, taken in turns one
+ * epoch at a time (after one untimed epoch each), so that both see the same machine.
+ * --learner hebbian (default) or osc, the latter as `soso train`'s defaults set it up
+ * (idf, documents expanded with 100 co-occurring words at gain 16, sparsity 2, LSA start).
  * --reps R: repetitions of the paired orthogonalisation timings (default 7). */
 #define _POSIX_C_SOURCE 200809L
 #include <cblas.h>
@@ -163,20 +165,42 @@ static int stop_at_epoch_end(const soso_progress *p, void *user)
     return 1;
 }
 
-/* E timed epochs of Hebbian training on `threads` and on 1 thread, in turns. */
-static void epochs_bench(const soso_vocab *v, const soso_input_options *in, const soso_docs *d, uint32_t units,
-                         int threads, int E)
+/* A model of `units` for E + 1 epochs on `threads`: Hebbian with the reference defaults,
+ * or osc as the CLI's defaults (sparsity 2 on expanded documents, LSA start from them). */
+static soso_model *epochs_model(const char *learner, const soso_vocab *v, const soso_input_options *in,
+                                const soso_docs *d, uint32_t units, int threads, int E)
 {
-    int tcount[2] = {threads, 1};
-    soso_model *m[2];
-    double *secs[2];
-    for (int ti = 0; ti < 2; ti++) {
+    soso_model *m = NULL;
+    if (!strcmp(learner, "osc")) {
+        soso_osc_params op;
+        soso_osc_params_default(&op);
+        op.units = units;
+        op.sparsity = units < 2 ? units : 2;
+        op.threads = threads;
+        op.epochs = (uint32_t)E + 1;
+        if (soso_model_create_osc(v, in, &op, d, &m)) fail("model");
+    } else {
         soso_hebbian_params hp;
         soso_hebbian_params_default(&hp);
         hp.units = units;
-        hp.threads = tcount[ti];
+        hp.threads = threads;
         hp.epochs = (uint32_t)E + 1;
-        if (soso_model_create_hebbian(v, in, &hp, &m[ti])) fail("model");
+        if (soso_model_create_hebbian(v, in, &hp, &m)) fail("model");
+    }
+    return m;
+}
+
+/* E timed epochs of training on `threads` and on 1 thread, in turns. */
+static void epochs_bench(const char *learner, const soso_vocab *v, const soso_input_options *in, const soso_docs *d,
+                         uint32_t units, int threads, int E)
+{
+    int tcount[2] = {threads, 1};
+    soso_model *m[2];
+    double *secs[2], made[2];
+    for (int ti = 0; ti < 2; ti++) {
+        double t0 = now();
+        m[ti] = epochs_model(learner, v, in, d, units, tcount[ti], E);
+        made[ti] = now() - t0;
         secs[ti] = malloc((size_t)E * sizeof *secs[ti]);
         if (!secs[ti]) fail("memory");
     }
@@ -188,7 +212,9 @@ static void epochs_bench(const soso_vocab *v, const soso_input_options *in, cons
             if (e > 0) secs[ti][e - 1] = st.seconds;
         }
     for (int ti = 0; ti < 2; ti++) {
-        printf("{\"kernel\": \"hebbian epochs\", \"threads\": %d, \"seconds\": [", tcount[ti]);
+        /* create_seconds: making the model (osc: its LSA start), before the epochs. */
+        printf("{\"kernel\": \"%s epochs\", \"threads\": %d, \"create_seconds\": %.4g, \"seconds\": [", learner,
+               tcount[ti], made[ti]);
         for (int e = 0; e < E; e++) printf("%s%.9g", e ? ", " : "", secs[ti][e]);
         printf("]}\n");
         free(secs[ti]);
@@ -199,20 +225,28 @@ static void epochs_bench(const soso_vocab *v, const soso_input_options *in, cons
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: bench_kernels CORPUS [--threads N] [--units H] [--docs D] [--epochs E] [--reps R]\n");
+        fprintf(stderr, "usage: bench_kernels CORPUS [--threads N] [--units H] [--docs D] [--epochs E [--learner L]] "
+                        "[--reps R]\n");
         return 2;
     }
     int threads = 2;
     uint32_t units = 26;
     size_t max_docs = 0;
     int epochs = 0, reps = 7; /* reps: of the paired orthogonalisation timings */
+    const char *learner = "hebbian";
     for (int i = 2; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--threads")) threads = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--units")) units = (uint32_t)atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--docs")) max_docs = (size_t)atol(argv[i + 1]);
         else if (!strcmp(argv[i], "--epochs")) epochs = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--reps")) reps = atoi(argv[i + 1]) > 0 ? atoi(argv[i + 1]) : 1;
+        else if (!strcmp(argv[i], "--learner")) learner = argv[i + 1];
     }
+    if (strcmp(learner, "hebbian") && strcmp(learner, "osc")) {
+        fprintf(stderr, "bench_kernels: --learner is hebbian or osc, not '%s'\n", learner);
+        return 2;
+    }
+    int osc = !strcmp(learner, "osc");
     soso_corpus *c = NULL;
     soso_vocab *v = NULL;
     soso_docs *d = NULL, *all = NULL;
@@ -220,6 +254,7 @@ int main(int argc, char **argv)
     soso_input_options in;
     soso_text_options_default(&to);
     soso_input_options_default(&in);
+    in.idf = osc && epochs > 0;
     if (soso_corpus_read_file(argv[1], &c)) fail("reading the corpus");
     if (soso_vocab_build_corpus(c, &to, NULL, 0, &v)) fail("vocabulary");
     if (soso_docs_from_corpus(c, v, &in, &all)) fail("documents");
@@ -235,8 +270,18 @@ int main(int argc, char **argv)
     }
     printf("{\"kernel\": \"setup\", \"documents\": %zu, \"words\": %zu, \"nnz\": %zu, \"units\": %u, \"threads\": %d}\n", R, V,
            soso_docs_nnz(d), units, threads);
+    if (epochs > 0 && osc) {
+        /* Expanded as `soso train` does by default (two steps on under 10,000 documents). */
+        soso_docs *x = NULL;
+        double t0 = now();
+        if (soso_docs_expand(d, 100, 16, R < 10000 ? 2 : 1, threads, &x)) fail("expansion");
+        printf("{\"kernel\": \"expansion\", \"threads\": %d, \"seconds\": %.4g}\n", threads, now() - t0);
+        epochs_bench(learner, v, &in, x, units, threads, epochs);
+        soso_docs_free(x);
+        goto done;
+    }
     if (epochs > 0) {
-        epochs_bench(v, &in, d, units, threads, epochs);
+        epochs_bench(learner, v, &in, d, units, threads, epochs);
         goto done;
     }
 

@@ -36,6 +36,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(HERE, "peers"))
+from machine import cpu_model, loadavg  # noqa: E402
 
 try:  # the peers need all three (make bench installs them into bench/.venv)
     import numpy  # noqa: F401
@@ -123,10 +124,6 @@ def kernel_goal_measures(kernels):
 
 def cell_load(h):
     return "%.2f" % h["load"] if "load" in h else "-"
-
-
-def loadavg():
-    return os.getloadavg()[0]
 
 
 # Where the Hebbian goals fall short, what the profile says (bench/RESULTS.md quotes it).
@@ -525,7 +522,7 @@ class Bench:
         L = ["# SOSO benchmark results", "",
              "Machine: %d cores, %s. Made by `make bench` (all parts: `bench/.venv/bin/python bench/run_bench.py`); `--only PART`"
              " re-runs parts and keeps the others. Which run measured each part, and the load average at its start"
-             " (idle check: under 0.5 means the machine was otherwise idle):" % (os.cpu_count(), self.cpu()), ""]
+             " (idle check: under 0.5 means the machine was otherwise idle):" % (os.cpu_count(), cpu_model()), ""]
         L += ["- %s: %s, load %.2f (`%s`)" % (", ".join(r["parts"]), r["when"], r["load"], r["command"])
               for r in R.get("_runs", [])]
         L += [""]
@@ -772,15 +769,6 @@ class Bench:
                 corpus, units, best["impl"], best["nmi"], ratio, nmf["nmi"], best["npmi"], nmf["npmi"], best["dead"],
                 "met" if met else "NOT met"))
         return ["", "## Goals", ""] + out if out else []
-
-    def cpu(self):
-        try:
-            for line in open("/proc/cpuinfo"):
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-        except OSError:
-            pass
-        return "unknown CPU"
 
     def run(self):
         self.load0 = loadavg()
