@@ -268,8 +268,11 @@ int main(int argc, char **argv)
         soso_docs_row(all, r, &nnz, &idx, &val);
         soso_docs_append_row(d, nnz, idx, val);
     }
-    printf("{\"kernel\": \"setup\", \"documents\": %zu, \"words\": %zu, \"nnz\": %zu, \"units\": %u, \"threads\": %d}\n", R, V,
-           soso_docs_nnz(d), units, threads);
+    /* blas_core: the kernels OpenBLAS chose for this CPU (one older than the CPU falls
+     * back to generic ones, several times slower: see bench/RESULTS.md). */
+    printf("{\"kernel\": \"setup\", \"documents\": %zu, \"words\": %zu, \"nnz\": %zu, \"units\": %u, \"threads\": %d, "
+           "\"blas_core\": \"%s\"}\n",
+           R, V, soso_docs_nnz(d), units, threads, openblas_get_corename());
     if (epochs > 0 && osc) {
         /* Expanded as `soso train` does by default (two steps on under 10,000 documents). */
         soso_docs *x = NULL;

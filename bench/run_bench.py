@@ -37,6 +37,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(HERE, "peers"))
 from machine import cpu_model, loadavg  # noqa: E402
+import scaling_report  # noqa: E402
 
 try:  # the peers need all three (make bench installs them into bench/.venv)
     import numpy  # noqa: F401
@@ -645,6 +646,7 @@ class Bench:
             if plot:
                 L += ["", "![streamed memory](%s)" % plot]
         L += self.goals()
+        L += scaling_report.lines(HERE)
         L += ["", "See also `bench/MEMORY.md` (the associative memory against numpy and scipy, by hand) and"
               " `bench/quality/STUDY.md` (topic quality: settings, splits, stacking)."]
         text = "\n".join(L) + "\n"

@@ -22,6 +22,7 @@ static size_t chunk_size(size_t V)
 }
 #define OSC_PENDING 16   /* T: rotations kept lazily before an sgemm folds them in */
 #define OSC_MAX_DOTS 66  /* partial sums per reduction: K <= 64 dots plus two      */
+#define OSC_WORDS_PER_TEAM2 700.0 /* the step's team is at most sqrt(V / this): see fast_step */
 #define OSC_MIN_PERP 1e-6 /* below this |x_perp| / |x| the other atoms need no change */
 
 void soso_osc_params_default(soso_osc_params *p)
@@ -251,9 +252,16 @@ static void fast_step(osc_ws *w, size_t nnz, const uint32_t *idx, const float *v
     for (size_t e = 0; e < nnz; e++) xx += (double)val[e] * val[e];
 
     /* Each document's step meets at 4 K + 2 barriers: worth a team only for a large
-     * vocabulary (on wn6-1k, 1,038 words, 2 threads were 3 times slower than 1). */
+     * vocabulary (on wn6-1k, 1,038 words, 2 threads were 3 times slower than 1), and
+     * a barrier costs more the more threads meet at it, so the best team grows like
+     * sqrt(V): on a 16-core Xeon, wn-nouns (25,880 words) ran an epoch fastest on 4 to
+     * 6 threads (1.09-1.16 s; 8: 1.58 s, 16: 2.47 s, 1: 1.8-2.2 s; bench/RESULTS.md).
+     * sqrt(V / 700) gives 6 there and keeps 2 threads wherever the work gave 2 before
+     * (from 2,858 words at sparsity 4, from 6,154 at 2). */
     team = soso__team_size(w->threads, (double)V * (double)(K * K + K * T + 8 * K) / 8.0);
     if ((size_t)team > w->nchunks) team = (int)w->nchunks;
+    int cap = (int)sqrt((double)V / OSC_WORDS_PER_TEAM2);
+    if (team > cap) team = cap > 1 ? cap : 1;
     double nperp = 0;
     unsigned long long mask = 0;
 #pragma omp parallel num_threads(team) if (team > 1)

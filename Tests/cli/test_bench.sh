@@ -24,12 +24,33 @@ for k in orth:  # 3 paired ratios to sgemm (--tiny): a median within their range
     assert k["blas_same_shapes_gflops"] > 0 and k["of_blas_same_shapes"] > 0, k
 text = open(os.path.join(d, "RESULTS.md")).read()
 assert "OpenBLAS alone on the same two shapes" in text
+assert "## Threads on a machine with 16 cores" in text  # from bench/scaling.json
 for head in ["## Kernels", "## Hebbian training per epoch", "## Associative memory", "## Peak memory of training and ranking"]:
     assert head in text, head
 plots = os.listdir(os.path.join(d, "plots"))
 assert plots, "no plots"
 for p in plots:
     ET.parse(os.path.join(d, "plots", p))
+PY
+# bench/scaling.py (threads on a larger machine) at a toy size: each part at each thread
+# count, 1 thread beside it, and a section that scaling_report renders from what it wrote.
+mkdir "$tmp/sc"
+python3 "$top/bench/scaling.py" --kernels "$top/build/bench_kernels" --corpus "$top/data/wn6-1k.tsv" --docs 300 \
+    --threads 2 --osc-threads 2 -o "$tmp/sc/scaling.json" 2>"$tmp/sc.log" || { cat "$tmp/sc.log"; exit 1; }
+python3 - "$tmp/sc" "$top/bench" <<'PY'
+import json, os, sys
+sys.path.insert(0, sys.argv[2])
+import scaling_report
+r = json.load(open(os.path.join(sys.argv[1], "scaling.json")))
+assert [(x["part"], x["threads"]) for x in r["runs"]] == [("kernels", 2), ("hebbian", 2), ("osc", 2)], r["runs"]
+kinds = {row["kernel"]: row for x in r["runs"] for row in x["rows"]}
+for k in ["sgemm 2048", "hopfield step", "hebbian epochs", "osc epochs", "expansion"]:
+    assert k in kinds, k
+for x in r["runs"][1:]:  # epochs on 2 threads and on 1, each a time per epoch
+    ep = [row for row in x["rows"] if row["kernel"].endswith("epochs")]
+    assert sorted(row["threads"] for row in ep) == [1, 2] and all(s > 0 for row in ep for s in row["seconds"]), ep
+text = "\n".join(scaling_report.lines(sys.argv[1]))
+assert "| 2 | " in text and "(1 pair)" in text, text
 PY
 # --render writes the same results again from the saved rows, running nothing.
 mv "$tmp/RESULTS.md" "$tmp/RESULTS.run.md"
@@ -43,4 +64,4 @@ if python3 -E -S "$top/bench/run_bench.py" --only topics --out "$tmp/none" --res
 fi
 grep -q "need numpy, scipy and scikit-learn" "$tmp/err" || { echo "FAIL no reason given"; cat "$tmp/err"; exit 1; }
 test ! -e "$tmp/none.md" || { echo "FAIL results written without the peers"; exit 1; }
-echo "3 passed, 0 failed"
+echo "4 passed, 0 failed"
