@@ -740,6 +740,7 @@ class Bench:
                 sp, spread, self.verdict("kernels", sp >= 1.7),
                 self.across_runs("hopfield_speedup", 1.7),
                 ". Why: " + HOPFIELD_WHY if not self.always_met("hopfield_speedup", sp, 1.7) else ""))
+        out += scaling_report.goal_lines(HERE)
         so = [k.get((key, t)) for key in ORTHO_KEYS for t in (1, 2)]
         if all(so):
             worst = min(x["of_sgemm"] for x in so)

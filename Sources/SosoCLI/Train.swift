@@ -83,7 +83,7 @@ struct Train: ParsableCommand {
     @Option(help: "Seed of the initial weights and the shuffling.")
     var seed: UInt64 = 1
 
-    @Option(help: "Threads (results do not depend on it). Default: all cores.")
+    @Option(help: ArgumentHelp(trainingThreadsHelp))
     var threads: Int?
 
     @Option(help: "Lebesgue exponent p of the Hebbian rule (>= 1).")
@@ -311,7 +311,8 @@ struct Train: ParsableCommand {
             run.convergence = ConvergenceCheck(model: model, documents: documents, threshold: stable ?? 0.005,
                                                threads: threadCount)
         }
-        try run.train(model, streamed.map { ($0, streaming.pieceBlocks) }, else: training ?? documents, threads: threadCount)
+        try run.train(model, streamed.map { ($0, streaming.pieceBlocks) }, else: training ?? documents,
+                      threads: threads ?? defaultTrainingThreads(model))
         let result = try lower.map { try Model(stacking: model, on: $0) } ?? model
         try result.save(to: output)
         if !quiet {

@@ -56,3 +56,13 @@ struct TrainingRun {
         line.finish()
     }
 }
+
+let trainingThreadsHelp = "Threads (results do not depend on it). Default: all cores, but 2 for training a hebbian"
+    + " model, whose mini-batches are too small to share among more (bench/RESULTS.md)."
+
+/// Threads for training `model` when --threads is not given: all cores, but at most 2 for
+/// Hebbian training, whose mini-batches (~60 microseconds of work) ran slower on 4 or more
+/// threads than on 1 on a 16-core Xeon, and fastest on 2 (bench/RESULTS.md).
+func defaultTrainingThreads(_ model: Model) -> Int {
+    model.learner == .hebbian ? min(2, Soso.maxThreads) : Soso.maxThreads
+}

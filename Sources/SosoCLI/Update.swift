@@ -28,7 +28,7 @@ struct Update: ParsableCommand {
     @Option(help: "Epochs over the new documents.")
     var epochs = 1
 
-    @Option(help: "Threads (results do not depend on it). Default: all cores.")
+    @Option(help: ArgumentHelp(trainingThreadsHelp))
     var threads: Int?
 
     @Option(name: .customLong("checkpoint-every"), help: "Write a checkpoint every N epochs (0: only when interrupted).")
@@ -82,7 +82,8 @@ struct Update: ParsableCommand {
         let run = TrainingRun(checkpointPath: checkpoint ?? output + ".checkpoint", checkpointEvery: checkpointEvery,
                               quiet: quiet, command: "soso train \(shellQuoted(corpus)) -o \(shellQuoted(output))"
                                 + streaming.flags + input.flags)
-        try run.train(m, streamed.map { ($0, streaming.pieceBlocks) }, else: training ?? documents, threads: threadCount)
+        try run.train(m, streamed.map { ($0, streaming.pieceBlocks) }, else: training ?? documents,
+                      threads: threads ?? defaultTrainingThreads(m))
         try m.save(to: output)
         if quiet { return }
         note(String(format: "updated %d units on %d new documents: epochs %d -> %d in %.1f s; wrote %@", m.units,
