@@ -247,6 +247,10 @@ int main(int argc, char **argv)
         return 2;
     }
     int osc = !strcmp(learner, "osc");
+    if (osc && epochs <= 0) {
+        fprintf(stderr, "bench_kernels: --learner osc times epochs: give --epochs E\n");
+        return 2;
+    }
     soso_corpus *c = NULL;
     soso_vocab *v = NULL;
     soso_docs *d = NULL, *all = NULL;
@@ -273,18 +277,15 @@ int main(int argc, char **argv)
     printf("{\"kernel\": \"setup\", \"documents\": %zu, \"words\": %zu, \"nnz\": %zu, \"units\": %u, \"threads\": %d, "
            "\"blas_core\": \"%s\"}\n",
            R, V, soso_docs_nnz(d), units, threads, openblas_get_corename());
-    if (epochs > 0 && osc) {
-        /* Expanded as `soso train` does by default (two steps on under 10,000 documents). */
+    if (epochs > 0) {
+        /* osc's documents expanded as `soso train` does by default (two steps on under
+         * 10,000 documents); the vocabulary and idf are the whole corpus's. */
         soso_docs *x = NULL;
         double t0 = now();
-        if (soso_docs_expand(d, 100, 16, R < 10000 ? 2 : 1, threads, &x)) fail("expansion");
-        printf("{\"kernel\": \"expansion\", \"threads\": %d, \"seconds\": %.4g}\n", threads, now() - t0);
-        epochs_bench(learner, v, &in, x, units, threads, epochs);
+        if (osc && soso_docs_expand(d, 100, 16, R < 10000 ? 2 : 1, threads, &x)) fail("expansion");
+        if (osc) printf("{\"kernel\": \"expansion\", \"threads\": %d, \"seconds\": %.4g}\n", threads, now() - t0);
+        epochs_bench(learner, v, &in, osc ? x : d, units, threads, epochs);
         soso_docs_free(x);
-        goto done;
-    }
-    if (epochs > 0) {
-        epochs_bench(learner, v, &in, d, units, threads, epochs);
         goto done;
     }
 

@@ -1,15 +1,15 @@
 """Thread scaling on a machine with more cores than the two `make bench` is run on here.
 
     python3 bench/scaling.py [--kernels build/bench_kernels] [--corpus build/wn-nouns.tsv]
-        [--threads 2,4,8,16] [--osc-threads 4,16] [--vocab VOCAB] [--commit C] [-o bench/scaling.json]
+        [--threads 2,4,8,16] [--osc-threads 4,16] [--vocab VOCAB] [--commit C] [-o build/scaling.json]
 
 For each thread count T, bench_kernels times the kernels (1 thread and T), Hebbian
 epochs (T and 1 in turns) and, for --osc-threads, osc epochs as `soso train` sets them
 up; the load average before each run is kept (the idle check). With --vocab (the words of
 `soso export --vocab` for the corpus) and numpy and scipy at hand, the sparse numpy
 version of the Hebbian rule runs two epochs with its BLAS on all cores, the peer of the
-30x goal. Writes one JSON file that run_bench.py renders into RESULTS.md's section on
-larger machines. Nothing here needs anything but python3 and the bench_kernels binary.
+30x goal. Writes one JSON file; the one at bench/scaling.json is what run_bench.py renders
+into RESULTS.md's section on larger machines (with bench/scaling_notes.md). Nothing here needs anything but python3 and the bench_kernels binary.
 """
 import argparse
 import json
@@ -71,7 +71,8 @@ def main():
     ap.add_argument("--docs", type=int, default=0, help="keep the corpus's first D documents (tests)")
     ap.add_argument("--vocab", help="the corpus's vocabulary, one word a line, for the numpy peer")
     ap.add_argument("--commit", default="", help="the commit measured, for the record")
-    ap.add_argument("-o", "--output", default=os.path.join(HERE, "scaling.json"))
+    # Not bench/scaling.json by default: that is the record RESULTS.md renders (pass it to replace it).
+    ap.add_argument("-o", "--output", default=os.path.join(top, "build", "scaling.json"))
     a = ap.parse_args()
     threads = [int(t) for t in a.threads.split(",") if t]
     osc_threads = [int(t) for t in a.osc_threads.split(",") if t]

@@ -253,11 +253,12 @@ static void fast_step(osc_ws *w, size_t nnz, const uint32_t *idx, const float *v
 
     /* Each document's step meets at 4 K + 2 barriers: worth a team only for a large
      * vocabulary (on wn6-1k, 1,038 words, 2 threads were 3 times slower than 1), and
-     * a barrier costs more the more threads meet at it, so the best team grows like
-     * sqrt(V): on a 16-core Xeon, wn-nouns (25,880 words) ran an epoch fastest on 4 to
-     * 6 threads (1.09-1.16 s; 8: 1.58 s, 16: 2.47 s, 1: 1.8-2.2 s; bench/RESULTS.md).
-     * sqrt(V / 700) gives 6 there and keeps 2 threads wherever the work gave 2 before
-     * (from 2,858 words at sparsity 4, from 6,154 at 2). */
+     * a barrier costs more the more threads meet at it. On a 16-core Xeon, 10,000 noun
+     * glosses over wn-nouns' 25,880 words ran an epoch fastest on 4 to 6 threads (1.09
+     * and 1.16 s; 8: 1.58 s, 16: 2.47 s, 1: 1.8-2.2 s; bench/RESULTS.md). That the best
+     * team grows like sqrt(V) is an assumption fitted to that one vocabulary: sqrt(V /
+     * 700) gives 6 there, and at sparsity 2 to 4 it keeps 2 threads wherever the work
+     * gave 2 before (from 2,858 words at 4, 6,154 at 2; larger sparsities lose some). */
     team = soso__team_size(w->threads, (double)V * (double)(K * K + K * T + 8 * K) / 8.0);
     if ((size_t)team > w->nchunks) team = (int)w->nchunks;
     int cap = (int)sqrt((double)V / OSC_WORDS_PER_TEAM2);

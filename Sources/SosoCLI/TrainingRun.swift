@@ -58,11 +58,12 @@ struct TrainingRun {
 }
 
 let trainingThreadsHelp = "Threads (results do not depend on it). Default: all cores, but 2 for training a hebbian"
-    + " model, whose mini-batches are too small to share among more (bench/RESULTS.md)."
+    + " model, whose mini-batches were too small to share among more (measured at 26 units; bench/RESULTS.md)."
 
 /// Threads for training `model` when --threads is not given: all cores, but at most 2 for
-/// Hebbian training, whose mini-batches (~60 microseconds of work) ran slower on 4 or more
-/// threads than on 1 on a 16-core Xeon, and fastest on 2 (bench/RESULTS.md).
+/// Hebbian training, whose mini-batches (~60 microseconds of work at 26 units on wn-nouns)
+/// ran slower on 4 or more threads than on 1 on a 16-core Xeon, and fastest on 2
+/// (bench/RESULTS.md; not measured at other sizes).
 func defaultTrainingThreads(_ model: Model) -> Int {
     model.learner == .hebbian ? min(2, Soso.maxThreads) : Soso.maxThreads
 }

@@ -54,8 +54,8 @@ grep -q "epoch" "$tmp/err" && bad "progress line printed while stderr is not a t
 # for a hebbian model, even where OpenMP offers 4; --threads 3 gives 3 (128 units: work
 # enough for 3). `script` gives the command a terminal.
 threads_shown() {
-    OMP_NUM_THREADS=4 script -qec "$SOSO train $corpus -o $tmp/t.soso --method hebbian --units 128 --epochs 3 $*" \
-        /dev/null | tr '\r' '\n' | grep -o "([0-9]* threads\{0,1\})" | sort -u | tr '\n' ' '
+    OMP_NUM_THREADS=4 script -qec "'$SOSO' train '$corpus' -o '$tmp/t.soso' --method hebbian --units 128 --epochs 3 $*" \
+        /dev/null </dev/null | tr '\r' '\n' | grep -o "([0-9]* threads\{0,1\})" | sort -u | tr '\n' ' '
 }
 if "$SOSO" info "$model" | grep -q "; openmp [0-9]"; then  # a serial build (SOSO_NO_OPENMP) shows 1
     [ "$(threads_shown)" = "(2 threads) " ] && ok || bad "hebbian's default threads: $(threads_shown)"
@@ -285,14 +285,14 @@ cmp -s "$model" "$tmp/keep.soso" && ok || bad "the old model was changed"
 # Ctrl-C stops training cleanly: exit 130, a checkpoint and how to resume it, no model.
 # The resumed run ends with exactly the model an uninterrupted run writes.
 # The interrupt is sent once the first periodic checkpoint exists (training has begun,
-# 750 epochs are left), not after a fixed sleep: 800 epochs can end within a second.
+# 790 epochs are left), not after a fixed sleep: 800 epochs can end within a second.
 interrupt_when() {
     local pid=$1 file=$2 i=0
     while [ ! -e "$file" ] && [ $i -lt 400 ] && kill -0 "$pid" 2>/dev/null; do sleep 0.05; i=$((i + 1)); done
     kill -INT "$pid"
 }
 args="--method hebbian --units 64 --epochs 800 --seed 5 --quiet"
-"$SOSO" train "$corpus" -o "$tmp/int.soso" $args --checkpoint-every 50 2>"$tmp/err" &
+"$SOSO" train "$corpus" -o "$tmp/int.soso" $args --checkpoint-every 10 2>"$tmp/err" &
 pid=$!
 interrupt_when $pid "$tmp/int.soso.checkpoint"
 wait $pid
@@ -446,7 +446,7 @@ run "stream update" 0 "$SOSO" update "$tmp/half.soso" "$tmp/half2.tsv" -o "$tmp/
 # Ctrl-C in a streamed run: the checkpoint resumes (with the same --stream --piece) to the
 # model of an uninterrupted streamed run.
 args="--method hebbian --units 64 --epochs 800 --seed 5 --quiet --stream --piece 300"
-"$SOSO" train "$corpus" -o "$tmp/sint.soso" $args --checkpoint-every 50 2>"$tmp/err" &
+"$SOSO" train "$corpus" -o "$tmp/sint.soso" $args --checkpoint-every 10 2>"$tmp/err" &
 pid=$!
 interrupt_when $pid "$tmp/sint.soso.checkpoint"
 wait $pid
