@@ -26,15 +26,19 @@ static size_t chunk_size(size_t V)
  * units, 1 thread) and about 1.3 s at 4 to 8 against 1.5 s at 16 (104 units). */
 #define OSC_PENDING 6
 /* Doubles of one thread's coefficient work (step_coefficients): M (n x n), the new
- * atoms (K x n), the direction (n), the codes (K) and scratch (4 n), n = K + 1. */
-#define OSC_COEF_SIZE(K) OSC_LINES(((K) + 1) * ((K) + 1) + (K) * ((K) + 1) + ((K) + 1) + (K) + 4 * ((K) + 1))
+ * atoms (K x n), the direction (n), the codes (K), scratch (6 n) and M times each new
+ * atom (K x n), n = K + 1. */
+#define OSC_COEF_SIZE(K) OSC_LINES(((K) + 1) * ((K) + 1) + 2 * (K) * ((K) + 1) + ((K) + 1) + (K) + 6 * ((K) + 1))
 /* Doubles of one chunk's partial dot products: the old atoms' K (K + 1) / 2 with each
  * other and K with the document. Both sizes get one 64-byte line of padding, so threads
  * never write the same cache line (malloc aligns to 16 bytes, not 64). */
-#define OSC_PART_SIZE(K) OSC_LINES((K) * ((K) + 1) / 2 + (K))
+#define OSC_PART_SIZE(K) OSC_LINES(OSC_GRAM_AT(K, K))
 #define OSC_LINES(d) ((d) + 8)
 #define OSC_WORDS_PER_TEAM2 700.0 /* the step's team is at most sqrt(V / this): see fast_step */
 #define OSC_MIN_PERP 1e-6 /* below this |x_perp| / |x| the other atoms need no change */
+#define OSC_EXACT_GRAM 1e-2 /* below this |x_perp|^2 / |x|^2 the Gram matrix is summed in double */
+#define OSC_COMBINE_LOOP 8 /* up to this many atoms a document, combine's loops; above, sgemm */
+#define OSC_GRAM_AT(K, i) ((K) * ((K) + 1) / 2 + (i)) /* chunk partials: x . old_i after the Gram */
 
 void soso_osc_params_default(soso_osc_params *p)
 {
@@ -134,6 +138,8 @@ typedef struct {
     double *part;       /* nchunks x (K (K + 1) / 2 + K): each chunk's partial dots   */
     double *coef;       /* threads x OSC_COEF_SIZE(K): each thread's coefficients     */
     size_t *ebound;     /* nchunks + 1: where each chunk's words start in a document  */
+    float *cf, *cbuf;   /* K > OSC_COMBINE_LOOP: threads x (K + 1) x K coefficients, and
+                         * threads x (K + 1) x chunk rows (combine_sgemm)             */
     int threads;
     unsigned long long team_mask;
 } osc_ws;
@@ -151,6 +157,8 @@ static void ws_free(osc_ws *w)
     free(w->part);
     free(w->coef);
     free(w->ebound);
+    free(w->cf);
+    free(w->cbuf);
     memset(w, 0, sizeof *w);
 }
 
@@ -175,8 +183,13 @@ static soso_status ws_init(osc_ws *w, float *U, size_t N, size_t V, size_t K, in
     w->part = soso__alloc_array(w->nchunks * OSC_PART_SIZE(K), sizeof *w->part);
     w->coef = soso__alloc_array((size_t)w->threads * OSC_COEF_SIZE(K), sizeof *w->coef);
     w->ebound = soso__alloc_array(w->nchunks + 1, sizeof *w->ebound);
+    int many = K > OSC_COMBINE_LOOP;
+    if (many) {
+        w->cf = soso__alloc_array((size_t)w->threads * (K + 1) * K, sizeof *w->cf);
+        w->cbuf = soso__alloc_array((size_t)w->threads * (K + 1) * w->chunk, sizeof *w->cbuf);
+    }
     if (!w->A || !w->D || !w->old || !w->codes || !w->dx || !w->ak || !w->order || !w->done || !w->part || !w->coef ||
-        !w->ebound) {
+        !w->ebound || (many && (!w->cf || !w->cbuf))) {
         ws_free(w);
         return soso__fail(SOSO_E_NOMEM, "out of memory for OSC with %zu atoms over %zu words", N, V);
     }
@@ -229,59 +242,100 @@ static void codes_of_rows(osc_ws *w, size_t j0, size_t nnz, const uint32_t *idx,
  * vocabulary. Per document that is one pass reading the old atoms and one writing, with
  * one reduction between, instead of 4 K + 2 barrier-separated passes. */
 
-/* a^T M b for coefficient vectors a, b of n entries. */
-static double mdot(const double *M, size_t n, const double *a, const double *b)
+/* Sum of a[j] b[j] in double (float products are exact in double), for the Gram matrix
+ * where |x_perp| is small (see fast_step). Four partial sums in a fixed order: the same
+ * bits for the same range. */
+static double dot_double(const float *a, const float *b, size_t n)
+{
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    size_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        s0 += (double)a[j] * b[j];
+        s1 += (double)a[j + 1] * b[j + 1];
+        s2 += (double)a[j + 2] * b[j + 2];
+        s3 += (double)a[j + 3] * b[j + 3];
+    }
+    for (; j < n; j++) s0 += (double)a[j] * b[j];
+    return (s0 + s1) + (s2 + s3);
+}
+
+static double dot_n(const double *a, const double *b, size_t n)
 {
     double s = 0;
-    for (size_t i = 0; i < n; i++) {
-        double t = 0;
-        for (size_t j = 0; j < n; j++) t += M[i * n + j] * b[j];
-        s += a[i] * t;
-    }
+    for (size_t i = 0; i < n; i++) s += a[i] * b[i];
     return s;
 }
 
+/* v += c w and Mv += c Mw: a coefficient vector and its product with M move together. */
+static void move_with(double c, const double *w, const double *Mw, double *v, double *Mv, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        v[i] += c * w[i];
+        Mv[i] += c * Mw[i];
+    }
+}
+
 /* v -= sum_l (v . rows_l) rows_l, twice over (classical Gram-Schmidt per pass, as the
- * plain loop): rows are k coefficient vectors of n entries. */
-static void gram_schmidt_twice(const double *M, size_t n, const double *rows, size_t k, double *v, double *c)
+ * plain loop): rows are k coefficient vectors of n entries and Mrows their products with
+ * M, kept beside v's (Mv), so each dot product is O(n) and the step O(K^2 n). */
+static void gram_schmidt_twice(const double *rows, const double *Mrows, size_t n, size_t k, double *v, double *Mv,
+                               double *c)
 {
     for (int pass = 0; pass < 2 && k > 0; pass++) {
-        for (size_t l = 0; l < k; l++) c[l] = mdot(M, n, v, rows + l * n);
-        for (size_t l = 0; l < k; l++)
-            for (size_t i = 0; i < n; i++) v[i] -= c[l] * rows[l * n + i];
+        for (size_t l = 0; l < k; l++) c[l] = dot_n(v, Mrows + l * n, n);
+        for (size_t l = 0; l < k; l++) move_with(-c[l], rows + l * n, Mrows + l * n, v, Mv, n);
     }
 }
 
 /* The plain loop's first K atoms and the rotation, on coefficients (see above). M: the
- * n x n Gram matrix; a: the K atoms' codes. Fills cneu (K x n: the new atoms) and, when
- * x has a part outside the old atoms, cd (the direction z / |z| - x_perp / |x_perp|);
- * returns |x_perp| (0: no rotation). Scratch: 4 n doubles. */
+ * n x n Gram matrix (symmetric); a: the K atoms' codes. Fills cneu (K x n: the new atoms)
+ * and, when x has a part outside the old atoms, cd (the direction z / |z| - x_perp /
+ * |x_perp|); returns |x_perp| (0: no rotation). Every vector v is kept with M v, so that
+ * a dot product u . v = u^T M v costs n. Scratch: 6 n doubles; Mc: K x n (M cneu_k). */
 static double step_coefficients(const double *M, size_t K, size_t N, const double *a, double xx, float eps,
-                                double *cneu, double *cd, double *scratch)
+                                double *cneu, double *cd, double *scratch, double *Mc)
 {
     const size_t n = K + 1;
-    double *cr = scratch, *c = scratch + n, *cxp = scratch + 2 * n, *cz = scratch + 3 * n;
-    for (size_t i = 0; i < n; i++) cr[i] = i == K;
+    double *cr = scratch, *Mcr = scratch + n, *c = scratch + 2 * n, *cz = scratch + 3 * n, *Mcz = scratch + 4 * n,
+           *cxp = scratch + 5 * n;
+    for (size_t i = 0; i < n; i++) {
+        cr[i] = i == K;
+        Mcr[i] = M[i * n + K];
+    }
     for (size_t k = 0; k < K; k++) {
-        double *cu = cneu + k * n;
-        for (size_t i = 0; i < n; i++) cu[i] = i == k;
-        gram_schmidt_twice(M, n, cneu, k, cu, c);
-        double step = (double)eps * mdot(M, n, cu, cr);
-        for (size_t i = 0; i < n; i++) cu[i] += step * cr[i];
-        double inv = 1.0 / sqrt(mdot(M, n, cu, cu));
-        for (size_t i = 0; i < n; i++) cu[i] *= inv;
-        double along = mdot(M, n, cu, cr);
-        for (size_t i = 0; i < n; i++) cr[i] -= along * cu[i];
+        double *cu = cneu + k * n, *Mcu = Mc + k * n;
+        for (size_t i = 0; i < n; i++) {
+            cu[i] = i == k;
+            Mcu[i] = M[i * n + k];
+        }
+        gram_schmidt_twice(cneu, Mc, n, k, cu, Mcu, c);
+        move_with((double)eps * dot_n(cu, Mcr, n), cr, Mcr, cu, Mcu, n);
+        double inv = 1.0 / sqrt(dot_n(cu, Mcu, n));
+        for (size_t i = 0; i < n; i++) {
+            cu[i] *= inv;
+            Mcu[i] *= inv;
+        }
+        move_with(-dot_n(cu, Mcr, n), cu, Mcu, cr, Mcr, n);
     }
     if (K == N) return 0;
     /* x_perp = x - sum_k a_k old_k, then z = x_perp / |x_perp| re-orthogonalised against
      * the new atoms. */
-    for (size_t i = 0; i < n; i++) cxp[i] = i == K ? 1.0 : -a[i];
-    double np2 = mdot(M, n, cxp, cxp), np = np2 > 0 ? sqrt(np2) : 0;
-    if (!(np > 1e-6 * sqrt(xx))) return 0;
-    for (size_t i = 0; i < n; i++) cz[i] = cxp[i] / np;
-    gram_schmidt_twice(M, n, cneu, K, cz, c);
-    double zn = 1.0 / sqrt(mdot(M, n, cz, cz));
+    for (size_t i = 0; i < n; i++) {
+        cxp[i] = i == K ? 1.0 : -a[i];
+        double t = M[i * n + K];
+        for (size_t k = 0; k < K; k++) t -= a[k] * M[i * n + k];
+        Mcz[i] = t; /* M x_perp, scaled below */
+    }
+    double np2 = dot_n(cxp, Mcz, n), np = np2 > 0 ? sqrt(np2) : 0;
+    if (!(np > OSC_MIN_PERP * sqrt(xx))) return 0;
+    for (size_t i = 0; i < n; i++) {
+        cz[i] = cxp[i] / np;
+        Mcz[i] /= np;
+    }
+    gram_schmidt_twice(cneu, Mc, n, K, cz, Mcz, c);
+    double zz = dot_n(cz, Mcz, n);
+    if (!(zz > 0)) return 0;
+    double zn = 1.0 / sqrt(zz);
     for (size_t i = 0; i < n; i++) cd[i] = cz[i] * zn - cxp[i] / np;
     return np;
 }
@@ -301,6 +355,27 @@ static void combine(const double *coef, const float *rows, size_t K, size_t V, s
     }
     float cx = (float)coef[K];
     for (size_t e = e0; e < e1; e++) dst[idx[e]] += cx * val[e];
+}
+
+/* combine for many atoms: the K + 1 rows (new atoms, then the direction cd unless NULL)
+ * as one sgemm of the coefficients by the old atoms' chunk into the thread's buffer, then
+ * copied out with x's part added. With K = 64 of 104 units over 26,000 words, combine's
+ * loops took about half of a 33 ms step. */
+static void combine_sgemm(osc_ws *w, int tid, const double *cneu, const double *cd, size_t e0, size_t e1,
+                          const uint32_t *idx, const float *val, size_t j0, size_t j1)
+{
+    const size_t K = w->K, V = w->V, n = K + 1, rows = cd ? K + 1 : K, CH = w->chunk;
+    float *cf = w->cf + (size_t)tid * n * K, *out = w->cbuf + (size_t)tid * n * CH;
+    for (size_t r = 0; r < rows; r++)
+        for (size_t i = 0; i < K; i++) cf[r * K + i] = (float)(r < K ? cneu[r * n + i] : cd[i]);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)(j1 - j0), (int)K, 1.0f, cf, (int)K,
+                w->old + j0, (int)V, 0.0f, out, (int)CH);
+    for (size_t r = 0; r < rows; r++) {
+        float *dst = r < K ? w->Ub + (size_t)w->order[r] * V : w->D + w->pending * V, *o = out + r * CH;
+        float cx = (float)(r < K ? cneu[r * n + K] : cd[K]);
+        memcpy(dst + j0, o, (j1 - j0) * sizeof *dst);
+        for (size_t e = e0; e < e1; e++) dst[idx[e]] += cx * val[e];
+    }
 }
 
 static void fast_step(osc_ws *w, size_t nnz, const uint32_t *idx, const float *val, float eps)
@@ -330,15 +405,16 @@ static void fast_step(osc_ws *w, size_t nnz, const uint32_t *idx, const float *v
 
     /* A team only for a large vocabulary: the work over the vocabulary is the K atoms'
      * materialisation (T / 2 pending rows on average), their K (K + 1) / 2 dot products
-     * and the K + 1 rows written, about V (K T / 2 + K^2 + 2 K) multiply-adds, and a team
-     * meets at one barrier besides the region's end. On wn6-1k (1,038 words) 2 threads
-     * were 3 times slower than 1 when the step met at 4 K + 2 barriers. On a 16-core
-     * Xeon, with those barriers, 10,000 noun glosses over wn-nouns' 25,880 words ran an
-     * epoch fastest on 4 to 6 threads (1.09 and 1.16 s; 8: 1.58 s, 16: 2.47 s, 1: 1.8-2.2
-     * s; bench/RESULTS.md). That the best team grows like sqrt(V) is an assumption fitted
-     * to that one vocabulary: at most sqrt(V / 700) threads, 6 there and 2 from 2,800
-     * words. Not re-measured there with the one-barrier step, so it may be cautious. */
-    team = soso__team_size(w->threads, (double)V * (double)(K * T / 2 + K * K + 2 * K));
+     * and the K + 1 rows written from K, about V (K T / 2 + 3 K (K + 1) / 2) multiply-
+     * adds, and a team meets at one barrier besides the region's end. On wn6-1k (1,038
+     * words) 2 threads were 3 times slower than 1 when the step met at 4 K + 2 barriers.
+     * On a 16-core Xeon, with those barriers, 10,000 noun glosses over wn-nouns' 25,880
+     * words ran an epoch fastest on 4 to 6 threads (1.09 and 1.16 s; 8: 1.58 s, 16: 2.47
+     * s, 1: 1.8-2.2 s; bench/RESULTS.md). That the best team grows like sqrt(V) is an
+     * assumption fitted to that one vocabulary: at most sqrt(V / 700) threads, 6 there;
+     * 2 from 2,800 words at sparsity 2 or more (the work: from 6,667 at 1). Not
+     * re-measured there with the one-barrier step, so it may be cautious now. */
+    team = soso__team_size(w->threads, (double)V * (double)(K * T / 2 + 3 * K * (K + 1) / 2));
     if ((size_t)team > w->nchunks) team = (int)w->nchunks;
     int cap = (int)sqrt((double)V / OSC_WORDS_PER_TEAM2);
     if (team > cap) team = cap > 1 ? cap : 1;
@@ -356,50 +432,66 @@ static void fast_step(osc_ws *w, size_t nnz, const uint32_t *idx, const float *v
     for (size_t c = c_lo, j0 = c_lo * CH, j1 = j0 + CH < V ? j0 + CH : V; c < c_hi; \
          c++, j0 = c * CH, j1 = j0 + CH < V ? j0 + CH : V)
 
-        /* 3. Materialise the K old atoms (Ub + A D: one small sgemm per chunk reads D
-         * once for all K; a plain loop doing the same was 1.13x slower an epoch at
-         * sparsity 2) and their partial dot products, chunk by chunk: with each other over
-         * the vocabulary, with x over its words. */
+        /* 3. Materialise the K old atoms: Ub's rows here, and the pending rotations A D
+         * chunk by chunk below (one small sgemm per chunk reads D once for all K; a plain
+         * loop doing the same was 1.13x slower an epoch at sparsity 2). */
         for (size_t k = 0; k < K; k++)
             memcpy(w->old + k * V + j_lo, w->Ub + (size_t)w->order[k] * V + j_lo, n_my * sizeof(float));
         float *Ak = w->ak + (size_t)tid * K * T;
         if (w->pending)
             for (size_t k = 0; k < K; k++) memcpy(Ak + k * T, w->A + (size_t)w->order[k] * T, T * sizeof(float));
-        OSC_FOR_CHUNKS {
-            if (w->pending)
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)K, (int)(j1 - j0), (int)w->pending, 1.0f,
-                            Ak, (int)T, w->D + j0, (int)V, 1.0f, w->old + j0, (int)V);
-            double *part = w->part + c * P;
-            for (size_t i = 0, m = 0; i < K; i++)
-                for (size_t j = i; j < K; j++) part[m++] = soso__dot(w->old + i * V + j0, w->old + j * V + j0, j1 - j0);
-            for (size_t i = 0; i < K; i++) {
-                const float *row = w->old + i * V;
-                double acc = 0;
-                for (size_t e = eb[c]; e < eb[c + 1]; e++) acc += (double)row[idx[e]] * val[e];
-                part[K * (K + 1) / 2 + i] = acc;
-            }
-        }
-#pragma omp barrier
-        /* 4. Every thread sums the partial products in chunk order into M and works out
-         * the same coefficients (no second barrier; the same bits in each). */
         double *M = w->coef + (size_t)tid * OSC_COEF_SIZE(K), *cneu = M + n * n, *cd = cneu + K * n, *a = cd + n,
-               *scratch = a + K;
-        for (size_t q = 0; q < n * n; q++) M[q] = 0;
-        for (size_t c = 0; c < w->nchunks; c++) {
-            const double *part = w->part + c * P;
-            for (size_t i = 0, m = 0; i < K; i++)
-                for (size_t j = i; j < K; j++) M[i * n + j] += part[m++];
-            for (size_t i = 0; i < K; i++) M[i * n + K] += part[K * (K + 1) / 2 + i];
-        }
-        M[K * n + K] = xx;
-        for (size_t i = 0; i < n; i++)
-            for (size_t j = 0; j < i; j++) M[i * n + j] = M[j * n + i];
+               *scratch = a + K, *Mc = scratch + 6 * n;
         for (size_t k = 0; k < K; k++) a[k] = w->codes[w->order[k]];
-        double np = step_coefficients(M, K, N, a, xx, eps, cneu, cd, scratch);
+        double np = 0;
+        /* 4. The basis's Gram matrix from partial sums per chunk (summed in chunk order by
+         * every thread, which then works out the same coefficients: no second barrier).
+         * The old atoms' products are summed in float (sdot) first; |x_perp|^2 = x.x -
+         * 2 a.(old x) + a^T G a cancels when x lies near its atoms' span, so where
+         * |x_perp|^2 < OSC_EXACT_GRAM x.x every thread sums them again in double (slower:
+         * 1.26x an epoch if always; float products were good to about 1e-4 of |x| only,
+         * a review found). Never on the noun glosses, whose |x_perp| / |x| is about 0.9. */
+        for (int exact = 0;; exact = 1) {
+            OSC_FOR_CHUNKS {
+                if (!exact && w->pending) /* the atoms' chunk is then in cache for the products */
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)K, (int)(j1 - j0), (int)w->pending, 1.0f,
+                                Ak, (int)T, w->D + j0, (int)V, 1.0f, w->old + j0, (int)V);
+                double *part = w->part + c * P;
+                for (size_t i = 0, m = 0; i < K; i++)
+                    for (size_t j = i; j < K; j++) {
+                        const float *u = w->old + i * V + j0, *v = w->old + j * V + j0;
+                        part[m++] = exact ? dot_double(u, v, j1 - j0) : soso__dot(u, v, j1 - j0);
+                    }
+                for (size_t i = 0; i < K; i++) { /* x . old_i over x's words in the chunk (exact products) */
+                    const float *row = w->old + i * V;
+                    double acc = 0;
+                    for (size_t e = eb[c]; e < eb[c + 1]; e++) acc += (double)row[idx[e]] * val[e];
+                    part[OSC_GRAM_AT(K, i)] = acc;
+                }
+            }
+#pragma omp barrier
+            for (size_t q = 0; q < n * n; q++) M[q] = 0;
+            for (size_t c = 0; c < w->nchunks; c++) {
+                const double *part = w->part + c * P;
+                for (size_t i = 0, m = 0; i < K; i++)
+                    for (size_t j = i; j < K; j++) M[i * n + j] += part[m++];
+                for (size_t i = 0; i < K; i++) M[i * n + K] += part[OSC_GRAM_AT(K, i)];
+            }
+            M[K * n + K] = xx;
+            for (size_t i = 0; i < n; i++)
+                for (size_t j = 0; j < i; j++) M[i * n + j] = M[j * n + i];
+            np = step_coefficients(M, K, N, a, xx, eps, cneu, cd, scratch, Mc);
+            if (exact || K == N || np * np >= OSC_EXACT_GRAM * xx) break;
+#pragma omp barrier /* all have read the float partials */
+        }
 
         /* 5. The new atoms replace the old ones in Ub, and the rotation's direction
          * becomes D's next row. */
         OSC_FOR_CHUNKS {
+            if (K > OSC_COMBINE_LOOP) {
+                combine_sgemm(w, tid, cneu, np > 0 ? cd : NULL, eb[c], eb[c + 1], idx, val, j0, j1);
+                continue;
+            }
             for (size_t k = 0; k < K; k++)
                 combine(cneu + k * n, w->old, K, V, eb[c], eb[c + 1], idx, val, w->Ub + (size_t)w->order[k] * V, j0, j1);
             if (np > 0) combine(cd, w->old, K, V, eb[c], eb[c + 1], idx, val, w->D + w->pending * V, j0, j1);
