@@ -160,8 +160,9 @@ static void test_osc_fast_matches_plain(void)
     }
     CHECK_OK(soso_docs_normalize(d));
     soso_vocab *v = vocab_of_size(V);
-    const uint32_t shapes[][2] = {{12, 3}, {20, 5}, {8, 1}};
-    for (size_t t = 0; t < 3; t++) {
+    /* K = 10 > 8: the new rows by sgemm (combine_sgemm); K = N: no rotation. */
+    const uint32_t shapes[][2] = {{12, 3}, {20, 5}, {8, 1}, {30, 10}, {10, 10}};
+    for (size_t t = 0; t < sizeof shapes / sizeof *shapes; t++) {
         uint32_t N = shapes[t][0], K = shapes[t][1];
         soso_model *fast = osc_model(v, d, N, K, 1, SOSO_INIT_LSA, 0, 1);
         soso_model *plain = osc_model(v, d, N, K, 1, SOSO_INIT_LSA, 1, 1);
