@@ -23,7 +23,8 @@ static size_t chunk_size(size_t V)
 /* T: rotations kept lazily before an sgemm folds them in. Each document's atoms read
  * the pending ones (T / 2 rows of D on average) and each fold writes all N atoms: one
  * epoch of 10,000 noun glosses took 0.51 / 0.53 / 0.55 / 0.66 s at T = 4 / 6 / 8 / 16 (26
- * units, 1 thread) and about 1.3 s at 4 to 8 against 1.5 s at 16 (104 units). */
+ * units, 1 thread) and about 1.3 s at 4 to 8 against 1.5 s at 16 (104 units; 7175378's
+ * step). 6: within 4% of the best at 26 units and among the best at 104. */
 #define OSC_PENDING 6
 /* Doubles of one thread's coefficient work (step_coefficients): M (n x n), the new
  * atoms (K x n), the direction (n), the codes (K), scratch (6 n) and M times each new
@@ -31,10 +32,11 @@ static size_t chunk_size(size_t V)
 #define OSC_COEF_SIZE(K) OSC_LINES(((K) + 1) * ((K) + 1) + 2 * (K) * ((K) + 1) + ((K) + 1) + (K) + 6 * ((K) + 1))
 /* Doubles of one chunk's partial dot products: the old atoms' K (K + 1) / 2 with each
  * other and K with the document. Both sizes get one 64-byte line of padding, so threads
- * never write the same cache line (malloc aligns to 16 bytes, not 64). */
+ * never write the same cache line of these two (hot) buffers (malloc aligns to 16 bytes,
+ * not 64); ak, cf and cbuf are written less often and not padded. */
 #define OSC_PART_SIZE(K) OSC_LINES(OSC_GRAM_AT(K, K))
 #define OSC_LINES(d) ((d) + 8)
-#define OSC_WORDS_PER_TEAM2 700.0 /* the step's team is at most sqrt(V / this): see fast_step */
+#define OSC_WORDS_PER_TEAM2 700.0 /* the update's team is at most sqrt(V / this): see fast_step */
 #define OSC_MIN_PERP 1e-6 /* below this |x_perp| / |x| the other atoms need no change */
 #define OSC_EXACT_GRAM 1e-2 /* below this |x_perp|^2 / |x|^2 the Gram matrix is summed in double */
 #define OSC_COMBINE_LOOP 8 /* up to this many atoms a document, combine's loops; above, sgemm */
@@ -100,7 +102,8 @@ static void plain_step(float *U, size_t N, size_t V, size_t K, size_t nnz, const
 
 /* ---- the fast path -------------------------------------------------------------------
  *
- * The first K atoms are processed exactly as in the plain loop (O(K^2 V)). The other
+ * The first K atoms get the plain loop's arithmetic, on coefficients (up to rounding; see
+ * "one document's step" below), O(K^2 V). The other
  * N - K atoms are orthonormal and orthogonal to the K old atoms, and only receive
  * Gram-Schmidt against the new ones; to first order in the step that is one rotation of
  * all of them in the plane of r^ = x_perp / |x_perp| (x without its part in the old
@@ -240,7 +243,9 @@ static void codes_of_rows(osc_ws *w, size_t j0, size_t nnz, const uint32_t *idx,
  * products with x over its words, and x . x), exactly the plain loop's arithmetic up to
  * rounding; only the new atoms and the rotation's direction are then written over the
  * vocabulary. Per document that is one pass reading the old atoms and one writing, with
- * one reduction between, instead of 4 K + 2 barrier-separated passes. */
+ * one reduction (a barrier) between, instead of 4 K + 2 barrier-separated passes; where x
+ * lies near its atoms' span the Gram matrix is summed again in double (two barriers
+ * more). The codes before it are another parallel region. */
 
 /* Sum of a[j] b[j] in double (float products are exact in double), for the Gram matrix
  * where |x_perp| is small (see fast_step). Four partial sums in a fixed order: the same
@@ -445,7 +450,7 @@ static void fast_step(osc_ws *w, size_t nnz, const uint32_t *idx, const float *v
         for (size_t k = 0; k < K; k++) a[k] = w->codes[w->order[k]];
         double np = 0;
         /* 4. The basis's Gram matrix from partial sums per chunk (summed in chunk order by
-         * every thread, which then works out the same coefficients: no second barrier).
+         * every thread, which then works out the same coefficients: no barrier after).
          * The old atoms' products are summed in float (sdot) first; |x_perp|^2 = x.x -
          * 2 a.(old x) + a^T G a cancels when x lies near its atoms' span, so where
          * |x_perp|^2 < OSC_EXACT_GRAM x.x every thread sums them again in double (slower:

@@ -241,6 +241,25 @@ static void test_osc_threads_and_resume_identical(void)
     soso_vocab_free(v);
 }
 
+/* 23 units, sparsity k: weights on 1 and 2 threads identical after LSA and training, and
+ * the training's parallel region really ran on 2 threads. */
+static void one_and_two_threads_identical(const soso_vocab *v, const soso_docs *d, size_t V, uint32_t k, uint32_t epochs)
+{
+    soso_model *m1 = osc_model(v, d, 23, k, epochs, SOSO_INIT_LSA, 0, 1);
+    soso_model *m2 = osc_model(v, d, 23, k, epochs, SOSO_INIT_LSA, 0, 2);
+    log_t l2 = {0, 0};
+    CHECK(memcmp(soso_model_weights(m1), soso_model_weights(m2), (size_t)23 * V * sizeof(float)) == 0); /* LSA */
+    CHECK_OK(soso_model_train(m1, d, NULL, NULL));
+    CHECK_OK(soso_model_train(m2, d, on_progress, &l2));
+#if defined(_OPENMP)
+    CHECK_MSG(l2.max_threads == 2, "sparsity %u: the parallel region ran with %d threads", k, l2.max_threads);
+#endif
+    CHECK_MSG(memcmp(soso_model_weights(m1), soso_model_weights(m2), (size_t)23 * V * sizeof(float)) == 0,
+              "sparsity %u: 1 and 2 threads differ", k);
+    soso_model_free(m1);
+    soso_model_free(m2);
+}
+
 /* Thread independence where the threads' shares of the vocabulary end off a multiple of
  * the BLAS kernels' block: 5,003 words cut into 16 chunks of 313, so 2 threads meet at
  * word 2,504. (On the bundled corpus, about 4,000 words in chunks of 256, they meet at a
@@ -265,18 +284,8 @@ static void test_osc_threads_identical_off_block(void)
     }
     CHECK_OK(soso_docs_normalize(d));
     soso_vocab *v = vocab_of_size(V);
-    soso_model *m1 = osc_model(v, d, 23, 4, 2, SOSO_INIT_LSA, 0, 1);
-    soso_model *m2 = osc_model(v, d, 23, 4, 2, SOSO_INIT_LSA, 0, 2);
-    log_t l2 = {0, 0};
-    CHECK(memcmp(soso_model_weights(m1), soso_model_weights(m2), (size_t)23 * V * sizeof(float)) == 0); /* LSA */
-    CHECK_OK(soso_model_train(m1, d, NULL, NULL));
-    CHECK_OK(soso_model_train(m2, d, on_progress, &l2));
-#if defined(_OPENMP)
-    CHECK_MSG(l2.max_threads == 2, "the parallel region ran with %d threads", l2.max_threads);
-#endif
-    CHECK(memcmp(soso_model_weights(m1), soso_model_weights(m2), (size_t)23 * V * sizeof(float)) == 0);
-    soso_model_free(m1);
-    soso_model_free(m2);
+    one_and_two_threads_identical(v, d, V, 4, 2);
+    one_and_two_threads_identical(v, d, V, 10, 1); /* 10 atoms a document: the new rows by sgemm */
     soso_vocab_free(v);
     soso_docs_free(d);
 }

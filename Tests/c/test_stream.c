@@ -274,7 +274,7 @@ static void test_pieces_train_well_and_resume_exactly(void)
         CHECK_OK(soso_model_train_stream(whole, w.stream, 2, NULL, NULL));
         CHECK_OK(soso_model_train_stream(two, w.stream, 2, NULL, NULL));
         CHECK_MSG(same_weights(whole, two), "learner %d, 1 vs 2 threads", learner);
-        int left = learner == 1 ? 38 : 7; /* osc reports every 16 documents, the others per piece */
+        int left = learner == 1 ? 38 : 7; /* osc reports every 6 documents (at each fold), the others per piece */
         CHECK_STATUS(soso_model_train_stream(cut, w.stream, 2, stop_after, &left), SOSO_E_ABORTED);
         CHECK(soso_model_epochs_done(cut) < 3);
         uint64_t seen = soso_model_docs_seen(cut);
@@ -344,7 +344,7 @@ static void test_resume_needs_the_same_pieces(void)
     soso_model *whole = new_model(1, w.vocab, w.docs, 2, 8, 1);
     soso_model *cut = new_model(1, w.vocab, w.docs, 2, 8, 1);
     CHECK_OK(soso_model_train_stream(whole, w.stream, 2, NULL, NULL));
-    int left = 10; /* osc reports every 16 documents: inside the second piece */
+    int left = 25; /* osc reports every 6 documents (at each fold): document 150, inside the second piece */
     CHECK_STATUS(soso_model_train_stream(cut, w.stream, 2, stop_after, &left), SOSO_E_ABORTED);
     CHECK(soso_model_docs_seen(cut) % 100 != 0);
     CHECK_STATUS(soso_model_train_stream(cut, w.stream, 3, NULL, NULL), SOSO_E_ARG);

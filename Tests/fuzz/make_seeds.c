@@ -96,7 +96,7 @@ int main(int argc, char **argv)
         soso_model_free(m);
     }
     /* A model stopped inside a segment (its file has the SEGM section): osc reports
-     * every 16 documents, so stop at the first report of a 48-document epoch. */
+     * every 6 documents (at each fold), so stop at the first report of a 48-document epoch. */
     soso_docs *many = NULL;
     if (soso_docs_create(soso_docs_cols(d), &many) == SOSO_OK) {
         for (size_t i = 0; i < 48; i++) {
