@@ -37,6 +37,7 @@ struct Info: ParsableCommand {
             lines.append(String(format: "overlap     mean |cos| %.4f, max %.4f between units", ov.mean, ov.max))
         }
         lines.append("library     \(Soso.buildInfo)")
+        if let warn = blasWarning() { lines.append(warn) }
         out(lines.joined(separator: "\n") + "\n")
     }
 }

@@ -68,6 +68,16 @@ run "topics" 0 "$SOSO" topics "$model" --top 5
 run "topics json" 0 "$SOSO" topics "$model" --json && json_ok "$tmp/out"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d)==6 and len(d[0]["words"])==10' "$tmp/out" && ok || bad "topics json shape"
 run "info" 0 "$SOSO" info "$model" && expect_out "trained     30 of 30 epochs"
+# OpenBLAS on generic kernels is said, not left to be found in the timings: forced to
+# its Prescott (SSE) kernels on a CPU with AVX2, info and train warn; on Haswell's, not.
+if grep -qw avx2 /proc/cpuinfo 2>/dev/null; then
+    OPENBLAS_CORETYPE=Prescott run "info, generic BLAS" 0 "$SOSO" info "$model" &&
+        expect_out "warning: OpenBLAS runs its Prescott kernels on a CPU with AVX2"
+    OPENBLAS_CORETYPE=Prescott run "train, generic BLAS" 0 "$SOSO" train "$corpus" -o "$tmp/pb.soso" --method hebbian \
+        --units 6 --epochs 2 && expect_err "set OPENBLAS_CORETYPE"
+    OPENBLAS_CORETYPE=Haswell run "info, AVX2 BLAS" 0 "$SOSO" info "$model" &&
+        { grep -q "warning: OpenBLAS" "$tmp/out" && bad "warned on Haswell kernels" || ok; }
+fi
 run "encode" 0 "$SOSO" encode "$model" "$corpus" --top-k 2
 [ "$(wc -l <"$tmp/out")" -eq 1000 ] && ok || bad "encode: want 1000 lines"
 awk -F'\t' '$1 == 1 && ($2 ~ /^[0-5]$/) && split($3, a, " ") == 2 {found=1} END {exit !found}' "$tmp/out" && ok || bad "encode: line format"
