@@ -160,7 +160,7 @@ static void test_osc_fast_matches_plain(void)
     }
     CHECK_OK(soso_docs_normalize(d));
     soso_vocab *v = vocab_of_size(V);
-    /* K = 10 > 8: the new rows by sgemm (combine_sgemm); K = N: no rotation. */
+    /* K = 10: more atoms a document than there are pending rotations; K = N: no rotation. */
     const uint32_t shapes[][2] = {{12, 3}, {20, 5}, {8, 1}, {30, 10}, {10, 10}};
     for (size_t t = 0; t < sizeof shapes / sizeof *shapes; t++) {
         uint32_t N = shapes[t][0], K = shapes[t][1];
@@ -285,7 +285,7 @@ static void test_osc_threads_identical_off_block(void)
     CHECK_OK(soso_docs_normalize(d));
     soso_vocab *v = vocab_of_size(V);
     one_and_two_threads_identical(v, d, V, 4, 2);
-    one_and_two_threads_identical(v, d, V, 10, 1); /* 10 atoms a document: the new rows by sgemm */
+    one_and_two_threads_identical(v, d, V, 10, 1); /* 10 atoms a document: wider per-thread buffers in combine */
     soso_vocab_free(v);
     soso_docs_free(d);
 }
