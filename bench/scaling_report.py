@@ -41,24 +41,25 @@ def _epoch_cell(e, t, fmt):
 
 
 def _data(bench_dir):
-    """(scaling.json, its runs by (part, threads), the variants' rows by label); None
-    without scaling.json. A file that cannot be read raises ValueError with the reason."""
+    """(scaling.json, its runs by (part, threads), the variants' rows by label, their load
+    averages by label); None without scaling.json. A file that cannot be read raises
+    ValueError with the reason."""
     path = os.path.join(bench_dir, "scaling.json")
     if not os.path.exists(path):
         return None
     try:
         res = json.load(open(path))
         runs = {(r["part"], r["threads"]): r["rows"] for r in res["runs"]}
-        variants = {}
+        variants, loads = {}, {}
         vpath = os.path.join(bench_dir, "scaling_variants.jsonl")
         if os.path.exists(vpath):
             for line in open(vpath):
                 d = json.loads(line)
                 variants.setdefault(d["label"], []).append(d["row"])
-                variants.setdefault("load " + d["label"], d.get("load"))
+                loads.setdefault(d["label"], d.get("load"))
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise ValueError("%s or scaling_variants.jsonl: %s" % (path, e))
-    return res, runs, variants
+    return res, runs, variants, loads
 
 
 def _threads_table(runs):
@@ -113,7 +114,7 @@ def goal_lines(bench_dir):
         return []  # lines() says why
     if not data:
         return []
-    res, runs, v = data
+    res, runs, v, loads = data
     h = _epochs(runs.get(("hebbian", 2), []), "hebbian", 2)
     hop = _one(runs.get(("kernels", 2), []), "hopfield step", 2).get("speedup_median")
     if not h or not hop:
@@ -122,7 +123,7 @@ def goal_lines(bench_dir):
     hop2 = _one(v.get("kernels2-skx", []), "hopfield step", 2).get("speedup_median")
 
     def again(x, label):
-        load = v.get("load " + label)
+        load = loads.get(label)
         return " (%.2f in the variants run, load %s before it)" % (x, "%.2f" % load if load is not None else "?") \
             if x else ""
     hs, hops = [h[2]] + ([h2[2]] if h2 else []), [hop] + ([hop2] if hop2 else [])
@@ -140,7 +141,7 @@ def lines(bench_dir):
         return ["", "## Threads on a machine with more cores", "", "Not shown: %s." % e]
     if not data:
         return []
-    res, runs, v = data
+    res, runs, v, _ = data
     load = res.get("load_start")
     L = ["", "## Threads on a machine with %s cores (bench/scaling.py)" % res.get("cores", "?"), "",
          "%s, %s cores, measured %s at %s; load %s at the start%s. `%s`. Each thread count's run also times"
