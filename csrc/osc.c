@@ -27,9 +27,9 @@ static size_t chunk_size(size_t V)
  * step). 6: within 4% of the best at 26 units and among the best at 104. */
 #define OSC_PENDING 6
 /* Doubles of one thread's coefficient work (step_coefficients): M (n x n), the new
- * atoms (K x n), the direction (n), the codes (K), scratch (6 n) and M times each new
- * atom (K x n), n = K + 1. */
-#define OSC_COEF_SIZE(K) OSC_LINES(((K) + 1) * ((K) + 1) + 2 * (K) * ((K) + 1) + ((K) + 1) + (K) + 6 * ((K) + 1))
+ * atoms (K x n), the direction (n), the old atoms' Cholesky factor (K x K), scratch
+ * (6 n) and M times each new atom (K x n), n = K + 1. */
+#define OSC_COEF_SIZE(K) OSC_LINES(((K) + 1) * ((K) + 1) + 2 * (K) * ((K) + 1) + ((K) + 1) + (K) * (K) + 6 * ((K) + 1))
 /* Doubles of one chunk's partial dot products: the old atoms' K (K + 1) / 2 with each
  * other and K with the document. Both sizes get one 64-byte line of padding, so threads
  * never write the same cache line of these two (hot) buffers (malloc aligns to 16 bytes,
@@ -288,13 +288,47 @@ static void gram_schmidt_twice(const double *rows, const double *Mrows, size_t n
     }
 }
 
+/* x_perp = x - sum_k c_k old_k with G c = b (G: the old atoms' Gram matrix, b: their
+ * products with x, both in M), by Cholesky: x_perp is then orthogonal to the old atoms
+ * to rounding in double, as the rotation needs. Taking c = b (or the codes, b in float)
+ * leaves x_perp a part along the old atoms of |G - I| |x| (the atoms' drift between
+ * re-orthonormalisations) or of float rounding, which is no longer small next to
+ * |x_perp| when x lies near the atoms' span: z - x_perp / |x_perp| then carries that part
+ * divided by |x_perp| into every other atom. On 8 repeated patterns and 8 units (x at or
+ * within 1e-4 of its atoms' span) that folded all atoms onto one (test_osc.c). Fills
+ * cxp (n: -c, then 1); L: K x K scratch. Returns 0 if G is not positive definite. */
+static int perp_coefficients(const double *M, size_t K, double *L, double *cxp)
+{
+    const size_t n = K + 1;
+    for (size_t i = 0; i < K; i++)
+        for (size_t j = 0; j <= i; j++) {
+            double t = M[i * n + j];
+            for (size_t q = 0; q < j; q++) t -= L[i * K + q] * L[j * K + q];
+            if (i == j && !(t > 0)) return 0;
+            L[i * K + j] = i == j ? sqrt(t) : t / L[j * K + j];
+        }
+    for (size_t i = 0; i < K; i++) { /* L y = b, y in cxp */
+        double t = M[i * n + K];
+        for (size_t q = 0; q < i; q++) t -= L[i * K + q] * cxp[q];
+        cxp[i] = t / L[i * K + i];
+    }
+    for (size_t i = K; i-- > 0;) { /* L^T c = y */
+        double t = cxp[i];
+        for (size_t q = i + 1; q < K; q++) t -= L[q * K + i] * cxp[q];
+        cxp[i] = t / L[i * K + i];
+    }
+    for (size_t i = 0; i < K; i++) cxp[i] = -cxp[i];
+    cxp[K] = 1.0;
+    return 1;
+}
+
 /* The plain loop's first K atoms and the rotation, on coefficients (see above). M: the
- * n x n Gram matrix (symmetric); a: the K atoms' codes. Fills cneu (K x n: the new atoms)
- * and, when x has a part outside the old atoms, cd (the direction z / |z| - x_perp /
- * |x_perp|); returns |x_perp| (0: no rotation). Every vector v is kept with M v, so that
- * a dot product u . v = u^T M v costs n. Scratch: 6 n doubles; Mc: K x n (M cneu_k). */
-static double step_coefficients(const double *M, size_t K, size_t N, const double *a, double xx, float eps,
-                                double *cneu, double *cd, double *scratch, double *Mc)
+ * n x n Gram matrix (symmetric). Fills cneu (K x n: the new atoms) and, when x has a
+ * part outside the old atoms, cd (the direction z / |z| - x_perp / |x_perp|); returns
+ * |x_perp| (0: no rotation). Every vector v is kept with M v, so that a dot product
+ * u . v = u^T M v costs n. Scratch: 6 n doubles; L: K x K; Mc: K x n (M cneu_k). */
+static double step_coefficients(const double *M, size_t K, size_t N, double xx, float eps, double *cneu, double *cd,
+                                double *L, double *scratch, double *Mc)
 {
     const size_t n = K + 1;
     double *cr = scratch, *Mcr = scratch + n, *c = scratch + 2 * n, *cz = scratch + 3 * n, *Mcz = scratch + 4 * n,
@@ -319,12 +353,11 @@ static double step_coefficients(const double *M, size_t K, size_t N, const doubl
         move_with(-dot_n(cu, Mcr, n), cu, Mcu, cr, Mcr, n);
     }
     if (K == N) return 0;
-    /* x_perp = x - sum_k a_k old_k, then z = x_perp / |x_perp| re-orthogonalised against
-     * the new atoms. */
+    /* x_perp, then z = x_perp / |x_perp| re-orthogonalised against the new atoms. */
+    if (!perp_coefficients(M, K, L, cxp)) return 0;
     for (size_t i = 0; i < n; i++) {
-        cxp[i] = i == K ? 1.0 : -a[i];
         double t = M[i * n + K];
-        for (size_t k = 0; k < K; k++) t -= a[k] * M[i * n + k];
+        for (size_t k = 0; k < K; k++) t += cxp[k] * M[i * n + k];
         Mcz[i] = t; /* M x_perp, scaled below */
     }
     double np2 = dot_n(cxp, Mcz, n), np = np2 > 0 ? sqrt(np2) : 0;
@@ -426,14 +459,13 @@ static void fast_step(osc_ws *w, size_t nnz, const uint32_t *idx, const float *v
         for (size_t k = 0; k < K; k++)
             memcpy(w->old + k * V + j_lo, w->Ub + (size_t)w->order[k] * V + j_lo, n_my * sizeof(float));
         const float *Ak = w->ak;
-        double *M = w->coef + (size_t)tid * OSC_COEF_SIZE(K), *cneu = M + n * n, *cd = cneu + K * n, *a = cd + n,
-               *scratch = a + K, *Mc = scratch + 6 * n;
-        for (size_t k = 0; k < K; k++) a[k] = w->codes[w->order[k]];
+        double *M = w->coef + (size_t)tid * OSC_COEF_SIZE(K), *cneu = M + n * n, *cd = cneu + K * n, *L = cd + n,
+               *scratch = L + K * K, *Mc = scratch + 6 * n;
         double np = 0;
         /* 4. The basis's Gram matrix from partial sums per chunk (summed in chunk order by
          * every thread, which then works out the same coefficients: no barrier after).
          * The old atoms' products are summed in float (sdot) first; |x_perp|^2 = x.x -
-         * 2 a.(old x) + a^T G a cancels when x lies near its atoms' span, so where
+         * c.(old x) cancels when x lies near its atoms' span, so where
          * |x_perp|^2 < OSC_EXACT_GRAM x.x every thread sums them again in double (slower:
          * 1.26x an epoch if always; float products were good to about 1e-4 of |x| only,
          * a review found). Never on the noun glosses, whose |x_perp| / |x| is about 0.9. */
@@ -466,7 +498,7 @@ static void fast_step(osc_ws *w, size_t nnz, const uint32_t *idx, const float *v
             M[K * n + K] = xx;
             for (size_t i = 0; i < n; i++)
                 for (size_t j = 0; j < i; j++) M[i * n + j] = M[j * n + i];
-            np = step_coefficients(M, K, N, a, xx, eps, cneu, cd, scratch, Mc);
+            np = step_coefficients(M, K, N, xx, eps, cneu, cd, L, scratch, Mc);
             if (exact || K == N || np * np >= OSC_EXACT_GRAM * xx) break;
 #pragma omp barrier /* all have read the float partials */
         }

@@ -138,6 +138,32 @@ static void test_osc_stays_orthonormal_on_text(void)
  * plain loop itself is sensitive to the order of nearly tied |a| values (two plain runs
  * whose eps differ by 1e-6 relative drift to 1 - |cos| = 4e-3 over 1,000 updates); the
  * planted-basis test above compares what both learn instead. */
+/* Trains N units at sparsity K for `epochs` from LSA by the fast path and by the plain
+ * loop; returns the largest 1 - |cos| between matching atoms, and both models'
+ * orthogonality errors. */
+static double fast_against_plain(const soso_vocab *v, const soso_docs *d, uint32_t N, uint32_t K, uint32_t epochs,
+                                 float *orth_fast, float *orth_plain)
+{
+    size_t V = soso_docs_cols(d);
+    soso_model *fast = osc_model(v, d, N, K, epochs, SOSO_INIT_LSA, 0, 1);
+    soso_model *plain = osc_model(v, d, N, K, epochs, SOSO_INIT_LSA, 1, 1);
+    CHECK_OK(soso_model_train(fast, d, NULL, NULL));
+    CHECK_OK(soso_model_train(plain, d, NULL, NULL));
+    const float *a = soso_model_weights(fast), *b = soso_model_weights(plain);
+    double worst = 0;
+    for (uint32_t i = 0; i < N; i++) {
+        double dot = 0;
+        for (size_t j = 0; j < V; j++) dot += (double)a[i * V + j] * b[i * V + j];
+        worst = fmax(worst, 1 - fabs(dot));
+    }
+    *orth_fast = *orth_plain = 1;
+    CHECK_OK(soso_orthogonality_error(a, N, V, 1, orth_fast));
+    CHECK_OK(soso_orthogonality_error(b, N, V, 1, orth_plain));
+    soso_model_free(fast);
+    soso_model_free(plain);
+    return worst;
+}
+
 static void test_osc_fast_matches_plain(void)
 {
     uint64_t s = 99;
@@ -164,27 +190,55 @@ static void test_osc_fast_matches_plain(void)
     const uint32_t shapes[][2] = {{12, 3}, {20, 5}, {8, 1}, {30, 10}, {10, 10}};
     for (size_t t = 0; t < sizeof shapes / sizeof *shapes; t++) {
         uint32_t N = shapes[t][0], K = shapes[t][1];
-        soso_model *fast = osc_model(v, d, N, K, 1, SOSO_INIT_LSA, 0, 1);
-        soso_model *plain = osc_model(v, d, N, K, 1, SOSO_INIT_LSA, 1, 1);
-        CHECK_OK(soso_model_train(fast, d, NULL, NULL));
-        CHECK_OK(soso_model_train(plain, d, NULL, NULL));
-        const float *a = soso_model_weights(fast), *b = soso_model_weights(plain);
-        double worst = 0;
-        for (uint32_t i = 0; i < N; i++) {
-            double dot = 0;
-            for (uint32_t j = 0; j < V; j++) dot += (double)a[i * V + j] * b[i * V + j];
-            worst = fmax(worst, 1 - fabs(dot));
-        }
+        float orth_fast, orth_plain;
+        double worst = fast_against_plain(v, d, N, K, 1, &orth_fast, &orth_plain);
         printf("     N=%u K=%u: largest 1 - |cos| between fast and plain atoms = %.2g\n", N, K, worst);
         CHECK_MSG(worst < 1e-5, "N=%u K=%u: 1 - |cos| = %.3g", N, K, worst);
-        float orth = 1;
-        CHECK_OK(soso_orthogonality_error(b, N, V, 1, &orth));
-        CHECK(orth < 1e-5);
-        soso_model_free(fast);
-        soso_model_free(plain);
+        CHECK(orth_plain < 1e-5);
     }
     soso_vocab_free(v);
     soso_docs_free(d);
+}
+
+/* Documents at or just off their atoms' span: 8 repeated patterns of 6 words each (one a
+ * document) plus delta times a stray word, 8 to 12 units from LSA (which finds the
+ * patterns). x_perp is then 0 to 1e-4 of |x|, and the fast path's rotation must not
+ * divide rounding by it: it once folded every atom onto one here (1 - |cos| about 1,
+ * |U U^T - I| about 1) while the plain loop stayed put. */
+static void test_osc_fast_near_span(void)
+{
+    enum { V = 60, P = 8, W = 6, DOCS = 400 };
+    const double deltas[] = {0, 1e-5, 1e-4};
+    const uint32_t shapes[][2] = {{8, 1}, {8, 2}, {12, 2}};
+    soso_vocab *v = vocab_of_size(V);
+    for (size_t t = 0; t < sizeof deltas / sizeof *deltas; t++) {
+        uint64_t s = 42;
+        soso_docs *d = NULL;
+        CHECK_OK(soso_docs_create(V, &d));
+        for (int n = 0; n < DOCS; n++) {
+            uint32_t p = (uint32_t)(lcg(&s) % P), idx[W + 1];
+            float val[W + 1];
+            for (uint32_t k = 0; k < W; k++) {
+                idx[k] = p * W + k;
+                val[k] = 1.0f;
+            }
+            idx[W] = P * W + (uint32_t)(lcg(&s) % (V - P * W));
+            val[W] = (float)deltas[t];
+            CHECK_OK(soso_docs_append_row(d, W + 1, idx, val));
+        }
+        CHECK_OK(soso_docs_normalize(d));
+        for (size_t q = 0; q < sizeof shapes / sizeof *shapes; q++) {
+            uint32_t N = shapes[q][0], K = shapes[q][1];
+            float orth, orth_plain;
+            double worst = fast_against_plain(v, d, N, K, 3, &orth, &orth_plain);
+            printf("     delta=%g N=%u K=%u: 1 - |cos| = %.2g, fast |U U^T - I| = %.2g\n", deltas[t], N, K, worst,
+                   orth);
+            CHECK_MSG(worst < 1e-5, "delta=%g N=%u K=%u: 1 - |cos| = %.3g", deltas[t], N, K, worst);
+            CHECK_MSG(orth < 1e-5, "delta=%g N=%u K=%u: |U U^T - I| = %.3g", deltas[t], N, K, orth);
+        }
+        soso_docs_free(d);
+    }
+    soso_vocab_free(v);
 }
 
 typedef struct {
@@ -447,6 +501,7 @@ const soso_test tests_osc[] = {
     {"osc_recovers_planted_basis", test_osc_recovers_planted_basis},
     {"osc_stays_orthonormal_on_text", test_osc_stays_orthonormal_on_text},
     {"osc_fast_matches_plain", test_osc_fast_matches_plain},
+    {"osc_fast_near_span", test_osc_fast_near_span},
     {"osc_threads_and_resume_identical", test_osc_threads_and_resume_identical},
     {"osc_threads_identical_off_block", test_osc_threads_identical_off_block},
     {"osc_reconstruction", test_osc_reconstruction},
