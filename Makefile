@@ -156,8 +156,8 @@ test-fuzz:
 
 BENCH_VENV := bench/.venv
 
-$(BUILD)/bench_kernels: bench/bench_kernels.c $(BUILD)/libsoso.a
-	$(CC) $(SOSO_CFLAGS) $(CFLAGS) $< $(BUILD)/libsoso.a $(SOSO_LIBS) -o $@
+$(BUILD)/bench_kernels: bench/bench_kernels.c bench/ceiling.c bench/ceiling.h $(BUILD)/libsoso.a
+	$(CC) $(SOSO_CFLAGS) $(CFLAGS) bench/bench_kernels.c bench/ceiling.c $(BUILD)/libsoso.a $(SOSO_LIBS) -o $@
 
 # The peers (numpy, scipy, scikit-learn) come from PyPI into a virtual environment.
 $(BENCH_VENV)/bin/python:

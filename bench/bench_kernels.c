@@ -8,7 +8,9 @@
  * epoch at a time (after one untimed epoch each), so that both see the same machine.
  * --learner hebbian (default) or osc, the latter as `soso train`'s defaults set it up
  * (idf, documents expanded with 100 co-occurring words at gain 16, sparsity 2, LSA start).
- * --reps R: repetitions of the paired orthogonalisation timings (default 7). */
+ * --reps R: repetitions of the paired orthogonalisation timings (default 7).
+ * Both modes end with a "ceiling" row: what the machine itself gave N threads over 1,
+ * measured before each paired repetition (Hopfield's, or each pair of epochs). */
 #define _POSIX_C_SOURCE 200809L
 #include <cblas.h>
 #include <math.h>
@@ -17,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "ceiling.h"
 
 static double now(void)
 {
@@ -191,12 +195,34 @@ static soso_model *epochs_model(int osc, const soso_vocab *v, const soso_input_o
 }
 
 /* E timed epochs of training on `threads` and on 1 thread, in turns. */
+/* The machine's own ceiling for the thread count (ceiling.h), once per paired
+ * repetition, as the machine changes between minutes: c[3 i .. 3 i + 2] = compute,
+ * gather, barrier_us. Printed as one row, {"kernel": "ceiling", "threads": N,
+ * "compute": [...], "gather": [...], "barrier_us": [...]}. */
+static void ceiling_measure(int threads, double *c, int i)
+{
+    if (ceiling_pair(threads, c + 3 * i, c + 3 * i + 1, c + 3 * i + 2)) fail("memory for the ceiling");
+}
+
+static void ceiling_print(int threads, const double *c, int n)
+{
+    static const char *const name[3] = {"compute", "gather", "barrier_us"};
+    printf("{\"kernel\": \"ceiling\", \"threads\": %d", threads);
+    for (int k = 0; k < 3; k++) {
+        printf(", \"%s\": [", name[k]);
+        for (int i = 0; i < n; i++) printf("%s%.4g", i ? ", " : "", c[3 * i + k]);
+        printf("]");
+    }
+    printf("}\n");
+}
+
 static void epochs_bench(int osc, const soso_vocab *v, const soso_input_options *in, const soso_docs *d,
                          uint32_t units, int threads, int E)
 {
     int tcount[2] = {threads, 1};
     soso_model *m[2];
-    double *secs[2], made[2];
+    double *secs[2], made[2], *cc = malloc(3 * (size_t)E * sizeof *cc);
+    if (!cc) fail("memory");
     for (int ti = 0; ti < 2; ti++) {
         double t0 = now();
         m[ti] = epochs_model(osc, v, in, d, units, tcount[ti], E);
@@ -204,13 +230,15 @@ static void epochs_bench(int osc, const soso_vocab *v, const soso_input_options 
         secs[ti] = malloc((size_t)E * sizeof *secs[ti]);
         if (!secs[ti]) fail("memory");
     }
-    for (int e = 0; e <= E; e++)
+    for (int e = 0; e <= E; e++) {
+        if (e > 0) ceiling_measure(threads, cc, e - 1);
         for (int ti = 0; ti < 2; ti++) {
             epoch_stop st = {soso_model_epochs_done(m[ti]), 0};
             soso_status s = soso_model_train(m[ti], d, stop_at_epoch_end, &st);
             if (s != SOSO_OK && s != SOSO_E_ABORTED) fail("training");
             if (e > 0) secs[ti][e - 1] = st.seconds;
         }
+    }
     for (int ti = 0; ti < 2; ti++) {
         /* create_seconds: making the model (osc: its LSA start), before the epochs. */
         printf("{\"kernel\": \"%s epochs\", \"threads\": %d, \"create_seconds\": %.4g, \"seconds\": [",
@@ -220,6 +248,8 @@ static void epochs_bench(int osc, const soso_vocab *v, const soso_input_options 
         free(secs[ti]);
         soso_model_free(m[ti]);
     }
+    ceiling_print(threads, cc, E);
+    free(cc);
 }
 
 int main(int argc, char **argv)
@@ -356,9 +386,10 @@ int main(int argc, char **argv)
     /* 5 repetitions, 1 and 2 threads back to back: the best rate per thread count, and
      * the median of the repetitions' speed-ups (this machine's speed drifts; neighbouring
      * runs see about the same machine). */
-    double best[2] = {0, 0}, sp[5];
+    double best[2] = {0, 0}, sp[5], cc[15];
     for (int rep = 0; rep < 5; rep++) {
         double qps[2];
+        ceiling_measure(threads, cc, rep);
         for (int ti = 0; ti < 2; ti++) {
             ep.threads = tcount[ti];
             soso_memory_eval_result r;
@@ -373,6 +404,7 @@ int main(int argc, char **argv)
     printf("{\"kernel\": \"hopfield step\", \"threads\": %d, \"queries_per_second\": %.0f, \"speedup_median\": %.3f, "
            "\"speedup_min\": %.3f, \"speedup_max\": %.3f}\n",
            tcount[1], best[1], sp[2], sp[0], sp[4]);
+    ceiling_print(threads, cc, 5);
     soso_memory_free(mem);
 done:
     soso_docs_free(d);

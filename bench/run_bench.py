@@ -85,15 +85,51 @@ def epoch_cells(soso_2, soso_1, numpy, ratio, speedup):
                                              "%.1f" % ratio if ratio else "-", speedup)
 
 
+# The machine's own figures for 2 threads, measured beside the goals' (bench/ceiling.h):
+# total throughput of 2 threads over 1 on independent arithmetic and on scattered reads,
+# and microseconds per OpenMP barrier.
+CEILING_KEYS = ("ceiling_compute", "ceiling_gather", "barrier_us")
+
+
+def ceiling_of(row):
+    """A bench_kernels "ceiling" row's medians, under CEILING_KEYS ({} without the row)."""
+    if not row:
+        return {}
+    return {key: statistics.median(row[name]) for key, name in zip(CEILING_KEYS, ("compute", "gather", "barrier_us"))}
+
+
+def ceiling_median(rows):
+    """The medians over rows (repetitions or runs) that have the ceiling figures."""
+    have = [r for r in rows if r.get(CEILING_KEYS[0])]
+    return {key: statistics.median(r[key] for r in have) for key in CEILING_KEYS} if have else {}
+
+
+def ceiling_text(c):
+    """ " (this machine then: ...)" for a goal line, or "" without the figures."""
+    if not c:
+        return ""
+    return (" (the machine beside it: 2 threads did %.2f times the work of 1 on independent arithmetic and %.2f"
+            " times on scattered reads; an OpenMP barrier took %.2f us)" % (
+                c["ceiling_compute"], c["ceiling_gather"], c["barrier_us"]))
+
+
+CEILING_HEAD = "machine: 2 / 1 threads on independent arithmetic / scattered reads, us a barrier"
+
+
+def ceiling_cell(h):
+    return "%.2f / %.2f / %.2f" % tuple(h[k] for k in CEILING_KEYS) if h.get(CEILING_KEYS[0]) else "-"
+
+
 def goal_measures(paired):
     """The Hebbian goals' figures of one run, from its paired repetitions (hebbian-paired
-    rows): medians of SOSO's epochs, numpy's, their ratios and the speed-ups."""
+    rows): medians of SOSO's epochs, numpy's, their ratios, the speed-ups and the
+    machine's ceiling."""
     ratios = [r["numpy_sparse"] / r["soso_2"] for r in paired if r.get("numpy_sparse")]
-    return {"soso_2": statistics.median(r["soso_2"] for r in paired),
-            "soso_1": statistics.median(r["soso_1"] for r in paired),
-            "numpy_sparse": statistics.median(r["numpy_sparse"] for r in paired) if ratios else None,
-            "numpy_over_soso": statistics.median(ratios) if ratios else None,
-            "speedup": statistics.median(r["speedup"] for r in paired)}
+    return dict({"soso_2": statistics.median(r["soso_2"] for r in paired),
+                 "soso_1": statistics.median(r["soso_1"] for r in paired),
+                 "numpy_sparse": statistics.median(r["numpy_sparse"] for r in paired) if ratios else None,
+                 "numpy_over_soso": statistics.median(ratios) if ratios else None,
+                 "speedup": statistics.median(r["speedup"] for r in paired)}, **ceiling_median(paired))
 
 
 # The kernels part's orthogonalisation rows: the model's units and 4 times as many.
@@ -120,7 +156,8 @@ def kernel_goal_measures(kernels):
     2-thread speed-up and the smallest share of sgemm's rate among the orthogonalisations."""
     k = kernel_rows(kernels)
     shares = [k[(key, t)]["of_sgemm"] for key in ORTHO_KEYS for t in (1, 2) if (key, t) in k]
-    return {"hopfield_speedup": hopfield_speedup(k), "dense_of_sgemm": min(shares) if shares else None}
+    return dict({"hopfield_speedup": hopfield_speedup(k), "dense_of_sgemm": min(shares) if shares else None},
+                **ceiling_of(k.get(("ceiling", 2))))
 
 
 def cell_load(h):
@@ -264,13 +301,15 @@ class Bench:
         e = 1 if self.a.tiny else 4
         r = sh([self.a.kernels, self.big, "--threads", "2", "--units", str(units), "--epochs", str(e)] +
                (["--docs", "300"] if self.a.tiny else []))
-        secs = {}
+        secs, ceiling = {}, {}
         for line in r.stdout.splitlines():
             d = json.loads(line)
             if d["kernel"] == "hebbian epochs":
                 secs[d["threads"]] = d["seconds"]
-        return {2: statistics.median(secs[2]), 1: statistics.median(secs[1]),
-                "speedup": statistics.median(a / b for a, b in zip(secs[1], secs[2]))}
+            elif d["kernel"] == "ceiling":
+                ceiling = ceiling_of(d)
+        return dict({2: statistics.median(secs[2]), 1: statistics.median(secs[1]),
+                     "speedup": statistics.median(a / b for a, b in zip(secs[1], secs[2]))}, **ceiling)
 
     def hebbian(self):
         """SOSO against the numpy rule as ratios of neighbouring runs: each repetition times
@@ -294,8 +333,9 @@ class Bench:
                 hebbian_numpy.train(X, units, epochs=1, dense=False, time_epochs=times)
                 rep["numpy"] = times[0]
             paired.append(rep)
-            self.add("hebbian-paired", {"soso_2": rep[2], "soso_1": rep[1], "speedup": rep["speedup"],
-                                        "numpy_sparse": rep.get("numpy")})
+            self.add("hebbian-paired", dict({"soso_2": rep[2], "soso_1": rep[1], "speedup": rep["speedup"],
+                                             "numpy_sparse": rep.get("numpy")},
+                                            **{key: rep[key] for key in CEILING_KEYS if key in rep}))
         self.log_run("hebbian")
         for t in (2, 1):
             self.add("hebbian", {"impl": "soso", "units": units, "threads": t,
@@ -558,6 +598,13 @@ class Bench:
                           " of the paired repetitions)." % (
                               so["units"], so["units"], so1["blas_same_shapes_gflops"], so["blas_same_shapes_gflops"],
                               1 / so1["of_blas_same_shapes"], 1 / so["of_blas_same_shapes"]))
+        c = ceiling_of(k.get(("ceiling", 2)))
+        if c:
+            L += ["", "The machine itself, measured before each Hopfield pair (bench/ceiling.c; medians of 5): 2 threads"
+                  " did %.2f times the work of 1 on independent arithmetic in the L1 cache and %.2f times on reads"
+                  " scattered over 32 MiB a thread, and an OpenMP barrier of 2 threads took %.2f us. A speed-up goal"
+                  " is read against these: the first two cap it for work that shares nothing, the third is what"
+                  " each hand-over between threads costs." % tuple(c[key] for key in CEILING_KEYS)]
         L += self.kernel_history_table()
         h = R.get("hebbian", [])
         if h:
@@ -576,10 +623,11 @@ class Bench:
                       " --epochs 4`, medians of 4 epochs, after an untimed one) and then one epoch of numpy sparse"
                       " (seconds per epoch); the goals take the median of the repetitions' ratios:", "",
                       "| soso, 2 threads | soso, 1 thread | numpy sparse | numpy / soso (2 threads) | 1 / 2 threads"
-                      " (median of the epoch pairs) |", "|---|---|---|---|---|"]
+                      " (median of the epoch pairs) | %s |" % CEILING_HEAD, "|---|---|---|---|---|---|"]
                 for r in hp:
                     n = r.get("numpy_sparse")
-                    L.append("| %s |" % epoch_cells(r["soso_2"], r["soso_1"], n, n and n / r["soso_2"], r["speedup"]))
+                    L.append("| %s | %s |" % (epoch_cells(r["soso_2"], r["soso_1"], n, n and n / r["soso_2"],
+                                                           r["speedup"]), ceiling_cell(r)))
         L += self.hebbian_history_table()
         hq = R.get("hebbian-quality", [])
         if hq:
@@ -674,9 +722,10 @@ class Bench:
         return ["", "The Hebbian goals run by run (every run of this part since SOSO's epochs are timed in process;"
                     " medians of each run's repetitions; commit + means uncommitted changes to the code):", "",
                 "| when | commit | load | soso, 2 threads | soso, 1 thread | numpy sparse | numpy / soso (2 threads)"
-                " | 1 / 2 threads |", "|---|---|---|---|---|---|---|---|"] + [
-            "| %s | %s | %s | %s |" % (h.get("when", "-"), h.get("commit", "-"), cell_load(h), epoch_cells(
-                h["soso_2"], h["soso_1"], h.get("numpy_sparse"), h.get("numpy_over_soso"), h["speedup"])) for h in heb]
+                " | 1 / 2 threads | %s |" % CEILING_HEAD, "|---|---|---|---|---|---|---|---|---|"] + [
+            "| %s | %s | %s | %s | %s |" % (h.get("when", "-"), h.get("commit", "-"), cell_load(h), epoch_cells(
+                h["soso_2"], h["soso_1"], h.get("numpy_sparse"), h.get("numpy_over_soso"), h["speedup"]),
+                ceiling_cell(h)) for h in heb]
 
     def kernel_history_table(self):
         """The kernel goal measures of every logged run so far (bench/goal_runs.json)."""
@@ -686,10 +735,10 @@ class Bench:
         return ["", "The kernel goals run by run (every run of this part since its paired orthogonalisation"
                     " timings, 2026-11-30 06:16; the first two logged by hand from their output):", "",
                 "| when | commit | load | Hopfield, 2 / 1 threads (median of 5 pairs) | dense, smallest share of"
-                " sgemm |", "|---|---|---|---|---|"] + [
-            "| %s | %s | %s | %.2f | %s |" % (h.get("when", "-"), h.get("commit", "-"), cell_load(h),
-                                             h["hopfield_speedup"], "%.0f%%" % (100 * h["dense_of_sgemm"])
-                                             if h.get("dense_of_sgemm") else "-") for h in ker]
+                " sgemm | %s |" % CEILING_HEAD, "|---|---|---|---|---|---|"] + [
+            "| %s | %s | %s | %.2f | %s | %s |" % (h.get("when", "-"), h.get("commit", "-"), cell_load(h),
+                                                  h["hopfield_speedup"], "%.0f%%" % (100 * h["dense_of_sgemm"])
+                                                  if h.get("dense_of_sgemm") else "-", ceiling_cell(h)) for h in ker]
 
     def across_runs(self, key, goal, percent=False):
         """ "; over the N runs so far: median M (A to B), met in K" for a key of the history."""
@@ -726,8 +775,9 @@ class Bench:
         if speedups:
             sp = statistics.median(speedups)
             out.append("- Two threads at least 1.7 times one thread, Hebbian training: %.2f (median of %d paired"
-                       " repetitions, %.2f to %.2f; load average %.2f at the start), %s%s%s." % (
+                       " repetitions, %.2f to %.2f; load average %.2f at the start%s), %s%s%s." % (
                            sp, len(speedups), speedups[0], speedups[-1], self.load_of("hebbian"),
+                           ceiling_text(ceiling_median(hp)),
                            self.verdict("hebbian", sp >= 1.7), self.across_runs("speedup", 1.7),
                            ". Why: " + HEBBIAN_THREADS_WHY if not self.always_met("speedup", sp, 1.7) else ""))
         k = kernel_rows(R.get("kernels", []))
@@ -736,8 +786,8 @@ class Bench:
             b = k[("hopfield step", 2)]
             spread = " (median of 5 paired repetitions, %.2f to %.2f)" % (b["speedup_min"], b["speedup_max"]) \
                 if "speedup_min" in b else ""
-            out.append("- Two threads at least 1.7 times one thread, Hopfield retrieval: %.2f%s, %s%s%s." % (
-                sp, spread, self.verdict("kernels", sp >= 1.7),
+            out.append("- Two threads at least 1.7 times one thread, Hopfield retrieval: %.2f%s%s, %s%s%s." % (
+                sp, spread, ceiling_text(ceiling_of(k.get(("ceiling", 2)))), self.verdict("kernels", sp >= 1.7),
                 self.across_runs("hopfield_speedup", 1.7),
                 ". Why: " + HOPFIELD_WHY if not self.always_met("hopfield_speedup", sp, 1.7) else ""))
         out += scaling_report.goal_lines(HERE)

@@ -17,6 +17,10 @@ for part in ["kernels", "hebbian", "memory", "growth-docs", "growth-vocab", "gro
     assert r.get(part), "no %s results" % part
 for rep in r["hebbian-paired"]:  # SOSO's epochs, timed in process on 2 threads and 1
     assert rep["soso_2"] > 0 and rep["soso_1"] > 0 and rep["speedup"] > 0, rep
+    # the machine's own 2-thread figures beside them (bench/ceiling.c)
+    assert all(rep[k] > 0 for k in ("ceiling_compute", "ceiling_gather", "barrier_us")), rep
+ceil = [k for k in r["kernels"] if k["kernel"] == "ceiling"]
+assert len(ceil) == 1 and all(len(ceil[0][k]) == 5 and min(ceil[0][k]) > 0 for k in ("compute", "gather", "barrier_us")), ceil
 orth = [k for k in r["kernels"] if k["kernel"].startswith("symmetric orthogonalisation")]
 assert len(orth) == 4, orth  # two sizes, 1 and 2 threads
 for k in orth:  # 3 paired ratios to sgemm (--tiny): a median within their range; OpenBLAS alone beside it
@@ -24,6 +28,7 @@ for k in orth:  # 3 paired ratios to sgemm (--tiny): a median within their range
     assert k["blas_same_shapes_gflops"] > 0 and k["of_blas_same_shapes"] > 0, k
 text = open(os.path.join(d, "RESULTS.md")).read()
 assert "OpenBLAS alone on the same two shapes" in text
+assert "The machine itself, measured before each Hopfield pair" in text and "the machine beside it: 2 threads" in text
 assert "## Threads on a machine with 16 cores" in text  # from bench/scaling.json
 for head in ["## Kernels", "## Hebbian training per epoch", "## Associative memory", "## Peak memory of training and ranking"]:
     assert head in text, head

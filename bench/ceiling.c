@@ -1,0 +1,86 @@
+/* ceiling.c - the machine's own gain from N threads (see ceiling.h). Two vCPUs that are
+ * hyperthreads of one core, or one slowed by its host, give far less than N even to
+ * work that shares nothing; the goals' speed-ups are read against that. */
+#define _POSIX_C_SOURCE 200809L
+#include "ceiling.h"
+
+#include <omp.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#define LANES 64                  /* independent chains: the vector units stay busy */
+#define COMPUTE_STEPS 200000      /* about 10 ms a thread                            */
+#define TABLE_WORDS (8u << 20)    /* 32 MiB of floats a thread: past the L2 caches   */
+#define GATHER_READS (1u << 20)
+
+static float sink_compute(void)
+{
+    float acc[LANES];
+    for (int j = 0; j < LANES; j++) acc[j] = (float)j;
+    for (int s = 0; s < COMPUTE_STEPS; s++)
+        for (int j = 0; j < LANES; j++) acc[j] = acc[j] * 0.999999f + 1e-6f;
+    float sum = 0;
+    for (int j = 0; j < LANES; j++) sum += acc[j];
+    return sum;
+}
+
+static float sink_gather(const float *table)
+{
+    uint32_t x = 12345;
+    float sum = 0;
+    for (uint32_t i = 0; i < GATHER_READS; i++) { /* the next index does not wait for a load */
+        x = x * 1664525u + 1013904223u;
+        sum += table[x & (TABLE_WORDS - 1)];
+    }
+    return sum;
+}
+
+/* Seconds for every thread of a team of n to run its work once (both or neither kind). */
+static double team_seconds(int n, int gather, float **tables, volatile float *out)
+{
+    double t0 = omp_get_wtime();
+#pragma omp parallel num_threads(n)
+    {
+        int t = omp_get_thread_num();
+        out[t] = gather ? sink_gather(tables[t]) : sink_compute();
+    }
+    return omp_get_wtime() - t0;
+}
+
+#define BARRIERS 20000
+
+static double barrier_us(int n)
+{
+    double t0 = omp_get_wtime();
+#pragma omp parallel num_threads(n)
+    for (int i = 0; i < BARRIERS; i++) {
+#pragma omp barrier
+    }
+    return (omp_get_wtime() - t0) * 1e6 / BARRIERS;
+}
+
+int ceiling_pair(int threads, double *compute, double *gather, double *barrier)
+{
+    float **tables = calloc((size_t)threads, sizeof *tables);
+    volatile float *out = calloc((size_t)threads, sizeof *out);
+    int ok = tables && out;
+    for (int t = 0; ok && t < threads; t++) {
+        tables[t] = malloc(TABLE_WORDS * sizeof **tables);
+        ok = tables[t] != NULL;
+    }
+    if (ok) {
+#pragma omp parallel for num_threads(threads) schedule(static, 1)
+        for (int t = 0; t < threads; t++) /* each thread first touches its own table */
+            for (uint32_t i = 0; i < TABLE_WORDS; i++) tables[t][i] = (float)(i & 7);
+        for (int kind = 0; kind < 2; kind++) {
+            team_seconds(1, kind, tables, out); /* warm-up */
+            double one = team_seconds(1, kind, tables, out), all = team_seconds(threads, kind, tables, out);
+            *(kind ? gather : compute) = threads * one / all;
+        }
+        *barrier = barrier_us(threads);
+    }
+    for (int t = 0; tables && t < threads; t++) free(tables[t]);
+    free(tables);
+    free((void *)out);
+    return ok ? 0 : -1;
+}
