@@ -76,44 +76,84 @@ static soso_status new_gram(const float *W, size_t rows, size_t cols, int thread
     return s;
 }
 
+/* Passes of symmetric orthogonalisation at most: one where W W^T is well conditioned,
+ * more where it is not (see below). */
+#define ORTH_MAX_PASSES 4
+/* Below this ratio of W W^T's smallest to largest eigenvalue one pass's result is not
+ * orthonormal to float precision: W W^T is formed in float, and its small eigenvalues
+ * carry the rounding of its large ones (about 1e-7 of them), so the result's error is
+ * about 7e-8 / ratio (8 x 60 rows, two of them close: ratio 0.15 gave 2.4e-7, 0.022
+ * 3.1e-6, 0.0025 2.8e-5, 2.4e-5 1.4e-3; rows 1e-3 and 3e-5 apart came out 0.14 and 0.5
+ * from orthonormal). A second pass starts from nearly orthonormal rows. */
+#define ORTH_ONE_PASS_RATIO 0.1
+
+/* The scaling S = (W W^T)^(-1/2) - add I of one pass, from W's Gram matrix; W is not
+ * written. *add: whether W's rows are near orthonormal (W W^T's eigenvalues within
+ * [1/4, 4]): S then holds (W W^T)^(-1/2) - I, applied as W + S W. *again: whether the
+ * pass will leave rounding of W W^T's large eigenvalues in the small ones' directions
+ * (ratio below ORTH_ONE_PASS_RATIO), so another pass is needed. */
+static soso_status symmetric_scaling(const float *W, size_t rows, size_t cols, int threads, double *Gd, double *Sd,
+                                     double *lam, float *S, int *add, int *again)
+{
+    size_t rr = rows * rows;
+    float *G = NULL;
+    soso_status s = new_gram(W, rows, cols, threads, &G);
+    for (size_t i = 0; s == SOSO_OK && i < rr; i++) Gd[i] = G[i];
+    free(G);
+    if (s == SOSO_OK) s = soso__sym_eig(Gd, rows, lam);
+    if (s == SOSO_OK && !(lam[0] > 1e-10 * lam[rows - 1]))
+        s = soso__fail(SOSO_E_NUMERIC,
+                       "the rows are (nearly) linearly dependent: smallest/largest eigenvalue of W W^T is %.3g",
+                       lam[rows - 1] > 0 ? lam[0] / lam[rows - 1] : 0.0);
+    if (s != SOSO_OK) return s;
+    /* Column k of Gd (column-major) is eigenvector k, so Gd read row-major is M = Q^T.
+     * With row k of M scaled by lam_k^(-1/4): S = M^T M = Q diag(lam^-1/2) Q^T. */
+    for (size_t k = 0; k < rows; k++)
+        for (size_t j = 0; j < rows; j++) Gd[k * rows + j] /= sqrt(sqrt(lam[k]));
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)rows, (int)rows, (int)rows, 1.0, Gd, (int)rows, Gd,
+                (int)rows, 0.0, Sd, (int)rows);
+    /* S = I + D. Near orthonormal rows (OSC's steady state, any repeated call), with
+     * S's eigenvalues lam^-1/2 in [1/2, 2], W + D W is as exact as S W and skips
+     * OpenBLAS's zero-fill of the output; farther off it would cancel (16 times the
+     * error from random rows), so S W is formed. */
+    *add = lam[0] >= 0.25 && lam[rows - 1] <= 4;
+    *again = lam[0] < ORTH_ONE_PASS_RATIO * lam[rows - 1];
+    for (size_t i = 0; i < rr; i++) S[i] = (float)(Sd[i] - (*add && i % (rows + 1) == 0));
+    return SOSO_OK;
+}
+
 soso_status soso_orthogonalize_symmetric(float *W, size_t rows, size_t cols, int threads)
 {
     SOSO__CHECK(check_shape(W, rows, cols));
     if (rows > cols)
         return soso__fail(SOSO_E_ARG, "%zu rows of length %zu cannot be orthonormal (rows must be <= cols)", rows, cols);
     size_t rr = rows * rows;
-    float *G = NULL, *S = soso__alloc_array(rr, sizeof *S);
+    float *S = soso__alloc_array(rr, sizeof *S), *backup = NULL;
     double *Gd = soso__alloc_array(rr, sizeof *Gd), *Sd = soso__alloc_array(rr, sizeof *Sd);
     double *lam = soso__alloc_array(rows, sizeof *lam);
     soso_status s = SOSO_OK;
     if (!S || !Gd || !Sd || !lam) s = soso__fail(SOSO_E_NOMEM, "out of memory orthogonalising %zu rows", rows);
     soso__blas_begin();
-    if (s == SOSO_OK) {
-        s = new_gram(W, rows, cols, threads, &G);
-        for (size_t i = 0; s == SOSO_OK && i < rr; i++) Gd[i] = G[i];
-        if (s == SOSO_OK) s = soso__sym_eig(Gd, rows, lam);
+    /* Ill-conditioned rows take further passes, each from the last one's result; W is
+     * kept until they have all worked, so a failure leaves it unchanged. */
+    for (int pass = 0, again = 1; s == SOSO_OK && again; pass++) {
+        int add = 0;
+        if (pass == ORTH_MAX_PASSES) {
+            s = soso__fail(SOSO_E_NUMERIC, "the rows are too close to dependent: not orthonormal after %d passes",
+                           ORTH_MAX_PASSES);
+            break;
+        }
+        s = symmetric_scaling(W, rows, cols, threads, Gd, Sd, lam, S, &add, &again);
+        if (s == SOSO_OK && pass == 0 && again) {
+            backup = soso__alloc_array(rows * cols, sizeof *backup);
+            if (backup) memcpy(backup, W, rows * cols * sizeof *W);
+            else s = soso__fail(SOSO_E_NOMEM, "out of memory orthogonalising %zu rows", rows);
+        }
+        if (s == SOSO_OK) s = soso__gemm_cols_inplace(rows, cols, S, add, W, threads);
     }
-    if (s == SOSO_OK && !(lam[0] > 1e-10 * lam[rows - 1]))
-        s = soso__fail(SOSO_E_NUMERIC,
-                       "the rows are (nearly) linearly dependent: smallest/largest eigenvalue of W W^T is %.3g",
-                       lam[rows - 1] > 0 ? lam[0] / lam[rows - 1] : 0.0);
-    if (s == SOSO_OK) {
-        /* Column k of Gd (column-major) is eigenvector k, so Gd read row-major is M = Q^T.
-         * With row k of M scaled by lam_k^(-1/4): S = M^T M = Q diag(lam^-1/2) Q^T. */
-        for (size_t k = 0; k < rows; k++)
-            for (size_t j = 0; j < rows; j++) Gd[k * rows + j] /= sqrt(sqrt(lam[k]));
-        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)rows, (int)rows, (int)rows, 1.0, Gd, (int)rows, Gd,
-                    (int)rows, 0.0, Sd, (int)rows);
-        /* S = I + D. Near orthonormal rows (OSC's steady state, any repeated call), with
-         * S's eigenvalues lam^-1/2 in [1/2, 2], W + D W is as exact as S W and skips
-         * OpenBLAS's zero-fill of the output; farther off it would cancel (16 times the
-         * error from random rows), so S W is formed. */
-        int add = lam[0] >= 0.25 && lam[rows - 1] <= 4;
-        for (size_t i = 0; i < rr; i++) S[i] = (float)(Sd[i] - (add && i % (rows + 1) == 0));
-        s = soso__gemm_cols_inplace(rows, cols, S, add, W, threads);
-    }
+    if (s != SOSO_OK && backup) memcpy(W, backup, rows * cols * sizeof *W);
     soso__blas_end();
-    free(G);
+    free(backup);
     free(S);
     free(Gd);
     free(Sd);

@@ -517,9 +517,13 @@ const char *soso_soft_params_check(const soso_soft_params *params, size_t vocab_
 
 /* Symmetric orthogonalisation W <- (W W^T)^(-1/2) W in place: the matrix with orthonormal
  * rows closest to W (Frobenius). W is rows x cols, rows <= cols. Uses LAPACK dsyevd on
- * the rows x rows Gram matrix, in double. SOSO_E_NUMERIC (W unchanged) when the rows are
- * linearly dependent (eigenvalue ratio below 1e-10), W holds a NaN or an infinity, or
- * W W^T overflows. */
+ * the rows x rows Gram matrix, in double. Where W W^T is ill-conditioned (eigenvalue ratio
+ * below 0.1) the step is repeated from its result (at most 4 passes), since one pass
+ * leaves the rounding of W W^T (formed in float) in the result: the rows come out
+ * orthonormal to float precision, and as close to W's polar factor as float allows.
+ * SOSO_E_NUMERIC (W unchanged) when the rows are linearly dependent (eigenvalue ratio
+ * below 1e-10, as far as the float Gram matrix can tell: rows nearer than that may be
+ * refused or made orthonormal), W holds a NaN or an infinity, or W W^T overflows. */
 soso_status soso_orthogonalize_symmetric(float *W, size_t rows, size_t cols, int threads);
 
 /* Modified Gram-Schmidt with re-orthogonalisation (two passes), in place, row by row:
