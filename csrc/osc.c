@@ -38,7 +38,6 @@ static size_t chunk_size(size_t V)
 #define OSC_LINES(d) ((d) + 8)
 #define OSC_WORDS_PER_TEAM2 700.0 /* the update's team is at most sqrt(V / this): see fast_step */
 #define OSC_MIN_PERP 1e-6 /* below this |x_perp| / |x| the other atoms need no change */
-#define OSC_EXACT_GRAM 1e-2 /* below this |x_perp|^2 / |x|^2 the Gram matrix is summed in double */
 #define OSC_GRAM_AT(K, i) ((K) * ((K) + 1) / 2 + (i)) /* chunk partials: x . old_i after the Gram */
 
 void soso_osc_params_default(soso_osc_params *p)
@@ -239,26 +238,18 @@ static void codes_of_rows(osc_ws *w, size_t j0, size_t nnz, const uint32_t *idx,
  * products with x over its words, and x . x), exactly the plain loop's arithmetic up to
  * rounding; only the new atoms and the rotation's direction are then written over the
  * vocabulary. Per document that is one pass reading the old atoms and one writing, with
- * one reduction (a barrier) between, instead of 4 K + 2 barrier-separated passes; where x
- * lies near its atoms' span the Gram matrix is summed again in double (two barriers
- * more). The codes before it are another parallel region. */
-
-/* Sum of a[j] b[j] in double (float products are exact in double), for the Gram matrix
- * where |x_perp| is small (see fast_step). Four partial sums in a fixed order: the same
- * bits for the same range. */
-static double dot_double(const float *a, const float *b, size_t n)
-{
-    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    size_t j = 0;
-    for (; j + 4 <= n; j += 4) {
-        s0 += (double)a[j] * b[j];
-        s1 += (double)a[j + 1] * b[j + 1];
-        s2 += (double)a[j + 2] * b[j + 2];
-        s3 += (double)a[j + 3] * b[j + 3];
-    }
-    for (; j < n; j++) s0 += (double)a[j] * b[j];
-    return (s0 + s1) + (s2 + s3);
-}
+ * one reduction (a barrier) between, instead of 4 K + 2 barrier-separated passes. The
+ * codes before it are another parallel region.
+ *
+ * The old atoms' dot products are summed in float, so M is off by float rounding; near
+ * the atoms' span |x_perp| computed from M is then mostly that rounding. That does no
+ * harm as long as x_perp is M-orthogonal to the old atoms (perp_coefficients): the
+ * rotation's direction z - r^ then has coefficients of order eps |a| |x_perp| and the
+ * other atoms' coefficients a_j / |x_perp|, so to first order the update is
+ * -eps a a_j times the new atoms, whatever |x_perp| came out as. (Until 66f8e64 x_perp
+ * used the float codes, and M was summed again in double near the span to make up for
+ * it; a review found every test and a sweep of near-span corpora the same to 4e-7
+ * without that second sum once x_perp was solved for, so it went.) */
 
 static double dot_n(const double *a, const double *b, size_t n)
 {
@@ -290,13 +281,14 @@ static void gram_schmidt_twice(const double *rows, const double *Mrows, size_t n
 
 /* x_perp = x - sum_k c_k old_k with G c = b (G: the old atoms' Gram matrix, b: their
  * products with x, both in M), by Cholesky: x_perp is then orthogonal to the old atoms
- * to rounding in double, as the rotation needs. Taking c = b (or the codes, b in float)
- * leaves x_perp a part along the old atoms of |G - I| |x| (the atoms' drift between
- * re-orthonormalisations) or of float rounding, which is no longer small next to
- * |x_perp| when x lies near the atoms' span: z - x_perp / |x_perp| then carries that part
- * divided by |x_perp| into every other atom. On 8 repeated patterns and 8 units (x at or
- * within 1e-4 of its atoms' span) that folded all atoms onto one (test_osc.c). Fills
- * cxp (n: -c, then 1); L: K x K scratch. Returns 0 if G is not positive definite. */
+ * in M's metric, to rounding in double, which is what the rotation needs (see "one
+ * document's step" above). Taking c = b (or the codes, b in float) left x_perp a part
+ * along the old atoms of |G - I| |x| (the atoms' drift between re-orthonormalisations)
+ * or of float rounding, no longer small next to |x_perp| when x lies near the atoms'
+ * span: z - x_perp / |x_perp| then carried that part divided by |x_perp| into every
+ * other atom. On 8 repeated patterns and 8 units (x at or within 1e-4 of its atoms'
+ * span) that folded all atoms onto one (test_osc.c). Fills cxp (n: -c, then 1); L:
+ * K x K scratch. Returns 0 if G is not positive definite. */
 static int perp_coefficients(const double *M, size_t K, double *L, double *cxp)
 {
     const size_t n = K + 1;
@@ -461,47 +453,36 @@ static void fast_step(osc_ws *w, size_t nnz, const uint32_t *idx, const float *v
         const float *Ak = w->ak;
         double *M = w->coef + (size_t)tid * OSC_COEF_SIZE(K), *cneu = M + n * n, *cd = cneu + K * n, *L = cd + n,
                *scratch = L + K * K, *Mc = scratch + 6 * n;
-        double np = 0;
         /* 4. The basis's Gram matrix from partial sums per chunk (summed in chunk order by
-         * every thread, which then works out the same coefficients: no barrier after).
-         * The old atoms' products are summed in float (sdot) first; |x_perp|^2 = x.x -
-         * c.(old x) cancels when x lies near its atoms' span, so where
-         * |x_perp|^2 < OSC_EXACT_GRAM x.x every thread sums them again in double (slower:
-         * 1.26x an epoch if always; float products were good to about 1e-4 of |x| only,
-         * a review found). Never on the noun glosses, whose |x_perp| / |x| is about 0.9. */
-        for (int exact = 0;; exact = 1) {
-            OSC_FOR_CHUNKS {
-                if (!exact && w->pending) /* the atoms' chunk is then in cache for the products */
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)K, (int)(j1 - j0), (int)w->pending, 1.0f,
-                                Ak, (int)T, w->D + j0, (int)V, 1.0f, w->old + j0, (int)V);
-                double *part = w->part + c * P;
-                for (size_t i = 0, m = 0; i < K; i++)
-                    for (size_t j = i; j < K; j++) {
-                        const float *u = w->old + i * V + j0, *v = w->old + j * V + j0;
-                        part[m++] = exact ? dot_double(u, v, j1 - j0) : soso__dot(u, v, j1 - j0);
-                    }
-                for (size_t i = 0; i < K; i++) { /* x . old_i over x's words in the chunk (exact products) */
-                    const float *row = w->old + i * V;
-                    double acc = 0;
-                    for (size_t e = eb[c]; e < eb[c + 1]; e++) acc += (double)row[idx[e]] * val[e];
-                    part[OSC_GRAM_AT(K, i)] = acc;
-                }
+         * every thread, which then works out the same coefficients: no barrier after;
+         * the old atoms' products in float, see "one document's step" above). */
+        OSC_FOR_CHUNKS {
+            if (w->pending) /* the atoms' chunk is then in cache for the products */
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)K, (int)(j1 - j0), (int)w->pending, 1.0f, Ak,
+                            (int)T, w->D + j0, (int)V, 1.0f, w->old + j0, (int)V);
+            double *part = w->part + c * P;
+            for (size_t i = 0, m = 0; i < K; i++)
+                for (size_t j = i; j < K; j++)
+                    part[m++] = soso__dot(w->old + i * V + j0, w->old + j * V + j0, j1 - j0);
+            for (size_t i = 0; i < K; i++) { /* x . old_i over x's words in the chunk (exact products) */
+                const float *row = w->old + i * V;
+                double acc = 0;
+                for (size_t e = eb[c]; e < eb[c + 1]; e++) acc += (double)row[idx[e]] * val[e];
+                part[OSC_GRAM_AT(K, i)] = acc;
             }
-#pragma omp barrier
-            for (size_t q = 0; q < n * n; q++) M[q] = 0;
-            for (size_t c = 0; c < w->nchunks; c++) {
-                const double *part = w->part + c * P;
-                for (size_t i = 0, m = 0; i < K; i++)
-                    for (size_t j = i; j < K; j++) M[i * n + j] += part[m++];
-                for (size_t i = 0; i < K; i++) M[i * n + K] += part[OSC_GRAM_AT(K, i)];
-            }
-            M[K * n + K] = xx;
-            for (size_t i = 0; i < n; i++)
-                for (size_t j = 0; j < i; j++) M[i * n + j] = M[j * n + i];
-            np = step_coefficients(M, K, N, xx, eps, cneu, cd, L, scratch, Mc);
-            if (exact || K == N || np * np >= OSC_EXACT_GRAM * xx) break;
-#pragma omp barrier /* all have read the float partials */
         }
+#pragma omp barrier
+        for (size_t q = 0; q < n * n; q++) M[q] = 0;
+        for (size_t c = 0; c < w->nchunks; c++) {
+            const double *part = w->part + c * P;
+            for (size_t i = 0, m = 0; i < K; i++)
+                for (size_t j = i; j < K; j++) M[i * n + j] += part[m++];
+            for (size_t i = 0; i < K; i++) M[i * n + K] += part[OSC_GRAM_AT(K, i)];
+        }
+        M[K * n + K] = xx;
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < i; j++) M[i * n + j] = M[j * n + i];
+        double np = step_coefficients(M, K, N, xx, eps, cneu, cd, L, scratch, Mc);
 
         /* 5. The new atoms replace the old ones in Ub, and the rotation's direction
          * becomes D's next row. */
