@@ -9,6 +9,8 @@
  * --learner hebbian (default) or osc, the latter as `soso train`'s defaults set it up
  * (idf, documents expanded with 100 co-occurring words at gain 16, sparsity 2, LSA start).
  * --reps R: repetitions of the paired orthogonalisation timings (default 7).
+ * --tuning 1: Hebbian epochs with the team tuner on (soso_model_set_team_tuning; off by
+ * default here, so that N threads means N).
  * Both modes end with a "ceiling" row: what the machine itself gave N threads over 1,
  * measured before each paired repetition (Hopfield's, or each pair of epochs). */
 #define _POSIX_C_SOURCE 200809L
@@ -171,6 +173,8 @@ static int stop_at_epoch_end(const soso_progress *p, void *user)
 
 /* A model of `units` for E + 1 epochs on `threads`: Hebbian with the reference defaults,
  * or osc as the CLI's defaults (sparsity 2 on expanded documents, LSA start from them). */
+static int tuning; /* --tuning */
+
 static soso_model *epochs_model(int osc, const soso_vocab *v, const soso_input_options *in, const soso_docs *d,
                                 uint32_t units, int threads, int E)
 {
@@ -191,10 +195,12 @@ static soso_model *epochs_model(int osc, const soso_vocab *v, const soso_input_o
         hp.epochs = (uint32_t)E + 1;
         if (soso_model_create_hebbian(v, in, &hp, &m)) fail("model");
     }
+    /* Teams of `threads` always, unless --tuning 1: this measures the loops' scaling, not
+     * the tuner's choice (soso_model_set_team_tuning). */
+    if (soso_model_set_team_tuning(m, tuning)) fail("team tuning");
     return m;
 }
 
-/* E timed epochs of training on `threads` and on 1 thread, in turns. */
 /* The machine's own ceiling for the thread count (ceiling.h), once per paired
  * repetition, as the machine changes between minutes: c[3 i .. 3 i + 2] = compute,
  * gather, barrier_us. Printed as one row, {"kernel": "ceiling", "threads": N,
@@ -216,6 +222,7 @@ static void ceiling_print(int threads, const double *c, int n)
     printf("}\n");
 }
 
+/* E timed epochs of training on `threads` and on 1 thread, in turns. */
 static void epochs_bench(int osc, const soso_vocab *v, const soso_input_options *in, const soso_docs *d,
                          uint32_t units, int threads, int E)
 {
@@ -256,7 +263,7 @@ int main(int argc, char **argv)
 {
     if (argc < 2) {
         fprintf(stderr, "usage: bench_kernels CORPUS [--threads N] [--units H] [--docs D] [--epochs E [--learner L]] "
-                        "[--reps R]\n");
+                        "[--reps R] [--tuning 1]\n");
         return 2;
     }
     int threads = 2;
@@ -271,6 +278,7 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--epochs")) epochs = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--reps")) reps = atoi(argv[i + 1]) > 0 ? atoi(argv[i + 1]) : 1;
         else if (!strcmp(argv[i], "--learner")) learner = argv[i + 1];
+        else if (!strcmp(argv[i], "--tuning")) tuning = atoi(argv[i + 1]) != 0;
     }
     if (strcmp(learner, "hebbian") && strcmp(learner, "osc")) {
         fprintf(stderr, "bench_kernels: --learner is hebbian or osc, not '%s'\n", learner);
@@ -355,7 +363,7 @@ int main(int argc, char **argv)
         /* A whole Hebbian epoch as training runs it (lazy row scaling). */
         hp.epochs = 1;
         soso_model *m1 = NULL;
-        if (soso_model_create_hebbian(v, &in, &hp, &m1)) fail("model");
+        if (soso_model_create_hebbian(v, &in, &hp, &m1) || soso_model_set_team_tuning(m1, 0)) fail("model");
         double t0 = now();
         if (soso_model_train(m1, d, NULL, NULL)) fail("training");
         printf("{\"kernel\": \"hebbian epoch\", \"threads\": %d, \"seconds\": %.4f}\n", t, now() - t0);

@@ -160,7 +160,7 @@ void soso__batch_fold(soso__batch *w, float *W)
     }
     if (!any) return;
     size_t chunks = (V + 7) / 8;
-    int team = soso__team_size(w->threads, 2.0 * (double)H * (double)V);
+    int team = soso__team_size(w->cap, 2.0 * (double)H * (double)V);
 #pragma omp parallel num_threads(team) if (team > 1)
     {
 #pragma omp for schedule(static) nowait
@@ -215,6 +215,7 @@ soso_status soso__batch_init(soso__batch *w, size_t H, size_t V, size_t B, size_
     w->B = B;
     w->E = E;
     w->threads = threads < 1 ? 1 : threads;
+    w->cap = w->threads;
     size_t bh, be, tv;
     if (!soso__mul_size(B, H, &bh) || !soso__mul_size(B, E, &be) || !soso__mul_size((size_t)w->threads, V, &tv))
         return soso__fail(SOSO_E_LIMIT, "mini-batch workspace too large");
@@ -282,7 +283,7 @@ void soso__batch_scores(soso__batch *w, const float *W, float p, const soso_docs
         cum[b + 1] = nnz + (b + 1) * SOSO__DOC_COST;
     }
     /* Each word costs a scattered read of its weights (~a cache miss) besides H multiply-adds. */
-    int team = soso__team_size(w->threads, (double)nnz * ((double)w->H + 64.0));
+    int team = soso__team_size(w->cap, (double)nnz * ((double)w->H + 64.0));
     /* W = alpha W^: scores scale by sign(alpha) |alpha|^(p-1), once per batch. */
     if (alpha)
         for (size_t h = 0; h < w->H; h++)
@@ -647,7 +648,7 @@ static soso_status lazy_update(soso__batch *w, float *W, const soso_docs *X, con
 {
     const size_t V = w->V, nb = w->nblk;
     SOSO__CHECK(place_supports(w, X, rows, n_touched));
-    int team = soso__team_size(w->threads, 2.0 * (double)n_touched * (double)(nb + 512));
+    int team = soso__team_size(w->cap, 2.0 * (double)n_touched * (double)(nb + 512));
     order_by_work(w, n_touched, team);
     group_by_owner(w, n_touched, team);
     w->update_team = team;
@@ -732,7 +733,7 @@ soso_status soso__batch_update(soso__batch *w, float *W, const soso_docs *X, con
     if (touched) *touched = n_touched;
     if (n_touched == 0) return SOSO_OK;
     if (w->alpha) return lazy_update(w, W, X, rows, n_touched, eps, normalize, prec);
-    int team = soso__team_size(w->threads, 2.0 * (double)n_touched * (double)V);
+    int team = soso__team_size(w->cap, 2.0 * (double)n_touched * (double)V);
     float c = eps;
     unsigned long long mask = 0;
 #pragma omp parallel num_threads(team) if (team > 1)
@@ -792,6 +793,9 @@ soso_status soso__run_batches(soso_model *m, const soso_docs *docs, const soso__
                     : span->whole ? (uint64_t)(sc->epochs - m->epochs_done) * N - m->epoch_pos
                                   : first + N - m->epoch_pos;
     double t0 = soso__now();
+    soso__tuner *tuner = &m->tuner; /* kept with the model: one call an epoch goes on tuning */
+    if (tuner->n == 0 || tuner->cand[0] != sc->w->threads || tuner->fixed != m->fixed_team)
+        soso__tuner_init(tuner, sc->w->threads, m->fixed_team);
     while (m->epochs_done < sc->epochs && s == SOSO_OK) {
         uint32_t epoch = m->epochs_done;
         soso__rng rng;
@@ -800,9 +804,13 @@ soso_status soso__run_batches(soso_model *m, const soso_docs *docs, const soso__
         soso__rng_shuffle_u32(&rng, perm, N);
         if (m->epoch_pos == 0) memset(sc->wins, 0, m->units * sizeof *sc->wins);
         for (size_t bi = (size_t)((m->epoch_pos - first) / B); bi < n_batches && s == SOSO_OK; bi++) {
-            size_t start = bi * B, n = N - start < B ? N - start : B;
+            size_t start = bi * B, n = N - start < B ? N - start : B, words = 0;
+            for (size_t b = 0; b < n; b++) words += docs->indptr[perm[start + b] + 1] - docs->indptr[perm[start + b]];
+            sc->w->cap = soso__tuner_cap(tuner);
+            double tb = soso__now();
             s = fn(ctx, perm + start, n, epoch);
             if (s != SOSO_OK) break;
+            soso__tuner_record(tuner, soso__now() - tb, (double)words + (double)n);
             m->epoch_pos = first + start + n;
             m->docs_seen += n;
             pr.docs_done += n;

@@ -236,6 +236,14 @@ soso_status soso_model_set_threads(soso_model *m, int threads)
     return SOSO_OK;
 }
 
+soso_status soso_model_set_team_tuning(soso_model *m, int on)
+{
+    if (!m) return soso__fail(SOSO_E_ARG, "model is NULL");
+    if (on != 0 && on != 1) return soso__fail(SOSO_E_ARG, "team tuning is 0 (off) or 1 (on), not %d", on);
+    m->fixed_team = !on;
+    return SOSO_OK;
+}
+
 void soso_model_free(soso_model *m)
 {
     if (!m) return;

@@ -235,6 +235,31 @@ soso_status soso__text_vec_build(soso__text_vec *tv, const soso_vocab *vocab, co
                                  const char *text, size_t len);
 void soso__text_vec_free(soso__text_vec *tv);
 
+/* ---- Team tuning (team_tuner.c) ------------------------------------------------------
+ * The mini-batch loop's team cap, chosen by timing: candidates are the caller's threads
+ * and halvings of it down to 1; each runs SOSO__TUNE_TURN batches in turn, for
+ * SOSO__TUNE_ROUNDS rounds (so that a change of the machine's speed meets all of them),
+ * and the fastest per unit of work (a batch's words) is kept for SOSO__TUNE_SETTLED
+ * batches before the next probe. Results never depend on it (any team gives the same
+ * bits); only the time does. */
+#define SOSO__TUNE_MAX 8
+#define SOSO__TUNE_TURN 16
+#define SOSO__TUNE_ROUNDS 4
+#define SOSO__TUNE_SETTLED 2048
+typedef struct soso__tuner {
+    int cand[SOSO__TUNE_MAX], n; /* team caps to try, largest first                   */
+    int turn;                    /* the probe's turn (candidate turn % n), -1: settled  */
+    int best;                    /* the settled candidate                               */
+    int fixed;                   /* 1: the caller's threads only (no probing)           */
+    uint32_t left;               /* batches left in this turn, or until the next probe  */
+    double secs[SOSO__TUNE_MAX], work[SOSO__TUNE_MAX];
+} soso__tuner;
+void soso__tuner_init(soso__tuner *t, int threads, int fixed);
+/* The team cap for the next batch. */
+int soso__tuner_cap(const soso__tuner *t);
+/* The last batch took `seconds` for `work` (its documents' words). */
+void soso__tuner_record(soso__tuner *t, double seconds, double work);
+
 struct soso_model {
     soso_learner learner;
     soso_vocab *vocab;
@@ -255,6 +280,8 @@ struct soso_model {
     uint32_t expand_neighbors;    /* the expansion its training documents get (0: none) */
     float expand_gain;
     uint32_t expand_hops;         /* 1 or 2 (0 with no expansion) */
+    soso__tuner tuner;            /* the mini-batch loop's team (not saved; zero: untuned) */
+    int fixed_team;               /* 1: no tuning, teams of the caller's threads (not saved) */
 };
 
 /* The epochs the learner plans in all, and the seed of its shuffles. */
@@ -330,7 +357,8 @@ typedef struct soso__unit_step {
 
 typedef struct soso__batch {
     size_t H, V, B, E;
-    int threads;
+    int threads;          /* buffers are sized for this many                       */
+    int cap;              /* teams take at most this many (<= threads; the tuner's) */
     float *I;             /* B x H                                               */
     uint32_t *ent_unit;   /* B x E: gate entries, set by the learner             */
     float *ent_g;         /* B x E                                               */

@@ -58,6 +58,13 @@ public final class Model {
         self.init(handle: h!)
     }
 
+    /// Whether the mini-batch learners (hebbian, soft) time teams of `threads`, half as
+    /// many, ..., 1 and train on the fastest (true, the default), or always use `threads`
+    /// (false: for measuring scaling). Results never depend on it; it is not saved.
+    public func setTeamTuning(_ on: Bool) throws {
+        try check(soso_model_set_team_tuning(handle, on ? 1 : 0))
+    }
+
     /// Trains until the configured epochs are done; continues where an interrupted training
     /// stopped. `progress` is called between mini-batches; return false to stop (the model
     /// then keeps every finished mini-batch, and this throws `.aborted`).

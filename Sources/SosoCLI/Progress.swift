@@ -14,7 +14,7 @@ func installStopHandlers() {
 
 final class ProgressLine {
     private let enabled: Bool
-    private var lastDraw = 0.0
+    private var lastDraw = -Double.infinity /* the first report is drawn at once */
     private var drawn = false
     /// Shown after the standard fields (e.g. "changed 0.8%").
     var status: String?

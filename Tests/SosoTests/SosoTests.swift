@@ -135,8 +135,13 @@ final class SosoTests: XCTestCase {
 
     func testThreadCountDoesNotChangeWeights() throws {
         let (m1, _, _) = try trainPlanted(threads: 1)
-        let (m2, _, _) = try trainPlanted(threads: 2)
+        let (m2, corpus, docs) = try trainPlanted(threads: 2)
         XCTAssertEqual(m1.weights, m2.weights)
+        // Team tuning off (always 2 threads) gives the same weights too.
+        let fixed = try Model(hebbian: XCTUnwrap(m2.hebbian), vocabulary: try Vocabulary(corpus: corpus))
+        try fixed.setTeamTuning(false)
+        try fixed.train(docs, threads: 2)
+        XCTAssertEqual(fixed.weights, m1.weights)
     }
 
     func testSaveLoadRoundTripAndSerializedBytes() throws {

@@ -396,6 +396,47 @@ static void test_hebbian_rank_fast_path(void)
     CHECK(win == 0 && lose == 1);
 }
 
+/* The mini-batch loop's team tuner: candidates 4, 2, 1; each gets its turns in rounds;
+ * the fastest per unit of work is kept until the next probe, a tie going to the smaller
+ * team; one thread never probes. */
+static int tuner_feed(soso__tuner *t, const double *sec_per_work, int batches)
+{
+    int seen = 0; /* bit c: candidate cap c ran */
+    for (int b = 0; b < batches; b++) {
+        int cap = soso__tuner_cap(t);
+        seen |= 1 << cap;
+        soso__tuner_record(t, sec_per_work[cap] * 100.0, 100.0);
+    }
+    return seen;
+}
+
+static void test_team_tuner(void)
+{
+    soso__tuner t;
+    soso__tuner_init(&t, 1, 0);
+    const double flat[5] = {1, 1, 1, 1, 1};
+    CHECK(tuner_feed(&t, flat, 5000) == 1 << 1);
+    soso__tuner_init(&t, 4, 0);
+    CHECK(t.n == 3 && t.cand[0] == 4 && t.cand[1] == 2 && t.cand[2] == 1);
+    const double two_best[5] = {0, 3, 1, 0, 2}; /* seconds per word by cap */
+    int probe = 3 * SOSO__TUNE_TURN * SOSO__TUNE_ROUNDS;
+    CHECK(tuner_feed(&t, two_best, probe) == ((1 << 4) | (1 << 2) | (1 << 1)));
+    CHECK(soso__tuner_cap(&t) == 2);
+    CHECK(tuner_feed(&t, two_best, SOSO__TUNE_SETTLED - 1) == 1 << 2);
+    CHECK(tuner_feed(&t, two_best, 1) == 1 << 2); /* the last settled batch, then a probe */
+    const double one_best[5] = {0, 0.5, 1, 0, 2};
+    CHECK(soso__tuner_cap(&t) == 4);
+    tuner_feed(&t, one_best, probe);
+    CHECK(soso__tuner_cap(&t) == 1);
+    soso__tuner_init(&t, 2, 0);
+    tuner_feed(&t, flat, 2 * SOSO__TUNE_TURN * SOSO__TUNE_ROUNDS);
+    CHECK(soso__tuner_cap(&t) == 1); /* a tie */
+    soso__tuner_init(&t, 3, 0); /* 3, then 1 */
+    CHECK(t.n == 2 && t.cand[1] == 1);
+    soso__tuner_init(&t, 4, 1); /* fixed: 4 always */
+    CHECK(tuner_feed(&t, two_best, 5000) == 1 << 4);
+}
+
 static void test_hebbian_bad_parameters(void)
 {
     soso_hebbian_params p;
@@ -463,6 +504,7 @@ static void test_hebbian_bad_parameters(void)
 const soso_test tests_hebbian[] = {
     {"hebbian_matches_numpy_reference", test_hebbian_matches_numpy_reference},
     {"hebbian_threads_identical", test_hebbian_threads_identical},
+    {"team_tuner", test_team_tuner},
     {"hebbian_interrupt_and_resume", test_hebbian_interrupt_and_resume},
     {"hebbian_lazy_matches_dense", test_hebbian_lazy_matches_dense},
     {"hebbian_planted_groups", test_hebbian_planted_groups},
