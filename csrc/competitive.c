@@ -216,6 +216,7 @@ soso_status soso__batch_init(soso__batch *w, size_t H, size_t V, size_t B, size_
     w->E = E;
     w->threads = threads < 1 ? 1 : threads;
     w->cap = w->threads;
+    w->alpha_lim = 1e6;
     size_t bh, be, tv;
     if (!soso__mul_size(B, H, &bh) || !soso__mul_size(B, E, &be) || !soso__mul_size((size_t)w->threads, V, &tv))
         return soso__fail(SOSO_E_LIMIT, "mini-batch workspace too large");
@@ -291,7 +292,7 @@ void soso__batch_scores(soso__batch *w, const float *W, float p, const soso_docs
     unsigned long long mask = 0;
 #pragma omp parallel num_threads(team) if (team > 1)
     {
-        int tid = omp_get_thread_num(), nt = omp_get_num_threads();
+        int tid = omp_get_thread_num(), nt = omp_get_num_threads(), bad = 0;
 #pragma omp atomic
         mask |= 1ull << (tid & 63);
         long b0 = (long)share_start(cum, n, tid, nt), b1 = (long)share_start(cum, n, tid + 1, nt);
@@ -314,7 +315,14 @@ void soso__batch_scores(soso__batch *w, const float *W, float p, const soso_docs
                 soso__scores_transposed(w->WT, w->H, p, q1 - q0, X->indices + q0, X->values + q0, w->ascale, out);
             else
                 soso__unit_scores(W, w->H, w->V, p, q1 - q0, X->indices + q0, X->values + q0, out);
+            float chk = 0.0f; /* x * 0 is 0 for a finite x, NaN for NaN or infinity */
+            for (size_t h = 0; h < w->H; h++) chk += out[h] * 0.0f;
+            bad |= chk != 0.0f;
             if (gate) gate(w, (size_t)b, ctx);
+        }
+        if (bad) {
+#pragma omp atomic write
+            w->diverged = 1;
         }
     }
     w->team_mask = mask;
@@ -614,7 +622,7 @@ static void apply_unit(soso__batch *w, float *W, size_t h, float c, unsigned cha
     }
     w->us[h].rmax = shrunk ? block_absmax(bmax, 0, nb) : rm;
     /* keep alpha in a safe range: fold it into the row when it drifts far */
-    if (fabs(w->alpha[h]) > 1e6 || fabs(w->alpha[h]) < 1e-6) {
+    if (fabs(w->alpha[h]) > w->alpha_lim || fabs(w->alpha[h]) < 1.0 / w->alpha_lim) {
         scale_row(w, W, h, (float)w->alpha[h]);
         copy_column(w, W, h);
         w->alpha[h] = 1.0;
@@ -811,6 +819,12 @@ soso_status soso__run_batches(soso_model *m, const soso_docs *docs, const soso__
             s = fn(ctx, perm + start, n, epoch);
             if (s != SOSO_OK) break;
             soso__tuner_record(tuner, soso__now() - tb, (double)words + (double)n);
+            if (sc->w->diverged) { /* a NaN or infinite score: the weights blew up */
+                s = soso__fail(SOSO_E_NUMERIC, "training diverged: scores are no longer finite in epoch %u (after %llu"
+                               " documents); lower the learning rate (eps0 of hebbian, eta of soft) or the"
+                               " orthogonality penalty", epoch + 1, (unsigned long long)(m->docs_seen + n));
+                break;
+            }
             m->epoch_pos = first + start + n;
             m->docs_seen += n;
             pr.docs_done += n;
@@ -844,5 +858,12 @@ soso_status soso__run_batches(soso_model *m, const soso_docs *docs, const soso__
         if (!span->whole) break; /* a segment is one pass */
     }
     free(perm);
+    /* The last batches' updates were not scored after: a last look at W (folded at the
+     * final stop point), so that no call returns SOSO_OK with weights that blew up. */
+    for (size_t i = 0; s == SOSO_OK && i < m->units * m->cols; i++)
+        if (!isfinite(m->W[i]))
+            s = soso__fail(SOSO_E_NUMERIC, "training diverged: weight %zu of unit %zu is not finite; lower the"
+                           " learning rate (eps0 of hebbian, eta of soft) or the orthogonality penalty",
+                           i % m->cols, i / m->cols);
     return s;
 }

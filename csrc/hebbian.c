@@ -176,6 +176,10 @@ soso_status soso__hebbian_train(soso_model *m, const soso_docs *docs, const soso
     hebb_ctx c = {m, docs, {0}, soso__calloc_array(m->units, sizeof(uint64_t))};
     soso_status s = c.wins ? soso__batch_init(&c.w, m->units, m->cols, B, 2, prm->threads)
                            : soso__fail(SOSO_E_NOMEM, "out of memory for win counts");
+    /* Scores read |W^|^(p-1) in float, W^ = W / alpha: alpha stays within 10^(30 / (p -
+     * 1)) of 1 (1e6 up to p = 6), or the power overflows. At 1e6 and p = 10 it did, and
+     * training returned NaN weights (50 copies of one document, 2 units, batch 1). */
+    c.w.alpha_lim = prm->p > 1.0f ? fmin(1e6, pow(10.0, 30.0 / ((double)prm->p - 1.0))) : 1e6;
     if (s == SOSO_OK) s = soso__batch_lazy(&c.w, m->W);
     if (s == SOSO_OK) {
         soso__schedule sc = {prm->epochs, prm->seed, B, prm->orthogonalize_every, prm->threads, &c.w, c.wins,

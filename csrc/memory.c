@@ -419,12 +419,14 @@ static void one_step(const soso_memory *m, soso__recall_scratch *w, const uint32
         smax = sc > smax ? sc : smax;
     }
     ps[0] = (double)(m->n - nt);
+    /* Scores above smax hold no pattern: left out of the sum, where their exp(beta (s -
+     * smax)) would overflow for a large beta and 0 * inf make z NaN. */
     double z = 0, beta = prm->beta;
-    for (size_t s = 0; s <= nq; s++) z += ps[s] * exp(beta * ((double)s - (double)smax));
+    for (size_t s = 0; s <= smax; s++) z += ps[s] * exp(beta * ((double)s - (double)smax));
     double *n_of = w->q2 + (nq + 1); /* group sizes, kept beside the weights */
     for (size_t s = 0; s <= nq; s++) {
         n_of[s] = ps[s];
-        ps[s] = exp(beta * ((double)s - (double)smax)) / z;
+        ps[s] = s <= smax ? exp(beta * ((double)s - (double)smax)) / z : 0.0;
     }
     double p0 = ps[0], thr = prm->threshold;
     /* High groups: from the top score down until what the rest can add is below thr/2. */

@@ -359,6 +359,7 @@ typedef struct soso__batch {
     size_t H, V, B, E;
     int threads;          /* buffers are sized for this many                       */
     int cap;              /* teams take at most this many (<= threads; the tuner's) */
+    int diverged;         /* a score came out NaN or infinite (soso__batch_scores)  */
     float *I;             /* B x H                                               */
     uint32_t *ent_unit;   /* B x E: gate entries, set by the learner             */
     float *ent_g;         /* B x E                                               */
@@ -389,6 +390,7 @@ typedef struct soso__batch {
     /* Lazy scaling (soso__batch_lazy): during training W = alpha W^ row by row, so a
      * row's scaling costs O(1) and an update touches only its support. */
     double *alpha;        /* H, or NULL: W is plain                               */
+    double alpha_lim;     /* alpha is folded into W^ once outside [1/lim, lim]    */
     double *ascale;       /* H: what alpha does to a score (scratch of a batch)   */
     float *bmax;          /* H x nblk: max |W^| per block of 64 entries           */
     soso__unit_step *us;  /* H                                                    */

@@ -568,7 +568,10 @@ soso_status soso_model_create_soft(const soso_vocab *vocab, const soso_input_opt
 
 /* Trains on docs (whose cols must equal the vocabulary size) until the model's epochs
  * are done. A model that stopped early (SOSO_E_ABORTED) resumes where it stopped.
- * progress may be NULL. Uses the model's params->threads threads. */
+ * progress may be NULL. Uses the model's params->threads threads. SOSO_E_NUMERIC
+ * ("training diverged") when a hebbian or soft model's scores or weights stop being
+ * finite (a learning rate or orthogonality penalty too large for the data): the
+ * model's weights are then not usable; start again with a smaller one. */
 soso_status soso_model_train(soso_model *model, const soso_docs *docs, soso_progress_fn progress, void *user);
 
 /* Streaming: trains on one segment of an epoch and returns. docs are the documents

@@ -287,6 +287,47 @@ static void test_hebbian_lazy_matches_dense(void)
     soso_vocab_free(v);
 }
 
+/* A large p on the lazy update: 50 copies of one document, 2 units, batch 1, p = 10.
+ * Scores read |W^|^(p - 1) in float with W^ = W / alpha, and with alpha allowed down to
+ * 1e-6 the power overflowed: training returned SOSO_OK with half the weights NaN. The
+ * lazy and dense updates must both stay finite and agree. */
+static void test_hebbian_large_p(void)
+{
+    soso_vocab *v = vocab_from_text("apple banana cherry grape lemon mango", 1, 0);
+    soso_input_options in;
+    soso_input_options_default(&in);
+    soso_docs *d = NULL;
+    CHECK_OK(soso_docs_create(soso_vocab_size(v), &d));
+    for (int i = 0; i < 50; i++) CHECK_OK(soso_docs_append_text(d, v, &in, "apple banana cherry", SOSO_NUL_TERMINATED, NULL));
+    soso_model *m[2];
+    for (int dense = 0; dense < 2; dense++) {
+        soso_hebbian_params hp;
+        soso_hebbian_params_default(&hp);
+        hp.units = 2;
+        hp.p = 10;
+        hp.batch = 1;
+        hp.epochs = 20;
+        soso__lazy_disabled = dense;
+        CHECK_OK(soso_model_create_hebbian(v, &in, &hp, &m[dense]));
+        CHECK_OK(soso_model_train(m[dense], d, NULL, NULL));
+    }
+    soso__lazy_disabled = 0;
+    const float *a = soso_model_weights(m[0]), *b = soso_model_weights(m[1]);
+    double worst = 0;
+    int finite = 1;
+    for (size_t i = 0; i < 2 * soso_vocab_size(v); i++) {
+        finite &= isfinite(a[i]) && isfinite(b[i]);
+        worst = fmax(worst, fabs(a[i] - b[i]));
+    }
+    printf("     p = 10: lazy vs dense max difference %.2g\n", worst);
+    CHECK(finite);
+    CHECK_MSG(worst < 0.02, "lazy vs dense differ by %.3g", worst);
+    soso_model_free(m[0]);
+    soso_model_free(m[1]);
+    soso_docs_free(d);
+    soso_vocab_free(v);
+}
+
 /* Documents drawn from G disjoint groups of words: every group gets a unit of its own.
  * A unit belongs to the group most of its documents come from; each unit must be pure
  * (>= 95% of its documents from one group) and every group must own a unit. */
@@ -505,6 +546,7 @@ const soso_test tests_hebbian[] = {
     {"hebbian_matches_numpy_reference", test_hebbian_matches_numpy_reference},
     {"hebbian_threads_identical", test_hebbian_threads_identical},
     {"team_tuner", test_team_tuner},
+    {"hebbian_large_p", test_hebbian_large_p},
     {"hebbian_interrupt_and_resume", test_hebbian_interrupt_and_resume},
     {"hebbian_lazy_matches_dense", test_hebbian_lazy_matches_dense},
     {"hebbian_planted_groups", test_hebbian_planted_groups},

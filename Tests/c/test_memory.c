@@ -197,6 +197,47 @@ static void test_memory_recovers_disjoint_patterns(void)
     soso_vocab_free(v);
 }
 
+/* A large beta where the best memory holds fewer words than the query: the one-step path
+ * summed exp(beta (s - smax)) over scores above smax too, which overflowed (0 * inf) and
+ * returned NaN weights and no completion with SOSO_OK (beta 400 here). It must agree with
+ * the general path (energy = 1): all weight on {apple banana}, completing both words. */
+static void test_memory_large_beta(void)
+{
+    const char *text = "apple banana\ncherry grape\nlemon mango\nolive peach\nplum berry\n";
+    soso_vocab *v = vocab_from_text(text, 1, 0);
+    soso_memory *m = memory_of(text, v);
+    uint32_t q[4];
+    size_t nq = 0;
+    CHECK_OK(soso_memory_query_words(m, "apple banana cherry lemon", SOSO_NUL_TERMINATED, q, 4, &nq, NULL));
+    CHECK(nq == 4);
+    soso_recall_params rp;
+    soso_recall_params_default(&rp);
+    for (int k = 0; k < 3; k++) {
+        rp.beta = k == 0 ? 400.0f : k == 1 ? 1e4f : 3e38f;
+        for (int energy = 0; energy < 2; energy++) {
+            rp.energy = energy;
+            uint32_t words[16], mems[8];
+            float wts[8];
+            soso_recall_result r;
+            memset(&r, 0, sizeof r);
+            r.words = words;
+            r.words_cap = 16;
+            r.memories = mems;
+            r.weights = wts;
+            r.memories_cap = 8;
+            CHECK_OK(soso_memory_recall(m, q, nq, &rp, &r));
+            CHECK_MSG(r.n_memories >= 1 && wts[0] == 1.0f && r.n_words == 2, "beta %g energy %d: %zu memories, weight %g, %zu words",
+                      (double)rp.beta, energy, r.n_memories, r.n_memories ? (double)wts[0] : -1.0, r.n_words);
+            for (size_t i = 0; i < r.n_words; i++) {
+                const char *w = soso_vocab_word(v, words[i]);
+                CHECK(!strcmp(w, "apple") || !strcmp(w, "banana"));
+            }
+        }
+    }
+    soso_memory_free(m);
+    soso_vocab_free(v);
+}
+
 /* The bound on a hand-checked case: memories {a,b}, {a,b,c} and two copies of {a,c};
  * masking 60% keeps 1 of 2 or 3 words... so the query {a} is consistent with all three
  * patterns, with posteriors 1/C(2,1), 1/C(3,1), 2/C(2,1). */
@@ -309,6 +350,7 @@ const soso_test tests_memory[] = {
     {"memory_matches_dense_formula", test_memory_matches_dense_formula},
     {"memory_recovers_disjoint_patterns", test_memory_recovers_disjoint_patterns},
     {"memory_eval_bound_by_hand", test_memory_eval_bound_by_hand},
+    {"memory_large_beta", test_memory_large_beta},
     {"memory_files_and_bad_input", test_memory_files_and_bad_input},
     {NULL, NULL},
 };

@@ -307,6 +307,52 @@ static void test_soft_threads_resume_and_files(void)
     soso_vocab_free(v);
 }
 
+/* Hyper-parameters inside their ranges whose steps blow up (soft: eta 2 with an
+ * orthogonality penalty of 1, eta 0.1 with 50, eta 5 on batches of 1; hebbian: p 3 with
+ * eps0 1e30) returned SOSO_OK with NaN weights. Training now says it diverged. */
+static void test_training_divergence_is_an_error(void)
+{
+    const char *text = "apple banana\nbanana cherry\ncherry grape\ngrape lemon\nlemon mango\nmango apple\n";
+    soso_vocab *v = vocab_from_text(text, 1, 0);
+    soso_corpus *c = NULL;
+    soso_docs *d = NULL;
+    soso_input_options in;
+    soso_input_options_default(&in);
+    CHECK_OK(soso_corpus_from_buffer(text, strlen(text), &c));
+    CHECK_OK(soso_docs_from_corpus(c, v, &in, &d));
+    const float cases[][3] = {{2, 1, 100}, {0.1f, 50, 100}, {5, 0, 1}}; /* eta, penalty, batch */
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        soso_soft_params sp;
+        soso_soft_params_default(&sp);
+        sp.units = 3;
+        sp.k = 2;
+        sp.epochs = 10;
+        sp.eta = cases[k][0];
+        sp.ortho_penalty = cases[k][1];
+        sp.batch = (uint32_t)cases[k][2];
+        CHECK(soso_soft_params_check(&sp, soso_vocab_size(v)) == NULL);
+        soso_model *m = NULL;
+        CHECK_OK(soso_model_create_soft(v, &in, &sp, d, &m));
+        CHECK_STATUS(soso_model_train(m, d, NULL, NULL), SOSO_E_NUMERIC);
+        CHECK(strstr(soso_last_error(), "diverged") != NULL);
+        soso_model_free(m);
+    }
+    soso_hebbian_params hp;
+    soso_hebbian_params_default(&hp);
+    hp.units = 3;
+    hp.epochs = 10;
+    hp.p = 3;
+    hp.eps0 = 1e30f;
+    soso_model *m = NULL;
+    CHECK_OK(soso_model_create_hebbian(v, &in, &hp, &m));
+    CHECK_STATUS(soso_model_train(m, d, NULL, NULL), SOSO_E_NUMERIC);
+    CHECK(strstr(soso_last_error(), "diverged") != NULL);
+    soso_model_free(m);
+    soso_docs_free(d);
+    soso_corpus_free(c);
+    soso_vocab_free(v);
+}
+
 static void test_soft_bad_parameters(void)
 {
     soso_soft_params p;
@@ -351,5 +397,6 @@ const soso_test tests_soft[] = {
     {"health_warnings_on_hand_made_models", test_health_warnings_on_hand_made_models},
     {"soft_threads_resume_and_files", test_soft_threads_resume_and_files},
     {"soft_bad_parameters", test_soft_bad_parameters},
+    {"training_divergence_is_an_error", test_training_divergence_is_an_error},
     {NULL, NULL},
 };
