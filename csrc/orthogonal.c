@@ -93,13 +93,19 @@ static soso_status new_gram(const float *W, size_t rows, size_t cols, int thread
  * pass will leave rounding of W W^T's large eigenvalues in the small ones' directions
  * (ratio below ORTH_ONE_PASS_RATIO), so another pass is needed. */
 static soso_status symmetric_scaling(const float *W, size_t rows, size_t cols, int threads, double *Gd, double *Sd,
-                                     double *lam, float *S, int *add, int *again)
+                                     double *lam, float *S, int *add, int *again, int *rescale)
 {
     size_t rr = rows * rows;
     float *G = NULL;
     soso_status s = new_gram(W, rows, cols, threads, &G);
     for (size_t i = 0; s == SOSO_OK && i < rr; i++) Gd[i] = G[i];
     free(G);
+    /* Rows so small (or large) that their squares leave float's normal range: say so
+     * before anything is derived from W W^T (the caller rescales W). */
+    double dmax = 0;
+    for (size_t k = 0; s == SOSO_OK && k < rows; k++) dmax = fmax(dmax, Gd[k * rows + k]);
+    *rescale = s == SOSO_OK && !(dmax > 0x1p-100 && dmax < 0x1p100);
+    if (*rescale) return SOSO_OK;
     if (s == SOSO_OK) s = soso__sym_eig(Gd, rows, lam);
     if (s == SOSO_OK && !(lam[0] > 1e-10 * lam[rows - 1]))
         s = soso__fail(SOSO_E_NUMERIC,
@@ -122,6 +128,17 @@ static soso_status symmetric_scaling(const float *W, size_t rows, size_t cols, i
     return SOSO_OK;
 }
 
+/* A power of two that brings max |x| into [1/2, 1) (1 for an all-zero x): multiplying
+ * by it is exact for every float in x. */
+static float pow2_unit_scale(const float *x, size_t n)
+{
+    float m = 0;
+    for (size_t i = 0; i < n; i++) m = soso__max_with(m, fabsf(x[i]));
+    int e = 0;
+    if (m > 0) frexpf(m, &e);
+    return ldexpf(1.0f, -e);
+}
+
 soso_status soso_orthogonalize_symmetric(float *W, size_t rows, size_t cols, int threads)
 {
     SOSO__CHECK(check_shape(W, rows, cols));
@@ -135,19 +152,33 @@ soso_status soso_orthogonalize_symmetric(float *W, size_t rows, size_t cols, int
     if (!S || !Gd || !Sd || !lam) s = soso__fail(SOSO_E_NOMEM, "out of memory orthogonalising %zu rows", rows);
     soso__blas_begin();
     /* Ill-conditioned rows take further passes, each from the last one's result; W is
-     * kept until they have all worked, so a failure leaves it unchanged. */
-    for (int pass = 0, again = 1; s == SOSO_OK && again; pass++) {
-        int add = 0;
+     * kept until they have all worked, so a failure leaves it unchanged. Rows whose
+     * squares leave float's range are first scaled by a power of two (exact; the result
+     * does not depend on W's scale): rows of 3e-22 came out 3.5e-3 from orthonormal. */
+    for (int pass = 0, again = 1, scaled = 0; s == SOSO_OK && again; pass++) {
+        int add = 0, rescale = 0;
         if (pass == ORTH_MAX_PASSES) {
             s = soso__fail(SOSO_E_NUMERIC, "the rows are too close to dependent: not orthonormal after %d passes",
                            ORTH_MAX_PASSES);
             break;
         }
-        s = symmetric_scaling(W, rows, cols, threads, Gd, Sd, lam, S, &add, &again);
-        if (s == SOSO_OK && pass == 0 && again) {
+        s = symmetric_scaling(W, rows, cols, threads, Gd, Sd, lam, S, &add, &again, &rescale);
+        if (s == SOSO_OK && pass == 0 && (again || rescale) && !backup) {
             backup = soso__alloc_array(rows * cols, sizeof *backup);
             if (backup) memcpy(backup, W, rows * cols * sizeof *W);
             else s = soso__fail(SOSO_E_NOMEM, "out of memory orthogonalising %zu rows", rows);
+        }
+        if (s == SOSO_OK && rescale) {
+            if (scaled) {
+                s = soso__fail(SOSO_E_NUMERIC, "the rows' squared norms are out of float's range even rescaled");
+                break;
+            }
+            float f = pow2_unit_scale(W, rows * cols);
+            for (size_t i = 0; i < rows * cols; i++) W[i] *= f;
+            scaled = 1;
+            pass--; /* the same pass again, on the rescaled rows */
+            again = 1;
+            continue;
         }
         if (s == SOSO_OK) s = soso__gemm_cols_inplace(rows, cols, S, add, W, threads);
     }
@@ -171,6 +202,9 @@ soso_status soso_orthogonalize_gram_schmidt(float *W, size_t rows, size_t cols)
     memcpy(backup, W, rows * cols * sizeof *W);
     for (size_t i = 0; i < rows; i++) {
         float *v = W + i * cols;
+        /* A power of two first (exact; normalising removes it): a row's float squares
+         * underflow below about 1e-19 an entry and overflow above 1e19. */
+        soso__scal(pow2_unit_scale(v, cols), v, cols);
         double before = sqrt(soso__dot(v, v, cols));
         for (int pass = 0; pass < 2; pass++) /* the second pass repairs float cancellation */
             for (size_t j = 0; j < i; j++) soso__axpy(-(float)soso__dot(v, W + j * cols, cols), W + j * cols, v, cols);

@@ -523,12 +523,15 @@ const char *soso_soft_params_check(const soso_soft_params *params, size_t vocab_
  * orthonormal to float precision, and as close to W's polar factor as float allows.
  * SOSO_E_NUMERIC (W unchanged) when the rows are linearly dependent (eigenvalue ratio
  * below 1e-10, as far as the float Gram matrix can tell: rows nearer than that may be
- * refused or made orthonormal), W holds a NaN or an infinity, or W W^T overflows. */
+ * refused or made orthonormal), W holds a NaN or an infinity, or W W^T overflows. Rows
+ * too small for their squares in float (below about 1e-19 an entry) are first scaled by
+ * a power of two. */
 soso_status soso_orthogonalize_symmetric(float *W, size_t rows, size_t cols, int threads);
 
 /* Modified Gram-Schmidt with re-orthogonalisation (two passes), in place, row by row:
  * row i becomes orthonormal to rows 0..i-1 and stays in the span of the original rows
- * 0..i. SOSO_E_NUMERIC (W unchanged) when a row is dependent on those before it. Serial. */
+ * 0..i. SOSO_E_NUMERIC (W unchanged) when a row is dependent on those before it. Serial.
+ * Each row is first scaled by a power of two (exact), so rows of any finite scale work. */
 soso_status soso_orthogonalize_gram_schmidt(float *W, size_t rows, size_t cols);
 
 /* The three below compute W W^T; SOSO_E_NUMERIC (outputs untouched) when W holds a NaN

@@ -168,6 +168,38 @@ static void test_symmetric_nearly_dependent(void)
     }
 }
 
+/* Rows of tiny scale: their squares leave float's normal range below ~1e-19 an entry, and
+ * both methods returned SOSO_OK with rows of 3e-22 3.5e-3 from orthonormal (Gram-Schmidt
+ * also with rows of 1e25, whose squares overflow). They work on a power-of-two rescaling
+ * now (exact). Symmetric orthogonalisation still refuses rows whose W W^T overflows
+ * (test_symmetric_rejects_non_finite). */
+static void test_orthogonalize_tiny_and_huge_rows(void)
+{
+    const float scales[] = {3e-22f, 5e-23f, 1e25f};
+    for (size_t k = 0; k < sizeof scales / sizeof *scales; k++) {
+        for (int method = 0; method < 2; method++) {
+            float W[6] = {3, 0, 0, 0, 3, 4};
+            for (int i = 0; i < 6; i++) W[i] *= scales[k] / 5;
+            if (scales[k] > 1 && method == 0) {
+                CHECK_STATUS(soso_orthogonalize_symmetric(W, 2, 3, 1), SOSO_E_NUMERIC);
+                continue;
+            }
+            CHECK_OK(method ? soso_orthogonalize_gram_schmidt(W, 2, 3) : soso_orthogonalize_symmetric(W, 2, 3, 1));
+            const float want[6] = {1, 0, 0, 0, 0.6f, 0.8f};
+            double err = 0;
+            for (int i = 0; i < 6; i++) err = fmax(err, fabs(W[i] - want[i]));
+            CHECK_MSG(err < 1e-6, "scale %g, %s: off by %.3g", (double)scales[k], method ? "Gram-Schmidt" : "symmetric", err);
+        }
+        if (scales[k] > 1) continue;
+        float *R = long_matrix(13, 900), orth = 1;
+        for (size_t i = 0; i < 13 * 900; i++) R[i] *= scales[k];
+        CHECK_OK(soso_orthogonalize_symmetric(R, 13, 900, 2));
+        CHECK_OK(soso_orthogonality_error(R, 13, 900, 1, &orth));
+        CHECK_MSG(orth < 2e-6, "scale %g: |W W^T - I| = %.3g", (double)scales[k], orth);
+        free(R);
+    }
+}
+
 /* A NaN or an infinity anywhere, or entries so large that W W^T overflows, is an error
  * that leaves W as it was. */
 static void test_symmetric_rejects_non_finite(void)
@@ -326,6 +358,7 @@ const soso_test tests_orthogonal[] = {
     {"symmetric_errors", test_symmetric_errors},
     {"symmetric_long_rows", test_symmetric_long_rows},
     {"symmetric_nearly_dependent", test_symmetric_nearly_dependent},
+    {"orthogonalize_tiny_and_huge_rows", test_orthogonalize_tiny_and_huge_rows},
     {"symmetric_rejects_non_finite", test_symmetric_rejects_non_finite},
     {"gram_schmidt", test_gram_schmidt},
     {"overlap", test_overlap},
