@@ -105,7 +105,7 @@ def ceiling_median(rows):
 
 
 def ceiling_text(c):
-    """ " (this machine then: ...)" for a goal line, or "" without the figures."""
+    """ " (the machine beside it: ...)" for a goal line, or "" without the figures."""
     if not c:
         return ""
     return (" (the machine beside it: 2 threads did %.2f times the work of 1 on independent arithmetic and %.2f"

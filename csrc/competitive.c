@@ -7,6 +7,7 @@
 #include "soso_internal.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -783,6 +784,26 @@ soso_status soso__batch_update(soso__batch *w, float *W, const soso_docs *X, con
     return SOSO_OK;
 }
 
+soso_status soso__diverged(const char *what)
+{
+    return soso__fail(SOSO_E_NUMERIC, "training diverged: %s; lower the learning rate (eps0 of hebbian, eta of soft)"
+                      " or the orthogonality penalty", what);
+}
+
+soso_status soso__check_rows(const float *W, size_t V, const uint32_t *rows, size_t n)
+{
+    for (size_t t = 0; t < n; t++) {
+        size_t h = rows ? rows[t] : t;
+        for (size_t j = 0; j < V; j++)
+            if (!isfinite(W[h * V + j])) {
+                char what[96];
+                snprintf(what, sizeof what, "weight %zu of unit %zu is not finite", j, h);
+                return soso__diverged(what);
+            }
+    }
+    return SOSO_OK;
+}
+
 soso_status soso__run_batches(soso_model *m, const soso_docs *docs, const soso__span *span, const soso__schedule *sc,
                               soso__batch_fn fn, void *ctx, soso_progress_fn progress, void *user)
 {
@@ -820,9 +841,10 @@ soso_status soso__run_batches(soso_model *m, const soso_docs *docs, const soso__
             if (s != SOSO_OK) break;
             soso__tuner_record(tuner, soso__now() - tb, (double)words + (double)n);
             if (sc->w->diverged) { /* a NaN or infinite score: the weights blew up */
-                s = soso__fail(SOSO_E_NUMERIC, "training diverged: scores are no longer finite in epoch %u (after %llu"
-                               " documents); lower the learning rate (eps0 of hebbian, eta of soft) or the"
-                               " orthogonality penalty", epoch + 1, (unsigned long long)(m->docs_seen + n));
+                char where[96];
+                snprintf(where, sizeof where, "scores are no longer finite in epoch %u (after %llu documents)",
+                         epoch + 1, (unsigned long long)(m->docs_seen + n));
+                s = soso__diverged(where);
                 break;
             }
             m->epoch_pos = first + start + n;
@@ -860,10 +882,6 @@ soso_status soso__run_batches(soso_model *m, const soso_docs *docs, const soso__
     free(perm);
     /* The last batches' updates were not scored after: a last look at W (folded at the
      * final stop point), so that no call returns SOSO_OK with weights that blew up. */
-    for (size_t i = 0; s == SOSO_OK && i < m->units * m->cols; i++)
-        if (!isfinite(m->W[i]))
-            s = soso__fail(SOSO_E_NUMERIC, "training diverged: weight %zu of unit %zu is not finite; lower the"
-                           " learning rate (eps0 of hebbian, eta of soft) or the orthogonality penalty",
-                           i % m->cols, i / m->cols);
+    if (s == SOSO_OK) s = soso__check_rows(m->W, m->cols, NULL, m->units);
     return s;
 }

@@ -148,7 +148,13 @@ soso_status soso_hebbian_step(float *W, const soso_docs *docs, const uint32_t *r
     }
     soso__batch w;
     SOSO__CHECK(soso__batch_init(&w, params->units, docs->cols, n_rows, 2, params->threads));
-    soso_status s = step(&w, W, docs, rows, n_rows, params, eps, NULL, touched);
+    size_t n_touched = 0;
+    soso_status s = step(&w, W, docs, rows, n_rows, params, eps, NULL, &n_touched);
+    if (touched) *touched = n_touched;
+    /* Scores that were not finite (W held a NaN or an infinity, or overflowed), or a
+     * changed row that is not: the same error as training's. */
+    if (s == SOSO_OK && w.diverged) s = soso__diverged("scores are not finite");
+    if (s == SOSO_OK) s = soso__check_rows(W, docs->cols, w.touched, n_touched);
     soso__batch_free(&w);
     return s;
 }

@@ -76,6 +76,26 @@ static soso_status new_gram(const float *W, size_t rows, size_t cols, int thread
     return s;
 }
 
+static float max_abs(const float *x, size_t n)
+{
+    float m = 0;
+    for (size_t i = 0; i < n; i++) m = soso__max_with(m, fabsf(x[i]));
+    return m;
+}
+
+/* x times the power of two that brings max |x| into [1/2, 1): exact (ldexpf also for
+ * subnormal entries, whose power of two would overflow as a float factor). Left as it
+ * is when all zero, or, unless `always`, when max |x| is within 2^-60..2^60, where its
+ * squares stay in float's normal range. */
+static void scale_to_unit(float *x, size_t n, int always)
+{
+    float m = max_abs(x, n);
+    if (m == 0 || (!always && m > 0x1p-60f && m < 0x1p60f)) return;
+    int e = 0;
+    frexpf(m, &e);
+    for (size_t i = 0; i < n; i++) x[i] = ldexpf(x[i], -e);
+}
+
 /* Passes of symmetric orthogonalisation at most: one where W W^T is well conditioned,
  * more where it is not (see below). */
 #define ORTH_MAX_PASSES 4
@@ -100,11 +120,12 @@ static soso_status symmetric_scaling(const float *W, size_t rows, size_t cols, i
     soso_status s = new_gram(W, rows, cols, threads, &G);
     for (size_t i = 0; s == SOSO_OK && i < rr; i++) Gd[i] = G[i];
     free(G);
-    /* Rows so small (or large) that their squares leave float's normal range: say so
-     * before anything is derived from W W^T (the caller rescales W). */
+    /* A matrix so small (or large) that its squares leave float's normal range: say so
+     * before anything is derived from W W^T (the caller rescales W). An all-zero W goes
+     * on to the dependence check. */
     double dmax = 0;
     for (size_t k = 0; s == SOSO_OK && k < rows; k++) dmax = fmax(dmax, Gd[k * rows + k]);
-    *rescale = s == SOSO_OK && !(dmax > 0x1p-100 && dmax < 0x1p100);
+    *rescale = s == SOSO_OK && (dmax == 0 ? max_abs(W, rows * cols) > 0 : !(dmax > 0x1p-100 && dmax < 0x1p100));
     if (*rescale) return SOSO_OK;
     if (s == SOSO_OK) s = soso__sym_eig(Gd, rows, lam);
     if (s == SOSO_OK && !(lam[0] > 1e-10 * lam[rows - 1]))
@@ -128,17 +149,6 @@ static soso_status symmetric_scaling(const float *W, size_t rows, size_t cols, i
     return SOSO_OK;
 }
 
-/* A power of two that brings max |x| into [1/2, 1) (1 for an all-zero x): multiplying
- * by it is exact for every float in x. */
-static float pow2_unit_scale(const float *x, size_t n)
-{
-    float m = 0;
-    for (size_t i = 0; i < n; i++) m = soso__max_with(m, fabsf(x[i]));
-    int e = 0;
-    if (m > 0) frexpf(m, &e);
-    return ldexpf(1.0f, -e);
-}
-
 soso_status soso_orthogonalize_symmetric(float *W, size_t rows, size_t cols, int threads)
 {
     SOSO__CHECK(check_shape(W, rows, cols));
@@ -152,8 +162,8 @@ soso_status soso_orthogonalize_symmetric(float *W, size_t rows, size_t cols, int
     if (!S || !Gd || !Sd || !lam) s = soso__fail(SOSO_E_NOMEM, "out of memory orthogonalising %zu rows", rows);
     soso__blas_begin();
     /* Ill-conditioned rows take further passes, each from the last one's result; W is
-     * kept until they have all worked, so a failure leaves it unchanged. Rows whose
-     * squares leave float's range are first scaled by a power of two (exact; the result
+     * kept until they have all worked, so a failure leaves it unchanged. A W whose
+     * squares leave float's range is first scaled by a power of two (exact; the result
      * does not depend on W's scale): rows of 3e-22 came out 3.5e-3 from orthonormal. */
     for (int pass = 0, again = 1, scaled = 0; s == SOSO_OK && again; pass++) {
         int add = 0, rescale = 0;
@@ -173,8 +183,7 @@ soso_status soso_orthogonalize_symmetric(float *W, size_t rows, size_t cols, int
                 s = soso__fail(SOSO_E_NUMERIC, "the rows' squared norms are out of float's range even rescaled");
                 break;
             }
-            float f = pow2_unit_scale(W, rows * cols);
-            for (size_t i = 0; i < rows * cols; i++) W[i] *= f;
+            scale_to_unit(W, rows * cols, 1);
             scaled = 1;
             pass--; /* the same pass again, on the rescaled rows */
             again = 1;
@@ -202,9 +211,9 @@ soso_status soso_orthogonalize_gram_schmidt(float *W, size_t rows, size_t cols)
     memcpy(backup, W, rows * cols * sizeof *W);
     for (size_t i = 0; i < rows; i++) {
         float *v = W + i * cols;
-        /* A power of two first (exact; normalising removes it): a row's float squares
-         * underflow below about 1e-19 an entry and overflow above 1e19. */
-        soso__scal(pow2_unit_scale(v, cols), v, cols);
+        /* A power of two first where needed (exact; normalising removes it): a row's
+         * float squares underflow below about 1e-19 an entry and overflow above 1e19. */
+        scale_to_unit(v, cols, 0);
         double before = sqrt(soso__dot(v, v, cols));
         for (int pass = 0; pass < 2; pass++) /* the second pass repairs float cancellation */
             for (size_t j = 0; j < i; j++) soso__axpy(-(float)soso__dot(v, W + j * cols, cols), W + j * cols, v, cols);

@@ -37,7 +37,11 @@ static size_t chunk_size(size_t V)
 #define OSC_PART_SIZE(K) OSC_LINES(OSC_GRAM_AT(K, K))
 #define OSC_LINES(d) ((d) + 8)
 #define OSC_WORDS_PER_TEAM2 700.0 /* the update's team is at most sqrt(V / this): see fast_step */
-#define OSC_MIN_PERP 1e-6 /* below this |x_perp| / |x| the other atoms need no change */
+/* Below this |x_perp| / |x| no rotation is made (it guards the division by |x_perp|).
+ * Since the Gram matrix is summed in float, |x_perp| of a document in its atoms' span
+ * comes out about 3e-4 |x|, above it, and the rotation made is harmless (see "one
+ * document's step"); it still skips a document that M puts exactly in the span. */
+#define OSC_MIN_PERP 1e-6
 #define OSC_GRAM_AT(K, i) ((K) * ((K) + 1) / 2 + (i)) /* chunk partials: x . old_i after the Gram */
 
 void soso_osc_params_default(soso_osc_params *p)

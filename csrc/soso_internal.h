@@ -239,7 +239,7 @@ void soso__text_vec_free(soso__text_vec *tv);
  * The mini-batch loop's team cap, chosen by timing: candidates are the caller's threads
  * and halvings of it down to 1; each runs SOSO__TUNE_TURN batches in turn, for
  * SOSO__TUNE_ROUNDS rounds (so that a change of the machine's speed meets all of them),
- * and the fastest per unit of work (a batch's words) is kept for SOSO__TUNE_SETTLED
+ * and the fastest per unit of work (a batch's words and documents) is kept for SOSO__TUNE_SETTLED
  * batches before the next probe. Results never depend on it (any team gives the same
  * bits); only the time does. */
 #define SOSO__TUNE_MAX 8
@@ -471,6 +471,10 @@ typedef struct soso__schedule {
  * counts, orthogonalisation, and progress/abort after every batch. */
 soso_status soso__run_batches(soso_model *m, const soso_docs *docs, const soso__span *span, const soso__schedule *sc,
                               soso__batch_fn fn, void *ctx, soso_progress_fn progress, void *user);
+/* SOSO_E_NUMERIC "training diverged: WHAT; lower the learning rate ...". */
+soso_status soso__diverged(const char *what);
+/* soso__diverged unless rows[0..n) of W (V columns; rows NULL: rows 0..n) are finite. */
+soso_status soso__check_rows(const float *W, size_t V, const uint32_t *rows, size_t n);
 /* exp(entropy of the win frequencies): how many units really share the documents. */
 double soso__effective_units(const uint64_t *wins, size_t units);
 

@@ -17,6 +17,7 @@ void soso__tuner_init(soso__tuner *t, int threads, int fixed)
         t->cand[t->n++] = c; /* the caller's threads, then halved down to 1 */
         if (c == 1 || fixed) break;
     }
+    if (!fixed && t->cand[t->n - 1] != 1) t->cand[t->n - 1] = 1; /* over 128 threads: 1 stays a candidate */
     t->turn = t->n > 1 ? 0 : -1;
     t->left = t->n > 1 ? SOSO__TUNE_TURN : UINT32_MAX;
 }

@@ -439,7 +439,9 @@ const char *soso_hebbian_params_check(const soso_hebbian_params *params, size_t 
 /* One mini-batch update in place. W: units x cols floats (cols = soso_docs_cols(docs)).
  * The batch is the `n_rows` rows of docs listed in `rows`. eps is this step's learning
  * rate (annealing is the caller's business); params->epochs and seed are not used.
- * On return *touched (may be NULL) holds how many units changed. */
+ * On return *touched (may be NULL) holds how many units changed. SOSO_E_NUMERIC
+ * ("training diverged") when a score or a changed row is not finite (W held a NaN or an
+ * infinity, or the step overflowed): W is then not usable. */
 soso_status soso_hebbian_step(float *W, const soso_docs *docs, const uint32_t *rows, size_t n_rows,
                               const soso_hebbian_params *params, float eps, size_t *touched);
 
@@ -523,15 +525,18 @@ const char *soso_soft_params_check(const soso_soft_params *params, size_t vocab_
  * orthonormal to float precision, and as close to W's polar factor as float allows.
  * SOSO_E_NUMERIC (W unchanged) when the rows are linearly dependent (eigenvalue ratio
  * below 1e-10, as far as the float Gram matrix can tell: rows nearer than that may be
- * refused or made orthonormal), W holds a NaN or an infinity, or W W^T overflows. Rows
- * too small for their squares in float (below about 1e-19 an entry) are first scaled by
- * a power of two. */
+ * refused or made orthonormal), W holds a NaN or an infinity, or W W^T overflows. A W
+ * too small for its squares in float (all entries below about 1e-19) is first scaled by
+ * a power of two as a whole; rows far smaller than the largest one stay too small to
+ * tell apart and are refused as dependent (soso_orthogonalize_gram_schmidt scales each
+ * row). */
 soso_status soso_orthogonalize_symmetric(float *W, size_t rows, size_t cols, int threads);
 
 /* Modified Gram-Schmidt with re-orthogonalisation (two passes), in place, row by row:
  * row i becomes orthonormal to rows 0..i-1 and stays in the span of the original rows
  * 0..i. SOSO_E_NUMERIC (W unchanged) when a row is dependent on those before it. Serial.
- * Each row is first scaled by a power of two (exact), so rows of any finite scale work. */
+ * Each row is first scaled by a power of two where its squares would leave float's
+ * normal range (exact), so rows of any finite scale work, subnormal ones included. */
 soso_status soso_orthogonalize_gram_schmidt(float *W, size_t rows, size_t cols);
 
 /* The three below compute W W^T; SOSO_E_NUMERIC (outputs untouched) when W holds a NaN
@@ -653,7 +658,7 @@ soso_status soso_model_set_threads(soso_model *model, int threads);
  * probing again every 2,048 mini-batches: a mini-batch is tens of microseconds of work
  * handed between threads at every phase, and whether more threads help depends on the
  * machine (a 16-core Xeon ran Hebbian epochs 0.72x on 16 threads against 1; a 2-core VM
- * ran them 0.48x on 2 threads while another process kept one core busy). Results never
+ * ran them 0.30-0.47x on 2 threads while another process kept one core busy). Results never
  * depend on it. on = 0 trains on teams of `threads` always (to measure scaling); 1 (the
  * default) tunes. Not saved with the model. */
 soso_status soso_model_set_team_tuning(soso_model *model, int on);

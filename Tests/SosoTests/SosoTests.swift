@@ -134,8 +134,9 @@ final class SosoTests: XCTestCase {
     }
 
     func testThreadCountDoesNotChangeWeights() throws {
-        let (m1, _, _) = try trainPlanted(threads: 1)
-        let (m2, corpus, docs) = try trainPlanted(threads: 2)
+        // 128 units: enough work a mini-batch for a team of 2 (6 units would run on 1).
+        let (m1, _, _) = try trainPlanted(units: 128, epochs: 20, threads: 1)
+        let (m2, corpus, docs) = try trainPlanted(units: 128, epochs: 20, threads: 2)
         XCTAssertEqual(m1.weights, m2.weights)
         // Team tuning off (always 2 threads) gives the same weights too.
         let fixed = try Model(hebbian: XCTUnwrap(m2.hebbian), vocabulary: try Vocabulary(corpus: corpus))

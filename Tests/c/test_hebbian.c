@@ -287,18 +287,29 @@ static void test_hebbian_lazy_matches_dense(void)
     soso_vocab_free(v);
 }
 
+/* `copies` copies of "apple banana cherry" over a vocabulary of six fruit. */
+static soso_docs *fruit_copies(int copies, soso_vocab **v)
+{
+    *v = vocab_from_text("apple banana cherry grape lemon mango", 1, 0);
+    soso_input_options in;
+    soso_input_options_default(&in);
+    soso_docs *d = NULL;
+    CHECK_OK(soso_docs_create(soso_vocab_size(*v), &d));
+    for (int i = 0; i < copies; i++)
+        CHECK_OK(soso_docs_append_text(d, *v, &in, "apple banana cherry", SOSO_NUL_TERMINATED, NULL));
+    return d;
+}
+
 /* A large p on the lazy update: 50 copies of one document, 2 units, batch 1, p = 10.
  * Scores read |W^|^(p - 1) in float with W^ = W / alpha, and with alpha allowed down to
  * 1e-6 the power overflowed: training returned SOSO_OK with half the weights NaN. The
  * lazy and dense updates must both stay finite and agree. */
 static void test_hebbian_large_p(void)
 {
-    soso_vocab *v = vocab_from_text("apple banana cherry grape lemon mango", 1, 0);
+    soso_vocab *v = NULL;
+    soso_docs *d = fruit_copies(50, &v);
     soso_input_options in;
     soso_input_options_default(&in);
-    soso_docs *d = NULL;
-    CHECK_OK(soso_docs_create(soso_vocab_size(v), &d));
-    for (int i = 0; i < 50; i++) CHECK_OK(soso_docs_append_text(d, v, &in, "apple banana cherry", SOSO_NUL_TERMINATED, NULL));
     soso_model *m[2];
     for (int dense = 0; dense < 2; dense++) {
         soso_hebbian_params hp;
@@ -324,6 +335,28 @@ static void test_hebbian_large_p(void)
     CHECK_MSG(worst < 0.02, "lazy vs dense differ by %.3g", worst);
     soso_model_free(m[0]);
     soso_model_free(m[1]);
+    soso_docs_free(d);
+    soso_vocab_free(v);
+}
+
+/* The public single step says so too: a NaN in W (its scores are NaN) or a step that
+ * overflows returns SOSO_E_NUMERIC, not SOSO_OK with NaN weights. */
+static void test_hebbian_step_not_finite(void)
+{
+    soso_vocab *v = NULL;
+    soso_docs *d = fruit_copies(1, &v);
+    soso_hebbian_params hp;
+    soso_hebbian_params_default(&hp);
+    hp.units = 2;
+    hp.p = 3;
+    float W[12];
+    uint32_t row = 0;
+    for (int k = 0; k < 2; k++) {
+        for (int i = 0; i < 12; i++) W[i] = k == 0 ? 1e25f * (float)(1 + i % 5) : 0.1f * (float)(1 + i % 5);
+        if (k == 1) W[3] = NAN;
+        CHECK_STATUS(soso_hebbian_step(W, d, &row, 1, &hp, 0.1f, NULL), SOSO_E_NUMERIC);
+        CHECK(strstr(soso_last_error(), "diverged") != NULL);
+    }
     soso_docs_free(d);
     soso_vocab_free(v);
 }
@@ -474,6 +507,8 @@ static void test_team_tuner(void)
     CHECK(soso__tuner_cap(&t) == 1); /* a tie */
     soso__tuner_init(&t, 3, 0); /* 3, then 1 */
     CHECK(t.n == 2 && t.cand[1] == 1);
+    soso__tuner_init(&t, 300, 0); /* more candidates than kept: 1 is still the last */
+    CHECK(t.n == SOSO__TUNE_MAX && t.cand[0] == 300 && t.cand[SOSO__TUNE_MAX - 1] == 1);
     soso__tuner_init(&t, 4, 1); /* fixed: 4 always */
     CHECK(tuner_feed(&t, two_best, 5000) == 1 << 4);
 }
@@ -547,6 +582,7 @@ const soso_test tests_hebbian[] = {
     {"hebbian_threads_identical", test_hebbian_threads_identical},
     {"team_tuner", test_team_tuner},
     {"hebbian_large_p", test_hebbian_large_p},
+    {"hebbian_step_not_finite", test_hebbian_step_not_finite},
     {"hebbian_interrupt_and_resume", test_hebbian_interrupt_and_resume},
     {"hebbian_lazy_matches_dense", test_hebbian_lazy_matches_dense},
     {"hebbian_planted_groups", test_hebbian_planted_groups},
