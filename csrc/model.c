@@ -299,6 +299,13 @@ soso_status soso_model_set_weights(soso_model *m, const float *w, size_t n)
         return soso__fail(SOSO_E_ARG, "%zu weights given, the model has %zu x %zu", n, m->units, m->cols);
     for (size_t i = 0; i < n; i++)
         if (!isfinite(w[i])) return soso__fail(SOSO_E_NUMERIC, "weight %zu is not a finite number", i);
+    if (m->learner == SOSO_LEARNER_OSC) { /* OSC's update keeps orthonormal atoms orthonormal, and needs them so */
+        float err = 0;
+        SOSO__CHECK(soso_orthogonality_error(w, m->units, m->cols, m->osc.threads, &err));
+        if (!(err <= 1e-3f))
+            return soso__fail(SOSO_E_ARG, "an OSC model's atoms must be orthonormal, these are %.3g from it (largest"
+                              " |W W^T - I|): orthonormalise them first (soso_orthogonalize_symmetric)", (double)err);
+    }
     memcpy(m->W, w, n * sizeof *w);
     return SOSO_OK;
 }

@@ -470,8 +470,8 @@ typedef enum soso_init {
 typedef struct soso_osc_params {
     uint32_t units;    /* N atoms, 1 <= N <= vocabulary size (default 16)                */
     uint32_t sparsity; /* K, 1 <= K <= units (default 4)                                  */
-    float eps_i;       /* initial learning rate, > 0 (default 0.1)                        */
-    float eps_f;       /* final learning rate, > 0 (default 0.001)                        */
+    float eps_i;       /* initial learning rate, in (0, 1] (default 0.1)                  */
+    float eps_f;       /* final learning rate, in (0, 1] (default 0.001)                  */
     uint32_t epochs;   /* passes over the corpus (default 20)                             */
     uint64_t seed;     /* seeds initialisation and shuffling (default 1)                  */
     soso_init init;    /* default SOSO_INIT_LSA                                           */
@@ -701,7 +701,9 @@ uint64_t soso_model_docs_seen(const soso_model *model);
 const float *soso_model_weights(const soso_model *model);
 
 /* Replaces the weights with n = units x vocab_size finite floats (e.g. edited or imported
- * from elsewhere). SOSO_E_NUMERIC, and no change, if any is NaN or infinite. */
+ * from elsewhere). SOSO_E_NUMERIC, and no change, if any is NaN or infinite; for an OSC
+ * model SOSO_E_ARG, and no change, unless the rows are orthonormal (|W W^T - I| <= 1e-3:
+ * its fast update assumes it; soso_orthogonalize_symmetric makes them so). */
 soso_status soso_model_set_weights(soso_model *model, const float *weights, size_t n);
 
 /* ---- Encoding ------------------------------------------------------------------------ */

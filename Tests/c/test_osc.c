@@ -420,6 +420,16 @@ static void test_osc_bad_input(void)
     int finite = 1;
     for (size_t i = 0; i < 5 * 10; i++) finite &= isfinite(U[i]) != 0;
     CHECK(finite);
+    /* Weights set from outside must be orthonormal (the fast update assumes it): rows of
+     * 1e-10 trained into "rows linearly dependent" before; now refused at once, the
+     * model's weights unchanged, and accepted once orthonormalised. */
+    float W[50], keep[50];
+    memcpy(keep, U, sizeof keep);
+    for (int i = 0; i < 50; i++) W[i] = 1e-10f * (float)((i * 7) % 11 + 1);
+    CHECK_STATUS(soso_model_set_weights(m, W, 50), SOSO_E_ARG);
+    CHECK(strstr(soso_last_error(), "orthonormal") != NULL && memcmp(U, keep, sizeof keep) == 0);
+    CHECK_OK(soso_orthogonalize_symmetric(W, 5, 10, 1));
+    CHECK_OK(soso_model_set_weights(m, W, 50));
     soso_model_free(m);
     soso_docs_free(d);
     soso_vocab_free(v);
