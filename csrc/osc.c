@@ -42,6 +42,7 @@ static size_t chunk_size(size_t V)
  * comes out about 3e-4 |x|, above it, and the rotation made is harmless (see "one
  * document's step"); it still skips a document that M puts exactly in the span. */
 #define OSC_MIN_PERP 1e-6
+#define OSC_TUNE_GROUP 32 /* documents timed together for the team tuner (~1 ms on the glosses) */
 #define OSC_GRAM_AT(K, i) ((K) * ((K) + 1) / 2 + (i)) /* chunk partials: x . old_i after the Gram */
 
 void soso_osc_params_default(soso_osc_params *p)
@@ -145,7 +146,8 @@ typedef struct {
     size_t *ebound;     /* nchunks + 1: where each chunk's words start in a document  */
     float *cf, *cbuf;   /* threads x (K + 1) x K coefficients, and threads x (K + 1) x
                          * chunk rows (combine)                                       */
-    int threads;
+    int threads;        /* buffers are sized for this many                            */
+    int cap;            /* teams take at most this many (the tuner's choice)          */
     unsigned long long team_mask;
 } osc_ws;
 
@@ -175,6 +177,7 @@ static soso_status ws_init(osc_ws *w, float *U, size_t N, size_t V, size_t K, in
     w->V = V;
     w->K = K;
     w->threads = threads < 1 ? 1 : threads;
+    w->cap = w->threads;
     w->chunk = chunk_size(V);
     w->nchunks = (V + w->chunk - 1) / w->chunk;
     w->A = soso__calloc_array(N * OSC_PENDING, sizeof *w->A);
@@ -202,7 +205,7 @@ static soso_status ws_init(osc_ws *w, float *U, size_t N, size_t V, size_t K, in
 static void flush(osc_ws *w)
 {
     if (w->pending == 0) return;
-    soso__gemm_cols(w->N, w->V, w->pending, 1.0f, w->A, OSC_PENDING, 0, w->D, w->V, 1.0f, w->Ub, w->V, w->threads);
+    soso__gemm_cols(w->N, w->V, w->pending, 1.0f, w->A, OSC_PENDING, 0, w->D, w->V, 1.0f, w->Ub, w->V, w->cap);
     memset(w->A, 0, w->N * OSC_PENDING * sizeof *w->A);
     w->pending = 0;
 }
@@ -402,7 +405,7 @@ static void fast_step(osc_ws *w, size_t nnz, const uint32_t *idx, const float *v
         for (size_t e = 0; e < nnz; e++) acc += (double)w->D[t * V + idx[e]] * val[e];
         w->dx[t] = (float)acc;
     }
-    int team = soso__team_size(w->threads, 16.0 * (double)N * (double)nnz); /* a scattered read ~ 16 multiply-adds */
+    int team = soso__team_size(w->cap, 16.0 * (double)N * (double)nnz); /* a scattered read ~ 16 multiply-adds */
     if ((size_t)team > (N + 3) / 4) team = (int)((N + 3) / 4);
 #pragma omp parallel for schedule(static) num_threads(team) if (team > 1)
     for (long q = 0; q < (long)((N + 3) / 4); q++) codes_of_rows(w, (size_t)q * 4, nnz, idx, val);
@@ -431,7 +434,7 @@ static void fast_step(osc_ws *w, size_t nnz, const uint32_t *idx, const float *v
      * assumption fitted to that one vocabulary: at most sqrt(V / 700) threads, 6 there;
      * 2 from 2,800 words at sparsity 2 or more (the work: from 6,667 at 1). Not
      * re-measured there with the one-barrier step, so it may be cautious now. */
-    team = soso__team_size(w->threads, (double)V * (double)(K * T / 2 + 3 * K * (K + 1) / 2));
+    team = soso__team_size(w->cap, (double)V * (double)(K * T / 2 + 3 * K * (K + 1) / 2));
     if ((size_t)team > w->nchunks) team = (int)w->nchunks;
     int cap = (int)sqrt((double)V / OSC_WORDS_PER_TEAM2);
     if (team > cap) team = cap > 1 ? cap : 1;
@@ -544,6 +547,12 @@ soso_status soso__osc_train(soso_model *m, const soso_docs *docs, const soso__sp
         if (!scratch || !order || !c) s = soso__fail(SOSO_E_NOMEM, "out of memory for the plain OSC loop");
     } else if (s == SOSO_OK) {
         s = ws_init(&w, m->W, N, V, K, prm->threads);
+        /* The team is timed as the mini-batch learners' is (team_tuner.c), in groups of
+         * OSC_TUNE_GROUP documents: on 20,000 glosses at 104 units this machine ran
+         * epochs slower on 2 threads than on 1 in some spells (3.7 against 2.6 s). */
+        soso__tuner *tu = &m->tuner;
+        if (tu->n == 0 || tu->cand[0] != w.threads || tu->fixed != m->fixed_team)
+            soso__tuner_init(tu, w.threads, m->fixed_team);
     }
     if (s != SOSO_OK) {
         free(perm);
@@ -562,6 +571,10 @@ soso_status soso__osc_train(soso_model *m, const soso_docs *docs, const soso__sp
                     : span->whole ? (uint64_t)(prm->epochs - m->epochs_done) * D - m->epoch_pos
                                   : first + D - m->epoch_pos;
     double t0 = soso__now();
+    struct {
+        int docs;
+        double words, t0;
+    } group = {0, 0, 0};
     while (m->epochs_done < prm->epochs && s == SOSO_OK) {
         uint32_t epoch = m->epochs_done;
         soso__rng rng;
@@ -571,6 +584,10 @@ soso_status soso__osc_train(soso_model *m, const soso_docs *docs, const soso__sp
         if (m->epoch_pos == 0) memset(wins, 0, N * sizeof *wins);
         for (size_t pos = (size_t)(m->epoch_pos - first); pos < D; pos++) {
             size_t r = perm[pos], q0 = docs->indptr[r], nnz = docs->indptr[r + 1] - q0;
+            if (!prm->exact && group.docs == 0) { /* a new group of documents for the tuner */
+                w.cap = soso__tuner_cap(&m->tuner);
+                group.t0 = soso__now();
+            }
             double t = (double)epoch * (double)total + (double)(first + pos);
             float eps = (float)(prm->eps_i * pow((double)prm->eps_f / prm->eps_i, t / t_max));
             if (nnz > 0) {
@@ -584,6 +601,12 @@ soso_status soso__osc_train(soso_model *m, const soso_docs *docs, const soso__sp
             m->docs_seen++;
             pr.docs_done++;
             if (!prm->exact) m->osc_since_reorth++;
+            group.words += (double)nnz + 1.0;
+            if (!prm->exact && ++group.docs == OSC_TUNE_GROUP) {
+                soso__tuner_record(&m->tuner, soso__now() - group.t0, group.words);
+                group.docs = 0;
+                group.words = 0;
+            }
             /* The weights are whole again after a flush; only there (and at the end of
              * an epoch) may the run re-orthonormalise or stop, so that a resumed run
              * continues exactly as an uninterrupted one. */

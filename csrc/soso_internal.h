@@ -236,12 +236,12 @@ soso_status soso__text_vec_build(soso__text_vec *tv, const soso_vocab *vocab, co
 void soso__text_vec_free(soso__text_vec *tv);
 
 /* ---- Team tuning (team_tuner.c) ------------------------------------------------------
- * The mini-batch loop's team cap, chosen by timing: candidates are the caller's threads
- * and halvings of it down to 1; each runs SOSO__TUNE_TURN batches in turn, for
- * SOSO__TUNE_ROUNDS rounds (so that a change of the machine's speed meets all of them),
- * and the fastest per unit of work (a batch's words and documents) is kept for SOSO__TUNE_SETTLED
- * batches before the next probe. Results never depend on it (any team gives the same
- * bits); only the time does. */
+ * Training's team cap (per mini-batch; osc's per group of documents), chosen by timing:
+ * candidates are the caller's threads and halvings of it down to 1; each runs
+ * SOSO__TUNE_TURN batches in turn, for SOSO__TUNE_ROUNDS rounds (so that a change of the
+ * machine's speed meets all of them), and the fastest per unit of work (a batch's words
+ * and documents) is kept for SOSO__TUNE_SETTLED batches before the next probe. Results
+ * never depend on it (any team gives the same bits); only the time does. */
 #define SOSO__TUNE_MAX 8
 #define SOSO__TUNE_TURN 16
 #define SOSO__TUNE_ROUNDS 4

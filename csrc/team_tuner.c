@@ -1,9 +1,9 @@
-/* team_tuner.c - which team the mini-batch loop runs on, chosen by timing it. A
- * mini-batch is tens of microseconds of work handed between the threads at every phase,
- * so whether more threads help depends on the machine, and not only on the work: on a
- * 16-core Xeon Hebbian epochs ran 1.27x on 2 threads and 0.72x on 16; on a 2-vCPU VM
- * 1.6x in most spells and 0.65x in spells where an OpenMP barrier took twice as long.
- * The loop's results are the same for any team, so the choice can follow the timing. */
+/* team_tuner.c - which team training runs on, chosen by timing it. A mini-batch (or an
+ * osc document) is tens of microseconds of work handed between the threads at every
+ * phase, so whether more threads help depends on the machine, and not only on the work:
+ * on a 16-core Xeon Hebbian epochs ran 1.27x on 2 threads and 0.72x on 16; on a 2-vCPU
+ * VM 1.6x in most spells and 0.65x in spells where an OpenMP barrier took twice as long.
+ * Training's results are the same for any team, so the choice can follow the timing. */
 #include "soso_internal.h"
 
 #include <stdint.h>

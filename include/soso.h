@@ -653,9 +653,9 @@ soso_status soso_model_stack(const soso_model *lower, const soso_model *upper, s
 
 /* Changes the thread count used by training and encoding (results do not change). */
 soso_status soso_model_set_threads(soso_model *model, int threads);
-/* The mini-batch learners (hebbian, soft) time teams of `threads`, threads / 2, ..., 1
- * threads in turns (16 mini-batches each, 4 rounds) and train on the fastest per word,
- * probing again every 2,048 mini-batches: a mini-batch is tens of microseconds of work
+/* Training times teams of `threads`, threads / 2, ..., 1 threads in turns (16
+ * mini-batches each, 4 rounds; osc: groups of 32 documents for a mini-batch) and trains
+ * on the fastest per word, probing again every 2,048 of them: a mini-batch is tens of microseconds of work
  * handed between threads at every phase, and whether more threads help depends on the
  * machine (a 16-core Xeon ran Hebbian epochs 0.72x on 16 threads against 1; a 2-core VM
  * ran them 0.30-0.47x on 2 threads while another process kept one core busy). Results never

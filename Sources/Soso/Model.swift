@@ -58,8 +58,8 @@ public final class Model {
         self.init(handle: h!)
     }
 
-    /// Whether the mini-batch learners (hebbian, soft) time teams of `threads`, half as
-    /// many, ..., 1 and train on the fastest (true, the default), or always use `threads`
+    /// Whether training times teams of `threads`, half as many, ..., 1 and trains on the
+    /// fastest (true, the default), or always uses `threads`
     /// (false: for measuring scaling). Results never depend on it; it is not saved.
     public func setTeamTuning(_ on: Bool) throws {
         try check(soso_model_set_team_tuning(handle, on ? 1 : 0))

@@ -59,7 +59,7 @@ struct TrainingRun {
 
 let trainingThreadsHelp = "Threads (results do not depend on it). Default: all cores, but 2 for training a hebbian"
     + " model, whose mini-batches were too small to share among more (measured at 26 units; bench/RESULTS.md)."
-    + " Hebbian and soft training use at most this many: they time smaller teams too and train on the fastest."
+    + " Training uses at most this many: it times smaller teams too and trains on the fastest."
 
 /// Threads for training `model` when --threads is not given: all cores, but at most 2 for
 /// Hebbian training, whose mini-batches (~60 microseconds of work at 26 units on wn-nouns)
