@@ -192,7 +192,15 @@ HEBBIAN_THREADS_WHY = ("a mini-batch of 100 documents is 50 to 80 microseconds o
                        " run waits at each barrier for the slower vCPU: the repetitions split into two modes, 1"
                        " thread 0.067-0.075 s against 2 threads 0.042-0.061 s (speed-up 1.2-1.6) and 1 thread"
                        " 0.108-0.118 s against 0.061-0.065 s (1.7-1.9). Handing the scores out in"
-                       " chunks of 8 documents as threads get free cost 4-5% in A/B runs in these conditions")
+                       " chunks of 8 documents as threads get free cost 4-5% in A/B runs in these conditions."
+                       " Since 2026-11-30 at 14:00 every repetition also measures the machine itself"
+                       " (bench/ceiling.c, the figures in brackets): in the spells where 2-thread epochs ran"
+                       " slower than 1 (0.65-0.80x), independent arithmetic still ran 1.7-2.1 times as fast on 2"
+                       " threads and scattered reads 1.4-1.8 times, while an OpenMP barrier took 0.43-0.45 us"
+                       " instead of 0.20: what changes is the cost of handing data from one core to the other"
+                       " (the vCPUs placed farther apart, most likely), which a mini-batch does at every phase."
+                       " Training now times its team and keeps the faster (soso_model_set_team_tuning); these"
+                       " figures are of fixed teams")
 
 
 def ortho_share(x):
