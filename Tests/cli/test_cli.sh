@@ -63,6 +63,15 @@ if "$SOSO" info "$model" | grep -q "; openmp [0-9]"; then  # a serial build (SOS
     [ "$(threads_shown)" = "2" ] && ok || bad "hebbian's default threads: $(threads_shown)"
     [ "$(threads_shown --threads 3)" = "3" ] && ok || bad "hebbian --threads 3: $(threads_shown --threads 3)"
 fi
+# Training that blows up (soft's eta 2 with an orthogonality penalty of 1 on six two-word
+# documents) says so and fails, writing no model and keeping an old one; before, it wrote
+# a model of NaNs that no command could load.
+printf 'apple banana\nbanana cherry\ncherry grape\ngrape lemon\nlemon mango\nmango apple\n' >"$tmp/six.tsv"
+run "diverged" 1 "$SOSO" train "$tmp/six.tsv" -o "$tmp/six.soso" --method soft --units 3 --gate 2 --min-df 1 \
+    --eta 2 --ortho-penalty 1 --quiet && expect_err "training diverged" && no_file "$tmp/six.soso"
+cp "$model" "$tmp/keep.soso"
+run "diverged keeps the old model" 1 "$SOSO" train "$tmp/six.tsv" -o "$tmp/keep.soso" --method soft --units 3 --gate 2 \
+    --min-df 1 --eta 2 --ortho-penalty 1 --quiet && cmp -s "$model" "$tmp/keep.soso" && ok || bad "the old model changed"
 run "train quiet" 0 "$SOSO" train "$corpus" -o "$tmp/q.soso" --method hebbian --units 6 --epochs 2 --quiet
 [ ! -s "$tmp/err" ] && ok || bad "--quiet still wrote to stderr"
 run "topics" 0 "$SOSO" topics "$model" --top 5
