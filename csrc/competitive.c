@@ -881,7 +881,11 @@ soso_status soso__run_batches(soso_model *m, const soso_docs *docs, const soso__
     }
     free(perm);
     /* The last batches' updates were not scored after: a last look at W (folded at the
-     * final stop point), so that no call returns SOSO_OK with weights that blew up. */
-    if (s == SOSO_OK) s = soso__check_rows(m->W, m->cols, NULL, m->units);
+     * final stop point, or at the one where a stop was asked for), so that no call
+     * returns SOSO_OK, or a resumable stop, with weights that blew up. */
+    if (s == SOSO_OK || s == SOSO_E_ABORTED) {
+        soso_status f = soso__check_rows(m->W, m->cols, NULL, m->units);
+        if (f != SOSO_OK) s = f;
+    }
     return s;
 }

@@ -67,7 +67,9 @@ public final class Model {
 
     /// Trains until the configured epochs are done; continues where an interrupted training
     /// stopped. `progress` is called between mini-batches; return false to stop (the model
-    /// then keeps every finished mini-batch, and this throws `.aborted`).
+    /// then keeps every finished mini-batch, and this throws `.aborted`). Throws `.numeric`
+    /// ("training diverged") when the weights blow up (a learning rate or orthogonality
+    /// penalty too large for the data); the weights are then not usable.
     /// Results do not depend on `threads`.
     public func train(_ documents: Documents, threads: Int = 1,
                       progress: ((TrainingProgress) -> Bool)? = nil) throws {

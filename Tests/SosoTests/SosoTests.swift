@@ -402,6 +402,23 @@ final class SosoTests: XCTestCase {
         XCTAssertFalse(Health.Warning.deadUnits.message.isEmpty)
     }
 
+    func testTrainingThatBlowsUpThrowsNumeric() throws {
+        let corpus = try Corpus(lines: ["apple banana", "banana cherry", "cherry grape", "grape lemon",
+                                        "lemon mango", "mango apple"])
+        var opts = TextOptions()
+        opts.minDocumentFrequency = 1
+        let vocab = try Vocabulary(corpus: corpus, options: opts)
+        let docs = try Documents(corpus: corpus, vocabulary: vocab)
+        var config = SoftConfiguration()
+        config.units = 3
+        config.k = 2
+        config.epochs = 10
+        config.eta = 2
+        config.orthogonalityPenalty = 1
+        let model = try Model(soft: config, vocabulary: vocab, documents: docs)
+        XCTAssertThrowsError(try model.train(docs)) { XCTAssertEqual(($0 as? SosoError)?.code, .numeric) }
+    }
+
     func testMemoryRecallAndEvaluation() throws {
         let corpus = try Corpus(lines: ["fruit\tapple pear plum cherry", "tree\toak pine birch maple",
                                         "fish\ttrout salmon cod tuna", "fruit\tapple pear grape melon",
