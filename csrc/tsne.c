@@ -68,13 +68,21 @@ soso_status soso_tsne(const float *X, size_t n, size_t dim, const soso_tsne_para
         free(D); free(P); free(grad); free(upd); free(gains); free(rowz); free(y);
         return soso__fail(SOSO_E_NOMEM, "out of memory for t-SNE of %zu points", n);
     }
+    /* Far from 1 the squared distances, kept in float, underflow (points of 1e-30 all
+     * collapsed onto one) or overflow: they are then taken of X times a power of two,
+     * which the affinities' precision search absorbs. */
+    float xmax = 0;
+    for (size_t i = 0; i < n * dim; i++) xmax = soso__max_with(xmax, fabsf(X[i]));
+    int e = 0;
+    if (xmax > 0 && !(xmax > 0x1p-30f && xmax < 0x1p30f)) frexpf(xmax, &e);
+    const double scale = ldexp(1.0, -e); /* 1 in the usual case: the same bits as without */
     int team = soso__team_size(prm->threads, (double)n * (double)n * 4.0);
 #pragma omp parallel for schedule(static) num_threads(team) if (team > 1)
     for (long i = 0; i < (long)n; i++)
         for (size_t j = 0; j < n; j++) {
             double s = 0;
             for (size_t k = 0; k < dim; k++) {
-                double t = (double)X[(size_t)i * dim + k] - X[j * dim + k];
+                double t = ((double)X[(size_t)i * dim + k] - X[j * dim + k]) * scale;
                 s += t * t;
             }
             D[(size_t)i * n + j] = (float)s;

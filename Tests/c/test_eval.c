@@ -112,8 +112,29 @@ static void test_label_ids(void)
     soso_corpus_free(c);
 }
 
+/* How many of the map's points have their nearest neighbour in their own group (i % G). */
+static int map_agreement(const float *Y, int N, int G)
+{
+    int agree = 0;
+    for (int i = 0; i < N; i++) {
+        int best = -1;
+        double bd = INFINITY;
+        for (int j = 0; j < N; j++) {
+            if (j == i) continue;
+            double a = Y[2 * i] - Y[2 * j], b = Y[2 * i + 1] - Y[2 * j + 1];
+            if (a * a + b * b < bd) {
+                bd = a * a + b * b;
+                best = j;
+            }
+        }
+        agree += best % G == i % G;
+    }
+    return agree;
+}
+
 /* Four well-separated groups in 8 dimensions: in the map, a point's nearest neighbour
- * belongs to its own group. */
+ * belongs to its own group; also for the same points scaled by 1e-30 (their squared
+ * distances underflowed float and the map collapsed onto one point). */
 static void test_tsne_separates_planted_groups(void)
 {
     enum { G = 4, PER = 60, DIM = 8, N = G * PER };
@@ -130,25 +151,16 @@ static void test_tsne_separates_planted_groups(void)
     p.iterations = 500;
     p.threads = 2;
     CHECK_OK(soso_tsne(X, N, DIM, &p, Y));
-    int agree = 0;
-    for (int i = 0; i < N; i++) {
-        int best = -1;
-        double bd = INFINITY;
-        for (int j = 0; j < N; j++) {
-            if (j == i) continue;
-            double a = Y[2 * i] - Y[2 * j], b = Y[2 * i + 1] - Y[2 * j + 1];
-            if (a * a + b * b < bd) {
-                bd = a * a + b * b;
-                best = j;
-            }
-        }
-        agree += best % G == i % G;
-    }
+    int agree = map_agreement(Y, N, G);
     printf("     t-SNE nearest-neighbour label agreement: %.3f\n", (double)agree / N);
     CHECK_MSG(agree > 0.95 * N, "agreement %d of %d", agree, N);
     p.threads = 1; /* the same map for one thread */
     CHECK_OK(soso_tsne(X, N, DIM, &p, Y2));
     CHECK(memcmp(Y, Y2, N * 2 * sizeof *Y) == 0);
+    for (int i = 0; i < N * DIM; i++) X[i] *= 1e-30f;
+    CHECK_OK(soso_tsne(X, N, DIM, &p, Y2));
+    agree = map_agreement(Y2, N, G);
+    CHECK_MSG(agree > 0.95 * N, "points of 1e-30: agreement %d of %d", agree, N);
     p.perplexity = (float)N;
     CHECK_STATUS(soso_tsne(X, N, DIM, &p, Y), SOSO_E_ARG);
     X[5] = NAN;
