@@ -219,15 +219,22 @@ static size_t expand_row(const soso_docs *X, const neighbor_table *t, float gain
 {
     size_t n = 0;
     double norm0 = 0;
+    /* Values far from 1 are summed times a power of two (the result is scaled back to
+     * x's norm below): values of 1e33 overflowed the float sums and were refused as "not
+     * finite". e = 0, the same bits, within 2^-60..2^60. */
+    float xmax = 0;
+    for (size_t r = X->indptr[i]; r < X->indptr[i + 1]; r++) xmax = soso__max_with(xmax, fabsf(X->values[r]));
+    int e = 0;
+    if (xmax > 0 && !(xmax > 0x1p-60f && xmax < 0x1p60f)) frexpf(xmax, &e);
     for (size_t r = X->indptr[i]; r < X->indptr[i + 1]; r++) {
         uint32_t w = X->indices[r];
-        acc[w] += X->values[r];
+        acc[w] += e ? ldexpf(X->values[r], -e) : X->values[r];
         norm0 += (double)X->values[r] * X->values[r];
         if (!seen[w]) { seen[w] = 1; idx[n++] = w; }
     }
     for (size_t r = X->indptr[i]; gain > 0.0f && r < X->indptr[i + 1]; r++) {
         uint32_t w = X->indices[r];
-        float xw = gain * X->values[r];
+        float xw = gain * (e ? ldexpf(X->values[r], -e) : X->values[r]);
         const uint32_t *ni = t->index + (size_t)w * t->per;
         const float *nw = t->weight + (size_t)w * t->per;
         for (uint32_t k = 0; k < t->count[w]; k++) {

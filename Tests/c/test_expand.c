@@ -258,6 +258,61 @@ static void test_expansion_kept_in_model_file(void)
     soso_vocab_free(v);
 }
 
+/* Values far from 1 (legal, finite), at the largest gain: 1e33 overflowed the float sums
+ * and the expansion was refused as "not finite". The rows come out those of the values 1
+ * (up to float rounding), at the input's norm; also for 1e-30, summed rescaled too. */
+static uint64_t lcg_next(uint64_t *s)
+{
+    *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return *s >> 33;
+}
+
+static void test_expand_values_of_any_scale(void)
+{
+    enum { V = 12, ROWS = 200 };
+    const float scales[] = {1, 1e33f, 1e-30f}; /* the first is the reference */
+    soso_docs *E[3];
+    for (size_t k = 0; k < 3; k++) {
+        soso_docs *X = NULL;
+        CHECK_OK(soso_docs_create(V, &X));
+        uint64_t s = 3;
+        for (int r = 0; r < ROWS; r++) { /* 1 to 5 distinct words of 12 */
+            uint32_t idx[5];
+            float val[5];
+            int n = 0, want = 1 + (int)(lcg_next(&s) % 5);
+            while (n < want) {
+                uint32_t w = (uint32_t)(lcg_next(&s) % V);
+                int dup = 0;
+                for (int a = 0; a < n; a++) dup |= idx[a] == w;
+                if (dup) continue;
+                idx[n] = w;
+                val[n++] = scales[k];
+            }
+            CHECK_OK(soso_docs_append_row(X, (size_t)n, idx, val));
+        }
+        CHECK_OK(soso_docs_expand(X, 1000, 1e6f, 2, 1, &E[k]));
+        soso_docs_free(X);
+    }
+    for (size_t k = 1; k < 3; k++) {
+        CHECK(soso_docs_nnz(E[k]) == soso_docs_nnz(E[0]));
+        double worst = 0;
+        for (size_t r = 0; r < ROWS; r++) {
+            size_t n, n0;
+            const uint32_t *ix, *ix0;
+            const float *v, *v0;
+            soso_docs_row(E[k], r, &n, &ix, &v);
+            soso_docs_row(E[0], r, &n0, &ix0, &v0);
+            CHECK(n == n0);
+            for (size_t a = 0; a < n && a < n0; a++) {
+                CHECK(ix[a] == ix0[a]);
+                worst = fmax(worst, fabs((double)v[a] / scales[k] - v0[a]));
+            }
+        }
+        CHECK_MSG(worst < 1e-5, "scale %g: largest difference to the rows of 1s %.3g", (double)scales[k], worst);
+    }
+    for (size_t k = 0; k < 3; k++) soso_docs_free(E[k]);
+}
+
 static void test_expand_bad_input(void)
 {
     size_t indptr[] = {0, 2};
@@ -284,6 +339,7 @@ const soso_test tests_expand[] = {
     {"expand_relates_documents_of_a_topic", test_expand_relates_documents_of_a_topic},
     {"expand_threads_on_a_larger_corpus", test_expand_threads_on_a_larger_corpus},
     {"expansion_kept_in_model_file", test_expansion_kept_in_model_file},
+    {"expand_values_of_any_scale", test_expand_values_of_any_scale},
     {"expand_bad_input", test_expand_bad_input},
     {NULL, NULL},
 };
