@@ -795,9 +795,9 @@ soso_status soso__check_rows(const float *W, size_t V, const uint32_t *rows, siz
     for (size_t t = 0; t < n; t++) {
         size_t h = rows ? rows[t] : t;
         for (size_t j = 0; j < V; j++)
-            if (!isfinite(W[h * V + j])) {
+            if (!(fabsf(W[h * V + j]) <= SOSO__WEIGHT_MAX)) {
                 char what[96];
-                snprintf(what, sizeof what, "weight %zu of unit %zu is not finite", j, h);
+                snprintf(what, sizeof what, "weight %zu of unit %zu is %g", j, h, (double)W[h * V + j]);
                 return soso__diverged(what);
             }
     }

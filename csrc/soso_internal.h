@@ -473,7 +473,13 @@ soso_status soso__run_batches(soso_model *m, const soso_docs *docs, const soso__
                               soso__batch_fn fn, void *ctx, soso_progress_fn progress, void *user);
 /* SOSO_E_NUMERIC "training diverged: WHAT; lower the learning rate ...". */
 soso_status soso__diverged(const char *what);
-/* soso__diverged unless rows[0..n) of W (V columns; rows NULL: rows 0..n) are finite. */
+/* Beyond this a learner's weight has blown up (they stay near 1: rows of unit norm), and
+ * W W^T, the scores' powers and every later command would overflow float: hebbian with
+ * eps0 1e30 left weights finite but so large that the CLI wrote a model that eval and
+ * health then refused. */
+#define SOSO__WEIGHT_MAX 1e15f
+/* soso__diverged unless rows[0..n) of W (V columns; rows NULL: rows 0..n) are finite and
+ * within SOSO__WEIGHT_MAX. */
 soso_status soso__check_rows(const float *W, size_t V, const uint32_t *rows, size_t n);
 /* exp(entropy of the win frequencies): how many units really share the documents. */
 double soso__effective_units(const uint64_t *wins, size_t units);

@@ -440,8 +440,9 @@ const char *soso_hebbian_params_check(const soso_hebbian_params *params, size_t 
  * The batch is the `n_rows` rows of docs listed in `rows`. eps is this step's learning
  * rate (annealing is the caller's business); params->epochs and seed are not used.
  * On return *touched (may be NULL) holds how many units changed. SOSO_E_NUMERIC
- * ("training diverged") when a score or a changed row is not finite (W held a NaN or an
- * infinity, or the step overflowed): W is then not usable. */
+ * ("training diverged") when a score is not finite or a changed row holds a weight that
+ * is not finite or beyond 1e15 (W held a NaN or an infinity, or the step blew up): W is
+ * then not usable. */
 soso_status soso_hebbian_step(float *W, const soso_docs *docs, const uint32_t *rows, size_t n_rows,
                               const soso_hebbian_params *params, float eps, size_t *touched);
 
@@ -577,8 +578,9 @@ soso_status soso_model_create_soft(const soso_vocab *vocab, const soso_input_opt
 /* Trains on docs (whose cols must equal the vocabulary size) until the model's epochs
  * are done. A model that stopped early (SOSO_E_ABORTED) resumes where it stopped.
  * progress may be NULL. Uses the model's params->threads threads. SOSO_E_NUMERIC
- * ("training diverged") when a hebbian or soft model's scores or weights stop being
- * finite (a learning rate or orthogonality penalty too large for the data): the
+ * ("training diverged") when a hebbian or soft model's scores stop being finite or its
+ * weights grow past 1e15 (a learning rate or orthogonality penalty too large for the
+ * data): the
  * model's weights are then not usable; start again with a smaller one. */
 soso_status soso_model_train(soso_model *model, const soso_docs *docs, soso_progress_fn progress, void *user);
 

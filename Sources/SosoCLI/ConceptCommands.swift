@@ -60,6 +60,7 @@ struct PreparedCorpus {
     init(_ path: String, model: Model, input: CorpusInput) throws {
         corpus = try input.load(path)
         documents = try Documents(corpus: corpus, vocabulary: model.vocabulary, input: model.input)
+        try documents.requireKnownWords()
     }
 
     func match(_ m: Match, concepts: [ConceptJSON]? = nil) -> MatchJSON {

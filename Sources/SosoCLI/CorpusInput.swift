@@ -68,14 +68,35 @@ struct StreamOptions: ParsableArguments {
     }
 }
 
+extension Documents {
+    /// Throws `.empty` when no document holds a word of the model's vocabulary: measures
+    /// of such a corpus say nothing (eval printed NPMI -1 and every unit dead, health
+    /// "healthy" over 0 documents, rank nothing, all with exit 0).
+    func requireKnownWords() throws {
+        if nonZeros == 0 {
+            throw SosoError(.empty, "none of the \(rows) documents contains a word of the model's vocabulary")
+        }
+    }
+}
+
 /// A path as a shell word: quoted when it holds anything but plain characters.
 func shellQuoted(_ s: String) -> String {
     let plain = s.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || "/._-+=:,@%".unicodeScalars.contains($0) }
     return plain && !s.isEmpty ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }
 
-/// Writes text to stdout.
-func out(_ s: String) { FileHandle.standardOutput.write(Data(s.utf8)) }
+/// Writes text to stdout. A failed write (a full disk, a closed descriptor) ends the
+/// command with one line on stderr: FileHandle.write traps on it instead.
+func out(_ s: String) {
+    let bytes = Array(s.utf8)
+    var done = 0
+    while done < bytes.count {
+        let n = bytes[done...].withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+        if n < 0 && errno == EINTR { continue }
+        if n <= 0 { SosoCommand.fail("cannot write to standard output: \(String(cString: strerror(errno)))", code: 1) }
+        done += n
+    }
+}
 
 /// Writes a line to stderr.
 func note(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }

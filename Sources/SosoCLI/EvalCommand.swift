@@ -47,6 +47,7 @@ struct EvalCommand: ParsableCommand {
 enum Evaluator {
     static func evaluate(_ m: Model, _ c: Corpus, top: Int, threads: Int) throws -> ModelEvaluation {
         let docs = try Documents(corpus: c, vocabulary: m.vocabulary, input: m.input)
+        try docs.requireKnownWords()
         let labels = try c.labelIDs()
         return try m.evaluate(docs, labels: labels.names.isEmpty ? nil : labels.ids, topWords: top, threads: threads)
     }

@@ -39,6 +39,7 @@ struct MapCommand: ParsableCommand {
     func validate() throws {
         if maxPoints < 10 || maxPoints > 5000 { throw ValidationError("--max-points must be between 10 and 5000") }
         if iterations < 1 { throw ValidationError("--iterations must be at least 1") }
+        if !(perplexity >= 1 && perplexity <= 5000) { throw ValidationError("--perplexity must be between 1 and 5000") }
     }
 
     func run() throws {
@@ -63,10 +64,13 @@ enum FileOutput {
 }
 
 enum DocumentMap {
-    /// The map of a corpus as SVG text.
-    static func svg(_ m: Model, _ c: Corpus, title: String, perplexity: Float, seed: UInt64, maxPoints: Int,
-                    iterations: Int, threads: Int) throws -> String {
+    /// The map of a corpus as SVG text. perplexity nil: 30, or a third of the documents
+    /// where there are fewer than 91 (t-SNE needs more points than its perplexity);
+    /// `used` receives the perplexity taken.
+    static func svg(_ m: Model, _ c: Corpus, title: String, perplexity: Float?, seed: UInt64, maxPoints: Int,
+                    iterations: Int, threads: Int, used: UnsafeMutablePointer<Float>? = nil) throws -> String {
         let docs = try Documents(corpus: c, vocabulary: m.vocabulary, input: m.input)
+        try docs.requireKnownWords()
         let codes = try m.encode(docs, threads: threads)
         let h = m.units
         var rows = (0..<docs.rows).filter { !docs.row($0).indices.isEmpty }
@@ -75,7 +79,9 @@ enum DocumentMap {
             let step = Double(rows.count) / Double(maxPoints)
             rows = (0..<maxPoints).map { rows[Int(Double($0) * step)] }
         }
-        guard rows.count > Int(perplexity) else {
+        let perplexity = perplexity ?? min(30, max(1, Float(rows.count - 1) / 3))
+        used?.pointee = perplexity
+        guard Float(rows.count) > perplexity else {
             throw SosoError(.invalidArgument, "the map needs more documents with known words (\(rows.count)) than the perplexity (\(perplexity))")
         }
         var points = [Float]()

@@ -42,6 +42,7 @@ struct Reconstruct: ParsableCommand {
         let m = try Model(contentsOf: model)
         let c = try input.load(corpus)
         let docs = try Documents(corpus: c, vocabulary: m.vocabulary, input: m.input)
+        try docs.requireKnownWords()
         let k = topK ?? m.codeSparsity ?? m.units
         let r = try m.reconstructionError(docs, k: min(k, m.units), threads: threads ?? Soso.maxThreads)
         if json {

@@ -44,10 +44,12 @@ struct ReportCommand: ParsableCommand {
         let t = threads ?? Soso.maxThreads
         let e = try Evaluator.evaluate(m, c, top: top, threads: t)
         let docs = try Documents(corpus: c, vocabulary: m.vocabulary, input: m.input)
+        try docs.requireKnownWords()
         let health = try m.health(docs, threads: t)
         let modelName = URL(fileURLWithPath: model).lastPathComponent, corpusName = URL(fileURLWithPath: corpus).lastPathComponent
-        let map = try DocumentMap.svg(m, c, title: "\(modelName) on \(corpusName)", perplexity: 30, seed: seed,
-                                      maxPoints: maxPoints, iterations: 1000, threads: t)
+        var perplexity: Float = 30
+        let map = try DocumentMap.svg(m, c, title: "\(modelName) on \(corpusName)", perplexity: nil, seed: seed,
+                                      maxPoints: maxPoints, iterations: 1000, threads: t, used: &perplexity)
         let cos = try Orthogonality.cosines(m.weights, rows: m.units, columns: m.vocabulary.count, threads: t).map { Double(abs($0)) }
         var html = """
         <!DOCTYPE html>
@@ -74,7 +76,7 @@ struct ReportCommand: ParsableCommand {
         let labels = try (0..<m.units).map { u in "\(u) " + (try m.topicWords(unit: u, count: 2).map(\.word).joined(separator: " ")) }
         html += Svg.bars(values: health.wins, labels: labels, title: "documents won by each unit")
         html += "<h2>Overlap between units</h2>\n" + Svg.heatmap(cos, size: m.units, title: "|cos| between units (darker: more alike)")
-        html += "<h2>Map of the documents</h2>\n<p>t-SNE of the documents' codes (perplexity 30, seed \(seed)).</p>\n" + map
+        html += "<h2>Map of the documents</h2>\n<p>t-SNE of the documents' codes (perplexity \(String(format: "%.3g", perplexity)), seed \(seed)).</p>\n" + map
         html += "</body></html>\n"
         try FileOutput.write(Data(html.utf8), to: output)
         note("wrote the report to \(output)")

@@ -10,7 +10,7 @@ enum EpochCount: Equatable, ExpressibleByArgument {
     init?(argument: String) {
         if argument == "auto" {
             self = .auto
-        } else if let n = Int(argument), n >= 1 {
+        } else if let n = Int(argument), n >= 1, n <= Int(UInt32.max) {
             self = .fixed(n)
         } else {
             return nil
@@ -197,7 +197,9 @@ struct Train: ParsableCommand {
     @OptionGroup var streaming: StreamOptions
 
     func validate() throws {
-        if units < 1 { throw ValidationError("--units must be at least 1, got \(units)") }
+        if units < 1 || units > 1 << 20 { throw ValidationError("--units must be between 1 and 1048576, got \(units)") }
+        if batch > Int(UInt32.max) { throw ValidationError("--batch must be at most \(UInt32.max)") }
+        if let t = threads, t > 1 << 16 { throw ValidationError("--threads must be at most 65536") }
         if method == .hebbian && (k < 1 || k > units) {
             throw ValidationError("--k must be between 1 and --units (\(units)), got \(k)")
         }
@@ -385,7 +387,7 @@ struct Train: ParsableCommand {
     /// sixth of the time (bench/quality/STUDY.md, section 6).
     static func oscDefaultEpochs(documents n: Int, units: Int, sparsity: Int) -> Int {
         let perEpoch = Double(max(n, 1)) * Double(max(sparsity, 1)) / Double(max(units, 1))
-        return max(2, min(20, Int((30_000 / perEpoch).rounded(.up))))
+        return max(2, Int(min(20, (30_000 / perEpoch).rounded(.up)))) /* min first: no Int overflow */
     }
 
     /// A new model as the options say; `initial` are the documents it starts from, of a

@@ -72,6 +72,30 @@ run "diverged" 1 "$SOSO" train "$tmp/six.tsv" -o "$tmp/six.soso" --method soft -
 cp "$model" "$tmp/keep.soso"
 run "diverged keeps the old model" 1 "$SOSO" train "$tmp/six.tsv" -o "$tmp/keep.soso" --method soft --units 3 --gate 2 \
     --min-df 1 --eta 2 --ortho-penalty 1 --quiet && cmp -s "$model" "$tmp/keep.soso" && ok || bad "the old model changed"
+# Weights that grew huge but finite (hebbian, eps0 1e30) are a divergence too: the model
+# was written and eval / health then refused it.
+head -50 "$corpus" >"$tmp/d50.tsv"
+run "diverged, finite" 1 "$SOSO" train "$tmp/d50.tsv" -o "$tmp/big.soso" --units 6 --method hebbian --eps0 1e30 --quiet &&
+    expect_err "training diverged" && no_file "$tmp/big.soso"
+# A corpus none of whose words the model knows: measures of it say nothing (eval printed
+# NPMI -1 and every unit dead, health "healthy", rank nothing, each with exit 0).
+printf '%s\n' '日本語のテキスト' 'もう一つの行' >"$tmp/unknown.tsv"
+for cmd in eval health reconstruct; do
+    run "$cmd of unknown words" 1 "$SOSO" $cmd "$model" "$tmp/unknown.tsv" && expect_err "contains a word of the model's vocabulary"
+done
+run "rank of unknown words" 1 "$SOSO" rank "$model" "$tmp/unknown.tsv" blood && expect_err "contains a word"
+# Failures that trapped (a Swift crash, status 132): a full stdout, a NaN perplexity, units
+# beyond any count.
+if [ -w /dev/full ]; then
+    "$SOSO" topics "$model" >/dev/full 2>"$tmp/err"; rc=$?
+    [ $rc -eq 1 ] && ok || bad "topics to a full stdout: exit $rc"
+    expect_err "cannot write to standard output"
+fi
+run "map nan perplexity" 64 "$SOSO" map "$model" "$corpus" -o "$tmp/m.svg" --perplexity nan && expect_err "perplexity"
+run "huge units" 64 "$SOSO" train "$corpus" -o "$tmp/h.soso" --units 1000000000000000000 && expect_err "units"
+# A report of 20 documents: the map's perplexity follows the corpus (it was fixed at 30).
+head -20 "$corpus" >"$tmp/d20.tsv"
+run "report of 20 documents" 0 "$SOSO" report "$model" "$tmp/d20.tsv" -o "$tmp/r20.html"
 run "train quiet" 0 "$SOSO" train "$corpus" -o "$tmp/q.soso" --method hebbian --units 6 --epochs 2 --quiet
 [ ! -s "$tmp/err" ] && ok || bad "--quiet still wrote to stderr"
 run "topics" 0 "$SOSO" topics "$model" --top 5
