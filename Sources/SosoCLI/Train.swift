@@ -89,8 +89,8 @@ struct Train: ParsableCommand {
     @Option(help: "Lebesgue exponent p of the Hebbian rule (>= 1).")
     var p: Float = 2
 
-    @Option(help: "Rank of the unit pushed away (anti-Hebbian); 1 turns the push off.")
-    var k: Int = 2
+    @Option(help: "Rank of the unit pushed away (anti-Hebbian); 1 turns the push off. (default: 2, or --units if fewer)")
+    var k: Int?
 
     @Option(help: "Strength of the anti-Hebbian push.")
     var delta: Float = 0.4
@@ -101,8 +101,8 @@ struct Train: ParsableCommand {
     @Option(help: "Orthogonalise the units every N mini-batches and at the end (hebbian, soft; 0 never).")
     var orthogonalize: Int = 0
 
-    @Option(help: "Units in the soft gate (the top K by score) (soft).")
-    var gate: Int = 4
+    @Option(help: "Units in the soft gate (the top K by score) (soft). (default: 4, or --units if fewer)")
+    var gate: Int?
 
     @Option(name: .customLong("t-initial"), help: "Starting temperature of the gate (soft).")
     var tInitial: Float = 1
@@ -200,7 +200,7 @@ struct Train: ParsableCommand {
         if units < 1 || units > 1 << 20 { throw ValidationError("--units must be between 1 and 1048576, got \(units)") }
         if batch > Int(UInt32.max) { throw ValidationError("--batch must be at most \(UInt32.max)") }
         if let t = threads, t > 1 << 16 { throw ValidationError("--threads must be at most 65536") }
-        if method == .hebbian && (k < 1 || k > units) {
+        if method == .hebbian, let k = k, k < 1 || k > units {
             throw ValidationError("--k must be between 1 and --units (\(units)), got \(k)")
         }
         if let m = maxEpochs, m < 1 { throw ValidationError("--max-epochs must be at least 1") }
@@ -212,7 +212,7 @@ struct Train: ParsableCommand {
             throw ValidationError("--sparsity must be between 1 and --units (\(units)), got \(k)")
         }
         if orthogonalize < 0 { throw ValidationError("--orthogonalize must be at least 0") }
-        if method == .soft && (gate < 1 || gate > units) {
+        if method == .soft, let gate = gate, gate < 1 || gate > units {
             throw ValidationError("--gate must be between 1 and --units (\(units)), got \(gate)")
         }
         if annealEvery < 0 { throw ValidationError("--anneal-every must be at least 0") }
@@ -403,7 +403,7 @@ struct Train: ParsableCommand {
             config.batchSize = batch
             config.seed = seed
             config.p = p
-            config.k = k
+            config.k = k ?? min(2, units) /* the defaults follow --units, as osc's sparsity does */
             config.delta = delta
             config.eps0 = eps0
             config.orthogonalizeEvery = orthogonalize
@@ -424,7 +424,7 @@ struct Train: ParsableCommand {
         case .soft:
             var config = SoftConfiguration()
             config.units = units
-            config.k = gate
+            config.k = gate ?? min(4, units)
             config.epochs = plannedEpochs(default: 30)
             config.batchSize = batch
             config.seed = seed

@@ -93,6 +93,12 @@ if [ -w /dev/full ]; then
 fi
 run "map nan perplexity" 64 "$SOSO" map "$model" "$corpus" -o "$tmp/m.svg" --perplexity nan && expect_err "perplexity"
 run "huge units" 64 "$SOSO" train "$corpus" -o "$tmp/h.soso" --units 1000000000000000000 && expect_err "units"
+# Defaults that follow --units: soft's gate (4) and hebbian's k (2) with fewer units
+# failed as if the user had passed them ("--gate must be between 1 and --units (3), got 4").
+run "soft, 3 units, default gate" 0 "$SOSO" train "$tmp/d50.tsv" -o "$tmp/g3.soso" --method soft --units 3 --quiet
+run "hebbian, 1 unit, default k" 0 "$SOSO" train "$tmp/d50.tsv" -o "$tmp/k1.soso" --method hebbian --units 1 --epochs 2 --quiet
+run "soft, gate above units" 64 "$SOSO" train "$tmp/d50.tsv" -o "$tmp/g3.soso" --method soft --units 3 --gate 5 &&
+    expect_err "got 5"
 # A report of 20 documents: the map's perplexity follows the corpus (it was fixed at 30).
 head -20 "$corpus" >"$tmp/d20.tsv"
 run "report of 20 documents" 0 "$SOSO" report "$model" "$tmp/d20.tsv" -o "$tmp/r20.html"
