@@ -116,7 +116,7 @@ struct MemoryRecall: ParsableCommand {
     }
 
     struct DocJSON: Encodable {
-        let index: Int
+        let index: Int // the stored document's position, from 1 (not its corpus line: see run)
         let weight: Float
         let label: String?
         let text: String?
@@ -147,7 +147,9 @@ struct MemoryRecall: ParsableCommand {
         var lines = ["completed: " + (r.words.isEmpty ? "(nothing reaches the threshold)" : r.words.joined(separator: " "))]
         if r.unknownWords > 0 { lines.append("unknown query words: \(r.unknownWords)") }
         for d in docs {
-            lines.append(String(format: "%.4f  #%d  ", d.weight, d.index) + (d.label.map { "[\($0)] " } ?? "") + (d.text ?? ""))
+            // "memory N": the N-th stored document, not a corpus line (documents without a
+            // known word were not stored, so the two drift apart).
+            lines.append(String(format: "%.4f  memory %d  ", d.weight, d.index) + (d.label.map { "[\($0)] " } ?? "") + (d.text ?? ""))
         }
         if r.zeroMemories > 0 {
             lines.append(String(format: "(%d documents share no word with the query; each weighs %.3g)", r.zeroMemories, r.zeroWeight))
