@@ -216,6 +216,16 @@ struct Train: ParsableCommand {
             throw ValidationError("--gate must be between 1 and --units (\(units)), got \(gate)")
         }
         if annealEvery < 0 { throw ValidationError("--anneal-every must be at least 0") }
+        // Ranges the C checks hold too, here under the flags' names (not eps_i, t_final).
+        if method == .osc {
+            if !(epsInitial > 0 && epsInitial <= 1) { throw ValidationError("--eps-initial must be in (0, 1], got \(epsInitial)") }
+            if !(epsFinal > 0 && epsFinal <= 1) { throw ValidationError("--eps-final must be in (0, 1], got \(epsFinal)") }
+        }
+        if method == .soft {
+            if !(tInitial > 0 && tInitial.isFinite) { throw ValidationError("--t-initial must be a finite number above 0") }
+            if !(tFinal > 0 && tFinal <= tInitial) { throw ValidationError("--t-final must be above 0 and at most --t-initial") }
+            if !(gamma > 0 && gamma <= 1) { throw ValidationError("--gamma must be in (0, 1]") }
+        }
         if method == .osc && `init` == .documents { throw ValidationError("--init documents is for --method soft") }
         if batch < 1 { throw ValidationError("--batch must be at least 1") }
         if minDF < 1 { throw ValidationError("--min-df must be at least 1") }

@@ -233,7 +233,8 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["gateEntro
 run "train hot gate" 0 "$SOSO" train "$corpus" -o "$tmp/hot.soso" --method soft --units 8 --epochs 2 --t-initial 50 --t-final 50 --quiet
 run "health hot gate" 0 "$SOSO" health "$tmp/hot.soso" "$corpus" && expect_out "warning: uniform gate"
 run "soft gate > units" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --method soft --units 3 --gate 4 && expect_err "gate"
-run "soft bad temperatures" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --method soft --t-initial 0.1 --t-final 1 && expect_err "t_final"
+run "soft bad temperatures" 64 "$SOSO" train "$corpus" -o "$tmp/e.soso" --method soft --t-initial 0.1 --t-final 1 && expect_err "\-\-t-final"
+run "osc bad eps" 64 "$SOSO" train "$corpus" -o "$tmp/e.soso" --eps-initial 2 && expect_err "\-\-eps-initial must be in (0, 1]"
 no_file "$tmp/e.soso"
 
 # ---- associative memory ----
