@@ -49,7 +49,8 @@ static soso_status check_limits(const char *data, size_t len, const soso_corpus_
     return SOSO_OK;
 }
 
-soso_status soso__corpus_adopt(char *data, size_t len, const soso_corpus_limits *limits, soso_corpus **out)
+soso_status soso__corpus_adopt(char *data, size_t len, const soso_corpus_limits *limits, int file_start,
+                               soso_corpus **out)
 {
     soso_corpus_limits dl;
     if (!limits) {
@@ -80,7 +81,9 @@ soso_status soso__corpus_adopt(char *data, size_t len, const soso_corpus_limits 
         soso_corpus_free(c);
         return soso__fail(SOSO_E_NOMEM, "out of memory indexing %zu lines", lines);
     }
-    size_t start = 0;
+    /* A UTF-8 byte order mark at the file's start is not text: it was kept in the first
+     * label (a 7th label on a corpus of 6) or word. */
+    size_t start = file_start && len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
     while (start < len) {
         char *nl = memchr(data + start, '\n', len - start);
         size_t end = nl ? (size_t)(nl - data) : len;
@@ -115,7 +118,7 @@ soso_status soso_corpus_read_file_limited(const char *path, const soso_corpus_li
     char *data;
     size_t len;
     SOSO__CHECK(soso__read_file(path, &data, &len));
-    return soso__corpus_adopt(data, len, limits, out);
+    return soso__corpus_adopt(data, len, limits, 1, out);
 }
 
 soso_status soso_corpus_from_buffer_limited(const char *data, size_t len, const soso_corpus_limits *limits,
@@ -127,7 +130,7 @@ soso_status soso_corpus_from_buffer_limited(const char *data, size_t len, const 
     char *copy = malloc(total);
     if (!copy) return soso__fail(SOSO_E_NOMEM, "out of memory copying %zu bytes", len);
     if (len) memcpy(copy, data, len);
-    return soso__corpus_adopt(copy, len, limits, out);
+    return soso__corpus_adopt(copy, len, limits, 1, out);
 }
 
 soso_status soso_corpus_read_file(const char *path, soso_corpus **out)

@@ -327,7 +327,8 @@ void soso__scorer_free(soso__scorer *s);
 int soso__utf8_valid(const unsigned char *s, size_t n);
 /* A corpus over data (len bytes plus one spare byte for a final NUL), which it takes
  * over even on failure; limits may be NULL for the defaults. */
-soso_status soso__corpus_adopt(char *data, size_t len, const soso_corpus_limits *limits, soso_corpus **out);
+soso_status soso__corpus_adopt(char *data, size_t len, const soso_corpus_limits *limits, int file_start,
+                               soso_corpus **out);
 
 /* ---- Competitive mini-batches (competitive.c) -------------------------------------- */
 

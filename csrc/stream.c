@@ -83,6 +83,10 @@ static soso_status scan(soso_stream *s, const char *path)
     size_t got;
     while (r == SOSO_OK && (got = fread(buf, 1, 1 << 16, s->f)) > 0) {
         size_t at = 0;
+        if (pos == 0 && got >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) { /* a byte order mark: not text */
+            at = 3;
+            s->offsets[0] = 3;
+        }
         while (r == SOSO_OK && at < got) {
             const char *nl = memchr(buf + at, '\n', got - at);
             size_t end = nl ? (size_t)(nl - buf) : got;
@@ -189,7 +193,7 @@ soso_status soso_stream_read(soso_stream *s, const uint32_t *blocks, size_t n, s
         len += (size_t)bytes;
         if (bytes > 0 && data[len - 1] != '\n') data[len++] = '\n'; /* the last line of the file */
     }
-    return soso__corpus_adopt(data, len, &s->limits, out);
+    return soso__corpus_adopt(data, len, &s->limits, 0, out); /* block 0 starts after a BOM (scan) */
 }
 
 soso_status soso_stream_sample(soso_stream *s, uint64_t seed, size_t max_docs, soso_corpus **out)

@@ -388,6 +388,31 @@ static void test_osc_stop_at_the_last_report_still_finishes(void)
     wn6_close(&w);
 }
 
+/* A UTF-8 byte order mark at the file's start is not text: read whole, from a buffer or
+ * streamed, the first label is "a" (it kept the mark, a label of its own, before), and a
+ * line in the middle starting with U+FEFF keeps it. */
+static void test_byte_order_mark(void)
+{
+    const char *text = "\xEF\xBB\xBF" "a\tapple pie\nb\tbanana split\n\xEF\xBB\xBF" "c\tcherry\n";
+    const char *path = write_file("bom.tsv", text);
+    soso_corpus *c[3] = {NULL, NULL, NULL};
+    CHECK_OK(soso_corpus_read_file(path, &c[0]));
+    CHECK_OK(soso_corpus_from_buffer(text, strlen(text), &c[1]));
+    soso_stream *s = NULL;
+    CHECK_OK(soso_stream_open(path, NULL, 2, &s));
+    uint32_t blocks[2] = {1, 0}; /* block 0 after block 1: not at the buffer's start */
+    CHECK_OK(soso_stream_read(s, blocks, 2, &c[2]));
+    for (int k = 0; k < 3; k++) {
+        size_t len = 0;
+        const char *first = soso_corpus_label(c[k], k == 2 ? 1 : 0, &len);
+        CHECK_MSG(first && len == 1 && first[0] == 'a', "reader %d: first label of %zu bytes", k, len);
+        const char *third = soso_corpus_label(c[k], k == 2 ? 0 : 2, &len);
+        CHECK(third && len == 4); /* U+FEFF "c": a mark mid-file is the line's own */
+        soso_corpus_free(c[k]);
+    }
+    soso_stream_free(s);
+}
+
 const soso_test tests_stream[] = {
     {"stream_resume_needs_the_same_pieces", test_resume_needs_the_same_pieces},
     {"osc_stop_at_the_last_report_still_finishes", test_osc_stop_at_the_last_report_still_finishes},
@@ -397,5 +422,6 @@ const soso_test tests_stream[] = {
     {"stream_one_piece_equals_in_memory", test_one_piece_equals_in_memory},
     {"stream_pieces_train_well_and_resume_exactly", test_pieces_train_well_and_resume_exactly},
     {"stream_refusals", test_refusals},
+    {"byte_order_mark", test_byte_order_mark},
     {NULL, NULL},
 };
