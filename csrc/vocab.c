@@ -142,8 +142,18 @@ soso_status soso_vocab_builder_finish(soso_vocab_builder *b, soso_vocab **out)
         e[n].df = b->df[slot];
         n++;
     }
-    if (n == 0) {
+    if (n == 0) { /* say why: min_df only where it is what removed the words */
         free(e);
+        int stop_only = 1; /* the built-in stop words never reach b->words; the user's do */
+        for (uint32_t slot = 0; slot < b->words.count && stop_only; slot++) {
+            size_t len;
+            const char *w = soso__strmap_key(&b->words, slot, &len);
+            stop_only = soso__strmap_find(&b->stop, w, len) >= 0;
+        }
+        if (stop_only)
+            return soso__fail(SOSO_E_EMPTY, "the %llu documents hold no word but stop words (a word is a run of"
+                              " Latin, Greek or Cyrillic letters of the minimum word length or more); nothing to"
+                              " learn from", (unsigned long long)b->n_docs);
         return soso__fail(SOSO_E_EMPTY,
                           "no word occurs in at least %u of the %llu documents (min_df); nothing to learn from",
                           b->options.min_df, (unsigned long long)b->n_docs);

@@ -35,6 +35,7 @@ struct Encode: ParsableCommand {
 
     func validate() throws {
         if let k = topK, k < 1 { throw ValidationError("--top-k must be at least 1") }
+        if let t = threshold, !t.isFinite { throw ValidationError("--threshold must be a finite number") }
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
     }
 

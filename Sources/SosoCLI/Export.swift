@@ -20,6 +20,9 @@ struct Export: ParsableCommand {
 
     func validate() throws {
         if npy == nil && vocab == nil { throw ValidationError("give --npy, --vocab or both") }
+        if let a = npy, let b = vocab, URL(fileURLWithPath: a).standardized == URL(fileURLWithPath: b).standardized {
+            throw ValidationError("--npy and --vocab name the same file")
+        }
     }
 
     func run() throws {

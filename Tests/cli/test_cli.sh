@@ -99,6 +99,12 @@ run "soft, 3 units, default gate" 0 "$SOSO" train "$tmp/d50.tsv" -o "$tmp/g3.sos
 run "hebbian, 1 unit, default k" 0 "$SOSO" train "$tmp/d50.tsv" -o "$tmp/k1.soso" --method hebbian --units 1 --epochs 2 --quiet
 run "soft, gate above units" 64 "$SOSO" train "$tmp/d50.tsv" -o "$tmp/g3.soso" --method soft --units 3 --gate 5 &&
     expect_err "got 5"
+# Messages that name the cause: a corpus of stop words or of another script has no word
+# (min_df was blamed), a NaN threshold, one path for both export outputs.
+printf 'the and of\nto in a\n' >"$tmp/stop.tsv"
+run "stop words only" 1 "$SOSO" train "$tmp/stop.tsv" -o "$tmp/s.soso" && expect_err "no word but stop words"
+run "encode nan threshold" 64 "$SOSO" encode "$model" "$corpus" --threshold nan && expect_err "threshold"
+run "export one path" 64 "$SOSO" export "$model" --npy "$tmp/e.npy" --vocab "$tmp/./e.npy" && expect_err "same file"
 # A report of 20 documents: the map's perplexity follows the corpus (it was fixed at 30).
 head -20 "$corpus" >"$tmp/d20.tsv"
 run "report of 20 documents" 0 "$SOSO" report "$model" "$tmp/d20.tsv" -o "$tmp/r20.html"
