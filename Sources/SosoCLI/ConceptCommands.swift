@@ -144,9 +144,10 @@ struct Rank: ParsableCommand {
     private func streamed(_ m: Model, codes: Codes, threads: Int) throws -> [MatchJSON] {
         let stream = try input.stream(corpus)
         var best: [(match: Match, json: MatchJSON)] = []
-        var before = 0
+        var before = 0, known = 0
         try stream.forEachPiece(pieceBlocks: streaming.pieceBlocks) { piece in
             let docs = try Documents(corpus: piece, vocabulary: m.vocabulary, input: m.input)
+            known += docs.nonZeros
             for r in try m.rank(docs, target: codes, keep: options.keep, top: options.top, threads: threads) {
                 let global = Match(document: before + r.document, score: r.score)
                 best.append((global, MatchJSON(line: global.document + 1, score: r.score, label: piece.label(r.document),
@@ -155,6 +156,7 @@ struct Rank: ParsableCommand {
             best = Array(best.sorted { better($0.match, $1.match) }.prefix(options.top))
             before += piece.count
         }
+        if known == 0 { throw Documents.noKnownWords(before) } // as for a loaded corpus
         return best.map(\.json)
     }
 

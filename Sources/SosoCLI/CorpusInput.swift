@@ -73,9 +73,11 @@ extension Documents {
     /// of such a corpus say nothing (eval printed NPMI -1 and every unit dead, health
     /// "healthy" over 0 documents, rank nothing, all with exit 0).
     func requireKnownWords() throws {
-        if nonZeros == 0 {
-            throw SosoError(.empty, "none of the \(rows) documents contains a word of the model's vocabulary")
-        }
+        if nonZeros == 0 { throw Documents.noKnownWords(rows) }
+    }
+
+    static func noKnownWords(_ documents: Int) -> SosoError {
+        SosoError(.empty, "none of the \(documents) documents contains a word of the model's vocabulary")
     }
 }
 

@@ -84,6 +84,7 @@ for cmd in eval health reconstruct; do
     run "$cmd of unknown words" 1 "$SOSO" $cmd "$model" "$tmp/unknown.tsv" && expect_err "contains a word of the model's vocabulary"
 done
 run "rank of unknown words" 1 "$SOSO" rank "$model" "$tmp/unknown.tsv" blood && expect_err "contains a word"
+run "rank --stream of unknown words" 1 "$SOSO" rank "$model" "$tmp/unknown.tsv" blood --stream && expect_err "contains a word"
 # Failures that trapped (a Swift crash, status 132): a full stdout, a NaN perplexity, units
 # beyond any count.
 if [ -w /dev/full ]; then
