@@ -229,6 +229,9 @@ struct Train: ParsableCommand {
         if method == .osc && `init` == .documents { throw ValidationError("--init documents is for --method soft") }
         if batch < 1 { throw ValidationError("--batch must be at least 1") }
         if minDF < 1 { throw ValidationError("--min-df must be at least 1") }
+        if minWordLength < 1 || minWordLength > TextOptions().maxWordLength {
+            throw ValidationError("--min-word-length must be between 1 and \(TextOptions().maxWordLength)")
+        }
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
         if output == "-" || output.isEmpty { throw ValidationError("--output must name a file") }
         if checkpointEvery < 0 { throw ValidationError("--checkpoint-every must be at least 0") }

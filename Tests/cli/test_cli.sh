@@ -241,6 +241,7 @@ run "train hot gate" 0 "$SOSO" train "$corpus" -o "$tmp/hot.soso" --method soft 
 run "health hot gate" 0 "$SOSO" health "$tmp/hot.soso" "$corpus" && expect_out "warning: uniform gate"
 run "soft gate > units" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --method soft --units 3 --gate 4 && expect_err "gate"
 run "soft bad temperatures" 64 "$SOSO" train "$corpus" -o "$tmp/e.soso" --method soft --t-initial 0.1 --t-final 1 && expect_err "\-\-t-final"
+run "long min word" 64 "$SOSO" train "$corpus" -o "$tmp/e.soso" --min-word-length 41 && expect_err "\-\-min-word-length must be between 1 and 40"
 run "osc bad eps" 64 "$SOSO" train "$corpus" -o "$tmp/e.soso" --eps-initial 2 && expect_err "\-\-eps-initial must be in (0, 1]"
 no_file "$tmp/e.soso"
 
