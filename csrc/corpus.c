@@ -57,7 +57,10 @@ soso_status soso__corpus_adopt(char *data, size_t len, const soso_corpus_limits 
         soso_corpus_limits_default(&dl);
         limits = &dl;
     }
-    soso_status s = check_limits(data, len, limits);
+    /* A UTF-8 byte order mark at the file's start is not text: it was kept in the first
+     * label (a 7th label on a corpus of 6) or word; nor does it count against the limits. */
+    size_t bom = file_start && len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    soso_status s = check_limits(data + bom, len - bom, limits);
     if (s != SOSO_OK) {
         free(data);
         return s;
@@ -81,9 +84,7 @@ soso_status soso__corpus_adopt(char *data, size_t len, const soso_corpus_limits 
         soso_corpus_free(c);
         return soso__fail(SOSO_E_NOMEM, "out of memory indexing %zu lines", lines);
     }
-    /* A UTF-8 byte order mark at the file's start is not text: it was kept in the first
-     * label (a 7th label on a corpus of 6) or word. */
-    size_t start = file_start && len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    size_t start = bom;
     while (start < len) {
         char *nl = memchr(data + start, '\n', len - start);
         size_t end = nl ? (size_t)(nl - data) : len;

@@ -152,8 +152,9 @@ soso_status soso_vocab_builder_finish(soso_vocab_builder *b, soso_vocab **out)
         }
         if (stop_only)
             return soso__fail(SOSO_E_EMPTY, "the %llu documents hold no word but stop words (a word is a run of"
-                              " Latin, Greek or Cyrillic letters of the minimum word length or more); nothing to"
-                              " learn from", (unsigned long long)b->n_docs);
+                              " Latin, Greek or Cyrillic letters from the minimum to the maximum word length:"
+                              " %u to %u); nothing to learn from", (unsigned long long)b->n_docs,
+                              b->options.min_word_len, b->options.max_word_len);
         return soso__fail(SOSO_E_EMPTY,
                           "no word occurs in at least %u of the %llu documents (min_df); nothing to learn from",
                           b->options.min_df, (unsigned long long)b->n_docs);

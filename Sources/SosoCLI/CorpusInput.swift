@@ -87,21 +87,34 @@ func shellQuoted(_ s: String) -> String {
     return plain && !s.isEmpty ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }
 
-/// Writes text to stdout. A failed write (a full disk, a closed descriptor) ends the
-/// command with one line on stderr: FileHandle.write traps on it instead.
-func out(_ s: String) {
+/// Writes all of `s` to a file descriptor; false if the write failed (errno says why,
+/// or is 0 when nothing could be written). FileHandle.write traps on a failed write (a
+/// full disk, a closed descriptor).
+func writeAll(_ fd: Int32, _ s: String) -> Bool {
     let bytes = Array(s.utf8)
     var done = 0
     while done < bytes.count {
-        let n = bytes[done...].withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+        let n = bytes[done...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         if n < 0 && errno == EINTR { continue }
-        if n <= 0 { SosoCommand.fail("cannot write to standard output: \(String(cString: strerror(errno)))", code: 1) }
+        if n <= 0 {
+            if n == 0 { errno = 0 }
+            return false
+        }
         done += n
+    }
+    return true
+}
+
+/// Writes text to stdout; a failed write ends the command with one line on stderr.
+func out(_ s: String) {
+    if !writeAll(STDOUT_FILENO, s) {
+        let why = errno == 0 ? "nothing was written" : String(cString: strerror(errno))
+        SosoCommand.fail("cannot write to standard output: \(why)", code: 1)
     }
 }
 
-/// Writes a line to stderr.
-func note(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
+/// Writes a line to stderr (nothing more can be done if that fails).
+func note(_ s: String) { _ = writeAll(STDERR_FILENO, s + "\n") }
 
 /// JSON of an Encodable value, keys sorted, one line.
 func jsonLine<T: Encodable>(_ value: T) throws -> String {

@@ -35,14 +35,14 @@ final class ProgressLine {
         if let t = p.temperature { line += String(format: "  T %.3g", t) }
         if let s = status { line += "  " + s }
         line += String(format: "  (%d thread%@)\u{1B}[K", p.threadsUsed, p.threadsUsed == 1 ? "" : "s")
-        FileHandle.standardError.write(Data(line.utf8))
+        _ = writeAll(STDERR_FILENO, line)
         drawn = true
         return true
     }
 
     /// Ends the progress line so later output starts on a fresh line.
     func finish() {
-        if drawn { FileHandle.standardError.write(Data("\n".utf8)) }
+        if drawn { _ = writeAll(STDERR_FILENO, "\n") }
         drawn = false
     }
 

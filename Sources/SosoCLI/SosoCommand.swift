@@ -35,7 +35,7 @@ struct SosoCommand: ParsableCommand {
 
     /// Prints "soso: MESSAGE" on stderr and exits with `code`.
     static func fail(_ message: String, code: Int32) -> Never {
-        FileHandle.standardError.write(Data("soso: \(message)\n".utf8))
+        _ = writeAll(STDERR_FILENO, "soso: \(message)\n") // a closed stderr must not trap either
         Foundation.exit(code)
     }
 }

@@ -212,8 +212,8 @@ struct Train: ParsableCommand {
             throw ValidationError("--sparsity must be between 1 and --units (\(units)), got \(k)")
         }
         if orthogonalize < 0 { throw ValidationError("--orthogonalize must be at least 0") }
-        if method == .soft, let gate = gate, gate < 1 || gate > units {
-            throw ValidationError("--gate must be between 1 and --units (\(units)), got \(gate)")
+        if method == .soft, let gate = gate, gate < 1 || gate > min(units, 64) {
+            throw ValidationError("--gate must be between 1 and --units (\(units)) and at most 64, got \(gate)")
         }
         if annealEvery < 0 { throw ValidationError("--anneal-every must be at least 0") }
         // Ranges the C checks hold too, here under the flags' names (not eps_i, t_final).

@@ -411,6 +411,16 @@ static void test_byte_order_mark(void)
         soso_corpus_free(c[k]);
     }
     soso_stream_free(s);
+    /* Nor does the mark count against a line's byte limit, whole or streamed. */
+    const char *ten = write_file("bom10.tsv", "\xEF\xBB\xBF" "aaaaaaaaaa\n");
+    soso_corpus_limits lim;
+    soso_corpus_limits_default(&lim);
+    lim.max_line_bytes = 10;
+    soso_corpus *w = NULL;
+    CHECK_OK(soso_corpus_read_file_limited(ten, &lim, &w));
+    soso_corpus_free(w);
+    CHECK_OK(soso_stream_open(ten, &lim, 2, &s));
+    soso_stream_free(s);
 }
 
 const soso_test tests_stream[] = {

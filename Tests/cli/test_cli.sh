@@ -15,6 +15,7 @@ ok() { passed=$((passed + 1)); }
 bad() { echo "FAIL: $*"; failed=$((failed + 1)); }
 
 # run NAME WANT_RC CMD... : runs CMD, keeps stdout/stderr in $tmp/out and $tmp/err.
+# WANT_RC 0: success; 1: any failure; another status (64: a bad option): exactly it.
 run() {
     local name=$1 want=$2
     shift 2
@@ -22,6 +23,7 @@ run() {
     local rc=$?
     if [ "$want" = 0 ] && [ $rc -ne 0 ]; then bad "$name: exit $rc: $(cat "$tmp/err")"; return 1; fi
     if [ "$want" != 0 ] && [ $rc -eq 0 ]; then bad "$name: expected failure, got success"; return 1; fi
+    if [ "$want" != 0 ] && [ "$want" != 1 ] && [ $rc -ne "$want" ]; then bad "$name: exit $rc, want $want"; return 1; fi
     if [ "$want" != 0 ]; then
         local lines
         lines=$(wc -l <"$tmp/err")
