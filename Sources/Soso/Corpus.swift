@@ -33,13 +33,14 @@ public final class Corpus {
     }
 
     /// A corpus from lines of text (each becomes one document; a TAB splits off a label).
+    /// A byte order mark (U+FEFF) at the start of the first line is dropped, as at a file's start.
     public convenience init(lines: [String], limits: Limits = Limits()) throws {
         var text = lines.joined(separator: "\n")
         if !lines.isEmpty { text += "\n" }
         try self.init(text: text, limits: limits)
     }
 
-    /// A corpus from the contents of a corpus file.
+    /// A corpus from the contents of a corpus file (a leading byte order mark is dropped).
     public init(text: String, limits: Limits = Limits()) throws {
         var h: OpaquePointer?
         var copy = text
