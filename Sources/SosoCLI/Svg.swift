@@ -30,7 +30,9 @@ enum Svg {
     /// A scatter of 2-D points coloured by group, with a legend and a title.
     static func map(points: [Float], groups: [Int], names: [String], title: String) -> String {
         let n = groups.count
-        let width = 900.0, height = 700.0, plot = 640.0, margin = 30.0
+        // The legend's rows set the height when there are more than fit beside the plot
+        // (more than ~35 labels ran off a fixed 700 px canvas).
+        let width = 900.0, height = max(700.0, 60 + 18 * Double(names.count)), plot = 640.0, margin = 30.0
         var xs = (Double.infinity, -Double.infinity), ys = xs
         for i in 0..<n {
             xs = (min(xs.0, Double(points[2 * i])), max(xs.1, Double(points[2 * i])))
@@ -48,7 +50,10 @@ enum Svg {
         for (k, name) in names.enumerated() {
             let y = 50.0 + Double(k) * 18
             out += "<rect x=\"\(f(width - 200))\" y=\"\(f(y - 10))\" width=\"12\" height=\"12\" fill=\"\(palette[k % palette.count])\"/>"
-            out += "<text x=\"\(f(width - 182))\" y=\"\(f(y))\">\(escape(name))</text>\n"
+            // Long names are cut to the legend's 180 px (the whole name in a tooltip).
+            let cut = name.count > 28
+            let shown = cut ? escape(String(name.prefix(27))) + "\u{2026}<title>\(escape(name))</title>" : escape(name)
+            out += "<text x=\"\(f(width - 182))\" y=\"\(f(y))\">\(shown)</text>\n"
         }
         return out + "</g>\n</svg>\n"
     }
