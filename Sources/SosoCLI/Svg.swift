@@ -3,10 +3,16 @@
 import Foundation
 
 enum Svg {
-    /// 20 distinguishable colours (Tableau 20), reused cyclically.
+    /// 20 distinguishable colours (Tableau 20); colour(k) goes on beyond them.
     static let palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
                           "#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94",
                           "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5"]
+
+    /// Group k's colour: the palette's 20, then hues a golden angle apart (the palette
+    /// repeated before, so groups 0 and 20 looked alike).
+    static func colour(_ k: Int) -> String {
+        k < palette.count ? palette[k] : "hsl(\(Int((Double(k) * 137.508).truncatingRemainder(dividingBy: 360))),65%,\(k % 2 == 0 ? 40 : 55)%)"
+    }
 
     static func escape(_ s: String) -> String {
         var out = ""
@@ -44,12 +50,12 @@ enum Svg {
         out += "<text x=\"\(f(margin))\" y=\"24\" font-size=\"16\">\(escape(title))</text>\n<g class=\"points\">\n"
         for i in 0..<n {
             let x = margin + (Double(points[2 * i]) - xs.0) * s, y = 40 + (Double(points[2 * i + 1]) - ys.0) * s
-            out += "<circle cx=\"\(f(x))\" cy=\"\(f(y))\" r=\"2.5\" fill=\"\(palette[groups[i] % palette.count])\" fill-opacity=\"0.8\"/>\n"
+            out += "<circle cx=\"\(f(x))\" cy=\"\(f(y))\" r=\"2.5\" fill=\"\(colour(groups[i]))\" fill-opacity=\"0.8\"/>\n"
         }
         out += "</g>\n<g class=\"legend\" font-size=\"12\">\n"
         for (k, name) in names.enumerated() {
             let y = 50.0 + Double(k) * 18
-            out += "<rect x=\"\(f(width - 200))\" y=\"\(f(y - 10))\" width=\"12\" height=\"12\" fill=\"\(palette[k % palette.count])\"/>"
+            out += "<rect x=\"\(f(width - 200))\" y=\"\(f(y - 10))\" width=\"12\" height=\"12\" fill=\"\(colour(k))\"/>"
             // Long names are cut to the legend's 180 px (the whole name in a tooltip).
             let cut = name.count > 28
             let shown = cut ? escape(String(name.prefix(27))) + "\u{2026}<title>\(escape(name))</title>" : escape(name)

@@ -108,14 +108,17 @@ printf 'the and of\nto in a\n' >"$tmp/stop.tsv"
 run "stop words only" 1 "$SOSO" train "$tmp/stop.tsv" -o "$tmp/s.soso" && expect_err "no word but stop words"
 run "encode nan threshold" 64 "$SOSO" encode "$model" "$corpus" --threshold nan && expect_err "threshold"
 run "export one path" 64 "$SOSO" export "$model" --npy "$tmp/e.npy" --vocab "$tmp/./e.npy" && expect_err "same file"
-# A map of 60 labels: the legend ran off the 700 px canvas beyond ~35; long names are cut.
+# A map of about 100 labels (60, half of them also with a long suffix): the legend ran
+# off the 700 px canvas beyond ~35, and its 20 colours repeated; long names are cut.
 awk -F'\t' 'NR <= 300 { printf "label%d%s\t%s\n", NR % 60, (NR % 7 ? "" : "-with-a-rather-long-name"), $2 }' "$corpus" >"$tmp/many.tsv"
-run "map of 60 labels" 0 "$SOSO" map "$model" "$tmp/many.tsv" -o "$tmp/many.svg" &&
+run "map of many labels" 0 "$SOSO" map "$model" "$tmp/many.tsv" -o "$tmp/many.svg" &&
     python3 - "$tmp/many.svg" <<'PY' && ok || bad "the map's legend does not fit its canvas"
 import sys, xml.etree.ElementTree as E
 root = E.parse(sys.argv[1]).getroot()
 ys = [float(t.get("y")) for t in root.iter("{http://www.w3.org/2000/svg}text") if t.get("y")]
 assert max(ys) < float(root.get("height")), (max(ys), root.get("height"))
+fills = [r.get("fill") for r in root.iter("{http://www.w3.org/2000/svg}rect") if r.get("width") == "12"]
+assert len(fills) > 60 and len(set(fills)) == len(fills), fills  # the palette's 20 repeated before
 PY
 # A report of 20 documents: the map's perplexity follows the corpus (it was fixed at 30).
 head -20 "$corpus" >"$tmp/d20.tsv"
