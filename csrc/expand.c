@@ -222,10 +222,7 @@ static size_t expand_row(const soso_docs *X, const neighbor_table *t, float gain
     /* Values far from 1 are summed times a power of two (the result is scaled back to
      * x's norm below): values of 1e33 overflowed the float sums and were refused as "not
      * finite". e = 0, the same bits, within 2^-60..2^60. */
-    float xmax = 0;
-    for (size_t r = X->indptr[i]; r < X->indptr[i + 1]; r++) xmax = soso__max_with(xmax, fabsf(X->values[r]));
-    int e = 0;
-    if (xmax > 0 && !(xmax > 0x1p-60f && xmax < 0x1p60f)) frexpf(xmax, &e);
+    int e = soso__unit_exponent(X->values + X->indptr[i], X->indptr[i + 1] - X->indptr[i], 60);
     for (size_t r = X->indptr[i]; r < X->indptr[i + 1]; r++) {
         uint32_t w = X->indices[r];
         acc[w] += e ? ldexpf(X->values[r], -e) : X->values[r];

@@ -76,24 +76,13 @@ static soso_status new_gram(const float *W, size_t rows, size_t cols, int thread
     return s;
 }
 
-static float max_abs(const float *x, size_t n)
-{
-    float m = 0;
-    for (size_t i = 0; i < n; i++) m = soso__max_with(m, fabsf(x[i]));
-    return m;
-}
-
-/* x times the power of two that brings max |x| into [1/2, 1): exact (ldexpf also for
- * subnormal entries, whose power of two would overflow as a float factor). Left as it
- * is when all zero, or, unless `always`, when max |x| is within 2^-60..2^60, where its
- * squares stay in float's normal range. */
+/* x times the power of two that brings max |x| into [1/2, 1) (soso__unit_exponent), or,
+ * unless `always`, only where max |x| is outside 2^-60..2^60, where its squares leave
+ * float's normal range. */
 static void scale_to_unit(float *x, size_t n, int always)
 {
-    float m = max_abs(x, n);
-    if (m == 0 || (!always && m > 0x1p-60f && m < 0x1p60f)) return;
-    int e = 0;
-    frexpf(m, &e);
-    for (size_t i = 0; i < n; i++) x[i] = ldexpf(x[i], -e);
+    int e = soso__unit_exponent(x, n, always ? 0 : 60);
+    for (size_t i = 0; e != 0 && i < n; i++) x[i] = ldexpf(x[i], -e);
 }
 
 /* Passes of symmetric orthogonalisation at most: one where W W^T is well conditioned,
@@ -125,7 +114,7 @@ static soso_status symmetric_scaling(const float *W, size_t rows, size_t cols, i
      * on to the dependence check. */
     double dmax = 0;
     for (size_t k = 0; s == SOSO_OK && k < rows; k++) dmax = fmax(dmax, Gd[k * rows + k]);
-    *rescale = s == SOSO_OK && (dmax == 0 ? max_abs(W, rows * cols) > 0 : !(dmax > 0x1p-100 && dmax < 0x1p100));
+    *rescale = s == SOSO_OK && (dmax == 0 ? soso__max_abs(W, rows * cols) > 0 : !(dmax > 0x1p-100 && dmax < 0x1p100));
     if (*rescale) return SOSO_OK;
     if (s == SOSO_OK) s = soso__sym_eig(Gd, rows, lam);
     if (s == SOSO_OK && !(lam[0] > 1e-10 * lam[rows - 1]))

@@ -34,6 +34,12 @@ static inline int omp_get_max_threads(void) { return 1; }
 /* Threads for a parallel region: at least 1, and 1 when the work is too small to pay
  * for waking a team (`work` in rough multiply-adds). */
 int soso__team_size(int threads, double work);
+/* max |x[0..n)| (0 for n = 0). */
+float soso__max_abs(const float *x, size_t n);
+/* The e with max |x| 2^-e in [1/2, 1), where max |x| lies outside (2^-lim, 2^lim); 0
+ * inside it (lim 0: never inside) and for an all-zero x. Sums of squares or products
+ * of x leave float's range far from 1; of x 2^-e (ldexpf: exact, subnormals too) not. */
+int soso__unit_exponent(const float *x, size_t n, int lim);
 /* The next chunk of a loop's items for whichever thread asks first (*next starts at 0):
  * for loops of independent items, where a static split leaves the faster thread idle
  * when the cores run at unequal speeds (a shared machine's vCPUs do, by up to 2x). */

@@ -2,6 +2,8 @@
  * and the small allocation helpers every file uses. */
 #include "soso_internal.h"
 
+#include <math.h>
+
 #include <cblas.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -86,6 +88,21 @@ int soso__team_size(int threads, double work)
     if (per < 2.0) return 1;
     if (per < (double)threads) return (int)per;
     return threads;
+}
+
+float soso__max_abs(const float *x, size_t n)
+{
+    float m = 0;
+    for (size_t i = 0; i < n; i++) m = soso__max_with(m, fabsf(x[i]));
+    return m;
+}
+
+int soso__unit_exponent(const float *x, size_t n, int lim)
+{
+    float m = soso__max_abs(x, n);
+    int e = 0;
+    if (m > 0 && !(m > ldexpf(1.0f, -lim) && m < ldexpf(1.0f, lim))) frexpf(m, &e);
+    return e;
 }
 
 int soso__mul_size(size_t a, size_t b, size_t *out)

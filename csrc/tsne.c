@@ -71,11 +71,7 @@ soso_status soso_tsne(const float *X, size_t n, size_t dim, const soso_tsne_para
     /* Far from 1 the squared distances, kept in float, underflow (points of 1e-30 all
      * collapsed onto one) or overflow: they are then taken of X times a power of two,
      * which the affinities' precision search absorbs. */
-    float xmax = 0;
-    for (size_t i = 0; i < n * dim; i++) xmax = soso__max_with(xmax, fabsf(X[i]));
-    int e = 0;
-    if (xmax > 0 && !(xmax > 0x1p-30f && xmax < 0x1p30f)) frexpf(xmax, &e);
-    const double scale = ldexp(1.0, -e); /* 1 in the usual case: the same bits as without */
+    const double scale = ldexp(1.0, -soso__unit_exponent(X, n * dim, 30)); /* 1 usually: the bits as before */
     int team = soso__team_size(prm->threads, (double)n * (double)n * 4.0);
 #pragma omp parallel for schedule(static) num_threads(team) if (team > 1)
     for (long i = 0; i < (long)n; i++)
