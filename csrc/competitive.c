@@ -822,9 +822,8 @@ soso_status soso__run_batches(soso_model *m, const soso_docs *docs, const soso__
                     : span->whole ? (uint64_t)(sc->epochs - m->epochs_done) * N - m->epoch_pos
                                   : first + N - m->epoch_pos;
     double t0 = soso__now();
-    soso__tuner *tuner = &m->tuner; /* kept with the model: one call an epoch goes on tuning */
-    if (tuner->n == 0 || tuner->cand[0] != sc->w->threads || tuner->fixed != m->fixed_team)
-        soso__tuner_init(tuner, sc->w->threads, m->fixed_team);
+    soso__tuner *tuner = &m->tuner;
+    soso__tuner_use(tuner, sc->w->threads, m->fixed_team);
     while (m->epochs_done < sc->epochs && s == SOSO_OK) {
         uint32_t epoch = m->epochs_done;
         soso__rng rng;
@@ -833,13 +832,14 @@ soso_status soso__run_batches(soso_model *m, const soso_docs *docs, const soso__
         soso__rng_shuffle_u32(&rng, perm, N);
         if (m->epoch_pos == 0) memset(sc->wins, 0, m->units * sizeof *sc->wins);
         for (size_t bi = (size_t)((m->epoch_pos - first) / B); bi < n_batches && s == SOSO_OK; bi++) {
-            size_t start = bi * B, n = N - start < B ? N - start : B, words = 0;
-            for (size_t b = 0; b < n; b++) words += docs->indptr[perm[start + b] + 1] - docs->indptr[perm[start + b]];
+            size_t start = bi * B, n = N - start < B ? N - start : B;
             sc->w->cap = soso__tuner_cap(tuner);
             double tb = soso__now();
             s = fn(ctx, perm + start, n, epoch);
             if (s != SOSO_OK) break;
-            soso__tuner_record(tuner, soso__now() - tb, (double)words + (double)n);
+            /* The batch's work: its cost prefix from soso__batch_scores (words plus a part
+             * per document), which every mini-batch learner's fn calls. */
+            soso__tuner_record(tuner, soso__now() - tb, (double)sc->w->cum[n]);
             if (sc->w->diverged) { /* a NaN or infinite score: the weights blew up */
                 char where[96];
                 snprintf(where, sizeof where, "scores are no longer finite in epoch %u (after %llu documents)",

@@ -550,9 +550,7 @@ soso_status soso__osc_train(soso_model *m, const soso_docs *docs, const soso__sp
         /* The team is timed as the mini-batch learners' is (team_tuner.c), in groups of
          * OSC_TUNE_GROUP documents: on 20,000 glosses at 104 units this machine ran
          * epochs slower on 2 threads than on 1 in some spells (3.7 against 2.6 s). */
-        soso__tuner *tu = &m->tuner;
-        if (tu->n == 0 || tu->cand[0] != w.threads || tu->fixed != m->fixed_team)
-            soso__tuner_init(tu, w.threads, m->fixed_team);
+        soso__tuner_use(&m->tuner, w.threads, m->fixed_team);
     }
     if (s != SOSO_OK) {
         free(perm);

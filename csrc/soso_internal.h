@@ -261,6 +261,9 @@ typedef struct soso__tuner {
     double secs[SOSO__TUNE_MAX], work[SOSO__TUNE_MAX];
 } soso__tuner;
 void soso__tuner_init(soso__tuner *t, int threads, int fixed);
+/* A model's tuner for a training call: kept as it is (so one call an epoch goes on
+ * tuning) unless new or the threads or the fixed flag changed, then set up anew. */
+void soso__tuner_use(soso__tuner *t, int threads, int fixed);
 /* The team cap for the next batch. */
 int soso__tuner_cap(const soso__tuner *t);
 /* The last batch took `seconds` for `work` (its documents' words). */

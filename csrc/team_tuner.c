@@ -22,6 +22,11 @@ void soso__tuner_init(soso__tuner *t, int threads, int fixed)
     t->left = t->n > 1 ? SOSO__TUNE_TURN : UINT32_MAX;
 }
 
+void soso__tuner_use(soso__tuner *t, int threads, int fixed)
+{
+    if (t->n == 0 || t->cand[0] != (threads < 1 ? 1 : threads) || t->fixed != fixed) soso__tuner_init(t, threads, fixed);
+}
+
 int soso__tuner_cap(const soso__tuner *t)
 {
     return t->turn >= 0 ? t->cand[t->turn % t->n] : t->cand[t->best];
