@@ -171,10 +171,10 @@ static int stop_at_epoch_end(const soso_progress *p, void *user)
     return 1;
 }
 
-/* A model of `units` for E + 1 epochs on `threads`: Hebbian with the reference defaults,
- * or osc as the CLI's defaults (sparsity 2 on expanded documents, LSA start from them). */
 static int tuning; /* --tuning */
 
+/* A model of `units` for E + 1 epochs on `threads`: Hebbian with the reference defaults,
+ * or osc as the CLI's defaults (sparsity 2 on expanded documents, LSA start from them). */
 static soso_model *epochs_model(int osc, const soso_vocab *v, const soso_input_options *in, const soso_docs *d,
                                 uint32_t units, int threads, int E)
 {

@@ -59,28 +59,40 @@ static double barrier_us(int n)
     return (omp_get_wtime() - t0) * 1e6 / BARRIERS;
 }
 
+/* Each thread's table, made (and first touched by its thread) at the first call that
+ * needs it and kept for the process: a pair runs before every paired repetition. */
+static float **tables;
+static volatile float *out;
+static int made;
+
+static int make_tables(int threads)
+{
+    if (threads <= made) return 1;
+    float **t = realloc(tables, (size_t)threads * sizeof *t);
+    volatile float *o = realloc((void *)out, (size_t)threads * sizeof *o);
+    if (t) tables = t;
+    if (o) out = o;
+    if (!t || !o) return 0;
+    for (int k = made; k < threads; k++) tables[k] = NULL;
+    int ok = 1;
+    for (int k = made; k < threads; k++) ok &= (tables[k] = malloc(TABLE_WORDS * sizeof **tables)) != NULL;
+    if (!ok) return 0;
+#pragma omp parallel for num_threads(threads) schedule(static, 1)
+    for (int k = 0; k < threads; k++)
+        if (k >= made)
+            for (uint32_t i = 0; i < TABLE_WORDS; i++) tables[k][i] = (float)(i & 7);
+    made = threads;
+    return 1;
+}
+
 int ceiling_pair(int threads, double *compute, double *gather, double *barrier)
 {
-    float **tables = calloc((size_t)threads, sizeof *tables);
-    volatile float *out = calloc((size_t)threads, sizeof *out);
-    int ok = tables && out;
-    for (int t = 0; ok && t < threads; t++) {
-        tables[t] = malloc(TABLE_WORDS * sizeof **tables);
-        ok = tables[t] != NULL;
+    if (!make_tables(threads)) return -1;
+    for (int kind = 0; kind < 2; kind++) {
+        team_seconds(1, kind, tables, out); /* warm-up */
+        double one = team_seconds(1, kind, tables, out), all = team_seconds(threads, kind, tables, out);
+        *(kind ? gather : compute) = threads * one / all;
     }
-    if (ok) {
-#pragma omp parallel for num_threads(threads) schedule(static, 1)
-        for (int t = 0; t < threads; t++) /* each thread first touches its own table */
-            for (uint32_t i = 0; i < TABLE_WORDS; i++) tables[t][i] = (float)(i & 7);
-        for (int kind = 0; kind < 2; kind++) {
-            team_seconds(1, kind, tables, out); /* warm-up */
-            double one = team_seconds(1, kind, tables, out), all = team_seconds(threads, kind, tables, out);
-            *(kind ? gather : compute) = threads * one / all;
-        }
-        *barrier = barrier_us(threads);
-    }
-    for (int t = 0; tables && t < threads; t++) free(tables[t]);
-    free(tables);
-    free((void *)out);
-    return ok ? 0 : -1;
+    *barrier = barrier_us(threads);
+    return 0;
 }

@@ -45,7 +45,7 @@ struct MapCommand: ParsableCommand {
     func run() throws {
         let m = try Model(contentsOf: model)
         let c = try input.load(corpus)
-        let svg = try DocumentMap.svg(m, c, title: "\(URL(fileURLWithPath: model).lastPathComponent) on \(URL(fileURLWithPath: corpus).lastPathComponent)",
+        let (svg, _) = try DocumentMap.svg(m, c, title: "\(URL(fileURLWithPath: model).lastPathComponent) on \(URL(fileURLWithPath: corpus).lastPathComponent)",
                                       perplexity: perplexity, seed: seed, maxPoints: maxPoints, iterations: iterations,
                                       threads: threads ?? Soso.maxThreads)
         try FileOutput.write(Data(svg.utf8), to: output)
@@ -64,11 +64,11 @@ enum FileOutput {
 }
 
 enum DocumentMap {
-    /// The map of a corpus as SVG text. perplexity nil: 30, or a third of the documents
-    /// where there are fewer than 91 (t-SNE needs more points than its perplexity);
-    /// `used` receives the perplexity taken.
+    /// The map of a corpus as SVG text, and the perplexity taken. perplexity nil: 30, or a
+    /// third of the documents where there are fewer than 91 (t-SNE needs more points than
+    /// its perplexity).
     static func svg(_ m: Model, _ c: Corpus, title: String, perplexity: Float?, seed: UInt64, maxPoints: Int,
-                    iterations: Int, threads: Int, used: UnsafeMutablePointer<Float>? = nil) throws -> String {
+                    iterations: Int, threads: Int) throws -> (svg: String, perplexity: Float) {
         let docs = try Documents(corpus: c, vocabulary: m.vocabulary, input: m.input)
         try docs.requireKnownWords()
         let codes = try m.encode(docs, threads: threads)
@@ -80,7 +80,6 @@ enum DocumentMap {
             rows = (0..<maxPoints).map { rows[Int(Double($0) * step)] }
         }
         let perplexity = perplexity ?? min(30, max(1, Float(rows.count - 1) / 3))
-        used?.pointee = perplexity
         guard Float(rows.count) > perplexity else {
             throw SosoError(.invalidArgument, "the map needs more documents with known words (\(rows.count)) than the perplexity (\(perplexity))")
         }
@@ -105,6 +104,6 @@ enum DocumentMap {
             groups = rows.map { labels.ids[$0] >= 0 ? Int(labels.ids[$0]) : unlabelled }
             names = labels.names + (groups.contains(unlabelled) ? ["(no label)"] : [])
         }
-        return Svg.map(points: y, groups: groups, names: names, title: title)
+        return (Svg.map(points: y, groups: groups, names: names, title: title), perplexity)
     }
 }

@@ -43,13 +43,11 @@ struct ReportCommand: ParsableCommand {
         let c = try input.load(corpus)
         let t = threads ?? Soso.maxThreads
         let e = try Evaluator.evaluate(m, c, top: top, threads: t)
-        let docs = try Documents(corpus: c, vocabulary: m.vocabulary, input: m.input)
-        try docs.requireKnownWords()
+        let docs = try Documents(corpus: c, vocabulary: m.vocabulary, input: m.input) // Evaluator checked its words
         let health = try m.health(docs, threads: t)
         let modelName = URL(fileURLWithPath: model).lastPathComponent, corpusName = URL(fileURLWithPath: corpus).lastPathComponent
-        var perplexity: Float = 30
-        let map = try DocumentMap.svg(m, c, title: "\(modelName) on \(corpusName)", perplexity: nil, seed: seed,
-                                      maxPoints: maxPoints, iterations: 1000, threads: t, used: &perplexity)
+        let (map, perplexity) = try DocumentMap.svg(m, c, title: "\(modelName) on \(corpusName)", perplexity: nil,
+                                                    seed: seed, maxPoints: maxPoints, iterations: 1000, threads: t)
         let cos = try Orthogonality.cosines(m.weights, rows: m.units, columns: m.vocabulary.count, threads: t).map { Double(abs($0)) }
         var html = """
         <!DOCTYPE html>
