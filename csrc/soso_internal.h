@@ -160,13 +160,27 @@ void soso__gemm_cols(size_t m, size_t n, size_t k, float alpha, const float *A, 
                      const float *B, size_t ldb, float beta, float *C, size_t ldc, int threads);
 /* B = A B, or B + A B with add, for a square m x m A and m x n B, in place: B's column
  * blocks (those of soso__gemm_cols), each copied to an m x 512 buffer per thread at
- * work, less than a second m x n matrix while threads are fewer than the blocks. */
+ * work for OpenBLAS (an m x 32 strip for the AVX-512 kernel), less than a second m x n
+ * matrix while threads are fewer than the blocks. */
 soso_status soso__gemm_cols_inplace(size_t m, size_t n, const float *A, int add, float *B, int threads);
 /* G (rows x rows) = W W^T, exactly symmetric and the same for any thread count: partial
  * sums over at most SOSO__GRAM_PARTS column ranges fixed by the shape, added in order,
  * or, for more than 64 rows over under 2,048 columns, row blocks of the upper triangle. */
 #define SOSO__GRAM_PARTS 8
 soso_status soso__gram(const float *W, size_t rows, size_t cols, float *G, int threads);
+/* The AVX-512 kernels (dense_avx512.c) that soso__gram and soso__gemm_cols_inplace take
+ * for at most SOSO__SIMD_ROWS rows where the CPU has AVX-512F. enabled: whether they
+ * are taken (asks the CPU once); set: turns them off (0) or back on (1, where the CPU
+ * has them) for tests that compare them with OpenBLAS; returns the previous state. */
+#define SOSO__SIMD_ROWS 128
+int soso__avx512_enabled(void);
+int soso__avx512_set(int on);
+/* The upper triangle of W's Gram matrix over columns c0..c0+w into G (rows x rows);
+ * tiles: ((rows + 3) / 4) ((rows + 3) / 4 + 1) / 2 x 16 floats of scratch. */
+void soso__gram_range_avx512(const float *W, size_t rows, size_t cols, size_t c0, size_t w, float *G, float *tiles);
+/* B = S B, or B + S B with add, for B's m rows over w columns at row stride ldb, in
+ * place; out: m x 32 floats of scratch. */
+void soso__mul_inplace_avx512(size_t m, const float *S, int add, float *B, size_t ldb, size_t w, float *out);
 
 /* ---- Orthogonality and LSA --------------------------------------------------------- */
 

@@ -9,7 +9,7 @@ int harness_failures;
 
 extern const soso_test tests_text[], tests_docs[], tests_hebbian[], tests_encode[], tests_model_io[],
     tests_orthogonal[], tests_osc[], tests_soft[], tests_memory[], tests_eval[], tests_threads[],
-    tests_concepts[], tests_stream[], tests_stack[], tests_expand[], tests_lazy[];
+    tests_concepts[], tests_stream[], tests_stack[], tests_expand[], tests_lazy[], tests_dense[];
 
 static char scratch_dir[256];
 
@@ -136,7 +136,8 @@ int main(int argc, char **argv)
     const soso_test *suites[] = {tests_text,    tests_docs,       tests_hebbian, tests_encode,
                                  tests_model_io, tests_orthogonal, tests_osc,    tests_soft,
                                  tests_memory,   tests_eval,       tests_threads, tests_concepts,
-                                 tests_stream,   tests_stack,    tests_expand,  tests_lazy};
+                                 tests_stream,   tests_stack,    tests_expand,  tests_lazy,
+                                 tests_dense};
     snprintf(scratch_dir, sizeof scratch_dir, "/tmp/soso-ctest-XXXXXX");
     if (!mkdtemp(scratch_dir)) {
         perror("mkdtemp");
