@@ -73,7 +73,9 @@ const char *soso_build_info(void)
 #else
             "unknown compiler";
 #endif
-        snprintf(info, sizeof info, "soso %s; %s; %s; blas %s", SOSO_VERSION_STRING, cc, omp, openblas_get_config());
+        /* Which products orthogonalisation runs on: benchmarks differ by 2-3x between them. */
+        snprintf(info, sizeof info, "soso %s; %s; %s; dense %s; blas %s", SOSO_VERSION_STRING, cc, omp,
+                 soso__avx512_enabled() ? "avx512" : "openblas", openblas_get_config());
     }
     return info;
 }

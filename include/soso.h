@@ -93,8 +93,10 @@ extern "C" {
 int soso_version_number(void);
 const char *soso_version_string(void);
 
-/* One line saying how the library was built: compiler, OpenMP version (or "none") and
- * the BLAS it calls, e.g. "gcc 12.2.0; openmp 201511; blas OpenBLAS 0.3.21 ...". */
+/* One line saying how the library was built: compiler, OpenMP version (or "none"), the
+ * kernels of the dense products (SOSO's own "avx512" where the CPU has AVX-512F, else
+ * "openblas") and the BLAS it calls, e.g. "gcc 12.2.0; openmp 201511; dense avx512; blas
+ * OpenBLAS 0.3.21 ...". */
 const char *soso_build_info(void);
 
 /* Number of threads an OpenMP parallel region of this library may use (1 without
