@@ -179,8 +179,8 @@ int soso__avx512_set(int on);
  * tiles: ((rows + 3) / 4) ((rows + 3) / 4 + 1) / 2 x 16 floats of scratch. */
 void soso__gram_range_avx512(const float *W, size_t rows, size_t cols, size_t c0, size_t w, float *G, float *tiles);
 /* B = S B, or B + S B with add, for B's m rows over w columns at row stride ldb, in
- * place; out: m x 32 floats of scratch. */
-void soso__mul_inplace_avx512(size_t m, const float *S, int add, float *B, size_t ldb, size_t w, float *out);
+ * place; buf: m x 32 floats of scratch. */
+void soso__mul_inplace_avx512(size_t m, const float *S, int add, float *B, size_t ldb, size_t w, float *buf);
 
 /* ---- Orthogonality and LSA --------------------------------------------------------- */
 

@@ -116,7 +116,8 @@ static void check_polar_and_cosines(const float *W, size_t r, size_t c, double t
 }
 
 /* The Gram matrix's two ways: several column ranges (few rows, many columns) and row
- * blocks (many rows, under 2,048 columns). */
+ * blocks (many rows, under 2,048 columns); and (W W^T)^(-1/2)'s two ways: Newton-Schulz
+ * (up to 48 rows near orthonormal) and the eigenproblem (70 rows). */
 static void test_symmetric_long_rows(void)
 {
     size_t shape[2][2] = {{13, 9000}, {70, 300}};
@@ -136,6 +137,15 @@ static void test_symmetric_long_rows(void)
         free(N);
         free(W);
     }
+    /* Rows scaled by 0.8 to 1.18 (W W^T's eigenvalues 0.64 to 1.39): Newton-Schulz's
+     * slowest case, six steps or so, checked against the same two properties. */
+    size_t r = 40, c = 3000;
+    float *W = long_matrix(r, c);
+    CHECK_OK(soso_orthogonalize_symmetric(W, r, c, 1));
+    for (size_t i = 0; i < r; i++)
+        for (size_t j = 0; j < c; j++) W[i * c + j] *= 0.8f + 0.38f * (float)i / (float)(r - 1);
+    check_polar_and_cosines(W, r, c, 2e-6, 3e-8);
+    free(W);
 }
 
 /* Rows close to dependent: W W^T, formed in float, leaves its small eigenvalues with the
