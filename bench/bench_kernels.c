@@ -11,6 +11,8 @@
  * --reps R: repetitions of the paired orthogonalisation timings (default 7).
  * --tuning 1: Hebbian epochs with the team tuner on (soso_model_set_team_tuning; off by
  * default here, so that N threads means N).
+ * --sgemm-only 1: only sgemm's rate and the core OpenBLAS chose (run_bench compares the
+ * core it picks by itself with the one OPENBLAS_CORETYPE forces).
  * Both modes end with a "ceiling" row: what the machine itself gave N threads over 1,
  * measured before each paired repetition (Hopfield's, or each pair of epochs). */
 #define _POSIX_C_SOURCE 200809L
@@ -269,7 +271,7 @@ int main(int argc, char **argv)
     int threads = 2;
     uint32_t units = 26;
     size_t max_docs = 0;
-    int epochs = 0, reps = 7; /* reps: of the paired orthogonalisation timings */
+    int epochs = 0, reps = 7, sgemm_only = 0; /* reps: of the paired orthogonalisation timings */
     const char *learner = "hebbian";
     for (int i = 2; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--threads")) threads = atoi(argv[i + 1]);
@@ -279,6 +281,12 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--reps")) reps = atoi(argv[i + 1]) > 0 ? atoi(argv[i + 1]) : 1;
         else if (!strcmp(argv[i], "--learner")) learner = argv[i + 1];
         else if (!strcmp(argv[i], "--tuning")) tuning = atoi(argv[i + 1]) != 0;
+        else if (!strcmp(argv[i], "--sgemm-only")) sgemm_only = atoi(argv[i + 1]) != 0;
+    }
+    if (sgemm_only) { /* the corpus is not read */
+        printf("{\"kernel\": \"sgemm 2048, own core\", \"gflops_1\": %.1f, \"gflops_n\": %.1f, \"blas_core\": \"%s\"}\n",
+               sgemm_gflops(2048, 1, 0), sgemm_gflops(2048, threads, 0), openblas_get_corename());
+        return 0;
     }
     if (strcmp(learner, "hebbian") && strcmp(learner, "osc")) {
         fprintf(stderr, "bench_kernels: --learner is hebbian or osc, not '%s'\n", learner);
