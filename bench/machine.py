@@ -28,14 +28,17 @@ AVX512_CORES = {"skylakex", "cooperlake", "sapphirerapids"}
 
 def blas_core_env(probe):
     """The environment for a dense benchmark: OpenBLAS at its best on this CPU. Where the
-    CPU has AVX-512F, OPENBLAS_CORETYPE is unset and OpenBLAS by itself picks a core
-    without it (Debian 12's 0.3.21 picks Haswell on AMD's Zen 5: sgemm 120 GFLOP/s a core
-    against 230 with SKYLAKEX), OPENBLAS_CORETYPE=SKYLAKEX. probe() runs OpenBLAS as it
-    is and returns the core it chose. Returns (env, what probe said, or None)."""
+    CPU has AVX-512F and OpenBLAS runs a core without it (as it picks it, or as
+    OPENBLAS_CORETYPE in the environment sets it: this machine's sets Haswell, whose
+    sgemm gives 120 GFLOP/s a core on its Zen 5 against 230 with SKYLAKEX), the returned
+    environment sets OPENBLAS_CORETYPE=SKYLAKEX. probe(env) runs OpenBLAS as it is and
+    returns what it said (its row, with blas_core). Returns (env, that row with the
+    environment's OPENBLAS_CORETYPE added, or None where nothing was changed)."""
     env = dict(os.environ)
-    if "avx512f" not in (cpuinfo_field("flags") or "").split() or "OPENBLAS_CORETYPE" in env:
+    if "avx512f" not in (cpuinfo_field("flags") or "").split():
         return env, None
     said = probe()
-    if said["blas_core"].lower() not in AVX512_CORES:
-        env["OPENBLAS_CORETYPE"] = "SKYLAKEX"
-    return env, said
+    if said["blas_core"].lower() in AVX512_CORES:
+        return env, None
+    env["OPENBLAS_CORETYPE"] = "SKYLAKEX"
+    return env, dict(said, env_coretype=os.environ.get("OPENBLAS_CORETYPE"))
