@@ -237,7 +237,7 @@ HOPFIELD_WHY = ("this machine's two modes (the Hebbian speed-up's why above). Th
 # The dense-kernel goal is summed up over the runs since it is read against OpenBLAS's
 # AVX-512 sgemm with SOSO's AVX-512 kernels (the first such run, and its label); the
 # runs before, against Haswell's sgemm or with OpenBLAS's products, apart.
-DENSE_SINCE = ("2026-11-30 16:2x", "the goal is read against OpenBLAS's AVX-512 sgemm")
+DENSE_SINCE = ("2026-11-30 16:19", "the goal is read against OpenBLAS's AVX-512 sgemm")
 
 
 def ortho_why(k):
@@ -776,7 +776,7 @@ class Bench:
             return []
         return ["", "The kernel goals run by run (every run of this part since its paired orthogonalisation"
                     " timings, 2026-11-30 06:16; the first two logged by hand from their output; the dense share with the"
-                    " OpenBLAS kernels whose sgemm it is set against, Haswell's before 16:2x):", "",
+                    " OpenBLAS kernels whose sgemm it is set against, Haswell's before 16:19):", "",
                 "| when | commit | load | Hopfield, 2 / 1 threads (median of 5 pairs) | dense, smallest share of"
                 " sgemm | %s |" % CEILING_HEAD, "|---|---|---|---|---|---|"] + [
             "| %s | %s | %s | %.2f | %s | %s |" % (h.get("when", "-"), h.get("commit", "-"), cell_load(h),
