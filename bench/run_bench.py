@@ -237,7 +237,8 @@ HOPFIELD_WHY = ("this machine's two modes (the Hebbian speed-up's why above). Th
 # The dense-kernel goal is summed up over the runs since it is read against OpenBLAS's
 # AVX-512 sgemm with SOSO's AVX-512 kernels (the first such run, and its label); the
 # runs before, against Haswell's sgemm or with OpenBLAS's products, apart.
-DENSE_SINCE = ("2026-11-30 16:19", "the goal is read against OpenBLAS's AVX-512 sgemm")
+DENSE_SINCE = ("2026-11-30 16:19", "the goal is read against OpenBLAS's AVX-512 sgemm",
+               "against its Haswell sgemm: 8 with OpenBLAS's products, 3 with SOSO's AVX-512 kernels")
 
 
 def ortho_why(k):
@@ -252,16 +253,17 @@ def ortho_why(k):
         return ("this library runs OpenBLAS's kernels here (its build line says dense openblas: the CPU has no"
                 " AVX-512F, or the build is not for x86-64), and OpenBLAS packs both operands of every call, which"
                 " with an inner dimension of 26 leaves it well short of its rate: " + figures)
-    return ("memory, where the units are few, and the Gram matrix's reads at 104. " + figures + ". An"
-            " orthogonalisation reads W twice (the Gram matrix, then the product) and writes it once: at 26 units"
-            " 8.1 MB for 53 MFLOP, 6.6 flops a byte, and W (2.7 MB) is more than a core's L2 (1 MiB), so both"
-            " passes stream it from L3. On 1 thread the kernels run at 165-170 GFLOP/s (Gram matrix) and 185-197"
-            " (product), 70-85% of sgemm; on 2 the product ran only 1.2x as fast as on 1 (0.154-0.157 ms against"
-            " 0.19; the Gram matrix 1.7x), the two cores sharing L3's bandwidth (about 50 GB/s for the whole at"
-            " 2 threads). At 104 units the product's strips are copied together (their rows' lines fell into few"
-            " L1 sets) and it reaches 200-210 GFLOP/s, but the Gram matrix's 4 x 4 tiles read their rows from L2"
-            " and stay at 150-160 (measured by hand with a harness of soso__gram and soso__gemm_cols_inplace,"
-            " 26 x 25,860 and 104 x 25,860, 2026-11-30 16:00-16:20)")
+    return ("SOSO's own AVX-512 kernels run here (the build line says dense avx512), and the shares are read"
+            " against sgemm with OpenBLAS's AVX-512 kernels. " + figures + ". On 1 thread at 26 units the two"
+            " products run at 165-170 GFLOP/s (the Gram matrix) and 185-197 (the product in place), 70-85% of"
+            " sgemm, and the call as a whole at 77-79%. On 2 threads what is left is the serial part (Newton-Schulz"
+            " for (W W^T)^(-1/2), the set-up) and the waits at the two joins: by perf, 2 threads at 26 units,"
+            " 13% of the samples in OpenMP's wait loops and 3% serial, while each product alone ran 1.9x as fast"
+            " as on 1 thread (a dynamic hand-out of the blocks did not help); in a slow spell the product gained"
+            " only 1.2x (W, 2.7 MB at 26 units, more than a core's L2, is streamed from L3 twice a call). At 104"
+            " units the Gram matrix's 4 x 4 tiles read their rows from L2 and run at 150-160 GFLOP/s against the"
+            " product's 200-210 (measured by hand with a harness of soso__gram and soso__gemm_cols_inplace on 26"
+            " and 104 rows of 25,860 columns, 2026-11-30 16:00-16:35)")
 
 
 # The result sections each part writes.
@@ -791,7 +793,8 @@ class Bench:
 
     def across_runs(self, key, goal, percent=False, since=None):
         """ "; over the N runs so far: median M (A to B), met in K" for a key of the history;
-        with since, over the runs since a change of the code, and the earlier ones apart."""
+        with since (when, label[, what the runs before were]), over the runs since a change
+        of the code, and the earlier ones apart."""
         v = self.logged(key, since)
         f = (lambda x: "%.0f%%" % (100 * x)) if percent else (lambda x: "%.2f" % x)
         summary = lambda v: "median %s (%s to %s), met in %d" % (
@@ -801,7 +804,8 @@ class Bench:
         before = sorted(h[key] for h in self.history() if h.get(key) and h["when"] < since[0])
         return "; over the %d run%s since %s: %s%s" % (
             len(v), "" if len(v) == 1 else "s", since[1], summary(v) if v else "none",
-            "; the %d before it: %s" % (len(before), summary(before)) if before else "")
+            "; the %d before it%s: %s" % (len(before), " (%s)" % since[2] if len(since) > 2 else "", summary(before))
+            if before else "")
 
     def verdict(self, part, met):
         """ "met" or "NOT met", and in which run: a partial run keeps other parts' rows."""
