@@ -15,6 +15,16 @@
 #include <immintrin.h>
 
 #define SIMD __attribute__((target("avx512f")))
+/* Under ASan/UBSan each constant-row-count copy of the kernels below took seconds to
+ * compile (the product's 14 took clang 14 minutes): sanitized builds run one copy with
+ * the row count as a variable, the same code with the same indexing. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(undefined_behavior_sanitizer)
+#define SANITIZED 1
+#endif
+#endif
 /* Columns of W per Gram chunk, over which each tile's sums stay in registers: the
  * longer, the fewer lane reductions; 26 rows of 1,024 floats (104 KiB) sit in L2. 26 x
  * 25,860, 1 thread: 256 columns 153 GFLOP/s, 512 166, 1,024 169, 4,096 144. */
@@ -109,6 +119,16 @@ SIMD static inline __attribute__((always_inline)) void dot_tile(int NJ, int DIAG
     _mm512_storeu_ps(out, _mm512_add_ps(_mm512_loadu_ps(out), sum));
 }
 
+#ifdef SANITIZED
+SIMD static __attribute__((noinline)) void dot_tile_any(int nj, int diag, const float *a0, const float *a1,
+                                                        const float *a2, const float *a3, const float *b0,
+                                                        const float *b1, const float *b2, const float *b3, size_t n,
+                                                        float out[16])
+{
+    dot_tile(nj, diag, a0, a1, a2, a3, b0, b1, b2, b3, n, out);
+}
+#endif
+
 SIMD void soso__gram_range_avx512(const float *W, size_t rows, size_t cols, size_t c0, size_t w, float *G,
                                   float *tiles)
 {
@@ -127,12 +147,16 @@ SIMD void soso__gram_range_avx512(const float *W, size_t rows, size_t cols, size
             for (size_t bj = bi; bj < nb; bj++, t += 16) {
                 for (size_t j = 0; j < 4; j++) row[j] = W + (4 * bj + j < rows ? 4 * bj + j : 0) * cols + c;
                 size_t nj = rows - 4 * bj < 4 ? rows - 4 * bj : 4;
+#ifdef SANITIZED
+                dot_tile_any((int)nj, bi == bj, a0, a1, a2, a3, row[0], row[1], row[2], row[3], n, t);
+#else
                 switch (2 * nj + (bi == bj)) {
 #define TILE(NJ, DIAG) \
     case 2 * NJ + DIAG: dot_tile(NJ, DIAG, a0, a1, a2, a3, row[0], row[1], row[2], row[3], n, t); break;
                     TILE(1, 0) TILE(2, 0) TILE(3, 0) TILE(4, 0) TILE(1, 1) TILE(2, 1) TILE(3, 1) TILE(4, 1)
 #undef TILE
                 }
+#endif
             }
         }
     }
@@ -188,6 +212,15 @@ SIMD static inline __attribute__((always_inline)) void strip_rows(int MR, size_t
     EACH_ROW(ROW_STORE)
 }
 
+#ifdef SANITIZED
+SIMD static __attribute__((noinline)) void strip_rows_any(int MR, size_t m, size_t r0, const float *S,
+                                                          const float *in, size_t ld, int add, float *out, size_t ldo,
+                                                          int to_buf, __mmask16 m0, __mmask16 m1)
+{
+    strip_rows(MR, m, r0, S, in, ld, add, out, ldo, to_buf, m0, m1);
+}
+#endif
+
 SIMD void soso__mul_inplace_avx512(size_t m, const float *S, int add, float *B, size_t ldb, size_t w, float *buf)
 {
     /* Row blocks of equal size, at most 14 rows (28 accumulators). */
@@ -217,6 +250,10 @@ SIMD void soso__mul_inplace_avx512(size_t m, const float *S, int add, float *B, 
         }
         for (size_t r0 = 0; r0 < m; r0 += per) {
             size_t h = m - r0 < per ? m - r0 : per;
+#ifdef SANITIZED
+            if (copy) strip_rows_any((int)h, m, r0, S, buf, 32, add, B + c, ldb, 0, m0, m1);
+            else strip_rows_any((int)h, m, r0, S, B + c, ldb, add, buf, 32, 1, m0, m1);
+#else
             switch (h) {
 #define ROWS(R) \
     case R: \
@@ -227,6 +264,7 @@ SIMD void soso__mul_inplace_avx512(size_t m, const float *S, int add, float *B, 
                 ROWS(8) ROWS(9) ROWS(10) ROWS(11) ROWS(12) ROWS(13) ROWS(14)
 #undef ROWS
             }
+#endif
         }
         for (size_t r = 0; !copy && r < m; r++) {
             _mm512_mask_storeu_ps(B + r * ldb + c, m0, _mm512_loadu_ps(buf + r * 32));
