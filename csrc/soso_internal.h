@@ -160,8 +160,9 @@ void soso__gemm_cols(size_t m, size_t n, size_t k, float alpha, const float *A, 
                      const float *B, size_t ldb, float beta, float *C, size_t ldc, int threads);
 /* B = A B, or B + A B with add, for a square m x m A and m x n B, in place: B's column
  * blocks (those of soso__gemm_cols), each copied to an m x 512 buffer per thread at
- * work for OpenBLAS (an m x 32 strip for the AVX-512 kernel), less than a second m x n
- * matrix while threads are fewer than the blocks. */
+ * work for OpenBLAS, less than a second m x n matrix while threads are fewer than the
+ * blocks; the AVX-512 kernel gives each thread an equal run of 32-column strips and an
+ * m x 32 buffer. */
 soso_status soso__gemm_cols_inplace(size_t m, size_t n, const float *A, int add, float *B, int threads);
 /* G (rows x rows) = W W^T, exactly symmetric and the same for any thread count: partial
  * sums over at most SOSO__GRAM_PARTS column ranges fixed by the shape, added in order,
