@@ -116,8 +116,9 @@ static void check_polar_and_cosines(const float *W, size_t r, size_t c, double t
 }
 
 /* The Gram matrix's two ways: several column ranges (few rows, many columns) and row
- * blocks (many rows, under 2,048 columns); and (W W^T)^(-1/2)'s two ways: Newton-Schulz
- * (up to 48 rows near orthonormal) and the eigenproblem (70 rows). */
+ * blocks (many rows, under 2,048 columns); and (W W^T)^(-1/2)'s three ways: a binomial
+ * series (rows within about 1e-2 of orthonormal), Newton-Schulz (up to 48 rows within
+ * 1/2) and the eigenproblem (70 rows, or farther off). */
 static void test_symmetric_long_rows(void)
 {
     size_t shape[2][2] = {{13, 9000}, {70, 300}};
@@ -134,6 +135,37 @@ static void test_symmetric_long_rows(void)
         for (size_t i = 0; i < r; i++)
             for (size_t j = 0; j < c; j++) W[i * c + j] = W[i * c + j] * (1.0f + 0.1f * i / r) + 1e-3f * N[i * c + j];
         check_polar_and_cosines(W, r, c, tol[k], asym_tol[k]);
+        /* Rows orthonormal but for noise of 0, 1e-5 and 1e-4 an entry: W W^T within
+         * about 1e-6, 1e-3 and 1e-2 of I, where the binomial series takes one, two to
+         * three and four terms instead of an eigenproblem or Newton-Schulz. */
+        const float noise[3] = {0.0f, 1e-5f, 1e-4f};
+        for (int e = 0; e < 3; e++) {
+            CHECK_OK(soso_orthogonalize_symmetric(W, r, c, 1));
+            for (size_t i = 0; i < r * c; i++) W[i] += noise[e] * N[(i * 7) % (r * c)];
+            check_polar_and_cosines(W, r, c, tol[k], asym_tol[k]);
+        }
+        /* Orthonormal rows scaled by 1 + delta_i: their polar factor is the rows
+         * themselves. |delta| <= 4.9e-3 puts W W^T within 9.8e-3 of I (the series'
+         * four terms; the second's sign flipped came out 7e-5 off), 0.2 within 0.44
+         * (Newton-Schulz at 13 rows, the eigenproblem at 70). */
+        const double delta[2] = {4.9e-3, 0.2};
+        for (int e = 0; e < 2; e++) {
+            CHECK_OK(soso_orthogonalize_symmetric(W, r, c, 1));
+            float *Q = malloc(r * c * sizeof *Q);
+            memcpy(Q, W, r * c * sizeof *Q);
+            for (size_t i = 0; i < r; i++)
+                for (size_t j = 0; j < c; j++) Q[i * c + j] *= (float)(1 + delta[e] * ((double)(i % 5) - 2) / 2);
+            CHECK_OK(soso_orthogonalize_symmetric(Q, r, c, 1));
+            double off = 0, top = 0;
+            for (size_t i = 0; i < r * c; i++) {
+                off = fmax(off, fabs((double)Q[i] - W[i]));
+                top = fmax(top, fabs((double)W[i]));
+            }
+            printf("     rows scaled by 1 +- %g: %.2g of the largest entry from their polar factor\n", delta[e], off / top);
+            CHECK_MSG(off < 1e-5 * top, "%zu x %zu rows scaled by 1 +- %g: %.3g from their polar factor (entries to %.3g)",
+                      r, c, delta[e], off, top);
+            free(Q);
+        }
         free(N);
         free(W);
     }
