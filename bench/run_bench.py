@@ -254,16 +254,15 @@ def ortho_why(k):
                 " AVX-512F, or the build is not for x86-64), and OpenBLAS packs both operands of every call, which"
                 " with an inner dimension of 26 leaves it well short of its rate: " + figures)
     return ("SOSO's own AVX-512 kernels run here (the build line says dense avx512), and the shares are read"
-            " against sgemm with OpenBLAS's AVX-512 kernels. " + figures + ". On 1 thread at 26 units the two"
-            " products run at 165-170 GFLOP/s (the Gram matrix) and 185-197 (the product in place), 70-85% of"
-            " sgemm, and the call as a whole at 77-79%. On 2 threads what is left is the serial part (Newton-Schulz"
-            " for (W W^T)^(-1/2), the set-up) and the waits at the two joins: by perf, 2 threads at 26 units,"
-            " 13% of the samples in OpenMP's wait loops and 3% serial, while each product alone ran 1.9x as fast"
-            " as on 1 thread (a dynamic hand-out of the blocks did not help); in a slow spell the product gained"
-            " only 1.2x (W, 2.7 MB at 26 units, more than a core's L2, is streamed from L3 twice a call). At 104"
-            " units the Gram matrix's 4 x 4 tiles read their rows from L2 and run at 150-160 GFLOP/s against the"
-            " product's 200-210 (measured by hand with a harness of soso__gram and soso__gemm_cols_inplace on 26"
-            " and 104 rows of 25,860 columns, 2026-11-30 16:00-16:35)")
+            " against sgemm with OpenBLAS's AVX-512 kernels. " + figures + ". By hand (a harness of soso__gram"
+            " and soso__gemm_cols_inplace on 26 and 104 rows of 25,860 columns, 2026-11-30 16:00-16:50), on 1"
+            " thread the Gram matrix ran at 165-195 GFLOP/s and the product at 185-235, a whole call at 77-85% of"
+            " sgemm; on 2 threads, in this machine's normal spells (a barrier 0.19 us), 71-91%. In its slow spells"
+            " (a barrier 0.44 us or more, as at 16:19 and 16:50) 2-thread calls at 26 units fell to 52-54%, as"
+            " Hebbian epochs fell below 1 thread's: what the two vCPUs then share (scattered reads gained only"
+            " 1.6x) is what these passes over W (2.7 MB, more than a core's L2) need. And W's rows start on 64"
+            " bytes only where the vocabulary is a multiple of 16: at 25,856 words the Gram matrix ran 14% faster"
+            " than at 25,860 (copying each chunk to aligned rows cost more than it saved at 26 rows)")
 
 
 # The result sections each part writes.
