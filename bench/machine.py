@@ -31,7 +31,7 @@ def blas_core_env(probe):
     CPU has AVX-512F and OpenBLAS runs a core without it (as it picks it, or as
     OPENBLAS_CORETYPE in the environment sets it: this machine's sets Haswell, whose
     sgemm gives 120 GFLOP/s a core on its Zen 5 against 230 with SKYLAKEX), the returned
-    environment sets OPENBLAS_CORETYPE=SKYLAKEX. probe(env) runs OpenBLAS as it is and
+    environment sets OPENBLAS_CORETYPE=SKYLAKEX. probe() runs OpenBLAS as it is and
     returns what it said (its row, with blas_core). Returns (env, that row with the
     environment's OPENBLAS_CORETYPE added, or None where nothing was changed)."""
     env = dict(os.environ)

@@ -782,7 +782,7 @@ class Bench:
                 " sgemm | %s |" % CEILING_HEAD, "|---|---|---|---|---|---|"] + [
             "| %s | %s | %s | %.2f | %s | %s |" % (h.get("when", "-"), h.get("commit", "-"), cell_load(h),
                                                   h["hopfield_speedup"], "%.0f%% (%s)" % (
-                                                      100 * h["dense_of_sgemm"], h.get("sgemm_core", "Haswell"))
+                                                      100 * h["dense_of_sgemm"], h.get("sgemm_core") or "Haswell")
                                                   if h.get("dense_of_sgemm") else "-", ceiling_cell(h)) for h in ker]
 
     def logged(self, key, since=None):

@@ -1,8 +1,8 @@
 /* dense.c - dense vector and matrix kernels with results that never depend on the
  * thread count: level-1 loops written here with a fixed summation order, and OpenBLAS
  * sgemm called single-threaded on fixed column blocks that OpenMP threads share out (or,
- * for the Gram matrix and in-place product of up to SOSO__SIMD_ROWS rows on a CPU with
- * AVX-512, the kernels of dense_avx512.c on the same blocks). */
+ * on a CPU with AVX-512, the kernels of dense_avx512.c for the in-place product of up to
+ * SOSO__SIMD_ROWS rows and the Gram matrix's column ranges at those row counts). */
 #include "soso_internal.h"
 
 #include <cblas.h>
@@ -81,8 +81,8 @@ soso_status soso__gemm_cols_inplace(size_t m, size_t n, const float *A, int add,
      * perf (so callers that can write their product as B + A B save that). Blocks of 512
      * columns: wider ones (16 K to 64 K floats a copy) were 3-6% slower at 26 units on 1
      * thread and 9-29% on 2 (fewer blocks to share), 1-4% faster at 104. The AVX-512
-     * kernel needs no copy, only a strip of m x 32 results: 2.1x OpenBLAS's speed at 26
-     * rows, 2.2x at 104 (1 thread, 25,860 columns). */
+     * kernel copies no block, only a strip of 32 columns at a time through an m x 32
+     * buffer: 2.1x OpenBLAS's speed at 26 rows, 2.2x at 104 (1 thread, 25,860 columns). */
     size_t blocks;
     int team = col_blocks(m, n, m, threads, &blocks), simd = m <= SOSO__SIMD_ROWS && soso__avx512_enabled();
     /* The AVX-512 kernel needs a strip of m x 32 floats a thread, OpenBLAS a block. */

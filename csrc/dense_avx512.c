@@ -30,18 +30,17 @@
  * 25,860, 1 thread: 256 columns 153 GFLOP/s, 512 166, 1,024 169, 4,096 144. */
 #define GRAM_CHUNK 1024
 
-static int simd_state = -1; /* -1 not yet asked, 0 off, 1 on */
+/* -1 not yet asked, 0 off, 1 on; GCC's atomics, as the library may be built without
+ * OpenMP (whose atomic pragmas would then be ignored) and be called from host threads. */
+static int simd_state = -1;
 
 int soso__avx512_enabled(void)
 {
-    int s;
-#pragma omp atomic read
-    s = simd_state;
+    int s = __atomic_load_n(&simd_state, __ATOMIC_RELAXED);
     if (s < 0) {
         __builtin_cpu_init();
         s = __builtin_cpu_supports("avx512f") ? 1 : 0;
-#pragma omp atomic write
-        simd_state = s;
+        __atomic_store_n(&simd_state, s, __ATOMIC_RELAXED);
     }
     return s;
 }
@@ -49,10 +48,7 @@ int soso__avx512_enabled(void)
 int soso__avx512_set(int on)
 {
     int was = soso__avx512_enabled();
-    if (!on || __builtin_cpu_supports("avx512f")) {
-#pragma omp atomic write
-        simd_state = on ? 1 : 0;
-    }
+    if (!on || __builtin_cpu_supports("avx512f")) __atomic_store_n(&simd_state, on ? 1 : 0, __ATOMIC_RELAXED);
     return was;
 }
 
@@ -223,6 +219,7 @@ SIMD static __attribute__((noinline)) void strip_rows_any(int MR, size_t m, size
 
 SIMD void soso__mul_inplace_avx512(size_t m, const float *S, int add, float *B, size_t ldb, size_t w, float *buf)
 {
+    if (m == 0 || w == 0) return;
     /* Row blocks of equal size, at most 14 rows (28 accumulators). */
     size_t blocks = (m + 13) / 14, per = (m + blocks - 1) / blocks;
     int copy = m > 32;

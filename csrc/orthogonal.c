@@ -180,6 +180,24 @@ static int newton_inverse_sqrt(const double *G, size_t n, double *Z, double *Y, 
     return 0;
 }
 
+/* How the last pass got (W W^T)^(-1/2) (SOSO__ORTH_*), for tests that must know the
+ * path they cover; guarded where OpenMP is on (a diagnostic only). */
+static int last_method;
+
+int soso__orth_last_method(void)
+{
+    int m;
+#pragma omp critical(soso_orth_method)
+    m = last_method;
+    return m;
+}
+
+static void set_method(int m)
+{
+#pragma omp critical(soso_orth_method)
+    last_method = m;
+}
+
 /* The scaling S = (W W^T)^(-1/2) - add I of one pass, from W's Gram matrix; W is not
  * written. *add: whether W's rows are near orthonormal (W W^T's eigenvalues within
  * [1/4, 4]): S then holds (W W^T)^(-1/2) - I, applied as W + S W. *again: whether the
@@ -204,6 +222,7 @@ static soso_status symmetric_scaling(const float *W, size_t rows, size_t cols, i
      * such G are well conditioned (no second pass) and take the add path. */
     double rho = s == SOSO_OK && rows <= SERIES_ROWS ? radius_around_one(Gd, rows) : INFINITY;
     if (s == SOSO_OK && series_inverse_sqrt(Gd, rows, rho, Sd, Sd + rr, Sd + 2 * rr, Sd + 3 * rr)) {
+        set_method(SOSO__ORTH_SERIES);
         *add = 1;
         *again = 0;
         for (size_t i = 0; i < rr; i++) S[i] = (float)Sd[i];
@@ -211,11 +230,13 @@ static soso_status symmetric_scaling(const float *W, size_t rows, size_t cols, i
     }
     if (s == SOSO_OK && rows <= NEWTON_ROWS && rho <= 0.5 &&
         newton_inverse_sqrt(Gd, rows, Sd, Sd + rr, Sd + 2 * rr, Sd + 3 * rr)) {
+        set_method(SOSO__ORTH_NEWTON);
         *add = 1;
         *again = 0;
         for (size_t i = 0; i < rr; i++) S[i] = (float)(Sd[i] - (i % (rows + 1) == 0));
         return SOSO_OK;
     }
+    if (s == SOSO_OK) set_method(SOSO__ORTH_EIGEN);
     if (s == SOSO_OK) s = soso__sym_eig(Gd, rows, lam);
     if (s == SOSO_OK && !(lam[0] > 1e-10 * lam[rows - 1]))
         s = soso__fail(SOSO_E_NUMERIC,

@@ -169,8 +169,9 @@ soso_status soso__gemm_cols_inplace(size_t m, size_t n, const float *A, int add,
  * or, for more than 64 rows over under 2,048 columns, row blocks of the upper triangle. */
 #define SOSO__GRAM_PARTS 8
 soso_status soso__gram(const float *W, size_t rows, size_t cols, float *G, int threads);
-/* The AVX-512 kernels (dense_avx512.c) that soso__gram and soso__gemm_cols_inplace take
- * for at most SOSO__SIMD_ROWS rows where the CPU has AVX-512F. enabled: whether they
+/* The AVX-512 kernels (dense_avx512.c) that soso__gram (in its column-range path: not
+ * for 65 or more rows under 2,048 columns) and soso__gemm_cols_inplace take for at most
+ * SOSO__SIMD_ROWS rows where the CPU has AVX-512F. enabled: whether they
  * are taken (asks the CPU once); set: turns them off (0) or back on (1, where the CPU
  * has them) for tests that compare them with OpenBLAS; returns the previous state. */
 #define SOSO__SIMD_ROWS 128
@@ -184,6 +185,11 @@ void soso__gram_range_avx512(const float *W, size_t rows, size_t cols, size_t c0
 void soso__mul_inplace_avx512(size_t m, const float *S, int add, float *B, size_t ldb, size_t w, float *buf);
 
 /* ---- Orthogonality and LSA --------------------------------------------------------- */
+
+/* How the last pass of symmetric orthogonalisation got (W W^T)^(-1/2): a binomial
+ * series, Newton-Schulz or the eigenproblem (0 before any); for tests. */
+enum { SOSO__ORTH_SERIES = 1, SOSO__ORTH_NEWTON = 2, SOSO__ORTH_EIGEN = 3 };
+int soso__orth_last_method(void);
 
 /* Eigenvalues (ascending, into w) and eigenvectors (overwriting A: eigenvector k is the
  * contiguous run A[k*n .. k*n+n)) of a symmetric n x n matrix. LAPACK dsyevd. */

@@ -2,6 +2,7 @@
  * (Tests/fixtures/make_orth_fixtures.py), Gram-Schmidt, overlap measures, and the
  * Hebbian learner's --orthogonalize option. */
 #include "harness.h"
+#include "soso_internal.h"
 
 #include <stdlib.h>
 
@@ -143,6 +144,7 @@ static void test_symmetric_long_rows(void)
             CHECK_OK(soso_orthogonalize_symmetric(W, r, c, 1));
             for (size_t i = 0; i < r * c; i++) W[i] += noise[e] * N[(i * 7) % (r * c)];
             check_polar_and_cosines(W, r, c, tol[k], asym_tol[k]);
+            CHECK(soso__orth_last_method() == SOSO__ORTH_SERIES);
         }
         /* Orthonormal rows scaled by 1 + delta_i: their polar factor is the rows
          * themselves. |delta| <= 4.9e-3 puts W W^T within 9.8e-3 of I (the series'
@@ -156,6 +158,8 @@ static void test_symmetric_long_rows(void)
             for (size_t i = 0; i < r; i++)
                 for (size_t j = 0; j < c; j++) Q[i * c + j] *= (float)(1 + delta[e] * ((double)(i % 5) - 2) / 2);
             CHECK_OK(soso_orthogonalize_symmetric(Q, r, c, 1));
+            CHECK(soso__orth_last_method() ==
+                  (e == 0 ? SOSO__ORTH_SERIES : r <= 48 ? SOSO__ORTH_NEWTON : SOSO__ORTH_EIGEN));
             double off = 0, top = 0;
             for (size_t i = 0; i < r * c; i++) {
                 off = fmax(off, fabs((double)Q[i] - W[i]));
@@ -177,6 +181,7 @@ static void test_symmetric_long_rows(void)
     for (size_t i = 0; i < r; i++)
         for (size_t j = 0; j < c; j++) W[i * c + j] *= 0.8f + 0.38f * (float)i / (float)(r - 1);
     check_polar_and_cosines(W, r, c, 2e-6, 3e-8);
+    CHECK(soso__orth_last_method() == SOSO__ORTH_NEWTON);
     free(W);
 }
 
