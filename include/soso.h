@@ -521,8 +521,12 @@ const char *soso_soft_params_check(const soso_soft_params *params, size_t vocab_
 /* ---- Orthogonality (ALGORITHMS.md section 5) ------------------------------------------ */
 
 /* Symmetric orthogonalisation W <- (W W^T)^(-1/2) W in place: the matrix with orthonormal
- * rows closest to W (Frobenius). W is rows x cols, rows <= cols. Uses LAPACK dsyevd on
- * the rows x rows Gram matrix, in double. Where W W^T is ill-conditioned (eigenvalue ratio
+ * rows closest to W (Frobenius). W is rows x cols, rows <= cols. (W W^T)^(-1/2) comes
+ * from the rows x rows Gram matrix in double: by a short binomial series where W W^T is
+ * within about 1e-2 of I (every repeated call), by Newton-Schulz within 1/2 (up to 48
+ * rows), else by LAPACK dsyevd; the two products with W run on SOSO's own AVX-512
+ * kernels where the CPU has them (up to 128 rows; soso_build_info says "dense avx512"),
+ * else on OpenBLAS. Where W W^T is ill-conditioned (eigenvalue ratio
  * below 0.1) the step is repeated from its result (at most 4 passes), since one pass
  * leaves the rounding of W W^T (formed in float) in the result: the rows come out
  * orthonormal to float precision, and as close to W's polar factor as float allows.
