@@ -1,8 +1,8 @@
 /* dense_avx512.c - the two products of symmetric orthogonalisation for a few rows over a
  * long vocabulary (W W^T and S W for 26 rows of 26,000 columns), by hand with AVX-512.
- * OpenBLAS packs both operands of every call and reaches about 60% of its sgemm rate on
- * these shapes (bench/RESULTS.md): an inner dimension of 26 leaves its micro-kernel
- * short, and packing is a fifth of the time. These kernels read W where it lies: the
+ * OpenBLAS packs both operands of every call and reached about 60% of its Haswell
+ * sgemm's rate on these shapes and 37% of its Skylake-X one (bench/RESULTS.md): an inner
+ * dimension of 26 leaves its micro-kernel short, and packing was a fifth of the time. These kernels read W where it lies: the
  * Gram matrix as dot products of rows over chunks that stay in L2, the product as
  * strips of 32 columns. Chosen at run time where the CPU (and the OS) have AVX-512F;
  * elsewhere, and when built for another architecture, dense.c calls OpenBLAS as before.
@@ -16,8 +16,8 @@
 
 #define SIMD __attribute__((target("avx512f")))
 /* Under ASan/UBSan each constant-row-count copy of the kernels below took seconds to
- * compile (the product's 14 took clang 14 minutes): sanitized builds run one copy with
- * the row count as a variable, the same code with the same indexing. */
+ * compile (clang 14 spent over two minutes on the product's 14): sanitized builds run
+ * one copy with the row count as a variable, the same code with the same indexing. */
 #if defined(__SANITIZE_ADDRESS__)
 #define SANITIZED 1
 #elif defined(__has_feature)
