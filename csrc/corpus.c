@@ -42,8 +42,10 @@ static soso_status check_limits(const char *data, size_t len, const soso_corpus_
             return soso__fail(SOSO_E_LIMIT, "the corpus has more than %zu lines (the max_documents limit)",
                               l->max_documents);
         if (l->max_line_bytes && end - start > l->max_line_bytes)
-            return soso__fail(SOSO_E_LIMIT, "line %zu is %zu bytes, over the limit of %zu (max_line_bytes)", line,
-                              end - start, l->max_line_bytes);
+            return soso__fail(SOSO_E_LIMIT,
+                              "line %zu is %zu bytes, over the limit of %zu (soso_corpus_limits.max_line_bytes, the "
+                              "CLI's --max-line-bytes)",
+                              line, end - start, l->max_line_bytes);
         start = end + 1;
     }
     return SOSO_OK;

@@ -46,7 +46,8 @@ static soso_status take(scan_state *st, const char *p, size_t n)
 {
     size_t max = st->s->limits.max_line_bytes;
     if (max && st->len + n > max)
-        return soso__fail(SOSO_E_LIMIT, "line %llu is over the limit of %zu bytes (max_line_bytes)",
+        return soso__fail(SOSO_E_LIMIT, "line %llu is over the limit of %zu bytes (soso_corpus_limits.max_line_bytes, "
+                          "the CLI's --max-line-bytes)",
                           (unsigned long long)st->s->docs + 1, max);
     void *l = st->line;
     SOSO__CHECK(soso__reserve(&l, &st->cap, st->len + n, 1));

@@ -328,7 +328,7 @@ no_file "$tmp/e.soso"
 printf 'apple pear \xff kiwi\napple pear kiwi\napple kiwi\n' >"$tmp/lossy.txt"
 run "lossy utf-8" 0 "$SOSO" train "$tmp/lossy.txt" -o "$tmp/lossy.soso" --units 2 --epochs 2 --lossy-utf8 --quiet
 run "line over --max-line-bytes" 1 "$SOSO" train "$tmp/lossy.txt" -o "$tmp/e.soso" --lossy-utf8 --max-line-bytes 10 &&
-    expect_err "line 1 is 17 bytes, over the limit of 10"
+    expect_err "line 1 is 17 bytes, over the limit of 10" && expect_err "the CLI's --max-line-bytes"
 run "over --max-distinct-words" 1 "$SOSO" train "$tmp/lossy.txt" -o "$tmp/e.soso" --lossy-utf8 --max-distinct-words 2 &&
     expect_err "more than 2 distinct words"
 no_file "$tmp/e.soso"
