@@ -96,10 +96,11 @@ static void scale_to_unit(float *x, size_t n, int always)
  * from orthonormal). A second pass starts from nearly orthonormal rows. */
 #define ORTH_ONE_PASS_RATIO 0.1
 
-/* Rows at most this many, the eigenproblem gives way to Newton-Schulz where it may: at
- * 26 rows dsyevd took 39 us, a tenth of a whole orthogonalisation of 26 x 26,000 with
- * the AVX-512 kernels and a fifth on 2 threads (it runs on one), and the iteration's
- * three 26^3 products 3 us a step; at 104 rows they cost more than dsyevd. */
+/* Rows at most this many, the eigenproblem gives way to Newton-Schulz where the series
+ * below is not taken but Newton-Schulz may be: at 26 rows dsyevd took 39 us, a tenth of
+ * a whole orthogonalisation of 26 x 26,000 with the AVX-512 kernels and a fifth on 2
+ * threads (it runs on one), and the iteration's three 26^3 products 3 us a step; at 104
+ * rows they cost more than dsyevd. */
 #define NEWTON_ROWS 48
 #define NEWTON_STEPS 8
 
@@ -122,8 +123,8 @@ static double radius_around_one(const double *G, size_t n)
 
 /* D = G^(-1/2) - I for G = I + E near the identity (radius rho <= 1e-2), by the binomial
  * series sum_k c_k E^k, c_k = binom(-1/2, k), to the first term whose successor is under
- * 1e-10 (rho^(d+1) c_(d+1) / (1 - rho)): rows orthonormal to float precision (rho about
- * 1e-6) need the first term alone, -E/2, and no product; rho 1e-2 needs four terms and
+ * 1e-10 (rho^(d+1) c_(d+1) / (1 - rho)): rows orthonormal to float precision (rho 2e-7
+ * to 2e-6 in the tests) need the first term alone, -E/2, and no product; rho 1e-2 needs four terms and
  * three products, by Horner. Repeated calls, and osc's re-orthonormalisations, are all
  * such rows: dsyevd took 340 us at 104 rows, an eighth of the call on 2 threads (it runs
  * on one), and Newton-Schulz's step 120 us. Returns 0 where rho is larger (or NaN). E, Q,
@@ -152,10 +153,10 @@ static int series_inverse_sqrt(const double *G, size_t n, double rho, double *D,
 /* Z = G^(-1/2) by the coupled Newton-Schulz iteration (Higham, Functions of Matrices,
  * 6.3): Y = G, Z = I, then T = (3 I - Z Y) / 2, Y = Y T, Z = T Z until T = I. Taken
  * (by the caller) only where Gershgorin's discs put every eigenvalue of G within 1 +-
- * 1/2 (radius_around_one): the residual
- * I - Z Y then falls as 3/4 of its square a step (0.5, 0.22, 0.04, 1e-3, 1e-6, 1e-12),
- * and G's condition (at most 3) needs no second pass. Returns 0 where it is not taken
- * or has not converged (the caller solves the eigenproblem). Y, T, P: n x n scratch. */
+ * 1/2 (radius_around_one): the residual I - Z Y then falls as 3/4 of its square a step
+ * (0.5, 0.22, 0.04, 1e-3, 1e-6, 1e-12), and G's condition (at most 3) needs no second
+ * pass. Returns 0 where it has not converged (the caller solves the eigenproblem). Y,
+ * T, P: n x n scratch. */
 static int newton_inverse_sqrt(const double *G, size_t n, double *Z, double *Y, double *T, double *P)
 {
     int in = (int)n;
