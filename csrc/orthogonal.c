@@ -124,8 +124,8 @@ static double radius_around_one(const double *G, size_t n)
 /* D = G^(-1/2) - I for G = I + E near the identity (radius rho <= 1e-2), by the binomial
  * series sum_k c_k E^k, c_k = binom(-1/2, k), to the first term whose successor is under
  * 1e-10 (rho^(d+1) c_(d+1) / (1 - rho)): rows orthonormal to float precision (rho 2e-7
- * to 2e-6 in the tests) need the first term alone, -E/2, and no product; rho 1e-2 needs four terms and
- * three products, by Horner. Repeated calls, and osc's re-orthonormalisations, are all
+ * to 2e-6 in the tests) need the first term alone, -E/2, and no product; rho 1e-2 needs
+ * four terms and three products, by Horner. Repeated calls, and osc's re-orthonormalisations, are all
  * such rows: dsyevd took 340 us at 104 rows, an eighth of the call on 2 threads (it runs
  * on one), and Newton-Schulz's step 120 us. Returns 0 where rho is larger (or NaN). E, Q,
  * P: n x n scratch. */
@@ -150,8 +150,9 @@ static int series_inverse_sqrt(const double *G, size_t n, double rho, double *D,
     return 1;
 }
 
-/* Z = G^(-1/2) by the coupled Newton-Schulz iteration (Higham, Functions of Matrices,
- * 6.3): Y = G, Z = I, then T = (3 I - Z Y) / 2, Y = Y T, Z = T Z until T = I. Taken
+/* Z = G^(-1/2) - I (as the series gives it) by the coupled Newton-Schulz iteration
+ * (Higham, Functions of Matrices, 6.3): Y = G, Z = I, then T = (3 I - Z Y) / 2, Y = Y T,
+ * Z = T Z until T = I. Taken
  * (by the caller) only where Gershgorin's discs put every eigenvalue of G within 1 +-
  * 1/2 (radius_around_one): the residual I - Z Y then falls as 3/4 of its square a step
  * (0.5, 0.22, 0.04, 1e-3, 1e-6, 1e-12), and G's condition (at most 3) needs no second
@@ -176,7 +177,10 @@ static int newton_inverse_sqrt(const double *G, size_t n, double *Z, double *Y, 
         /* This step's residual R = 2 (T - I), |R| <= 2 n off, leaves 3/4 |R|^2 < 1e-10: Z
          * to 1e-10, far below float's rounding of the product (rows orthonormal to
          * float precision stop after one step, 3 us at 26 rows, not two). */
-        if (3.0 * (n * off) * (n * off) < 1e-10) return 1;
+        if (3.0 * (n * off) * (n * off) < 1e-10) {
+            for (size_t i = 0; i < n * n; i += n + 1) Z[i] -= 1.0;
+            return 1;
+        }
     }
     return 0;
 }
@@ -222,19 +226,17 @@ static soso_status symmetric_scaling(const float *W, size_t rows, size_t cols, i
     /* Near the identity, a short series or Newton-Schulz instead of the eigenproblem:
      * such G are well conditioned (no second pass) and take the add path. */
     double rho = s == SOSO_OK && rows <= SERIES_ROWS ? radius_around_one(Gd, rows) : INFINITY;
-    if (s == SOSO_OK && series_inverse_sqrt(Gd, rows, rho, Sd, Sd + rr, Sd + 2 * rr, Sd + 3 * rr)) {
-        set_method(SOSO__ORTH_SERIES);
+    int way = 0;
+    if (s == SOSO_OK && series_inverse_sqrt(Gd, rows, rho, Sd, Sd + rr, Sd + 2 * rr, Sd + 3 * rr))
+        way = SOSO__ORTH_SERIES;
+    else if (s == SOSO_OK && rows <= NEWTON_ROWS && rho <= 0.5 &&
+             newton_inverse_sqrt(Gd, rows, Sd, Sd + rr, Sd + 2 * rr, Sd + 3 * rr))
+        way = SOSO__ORTH_NEWTON;
+    if (way) { /* Sd holds (W W^T)^(-1/2) - I */
+        set_method(way);
         *add = 1;
         *again = 0;
         for (size_t i = 0; i < rr; i++) S[i] = (float)Sd[i];
-        return SOSO_OK;
-    }
-    if (s == SOSO_OK && rows <= NEWTON_ROWS && rho <= 0.5 &&
-        newton_inverse_sqrt(Gd, rows, Sd, Sd + rr, Sd + 2 * rr, Sd + 3 * rr)) {
-        set_method(SOSO__ORTH_NEWTON);
-        *add = 1;
-        *again = 0;
-        for (size_t i = 0; i < rr; i++) S[i] = (float)(Sd[i] - (i % (rows + 1) == 0));
         return SOSO_OK;
     }
     if (s == SOSO_OK) set_method(SOSO__ORTH_EIGEN);
@@ -260,6 +262,17 @@ static soso_status symmetric_scaling(const float *W, size_t rows, size_t cols, i
     return SOSO_OK;
 }
 
+/* symmetric_scaling where W is already of a scale whose squares float holds (rescaled,
+ * or the result of a pass): asking for another rescale is an error. */
+static soso_status scaling_in_range(const float *W, size_t rows, size_t cols, int threads, double *Gd, double *Sd,
+                                    double *lam, float *S, int *add, int *again)
+{
+    int rescale = 0;
+    SOSO__CHECK(symmetric_scaling(W, rows, cols, threads, Gd, Sd, lam, S, add, again, &rescale));
+    return rescale ? soso__fail(SOSO_E_NUMERIC, "the rows' squared norms are out of float's range even rescaled")
+                   : SOSO_OK;
+}
+
 soso_status soso_orthogonalize_symmetric(float *W, size_t rows, size_t cols, int threads)
 {
     SOSO__CHECK(check_shape(W, rows, cols));
@@ -274,35 +287,29 @@ soso_status soso_orthogonalize_symmetric(float *W, size_t rows, size_t cols, int
     soso_status s = SOSO_OK;
     if (!S || !Gd || !Sd || !lam) s = soso__fail(SOSO_E_NOMEM, "out of memory orthogonalising %zu rows", rows);
     soso__blas_begin();
-    /* Ill-conditioned rows take further passes, each from the last one's result; W is
-     * kept until they have all worked, so a failure leaves it unchanged. A W whose
-     * squares leave float's range is first scaled by a power of two (exact; the result
-     * does not depend on W's scale): rows of 3e-22 came out 3.5e-3 from orthonormal. */
-    for (int pass = 0, again = 1, scaled = 0; s == SOSO_OK && again; pass++) {
-        int add = 0, rescale = 0;
-        if (pass == ORTH_MAX_PASSES) {
+    /* A W whose squares leave float's range is first scaled by a power of two, once
+     * (exact; the result does not depend on W's scale): rows of 3e-22 came out 3.5e-3
+     * from orthonormal. Ill-conditioned rows take further passes, each from the last
+     * one's result. W is kept until all have worked, so a failure leaves it unchanged. */
+    int add = 0, again = 0, rescale = 0;
+    if (s == SOSO_OK) s = symmetric_scaling(W, rows, cols, threads, Gd, Sd, lam, S, &add, &again, &rescale);
+    if (s == SOSO_OK && (again || rescale)) {
+        backup = soso__alloc_array(rows * cols, sizeof *backup);
+        if (backup) memcpy(backup, W, rows * cols * sizeof *W);
+        else s = soso__fail(SOSO_E_NOMEM, "out of memory orthogonalising %zu rows", rows);
+    }
+    if (s == SOSO_OK && rescale) {
+        scale_to_unit(W, rows * cols, 1);
+        s = scaling_in_range(W, rows, cols, threads, Gd, Sd, lam, S, &add, &again);
+    }
+    for (int pass = 1; s == SOSO_OK; pass++) {
+        s = soso__gemm_cols_inplace(rows, cols, S, add, W, threads);
+        if (s != SOSO_OK || !again) break;
+        if (pass == ORTH_MAX_PASSES)
             s = soso__fail(SOSO_E_NUMERIC, "the rows are too close to dependent: not orthonormal after %d passes",
                            ORTH_MAX_PASSES);
-            break;
-        }
-        s = symmetric_scaling(W, rows, cols, threads, Gd, Sd, lam, S, &add, &again, &rescale);
-        if (s == SOSO_OK && pass == 0 && (again || rescale) && !backup) {
-            backup = soso__alloc_array(rows * cols, sizeof *backup);
-            if (backup) memcpy(backup, W, rows * cols * sizeof *W);
-            else s = soso__fail(SOSO_E_NOMEM, "out of memory orthogonalising %zu rows", rows);
-        }
-        if (s == SOSO_OK && rescale) {
-            if (scaled) {
-                s = soso__fail(SOSO_E_NUMERIC, "the rows' squared norms are out of float's range even rescaled");
-                break;
-            }
-            scale_to_unit(W, rows * cols, 1);
-            scaled = 1;
-            pass--; /* the same pass again, on the rescaled rows */
-            again = 1;
-            continue;
-        }
-        if (s == SOSO_OK) s = soso__gemm_cols_inplace(rows, cols, S, add, W, threads);
+        else
+            s = scaling_in_range(W, rows, cols, threads, Gd, Sd, lam, S, &add, &again);
     }
     if (s != SOSO_OK && backup) memcpy(W, backup, rows * cols * sizeof *W);
     soso__blas_end();
