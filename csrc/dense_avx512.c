@@ -52,7 +52,10 @@ int soso__avx512_set(int on)
     return was;
 }
 
-/* Two vectors' halves added side by side: the level-by-level steps of sum16. */
+/* The first min(n, 16) lanes. */
+static inline __mmask16 first_lanes(size_t n) { return (__mmask16)(n >= 16 ? 0xFFFFu : (1u << n) - 1); }
+
+/* Two vectors' halves added side by side: the levels of dot_tile's lane sums. */
 SIMD static inline __m512 add_halves(__m512 a, __m512 b) /* 256-bit halves: a's to lanes 0-7 */
 {
     return _mm512_add_ps(_mm512_shuffle_f32x4(a, b, 0x44), _mm512_shuffle_f32x4(a, b, 0xEE));
@@ -105,7 +108,7 @@ SIMD static inline __attribute__((always_inline)) void dot_tile(int NJ, int DIAG
     size_t c = 0;
     for (; c + 16 <= n; c += 16) DOT_STEP(LOAD_FULL);
     if (c < n) {
-        __mmask16 tail = (__mmask16)((1u << (n - c)) - 1);
+        __mmask16 tail = first_lanes(n - c);
         DOT_STEP(LOAD_TAIL);
     }
     __m512 sum = add_lanes(add_pairs(add_quarters(add_halves(s0, s1), add_halves(s2, s3)),
@@ -125,14 +128,21 @@ SIMD static __attribute__((noinline)) void dot_tile_any(int nj, int diag, const 
 }
 #endif
 
+/* Upper block pairs of rows in blocks of 4, 16 sums each. */
+size_t soso__gram_tiles_avx512(size_t rows)
+{
+    size_t nb = (rows + 3) / 4;
+    return nb * (nb + 1) / 2 * 16;
+}
+
 SIMD void soso__gram_range_avx512(const float *W, size_t rows, size_t cols, size_t c0, size_t w, float *G,
                                   float *tiles)
 {
     /* Rows in blocks of 4 (the last one may be short); tiles holds each upper block
      * pair's 16 sums, added over chunks of GRAM_CHUNK columns. Rows past the last stand
      * for pointers that are never read. */
-    size_t nb = (rows + 3) / 4, pairs = nb * (nb + 1) / 2;
-    memset(tiles, 0, pairs * 16 * sizeof *tiles);
+    size_t nb = (rows + 3) / 4;
+    memset(tiles, 0, soso__gram_tiles_avx512(rows) * sizeof *tiles);
     for (size_t c = c0; c < c0 + w; c += GRAM_CHUNK) {
         size_t n = c0 + w - c < GRAM_CHUNK ? c0 + w - c : GRAM_CHUNK;
         float *t = tiles;
@@ -225,8 +235,7 @@ SIMD void soso__mul_inplace_avx512(size_t m, const float *S, int add, float *B, 
     int copy = m > 32;
     for (size_t c = 0; c < w; c += 32) {
         size_t n = w - c < 32 ? w - c : 32;
-        __mmask16 m0 = (__mmask16)(n >= 16 ? 0xFFFFu : (1u << n) - 1);
-        __mmask16 m1 = (__mmask16)(n >= 32 ? 0xFFFFu : n > 16 ? (1u << (n - 16)) - 1 : 0);
+        __mmask16 m0 = first_lanes(n), m1 = first_lanes(n > 16 ? n - 16 : 0);
         /* Over 32 rows, the strip's rows are copied together to buf and read from there
          * (results straight to B): B's rows lie a vocabulary apart, whose lines fall
          * into a few of L1's sets, and 104 rows of them (208 lines) did not stay there
@@ -273,6 +282,7 @@ SIMD void soso__mul_inplace_avx512(size_t m, const float *S, int add, float *B, 
 #else /* no AVX-512 kernels in this build: dense.c always takes OpenBLAS */
 
 int soso__avx512_enabled(void) { return 0; }
+size_t soso__gram_tiles_avx512(size_t rows) { return rows; }
 int soso__avx512_set(int on)
 {
     (void)on;

@@ -178,7 +178,8 @@ soso_status soso__gram(const float *W, size_t rows, size_t cols, float *G, int t
 int soso__avx512_enabled(void);
 int soso__avx512_set(int on);
 /* The upper triangle of W's Gram matrix over columns c0..c0+w into G (rows x rows);
- * tiles: ((rows + 3) / 4) ((rows + 3) / 4 + 1) / 2 x 16 floats of scratch. */
+ * tiles: soso__gram_tiles_avx512(rows) floats of scratch (each 4 x 4 tile's sums). */
+size_t soso__gram_tiles_avx512(size_t rows);
 void soso__gram_range_avx512(const float *W, size_t rows, size_t cols, size_t c0, size_t w, float *G, float *tiles);
 /* B = S B, or B + S B with add, for B's m rows over w columns at row stride ldb, in
  * place; buf: m x 32 floats of scratch. */
