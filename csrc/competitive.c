@@ -6,6 +6,7 @@
  * so results are bit-identical for any thread count. */
 #include "soso_internal.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -316,9 +317,9 @@ void soso__batch_scores(soso__batch *w, const float *W, float p, const soso_docs
                 soso__scores_transposed(w->WT, w->H, p, q1 - q0, X->indices + q0, X->values + q0, w->ascale, out);
             else
                 soso__unit_scores(W, w->H, w->V, p, q1 - q0, X->indices + q0, X->values + q0, out);
-            float chk = 0.0f; /* x * 0 is 0 for a finite x, NaN for NaN or infinity */
-            for (size_t h = 0; h < w->H; h++) chk += out[h] * 0.0f;
-            bad |= chk != 0.0f;
+            /* Not finite: NaN fails the comparison, infinity exceeds FLT_MAX. An OR of
+             * independent tests, where a sum of out[h] * 0 was a serial chain of H adds. */
+            for (size_t h = 0; h < w->H; h++) bad |= !(fabsf(out[h]) <= FLT_MAX);
             if (gate) gate(w, (size_t)b, ctx);
         }
         if (bad) {

@@ -511,12 +511,13 @@ static void fast_step(osc_ws *w, size_t nnz, const uint32_t *idx, const float *v
     for (size_t k = 0; k < K; k++) w->done[w->order[k]] = 0;
 }
 
-/* Replaces U by the closest orthonormal matrix and adapts the interval (see above). */
-static soso_status reorthonormalize(soso_model *m)
+/* Replaces U by the closest orthonormal matrix and adapts the interval (see above), on
+ * `threads` (within training, the tuner's team: it times the group this falls in). */
+static soso_status reorthonormalize(soso_model *m, int threads)
 {
     float err = 0;
-    SOSO__CHECK(soso_orthogonality_error(m->W, m->units, m->cols, m->osc.threads, &err));
-    SOSO__CHECK(soso_orthogonalize_symmetric(m->W, m->units, m->cols, m->osc.threads));
+    SOSO__CHECK(soso_orthogonality_error(m->W, m->units, m->cols, threads, &err));
+    SOSO__CHECK(soso_orthogonalize_symmetric(m->W, m->units, m->cols, threads));
     if (err > 1e-5f && m->osc_reorth_every > OSC_REORTH_MIN) m->osc_reorth_every /= 2;
     else if (err < 1e-6f && m->osc_reorth_every < OSC_REORTH_MAX) m->osc_reorth_every *= 2;
     m->osc_since_reorth = 0;
@@ -612,7 +613,7 @@ soso_status soso__osc_train(soso_model *m, const soso_docs *docs, const soso__sp
             if (!prm->exact && (w.pending == OSC_PENDING || pos + 1 == D)) {
                 flush(&w);
                 if (m->osc_since_reorth >= m->osc_reorth_every) {
-                    s = reorthonormalize(m);
+                    s = reorthonormalize(m, w.cap);
                     if (s != SOSO_OK) break;
                 }
                 boundary = 1;
@@ -655,7 +656,7 @@ soso_status soso__osc_train(soso_model *m, const soso_docs *docs, const soso__sp
 
 soso_status soso__osc_finish(soso_model *m)
 {
-    if (!m->osc.exact) SOSO__CHECK(reorthonormalize(m));
+    if (!m->osc.exact) SOSO__CHECK(reorthonormalize(m, m->osc.threads));
     soso__canonical_signs(m->W, m->units, m->cols);
     return SOSO_OK;
 }

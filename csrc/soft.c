@@ -175,7 +175,8 @@ static soso_status soft_batch(void *ctx, const uint32_t *rows, size_t n, uint32_
                                       prm->inhibitor_rate * c->mean[h] / (double)live);
     if (prm->ortho_penalty > 0) { /* a dense step: W must be plain for it */
         soso__batch_fold(&c->w, m->W);
-        soso_status s = ortho_penalty_step(m->W, H, m->cols, eta * prm->ortho_penalty, prm->threads);
+        /* The tuner's team (it times this batch, the penalty step included). */
+        soso_status s = ortho_penalty_step(m->W, H, m->cols, eta * prm->ortho_penalty, c->w.cap);
         return s == SOSO_OK ? soso__batch_lazy(&c->w, m->W) : s;
     }
     return SOSO_OK;
