@@ -37,7 +37,7 @@ struct EvalCommand: ParsableCommand {
 
     func run() throws {
         let m = try Model(contentsOf: model)
-        let c = try input.load(corpus)
+        let c = try PreparedCorpus(corpus, model: m, input: input)
         let e = try Evaluator.evaluate(m, c, top: top, threads: threads ?? Soso.maxThreads)
         out(json ? try jsonLine(Evaluator.JSON(e)) : Evaluator.text(e) + "\n")
     }
@@ -45,11 +45,9 @@ struct EvalCommand: ParsableCommand {
 
 /// The evaluation as text, JSON and HTML rows, shared by `eval` and `report`.
 enum Evaluator {
-    static func evaluate(_ m: Model, _ c: Corpus, top: Int, threads: Int) throws -> ModelEvaluation {
-        let docs = try Documents(corpus: c, vocabulary: m.vocabulary, input: m.input)
-        try docs.requireKnownWords()
-        let labels = try c.labelIDs()
-        return try m.evaluate(docs, labels: labels.names.isEmpty ? nil : labels.ids, topWords: top, threads: threads)
+    static func evaluate(_ m: Model, _ c: PreparedCorpus, top: Int, threads: Int) throws -> ModelEvaluation {
+        let labels = try c.corpus.labelIDs()
+        return try m.evaluate(c.documents, labels: labels.names.isEmpty ? nil : labels.ids, topWords: top, threads: threads)
     }
 
     static func rows(_ e: ModelEvaluation) -> [(String, String)] {

@@ -26,9 +26,7 @@ struct HealthCommand: ParsableCommand {
 
     func run() throws {
         let m = try Model(contentsOf: model)
-        let c = try input.load(corpus)
-        let docs = try Documents(corpus: c, vocabulary: m.vocabulary, input: m.input)
-        try docs.requireKnownWords()
+        let docs = try PreparedCorpus(corpus, model: m, input: input).documents
         let h = try m.health(docs, threads: threads ?? Soso.maxThreads)
         out(json ? try jsonLine(HealthReport.JSON(h)) : HealthReport.text(h) + "\n")
     }

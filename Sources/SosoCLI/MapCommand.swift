@@ -44,7 +44,7 @@ struct MapCommand: ParsableCommand {
 
     func run() throws {
         let m = try Model(contentsOf: model)
-        let c = try input.load(corpus)
+        let c = try PreparedCorpus(corpus, model: m, input: input)
         let (svg, _) = try DocumentMap.svg(m, c, title: "\(URL(fileURLWithPath: model).lastPathComponent) on \(URL(fileURLWithPath: corpus).lastPathComponent)",
                                       perplexity: perplexity, seed: seed, maxPoints: maxPoints, iterations: iterations,
                                       threads: threads ?? Soso.maxThreads)
@@ -67,10 +67,9 @@ enum DocumentMap {
     /// The map of a corpus as SVG text, and the perplexity taken. perplexity nil: 30, or a
     /// third of the documents where there are fewer than 91 (t-SNE needs more points than
     /// its perplexity).
-    static func svg(_ m: Model, _ c: Corpus, title: String, perplexity: Float?, seed: UInt64, maxPoints: Int,
+    static func svg(_ m: Model, _ c: PreparedCorpus, title: String, perplexity: Float?, seed: UInt64, maxPoints: Int,
                     iterations: Int, threads: Int) throws -> (svg: String, perplexity: Float) {
-        let docs = try Documents(corpus: c, vocabulary: m.vocabulary, input: m.input)
-        try docs.requireKnownWords()
+        let docs = c.documents
         let codes = try m.encode(docs, threads: threads)
         let h = m.units
         var rows = (0..<docs.rows).filter { !docs.row($0).indices.isEmpty }
@@ -93,7 +92,7 @@ enum DocumentMap {
         }
         let y = try TSNE.embed(points, count: rows.count, dimension: h, perplexity: perplexity, iterations: iterations,
                                seed: seed, threads: threads)
-        let labels = try c.labelIDs()
+        let labels = try c.corpus.labelIDs()
         let groups: [Int]
         let names: [String]
         if labels.names.isEmpty {

@@ -40,9 +40,7 @@ struct Reconstruct: ParsableCommand {
 
     func run() throws {
         let m = try Model(contentsOf: model)
-        let c = try input.load(corpus)
-        let docs = try Documents(corpus: c, vocabulary: m.vocabulary, input: m.input)
-        try docs.requireKnownWords()
+        let docs = try PreparedCorpus(corpus, model: m, input: input).documents
         let k = topK ?? m.codeSparsity ?? m.units
         let r = try m.reconstructionError(docs, k: min(k, m.units), threads: threads ?? Soso.maxThreads)
         if json {

@@ -40,11 +40,10 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         let m = try Model(contentsOf: model)
-        let c = try input.load(corpus)
+        let c = try PreparedCorpus(corpus, model: m, input: input) // read and its words checked once, for all parts
         let t = threads ?? Soso.maxThreads
         let e = try Evaluator.evaluate(m, c, top: top, threads: t)
-        let docs = try Documents(corpus: c, vocabulary: m.vocabulary, input: m.input) // Evaluator checked its words
-        let health = try m.health(docs, threads: t)
+        let health = try m.health(c.documents, threads: t)
         let modelName = URL(fileURLWithPath: model).lastPathComponent, corpusName = URL(fileURLWithPath: corpus).lastPathComponent
         let (map, perplexity) = try DocumentMap.svg(m, c, title: "\(modelName) on \(corpusName)", perplexity: nil,
                                                     seed: seed, maxPoints: maxPoints, iterations: 1000, threads: t)
@@ -57,7 +56,7 @@ struct ReportCommand: ParsableCommand {
         td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}th{background:#f3f3f3}
         .neg{color:#a33}.warn{color:#a33;font-weight:bold}pre{background:#f7f7f7;padding:8px}</style></head><body>
         <h1>SOSO report: \(Svg.escape(modelName)) on \(Svg.escape(corpusName))</h1>
-        <p>\(m.units) units over \(m.vocabulary.count) words; \(c.count) documents. SOSO \(Svg.escape(Soso.version)).</p>
+        <p>\(m.units) units over \(m.vocabulary.count) words; \(c.corpus.count) documents. SOSO \(Svg.escape(Soso.version)).</p>
         <h2>Evaluation</h2><table class="evaluation">
         """
         for (k, v) in Evaluator.rows(e) { html += "<tr><th>\(Svg.escape(k))</th><td>\(Svg.escape(v))</td></tr>\n" }
