@@ -141,10 +141,15 @@ def kernel_rows(kernels):
     return {(r.get("kernel"), r.get("threads")): r for r in kernels}
 
 
+def blas_core(k):
+    """The OpenBLAS core the kernels part ran (its setup row), or None."""
+    return k.get(("setup", 2), {}).get("blas_core")
+
+
 def blas_core_text(k):
     """Which kernels OpenBLAS ran for the kernels part, and, where the run forced them,
     what it gave with the ones it picks by itself."""
-    core = k.get(("setup", 2), {}).get("blas_core")
+    core = blas_core(k)
     own = k.get(("sgemm 2048, own core", None))
     if not core:
         return ""
@@ -173,7 +178,7 @@ def kernel_goal_measures(kernels):
     k = kernel_rows(kernels)
     shares = [k[(key, t)]["of_sgemm"] for key in ORTHO_KEYS for t in (1, 2) if (key, t) in k]
     return dict({"hopfield_speedup": hopfield_speedup(k), "dense_of_sgemm": min(shares) if shares else None,
-                 "sgemm_core": k.get(("setup", 2), {}).get("blas_core")}, **ceiling_of(k.get(("ceiling", 2))))
+                 "sgemm_core": blas_core(k)}, **ceiling_of(k.get(("ceiling", 2))))
 
 
 def cell_load(h):
@@ -257,11 +262,13 @@ def ortho_why(k):
             " against sgemm with OpenBLAS's AVX-512 kernels. " + figures + ". By hand (a harness of soso__gram"
             " and soso__gemm_cols_inplace on 26 and 104 rows of 25,860 columns, 2026-11-30 16:00-16:50), on 1"
             " thread the Gram matrix ran at 165-195 GFLOP/s and the product at 185-235, a whole call at 77-85% of"
-            " sgemm; on 2 threads, in this machine's normal spells (a barrier 0.19 us), 71-91%. In its slow spells"
+            " sgemm; on 2 threads, in this machine's normal spells (a barrier 0.19 us), 71-91% by hand and 65-75% at"
+            " 26 units in the logged runs of 16:28-17:04. In its slow spells"
             " (a barrier 0.44 us or more, as at 16:19 and 16:50) 2-thread calls at 26 units fell to 52-54%, as"
             " Hebbian epochs fell below 1 thread's: what the two vCPUs then share (scattered reads gained only"
             " 1.6x) is what these passes over W (2.7 MB, more than a core's L2) need. And W's rows start on 64"
-            " bytes only where the vocabulary is a multiple of 16: at 25,856 words the Gram matrix ran 14% faster"
+            " bytes only where the vocabulary is a multiple of 16 (and W itself on 64): with both, at 25,856 words,"
+            " the Gram matrix ran 14% faster"
             " than at 25,860 (copying each chunk to aligned rows cost more than it saved at 26 rows)")
 
 
@@ -785,10 +792,11 @@ class Bench:
                                                       100 * h["dense_of_sgemm"], h.get("sgemm_core") or "Haswell")
                                                   if h.get("dense_of_sgemm") else "-", ceiling_cell(h)) for h in ker]
 
-    def logged(self, key, since=None):
+    def logged(self, key, since=None, before=False):
         """The history's values of key, sorted: all, or (since a (when, label) pair) those
-        logged from that time on."""
-        return sorted(h[key] for h in self.history() if h.get(key) and (not since or h["when"] >= since[0]))
+        logged from that time on, or with before those logged earlier."""
+        return sorted(h[key] for h in self.history()
+                      if h.get(key) and (not since or (h["when"] < since[0]) == before))
 
     def across_runs(self, key, goal, percent=False, since=None):
         """ "; over the N runs so far: median M (A to B), met in K" for a key of the history;
@@ -800,7 +808,7 @@ class Bench:
             f(statistics.median(v)), f(v[0]), f(v[-1]), sum(x >= goal for x in v))
         if not since:
             return "; over the %d runs so far: %s" % (len(v), summary(v)) if len(v) >= 2 else ""
-        before = sorted(h[key] for h in self.history() if h.get(key) and h["when"] < since[0])
+        before = self.logged(key, since, before=True)
         return "; over the %d run%s since %s: %s%s" % (
             len(v), "" if len(v) == 1 else "s", since[1], summary(v) if v else "none",
             "; the %d before it%s: %s" % (len(before), " (%s)" % since[2] if len(since) > 2 else "", summary(before))

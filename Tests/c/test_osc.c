@@ -132,12 +132,6 @@ static void test_osc_stays_orthonormal_on_text(void)
     soso_vocab_free(v);
 }
 
-/* The fast path differs from the plain loop at second order in the step: after one
- * epoch of 300 updates (eps 0.1 -> 0.001) their atoms agree to 1 - |cos| < 1e-5
- * (measured: 3e-7 at most). Over more epochs the two drift further apart, because the
- * plain loop itself is sensitive to the order of nearly tied |a| values (two plain runs
- * whose eps differ by 1e-6 relative drift to 1 - |cos| = 4e-3 over 1,000 updates); the
- * planted-basis test above compares what both learn instead. */
 /* Trains N units at sparsity K for `epochs` from LSA by the fast path and by the plain
  * loop; returns the largest 1 - |cos| between matching atoms, and both models'
  * orthogonality errors. */
@@ -164,6 +158,12 @@ static double fast_against_plain(const soso_vocab *v, const soso_docs *d, uint32
     return worst;
 }
 
+/* The fast path differs from the plain loop at second order in the step: after one
+ * epoch of 300 updates (eps 0.1 -> 0.001) their atoms agree to 1 - |cos| < 1e-5
+ * (measured: 3e-7 at most). Over more epochs the two drift further apart, because the
+ * plain loop itself is sensitive to the order of nearly tied |a| values (two plain runs
+ * whose eps differ by 1e-6 relative drift to 1 - |cos| = 4e-3 over 1,000 updates); the
+ * planted-basis test above compares what both learn instead. */
 static void test_osc_fast_matches_plain(void)
 {
     uint64_t s = 99;
