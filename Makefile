@@ -22,6 +22,7 @@ SOSO_LIBS := -lopenblas -lm
 SWIFT_CONFIG ?= release
 
 SRC := $(wildcard csrc/*.c)
+CSRC_HEADERS := $(wildcard csrc/*.h)
 OBJ := $(SRC:csrc/%.c=$(BUILD)/obj/%.o)
 TEST_SRC := $(wildcard Tests/c/*.c)
 
@@ -32,7 +33,7 @@ all: lib cli
 
 lib: $(BUILD)/libsoso.a $(BUILD)/soso.pc
 
-$(BUILD)/obj/%.o: csrc/%.c csrc/soso_internal.h include/soso.h
+$(BUILD)/obj/%.o: csrc/%.c $(CSRC_HEADERS) include/soso.h
 	@mkdir -p $(@D)
 	$(CC) $(SOSO_CFLAGS) $(CFLAGS) -c $< -o $@
 
@@ -102,7 +103,7 @@ SAN_LIBS := -lomp5 -lopenblas -lm -pthread
 SAN_OBJ := $(SRC:csrc/%.c=$(BUILD)/asan/%.o)
 SAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 OMP_NUM_THREADS=2
 
-$(BUILD)/asan/%.o: csrc/%.c csrc/soso_internal.h include/soso.h
+$(BUILD)/asan/%.o: csrc/%.c $(CSRC_HEADERS) include/soso.h
 	@mkdir -p $(@D)
 	$(SAN_CC) $(SAN_FLAGS) -c $< -o $@
 
@@ -136,7 +137,7 @@ FUZZ_OBJ := $(SRC:csrc/%.c=$(BUILD)/fuzz/lib/%.o)
 .SECONDARY: $(FUZZ_OBJ) $(SAN_OBJ)
 
 # The library with coverage for libFuzzer; the harness brings libFuzzer's main.
-$(BUILD)/fuzz/lib/%.o: csrc/%.c csrc/soso_internal.h include/soso.h
+$(BUILD)/fuzz/lib/%.o: csrc/%.c $(CSRC_HEADERS) include/soso.h
 	@mkdir -p $(@D)
 	$(SAN_CC) $(SAN_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 

@@ -100,7 +100,7 @@ static void copy_column(soso__batch *w, const float *W, size_t h)
 static void lazy_free(soso__batch *w)
 {
     void **p[] = {(void **)&w->alpha, (void **)&w->ascale, (void **)&w->bmax, (void **)&w->omax, (void **)&w->us,
-                  (void **)&w->fold, (void **)&w->bscr, (void **)&w->stamp, (void **)&w->blk, (void **)&w->WT};
+                  (void **)&w->fold, (void **)&w->bscr, (void **)&w->stamp, (void **)&w->blk, (void **)&w->bfl, (void **)&w->WT};
     for (size_t i = 0; i < sizeof p / sizeof p[0]; i++) {
         free(*p[i]);
         *p[i] = NULL;
@@ -123,9 +123,10 @@ soso_status soso__batch_lazy(soso__batch *w, const float *W)
     w->bscr = soso__calloc_array((size_t)w->threads * nb, sizeof *w->bscr); /* read before set */
     w->stamp = soso__calloc_array(tv, sizeof *w->stamp);
     w->blk = soso__calloc_array((size_t)w->threads * nb, 1);
+    w->bfl = soso__alloc_array((size_t)w->threads * nb, sizeof *w->bfl);
     w->WT = soso__alloc_array(H * V, sizeof *w->WT);
     if (!w->alpha || !w->ascale || !w->bmax || !w->omax || !w->us || !w->fold || !w->bscr || !w->stamp || !w->blk ||
-        !w->WT) {
+        !w->bfl || !w->WT) {
         lazy_free(w); /* plain again: a later call starts over */
         return soso__fail(SOSO_E_NOMEM, "out of memory for lazy scaling");
     }
@@ -311,8 +312,11 @@ void soso__batch_scores(soso__batch *w, const float *W, float p, const soso_docs
                 if (b + 3 < (long)n) SOSO__PREFETCH(X->indptr + rows[b + 3]);
             }
             if (alpha && b + 1 < (long)n) /* the next document's weights, scattered over WT */
-                for (size_t q = X->indptr[rows[b + 1]]; q < X->indptr[rows[b + 1] + 1]; q++)
-                    SOSO__PREFETCH(w->WT + (size_t)X->indices[q] * w->H);
+                for (size_t q = X->indptr[rows[b + 1]]; q < X->indptr[rows[b + 1] + 1]; q++) {
+                    const float *col = w->WT + (size_t)X->indices[q] * w->H;
+                    SOSO__PREFETCH(col);
+                    SOSO__PREFETCH(col + w->H - 1);
+                }
             if (alpha)
                 soso__scores_transposed(w->WT, w->H, p, q1 - q0, X->indices + q0, X->values + q0, w->ascale, out);
             else
@@ -359,11 +363,11 @@ static size_t scatter_support(const soso__batch *w, const soso_docs *X, const ui
         float g = w->list_g[e];
         for (size_t q = X->indptr[r]; q < X->indptr[r + 1]; q++) {
             uint32_t j = X->indices[q];
-            if (stamp[j] != mark) {
-                stamp[j] = mark;
-                supp[ns++] = j;
-                SOSO__PREFETCH(row + j); /* read soon, scattered over W */
-            }
+            /* Without a branch: a word is new to the support or not at random. */
+            supp[ns] = j;
+            ns += stamp[j] != mark;
+            stamp[j] = mark;
+            SOSO__PREFETCH(row + j); /* read soon, scattered over W */
             buf[j] += g * X->values[q];
         }
     }
@@ -371,11 +375,20 @@ static size_t scatter_support(const soso__batch *w, const soso_docs *X, const ui
 }
 
 /* Flags 1 in blk the blocks whose stored maximum a support word may hold (|W^_hj| >=
- * the block's maximum): only those can lose their maximum when the support changes. */
-static void flag_held_blocks(const float *row, const float *bmax, const uint32_t *supp, size_t ns, unsigned char *blk)
+ * the block's maximum): only those can lose their maximum when the support changes.
+ * Lists them once each in fl; returns how many. */
+static size_t flag_held_blocks(const float *row, const float *bmax, const uint32_t *supp, size_t ns, unsigned char *blk,
+                               uint32_t *fl)
 {
-    for (size_t a = 0; a < ns; a++)
-        if (fabsf(row[supp[a]]) >= bmax[supp[a] / LAZY_BLOCK]) blk[supp[a] / LAZY_BLOCK] = 1;
+    size_t nf = 0;
+    for (size_t a = 0; a < ns; a++) {
+        uint32_t k = supp[a] / LAZY_BLOCK;
+        if (fabsf(row[supp[a]]) >= bmax[k] && !blk[k]) {
+            blk[k] = 1;
+            fl[nf++] = k;
+        }
+    }
+    return nf;
 }
 
 /* The rule's normalised step: eps over the largest |update| of the touched rows. */
@@ -530,7 +543,8 @@ static void gather_unit(soso__batch *w, const float *W, const soso_docs *X, cons
     for (size_t i = 0; i < ns; i++) {
         uint32_t j = aj[i];
         as[i] = buf[j];
-        m = fmax(m, fabs((double)buf[j] - xa * row[j]));
+        double d = fabs((double)buf[j] - xa * row[j]);
+        m = d > m ? d : m; /* fmax without its call (a NaN d is skipped all the same) */
         buf[j] = 0.0f;
     }
     w->us[h].msup = m;
@@ -538,8 +552,8 @@ static void gather_unit(soso__batch *w, const float *W, const soso_docs *X, cons
 }
 
 /* The exact max |ds_hj| of unit h: the flagged blocks rescanned without the support
- * (their maxima kept in omax for apply_unit). stamp and bl are the calling thread's. */
-static float exact_unit(soso__batch *w, const float *W, size_t h, uint32_t *stamp, unsigned char *bl)
+ * (their maxima kept in omax for apply_unit). stamp, bl and fl are the calling thread's. */
+static float exact_unit(soso__batch *w, const float *W, size_t h, uint32_t *stamp, unsigned char *bl, uint32_t *fl)
 {
     const size_t V = w->V, nb = w->nblk, ns = w->us[h].asize;
     const float *row = W + h * V, *bmax = w->bmax + h * nb;
@@ -547,27 +561,25 @@ static float exact_unit(soso__batch *w, const float *W, size_t h, uint32_t *stam
     const uint32_t *aj = w->arena_j + w->aoff[h];
     uint32_t mark = (uint32_t)(h + 1 + 0x08000000u) ^ w->round; /* unlike gather_unit's marks */
     for (size_t i = 0; i < ns; i++) stamp[aj[i]] = mark;
-    flag_held_blocks(row, bmax, aj, ns, bl);
+    size_t nf = flag_held_blocks(row, bmax, aj, ns, bl, fl);
     float mf = max_unflagged(w, bmax, bl);
-    for (size_t i = 0; i < ns; i++) {
-        size_t k = aj[i] / LAZY_BLOCK;
-        if (bl[k] == 1) {
-            omax[k] = block_absmax_unstamped(row, stamp, mark, k * LAZY_BLOCK, block_end(k, V));
-            mf = soso__max_with(mf, omax[k]);
-            bl[k] = 2;
-        }
+    for (size_t i = 0; i < nf; i++) {
+        uint32_t k = fl[i];
+        omax[k] = block_absmax_unstamped(row, stamp, mark, k * LAZY_BLOCK, block_end(k, V));
+        mf = soso__max_with(mf, omax[k]);
+        bl[k] = 0;
     }
-    for (size_t i = 0; i < ns; i++) bl[aj[i] / LAZY_BLOCK] = 0;
     w->us[h].omax_ok = 1;
     return (float)fmax(w->us[h].msup, fabs(w->xx[h] * w->alpha[h]) * (double)mf);
 }
 
-/* Phase 2: unit h's row with step c, from what gather_unit left (bl and scr are the
- * calling thread's). A block whose maximum a support word held gets the larger of its
+/* Phase 2: unit h's row with step c, from what gather_unit left (bl, scr and fl are
+ * the calling thread's). A block whose maximum a support word held gets the larger of its
  * maximum without the support (omax, where exact_unit found it) and the support's new
  * values; without omax the new values settle it when one reaches the old maximum (the
  * others are at most that), else the block is rescanned. The unit is now tid's. */
-static void apply_unit(soso__batch *w, float *W, size_t h, float c, unsigned char *bl, float *scr, int tid)
+static void apply_unit(soso__batch *w, float *W, size_t h, float c, unsigned char *bl, float *scr, uint32_t *fl,
+                       int tid)
 {
     if (w->owner[h] != (uint32_t)tid) w->owner[h] = (uint32_t)tid; /* rarely: the line stays clean */
     const size_t V = w->V, nb = w->nblk, ns = w->us[h].asize;
@@ -599,27 +611,28 @@ static void apply_unit(soso__batch *w, float *W, size_t h, float c, unsigned cha
      * Written as selects, since which blocks are flagged is unpredictable (cachegrind:
      * a quarter fewer mispredictions in this function); scr is scratch, and what an
      * unflagged block leaves there is never read. */
+    size_t nf = 0; /* flagged blocks, each listed at its first visit (fl) */
     for (size_t i = 0; i < ns; i++) {
         uint32_t j = aj[i];
-        size_t k = j / LAZY_BLOCK;
+        uint32_t k = j / LAZY_BLOCK;
         float v = row[j], av = fabsf(v);
         w->WT[(size_t)j * w->H + h] = v;
         unsigned char flag = bl[k];
         scr[k] = soso__max_with(flag == 1 ? 0.0f : scr[k], av);
         bl[k] = flag ? 2 : 0;
+        fl[nf] = k;
+        nf += flag == 1;
         float grown = soso__max_with(bmax[k], av);
         bmax[k] = flag ? bmax[k] : grown;
         rm = flag ? rm : soso__max_with(rm, grown);
     }
-    for (size_t i = 0; i < ns; i++) {
-        size_t k = aj[i] / LAZY_BLOCK;
-        if (bl[k] == 2) {
-            float old = bmax[k];
-            bmax[k] = w->us[h].omax_ok ? soso__max_with(omax[k], scr[k])
-                      : scr[k] >= old ? scr[k] : block_absmax(row, k * LAZY_BLOCK, block_end(k, V));
-            shrunk |= old >= w->us[h].rmax && bmax[k] < old;
-            rm = soso__max_with(rm, bmax[k]);
-        }
+    for (size_t i = 0; i < nf; i++) { /* only these blocks' flags are set (2) */
+        uint32_t k = fl[i];
+        float old = bmax[k];
+        bmax[k] = w->us[h].omax_ok ? soso__max_with(omax[k], scr[k])
+                  : scr[k] >= old ? scr[k] : block_absmax(row, k * LAZY_BLOCK, block_end(k, V));
+        shrunk |= old >= w->us[h].rmax && bmax[k] < old;
+        rm = soso__max_with(rm, bmax[k]);
         bl[k] = 0;
     }
     w->us[h].rmax = shrunk ? block_absmax(bmax, 0, nb) : rm;
@@ -675,6 +688,7 @@ static soso_status lazy_update(soso__batch *w, float *W, const soso_docs *X, con
         float *buf = w->buf + (size_t)tid * V, *scr = w->bscr + (size_t)tid * nb;
         uint32_t *stamp = w->stamp + (size_t)tid * V;
         unsigned char *bl = w->blk + (size_t)tid * nb;
+        uint32_t *fl = w->bfl + (size_t)tid * nb;
         long h;
 #pragma omp atomic
         mask |= 1ull << (tid & 63);
@@ -684,7 +698,7 @@ static soso_status lazy_update(soso__batch *w, float *W, const soso_docs *X, con
         handout o = handout_start(w, tid, team);
         while ((h = take(w, &o, mark)) >= 0) {
             gather_unit(w, W, X, rows, (size_t)h, normalize, buf, stamp);
-            if (!normalize) apply_unit(w, W, (size_t)h, eps, bl, scr, tid);
+            if (!normalize) apply_unit(w, W, (size_t)h, eps, bl, scr, fl, tid);
         }
         if (normalize) {
             /* The batch's maximum is at least the largest exact part; a unit whose bound
@@ -701,13 +715,13 @@ static soso_status lazy_update(soso__batch *w, float *W, const soso_docs *X, con
                 o = handout_start(w, tid, team);
                 while ((h = take(w, &o, mark + 1)) >= 0) {
                     soso__unit_step *u = w->us + h;
-                    if (u->upper > lower) u->exact = exact_unit(w, W, (size_t)h, stamp, bl);
+                    if (u->upper > lower) u->exact = exact_unit(w, W, (size_t)h, stamp, bl, fl);
                 }
 #pragma omp barrier
             }
             float step = lazy_step(w, n_touched, lower, eps, prec);
             o = handout_start(w, tid, team);
-            while ((h = take(w, &o, mark + 2)) >= 0) apply_unit(w, W, (size_t)h, step, bl, scr, tid);
+            while ((h = take(w, &o, mark + 2)) >= 0) apply_unit(w, W, (size_t)h, step, bl, scr, fl, tid);
         }
     }
     w->round += 0x10000000u; /* fresh stamps for the next batch (wraps after 16 batches: */

@@ -7,14 +7,12 @@
  * strips of 32 columns. Chosen at run time where the CPU (and the OS) have AVX-512F;
  * elsewhere, and when built for another architecture, dense.c calls OpenBLAS as before.
  * Sums run in a fixed order, so results never depend on the thread count. */
+#include "avx512.h"
 #include "soso_internal.h"
 
 #include <string.h>
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(SOSO_NO_SIMD)
-#include <immintrin.h>
-
-#define SIMD __attribute__((target("avx512f")))
+#ifdef SOSO__AVX512
 /* Under ASan/UBSan each constant-row-count copy of the kernels below took seconds to
  * compile (clang 14 spent over two minutes on the product's 14): sanitized builds run
  * one copy with the row count as a variable, the same code with the same indexing. */
@@ -51,9 +49,6 @@ int soso__avx512_set(int on)
     if (!on || __builtin_cpu_supports("avx512f")) __atomic_store_n(&simd_state, on ? 1 : 0, __ATOMIC_RELAXED);
     return was;
 }
-
-/* The first min(n, 16) lanes. */
-static inline __mmask16 first_lanes(size_t n) { return (__mmask16)(n >= 16 ? 0xFFFFu : (1u << n) - 1); }
 
 /* Two vectors' halves added side by side: the levels of dot_tile's lane sums. */
 SIMD static inline __m512 add_halves(__m512 a, __m512 b) /* 256-bit halves: a's to lanes 0-7 */

@@ -36,6 +36,10 @@ void soso__unit_scores(const float *W, size_t H, size_t V, float p, size_t nnz, 
 void soso__scores_transposed(const float *WT, size_t H, float p, size_t nnz, const uint32_t *idx, const float *val,
                              const double *scale, float *out)
 {
+    if ((p == 2.0f || p == 3.0f) && soso__avx512_enabled()) {
+        soso__scores_transposed_avx512(WT, H, p, nnz, idx, val, scale, out);
+        return;
+    }
     enum { CHUNK = 64 };
     double acc[CHUNK];
     for (size_t h0 = 0; h0 < H; h0 += CHUNK) {

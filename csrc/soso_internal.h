@@ -334,6 +334,10 @@ void soso__unit_scores(const float *W, size_t H, size_t V, float p, size_t nnz, 
  * NULL) in double. */
 void soso__scores_transposed(const float *WT, size_t H, float p, size_t nnz, const uint32_t *idx, const float *val,
                              const double *scale, float *out);
+/* Its AVX-512 version for p = 2 and 3 (scores_avx512.c), taken where
+ * soso__avx512_enabled(): the same sums in the same order, so the same bits. */
+void soso__scores_transposed_avx512(const float *WT, size_t H, float p, size_t nnz, const uint32_t *idx,
+                                    const float *val, const double *scale, float *out);
 /* The exponent a model scores with: p of the Hebbian rule, 2 (a = W x) otherwise. */
 float soso__score_power(const soso_model *m);
 
@@ -435,6 +439,7 @@ typedef struct soso__batch {
     size_t nblk;
     uint32_t *stamp;      /* threads x V: support marks                           */
     unsigned char *blk;   /* threads x nblk: blocks a support touches            */
+    uint32_t *bfl;        /* threads x nblk: the flagged blocks, listed once each  */
     uint32_t round;       /* changes every batch, so old marks never match        */
     /* A batch's supports, kept between the lazy update's two phases: unit h's words
      * and sums s_j at arena_j / arena_s [aoff[h], aoff[h] + asize[h]). */

@@ -1,0 +1,67 @@
+/* test_scores.c - a document's scores against every unit (white box): from W row by row,
+ * from W transposed and, where the CPU has AVX-512, from W transposed by the vector
+ * kernel, all three the same bits (the claim that lets training score from its copy),
+ * and all within rounding of sums in long double. H covers the kernel's edges (under
+ * 16 units, between 16 and 32, a second pass of 32, and 64 + 6), p its three ways. */
+#include "harness.h"
+#include "soso_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+static unsigned lcg(unsigned *s)
+{
+    *s = *s * 1664525u + 1013904223u;
+    return *s >> 8;
+}
+
+static void test_scores_agree(void)
+{
+    static const size_t Hs[] = {1, 5, 16, 17, 26, 32, 33, 64, 70};
+    static const float ps[] = {2.0f, 3.0f, 2.5f};
+    const size_t V = 300, nnz = 23;
+    unsigned seed = 11;
+    for (size_t a = 0; a < sizeof Hs / sizeof Hs[0]; a++)
+        for (size_t b = 0; b < sizeof ps / sizeof ps[0]; b++)
+            for (int scaled = 0; scaled <= 1; scaled++) {
+                size_t H = Hs[a];
+                float p = ps[b], *W = malloc(H * V * 4), *WT = malloc(H * V * 4), val[23];
+                float rows[70], plain[70], vec[70];
+                double scale[70];
+                uint32_t idx[23];
+                for (size_t i = 0; i < H * V; i++) W[i] = (float)lcg(&seed) / 8388608.0f - 0.5f;
+                for (size_t h = 0; h < H; h++)
+                    for (size_t j = 0; j < V; j++) WT[j * H + h] = W[h * V + j];
+                for (size_t e = 0; e < nnz; e++) { /* distinct words, idf-like values */
+                    idx[e] = (uint32_t)(e * 13 + lcg(&seed) % 13);
+                    val[e] = 0.5f + (float)(lcg(&seed) % 1000) / 300.0f;
+                }
+                for (size_t h = 0; h < H; h++) scale[h] = 0.25 + (double)(lcg(&seed) % 100) / 37.0;
+                const double *sc = scaled ? scale : NULL;
+                soso__unit_scores(W, H, V, p, nnz, idx, val, rows);
+                if (sc)
+                    for (size_t h = 0; h < H; h++) rows[h] = (float)((double)rows[h] * scale[h]);
+                int was = soso__avx512_set(0);
+                soso__scores_transposed(WT, H, p, nnz, idx, val, sc, plain);
+                soso__avx512_set(was);
+                soso__scores_transposed(WT, H, p, nnz, idx, val, sc, vec);
+                CHECK_MSG(memcmp(rows, plain, H * 4) == 0, "H %zu p %g: transposed differs from rows", H, p);
+                CHECK_MSG(memcmp(plain, vec, H * 4) == 0, "H %zu p %g scaled %d: kernel differs", H, p, scaled);
+                for (size_t h = 0; h < H; h++) {
+                    long double want = 0, mag = 0;
+                    for (size_t e = 0; e < nnz; e++) {
+                        long double x = W[h * V + idx[e]], f = copysignl(powl(fabsl(x), (long double)p - 1), x);
+                        want += f * val[e];
+                        mag += fabsl(f * val[e]);
+                    }
+                    if (sc) want *= scale[h], mag *= scale[h];
+                    CHECK_MSG(fabsl(vec[h] - want) <= 2e-6L * mag, "H %zu p %g unit %zu: %g vs %Lg", H, p, h, vec[h], want);
+                }
+                free(W), free(WT);
+            }
+}
+
+const soso_test tests_scores[] = {
+    {"scores_transposed_and_kernel_same_bits", test_scores_agree},
+    {NULL, NULL},
+};
