@@ -439,7 +439,7 @@ typedef struct soso__batch {
     size_t nblk;
     uint32_t *stamp;      /* threads x V: support marks                           */
     unsigned char *blk;   /* threads x nblk: blocks a support touches            */
-    uint32_t *bfl;        /* threads x nblk: the flagged blocks, listed once each  */
+    uint32_t *bfl;        /* threads x (nblk + 1): the flagged blocks, once each   */
     uint32_t round;       /* changes every batch, so old marks never match        */
     /* A batch's supports, kept between the lazy update's two phases: unit h's words
      * and sums s_j at arena_j / arena_s [aoff[h], aoff[h] + asize[h]). */
