@@ -61,27 +61,37 @@ static float block_absmax(const float *row, size_t j0, size_t j1)
     return bits_float(m);
 }
 
-/* The same without the words stamped with `mark`. */
-static float block_absmax_unstamped(const float *row, const uint32_t *stamp, uint32_t mark, size_t j0, size_t j1)
+/* The same without the words stamped with `mark`; *all gets the maximum with them. */
+static float block_absmax_unstamped(const float *row, const uint32_t *stamp, uint32_t mark, size_t j0, size_t j1,
+                                    float *all)
 {
-    int32_t m = 0;
+    int32_t m = 0, a = 0;
     for (size_t j = j0; j < j1; j++) {
         int32_t b = abs_bits(row[j]); /* loaded either way: a select, no branch */
+        a = b > a ? b : a;
         b = stamp[j] != mark ? b : 0;
         m = b > m ? b : m;
     }
+    *all = bits_float(a);
     return bits_float(m);
 }
 
-/* The largest stored maximum of the blocks not flagged, branch-free over every block. */
-static float max_unflagged(const soso__batch *w, const float *bmax, const unsigned char *blk)
+/* The largest stored maximum of the blocks neither flagged nor stale (exact maxima
+ * that no support word holds), branch-free over every block; the stale ones not
+ * flagged are appended to fl[*nf..]. */
+static float max_settled(const soso__batch *w, const float *bmax, const unsigned char *stale, const unsigned char *blk,
+                         uint32_t *fl, size_t *nf)
 {
     int32_t m = 0;
+    size_t n = *nf;
     for (size_t k = 0; k < w->nblk; k++) {
         int32_t b = abs_bits(bmax[k]);
-        b = blk[k] ? 0 : b;
+        fl[n] = (uint32_t)k;
+        n += stale[k] && !blk[k];
+        b = blk[k] | stale[k] ? 0 : b;
         m = b > m ? b : m;
     }
+    *nf = n;
     return bits_float(m);
 }
 
@@ -100,7 +110,7 @@ static void copy_column(soso__batch *w, const float *W, size_t h)
 static void lazy_free(soso__batch *w)
 {
     void **p[] = {(void **)&w->alpha, (void **)&w->ascale, (void **)&w->bmax, (void **)&w->omax, (void **)&w->us,
-                  (void **)&w->fold, (void **)&w->bscr, (void **)&w->stamp, (void **)&w->blk, (void **)&w->bfl, (void **)&w->WT};
+                  (void **)&w->fold, (void **)&w->bscr, (void **)&w->stamp, (void **)&w->blk, (void **)&w->bfl, (void **)&w->bstale, (void **)&w->WT};
     for (size_t i = 0; i < sizeof p / sizeof p[0]; i++) {
         free(*p[i]);
         *p[i] = NULL;
@@ -118,6 +128,7 @@ soso_status soso__batch_lazy(soso__batch *w, const float *W)
     w->ascale = soso__alloc_array(H, sizeof *w->ascale);
     w->bmax = soso__alloc_array(H * nb, sizeof *w->bmax);
     w->omax = soso__alloc_array(H * nb, sizeof *w->omax);
+    w->bstale = soso__alloc_array(H * nb, 1);
     w->us = soso__calloc_array(H, sizeof *w->us);
     w->fold = soso__alloc_array(H, 8 * sizeof *w->fold);
     w->bscr = soso__calloc_array((size_t)w->threads * nb, sizeof *w->bscr); /* read before set */
@@ -126,11 +137,12 @@ soso_status soso__batch_lazy(soso__batch *w, const float *W)
     w->bfl = soso__alloc_array((size_t)w->threads * (nb + 1), sizeof *w->bfl); /* + 1: apply_unit's store */
     w->WT = soso__alloc_array(H * V, sizeof *w->WT);
     if (!w->alpha || !w->ascale || !w->bmax || !w->omax || !w->us || !w->fold || !w->bscr || !w->stamp || !w->blk ||
-        !w->bfl || !w->WT) {
+        !w->bfl || !w->bstale || !w->WT) {
         lazy_free(w); /* plain again: a later call starts over */
         return soso__fail(SOSO_E_NOMEM, "out of memory for lazy scaling");
     }
 reset:
+    memset(w->bstale, 0, H * nb);
     for (size_t h = 0; h < H; h++) {
         copy_column(w, W, h);
         w->alpha[h] = 1.0;
@@ -552,40 +564,45 @@ static void gather_unit(soso__batch *w, const float *W, const soso_docs *X, cons
     w->us[h].upper = (float)fmax(m, fabs(xa) * (double)w->us[h].rmax);
 }
 
-/* The exact max |ds_hj| of unit h: the flagged blocks rescanned without the support,
- * largest stored maximum first, until the rest cannot reach what is found (their
- * omax -1: unknown; the rescanned ones' maxima kept for apply_unit). A block skipped has
- * |xa| omax <= |xa| bmax <= the result, so the result is the same as with every block
- * rescanned. A rescan reads 64 weights and their marks from memory; at 26 units this
- * skipped three in four. stamp, bl and fl are the calling thread's. */
+/* The exact max |ds_hj| of unit h. Outside the support it is |xa| times the largest
+ * |W^_hj| there: settled blocks give theirs from bmax; the flagged ones (a support word
+ * may hold their maximum) and the stale ones (bmax only a bound) are candidates,
+ * rescanned largest bound first until the rest cannot reach what is found. A candidate
+ * skipped has |xa| max <= |xa| bmax <= the result, so the result is the one a rescan
+ * of every block gives. A rescan keeps the maximum without the support in omax for
+ * apply_unit (-1 where not rescanned: unknown) and makes a stale block's bmax exact
+ * again. A rescan reads 64 weights and their marks from memory: at 26 units most
+ * candidates are skipped. stamp, bl and fl are the calling thread's. */
 static float exact_unit(soso__batch *w, const float *W, size_t h, uint32_t *stamp, unsigned char *bl, uint32_t *fl)
 {
     const size_t V = w->V, nb = w->nblk, ns = w->us[h].asize;
-    const float *row = W + h * V, *bmax = w->bmax + h * nb;
-    float *omax = w->omax + h * nb;
+    const float *row = W + h * V;
+    float *bmax = w->bmax + h * nb, *omax = w->omax + h * nb;
+    unsigned char *stale = w->bstale + h * nb;
     const uint32_t *aj = w->arena_j + w->aoff[h];
     uint32_t mark = (uint32_t)(h + 1 + 0x08000000u) ^ w->round; /* unlike gather_unit's marks */
     for (size_t i = 0; i < ns; i++) stamp[aj[i]] = mark;
-    size_t nf = flag_held_blocks(row, bmax, aj, ns, bl, fl);
-    float mf = max_unflagged(w, bmax, bl);
-    for (size_t i = 1; i < nf; i++) { /* largest stored maximum first (insertion sort) */
-        uint32_t k = fl[i];
-        size_t u = i;
-        for (; u > 0 && bmax[fl[u - 1]] < bmax[k]; u--) fl[u] = fl[u - 1];
-        fl[u] = k;
-    }
+    size_t nf = flag_held_blocks(row, bmax, aj, ns, bl, fl), nc = nf;
+    float mf = max_settled(w, bmax, stale, bl, fl, &nc);
+    for (size_t i = 0; i < nf; i++) bl[fl[i]] = 0;
     double xa = fabs(w->xx[h] * w->alpha[h]), best = fmax(w->us[h].msup, xa * (double)mf);
-    for (size_t i = 0; i < nf; i++) {
-        uint32_t k = fl[i];
-        bl[k] = 0;
-        if (xa * (double)bmax[k] <= best) {
-            omax[k] = -1.0f;
-            continue;
-        }
-        omax[k] = block_absmax_unstamped(row, stamp, mark, k * LAZY_BLOCK, block_end(k, V));
+    int refreshed = 0;
+    for (size_t i = 0; i < nc; i++) omax[fl[i]] = -1.0f;
+    while (nc > 0) { /* the candidate of the largest bound, while it can matter */
+        size_t top = 0;
+        for (size_t i = 1; i < nc; i++) top = bmax[fl[i]] > bmax[fl[top]] ? i : top;
+        uint32_t k = fl[top];
+        if (xa * (double)bmax[k] <= best) break;
+        fl[top] = fl[--nc];
+        float all;
+        omax[k] = block_absmax_unstamped(row, stamp, mark, k * LAZY_BLOCK, block_end(k, V), &all);
+        refreshed |= stale[k];
+        bmax[k] = all;
+        stale[k] = 0;
         mf = soso__max_with(mf, omax[k]);
         best = fmax(w->us[h].msup, xa * (double)mf);
     }
+    if (refreshed) w->us[h].rmax = block_absmax(bmax, 0, nb); /* a bound came down */
     w->us[h].omax_ok = 1;
     return (float)best;
 }
@@ -594,7 +611,9 @@ static float exact_unit(soso__batch *w, const float *W, size_t h, uint32_t *stam
  * the calling thread's). A block whose maximum a support word held gets the larger of its
  * maximum without the support (omax, where exact_unit found it) and the support's new
  * values; without omax the new values settle it when one reaches the old maximum (the
- * others are at most that), else the block is rescanned. The unit is now tid's. */
+ * others are at most that), else the old maximum stays as a bound and the block is
+ * stale until exact_unit needs it (a rescan here, 64 weights read from memory for about
+ * three blocks a unit, was a sixth of an epoch at 26 units). The unit is now tid's. */
 static void apply_unit(soso__batch *w, float *W, size_t h, float c, unsigned char *bl, float *scr, uint32_t *fl,
                        int tid)
 {
@@ -603,6 +622,7 @@ static void apply_unit(soso__batch *w, float *W, size_t h, float c, unsigned cha
     const uint32_t *aj = w->arena_j + w->aoff[h];
     const float *as = w->arena_s + w->aoff[h], *omax = w->omax + h * nb;
     float *row = W + h * V, *bmax = w->bmax + h * nb;
+    unsigned char *stale = w->bstale + h * nb;
     double a = w->alpha[h] * (1.0 - (double)c * w->xx[h]);
     float rm = w->us[h].rmax; /* the row's maximum, unless one that held it shrank */
     int shrunk = 0;
@@ -611,6 +631,7 @@ static void apply_unit(soso__batch *w, float *W, size_t h, float c, unsigned cha
         memset(row, 0, V * sizeof *row);
         for (size_t j = 0; j < V; j++) w->WT[j * w->H + h] = 0.0f;
         for (size_t k = 0; k < nb; k++) bmax[k] = 0;
+        memset(stale, 0, nb);
         a = 1.0;
         for (size_t i = 0; i < ns; i++) row[aj[i]] = c * as[i];
     } else {
@@ -646,8 +667,9 @@ static void apply_unit(soso__batch *w, float *W, size_t h, float c, unsigned cha
     for (size_t i = 0; i < nf; i++) { /* only these blocks' flags are set (2) */
         uint32_t k = fl[i];
         float old = bmax[k];
-        bmax[k] = w->us[h].omax_ok && omax[k] >= 0.0f ? soso__max_with(omax[k], scr[k])
-                  : scr[k] >= old ? scr[k] : block_absmax(row, k * LAZY_BLOCK, block_end(k, V));
+        int known = w->us[h].omax_ok && omax[k] >= 0.0f;
+        bmax[k] = known ? soso__max_with(omax[k], scr[k]) : soso__max_with(old, scr[k]);
+        stale[k] = !known && scr[k] < old;
         shrunk |= old >= w->us[h].rmax && bmax[k] < old;
         rm = soso__max_with(rm, bmax[k]);
         bl[k] = 0;

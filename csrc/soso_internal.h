@@ -428,7 +428,9 @@ typedef struct soso__batch {
     double *alpha;        /* H, or NULL: W is plain                               */
     double alpha_lim;     /* alpha is folded into W^ once outside [1/lim, lim]    */
     double *ascale;       /* H: what alpha does to a score (scratch of a batch)   */
-    float *bmax;          /* H x nblk: max |W^| per block of 64 entries           */
+    float *bmax;          /* H x nblk: max |W^| per block of 64 entries, or a bound
+                           * on it where bstale says so                           */
+    unsigned char *bstale; /* H x nblk: 1 where bmax is only an upper bound        */
     soso__unit_step *us;  /* H                                                    */
     float *omax;          /* H x nblk: a block's max without the batch's support,
                            * where a support word may hold its maximum            */
