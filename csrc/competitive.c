@@ -77,21 +77,15 @@ static float block_absmax_unstamped(const float *row, const uint32_t *stamp, uin
 }
 
 /* The largest stored maximum of the blocks neither flagged nor stale (exact maxima
- * that no support word holds), branch-free over every block; the stale ones not
- * flagged are appended to fl[*nf..]. */
-static float max_settled(const soso__batch *w, const float *bmax, const unsigned char *stale, const unsigned char *blk,
-                         uint32_t *fl, size_t *nf)
+ * that no support word holds), branch-free over every block (it vectorises). */
+static float max_settled(const soso__batch *w, const float *bmax, const unsigned char *stale, const unsigned char *blk)
 {
     int32_t m = 0;
-    size_t n = *nf;
     for (size_t k = 0; k < w->nblk; k++) {
         int32_t b = abs_bits(bmax[k]);
-        fl[n] = (uint32_t)k;
-        n += stale[k] && !blk[k];
         b = blk[k] | stale[k] ? 0 : b;
         m = b > m ? b : m;
     }
-    *nf = n;
     return bits_float(m);
 }
 
@@ -583,9 +577,11 @@ static float exact_unit(soso__batch *w, const float *W, size_t h, uint32_t *stam
     uint32_t mark = (uint32_t)(h + 1 + 0x08000000u) ^ w->round; /* unlike gather_unit's marks */
     for (size_t i = 0; i < ns; i++) stamp[aj[i]] = mark;
     size_t nf = flag_held_blocks(row, bmax, aj, ns, bl, fl), nc = nf;
-    float mf = max_settled(w, bmax, stale, bl, fl, &nc);
-    for (size_t i = 0; i < nf; i++) bl[fl[i]] = 0;
+    float mf = max_settled(w, bmax, stale, bl);
     double xa = fabs(w->xx[h] * w->alpha[h]), best = fmax(w->us[h].msup, xa * (double)mf);
+    for (size_t k = 0; k < nb; k++) /* the stale blocks whose bound can matter (few) */
+        if (stale[k] && !bl[k] && xa * (double)bmax[k] > best) fl[nc++] = (uint32_t)k;
+    for (size_t i = 0; i < nf; i++) bl[fl[i]] = 0;
     int refreshed = 0;
     for (size_t i = 0; i < nc; i++) omax[fl[i]] = -1.0f;
     while (nc > 0) { /* the candidate of the largest bound, while it can matter */
