@@ -579,8 +579,20 @@ static float exact_unit(soso__batch *w, const float *W, size_t h, uint32_t *stam
     size_t nf = flag_held_blocks(row, bmax, aj, ns, bl, fl), nc = nf;
     float mf = max_settled(w, bmax, stale, bl);
     double xa = fabs(w->xx[h] * w->alpha[h]), best = fmax(w->us[h].msup, xa * (double)mf);
-    for (size_t k = 0; k < nb; k++) /* the stale blocks whose bound can matter (few) */
-        if (stale[k] && !bl[k] && xa * (double)bmax[k] > best) fl[nc++] = (uint32_t)k;
+    /* The stale blocks whose bound can matter: few, and which ones is random (about a
+     * third of a row's blocks are stale), so runs of 64 blocks are tested first without
+     * a branch. thr is a little under best / xa: a few more candidates than needed,
+     * which the loop below passes over. */
+    float thr = (float)(best / xa) * (1.0f - 1e-6f);
+    for (size_t k0 = 0; k0 < nb; k0 += LAZY_BLOCK) {
+        size_t k1 = k0 + LAZY_BLOCK < nb ? k0 + LAZY_BLOCK : nb;
+        int any = 0;
+        for (size_t k = k0; k < k1; k++) any |= stale[k] & (bmax[k] > thr);
+        for (size_t k = k0; any && k < k1; k++) {
+            fl[nc] = (uint32_t)k;
+            nc += stale[k] & !bl[k] & (bmax[k] > thr);
+        }
+    }
     for (size_t i = 0; i < nf; i++) bl[fl[i]] = 0;
     int refreshed = 0;
     for (size_t i = 0; i < nc; i++) omax[fl[i]] = -1.0f;
