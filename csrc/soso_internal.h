@@ -535,6 +535,9 @@ double soso__effective_units(const uint64_t *wins, size_t units);
  * it back. */
 void soso__rank_units_general(const float *s, size_t H, uint32_t k, uint32_t *win, uint32_t *lose);
 void soso__rank_units(float *s, size_t H, uint32_t k, uint32_t *win, uint32_t *lose);
+/* The fast path's AVX-512 version for 2 <= H <= 32 (rank_avx512.c), taken where
+ * soso__avx512_enabled(): 0 where fewer than two scores are not NaN. */
+int soso__top2_avx512(const float *s, size_t H, uint32_t *win, uint32_t *lose);
 soso_status soso__hebbian_train(soso_model *m, const soso_docs *docs, const soso__span *span, soso_progress_fn progress,
                                void *user);
 

@@ -431,11 +431,12 @@ static void test_hebbian_planted_groups(void)
 
 /* The k = 2 ranking's fast path makes the general loop's choices: ties (first index
  * wins), both zeros, infinities, rows of one value; NaN ranks last there; the scores are
- * left as they were, bit for bit. */
+ * left as they were, bit for bit. Its AVX-512 version (up to 32 units, where the CPU
+ * has it) makes the scalar one's choices, NaN included. */
 static void test_hebbian_rank_fast_path(void)
 {
     const float pool[] = {0.0f, -0.0f, 1.0f, 1.0f, -1.0f, 2.5f, -2.5f, INFINITY, -INFINITY, 3.0f, 0.5f};
-    uint32_t seed = 12345, mismatches = 0, changed = 0, nan_won = 0;
+    uint32_t seed = 12345, mismatches = 0, changed = 0, nan_won = 0, simd_differs = 0;
     float s[40], before[40];
     for (int r = 0; r < 20000; r++) {
         size_t H = 2 + (size_t)(r % 39);
@@ -449,6 +450,11 @@ static void test_hebbian_rank_fast_path(void)
         uint32_t w1, l1, w2, l2;
         soso__rank_units(s, H, 2, &w1, &l1);
         changed += memcmp(before, s, H * sizeof *s) != 0;
+        int was = soso__avx512_set(0);
+        uint32_t w3 = UINT32_MAX, l3 = UINT32_MAX;
+        soso__rank_units(s, H, 2, &w3, &l3);
+        soso__avx512_set(was);
+        simd_differs += w1 != w3 || l1 != l3;
         size_t finite = 0;
         for (size_t h = 0; h < H; h++) finite += !isnan(s[h]);
         if (!with_nan) {
@@ -461,6 +467,7 @@ static void test_hebbian_rank_fast_path(void)
     CHECK(mismatches == 0);
     CHECK(changed == 0);
     CHECK(nan_won == 0);
+    CHECK(simd_differs == 0);
     /* By hand: ties go to the lower index, and -0 ties +0. */
     float a[] = {1, 3, 3, 2}, z[] = {-0.0f, 0.0f, -1.0f};
     uint32_t win, lose;
