@@ -581,9 +581,11 @@ static float exact_unit(soso__batch *w, const float *W, size_t h, uint32_t *stam
     double xa = fabs(w->xx[h] * w->alpha[h]), best = fmax(w->us[h].msup, xa * (double)mf);
     /* The stale blocks whose bound can matter: few, and which ones is random (about a
      * third of a row's blocks are stale), so runs of 64 blocks are tested first without
-     * a branch. thr is a little under best / xa: a few more candidates than needed,
+     * a branch. thr is under best / xa by at least 1e-6 of it and one float step (a
+     * margin in float alone vanished among subnormals, where the step is coarser: a
+     * review found a stale block skipped there): a few more candidates than needed,
      * which the loop below passes over. */
-    float thr = (float)(best / xa) * (1.0f - 1e-6f);
+    float thr = nextafterf((float)(best / xa * (1.0 - 1e-6)), 0.0f);
     for (size_t k0 = 0; k0 < nb; k0 += LAZY_BLOCK) {
         size_t k1 = k0 + LAZY_BLOCK < nb ? k0 + LAZY_BLOCK : nb;
         int any = 0;

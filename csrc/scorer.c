@@ -8,6 +8,13 @@
 #include <math.h>
 #include <stdlib.h>
 
+/* A score's bits must not depend on the build: no fused multiply-adds in these sums (p = 3
+ * rounds w |w| x before adding). GCC under -std=c99, as the Makefile builds, does not
+ * fuse; clang fuses within an expression where the target has FMA (-march=native). */
+#ifdef __clang__
+#pragma STDC FP_CONTRACT OFF
+#endif
+
 void soso__unit_scores(const float *W, size_t H, size_t V, float p, size_t nnz, const uint32_t *idx,
                        const float *val, float *out)
 {

@@ -97,35 +97,46 @@ static void test_lazy_bookkeeping_exact(void)
     soso_vocab_free(v);
 }
 
-/* Worst relative difference between a lazy and a dense update of W over 12 mini-batches
- * of d, gated by gate_push; inject: each unit's block 3 starts with a stale bound of 5. */
-static double lazy_vs_dense(const soso_docs *d, const float *W0, size_t H, int inject)
+/* Worst relative difference between a lazy and a dense update of W over `batches`
+ * mini-batches of d, gated by gate_push: per weight (*upd: over the largest change of a
+ * weight); bound > 0: each unit's block 3 starts as stale with that bound, < 0: with its
+ * true maximum as the bound. The lazy update's bookkeeping is checked after each batch. */
+static double lazy_vs_dense(const soso_docs *d, const float *W0, size_t H, float bound, size_t batches, double *upd)
 {
     const size_t V = soso_docs_cols(d), N = soso_docs_rows(d), B = 100;
     float *W[2];
     soso__batch w[2];
     uint32_t rows[100];
-    double worst = 0;
+    double worst = 0, diff = 0, change = 0;
+    size_t bad = 0;
     for (int k = 0; k < 2; k++) {
         W[k] = malloc(H * V * sizeof *W[k]);
         memcpy(W[k], W0, H * V * sizeof *W[k]);
         CHECK_OK(soso__batch_init(&w[k], H, V, B, 2, 1));
     }
     CHECK_OK(soso__batch_lazy(&w[0], W[0])); /* w[1] stays plain: the dense update */
-    for (size_t h = 0; inject && h < H; h++) {
-        w[0].bmax[h * w[0].nblk + 3] = 5.0f;
+    for (size_t h = 0; bound != 0 && h < H; h++) {
+        float *bm = w[0].bmax + h * w[0].nblk;
+        bm[3] = bound > 0 ? bound : bm[3];
         w[0].bstale[h * w[0].nblk + 3] = 1;
-        w[0].us[h].rmax = 5.0f;
+        w[0].us[h].rmax = fmaxf(w[0].us[h].rmax, bm[3]);
     }
-    for (size_t bi = 0; bi < 12; bi++) {
+    for (size_t bi = 0; bi < batches; bi++) {
         for (size_t b = 0; b < B; b++) rows[b] = (uint32_t)((bi * 37 + b * 11) % N);
         for (int k = 0; k < 2; k++) {
             soso__batch_scores(&w[k], W[k], 2.0f, d, rows, B, gate_push, NULL);
             CHECK_OK(soso__batch_update(&w[k], W[k], d, rows, B, 0.02f, 1, 1e-30f, NULL));
         }
         soso__batch_fold(&w[0], W[0]);
+        bad += bookkeeping_errors(&w[0], W[0], NULL);
         for (size_t i = 0; i < H * V; i++) worst = fmax(worst, fabs(W[0][i] - W[1][i]) / (1e-3 + fabs(W[1][i])));
     }
+    CHECK_MSG(bad == 0, "%zu stored maxima differ from W (bound %g)", bad, (double)bound);
+    for (size_t i = 0; i < H * V; i++) {
+        diff = fmax(diff, fabs(W[0][i] - W[1][i]));
+        change = fmax(change, fabs(W[1][i] - W0[i]));
+    }
+    if (upd) *upd = diff / change;
     for (int k = 0; k < 2; k++) {
         soso__batch_free(&w[k]);
         free(W[k]);
@@ -165,14 +176,70 @@ static void test_lazy_normaliser_outside_support(void)
         W[i] = (float)(j < 16 ? -1.0 + 0.001 * u : j < 64 ? 0.97 + 0.01 * u : 0.02 * u - 0.01);
     }
     for (int inject = 0; inject <= 1; inject++) {
-        double worst = lazy_vs_dense(d, W, H, inject);
+        double worst = lazy_vs_dense(d, W, H, inject ? 5.0f : 0.0f, 12, NULL);
         CHECK_MSG(worst < 1e-4, "lazy and dense updates differ by %.3g (relative; stale bound %d)", worst, inject);
     }
+    /* A stale bound just over the result: words 0-15 weigh -0.5, word 100 1.0 (block 1,
+     * settled), word 200 1.0005 (block 3, stale, its bound exact), so the normaliser is
+     * |xx| 1.0005 and the threshold must let block 3 through by less than 5e-4 of it.
+     * Words 16-63 weigh 0.499: block 0 is flagged but skipped (its bound 0.5 cannot
+     * matter), and where its support shrinks below 0.499 its maximum is not known. */
+    for (size_t i = 0; i < H * V; i++) {
+        size_t j = i % V;
+        W[i] = j < 16 ? -0.5f : j < 64 ? 0.499f : j == 100 ? 1.0f : j == 200 ? 1.0005f : W[i] * 0.01f;
+    }
+    double upd = 1;
+    lazy_vs_dense(d, W, H, -1.0f, 1, &upd);
+    CHECK_MSG(upd < 5e-5, "lazy and dense steps differ by %.3g of the update (stale bound near the result)", upd);
     free(W);
     soso_docs_free(d);
 }
 
+/* One unit gated -1 with a score of 0 (no normaliser), then +1 with a score of 1e6
+ * (normaliser on): the first batch shrinks W[64] from 2 t to 0 (t = 2^-149, the
+ * smallest subnormal), which leaves block 1 a stale bound of 2 t; W[100] = 2 t stays. */
+static int sub_phase;
+static void gate_sub(soso__batch *w, size_t b, const void *ctx)
+{
+    (void)ctx;
+    w->ent_unit[b * w->E] = 0;
+    w->ent_g[b * w->E] = sub_phase ? 1.0f : -1.0f;
+    w->I[b * w->H] = sub_phase ? 1e6f : 0.0f;
+    w->ent_n[b] = 1;
+}
+
+/* exact_unit's candidate threshold among subnormal weights: the normaliser of the second
+ * batch is |xx| max |W| outside the support = 1e6 x 2 t, held by W[100] in the stale
+ * block 1. A threshold of best / xa less 1e-6 of it in float rounded back up to 2 t
+ * there and skipped the block (1.75e6 t from the support instead; found in review). */
+static void test_lazy_normaliser_subnormal(void)
+{
+    const float t = 1.40129846e-45f;
+    float W[128] = {0}, x[2] = {2 * t, 1750000 * t};
+    uint32_t words[2] = {64, 0}, r0 = 0, r1 = 1;
+    soso_docs *d = NULL;
+    CHECK_OK(soso_docs_create(128, &d));
+    CHECK_OK(soso_docs_append_row(d, 1, &words[0], &x[0]));
+    CHECK_OK(soso_docs_append_row(d, 1, &words[1], &x[1]));
+    W[64] = W[100] = 2 * t;
+    soso__batch w;
+    CHECK_OK(soso__batch_init(&w, 1, 128, 1, 1, 1));
+    CHECK_OK(soso__batch_lazy(&w, W));
+    sub_phase = 0;
+    soso__batch_scores(&w, W, 2.0f, d, &r0, 1, gate_sub, NULL);
+    CHECK_OK(soso__batch_update(&w, W, d, &r0, 1, 1.0f, 0, 1e-45f, NULL));
+    CHECK(W[64] == 0.0f && w.bstale[1] == 1);
+    sub_phase = 1;
+    soso__batch_scores(&w, W, 2.0f, d, &r1, 1, gate_sub, NULL);
+    CHECK_OK(soso__batch_update(&w, W, d, &r1, 1, 1e-40f, 1, 1e-45f, NULL));
+    CHECK_MSG(w.us[0].exact == (float)(1e6 * (double)(2 * t)), "normaliser %g, want %g", (double)w.us[0].exact,
+              1e6 * (double)(2 * t));
+    soso__batch_free(&w);
+    soso_docs_free(d);
+}
+
 const soso_test tests_lazy[] = {
+    {"lazy_normaliser_subnormal", test_lazy_normaliser_subnormal},
     {"lazy_bookkeeping_exact", test_lazy_bookkeeping_exact},
     {"lazy_normaliser_outside_support", test_lazy_normaliser_outside_support},
     {NULL, NULL},
