@@ -104,7 +104,8 @@ static void copy_column(soso__batch *w, const float *W, size_t h)
 static void lazy_free(soso__batch *w)
 {
     void **p[] = {(void **)&w->alpha, (void **)&w->ascale, (void **)&w->bmax, (void **)&w->omax, (void **)&w->us,
-                  (void **)&w->fold, (void **)&w->bscr, (void **)&w->stamp, (void **)&w->blk, (void **)&w->bfl, (void **)&w->bstale, (void **)&w->WT};
+                  (void **)&w->fold, (void **)&w->bscr, (void **)&w->stamp, (void **)&w->blk, (void **)&w->bfl,
+                  (void **)&w->bstale, (void **)&w->WT};
     for (size_t i = 0; i < sizeof p / sizeof p[0]; i++) {
         free(*p[i]);
         *p[i] = NULL;
@@ -714,7 +715,8 @@ static soso_status place_supports(soso__batch *w, const soso_docs *X, const uint
 
 /* The lazy update: W_h = alpha_h W^_h, so scaling a row is O(1) and only the support's
  * entries of W^ change; the normaliser's max over the untouched entries comes from the
- * block maxima. Same arithmetic as the dense update up to rounding. */
+ * block maxima (exact, or bounds that are rescanned where they could hold it). Same
+ * arithmetic as the dense update up to rounding. */
 static soso_status lazy_update(soso__batch *w, float *W, const soso_docs *X, const uint32_t *rows, size_t n_touched,
                                float eps, int normalize, float prec)
 {

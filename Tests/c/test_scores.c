@@ -55,7 +55,8 @@ static void test_scores_agree(void)
                         mag += fabsl(f * val[e]);
                     }
                     if (sc) want *= scale[h], mag *= scale[h];
-                    CHECK_MSG(fabsl(vec[h] - want) <= 2e-6L * mag, "H %zu p %g unit %zu: %g vs %Lg", H, p, h, vec[h], want);
+                    CHECK_MSG(fabsl(vec[h] - want) <= 2e-6L * mag, "H %zu p %g unit %zu: %g vs %Lg", H, p, h, vec[h],
+                              want);
                 }
                 free(W), free(WT);
             }
