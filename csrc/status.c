@@ -73,9 +73,11 @@ const char *soso_build_info(void)
 #else
             "unknown compiler";
 #endif
-        /* Which products orthogonalisation runs on: benchmarks differ by 2-3x between them. */
-        snprintf(info, sizeof info, "soso %s; %s; %s; dense %s; blas %s", SOSO_VERSION_STRING, cc, omp,
-                 soso__avx512_enabled() ? "avx512" : "openblas", openblas_get_config());
+        /* Which kernels run: orthogonalisation's products and the documents' scores and
+         * Hebbian ranks (benchmarks differ by 2-3x and 10-30% between them). */
+        int simd = soso__avx512_enabled();
+        snprintf(info, sizeof info, "soso %s; %s; %s; dense %s; scores %s; blas %s", SOSO_VERSION_STRING, cc, omp,
+                 simd ? "avx512" : "openblas", simd ? "avx512" : "portable", openblas_get_config());
     }
     return info;
 }

@@ -8,6 +8,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 static unsigned lcg(unsigned *s)
 {
@@ -62,7 +63,15 @@ static void test_scores_agree(void)
             }
 }
 
+/* soso_build_info names the scoring kernels this CPU runs. */
+static void test_scores_build_info(void)
+{
+    const char *info = soso_build_info();
+    CHECK_MSG(strstr(info, soso__avx512_enabled() ? "; scores avx512;" : "; scores portable;") != NULL, "%s", info);
+}
+
 const soso_test tests_scores[] = {
     {"scores_transposed_and_kernel_same_bits", test_scores_agree},
+    {"scores_build_info", test_scores_build_info},
     {NULL, NULL},
 };
