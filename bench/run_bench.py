@@ -788,7 +788,7 @@ class Bench:
                 "| when | commit | load | Hopfield, 2 / 1 threads (median of 5 pairs) | dense, smallest share of"
                 " sgemm | %s |" % CEILING_HEAD, "|---|---|---|---|---|---|"] + [
             "| %s | %s | %s | %.2f | %s | %s |" % (h.get("when", "-"), h.get("commit", "-"), cell_load(h),
-                                                  h["hopfield_speedup"], "%.0f%% (%s)" % (
+                                                  h["hopfield_speedup"], "%.1f%% (%s)" % (
                                                       100 * h["dense_of_sgemm"], h.get("sgemm_core") or "Haswell")
                                                   if h.get("dense_of_sgemm") else "-", ceiling_cell(h)) for h in ker]
 
@@ -803,7 +803,7 @@ class Bench:
         with since (when, label[, what the runs before were]), over the runs since a change
         of the code, and the earlier ones apart."""
         v = self.logged(key, since)
-        f = (lambda x: "%.0f%%" % (100 * x)) if percent else (lambda x: "%.2f" % x)
+        f = (lambda x: "%.1f%%" % (100 * x)) if percent else (lambda x: "%.2f" % x)
         summary = lambda v: "median %s (%s to %s), met in %d" % (
             f(statistics.median(v)), f(v[0]), f(v[-1]), sum(x >= goal for x in v))
         if not since:
