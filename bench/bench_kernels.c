@@ -340,7 +340,7 @@ int main(int argc, char **argv)
     /* The machine's dense ceiling: sgemm, square 2048, 1 and N threads. */
     double g1 = sgemm_gflops(2048, 1, 0), gn = sgemm_gflops(2048, threads, 0);
     /* With the library's build line (which dense kernels it runs), quotes left out. */
-    char build[256];
+    char build[512];
     snprintf(build, sizeof build, "%s", soso_build_info());
     for (char *q = build; *q; q++) *q = *q == '"' || *q == '\\' ? ' ' : *q;
     printf("{\"kernel\": \"sgemm 2048\", \"gflops_1\": %.1f, \"gflops_n\": %.1f, \"build\": \"%s\"}\n", g1, gn, build);

@@ -227,7 +227,7 @@ HEBBIAN_SINCE = ("2026-11-30 18:26", "the scores, gate and lazy update of c2ea78
 def ortho_share(x):
     """An orthogonalisation row's share of sgemm's rate: the median of its paired
     repetitions, with their range."""
-    return "%.0f%% on %s (median of %d paired repetitions, %.0f-%.0f%%)" % (
+    return "%.1f%% on %s (median of %d paired repetitions, %.1f-%.1f%%)" % (
         100 * x["of_sgemm"], threads_label(x["threads"]), x["reps"], 100 * x["of_sgemm_min"], 100 * x["of_sgemm_max"])
 
 
@@ -809,6 +809,8 @@ class Bench:
         if not since:
             return "; over the %d runs so far: %s" % (len(v), summary(v)) if len(v) >= 2 else ""
         before = self.logged(key, since, before=True)
+        if not v and not before:  # no history (--tiny, or --history ""): nothing to sum up
+            return ""
         return "; over the %d run%s since %s: %s%s" % (
             len(v), "" if len(v) == 1 else "s", since[1], summary(v) if v else "none",
             "; the %d before it%s: %s" % (len(before), " (%s)" % since[2] if len(since) > 2 else "", summary(before))
@@ -862,7 +864,7 @@ class Bench:
         if all(so):
             worst = min(x["of_sgemm"] for x in so)
             out.append("- Dense kernels at 70%% of sgemm's rate or more (symmetric orthogonalisation): %s, %s%s%s." % (
-                ", ".join("%.0f%% (%d units, %s)" % (100 * x["of_sgemm"], x.get("units", 0), threads_label(x["threads"]))
+                ", ".join("%.1f%% (%d units, %s)" % (100 * x["of_sgemm"], x.get("units", 0), threads_label(x["threads"]))
                           for x in so),
                 self.verdict("kernels", worst >= 0.7),
                 self.across_runs("dense_of_sgemm", 0.7, percent=True, since=DENSE_SINCE),

@@ -582,10 +582,12 @@ static float exact_unit(soso__batch *w, const float *W, size_t h, uint32_t *stam
     double xa = fabs(w->xx[h] * w->alpha[h]), best = fmax(w->us[h].msup, xa * (double)mf);
     /* The stale blocks whose bound can matter: few, and which ones is random (about a
      * third of a row's blocks are stale), so runs of 64 blocks are tested first without
-     * a branch. thr is under best / xa by at least 1e-6 of it and one float step (a
-     * margin in float alone vanished among subnormals, where the step is coarser: a
-     * review found a stale block skipped there): a few more candidates than needed,
-     * which the loop below passes over. */
+     * a branch. thr is best / xa less 1e-6 of it, in double, then one float step
+     * lower, so the cast's rounding cannot lift it over a bound that matters (a margin
+     * in float alone vanished among subnormals, where the step is coarser: a review
+     * found a stale block skipped there; a second one proved this form and checked it
+     * on 745M cases): a few more candidates than needed, which the loop below passes
+     * over. */
     float thr = nextafterf((float)(best / xa * (1.0 - 1e-6)), 0.0f);
     for (size_t k0 = 0; k0 < nb; k0 += LAZY_BLOCK) {
         size_t k1 = k0 + LAZY_BLOCK < nb ? k0 + LAZY_BLOCK : nb;

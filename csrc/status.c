@@ -56,7 +56,7 @@ char *openblas_get_config(void);
 /* Filled once; the critical section makes the first concurrent calls safe. */
 const char *soso_build_info(void)
 {
-    static char info[256];
+    static char info[512]; /* a long compiler version and OpenBLAS configuration fit */
 #pragma omp critical(soso_build_info)
     if (!info[0]) {
         char omp[32];

@@ -96,8 +96,8 @@ const char *soso_version_string(void);
 /* One line saying how the library was built: compiler, OpenMP version (or "none"), the
  * kernels of the dense products (SOSO's own "avx512" where the CPU has AVX-512F, else
  * "openblas"), of documents' scores and the Hebbian gate ("avx512" or "portable": the
- * same results either way) and the BLAS it calls, e.g. "gcc 12.2.0; openmp 201511; dense
- * avx512; scores avx512; blas OpenBLAS 0.3.21 ...". */
+ * same results either way) and the BLAS it calls, e.g. "soso 0.1.0; gcc 12.2.0; openmp
+ * 201511; dense avx512; scores avx512; blas OpenBLAS 0.3.21 ...". */
 const char *soso_build_info(void);
 
 /* Number of threads an OpenMP parallel region of this library may use (1 without

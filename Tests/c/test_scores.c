@@ -63,11 +63,14 @@ static void test_scores_agree(void)
             }
 }
 
-/* soso_build_info names the scoring kernels this CPU runs. */
+/* soso_build_info names the scoring kernels this CPU runs, and the line is whole: its
+ * buffer (512 bytes) is not full, so the BLAS configuration's end (MAX_THREADS, which
+ * the CLI's OpenBLAS check reads) was not cut off. */
 static void test_scores_build_info(void)
 {
     const char *info = soso_build_info();
     CHECK_MSG(strstr(info, soso__avx512_enabled() ? "; scores avx512;" : "; scores portable;") != NULL, "%s", info);
+    CHECK_MSG(strlen(info) < 511, "%zu bytes: cut short?", strlen(info));
 }
 
 const soso_test tests_scores[] = {
