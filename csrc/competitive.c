@@ -359,6 +359,17 @@ static void clear_unit(const soso__batch *w, const soso_docs *X, const uint32_t 
     }
 }
 
+/* xx_h = sum_b g_hb I_hb over unit h's entries in batch order: summed per unit where
+ * the unit is worked on (in parallel), not in the serial grouping of the entries (the
+ * same adds in the same order, so the same bits). */
+static double unit_xx(const soso__batch *w, size_t h)
+{
+    double x = 0.0;
+    for (uint32_t e = w->count[h]; e < w->count[h + 1]; e++)
+        x += (double)w->list_g[e] * (double)w->I[(size_t)w->list_b[e] * w->H + h];
+    return x;
+}
+
 /* Scatters g x_b of unit h into buf (dense, zero outside the support) and lists the
  * support's words once each (stamp marks them with `mark`). Returns the support size;
  * supp has room for one word more than that (place_supports). */
@@ -534,6 +545,7 @@ static long take(soso__batch *w, handout *o, uint32_t mark)
 static void gather_unit(soso__batch *w, const float *W, const soso_docs *X, const uint32_t *rows, size_t h,
                          int normalize, float *buf, uint32_t *stamp)
 {
+    w->xx[h] = unit_xx(w, h);
     const float *row = W + h * w->V;
     float *as = w->arena_s + w->aoff[h];
     uint32_t *aj = w->arena_j + w->aoff[h];
@@ -787,10 +799,8 @@ soso_status soso__batch_update(soso__batch *w, float *W, const soso_docs *X, con
                                int normalize, float prec, size_t *touched)
 {
     const size_t H = w->H, V = w->V, E = w->E;
-    /* Entries grouped by unit, in batch order, and xx_h = sum_b g_hb I_hb (serial: at
-     * most E n entries). */
+    /* Entries grouped by unit, in batch order (serial: at most E n entries). */
     memset(w->count, 0, (H + 1) * sizeof *w->count);
-    for (size_t h = 0; h < H; h++) w->xx[h] = 0.0;
     for (size_t b = 0; b < n; b++)
         for (uint32_t e = 0; e < w->ent_n[b]; e++) w->count[w->ent_unit[b * E + e] + 1]++;
     size_t n_touched = 0;
@@ -805,11 +815,11 @@ soso_status soso__batch_update(soso__batch *w, float *W, const soso_docs *X, con
             float g = w->ent_g[b * E + e];
             w->list_b[w->cursor[h]] = (uint32_t)b;
             w->list_g[w->cursor[h]++] = g;
-            w->xx[h] += (double)g * (double)w->I[b * H + h];
         }
     if (touched) *touched = n_touched;
     if (n_touched == 0) return SOSO_OK;
     if (w->alpha) return lazy_update(w, W, X, rows, n_touched, eps, normalize, prec);
+    for (size_t t = 0; t < n_touched; t++) w->xx[w->touched[t]] = unit_xx(w, w->touched[t]);
     int team = soso__team_size(w->cap, 2.0 * (double)n_touched * (double)V);
     float c = eps;
     unsigned long long mask = 0;
