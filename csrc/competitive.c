@@ -456,15 +456,23 @@ static void order_by_work(soso__batch *w, size_t n_touched, int team)
     }
     if (n_touched > 64) { /* many units (the soft gate touches up to k a document) */
         qsort(w->jobs, n_touched, sizeof *w->jobs, job_cmp);
-    } else { /* insertion sort: no calls through a pointer for the usual ~26 */
-        for (size_t t = 1; t < n_touched; t++) {
-            struct soso__job x = w->jobs[t];
-            size_t u = t;
-            for (; u > 0 && job_before(&x, &w->jobs[u - 1]); u--) w->jobs[u] = w->jobs[u - 1];
-            w->jobs[u] = x;
-        }
+        for (size_t t = 0; t < n_touched; t++) w->order[t] = w->jobs[t].t;
+        return;
     }
-    for (size_t t = 0; t < n_touched; t++) w->order[t] = w->jobs[t].t;
+    /* Up to 64 (the usual ~26): each position's rank counted against all the others,
+     * n^2 compares of distinct 32-bit keys (work, clamped, then the lower position) that
+     * vectorise, where an insertion sort mispredicted (0.35 us a batch of 26 units). A
+     * clamped work only changes the order of huge units, and any order is correct. */
+    int32_t key[64];
+    for (size_t t = 0; t < n_touched; t++) {
+        double wk = w->jobs[t].work < (double)(1 << 24) ? w->jobs[t].work : (double)(1 << 24);
+        key[t] = (int32_t)wk * 64 + (int32_t)(63 - t);
+    }
+    for (size_t i = 0; i < n_touched; i++) {
+        int32_t r = 0;
+        for (size_t j = 0; j < n_touched; j++) r += key[j] > key[i];
+        w->order[r] = (uint32_t)i;
+    }
 }
 
 /* The touched units in one group per thread, each the units that thread applied last
