@@ -442,19 +442,27 @@ static int job_cmp(const void *x, const void *y)
     return job_before(x, y) ? -1 : job_before(y, x) ? 1 : 0;
 }
 
+/* Touched position t's work: its stretch of the arena (place_supports). */
+static size_t unit_work(const soso__batch *w, size_t t, size_t n_touched)
+{
+    size_t end = t + 1 < n_touched ? w->aoff[w->touched[t + 1]] : w->atotal;
+    return end - w->aoff[w->touched[t]];
+}
+
 /* The touched units' positions, largest update first (the words of a unit's documents,
  * as place_supports counted them), so that the last ones handed out are small. Units
  * are updated independently, so any order gives the same weights. */
 static void order_by_work(soso__batch *w, size_t n_touched, int team)
 {
-    for (size_t t = 0; t < n_touched; t++) w->order[t] = (uint32_t)t;
-    if (team == 1) return;
-    for (size_t t = 0; t < n_touched; t++) {
-        size_t end = t + 1 < n_touched ? w->aoff[w->touched[t + 1]] : w->atotal;
-        w->jobs[t].work = (double)(end - w->aoff[w->touched[t]]);
-        w->jobs[t].t = (uint32_t)t;
+    if (team == 1) {
+        for (size_t t = 0; t < n_touched; t++) w->order[t] = (uint32_t)t;
+        return;
     }
     if (n_touched > 64) { /* many units (the soft gate touches up to k a document) */
+        for (size_t t = 0; t < n_touched; t++) {
+            w->jobs[t].work = (double)unit_work(w, t, n_touched);
+            w->jobs[t].t = (uint32_t)t;
+        }
         qsort(w->jobs, n_touched, sizeof *w->jobs, job_cmp);
         for (size_t t = 0; t < n_touched; t++) w->order[t] = w->jobs[t].t;
         return;
@@ -465,8 +473,8 @@ static void order_by_work(soso__batch *w, size_t n_touched, int team)
      * clamped work only changes the order of huge units, and any order is correct. */
     int32_t key[64];
     for (size_t t = 0; t < n_touched; t++) {
-        double wk = w->jobs[t].work < (double)(1 << 24) ? w->jobs[t].work : (double)(1 << 24);
-        key[t] = (int32_t)wk * 64 + (int32_t)(63 - t);
+        size_t wk = unit_work(w, t, n_touched);
+        key[t] = (int32_t)(wk < ((size_t)1 << 24) ? wk : (size_t)1 << 24) * 64 + (int32_t)(63 - t);
     }
     for (size_t i = 0; i < n_touched; i++) {
         int32_t r = 0;

@@ -101,11 +101,9 @@ void soso__rank_units_general(const float *s, size_t H, uint32_t k, uint32_t *wi
 
 void soso__rank_units(float *s, size_t H, uint32_t k, uint32_t *win, uint32_t *lose)
 {
-    if (k == 2 && H >= 2 && H <= 32 && soso__avx512_enabled()) {
-        if (soso__top2_avx512(s, H, win, lose)) return;
-    } else if (k == 2 && H >= 2 && top2(s, H, win, lose)) {
+    if (k == 2 && H >= 2 &&
+        (H <= 32 && soso__avx512_enabled() ? soso__top2_avx512(s, H, win, lose) : top2(s, H, win, lose)))
         return;
-    }
     soso__rank_units_general(s, H, k, win, lose);
 }
 
