@@ -277,7 +277,11 @@ SIMD void soso__mul_inplace_avx512(size_t m, const float *S, int add, float *B, 
 #else /* no AVX-512 kernels in this build: dense.c always takes OpenBLAS */
 
 int soso__avx512_enabled(void) { return 0; }
-size_t soso__gram_tiles_avx512(size_t rows) { return rows; }
+size_t soso__gram_tiles_avx512(size_t rows)
+{
+    (void)rows;
+    return 0; /* no tiles: the kernels are never taken in this build */
+}
 int soso__avx512_set(int on)
 {
     (void)on;

@@ -213,23 +213,23 @@ static soso_status symmetric_scaling(const float *W, size_t rows, size_t cols, i
 {
     size_t rr = rows * rows;
     float *G = NULL;
-    soso_status s = new_gram(W, rows, cols, threads, &G);
-    for (size_t i = 0; s == SOSO_OK && i < rr; i++) Gd[i] = G[i];
+    SOSO__CHECK(new_gram(W, rows, cols, threads, &G));
+    for (size_t i = 0; i < rr; i++) Gd[i] = G[i];
     free(G);
     /* A matrix so small (or large) that its squares leave float's normal range: say so
      * before anything is derived from W W^T (the caller rescales W). An all-zero W goes
      * on to the dependence check. */
     double dmax = 0;
-    for (size_t k = 0; s == SOSO_OK && k < rows; k++) dmax = fmax(dmax, Gd[k * rows + k]);
-    *rescale = s == SOSO_OK && (dmax == 0 ? soso__max_abs(W, rows * cols) > 0 : !(dmax > 0x1p-100 && dmax < 0x1p100));
+    for (size_t k = 0; k < rows; k++) dmax = fmax(dmax, Gd[k * rows + k]);
+    *rescale = dmax == 0 ? soso__max_abs(W, rows * cols) > 0 : !(dmax > 0x1p-100 && dmax < 0x1p100);
     if (*rescale) return SOSO_OK;
     /* Near the identity, a short series or Newton-Schulz instead of the eigenproblem:
      * such G are well conditioned (no second pass) and take the add path. */
-    double rho = s == SOSO_OK && rows <= SERIES_ROWS ? radius_around_one(Gd, rows) : INFINITY;
+    double rho = rows <= SERIES_ROWS ? radius_around_one(Gd, rows) : INFINITY;
     int way = 0;
-    if (s == SOSO_OK && series_inverse_sqrt(Gd, rows, rho, Sd, Sd + rr, Sd + 2 * rr, Sd + 3 * rr))
+    if (series_inverse_sqrt(Gd, rows, rho, Sd, Sd + rr, Sd + 2 * rr, Sd + 3 * rr))
         way = SOSO__ORTH_SERIES;
-    else if (s == SOSO_OK && rows <= NEWTON_ROWS && rho <= 0.5 &&
+    else if (rows <= NEWTON_ROWS && rho <= 0.5 &&
              newton_inverse_sqrt(Gd, rows, Sd, Sd + rr, Sd + 2 * rr, Sd + 3 * rr))
         way = SOSO__ORTH_NEWTON;
     if (way) { /* Sd holds (W W^T)^(-1/2) - I */
@@ -239,13 +239,12 @@ static soso_status symmetric_scaling(const float *W, size_t rows, size_t cols, i
         for (size_t i = 0; i < rr; i++) S[i] = (float)Sd[i];
         return SOSO_OK;
     }
-    if (s == SOSO_OK) set_method(SOSO__ORTH_EIGEN);
-    if (s == SOSO_OK) s = soso__sym_eig(Gd, rows, lam);
-    if (s == SOSO_OK && !(lam[0] > 1e-10 * lam[rows - 1]))
-        s = soso__fail(SOSO_E_NUMERIC,
-                       "the rows are (nearly) linearly dependent: smallest/largest eigenvalue of W W^T is %.3g",
-                       lam[rows - 1] > 0 ? lam[0] / lam[rows - 1] : 0.0);
-    if (s != SOSO_OK) return s;
+    set_method(SOSO__ORTH_EIGEN);
+    SOSO__CHECK(soso__sym_eig(Gd, rows, lam));
+    if (!(lam[0] > 1e-10 * lam[rows - 1]))
+        return soso__fail(SOSO_E_NUMERIC,
+                          "the rows are (nearly) linearly dependent: smallest/largest eigenvalue of W W^T is %.3g",
+                          lam[rows - 1] > 0 ? lam[0] / lam[rows - 1] : 0.0);
     /* Column k of Gd (column-major) is eigenvector k, so Gd read row-major is M = Q^T.
      * With row k of M scaled by lam_k^(-1/4): S = M^T M = Q diag(lam^-1/2) Q^T. */
     for (size_t k = 0; k < rows; k++)
