@@ -153,7 +153,7 @@ def blas_core_text(k):
     own = k.get(("sgemm 2048, own core", None))
     if not core:
         return ""
-    if not own or own["blas_core"] == core:
+    if not own:  # only a run that forced the core keeps the core OpenBLAS picked
         return " (its %s kernels)" % core
     how = ("as this machine's environment sets it (OPENBLAS_CORETYPE=%s)" % own["env_coretype"]
            if own.get("env_coretype") else "by itself")
@@ -202,13 +202,14 @@ HEBBIAN_THREADS_WHY = ("a mini-batch of 100 documents is 15 to 20 microseconds o
                        " serial parts stay: on 2 threads the batch's cost prefix 0.6-1.1 us (scattered reads of its"
                        " row offsets; 0.4-0.6 since 3a8d90e prefetches them a batch ahead), grouping the entries by"
                        " unit 0.57 (0.45 since a7316cc sums xx_h per unit in parallel), placing the supports 0.30,"
-                       " ordering the units 0.48 (0.26 since adb3bfb ranks them by counting; 0.13 on 1 thread,"
+                       " ordering the units and grouping them by thread 0.48 (0.26 since adb3bfb ranks them by"
+                       " counting; 0.13 on 1 thread,"
                        " where they are not sorted by size) and counting wins 0.13; the batch's two forks and joins (0.42"
                        " us each here) and up to two barriers (0.19) add about 1.2 us. One core's memory latency"
                        " does not grow while the other is busy, and the machine itself gives 2 threads 1.6-1.9x on"
                        " scattered reads (the figures in brackets). The fourteenth session's changes (c2ea78e to"
                        " 17aa030) made"
-                       " epochs about 27% faster on 1 thread and 23% on 2 (alternating builds of c6db134 and of"
+                       " epochs about 28% faster on 1 thread and 23% on 2 (alternating builds of c6db134 and of"
                        " the gate's commit, 6 rounds, first quartiles; a slow spell): the serial parts and the"
                        " cores' hand-overs did not shrink with them. Earlier findings: units go first to the thread"
                        " that applied them last (5-6% on 2 threads, 776b2b1); pinning threads gave nothing; handing"
