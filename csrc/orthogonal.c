@@ -203,17 +203,30 @@ static void set_method(int m)
     last_method = m;
 }
 
+/* max |G - I| over a rows x rows Gram matrix: how far its rows are from orthonormal. */
+static float max_off_identity(const float *G, size_t rows)
+{
+    float m = 0;
+    for (size_t i = 0; i < rows; i++)
+        for (size_t j = 0; j < rows; j++) {
+            float e = fabsf(G[i * rows + j] - (i == j ? 1.0f : 0.0f));
+            m = e > m ? e : m;
+        }
+    return m;
+}
+
 /* The scaling S = (W W^T)^(-1/2) - add I of one pass, from W's Gram matrix; W is not
  * written. *add: whether W's rows are near orthonormal (W W^T's eigenvalues within
  * [1/4, 4]): S then holds (W W^T)^(-1/2) - I, applied as W + S W. *again: whether the
  * pass will leave rounding of W W^T's large eigenvalues in the small ones' directions
  * (ratio below ORTH_ONE_PASS_RATIO), so another pass is needed. */
 static soso_status symmetric_scaling(const float *W, size_t rows, size_t cols, int threads, double *Gd, double *Sd,
-                                     double *lam, float *S, int *add, int *again, int *rescale)
+                                     double *lam, float *S, int *add, int *again, int *rescale, float *err)
 {
     size_t rr = rows * rows;
     float *G = NULL;
     SOSO__CHECK(new_gram(W, rows, cols, threads, &G));
+    if (err) *err = max_off_identity(G, rows);
     for (size_t i = 0; i < rr; i++) Gd[i] = G[i];
     free(G);
     /* A matrix so small (or large) that its squares leave float's normal range: say so
@@ -267,12 +280,17 @@ static soso_status scaling_in_range(const float *W, size_t rows, size_t cols, in
                                     double *lam, float *S, int *add, int *again)
 {
     int rescale = 0;
-    SOSO__CHECK(symmetric_scaling(W, rows, cols, threads, Gd, Sd, lam, S, add, again, &rescale));
+    SOSO__CHECK(symmetric_scaling(W, rows, cols, threads, Gd, Sd, lam, S, add, again, &rescale, NULL));
     return rescale ? soso__fail(SOSO_E_NUMERIC, "the rows' squared norms are out of float's range even rescaled")
                    : SOSO_OK;
 }
 
 soso_status soso_orthogonalize_symmetric(float *W, size_t rows, size_t cols, int threads)
+{
+    return soso__orthogonalize_symmetric_err(W, rows, cols, threads, NULL);
+}
+
+soso_status soso__orthogonalize_symmetric_err(float *W, size_t rows, size_t cols, int threads, float *err)
 {
     SOSO__CHECK(check_shape(W, rows, cols));
     if (rows > cols)
@@ -291,7 +309,7 @@ soso_status soso_orthogonalize_symmetric(float *W, size_t rows, size_t cols, int
      * from orthonormal. Ill-conditioned rows take further passes, each from the last
      * one's result. W is kept until all have worked, so a failure leaves it unchanged. */
     int add = 0, again = 0, rescale = 0;
-    if (s == SOSO_OK) s = symmetric_scaling(W, rows, cols, threads, Gd, Sd, lam, S, &add, &again, &rescale);
+    if (s == SOSO_OK) s = symmetric_scaling(W, rows, cols, threads, Gd, Sd, lam, S, &add, &again, &rescale, err);
     if (s == SOSO_OK && (again || rescale)) {
         backup = soso__alloc_array(rows * cols, sizeof *backup);
         if (backup) memcpy(backup, W, rows * cols * sizeof *W);
@@ -354,14 +372,8 @@ soso_status soso_orthogonality_error(const float *W, size_t rows, size_t cols, i
     if (!max_abs) return soso__fail(SOSO_E_ARG, "max_abs is NULL");
     float *G;
     SOSO__CHECK(new_gram(W, rows, cols, threads, &G));
-    float m = 0;
-    for (size_t i = 0; i < rows; i++)
-        for (size_t j = 0; j < rows; j++) {
-            float e = fabsf(G[i * rows + j] - (i == j ? 1.0f : 0.0f));
-            m = e > m ? e : m;
-        }
+    *max_abs = max_off_identity(G, rows);
     free(G);
-    *max_abs = m;
     return SOSO_OK;
 }
 

@@ -516,8 +516,7 @@ static void fast_step(osc_ws *w, size_t nnz, const uint32_t *idx, const float *v
 static soso_status reorthonormalize(soso_model *m, int threads)
 {
     float err = 0;
-    SOSO__CHECK(soso_orthogonality_error(m->W, m->units, m->cols, threads, &err));
-    SOSO__CHECK(soso_orthogonalize_symmetric(m->W, m->units, m->cols, threads));
+    SOSO__CHECK(soso__orthogonalize_symmetric_err(m->W, m->units, m->cols, threads, &err));
     if (err > 1e-5f && m->osc_reorth_every > OSC_REORTH_MIN) m->osc_reorth_every /= 2;
     else if (err < 1e-6f && m->osc_reorth_every < OSC_REORTH_MAX) m->osc_reorth_every *= 2;
     m->osc_since_reorth = 0;

@@ -191,6 +191,10 @@ void soso__mul_inplace_avx512(size_t m, const float *S, int add, float *B, size_
  * series, Newton-Schulz or the eigenproblem (0 before any); for tests. */
 enum { SOSO__ORTH_SERIES = 1, SOSO__ORTH_NEWTON = 2, SOSO__ORTH_EIGEN = 3 };
 int soso__orth_last_method(void);
+/* soso_orthogonalize_symmetric, and (err not NULL) what soso_orthogonality_error would
+ * have said of W before, from the same Gram matrix (osc's re-orthonormalisation sets
+ * its period by it: one W W^T instead of two). *err is set when the Gram matrix was. */
+soso_status soso__orthogonalize_symmetric_err(float *W, size_t rows, size_t cols, int threads, float *err);
 
 /* Eigenvalues (ascending, into w) and eigenvectors (overwriting A: eigenvector k is the
  * contiguous run A[k*n .. k*n+n)) of a symmetric n x n matrix. LAPACK dsyevd. */
