@@ -100,6 +100,16 @@ static void copy_column(soso__batch *w, const float *W, size_t h)
     for (size_t j = 0; j < V; j++) w->WT[j * H + h] = row[j];
 }
 
+/* The stride of a per-thread scratch array of n elements (of up to 4 bytes): n rounded
+ * up to 32 and 32 more, so that the used parts of two threads' stretches are at least
+ * 128 bytes apart however the array is aligned. Threads flag blocks, mark words and
+ * scatter sums in their own stretch for every support word; where two shared a line
+ * the update ran a third slower per word on 2 threads than on 1. */
+static size_t per_thread_stride(size_t n)
+{
+    return ((n + 31) & ~(size_t)31) + 32;
+}
+
 /* Frees the lazy-scaling workspace (the pointers NULL again: W is plain). */
 static void lazy_free(soso__batch *w)
 {
@@ -115,9 +125,11 @@ static void lazy_free(soso__batch *w)
 soso_status soso__batch_lazy(soso__batch *w, const float *W)
 {
     if (soso__lazy_disabled) return SOSO_OK;
-    size_t H = w->H, V = w->V, nb = (V + LAZY_BLOCK - 1) / LAZY_BLOCK, tv;
-    if (!soso__mul_size((size_t)w->threads, V, &tv)) return soso__fail(SOSO_E_LIMIT, "workspace too large");
+    size_t H = w->H, V = w->V, nb = (V + LAZY_BLOCK - 1) / LAZY_BLOCK, tv, tb;
     w->nblk = nb;
+    w->bpad = per_thread_stride(nb + 1);
+    if (!soso__mul_size((size_t)w->threads, w->vpad, &tv) || !soso__mul_size((size_t)w->threads, w->bpad, &tb))
+        return soso__fail(SOSO_E_LIMIT, "workspace too large");
     if (w->alpha) goto reset; /* already lazy: recompute the maxima of a changed W */
     w->alpha = soso__alloc_array(H, sizeof *w->alpha);
     w->ascale = soso__alloc_array(H, sizeof *w->ascale);
@@ -126,10 +138,10 @@ soso_status soso__batch_lazy(soso__batch *w, const float *W)
     w->bstale = soso__alloc_array(H * nb, 1);
     w->us = soso__calloc_array(H, sizeof *w->us);
     w->fold = soso__alloc_array(H, 8 * sizeof *w->fold);
-    w->bscr = soso__calloc_array((size_t)w->threads * nb, sizeof *w->bscr); /* read before set */
+    w->bscr = soso__calloc_array(tb, sizeof *w->bscr); /* read before set */
     w->stamp = soso__calloc_array(tv, sizeof *w->stamp);
-    w->blk = soso__calloc_array((size_t)w->threads * nb, 1);
-    w->bfl = soso__alloc_array((size_t)w->threads * (nb + 1), sizeof *w->bfl); /* + 1: apply_unit's store */
+    w->blk = soso__calloc_array(tb, 1);
+    w->bfl = soso__alloc_array(tb, sizeof *w->bfl); /* nb + 1 a thread: apply_unit's store */
     w->WT = soso__alloc_array(H * V, sizeof *w->WT);
     if (!w->alpha || !w->ascale || !w->bmax || !w->omax || !w->us || !w->fold || !w->bscr || !w->stamp || !w->blk ||
         !w->bfl || !w->bstale || !w->WT) {
@@ -188,30 +200,54 @@ void soso__batch_fold(soso__batch *w, float *W)
     for (size_t h = 0; h < H; h++) w->alpha[h] = 1.0;
 }
 
+/* Carves plan pl's arrays out of one block whose used part starts and ends on a
+ * 128-byte boundary, so that threads writing their own copies share no line. */
+static int plan_init(soso__plan *pl, size_t H, int threads)
+{
+    size_t T = (size_t)threads, nh = H ? H : 1;
+    size_t sizes[] = {nh * sizeof(uint32_t), nh * sizeof(size_t), nh * sizeof(uint32_t), nh * sizeof(struct soso__job),
+                      nh * sizeof(uint32_t), (T + 1) * sizeof(size_t), T * sizeof(size_t)};
+    size_t total = 0;
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) total += (sizes[i] + 127) & ~(size_t)127;
+    pl->mem = malloc(total + 128);
+    if (!pl->mem) return 0;
+    char *at = (char *)(((uintptr_t)pl->mem + 127) & ~(uintptr_t)127);
+    void *arr[7];
+    for (size_t i = 0; i < 7; i++) {
+        arr[i] = at;
+        at += (sizes[i] + 127) & ~(size_t)127;
+    }
+    pl->touched = arr[0];
+    pl->aoff = arr[1];
+    pl->order = arr[2];
+    pl->jobs = arr[3];
+    pl->group = arr[4];
+    pl->gstart = arr[5];
+    pl->gfill = arr[6];
+    return 1;
+}
+
 void soso__batch_free(soso__batch *w)
 {
     lazy_free(w);
     free(w->arena_j);
     free(w->arena_s);
-    free(w->aoff);
     free(w->cum);
     free(w->owner);
-    free(w->group);
-    free(w->gstart);
-    free(w->gfill);
     free(w->claims);
     free(w->I);
     free(w->ent_unit);
     free(w->ent_g);
     free(w->ent_n);
     free(w->xx);
-    free(w->count);
-    free(w->cursor);
+    free(w->tbeg);
+    free(w->tcnt);
+    free(w->twords);
     free(w->list_b);
     free(w->list_g);
-    free(w->touched);
-    free(w->jobs);
-    free(w->order);
+    if (w->plans)
+        for (int t = 0; t < w->threads; t++) free(w->plans[t].mem);
+    free(w->plans);
     free(w->rowmax);
     free(w->buf);
     memset(w, 0, sizeof *w);
@@ -227,37 +263,36 @@ soso_status soso__batch_init(soso__batch *w, size_t H, size_t V, size_t B, size_
     w->threads = threads < 1 ? 1 : threads;
     w->cap = w->threads;
     w->alpha_lim = 1e6;
-    size_t bh, be, tv;
-    if (!soso__mul_size(B, H, &bh) || !soso__mul_size(B, E, &be) || !soso__mul_size((size_t)w->threads, V, &tv))
+    size_t bh, be, tv, th;
+    w->hpad = (H + 15) & ~(size_t)15;
+    w->vpad = per_thread_stride(V);
+    if (!soso__mul_size(B, H, &bh) || !soso__mul_size(B, E, &be) || !soso__mul_size((size_t)w->threads, w->vpad, &tv) ||
+        !soso__mul_size((size_t)w->threads, w->hpad, &th) || be > UINT32_MAX)
         return soso__fail(SOSO_E_LIMIT, "mini-batch workspace too large");
     w->I = soso__alloc_array(bh, sizeof *w->I);
     w->ent_unit = soso__alloc_array(be, sizeof *w->ent_unit);
     w->ent_g = soso__alloc_array(be, sizeof *w->ent_g);
     w->ent_n = soso__calloc_array(B, sizeof *w->ent_n);
     w->xx = soso__alloc_array(H, sizeof *w->xx);
-    w->count = soso__alloc_array(H + 1, sizeof *w->count);
-    w->cursor = soso__alloc_array(H, sizeof *w->cursor);
+    w->tbeg = soso__alloc_array(th, sizeof *w->tbeg);
+    w->tcnt = soso__alloc_array(th, sizeof *w->tcnt);
+    w->twords = soso__alloc_array(th, sizeof *w->twords);
     w->list_b = soso__alloc_array(be, sizeof *w->list_b);
     w->list_g = soso__alloc_array(be, sizeof *w->list_g);
-    w->touched = soso__alloc_array(H, sizeof *w->touched);
-    w->jobs = soso__alloc_array(H, sizeof *w->jobs);
-    w->order = soso__alloc_array(H, sizeof *w->order);
+    w->plans = soso__calloc_array((size_t)w->threads, sizeof *w->plans);
+    int plans_ok = w->plans != NULL;
+    for (int t = 0; plans_ok && t < w->threads; t++) plans_ok = plan_init(w->plans + t, H, w->threads);
     w->rowmax = soso__alloc_array(H, sizeof *w->rowmax);
-    w->aoff = soso__alloc_array(H, sizeof *w->aoff);
     w->cum = soso__alloc_array(B + 1, sizeof *w->cum);
     w->owner = soso__alloc_array(H, sizeof *w->owner);
-    w->group = soso__alloc_array(H, sizeof *w->group);
-    w->gstart = soso__alloc_array((size_t)w->threads + 1, sizeof *w->gstart);
-    w->gfill = soso__alloc_array((size_t)w->threads, sizeof *w->gfill);
     w->nclaims = H + (size_t)w->threads * SOSO__CLAIM_PAD;
     w->claims = soso__calloc_array(w->nclaims, sizeof *w->claims);
     w->claim_mark = 1;
     if (w->owner)
         for (size_t h = 0; h < H; h++) w->owner[h] = (uint32_t)(h % (size_t)w->threads);
     w->buf = soso__calloc_array(tv, sizeof *w->buf);
-    if (!w->I || !w->ent_unit || !w->ent_g || !w->ent_n || !w->xx || !w->count || !w->cursor || !w->list_b ||
-        !w->list_g || !w->touched || !w->rowmax || !w->buf || !w->jobs || !w->order ||
-        !w->aoff || !w->cum || !w->owner || !w->group || !w->gstart || !w->gfill || !w->claims) {
+    if (!w->I || !w->ent_unit || !w->ent_g || !w->ent_n || !w->xx || !w->tbeg || !w->tcnt || !w->twords ||
+        !w->list_b || !w->list_g || !plans_ok || !w->rowmax || !w->buf || !w->cum || !w->owner || !w->claims) {
         soso__batch_free(w);
         return soso__fail(SOSO_E_NOMEM, "out of memory for a mini-batch of %zu documents and %zu units", B, H);
     }
@@ -281,82 +316,125 @@ static size_t share_start(const size_t *cum, size_t n, int t, int nt)
     return lo;
 }
 
-void soso__batch_scores(soso__batch *w, const float *W, float p, const soso_docs *X, const uint32_t *rows, size_t n,
-                        soso__gate_fn gate, const void *ctx)
+/* The batch's cost prefix (w->cum), a document's words plus a fixed part (the gate):
+ * threads take equal shares of it, not equal counts of documents of 1 to 30 words.
+ * Returns the batch's words. */
+static size_t cost_prefix(soso__batch *w, const soso_docs *X, const uint32_t *rows, size_t n)
 {
-    const double *alpha = w->alpha;
-    /* Cost prefix, a document's words plus a fixed part (the gate): threads take equal
-     * shares of it, not equal counts of documents of 1 to 30 words. */
     size_t *cum = w->cum, nnz = 0;
     cum[0] = 0;
     for (size_t b = 0; b < n; b++) {
         nnz += X->indptr[rows[b] + 1] - X->indptr[rows[b]];
         cum[b + 1] = nnz + (b + 1) * SOSO__DOC_COST;
     }
-    /* Each word costs a scattered read of its weights (~a cache miss) besides H multiply-adds. */
-    int team = soso__team_size(w->cap, (double)nnz * ((double)w->H + 64.0));
-    /* W = alpha W^: scores scale by sign(alpha) |alpha|^(p-1), once per batch. */
-    if (alpha)
+    return nnz;
+}
+
+/* Threads for the scores of a batch of nnz words: each word costs a scattered read of
+ * its weights (~a cache miss) besides H multiply-adds. */
+static int scores_team(const soso__batch *w, size_t nnz)
+{
+    return soso__team_size(w->cap, (double)nnz * ((double)w->H + 64.0));
+}
+
+/* W = alpha W^: scores scale by sign(alpha) |alpha|^(p-1), once per batch. */
+static void score_scales(soso__batch *w, float p)
+{
+    if (w->alpha)
         for (size_t h = 0; h < w->H; h++)
-            w->ascale[h] = p == 2.0f ? alpha[h] : copysign(pow(fabs(alpha[h]), (double)p - 1.0), alpha[h]);
+            w->ascale[h] = p == 2.0f ? w->alpha[h] : copysign(pow(fabs(w->alpha[h]), (double)p - 1.0), w->alpha[h]);
+}
+
+/* Scores and gates of the batch's documents [b0, b1), one thread's share; sets
+ * w->diverged when a score is not finite. */
+static void score_share(soso__batch *w, const float *W, float p, const soso_docs *X, const uint32_t *rows, size_t n,
+                        size_t b0, size_t b1, soso__gate_fn gate, const void *ctx)
+{
+    int bad = 0, lazy = w->alpha != NULL;
+    for (size_t b = b0; b < b1; b++) {
+        size_t q0 = X->indptr[rows[b]], q1 = X->indptr[rows[b] + 1];
+        float *out = w->I + b * w->H;
+        /* Documents come shuffled, so each one's word list is a cache miss that the
+         * weights' prefetch below waited on (3/4 of this loop's own samples): the
+         * list is fetched two documents ahead, its offset three ahead. */
+        if (b + 2 < n) {
+            size_t q2 = X->indptr[rows[b + 2]];
+            SOSO__PREFETCH(X->indices + q2);
+            SOSO__PREFETCH(X->values + q2);
+            if (b + 3 < n) SOSO__PREFETCH(X->indptr + rows[b + 3]);
+        }
+        if (lazy && b + 1 < n) /* the next document's weights, scattered over WT */
+            for (size_t q = X->indptr[rows[b + 1]]; q < X->indptr[rows[b + 1] + 1]; q++) {
+                const float *col = w->WT + (size_t)X->indices[q] * w->H;
+                SOSO__PREFETCH(col);
+                SOSO__PREFETCH(col + w->H - 1);
+            }
+        if (lazy)
+            soso__scores_transposed(w->WT, w->H, p, q1 - q0, X->indices + q0, X->values + q0, w->ascale, out);
+        else
+            soso__unit_scores(W, w->H, w->V, p, q1 - q0, X->indices + q0, X->values + q0, out);
+        /* Not finite: NaN fails the comparison, infinity exceeds FLT_MAX. An OR of
+         * independent tests, where a sum of out[h] * 0 was a serial chain of H adds. */
+        for (size_t h = 0; h < w->H; h++) bad |= !(fabsf(out[h]) <= FLT_MAX);
+        if (gate) gate(w, b, ctx);
+    }
+    if (bad) {
+#pragma omp atomic write
+        w->diverged = 1;
+    }
+}
+
+/* The scores and gates on a team of threads, once w->cum holds the cost prefix. */
+static void scores_on(soso__batch *w, const float *W, float p, const soso_docs *X, const uint32_t *rows, size_t n,
+                      soso__gate_fn gate, const void *ctx, int team)
+{
+    score_scales(w, p);
     unsigned long long mask = 0;
 #pragma omp parallel num_threads(team) if (team > 1)
     {
-        int tid = omp_get_thread_num(), nt = omp_get_num_threads(), bad = 0;
+        int tid = omp_get_thread_num(), nt = omp_get_num_threads();
 #pragma omp atomic
         mask |= 1ull << (tid & 63);
-        long b0 = (long)share_start(cum, n, tid, nt), b1 = (long)share_start(cum, n, tid + 1, nt);
-        for (long b = b0; b < b1; b++) {
-            size_t q0 = X->indptr[rows[b]], q1 = X->indptr[rows[b] + 1];
-            float *out = w->I + (size_t)b * w->H;
-            /* Documents come shuffled, so each one's word list is a cache miss that the
-             * weights' prefetch below waited on (3/4 of this loop's own samples): the
-             * list is fetched two documents ahead, its offset three ahead. */
-            if (b + 2 < (long)n) {
-                size_t q2 = X->indptr[rows[b + 2]];
-                SOSO__PREFETCH(X->indices + q2);
-                SOSO__PREFETCH(X->values + q2);
-                if (b + 3 < (long)n) SOSO__PREFETCH(X->indptr + rows[b + 3]);
-            }
-            if (alpha && b + 1 < (long)n) /* the next document's weights, scattered over WT */
-                for (size_t q = X->indptr[rows[b + 1]]; q < X->indptr[rows[b + 1] + 1]; q++) {
-                    const float *col = w->WT + (size_t)X->indices[q] * w->H;
-                    SOSO__PREFETCH(col);
-                    SOSO__PREFETCH(col + w->H - 1);
-                }
-            if (alpha)
-                soso__scores_transposed(w->WT, w->H, p, q1 - q0, X->indices + q0, X->values + q0, w->ascale, out);
-            else
-                soso__unit_scores(W, w->H, w->V, p, q1 - q0, X->indices + q0, X->values + q0, out);
-            /* Not finite: NaN fails the comparison, infinity exceeds FLT_MAX. An OR of
-             * independent tests, where a sum of out[h] * 0 was a serial chain of H adds. */
-            for (size_t h = 0; h < w->H; h++) bad |= !(fabsf(out[h]) <= FLT_MAX);
-            if (gate) gate(w, (size_t)b, ctx);
-        }
-        if (bad) {
-#pragma omp atomic write
-            w->diverged = 1;
-        }
+        score_share(w, W, p, X, rows, n, share_start(w->cum, n, tid, nt), share_start(w->cum, n, tid + 1, nt), gate,
+                    ctx);
     }
     w->team_mask = mask;
+}
+
+void soso__batch_scores(soso__batch *w, const float *W, float p, const soso_docs *X, const uint32_t *rows, size_t n,
+                        soso__gate_fn gate, const void *ctx)
+{
+    size_t nnz = cost_prefix(w, X, rows, n);
+    scores_on(w, W, p, X, rows, n, gate, ctx, scores_team(w, nnz));
+}
+
+/* Unit h's entries in share t of the grouping: list positions [*e0, return). The
+ * loops over a unit's entries run over the shares in turn: batch order. */
+static uint32_t share_entries(const soso__batch *w, int t, size_t h, uint32_t *e0)
+{
+    size_t i = (size_t)t * w->hpad + h;
+    *e0 = w->tbeg[i];
+    return w->tbeg[i] + w->tcnt[i];
 }
 
 /* Adds g * x_b for every (b, g) of unit h into buf (dense, V floats). */
 static void scatter_unit(const soso__batch *w, const soso_docs *X, const uint32_t *rows, size_t h, float *buf)
 {
-    for (uint32_t e = w->count[h]; e < w->count[h + 1]; e++) {
-        size_t r = rows[w->list_b[e]];
-        float g = w->list_g[e];
-        for (size_t q = X->indptr[r]; q < X->indptr[r + 1]; q++) buf[X->indices[q]] += g * X->values[q];
-    }
+    for (int t = 0; t < w->nshare; t++)
+        for (uint32_t e, e1 = share_entries(w, t, h, &e); e < e1; e++) {
+            size_t r = rows[w->list_b[e]];
+            float g = w->list_g[e];
+            for (size_t q = X->indptr[r]; q < X->indptr[r + 1]; q++) buf[X->indices[q]] += g * X->values[q];
+        }
 }
 
 static void clear_unit(const soso__batch *w, const soso_docs *X, const uint32_t *rows, size_t h, float *buf)
 {
-    for (uint32_t e = w->count[h]; e < w->count[h + 1]; e++) {
-        size_t r = rows[w->list_b[e]];
-        for (size_t q = X->indptr[r]; q < X->indptr[r + 1]; q++) buf[X->indices[q]] = 0.0f;
-    }
+    for (int t = 0; t < w->nshare; t++)
+        for (uint32_t e, e1 = share_entries(w, t, h, &e); e < e1; e++) {
+            size_t r = rows[w->list_b[e]];
+            for (size_t q = X->indptr[r]; q < X->indptr[r + 1]; q++) buf[X->indices[q]] = 0.0f;
+        }
 }
 
 /* xx_h = sum_b g_hb I_hb over unit h's entries in batch order: summed per unit where
@@ -365,31 +443,33 @@ static void clear_unit(const soso__batch *w, const soso_docs *X, const uint32_t 
 static double unit_xx(const soso__batch *w, size_t h)
 {
     double x = 0.0;
-    for (uint32_t e = w->count[h]; e < w->count[h + 1]; e++)
-        x += (double)w->list_g[e] * (double)w->I[(size_t)w->list_b[e] * w->H + h];
+    for (int t = 0; t < w->nshare; t++)
+        for (uint32_t e, e1 = share_entries(w, t, h, &e); e < e1; e++)
+            x += (double)w->list_g[e] * (double)w->I[(size_t)w->list_b[e] * w->H + h];
     return x;
 }
 
 /* Scatters g x_b of unit h into buf (dense, zero outside the support) and lists the
  * support's words once each (stamp marks them with `mark`). Returns the support size;
- * supp has room for one word more than that (place_supports). */
-static size_t scatter_support(const soso__batch *w, const soso_docs *X, const uint32_t *rows, size_t h, const float *row, float *buf,
-                              uint32_t *stamp, uint32_t mark, uint32_t *supp)
+ * supp has room for one word more than that (plan_update). */
+static size_t scatter_support(const soso__batch *w, const soso_docs *X, const uint32_t *rows, size_t h, const float *row,
+                              float *buf, uint32_t *stamp, uint32_t mark, uint32_t *supp)
 {
     size_t ns = 0;
-    for (uint32_t e = w->count[h]; e < w->count[h + 1]; e++) {
-        size_t r = rows[w->list_b[e]];
-        float g = w->list_g[e];
-        for (size_t q = X->indptr[r]; q < X->indptr[r + 1]; q++) {
-            uint32_t j = X->indices[q];
-            /* Without a branch: a word is new to the support or not at random. */
-            supp[ns] = j;
-            ns += stamp[j] != mark;
-            stamp[j] = mark;
-            SOSO__PREFETCH(row + j); /* read soon, scattered over W */
-            buf[j] += g * X->values[q];
+    for (int t = 0; t < w->nshare; t++)
+        for (uint32_t e, e1 = share_entries(w, t, h, &e); e < e1; e++) {
+            size_t r = rows[w->list_b[e]];
+            float g = w->list_g[e];
+            for (size_t q = X->indptr[r]; q < X->indptr[r + 1]; q++) {
+                uint32_t j = X->indices[q];
+                /* Without a branch: a word is new to the support or not at random. */
+                supp[ns] = j;
+                ns += stamp[j] != mark;
+                stamp[j] = mark;
+                SOSO__PREFETCH(row + j); /* read soon, scattered over W */
+                buf[j] += g * X->values[q];
+            }
         }
-    }
     return ns;
 }
 
@@ -420,11 +500,11 @@ static float step_size(const soso__batch *w, size_t n_touched, float eps, float 
 
 /* The same from the lazy update's bounds: a unit's exact value where its bound passed
  * `lower` (the largest lower bound), else its lower bound msup. */
-static float lazy_step(const soso__batch *w, size_t n_touched, float lower, float eps, float prec)
+static float lazy_step(const soso__batch *w, const soso__plan *pl, float lower, float eps, float prec)
 {
     float nc = prec;
-    for (size_t t = 0; t < n_touched; t++) {
-        const soso__unit_step *u = w->us + w->touched[t];
+    for (size_t t = 0; t < pl->n_touched; t++) {
+        const soso__unit_step *u = w->us + pl->touched[t];
         float v = u->upper > lower ? u->exact : (float)u->msup;
         nc = v > nc ? v : nc;
     }
@@ -442,29 +522,30 @@ static int job_cmp(const void *x, const void *y)
     return job_before(x, y) ? -1 : job_before(y, x) ? 1 : 0;
 }
 
-/* Touched position t's work: its stretch of the arena (place_supports). */
-static size_t unit_work(const soso__batch *w, size_t t, size_t n_touched)
+/* Touched position t's work: its stretch of the arena (plan_update). */
+static size_t unit_work(const soso__plan *pl, size_t t)
 {
-    size_t end = t + 1 < n_touched ? w->aoff[w->touched[t + 1]] : w->atotal;
-    return end - w->aoff[w->touched[t]];
+    size_t end = t + 1 < pl->n_touched ? pl->aoff[pl->touched[t + 1]] : pl->atotal;
+    return end - pl->aoff[pl->touched[t]];
 }
 
 /* The touched units' positions, largest update first (the words of a unit's documents,
- * as place_supports counted them), so that the last ones handed out are small. Units
+ * as plan_update counted them), so that the last ones handed out are small. Units
  * are updated independently, so any order gives the same weights. */
-static void order_by_work(soso__batch *w, size_t n_touched, int team)
+static void order_by_work(soso__plan *pl, int team)
 {
+    const size_t n_touched = pl->n_touched;
     if (team == 1) {
-        for (size_t t = 0; t < n_touched; t++) w->order[t] = (uint32_t)t;
+        for (size_t t = 0; t < n_touched; t++) pl->order[t] = (uint32_t)t;
         return;
     }
     if (n_touched > 64) { /* many units (the soft gate touches up to k a document) */
         for (size_t t = 0; t < n_touched; t++) {
-            w->jobs[t].work = (double)unit_work(w, t, n_touched);
-            w->jobs[t].t = (uint32_t)t;
+            pl->jobs[t].work = (double)unit_work(pl, t);
+            pl->jobs[t].t = (uint32_t)t;
         }
-        qsort(w->jobs, n_touched, sizeof *w->jobs, job_cmp);
-        for (size_t t = 0; t < n_touched; t++) w->order[t] = w->jobs[t].t;
+        qsort(pl->jobs, n_touched, sizeof *pl->jobs, job_cmp);
+        for (size_t t = 0; t < n_touched; t++) pl->order[t] = pl->jobs[t].t;
         return;
     }
     /* Up to 64 (the usual ~26): each position's rank counted against all the others,
@@ -473,13 +554,13 @@ static void order_by_work(soso__batch *w, size_t n_touched, int team)
      * clamped work only changes the order of huge units, and any order is correct. */
     int32_t key[64];
     for (size_t t = 0; t < n_touched; t++) {
-        size_t wk = unit_work(w, t, n_touched);
+        size_t wk = unit_work(pl, t);
         key[t] = (int32_t)(wk < ((size_t)1 << 24) ? wk : (size_t)1 << 24) * 64 + (int32_t)(63 - t);
     }
     for (size_t i = 0; i < n_touched; i++) {
         int32_t r = 0;
         for (size_t j = 0; j < n_touched; j++) r += key[j] > key[i];
-        w->order[r] = (uint32_t)i;
+        pl->order[r] = (uint32_t)i;
     }
 }
 
@@ -488,29 +569,30 @@ static void order_by_work(soso__batch *w, size_t n_touched, int team)
  * cache from batch to batch, and each thread takes its own group's units without
  * touching a counter the other threads share. A thread done with its group takes the
  * others' from their small end. Units never applied start with thread h mod team. */
-static void group_by_owner(soso__batch *w, size_t n_touched, int team)
+static void group_by_owner(const soso__batch *w, soso__plan *pl, int team)
 {
-    size_t *start = w->gstart;
+    size_t *start = pl->gstart;
     for (int t = 0; t <= team; t++) start[t] = 0;
-    for (size_t q = 0; q < n_touched; q++) start[w->owner[w->touched[w->order[q]]] % team + 1]++;
+    for (size_t q = 0; q < pl->n_touched; q++) start[w->owner[pl->touched[pl->order[q]]] % team + 1]++;
     for (int t = 0; t < team; t++) start[t + 1] += start[t];
-    for (int t = 0; t < team; t++) w->gfill[t] = start[t];
-    for (size_t q = 0; q < n_touched; q++) {
-        uint32_t h = w->touched[w->order[q]];
-        w->group[w->gfill[w->owner[h] % team]++] = h;
+    for (int t = 0; t < team; t++) pl->gfill[t] = start[t];
+    for (size_t q = 0; q < pl->n_touched; q++) {
+        uint32_t h = pl->touched[pl->order[q]];
+        pl->group[pl->gfill[w->owner[h] % team]++] = h;
     }
 }
 
 /* A thread's place in one phase's hand-out: its own group front to back, then the
  * others' back to front. */
 typedef struct {
-    int tid, team, g;  /* the group being taken from */
-    size_t next, stop; /* its next position (front) or one past it (back), and its end */
+    const soso__plan *pl; /* the groups (the calling thread's copy)            */
+    int tid, team, g;     /* the group being taken from                         */
+    size_t next, stop;    /* its next position (front) or one past it (back), and its end */
 } handout;
 
-static handout handout_start(const soso__batch *w, int tid, int team)
+static handout handout_start(const soso__plan *pl, int tid, int team)
 {
-    handout o = {tid, team, tid, w->gstart[tid], w->gstart[tid + 1]};
+    handout o = {pl, tid, team, tid, pl->gstart[tid], pl->gstart[tid + 1]};
     return o;
 }
 
@@ -537,17 +619,17 @@ static long take(soso__batch *w, handout *o, uint32_t mark)
     for (;;) {
         if (o->g == o->tid && o->next < o->stop) {
             size_t i = o->next++;
-            if (claim(w, o->g, i, mark)) return (long)w->group[i];
+            if (claim(w, o->g, i, mark)) return (long)o->pl->group[i];
             continue;
         }
-        if (o->g != o->tid && o->stop > w->gstart[o->g]) {
+        if (o->g != o->tid && o->stop > o->pl->gstart[o->g]) {
             size_t i = --o->stop;
-            if (claim(w, o->g, i, mark)) return (long)w->group[i];
+            if (claim(w, o->g, i, mark)) return (long)o->pl->group[i];
             continue;
         }
         o->g = (o->g + 1) % o->team; /* the next group, from its back */
         if (o->g == o->tid) return -1;
-        o->stop = w->gstart[o->g + 1];
+        o->stop = o->pl->gstart[o->g + 1];
     }
 }
 
@@ -558,13 +640,13 @@ static long take(soso__batch *w, handout *o, uint32_t mark)
  * of the blocks whose maximum a support word may hold, needed only for a unit whose
  * bound could hold the batch's maximum (exact_unit). buf and stamp are the calling
  * thread's. */
-static void gather_unit(soso__batch *w, const float *W, const soso_docs *X, const uint32_t *rows, size_t h,
-                         int normalize, float *buf, uint32_t *stamp)
+static void gather_unit(soso__batch *w, const soso__plan *pl, const float *W, const soso_docs *X, const uint32_t *rows,
+                        size_t h, int normalize, float *buf, uint32_t *stamp)
 {
     w->xx[h] = unit_xx(w, h);
     const float *row = W + h * w->V;
-    float *as = w->arena_s + w->aoff[h];
-    uint32_t *aj = w->arena_j + w->aoff[h];
+    float *as = w->arena_s + pl->aoff[h];
+    uint32_t *aj = w->arena_j + pl->aoff[h];
     size_t ns = scatter_support(w, X, rows, h, row, buf, stamp, (uint32_t)(h + 1) ^ w->round, aj);
     w->us[h].asize = (uint32_t)ns;
     w->us[h].omax_ok = 0;
@@ -596,13 +678,14 @@ static void gather_unit(soso__batch *w, const float *W, const soso_docs *X, cons
  * apply_unit (-1 where not rescanned: unknown) and makes a stale block's bmax exact
  * again. A rescan reads 64 weights and their marks from memory: at 26 units most
  * candidates are skipped. stamp, bl and fl are the calling thread's. */
-static float exact_unit(soso__batch *w, const float *W, size_t h, uint32_t *stamp, unsigned char *bl, uint32_t *fl)
+static float exact_unit(soso__batch *w, const soso__plan *pl, const float *W, size_t h, uint32_t *stamp,
+                        unsigned char *bl, uint32_t *fl)
 {
     const size_t V = w->V, nb = w->nblk, ns = w->us[h].asize;
     const float *row = W + h * V;
     float *bmax = w->bmax + h * nb, *omax = w->omax + h * nb;
     unsigned char *stale = w->bstale + h * nb;
-    const uint32_t *aj = w->arena_j + w->aoff[h];
+    const uint32_t *aj = w->arena_j + pl->aoff[h];
     uint32_t mark = (uint32_t)(h + 1 + 0x08000000u) ^ w->round; /* unlike gather_unit's marks */
     for (size_t i = 0; i < ns; i++) stamp[aj[i]] = mark;
     size_t nf = flag_held_blocks(row, bmax, aj, ns, bl, fl), nc = nf;
@@ -655,13 +738,13 @@ static float exact_unit(soso__batch *w, const float *W, size_t h, uint32_t *stam
  * others are at most that), else the old maximum stays as a bound and the block is
  * stale until exact_unit needs it (a rescan here, 64 weights read from memory for about
  * three blocks a unit, was a sixth of an epoch at 26 units). The unit is now tid's. */
-static void apply_unit(soso__batch *w, float *W, size_t h, float c, unsigned char *bl, float *scr, uint32_t *fl,
-                       int tid)
+static void apply_unit(soso__batch *w, const soso__plan *pl, float *W, size_t h, float c, unsigned char *bl, float *scr,
+                       uint32_t *fl, int tid)
 {
     if (w->owner[h] != (uint32_t)tid) w->owner[h] = (uint32_t)tid; /* rarely: the line stays clean */
     const size_t V = w->V, nb = w->nblk, ns = w->us[h].asize;
-    const uint32_t *aj = w->arena_j + w->aoff[h];
-    const float *as = w->arena_s + w->aoff[h], *omax = w->omax + h * nb;
+    const uint32_t *aj = w->arena_j + pl->aoff[h];
+    const float *as = w->arena_s + pl->aoff[h], *omax = w->omax + h * nb;
     float *row = W + h * V, *bmax = w->bmax + h * nb;
     unsigned char *stale = w->bstale + h * nb;
     double a = w->alpha[h] * (1.0 - (double)c * w->xx[h]);
@@ -724,89 +807,171 @@ static void apply_unit(soso__batch *w, float *W, size_t h, float c, unsigned cha
     }
 }
 
-/* Where each touched unit's support goes in the arena: at most the words of its
- * documents, and at most V + 1. Grows the arena to fit. */
-static soso_status place_supports(soso__batch *w, const soso_docs *X, const uint32_t *rows, size_t n_touched)
+/* Groups the gate entries of documents [b0, b1), share t of the batch, by unit into
+ * the share's own stretch of the lists, [E b0, E b1): no line is written by two
+ * shares but at its ends. Counts each unit's entries and their documents' words. */
+static void group_share(soso__batch *w, const soso_docs *X, const uint32_t *rows, size_t b0, size_t b1, int t)
 {
-    size_t total = 0;
-    for (size_t t = 0; t < n_touched; t++) {
-        size_t h = w->touched[t], words = 0;
-        for (uint32_t e = w->count[h]; e < w->count[h + 1]; e++) {
-            size_t r = rows[w->list_b[e]];
-            words += X->indptr[r + 1] - X->indptr[r];
+    const size_t H = w->H, E = w->E;
+    uint32_t *cnt = w->tcnt + (size_t)t * w->hpad, *beg = w->tbeg + (size_t)t * w->hpad;
+    size_t *words = w->twords + (size_t)t * w->hpad;
+    memset(cnt, 0, H * sizeof *cnt);
+    memset(words, 0, H * sizeof *words);
+    for (size_t b = b0; b < b1; b++) {
+        size_t len = X->indptr[rows[b] + 1] - X->indptr[rows[b]];
+        for (uint32_t e = 0; e < w->ent_n[b]; e++) {
+            uint32_t h = w->ent_unit[b * E + e];
+            cnt[h]++;
+            words[h] += len;
         }
-        w->aoff[h] = total;
-        total += words <= w->V ? words : w->V + 1; /* + 1: scatter_support's store past its last word */
     }
-    w->atotal = total;
-    SOSO__CHECK(soso__reserve((void **)&w->arena_j, &w->acap_j, total, sizeof *w->arena_j));
-    return soso__reserve((void **)&w->arena_s, &w->acap_s, total, sizeof *w->arena_s);
+    uint32_t at = (uint32_t)(E * b0);
+    for (size_t h = 0; h < H; h++) {
+        beg[h] = at;
+        at += cnt[h];
+    }
+    for (size_t b = b0; b < b1; b++) /* beg advances as entries go in, then steps back */
+        for (uint32_t e = 0; e < w->ent_n[b]; e++) {
+            uint32_t h = w->ent_unit[b * E + e];
+            w->list_b[beg[h]] = (uint32_t)b;
+            w->list_g[beg[h]++] = w->ent_g[b * E + e];
+        }
+    for (size_t h = 0; h < H; h++) beg[h] -= cnt[h];
 }
 
-/* The lazy update: W_h = alpha_h W^_h, so scaling a row is O(1) and only the support's
- * entries of W^ change; the normaliser's max over the untouched entries comes from the
- * block maxima (exact, or bounds that are rescanned where they could hold it). Same
- * arithmetic as the dense update up to rounding. */
-static soso_status lazy_update(soso__batch *w, float *W, const soso_docs *X, const uint32_t *rows, size_t n_touched,
-                               float eps, int normalize, float prec)
+/* wins[h]++ for each document of [b0, b1) with a word whose first entry is unit h. */
+static void count_wins(const soso__batch *w, const soso_docs *X, const uint32_t *rows, size_t b0, size_t b1,
+                       uint64_t *wins)
 {
-    const size_t V = w->V, nb = w->nblk;
-    SOSO__CHECK(place_supports(w, X, rows, n_touched));
-    int team = soso__team_size(w->cap, 2.0 * (double)n_touched * (double)(nb + 512));
-    order_by_work(w, n_touched, team);
-    group_by_owner(w, n_touched, team);
+    for (size_t b = b0; b < b1; b++)
+        if (X->indptr[rows[b] + 1] > X->indptr[rows[b]]) wins[w->ent_unit[b * w->E]]++;
+}
+
+/* The touched units of the grouping (nshare shares) into pl: those with an entry, in
+ * ascending order. Returns how many. */
+static size_t plan_touched(const soso__batch *w, soso__plan *pl)
+{
+    size_t n = 0;
+    for (size_t h = 0; h < w->H; h++) {
+        uint32_t c = 0;
+        for (int t = 0; t < w->nshare; t++) c += w->tcnt[(size_t)t * w->hpad + h];
+        if (c) pl->touched[n++] = (uint32_t)h;
+    }
+    pl->n_touched = n;
+    return n;
+}
+
+/* The rest of the lazy update's plan for a team: where each touched unit's support
+ * goes in the arena (at most the words of its documents, and at most V + 1; the
+ * arena must hold E times the batch's words, which bounds the total), the order by
+ * work and the groups by owner. The same for every thread that works it out. */
+static void plan_update(const soso__batch *w, soso__plan *pl, int team)
+{
+    size_t total = 0;
+    for (size_t t = 0; t < pl->n_touched; t++) {
+        size_t h = pl->touched[t], words = 0;
+        for (int s = 0; s < w->nshare; s++) words += w->twords[(size_t)s * w->hpad + h];
+        pl->aoff[h] = total;
+        total += words <= w->V ? words : w->V + 1; /* + 1: scatter_support's store past its last word */
+    }
+    pl->atotal = total;
+    order_by_work(pl, team);
+    group_by_owner(w, pl, team);
+}
+
+/* Room in the arena for `need` support words and sums. */
+static soso_status reserve_arena(soso__batch *w, size_t need)
+{
+    SOSO__CHECK(soso__reserve((void **)&w->arena_j, &w->acap_j, need, sizeof *w->arena_j));
+    return soso__reserve((void **)&w->arena_s, &w->acap_s, need, sizeof *w->arena_s);
+}
+
+/* The claim mark of a lazy update's three phases (mark, +1, +2), on a team. */
+static uint32_t phase_marks(soso__batch *w, int team)
+{
     w->update_team = team;
-    unsigned long long mask = 0;
     if (w->claim_mark > UINT32_MAX - 3) { /* marks wrap: old ones could match again */
         memset(w->claims, 0, w->nclaims * sizeof *w->claims);
         w->claim_mark = 1;
     }
-    uint32_t mark = w->claim_mark; /* this batch's phases claim with mark, +1, +2 */
+    uint32_t mark = w->claim_mark;
     w->claim_mark += 3;
+    return mark;
+}
+
+/* The lazy update's phases on thread tid of a team, from plan pl (shared, or the
+ * thread's own copy): W_h = alpha_h W^_h, so scaling a row is O(1) and only the
+ * support's entries of W^ change; the normaliser's max over the untouched entries
+ * comes from the block maxima (exact, or bounds that are rescanned where they could
+ * hold it). Same arithmetic as the dense update up to rounding. Every thread of the
+ * team calls it (it has barriers when normalize). */
+static void lazy_phases(soso__batch *w, const soso__plan *pl, float *W, const soso_docs *X, const uint32_t *rows,
+                        float eps, int normalize, float prec, uint32_t mark, int tid, int team)
+{
+    float *buf = w->buf + (size_t)tid * w->vpad, *scr = w->bscr + (size_t)tid * w->bpad;
+    uint32_t *stamp = w->stamp + (size_t)tid * w->vpad;
+    unsigned char *bl = w->blk + (size_t)tid * w->bpad;
+    uint32_t *fl = w->bfl + (size_t)tid * w->bpad;
+    long h;
+    /* Each thread takes units as it gets free (the updates differ in size in ways no
+     * estimate catches), its own group first. Without the normaliser a unit's phases
+     * need nothing from the others: no barrier. */
+    handout o = handout_start(pl, tid, team);
+    while ((h = take(w, &o, mark)) >= 0) {
+        gather_unit(w, pl, W, X, rows, (size_t)h, normalize, buf, stamp);
+        if (!normalize) apply_unit(w, pl, W, (size_t)h, eps, bl, scr, fl, tid);
+    }
+    if (!normalize) return;
+    /* The batch's maximum is at least the largest exact part; a unit whose bound stays
+     * below that cannot hold it, the others are made exact. Each thread works out the
+     * same lower bound, the same units and the same step from values no thread writes
+     * between the barriers (exact ones go to us[h].exact), so all pass the same
+     * barriers. This barrier also keeps owner (apply_unit) from changing before every
+     * thread has worked out its copy of the plan. */
+#pragma omp barrier
+    float lower = 0.0f;
+    int need = 0;
+    for (size_t t = 0; t < pl->n_touched; t++) lower = soso__max_with(lower, (float)w->us[pl->touched[t]].msup);
+    for (size_t t = 0; t < pl->n_touched; t++) need |= w->us[pl->touched[t]].upper > lower;
+    if (need) {
+        o = handout_start(pl, tid, team);
+        while ((h = take(w, &o, mark + 1)) >= 0) {
+            soso__unit_step *u = w->us + h;
+            if (u->upper > lower) u->exact = exact_unit(w, pl, W, (size_t)h, stamp, bl, fl);
+        }
+#pragma omp barrier
+    }
+    float step = lazy_step(w, pl, lower, eps, prec);
+    o = handout_start(pl, tid, team);
+    while ((h = take(w, &o, mark + 2)) >= 0) apply_unit(w, pl, W, (size_t)h, step, bl, scr, fl, tid);
+}
+
+/* After a lazy update: fresh stamps for the next batch (they wrap after 16 batches:
+ * then cleared). */
+static void lazy_done(soso__batch *w)
+{
+    w->round += 0x10000000u;
+    if (w->round == 0) memset(w->stamp, 0, (size_t)w->threads * w->vpad * sizeof *w->stamp);
+}
+
+/* The lazy update after a serial grouping: one plan, then the phases on a team. */
+static soso_status lazy_update(soso__batch *w, float *W, const soso_docs *X, const uint32_t *rows, float eps,
+                               int normalize, float prec)
+{
+    soso__plan *pl = w->plans;
+    int team = soso__team_size(w->cap, 2.0 * (double)pl->n_touched * (double)(w->nblk + 512));
+    plan_update(w, pl, team);
+    SOSO__CHECK(reserve_arena(w, pl->atotal));
+    uint32_t mark = phase_marks(w, team);
+    unsigned long long mask = 0;
 #pragma omp parallel num_threads(team) if (team > 1)
     {
         int tid = omp_get_thread_num();
-        float *buf = w->buf + (size_t)tid * V, *scr = w->bscr + (size_t)tid * nb;
-        uint32_t *stamp = w->stamp + (size_t)tid * V;
-        unsigned char *bl = w->blk + (size_t)tid * nb;
-        uint32_t *fl = w->bfl + (size_t)tid * (nb + 1);
-        long h;
 #pragma omp atomic
         mask |= 1ull << (tid & 63);
-        /* Each thread takes units as it gets free (the updates differ in size in ways no
-         * estimate catches), its own group first. Without the normaliser a unit's phases
-         * need nothing from the others: no barrier. */
-        handout o = handout_start(w, tid, team);
-        while ((h = take(w, &o, mark)) >= 0) {
-            gather_unit(w, W, X, rows, (size_t)h, normalize, buf, stamp);
-            if (!normalize) apply_unit(w, W, (size_t)h, eps, bl, scr, fl, tid);
-        }
-        if (normalize) {
-            /* The batch's maximum is at least the largest exact part; a unit whose bound
-             * stays below that cannot hold it, the others are made exact. Each thread
-             * works out the same lower bound, the same units and the same step from
-             * values no thread writes between the barriers (exact ones go to us[h].exact),
-             * so all pass the same barriers. */
-#pragma omp barrier
-            float lower = 0.0f;
-            int need = 0;
-            for (size_t t = 0; t < n_touched; t++) lower = soso__max_with(lower, (float)w->us[w->touched[t]].msup);
-            for (size_t t = 0; t < n_touched; t++) need |= w->us[w->touched[t]].upper > lower;
-            if (need) {
-                o = handout_start(w, tid, team);
-                while ((h = take(w, &o, mark + 1)) >= 0) {
-                    soso__unit_step *u = w->us + h;
-                    if (u->upper > lower) u->exact = exact_unit(w, W, (size_t)h, stamp, bl, fl);
-                }
-#pragma omp barrier
-            }
-            float step = lazy_step(w, n_touched, lower, eps, prec);
-            o = handout_start(w, tid, team);
-            while ((h = take(w, &o, mark + 2)) >= 0) apply_unit(w, W, (size_t)h, step, bl, scr, fl, tid);
-        }
+        lazy_phases(w, pl, W, X, rows, eps, normalize, prec, mark, tid, omp_get_num_threads());
     }
-    w->round += 0x10000000u; /* fresh stamps for the next batch (wraps after 16 batches: */
-    if (w->round == 0) memset(w->stamp, 0, (size_t)w->threads * V * sizeof *w->stamp); /* then clear) */
+    lazy_done(w);
     w->team_mask |= mask;
     return SOSO_OK;
 }
@@ -814,35 +979,23 @@ static soso_status lazy_update(soso__batch *w, float *W, const soso_docs *X, con
 soso_status soso__batch_update(soso__batch *w, float *W, const soso_docs *X, const uint32_t *rows, size_t n, float eps,
                                int normalize, float prec, size_t *touched)
 {
-    const size_t H = w->H, V = w->V, E = w->E;
-    /* Entries grouped by unit, in batch order (serial: at most E n entries). */
-    memset(w->count, 0, (H + 1) * sizeof *w->count);
-    for (size_t b = 0; b < n; b++)
-        for (uint32_t e = 0; e < w->ent_n[b]; e++) w->count[w->ent_unit[b * E + e] + 1]++;
-    size_t n_touched = 0;
-    for (size_t h = 0; h < H; h++) {
-        if (w->count[h + 1]) w->touched[n_touched++] = (uint32_t)h;
-        w->count[h + 1] += w->count[h];
-        w->cursor[h] = w->count[h];
-    }
-    for (size_t b = 0; b < n; b++)
-        for (uint32_t e = 0; e < w->ent_n[b]; e++) {
-            uint32_t h = w->ent_unit[b * E + e];
-            float g = w->ent_g[b * E + e];
-            w->list_b[w->cursor[h]] = (uint32_t)b;
-            w->list_g[w->cursor[h]++] = g;
-        }
+    const size_t V = w->V;
+    /* Entries grouped by unit in one share (serial: at most E n entries). */
+    w->nshare = 1;
+    group_share(w, X, rows, 0, n, 0);
+    soso__plan *pl = w->plans;
+    size_t n_touched = plan_touched(w, pl);
     if (touched) *touched = n_touched;
     if (n_touched == 0) return SOSO_OK;
-    if (w->alpha) return lazy_update(w, W, X, rows, n_touched, eps, normalize, prec);
-    for (size_t t = 0; t < n_touched; t++) w->xx[w->touched[t]] = unit_xx(w, w->touched[t]);
+    if (w->alpha) return lazy_update(w, W, X, rows, eps, normalize, prec);
+    for (size_t t = 0; t < n_touched; t++) w->xx[pl->touched[t]] = unit_xx(w, pl->touched[t]);
     int team = soso__team_size(w->cap, 2.0 * (double)n_touched * (double)V);
     float c = eps;
     unsigned long long mask = 0;
 #pragma omp parallel num_threads(team) if (team > 1)
     {
         int tid = omp_get_thread_num();
-        float *buf = w->buf + (size_t)tid * V;
+        float *buf = w->buf + (size_t)tid * w->vpad;
 #pragma omp atomic
         mask |= 1ull << (tid & 63);
         if (normalize) {
@@ -850,7 +1003,7 @@ soso_status soso__batch_update(soso__batch *w, float *W, const soso_docs *X, con
              * normaliser for the whole matrix (a max is exact in any order). */
 #pragma omp for schedule(static, 1)
             for (long t = 0; t < (long)n_touched; t++) {
-                size_t h = w->touched[t];
+                size_t h = pl->touched[t];
                 const float *wr = W + h * V;
                 float xx = (float)w->xx[h], m = 0.0f;
                 scatter_unit(w, X, rows, h, buf);
@@ -866,7 +1019,7 @@ soso_status soso__batch_update(soso__batch *w, float *W, const soso_docs *X, con
         }
 #pragma omp for schedule(static, 1)
         for (long t = 0; t < (long)n_touched; t++) {
-            size_t h = w->touched[t];
+            size_t h = pl->touched[t];
             float *wr = W + h * V;
             float xx = (float)w->xx[h];
             scatter_unit(w, X, rows, h, buf);
@@ -875,6 +1028,51 @@ soso_status soso__batch_update(soso__batch *w, float *W, const soso_docs *X, con
         }
     }
     w->team_mask |= mask;
+    return SOSO_OK;
+}
+
+soso_status soso__batch_step(soso__batch *w, float *W, float p, const soso_docs *X, const uint32_t *rows, size_t n,
+                             soso__gate_fn gate, const void *ctx, float eps, float prec, uint64_t *wins,
+                             size_t *touched)
+{
+    size_t nnz = cost_prefix(w, X, rows, n);
+    int team = scores_team(w, nnz);
+    if (!w->alpha || team == 1 || n == 0) { /* one thread, or W plain: the two steps one after the other */
+        scores_on(w, W, p, X, rows, n, gate, ctx, team);
+        if (wins) count_wins(w, X, rows, 0, n, wins);
+        return soso__batch_update(w, W, X, rows, n, eps, 1, prec, touched);
+    }
+    size_t bound; /* the supports' total is at most the words of the batch's entries */
+    if (!soso__mul_size(nnz, w->E, &bound)) return soso__fail(SOSO_E_LIMIT, "mini-batch supports too large");
+    SOSO__CHECK(reserve_arena(w, bound));
+    score_scales(w, p);
+    uint32_t mark = phase_marks(w, team);
+    unsigned long long mask = 0;
+    /* One parallel region for the whole batch: each thread scores, gates and groups
+     * its share of the cost prefix; after one barrier every thread works out the same
+     * update plan into its own copy (no second barrier, no line written by two), and
+     * the update's phases follow. The last thread also counts the wins. */
+#pragma omp parallel num_threads(team)
+    {
+        int tid = omp_get_thread_num(), nt = omp_get_num_threads();
+        size_t b0 = share_start(w->cum, n, tid, nt), b1 = share_start(w->cum, n, tid + 1, nt);
+        soso__plan *pl = w->plans + tid;
+#pragma omp atomic
+        mask |= 1ull << (tid & 63);
+        score_share(w, W, p, X, rows, n, b0, b1, gate, ctx);
+        group_share(w, X, rows, b0, b1, tid);
+        if (tid == 0) w->nshare = nt;
+#pragma omp barrier
+        if (tid == nt - 1 && wins) count_wins(w, X, rows, 0, n, wins);
+        if (plan_touched(w, pl) > 0) {
+            plan_update(w, pl, nt);
+            lazy_phases(w, pl, W, X, rows, eps, 1, prec, mark, tid, nt);
+        }
+    }
+    w->team_mask = mask;
+    size_t n_touched = w->plans[0].n_touched;
+    if (touched) *touched = n_touched;
+    if (n_touched) lazy_done(w);
     return SOSO_OK;
 }
 

@@ -128,11 +128,7 @@ static void hebbian_gate(soso__batch *w, size_t b, const void *ctx)
 static soso_status step(soso__batch *w, float *W, const soso_docs *X, const uint32_t *rows, size_t n,
                         const soso_hebbian_params *prm, float eps, uint64_t *wins, size_t *touched)
 {
-    soso__batch_scores(w, W, prm->p, X, rows, n, hebbian_gate, prm);
-    if (wins)
-        for (size_t b = 0; b < n; b++)
-            if (X->indptr[rows[b] + 1] > X->indptr[rows[b]]) wins[w->ent_unit[2 * b]]++;
-    return soso__batch_update(w, W, X, rows, n, eps, 1, prm->prec, touched);
+    return soso__batch_step(w, W, prm->p, X, rows, n, hebbian_gate, prm, eps, prm->prec, wins, touched);
 }
 
 soso_status soso_hebbian_step(float *W, const soso_docs *docs, const uint32_t *rows, size_t n_rows,
@@ -156,7 +152,7 @@ soso_status soso_hebbian_step(float *W, const soso_docs *docs, const uint32_t *r
     /* Scores that were not finite (W held a NaN or an infinity, or overflowed), or a
      * changed row that is not: the same error as training's. */
     if (s == SOSO_OK && w.diverged) s = soso__diverged("scores are not finite");
-    if (s == SOSO_OK) s = soso__check_rows(W, docs->cols, w.touched, n_touched);
+    if (s == SOSO_OK) s = soso__check_rows(W, docs->cols, w.plans[0].touched, n_touched);
     soso__batch_free(&w);
     return s;
 }

@@ -383,6 +383,22 @@ struct soso__job {
 #define SOSO__CLAIM_PAD 32 /* claim marks between two threads' groups: a 128-byte line */
 #define SOSO__LAZY_BLOCK 64 /* entries per block of the lazy update's row maxima */
 
+/* A batch's update plan: which units changed, where their supports go in the arena,
+ * and the order and groups in which threads take them. Worked out once, or by every
+ * thread of a team into its own copy (the same values: no barrier, no shared line). */
+typedef struct soso__plan {
+    size_t n_touched;
+    size_t atotal;         /* the supports' stretches in all                      */
+    uint32_t *touched;     /* H: the units with entries, ascending               */
+    size_t *aoff;          /* H: each touched unit's stretch of the arena         */
+    uint32_t *order;       /* H: touched positions, largest update first          */
+    struct soso__job *jobs; /* H: scratch for order (many units)                   */
+    uint32_t *group;       /* H: touched units by the thread that applied each last */
+    size_t *gstart;        /* threads + 1: each thread's group in group           */
+    size_t *gfill;         /* threads                                             */
+    void *mem;             /* what the arrays are carved from                     */
+} soso__plan;
+
 /* A unit's state in the lazy update, one per unit, 128 bytes apart so that threads
  * writing their own units' never share a cache line. */
 typedef struct soso__unit_step {
@@ -405,26 +421,28 @@ typedef struct soso__batch {
     float *ent_g;         /* B x E                                               */
     uint32_t *ent_n;      /* B: entries used per document                        */
     double *xx;           /* H                                                   */
-    uint32_t *count;      /* H + 1: entries per unit, then prefix starts         */
-    uint32_t *cursor;     /* H                                                   */
-    uint32_t *list_b;     /* B x E: batch positions grouped by unit              */
-    float *list_g;        /* B x E                                               */
-    uint32_t *touched;    /* H                                                   */
-    struct soso__job *jobs; /* H: touched units by work                            */
-    uint32_t *order;      /* H: touched positions, largest update first          */
+    /* The gate entries grouped by unit in shares of the batch, share t (documents
+     * [b0, b1)) in list_b/g [E b0, E b1): unit h's at tbeg[t hpad + h], tcnt[...] of
+     * them, in batch order. Unit h's entries are share 0's, then share 1's, ... Each
+     * share's rows are hpad apart (a multiple of 16: no two shares share a line). */
+    int nshare;
+    size_t hpad;
+    uint32_t *tbeg;       /* threads x hpad                                       */
+    uint32_t *tcnt;       /* threads x hpad                                       */
+    size_t *twords;       /* threads x hpad: the words of those entries' documents */
+    uint32_t *list_b;     /* B x E: batch positions                               */
+    float *list_g;        /* B x E: gate values                                   */
+    soso__plan *plans;    /* threads: the update's plan, one copy per thread      */
     float *rowmax;        /* H                                                   */
     size_t *cum;          /* B + 1: the batch's cost prefix (soso__batch_scores) */
-    /* The lazy update's hand-out: touched units grouped by the thread that applied
-     * each last (owner), and per position a claim mark, each group's marks
-     * SOSO__CLAIM_PAD marks (128 bytes) apart from the next's. */
-    uint32_t *owner;      /* H                                                    */
-    uint32_t *group;      /* H                                                    */
-    size_t *gstart;       /* threads + 1                                          */
-    size_t *gfill;        /* threads                                              */
+    /* The lazy update's hand-out (the plans' groups): per position a claim mark, each
+     * group's marks SOSO__CLAIM_PAD marks (128 bytes) apart from the next's. */
+    uint32_t *owner;      /* H: the thread that applied each unit last            */
     uint32_t *claims;     /* nclaims = H + threads x SOSO__CLAIM_PAD              */
     size_t nclaims;
     uint32_t claim_mark;  /* advances by 3 a batch (one per phase)                */
-    float *buf;           /* threads x V, all zero between uses                  */
+    size_t vpad;          /* per-thread stride of buf and stamp (>= V)            */
+    float *buf;           /* threads x vpad, all zero between uses               */
     unsigned long long team_mask; /* thread ids that worked in the last batch   */
     int update_team;              /* threads the last lazy update ran on (tests) */
     /* Lazy scaling (soso__batch_lazy): during training W = alpha W^ row by row, so a
@@ -438,22 +456,21 @@ typedef struct soso__batch {
     soso__unit_step *us;  /* H                                                    */
     float *omax;          /* H x nblk: a block's max without the batch's support,
                            * where a support word may hold its maximum            */
-    float *bscr;          /* threads x nblk: per-block scratch                    */
+    size_t bpad;          /* per-thread stride of bscr, blk and bfl (> nblk)     */
+    float *bscr;          /* threads x bpad: per-block scratch                    */
     float *fold;          /* 8 x H: the row scales repeated, for folding WT       */
     float *WT;            /* V x H: W^ transposed, so a word's weights for every
                            * unit are adjacent when scoring (lazy mode only)       */
     size_t nblk;
-    uint32_t *stamp;      /* threads x V: support marks                           */
-    unsigned char *blk;   /* threads x nblk: blocks a support touches            */
-    uint32_t *bfl;        /* threads x (nblk + 1): the flagged blocks, once each   */
+    uint32_t *stamp;      /* threads x vpad: support marks                        */
+    unsigned char *blk;   /* threads x bpad: blocks a support touches            */
+    uint32_t *bfl;        /* threads x bpad: the flagged blocks, once each (nblk + 1) */
     uint32_t round;       /* changes every batch, so old marks never match        */
-    /* A batch's supports, kept between the lazy update's two phases: unit h's words
-     * and sums s_j at arena_j / arena_s [aoff[h], aoff[h] + asize[h]). */
+    /* A batch's supports, kept between the lazy update's phases: unit h's words and
+     * sums s_j at arena_j / arena_s [aoff[h], aoff[h] + asize[h]) (the plan's aoff). */
     uint32_t *arena_j;
     float *arena_s;
     size_t acap_j, acap_s; /* their capacities                                   */
-    size_t atotal;        /* the stretches' total this batch                      */
-    size_t *aoff;         /* H                                                    */
 } soso__batch;
 
 soso_status soso__batch_init(soso__batch *w, size_t H, size_t V, size_t B, size_t E, int threads);
@@ -469,6 +486,14 @@ void soso__batch_scores(soso__batch *w, const float *W, float p, const soso_docs
  * Sets *touched (when not NULL) to how many units changed. */
 soso_status soso__batch_update(soso__batch *w, float *W, const soso_docs *X, const uint32_t *rows, size_t n, float eps,
                                int normalize, float prec, size_t *touched);
+/* soso__batch_scores, then, when wins is not NULL, wins[h]++ for each document with a
+ * word whose first gate entry is unit h, then soso__batch_update normalised: the same
+ * results, but with lazy scaling on a team of threads all in one parallel region: one
+ * fork and join a batch instead of two, the entries grouped by unit in shares, and
+ * the update's plan worked out by every thread, not serially between the regions. */
+soso_status soso__batch_step(soso__batch *w, float *W, float p, const soso_docs *X, const uint32_t *rows, size_t n,
+                             soso__gate_fn gate, const void *ctx, float eps, float prec, uint64_t *wins,
+                             size_t *touched);
 int soso__popcount64(unsigned long long x);
 /* Switches the batch to lazy scaling of W's rows (W must not change behind its back). */
 soso_status soso__batch_lazy(soso__batch *w, const float *W);

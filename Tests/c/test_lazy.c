@@ -238,9 +238,99 @@ static void test_lazy_normaliser_subnormal(void)
     soso_docs_free(d);
 }
 
+/* Unit h's gate entries, share after share as the update reads them, into b and g;
+ * returns how many. */
+static size_t unit_entries(const soso__batch *w, size_t h, uint32_t *b, float *g)
+{
+    size_t n = 0;
+    for (int t = 0; t < w->nshare; t++) {
+        size_t i = (size_t)t * w->hpad + h;
+        for (uint32_t e = w->tbeg[i]; e < w->tbeg[i] + w->tcnt[i]; e++, n++) {
+            b[n] = w->list_b[e];
+            g[n] = w->list_g[e];
+        }
+    }
+    return n;
+}
+
+/* 1 if unit h's entries differ between two groupings (in number, document or value). */
+static int unit_entries_differ(const soso__batch *x, const soso__batch *y, size_t h)
+{
+    uint32_t b[2][200];
+    float g[2][200];
+    size_t n = unit_entries(x, h, b[0], g[0]);
+    return n != unit_entries(y, h, b[1], g[1]) || memcmp(b[0], b[1], n * sizeof **b) != 0 ||
+           memcmp(g[0], g[1], n * sizeof **g) != 0;
+}
+
+/* soso__batch_step (scores, gates, wins and the normalised lazy update in one parallel
+ * region, the entries grouped by unit in shares) against the two steps it replaces
+ * (soso__batch_scores, a serial count of wins, soso__batch_update): the same weights
+ * bit for bit, the same wins and touched units, batch after batch, for 1, 2 and 3
+ * threads (3: shares of unequal size, a middle share whose entries go between the
+ * others'). With 2 and 3 threads the region must really run on the team. */
+static void test_lazy_one_region_step(void)
+{
+    soso_vocab *v = NULL;
+    soso_docs *d = NULL;
+    load_bundled(&v, &d);
+    const size_t H = 64, V = soso_docs_cols(d), N = soso_docs_rows(d), B = 100;
+    for (int threads = 1; threads <= 3; threads++) {
+        float *W[2];
+        soso__batch w[2];
+        uint64_t wins[2][64] = {{0}};
+        uint32_t rows[100];
+        size_t differ = 0, shared = 0, batches = 0, bad = 0;
+        for (int k = 0; k < 2; k++) {
+            W[k] = malloc(H * V * sizeof *W[k]);
+            uint64_t s = 5;
+            for (size_t i = 0; i < H * V; i++) {
+                s = s * 6364136223846793005ull + 1442695040888963407ull;
+                W[k][i] = (float)((double)(s >> 11) / 9007199254740992.0 - 0.5);
+            }
+            CHECK_OK(soso__batch_init(&w[k], H, V, B, 2, threads));
+            CHECK_OK(soso__batch_lazy(&w[k], W[k]));
+        }
+        for (size_t r0 = 0; r0 + B <= N; r0 += B, batches++) {
+            for (size_t b = 0; b < B; b++) rows[b] = (uint32_t)((r0 * 3 + b * 13) % N);
+            size_t touched[2] = {0, 0};
+            soso__batch_scores(&w[0], W[0], 2.0f, d, rows, B, gate_push, NULL);
+            for (size_t b = 0; b < B; b++)
+                if (d->indptr[rows[b] + 1] > d->indptr[rows[b]]) wins[0][w[0].ent_unit[2 * b]]++;
+            CHECK_OK(soso__batch_update(&w[0], W[0], d, rows, B, 0.02f, 1, 1e-30f, &touched[0]));
+            CHECK_OK(soso__batch_step(&w[1], W[1], 2.0f, d, rows, B, gate_push, NULL, 0.02f, 1e-30f, wins[1],
+                                      &touched[1]));
+            shared += w[1].update_team == threads && w[1].team_mask == (1ull << threads) - 1;
+            differ += touched[0] != touched[1] || memcmp(wins[0], wins[1], sizeof wins[0]) != 0;
+            /* the entries grouped alike: each unit's, share after share, in batch order
+             * (a sum over them in another order mostly rounds the same, so W alone
+             * would hardly tell) */
+            for (size_t h = 0; h < H; h++) differ += unit_entries_differ(&w[0], &w[1], h);
+            if (batches % 7 == 0) {
+                soso__batch_fold(&w[0], W[0]);
+                soso__batch_fold(&w[1], W[1]);
+                differ += memcmp(W[0], W[1], H * V * sizeof *W[0]) != 0;
+                bad += bookkeeping_errors(&w[1], W[1], NULL);
+            }
+        }
+        CHECK_MSG(differ == 0, "%zu of %zu batches differ between one region and two steps (threads %d)", differ,
+                  batches, threads);
+        CHECK_MSG(bad == 0, "%zu stored maxima differ from W after one-region steps (threads %d)", bad, threads);
+        CHECK_MSG(threads == 1 || shared > batches / 2, "one region on %d threads in %zu of %zu batches", threads,
+                  shared, batches);
+        for (int k = 0; k < 2; k++) {
+            soso__batch_free(&w[k]);
+            free(W[k]);
+        }
+    }
+    soso_docs_free(d);
+    soso_vocab_free(v);
+}
+
 const soso_test tests_lazy[] = {
     {"lazy_normaliser_subnormal", test_lazy_normaliser_subnormal},
     {"lazy_bookkeeping_exact", test_lazy_bookkeeping_exact},
     {"lazy_normaliser_outside_support", test_lazy_normaliser_outside_support},
+    {"lazy_one_region_step", test_lazy_one_region_step},
     {NULL, NULL},
 };
