@@ -264,7 +264,7 @@ soso_status soso__batch_init(soso__batch *w, size_t H, size_t V, size_t B, size_
     w->cap = w->threads;
     w->alpha_lim = 1e6;
     size_t bh, be, tv, th;
-    w->hpad = (H + 15) & ~(size_t)15;
+    w->hpad = per_thread_stride(H);
     w->vpad = per_thread_stride(V);
     if (!soso__mul_size(B, H, &bh) || !soso__mul_size(B, E, &be) || !soso__mul_size((size_t)w->threads, w->vpad, &tv) ||
         !soso__mul_size((size_t)w->threads, w->hpad, &th) || be > UINT32_MAX)
@@ -969,7 +969,9 @@ static soso_status lazy_update(soso__batch *w, float *W, const soso_docs *X, con
         int tid = omp_get_thread_num();
 #pragma omp atomic
         mask |= 1ull << (tid & 63);
-        lazy_phases(w, pl, W, X, rows, eps, normalize, prec, mark, tid, omp_get_num_threads());
+        /* team, not the threads OpenMP gave: the plan has team groups, and a thread
+         * done with its own takes every other group's units, present or not. */
+        lazy_phases(w, pl, W, X, rows, eps, normalize, prec, mark, tid, team);
     }
     lazy_done(w);
     w->team_mask |= mask;
@@ -1042,8 +1044,12 @@ soso_status soso__batch_step(soso__batch *w, float *W, float p, const soso_docs 
         if (wins) count_wins(w, X, rows, 0, n, wins);
         return soso__batch_update(w, W, X, rows, n, eps, 1, prec, touched);
     }
-    size_t bound; /* the supports' total is at most the words of the batch's entries */
-    if (!soso__mul_size(nnz, w->E, &bound)) return soso__fail(SOSO_E_LIMIT, "mini-batch supports too large");
+    /* The supports' total is at most the words of the batch's entries, and at most
+     * V + 1 for each unit an entry can touch. */
+    size_t bound, units = w->E * n < w->H ? w->E * n : w->H, most;
+    if (!soso__mul_size(nnz, w->E, &bound)) bound = SIZE_MAX;
+    if (soso__mul_size(units, w->V + 1, &most) && most < bound) bound = most;
+    if (bound == SIZE_MAX) return soso__fail(SOSO_E_LIMIT, "mini-batch supports too large");
     SOSO__CHECK(reserve_arena(w, bound));
     score_scales(w, p);
     uint32_t mark = phase_marks(w, team);
@@ -1051,7 +1057,9 @@ soso_status soso__batch_step(soso__batch *w, float *W, float p, const soso_docs 
     /* One parallel region for the whole batch: each thread scores, gates and groups
      * its share of the cost prefix; after one barrier every thread works out the same
      * update plan into its own copy (no second barrier, no line written by two), and
-     * the update's phases follow. The last thread also counts the wins. */
+     * the update's phases follow. The last thread also counts the wins. The plans
+     * read owner, which apply_unit writes: safe because the normalised update has a
+     * barrier between them (lazy_phases); without the normaliser it would not be. */
 #pragma omp parallel num_threads(team)
     {
         int tid = omp_get_thread_num(), nt = omp_get_num_threads();

@@ -24,6 +24,8 @@
 int omp_get_thread_num(void);
 int omp_get_num_threads(void);
 int omp_get_max_threads(void);
+int omp_get_max_active_levels(void); /* tests: regions given fewer threads than asked */
+void omp_set_max_active_levels(int levels);
 #  endif
 #else
 static inline int omp_get_thread_num(void) { return 0; }
@@ -424,7 +426,7 @@ typedef struct soso__batch {
     /* The gate entries grouped by unit in shares of the batch, share t (documents
      * [b0, b1)) in list_b/g [E b0, E b1): unit h's at tbeg[t hpad + h], tcnt[...] of
      * them, in batch order. Unit h's entries are share 0's, then share 1's, ... Each
-     * share's rows are hpad apart (a multiple of 16: no two shares share a line). */
+     * share's rows are hpad apart (>= H + 32: no two shares' entries share a line). */
     int nshare;
     size_t hpad;
     uint32_t *tbeg;       /* threads x hpad                                       */
