@@ -563,11 +563,7 @@ soso_status soso__osc_train(soso_model *m, const soso_docs *docs, const soso__sp
     m->train_rows = total;
     soso__blas_begin();
     double t_max = (double)prm->epochs * (double)total;
-    soso_progress pr = {0};
-    pr.epochs = prm->epochs;
-    pr.docs_total = m->epochs_done >= prm->epochs ? 0
-                    : span->whole ? (uint64_t)(prm->epochs - m->epochs_done) * D - m->epoch_pos
-                                  : first + D - m->epoch_pos;
+    soso_progress pr = soso__progress_begin(m, prm->epochs, span, D);
     double t0 = soso__now();
     struct {
         int docs;

@@ -371,7 +371,7 @@ int soso__utf8_valid(const unsigned char *s, size_t n);
 soso_status soso__corpus_adopt(char *data, size_t len, const soso_corpus_limits *limits, int file_start,
                                soso_corpus **out);
 
-/* ---- Competitive mini-batches (competitive.c) -------------------------------------- */
+/* ---- Competitive mini-batches (competitive.c, lazy_update.c, batch_loop.c) --------- */
 
 /* One mini-batch of a competitive learner: scores I (B x H) of the documents against
  * every unit, then per document up to E gate entries (unit, g) set by the learner, then
@@ -504,6 +504,54 @@ void soso__batch_fold(soso__batch *w, float *W);
 /* Set by tests to compare lazy and dense updates; 0 in normal use. */
 extern int soso__lazy_disabled;
 
+/* ---- Between the batch steps (competitive.c) and the lazy update (lazy_update.c). */
+
+/* A hint to load memory that will be read soon (nothing where the compiler has none). */
+#if defined(__GNUC__) || defined(__clang__)
+#define SOSO__PREFETCH(p) __builtin_prefetch(p)
+#else
+#define SOSO__PREFETCH(p) ((void)(p))
+#endif
+
+/* The stride of a per-thread scratch array of n elements (of up to 4 bytes): n rounded
+ * up to 32 and 32 more, so that the used parts of two threads' stretches are at least
+ * 128 bytes apart however the array is aligned. Threads flag blocks, mark words and
+ * scatter sums in their own stretch for every support word; where two shared a line
+ * the update ran a third slower per word on 2 threads than on 1. */
+static inline size_t soso__per_thread_stride(size_t n)
+{
+    return ((n + 31) & ~(size_t)31) + 32;
+}
+
+/* Unit h's entries in share t of the grouping: list positions [*e0, return). The loops
+ * over a unit's entries run over the shares in turn: batch order. */
+static inline uint32_t soso__share_entries(const soso__batch *w, int t, size_t h, uint32_t *e0)
+{
+    size_t i = (size_t)t * w->hpad + h;
+    *e0 = w->tbeg[i];
+    return w->tbeg[i] + w->tcnt[i];
+}
+
+/* xx_h = sum_b g_hb I_hb over unit h's entries in batch order. */
+double soso__unit_xx(const soso__batch *w, size_t h);
+/* Frees the lazy-scaling workspace (W is plain again). */
+void soso__lazy_free(soso__batch *w);
+/* The lazy update's plan for a team, after its touched units (pl->touched). */
+void soso__plan_update(const soso__batch *w, soso__plan *pl, int team);
+/* Room in the supports' arena for `need` words and sums. */
+soso_status soso__reserve_arena(soso__batch *w, size_t need);
+/* The claim mark of a lazy update's three phases on a team (mark, +1, +2). */
+uint32_t soso__phase_marks(soso__batch *w, int team);
+/* The lazy update's phases on thread tid of a team, from plan pl (every thread of the
+ * team calls it; with normalize it has barriers). */
+void soso__lazy_phases(soso__batch *w, const soso__plan *pl, float *W, const soso_docs *X, const uint32_t *rows,
+                       float eps, int normalize, float prec, uint32_t mark, int tid, int team);
+/* After a lazy update: fresh support marks for the next batch. */
+void soso__lazy_done(soso__batch *w);
+/* The lazy update after a serial grouping (one share): one plan, the phases on a team. */
+soso_status soso__lazy_update(soso__batch *w, float *W, const soso_docs *X, const uint32_t *rows, float eps,
+                              int normalize, float prec);
+
 /* What a mini-batch learner tells the shared epoch loop. */
 typedef soso_status (*soso__batch_fn)(void *ctx, const uint32_t *rows, size_t n, uint32_t epoch);
 /* What one training call covers. whole: every planned epoch over docs. Otherwise one
@@ -541,6 +589,9 @@ typedef struct soso__schedule {
  * counts, orthogonalisation, and progress/abort after every batch. */
 soso_status soso__run_batches(soso_model *m, const soso_docs *docs, const soso__span *span, const soso__schedule *sc,
                               soso__batch_fn fn, void *ctx, soso_progress_fn progress, void *user);
+/* A training call's first progress report: its epochs and the documents it has left to
+ * see (a whole run from the model's position, or the rest of one segment of rows). */
+soso_progress soso__progress_begin(const soso_model *m, uint32_t epochs, const soso__span *span, size_t rows);
 /* SOSO_E_NUMERIC "training diverged: WHAT; lower the learning rate ...". */
 soso_status soso__diverged(const char *what);
 /* Beyond this a learner's weight has blown up (they stay near 1: rows of unit norm), and
