@@ -46,6 +46,24 @@ soso_status soso__check_rows(const float *W, size_t V, const uint32_t *rows, siz
     return SOSO_OK;
 }
 
+/* Batches bi onwards that can run back to back: up to and including the next stop
+ * point (every SOSO__STOP_EVERY batches and the pass's last), orthogonalisation, or
+ * change of the tuner's team, so that every one of them comes at a group's end. */
+static size_t group_length(const soso_model *m, const soso__schedule *sc, uint32_t epoch, uint64_t epoch_batches,
+                           uint64_t first_batch, size_t bi, size_t n_batches)
+{
+    uint64_t done = (uint64_t)epoch * epoch_batches + first_batch + bi + 1; /* after batch bi */
+    uint64_t k = n_batches - bi;
+    uint64_t to_stop = (SOSO__STOP_EVERY - done % SOSO__STOP_EVERY) % SOSO__STOP_EVERY + 1;
+    k = to_stop < k ? to_stop : k;
+    if (sc->orthogonalize_every) {
+        uint64_t oe = sc->orthogonalize_every, to_orth = (oe - done % oe) % oe + 1;
+        k = to_orth < k ? to_orth : k;
+    }
+    uint64_t left = soso__tuner_left(&m->tuner);
+    return (size_t)(left < k ? left : k);
+}
+
 soso_status soso__run_batches(soso_model *m, const soso_docs *docs, const soso__span *span, const soso__schedule *sc,
                               soso__batch_fn fn, void *ctx, soso_progress_fn progress, void *user)
 {
@@ -72,16 +90,29 @@ soso_status soso__run_batches(soso_model *m, const soso_docs *docs, const soso__
         for (size_t bi = (size_t)((m->epoch_pos - first) / B); bi < n_batches && s == SOSO_OK; bi++) {
             size_t start = bi * B, n = N - start < B ? N - start : B;
             sc->w->cap = soso__tuner_cap(tuner);
+            /* On a team, the batches up to the next stop point (or orthogonalisation, or
+             * change of the tuner's team) run back to back in one parallel region. */
+            size_t k = sc->many && sc->w->cap > 1 ? group_length(m, sc, epoch, epoch_batches, first / B, bi, n_batches)
+                                                  : 1;
+            size_t n_last = bi + k == n_batches ? N - (bi + k - 1) * B : B, ran = 1;
             /* The next batch's row offsets, fetched now: its cost prefix reads them first,
              * serially, before any thread starts (soso__batch_scores; timed in process,
              * 0.9-1.1 us a batch of 100 without this, 0.4-0.6 with it). */
             for (size_t b = start + n; b < start + 2 * B && b < N; b++) SOSO__PREFETCH(docs->indptr + perm[b]);
             double tb = soso__now();
-            s = fn(ctx, perm + start, n, epoch);
+            s = k > 1 ? sc->many(ctx, perm + start, k, B, n_last, epoch, &ran) : fn(ctx, perm + start, n, epoch);
             if (s != SOSO_OK) break;
-            /* The batch's work: its cost prefix from soso__batch_scores (words plus a part
-             * per document), which every mini-batch learner's fn calls. */
-            soso__tuner_record(tuner, soso__now() - tb, (double)sc->w->cum[n]);
+            /* The batches' work: their cost prefixes (words plus a part per document), which
+             * every mini-batch learner's step works out; the tuner counts batches. */
+            double secs = soso__now() - tb, work = k > 1 ? sc->w->work : (double)sc->w->cum[n];
+            for (size_t i = 0; i < ran; i++) soso__tuner_record(tuner, secs / (double)ran, work / (double)ran);
+            for (size_t i = 0; i + 1 < ran; i++, bi++) { /* all but the last: no stop point among them */
+                m->epoch_pos = first + (bi + 1) * B;
+                m->docs_seen += B;
+                pr.docs_done += B;
+            }
+            start = bi * B;
+            n = N - start < B ? N - start : B;
             if (sc->w->diverged) { /* a NaN or infinite score: the weights blew up */
                 char where[96];
                 snprintf(where, sizeof where, "scores are no longer finite in epoch %u (after %llu documents)",

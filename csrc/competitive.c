@@ -46,8 +46,10 @@ static int plan_init(soso__plan *pl, size_t H, int threads)
 void soso__batch_free(soso__batch *w)
 {
     soso__lazy_free(w);
-    free(w->arena_j);
-    free(w->arena_s);
+    for (int k = 0; k < 2; k++) {
+        free(w->arena_j[k]);
+        free(w->arena_s[k]);
+    }
     free(w->cum);
     free(w->owner);
     free(w->claims);
@@ -153,18 +155,18 @@ static int scores_team(const soso__batch *w, size_t nnz)
     return soso__team_size(w->cap, (double)nnz * ((double)w->H + 64.0));
 }
 
-/* W = alpha W^: scores scale by sign(alpha) |alpha|^(p-1), once per batch. */
-static void score_scales(soso__batch *w, float p)
+/* W = alpha W^: scores scale by sign(alpha) |alpha|^(p-1), once per batch (into out). */
+static void score_scales(const soso__batch *w, float p, double *out)
 {
     if (w->alpha)
         for (size_t h = 0; h < w->H; h++)
-            w->ascale[h] = p == 2.0f ? w->alpha[h] : copysign(pow(fabs(w->alpha[h]), (double)p - 1.0), w->alpha[h]);
+            out[h] = p == 2.0f ? w->alpha[h] : copysign(pow(fabs(w->alpha[h]), (double)p - 1.0), w->alpha[h]);
 }
 
 /* Scores and gates of the batch's documents [b0, b1), one thread's share; sets
  * w->diverged when a score is not finite. */
 static void score_share(soso__batch *w, const float *W, float p, const soso_docs *X, const uint32_t *rows, size_t n,
-                        size_t b0, size_t b1, soso__gate_fn gate, const void *ctx)
+                        size_t b0, size_t b1, soso__gate_fn gate, const void *ctx, const double *ascale)
 {
     int bad = 0, lazy = w->alpha != NULL;
     for (size_t b = b0; b < b1; b++) {
@@ -186,7 +188,7 @@ static void score_share(soso__batch *w, const float *W, float p, const soso_docs
                 SOSO__PREFETCH(col + w->H - 1);
             }
         if (lazy)
-            soso__scores_transposed(w->WT, w->H, p, q1 - q0, X->indices + q0, X->values + q0, w->ascale, out);
+            soso__scores_transposed(w->WT, w->H, p, q1 - q0, X->indices + q0, X->values + q0, ascale, out);
         else
             soso__unit_scores(W, w->H, w->V, p, q1 - q0, X->indices + q0, X->values + q0, out);
         /* Not finite: NaN fails the comparison, infinity exceeds FLT_MAX. An OR of
@@ -204,7 +206,7 @@ static void score_share(soso__batch *w, const float *W, float p, const soso_docs
 static void scores_on(soso__batch *w, const float *W, float p, const soso_docs *X, const uint32_t *rows, size_t n,
                       soso__gate_fn gate, const void *ctx, int team)
 {
-    score_scales(w, p);
+    score_scales(w, p, w->ascale);
     unsigned long long mask = 0;
 #pragma omp parallel num_threads(team) if (team > 1)
     {
@@ -212,7 +214,7 @@ static void scores_on(soso__batch *w, const float *W, float p, const soso_docs *
 #pragma omp atomic
         mask |= 1ull << (tid & 63);
         score_share(w, W, p, X, rows, n, share_start(w->cum, n, tid, nt), share_start(w->cum, n, tid + 1, nt), gate,
-                    ctx);
+                    ctx, w->ascale);
     }
     w->team_mask = mask;
 }
@@ -373,53 +375,107 @@ soso_status soso__batch_update(soso__batch *w, float *W, const soso_docs *X, con
     return SOSO_OK;
 }
 
-soso_status soso__batch_step(soso__batch *w, float *W, float p, const soso_docs *X, const uint32_t *rows, size_t n,
-                             soso__gate_fn gate, const void *ctx, float eps, float prec, uint64_t *wins,
-                             size_t *touched)
+/* Room in arena buf for the supports of a batch of n documents and nnz words: at most
+ * the words of its entries, and at most V + 1 for each unit an entry can touch. */
+static soso_status batch_arena(soso__batch *w, int buf, size_t nnz, size_t n)
 {
-    size_t nnz = cost_prefix(w, X, rows, n);
-    int team = scores_team(w, nnz);
-    if (!w->alpha || team == 1 || n == 0) { /* one thread, or W plain: the two steps one after the other */
-        scores_on(w, W, p, X, rows, n, gate, ctx, team);
-        if (wins) count_wins(w, X, rows, 0, n, wins);
-        return soso__batch_update(w, W, X, rows, n, eps, 1, prec, touched);
-    }
-    /* The supports' total is at most the words of the batch's entries, and at most
-     * V + 1 for each unit an entry can touch. */
     size_t bound, units = w->E * n < w->H ? w->E * n : w->H, most;
     if (!soso__mul_size(nnz, w->E, &bound)) bound = SIZE_MAX;
     if (soso__mul_size(units, w->V + 1, &most) && most < bound) bound = most;
     if (bound == SIZE_MAX) return soso__fail(SOSO_E_LIMIT, "mini-batch supports too large");
-    SOSO__CHECK(soso__reserve_arena(w, bound));
-    score_scales(w, p);
-    uint32_t mark = soso__phase_marks(w, team);
+    return soso__reserve_arena(w, buf, bound);
+}
+
+soso_status soso__batch_steps(soso__batch *w, float *W, float p, const soso_docs *X, const uint32_t *rows, size_t k,
+                              size_t B, size_t n_last, soso__gate_fn gate, const void *ctx, float eps, float prec,
+                              uint64_t *wins, size_t *done, size_t *touched)
+{
+    *done = 0;
+    w->work = 0;
+    if (k == 0) return SOSO_OK;
+    size_t n0 = k == 1 ? n_last : B, nnz = cost_prefix(w, X, rows, n0);
+    int team = scores_team(w, nnz);
+    if (!w->alpha || team == 1 || n0 == 0) { /* one thread, or W plain: the two steps, batch by batch */
+        for (size_t i = 0; i < k; i++) {
+            const uint32_t *r = rows + i * B;
+            size_t n = i + 1 < k ? B : n_last;
+            if (i > 0) team = scores_team(w, cost_prefix(w, X, r, n));
+            scores_on(w, W, p, X, r, n, gate, ctx, team);
+            if (wins) count_wins(w, X, r, 0, n, wins);
+            SOSO__CHECK(soso__batch_update(w, W, X, r, n, eps, 1, prec, touched));
+            w->work += (double)w->cum[n];
+            *done = i + 1;
+            if (w->diverged) break;
+        }
+        return SOSO_OK;
+    }
+    SOSO__CHECK(batch_arena(w, 0, nnz, n0));
+    uint32_t mark = soso__phase_marks(w, team, k);
     unsigned long long mask = 0;
-    /* One parallel region for the whole batch: each thread scores, gates and groups
-     * its share of the cost prefix; after one barrier every thread works out the same
-     * update plan into its own copy (no second barrier, no line written by two), and
-     * the update's phases follow. The last thread also counts the wins. The plans
-     * read owner, which apply_unit writes: safe because the normalised update has a
-     * barrier between them (lazy_phases); without the normaliser it would not be. */
+    soso_status s = SOSO_OK;
+    size_t ran = 0;
+    double work = 0;
+    /* One parallel region for all k batches, and for each batch: every thread scores,
+     * gates and groups its share of the cost prefix; after one barrier every thread
+     * works out the same update plan into its own copy (no second barrier, no line
+     * written by two), and the update's phases follow. The last thread also counts the
+     * wins; the first, done with its part of the update, works out the next batch's
+     * cost prefix and arena (the other one of two) while the others finish theirs; a
+     * barrier, and the next batch starts. The plans read owner, which apply_unit
+     * writes: safe because the normalised update has a barrier between them
+     * (lazy_phases); without the normaliser it would not be. */
 #pragma omp parallel num_threads(team)
     {
         int tid = omp_get_thread_num(), nt = omp_get_num_threads();
-        size_t b0 = share_start(w->cum, n, tid, nt), b1 = share_start(w->cum, n, tid + 1, nt);
         soso__plan *pl = w->plans + tid;
+        double *ascale = w->ascale + (size_t)tid * w->hpad;
 #pragma omp atomic
         mask |= 1ull << (tid & 63);
-        score_share(w, W, p, X, rows, n, b0, b1, gate, ctx);
-        group_share(w, X, rows, b0, b1, tid);
-        if (tid == 0) w->nshare = nt;
+        for (size_t i = 0; i < k; i++) {
+            const uint32_t *r = rows + i * B;
+            size_t n = i + 1 < k ? B : n_last;
+            if (i > 0) {
 #pragma omp barrier
-        if (tid == nt - 1 && wins) count_wins(w, X, rows, 0, n, wins);
-        if (plan_touched(w, pl) > 0) {
-            soso__plan_update(w, pl, nt);
-            soso__lazy_phases(w, pl, W, X, rows, eps, 1, prec, mark, tid, nt);
+                if (s != SOSO_OK || w->diverged) break; /* every thread sees the same */
+            }
+            uint32_t round = w->round;
+            score_scales(w, p, ascale);
+            size_t b0 = share_start(w->cum, n, tid, nt), b1 = share_start(w->cum, n, tid + 1, nt);
+            score_share(w, W, p, X, r, n, b0, b1, gate, ctx, ascale);
+            group_share(w, X, r, b0, b1, tid);
+            if (tid == 0) w->nshare = nt;
+#pragma omp barrier
+            if (tid == nt - 1 && wins) count_wins(w, X, r, 0, n, wins);
+            if (plan_touched(w, pl) > 0) {
+                soso__plan_update(w, pl, nt, (int)(i % 2));
+                soso__lazy_phases(w, pl, W, X, r, eps, 1, prec, mark + 3 * (uint32_t)i, tid, nt);
+            }
+            soso__lazy_stamps_after(w, round, tid, nt);
+            if (tid == 0) {
+                w->round = round + 0x10000000u;
+                ran = i + 1;
+                work += (double)w->cum[n];
+                if (i + 1 < k) { /* the next batch's cost prefix and arena; the one after's offsets */
+                    size_t nn = i + 2 < k ? B : n_last, nz = cost_prefix(w, X, r + B, nn);
+                    size_t n2 = i + 2 >= k ? 0 : i + 3 < k ? B : n_last;
+                    for (size_t b = 0; b < n2; b++) SOSO__PREFETCH(X->indptr + r[2 * B + b]);
+                    soso_status a = batch_arena(w, (int)((i + 1) % 2), nz, nn);
+                    if (a != SOSO_OK) s = a;
+                }
+            }
         }
     }
     w->team_mask = mask;
-    size_t n_touched = w->plans[0].n_touched;
-    if (touched) *touched = n_touched;
-    if (n_touched) soso__lazy_done(w);
-    return SOSO_OK;
+    w->work = work;
+    *done = ran;
+    if (touched) *touched = w->plans[0].n_touched;
+    return s;
+}
+
+soso_status soso__batch_step(soso__batch *w, float *W, float p, const soso_docs *X, const uint32_t *rows, size_t n,
+                             soso__gate_fn gate, const void *ctx, float eps, float prec, uint64_t *wins,
+                             size_t *touched)
+{
+    size_t done;
+    return soso__batch_steps(w, W, p, X, rows, 1, n, n, gate, ctx, eps, prec, wins, &done, touched);
 }

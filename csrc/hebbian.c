@@ -164,12 +164,27 @@ typedef struct {
     uint64_t *wins;
 } hebb_ctx;
 
+/* The learning rate of an epoch: linear annealing per epoch. */
+static float epoch_eps(const soso_hebbian_params *prm, uint32_t epoch)
+{
+    return prm->eps0 * (1.0f - (float)epoch / (float)prm->epochs);
+}
+
 static soso_status hebb_batch(void *ctx, const uint32_t *rows, size_t n, uint32_t epoch)
 {
     hebb_ctx *c = ctx;
     const soso_hebbian_params *prm = &c->m->hebbian;
-    float eps = prm->eps0 * (1.0f - (float)epoch / (float)prm->epochs); /* linear annealing per epoch */
-    return step(&c->w, c->m->W, c->docs, rows, n, prm, eps, c->wins, NULL);
+    return step(&c->w, c->m->W, c->docs, rows, n, prm, epoch_eps(prm, epoch), c->wins, NULL);
+}
+
+/* Batches back to back in one parallel region (run_batches' many). */
+static soso_status hebb_batches(void *ctx, const uint32_t *rows, size_t k, size_t batch, size_t n_last, uint32_t epoch,
+                                size_t *ran)
+{
+    hebb_ctx *c = ctx;
+    const soso_hebbian_params *prm = &c->m->hebbian;
+    return soso__batch_steps(&c->w, c->m->W, prm->p, c->docs, rows, k, batch, n_last, hebbian_gate, prm,
+                             epoch_eps(prm, epoch), prm->prec, c->wins, ran, NULL);
 }
 
 soso_status soso__hebbian_train(soso_model *m, const soso_docs *docs, const soso__span *span, soso_progress_fn progress,
@@ -187,7 +202,7 @@ soso_status soso__hebbian_train(soso_model *m, const soso_docs *docs, const soso
     if (s == SOSO_OK) s = soso__batch_lazy(&c.w, m->W);
     if (s == SOSO_OK) {
         soso__schedule sc = {prm->epochs, prm->seed, B, prm->orthogonalize_every, prm->threads, &c.w, c.wins,
-                             &c.w.team_mask, NULL};
+                             &c.w.team_mask, NULL, hebb_batches};
         s = soso__run_batches(m, docs, span, &sc, hebb_batch, &c, progress, user);
     }
     soso__batch_free(&c.w);

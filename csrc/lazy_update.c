@@ -105,7 +105,7 @@ soso_status soso__batch_lazy(soso__batch *w, const float *W)
         return soso__fail(SOSO_E_LIMIT, "workspace too large");
     if (w->alpha) goto reset; /* already lazy: recompute the maxima of a changed W */
     w->alpha = soso__alloc_array(H, sizeof *w->alpha);
-    w->ascale = soso__alloc_array(H, sizeof *w->ascale);
+    w->ascale = soso__alloc_array((size_t)w->threads * w->hpad, sizeof *w->ascale);
     w->bmax = soso__alloc_array(H * nb, sizeof *w->bmax);
     w->omax = soso__alloc_array(H * nb, sizeof *w->omax);
     w->bstale = soso__alloc_array(H * nb, 1);
@@ -362,8 +362,8 @@ static void gather_unit(soso__batch *w, const soso__plan *pl, const float *W, co
 {
     w->xx[h] = soso__unit_xx(w, h);
     const float *row = W + h * w->V;
-    float *as = w->arena_s + pl->aoff[h];
-    uint32_t *aj = w->arena_j + pl->aoff[h];
+    float *as = pl->arena_s + pl->aoff[h];
+    uint32_t *aj = pl->arena_j + pl->aoff[h];
     size_t ns = scatter_support(w, X, rows, h, row, buf, stamp, (uint32_t)(h + 1) ^ w->round, aj);
     w->us[h].asize = (uint32_t)ns;
     w->us[h].omax_ok = 0;
@@ -402,7 +402,7 @@ static float exact_unit(soso__batch *w, const soso__plan *pl, const float *W, si
     const float *row = W + h * V;
     float *bmax = w->bmax + h * nb, *omax = w->omax + h * nb;
     unsigned char *stale = w->bstale + h * nb;
-    const uint32_t *aj = w->arena_j + pl->aoff[h];
+    const uint32_t *aj = pl->arena_j + pl->aoff[h];
     uint32_t mark = (uint32_t)(h + 1 + 0x08000000u) ^ w->round; /* unlike gather_unit's marks */
     for (size_t i = 0; i < ns; i++) stamp[aj[i]] = mark;
     size_t nf = flag_held_blocks(row, bmax, aj, ns, bl, fl), nc = nf;
@@ -460,8 +460,8 @@ static void apply_unit(soso__batch *w, const soso__plan *pl, float *W, size_t h,
 {
     if (w->owner[h] != (uint32_t)tid) w->owner[h] = (uint32_t)tid; /* rarely: the line stays clean */
     const size_t V = w->V, nb = w->nblk, ns = w->us[h].asize;
-    const uint32_t *aj = w->arena_j + pl->aoff[h];
-    const float *as = w->arena_s + pl->aoff[h], *omax = w->omax + h * nb;
+    const uint32_t *aj = pl->arena_j + pl->aoff[h];
+    const float *as = pl->arena_s + pl->aoff[h], *omax = w->omax + h * nb;
     float *row = W + h * V, *bmax = w->bmax + h * nb;
     unsigned char *stale = w->bstale + h * nb;
     double a = w->alpha[h] * (1.0 - (double)c * w->xx[h]);
@@ -525,11 +525,13 @@ static void apply_unit(soso__batch *w, const soso__plan *pl, float *W, size_t h,
 }
 
 /* The rest of the lazy update's plan for a team: where each touched unit's support
- * goes in the arena (at most the words of its documents, and at most V + 1; the
- * arena must hold E times the batch's words, which bounds the total), the order by
- * work and the groups by owner. The same for every thread that works it out. */
-void soso__plan_update(const soso__batch *w, soso__plan *pl, int team)
+ * goes in arena buf (at most the words of its documents, and at most V + 1; the arena
+ * must hold E times the batch's words, which bounds the total), the order by work and
+ * the groups by owner. The same for every thread that works it out. */
+void soso__plan_update(const soso__batch *w, soso__plan *pl, int team, int buf)
 {
+    pl->arena_j = w->arena_j[buf];
+    pl->arena_s = w->arena_s[buf];
     size_t total = 0;
     for (size_t t = 0; t < pl->n_touched; t++) {
         size_t h = pl->touched[t], words = 0;
@@ -543,22 +545,21 @@ void soso__plan_update(const soso__batch *w, soso__plan *pl, int team)
 }
 
 /* Room in the arena for `need` support words and sums. */
-soso_status soso__reserve_arena(soso__batch *w, size_t need)
+soso_status soso__reserve_arena(soso__batch *w, int buf, size_t need)
 {
-    SOSO__CHECK(soso__reserve((void **)&w->arena_j, &w->acap_j, need, sizeof *w->arena_j));
-    return soso__reserve((void **)&w->arena_s, &w->acap_s, need, sizeof *w->arena_s);
+    SOSO__CHECK(soso__reserve((void **)&w->arena_j[buf], &w->acap_j[buf], need, sizeof *w->arena_j[buf]));
+    return soso__reserve((void **)&w->arena_s[buf], &w->acap_s[buf], need, sizeof *w->arena_s[buf]);
 }
 
-/* The claim mark of a lazy update's three phases (mark, +1, +2), on a team. */
-uint32_t soso__phase_marks(soso__batch *w, int team)
+uint32_t soso__phase_marks(soso__batch *w, int team, size_t batches)
 {
     w->update_team = team;
-    if (w->claim_mark > UINT32_MAX - 3) { /* marks wrap: old ones could match again */
+    if (w->claim_mark > UINT32_MAX - 3 * (batches + 1)) { /* marks wrap: old ones could match again */
         memset(w->claims, 0, w->nclaims * sizeof *w->claims);
         w->claim_mark = 1;
     }
     uint32_t mark = w->claim_mark;
-    w->claim_mark += 3;
+    w->claim_mark += (uint32_t)(3 * batches);
     return mark;
 }
 
@@ -609,12 +610,18 @@ void soso__lazy_phases(soso__batch *w, const soso__plan *pl, float *W, const sos
     while ((h = take(w, &o, mark + 2)) >= 0) apply_unit(w, pl, W, (size_t)h, step, bl, scr, fl, tid);
 }
 
+void soso__lazy_stamps_after(soso__batch *w, uint32_t round, int tid, int nt)
+{
+    if (round + 0x10000000u != 0) return;
+    for (int t = tid; t < w->threads; t += nt) memset(w->stamp + (size_t)t * w->vpad, 0, w->vpad * sizeof *w->stamp);
+}
+
 /* After a lazy update: fresh stamps for the next batch (they wrap after 16 batches:
  * then cleared). */
 void soso__lazy_done(soso__batch *w)
 {
+    soso__lazy_stamps_after(w, w->round, 0, 1);
     w->round += 0x10000000u;
-    if (w->round == 0) memset(w->stamp, 0, (size_t)w->threads * w->vpad * sizeof *w->stamp);
 }
 
 /* The lazy update after a serial grouping: one plan, then the phases on a team. */
@@ -623,9 +630,11 @@ soso_status soso__lazy_update(soso__batch *w, float *W, const soso_docs *X, cons
 {
     soso__plan *pl = w->plans;
     int team = soso__team_size(w->cap, 2.0 * (double)pl->n_touched * (double)(w->nblk + 512));
-    soso__plan_update(w, pl, team);
-    SOSO__CHECK(soso__reserve_arena(w, pl->atotal));
-    uint32_t mark = soso__phase_marks(w, team);
+    soso__plan_update(w, pl, team, 0);
+    SOSO__CHECK(soso__reserve_arena(w, 0, pl->atotal));
+    pl->arena_j = w->arena_j[0]; /* where the reserve put it */
+    pl->arena_s = w->arena_s[0];
+    uint32_t mark = soso__phase_marks(w, team, 1);
     unsigned long long mask = 0;
 #pragma omp parallel num_threads(team) if (team > 1)
     {

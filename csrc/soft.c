@@ -200,7 +200,7 @@ soso_status soso__soft_train(soso_model *m, const soso_docs *docs, const soso__s
     if (s == SOSO_OK) s = soso__batch_lazy(&c.w, m->W);
     if (s == SOSO_OK) {
         soso__schedule sc = {prm->epochs, prm->seed, B, prm->orthogonalize_every, prm->threads, &c.w, c.wins,
-                             &c.w.team_mask, current_temperature};
+                             &c.w.team_mask, current_temperature, NULL};
         s = soso__run_batches(m, docs, span, &sc, soft_batch, &c, progress, user);
     }
     soso__blas_end();

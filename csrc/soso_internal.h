@@ -294,6 +294,8 @@ void soso__tuner_init(soso__tuner *t, int threads, int fixed);
 void soso__tuner_use(soso__tuner *t, int threads, int fixed);
 /* The team cap for the next batch. */
 int soso__tuner_cap(const soso__tuner *t);
+/* Batches before the cap may change (at least 1). */
+uint32_t soso__tuner_left(const soso__tuner *t);
 /* The last batch took `seconds` for `work` (its documents' words). */
 void soso__tuner_record(soso__tuner *t, double seconds, double work);
 
@@ -398,6 +400,8 @@ typedef struct soso__plan {
     uint32_t *group;       /* H: touched units by the thread that applied each last */
     size_t *gstart;        /* threads + 1: each thread's group in group           */
     size_t *gfill;         /* threads                                             */
+    uint32_t *arena_j;     /* the batch's arena (one of w's two)                  */
+    float *arena_s;
     void *mem;             /* what the arrays are carved from                     */
 } soso__plan;
 
@@ -451,7 +455,8 @@ typedef struct soso__batch {
      * row's scaling costs O(1) and an update touches only its support. */
     double *alpha;        /* H, or NULL: W is plain                               */
     double alpha_lim;     /* alpha is folded into W^ once outside [1/lim, lim]    */
-    double *ascale;       /* H: what alpha does to a score (scratch of a batch)   */
+    double *ascale;       /* threads x hpad: what alpha does to a score (each thread
+                           * works out its own copy in a batch)                   */
     float *bmax;          /* H x nblk: max |W^| per block of 64 entries, or a bound
                            * on it where bstale says so                           */
     unsigned char *bstale; /* H x nblk: 1 where bmax is only an upper bound        */
@@ -469,10 +474,13 @@ typedef struct soso__batch {
     uint32_t *bfl;        /* threads x bpad: the flagged blocks, once each (nblk + 1) */
     uint32_t round;       /* changes every batch, so old marks never match        */
     /* A batch's supports, kept between the lazy update's phases: unit h's words and
-     * sums s_j at arena_j / arena_s [aoff[h], aoff[h] + asize[h]) (the plan's aoff). */
-    uint32_t *arena_j;
-    float *arena_s;
-    size_t acap_j, acap_s; /* their capacities                                   */
+     * sums s_j at arena_j / arena_s [aoff[h], aoff[h] + asize[h]) of the plan's arena,
+     * one of two: batches run back to back in one region take turns, so that the next
+     * one's arena grows while the last one's is still read. */
+    uint32_t *arena_j[2];
+    float *arena_s[2];
+    size_t acap_j[2], acap_s[2]; /* their capacities                             */
+    double work;          /* the cost prefixes' totals of the last soso__batch_steps */
 } soso__batch;
 
 soso_status soso__batch_init(soso__batch *w, size_t H, size_t V, size_t B, size_t E, int threads);
@@ -496,6 +504,13 @@ soso_status soso__batch_update(soso__batch *w, float *W, const soso_docs *X, con
 soso_status soso__batch_step(soso__batch *w, float *W, float p, const soso_docs *X, const uint32_t *rows, size_t n,
                              soso__gate_fn gate, const void *ctx, float eps, float prec, uint64_t *wins,
                              size_t *touched);
+/* soso__batch_step for k mini-batches back to back, all in one parallel region (one
+ * fork and join for all, a barrier between batches): batch i is rows + i B, of B
+ * documents, the last of n_last. Stops after a batch whose scores were not finite
+ * (w->diverged). *done: the batches run; w->work: their cost prefixes' total. */
+soso_status soso__batch_steps(soso__batch *w, float *W, float p, const soso_docs *X, const uint32_t *rows, size_t k,
+                              size_t B, size_t n_last, soso__gate_fn gate, const void *ctx, float eps, float prec,
+                              uint64_t *wins, size_t *done, size_t *touched);
 int soso__popcount64(unsigned long long x);
 /* Switches the batch to lazy scaling of W's rows (W must not change behind its back). */
 soso_status soso__batch_lazy(soso__batch *w, const float *W);
@@ -536,18 +551,24 @@ static inline uint32_t soso__share_entries(const soso__batch *w, int t, size_t h
 double soso__unit_xx(const soso__batch *w, size_t h);
 /* Frees the lazy-scaling workspace (W is plain again). */
 void soso__lazy_free(soso__batch *w);
-/* The lazy update's plan for a team, after its touched units (pl->touched). */
-void soso__plan_update(const soso__batch *w, soso__plan *pl, int team);
-/* Room in the supports' arena for `need` words and sums. */
-soso_status soso__reserve_arena(soso__batch *w, size_t need);
-/* The claim mark of a lazy update's three phases on a team (mark, +1, +2). */
-uint32_t soso__phase_marks(soso__batch *w, int team);
+/* The lazy update's plan for a team, after its touched units (pl->touched), its
+ * supports in arena `buf` (0 or 1). */
+void soso__plan_update(const soso__batch *w, soso__plan *pl, int team, int buf);
+/* Room in the supports' arena `buf` for `need` words and sums. */
+soso_status soso__reserve_arena(soso__batch *w, int buf, size_t need);
+/* The claim marks of `batches` lazy updates on a team: batch i's three phases take
+ * mark + 3 i, +1, +2 (returns mark). */
+uint32_t soso__phase_marks(soso__batch *w, int team, size_t batches);
 /* The lazy update's phases on thread tid of a team, from plan pl (every thread of the
  * team calls it; with normalize it has barriers). */
 void soso__lazy_phases(soso__batch *w, const soso__plan *pl, float *W, const soso_docs *X, const uint32_t *rows,
                        float eps, int normalize, float prec, uint32_t mark, int tid, int team);
 /* After a lazy update: fresh support marks for the next batch. */
 void soso__lazy_done(soso__batch *w);
+/* Thread tid's part of soso__lazy_done for a batch of marks `round`, on a team of nt:
+ * when the marks wrap, its share of the threads' stamps cleared (the caller sets
+ * w->round to the next round). */
+void soso__lazy_stamps_after(soso__batch *w, uint32_t round, int tid, int nt);
 /* The lazy update after a serial grouping (one share): one plan, the phases on a team. */
 soso_status soso__lazy_update(soso__batch *w, float *W, const soso_docs *X, const uint32_t *rows, float eps,
                               int normalize, float prec);
@@ -576,6 +597,11 @@ typedef struct soso__schedule {
     uint64_t *wins;               /* units: wins in the running epoch, kept by fn */
     const unsigned long long *team_mask; /* threads that worked in the last batch */
     double (*temperature)(const soso_model *m); /* for the progress report, or NULL */
+    /* k batches back to back (batch i at rows + i batch, the last of n_last documents),
+     * or NULL: one at a time through fn. *ran: how many ran (fewer where one's scores
+     * were not finite); w->work: their cost prefixes' total. */
+    soso_status (*many)(void *ctx, const uint32_t *rows, size_t k, size_t batch, size_t n_last, uint32_t epoch,
+                        size_t *ran);
 } soso__schedule;
 
 /* Mini-batches between stop points of the epoch loop: 25,600 documents at the default

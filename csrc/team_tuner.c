@@ -32,6 +32,11 @@ int soso__tuner_cap(const soso__tuner *t)
     return t->turn >= 0 ? t->cand[t->turn % t->n] : t->cand[t->best];
 }
 
+uint32_t soso__tuner_left(const soso__tuner *t)
+{
+    return t->turn >= 0 || t->n > 1 ? (t->left > 0 ? t->left : 1) : UINT32_MAX;
+}
+
 void soso__tuner_record(soso__tuner *t, double seconds, double work)
 {
     if (t->turn < 0) { /* settled: probe again after a while (the machine changes) */

@@ -220,6 +220,83 @@ static void test_hebbian_interrupt_and_resume(void)
     soso_vocab_free(v);
 }
 
+/* Batches back to back in one parallel region (the epoch loop's groups, up to each stop
+ * point, orthogonalisation or change of team): weights bit for bit those of one thread
+ * batch by batch, on 2 and 3 threads with fixed teams, with groups of a whole epoch (20
+ * batches: the support marks wrap inside one) and with an orthogonalisation every 7
+ * batches (a group that ran past one would differ); and a run stopped at a stop point
+ * and resumed on 2 threads. */
+static void test_hebbian_batches_back_to_back(void)
+{
+    soso_vocab *v = NULL;
+    soso_docs *d = NULL;
+    load_bundled(&v, &d);
+    soso_input_options in;
+    soso_input_options_default(&in);
+    for (uint32_t orth = 0; orth <= 7; orth += 7) {
+        soso_hebbian_params prm;
+        soso_hebbian_params_default(&prm);
+        prm.units = 256; /* with batches of 50: enough work that the scores take 3 threads */
+        prm.epochs = 3;
+        prm.batch = 50;
+        prm.seed = 11;
+        prm.orthogonalize_every = orth;
+        soso_model *m[4] = {NULL, NULL, NULL, NULL};
+        progress_log log[4] = {{0}};
+        for (int t = 1; t <= 3; t++) {
+            prm.threads = t;
+            CHECK_OK(soso_model_create_hebbian(v, &in, &prm, &m[t]));
+            CHECK_OK(soso_model_set_team_tuning(m[t], 0));
+            CHECK_OK(soso_model_train(m[t], d, on_progress, &log[t]));
+        }
+        size_t n = soso_model_units(m[1]) * soso_model_vocab_size(m[1]);
+        for (int t = 2; t <= 3; t++) {
+            CHECK_MSG(memcmp(soso_model_weights(m[1]), soso_model_weights(m[t]), n * sizeof(float)) == 0,
+                      "orthogonalize every %u: %d threads, other weights than 1", orth, t);
+#if defined(_OPENMP)
+            CHECK_MSG(log[t].max_threads == t, "%d threads asked, %d ran", t, log[t].max_threads);
+#endif
+        }
+        prm.threads = 2; /* stopped at the first stop point (epoch 1's end), then resumed */
+        soso_model *r = NULL;
+        progress_log stop = {0, 0, 1};
+        CHECK_OK(soso_model_create_hebbian(v, &in, &prm, &r));
+        CHECK_OK(soso_model_set_team_tuning(r, 0));
+        CHECK_STATUS(soso_model_train(r, d, on_progress, &stop), SOSO_E_ABORTED);
+        CHECK(soso_model_epochs_done(r) == 1);
+        CHECK_OK(soso_model_train(r, d, NULL, NULL));
+        CHECK_MSG(memcmp(soso_model_weights(m[1]), soso_model_weights(r), n * sizeof(float)) == 0,
+                  "orthogonalize every %u: stopped and resumed on 2 threads, other weights", orth);
+        soso_model_free(r);
+        for (int t = 1; t <= 3; t++) soso_model_free(m[t]);
+    }
+    /* A group stops at the batch whose scores blow up: the same error, documents seen
+     * and position as batch by batch on one thread. */
+    char msg[2][256];
+    uint64_t seen[2];
+    for (int t = 1; t <= 2; t++) {
+        soso_hebbian_params prm;
+        soso_hebbian_params_default(&prm);
+        prm.units = 256;
+        prm.batch = 50;
+        prm.p = 3;
+        prm.eps0 = 1e30f;
+        prm.threads = t;
+        soso_model *m = NULL;
+        CHECK_OK(soso_model_create_hebbian(v, &in, &prm, &m));
+        CHECK_OK(soso_model_set_team_tuning(m, 0));
+        CHECK_STATUS(soso_model_train(m, d, NULL, NULL), SOSO_E_NUMERIC);
+        snprintf(msg[t - 1], sizeof msg[0], "%s", soso_last_error());
+        seen[t - 1] = soso_model_docs_seen(m);
+        soso_model_free(m);
+    }
+    CHECK_MSG(strcmp(msg[0], msg[1]) == 0 && seen[0] == seen[1] && seen[0] > 0,
+              "diverged on 1 thread: '%s' (%llu seen), on 2: '%s' (%llu seen)", msg[0], (unsigned long long)seen[0],
+              msg[1], (unsigned long long)seen[1]);
+    soso_docs_free(d);
+    soso_vocab_free(v);
+}
+
 /* Online updates: extending a finished training continues it on new documents; an
  * unfinished or interrupted one must finish first. */
 static void test_model_extend(void)
@@ -587,6 +664,7 @@ static void test_hebbian_bad_parameters(void)
 const soso_test tests_hebbian[] = {
     {"hebbian_matches_numpy_reference", test_hebbian_matches_numpy_reference},
     {"hebbian_threads_identical", test_hebbian_threads_identical},
+    {"hebbian_batches_back_to_back", test_hebbian_batches_back_to_back},
     {"team_tuner", test_team_tuner},
     {"hebbian_large_p", test_hebbian_large_p},
     {"hebbian_step_not_finite", test_hebbian_step_not_finite},
