@@ -101,16 +101,20 @@ soso_status soso__run_batches(soso_model *m, const soso_docs *docs, const soso__
             for (size_t b = start + n; b < start + 2 * B && b < N; b++) SOSO__PREFETCH(docs->indptr + perm[b]);
             double tb = soso__now();
             s = k > 1 ? sc->many(ctx, perm + start, k, B, n_last, epoch, &ran) : fn(ctx, perm + start, n, epoch);
-            if (s != SOSO_OK) break;
+            if (s != SOSO_OK && k == 1) break;
             /* The batches' work: their cost prefixes (words plus a part per document), which
              * every mini-batch learner's step works out; the tuner counts batches. */
             double secs = soso__now() - tb, work = k > 1 ? sc->w->work : (double)sc->w->cum[n];
-            for (size_t i = 0; i < ran; i++) soso__tuner_record(tuner, secs / (double)ran, work / (double)ran);
-            for (size_t i = 0; i + 1 < ran; i++, bi++) { /* all but the last: no stop point among them */
+            for (size_t i = 0; i < ran && s == SOSO_OK; i++)
+                soso__tuner_record(tuner, secs / (double)ran, work / (double)ran);
+            /* All but the group's last: none is a stop point. After an error every one
+             * that ran counts (its changes are in W), and the loop ends. */
+            for (size_t i = 0; i + (s == SOSO_OK) < ran; i++, bi++) {
                 m->epoch_pos = first + (bi + 1) * B;
                 m->docs_seen += B;
                 pr.docs_done += B;
             }
+            if (s != SOSO_OK) break;
             start = bi * B;
             n = N - start < B ? N - start : B;
             if (sc->w->diverged) { /* a NaN or infinite score: the weights blew up */

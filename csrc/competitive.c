@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+unsigned long long soso__grouped_batches;
+
 /* A document's fixed cost in the scores, in words (its gate: ~60 ns, a few words' worth). */
 #define SOSO__DOC_COST 4
 
@@ -415,6 +417,7 @@ soso_status soso__batch_steps(soso__batch *w, float *W, float p, const soso_docs
     soso_status s = SOSO_OK;
     size_t ran = 0;
     double work = 0;
+    int stop = 0; /* set by the first thread: no next batch (scores not finite, or no arena) */
     /* One parallel region for all k batches, and for each batch: every thread scores,
      * gates and groups its share of the cost prefix; after one barrier every thread
      * works out the same update plan into its own copy (no second barrier, no line
@@ -436,7 +439,12 @@ soso_status soso__batch_steps(soso__batch *w, float *W, float p, const soso_docs
             size_t n = i + 1 < k ? B : n_last;
             if (i > 0) {
 #pragma omp barrier
-                if (s != SOSO_OK || w->diverged) break; /* every thread sees the same */
+                /* Every thread reads the same: the first thread set it before this
+                 * barrier and sets it again only after the next one. (Not w->diverged
+                 * itself: a thread through the barrier early may set it in the next
+                 * batch's scores before a slower one reads it, and the team would
+                 * split between barriers.) */
+                if (stop) break;
             }
             uint32_t round = w->round;
             score_scales(w, p, ascale);
@@ -455,12 +463,13 @@ soso_status soso__batch_steps(soso__batch *w, float *W, float p, const soso_docs
                 w->round = round + 0x10000000u;
                 ran = i + 1;
                 work += (double)w->cum[n];
-                if (i + 1 < k) { /* the next batch's cost prefix and arena; the one after's offsets */
+                stop = w->diverged; /* final for this batch since the barrier after the scores */
+                if (i + 1 < k && !stop) { /* the next batch's cost prefix and arena; the one after's offsets */
                     size_t nn = i + 2 < k ? B : n_last, nz = cost_prefix(w, X, r + B, nn);
                     size_t n2 = i + 2 >= k ? 0 : i + 3 < k ? B : n_last;
                     for (size_t b = 0; b < n2; b++) SOSO__PREFETCH(X->indptr + r[2 * B + b]);
-                    soso_status a = batch_arena(w, (int)((i + 1) % 2), nz, nn);
-                    if (a != SOSO_OK) s = a;
+                    s = batch_arena(w, (int)((i + 1) % 2), nz, nn);
+                    stop = s != SOSO_OK;
                 }
             }
         }
@@ -468,6 +477,7 @@ soso_status soso__batch_steps(soso__batch *w, float *W, float p, const soso_docs
     w->team_mask = mask;
     w->work = work;
     *done = ran;
+    if (k > 1) soso__grouped_batches += ran;
     if (touched) *touched = w->plans[0].n_touched;
     return s;
 }

@@ -518,6 +518,8 @@ soso_status soso__batch_lazy(soso__batch *w, const float *W);
 void soso__batch_fold(soso__batch *w, float *W);
 /* Set by tests to compare lazy and dense updates; 0 in normal use. */
 extern int soso__lazy_disabled;
+/* Batches run back to back in one region so far (soso__batch_steps; read by tests). */
+extern unsigned long long soso__grouped_batches;
 
 /* ---- Between the batch steps (competitive.c) and the lazy update (lazy_update.c). */
 

@@ -222,10 +222,12 @@ static void test_hebbian_interrupt_and_resume(void)
 
 /* Batches back to back in one parallel region (the epoch loop's groups, up to each stop
  * point, orthogonalisation or change of team): weights bit for bit those of one thread
- * batch by batch, on 2 and 3 threads with fixed teams, with groups of a whole epoch (20
- * batches: the support marks wrap inside one) and with an orthogonalisation every 7
- * batches (a group that ran past one would differ); and a run stopped at a stop point
- * and resumed on 2 threads. */
+ * batch by batch, on 2 and 3 threads with fixed teams, with groups of a whole epoch (34
+ * batches, the last of 10 documents: the support marks wrap inside one) and with an
+ * orthogonalisation every 7 batches (a group that ran past one would differ); a run
+ * stopped at an epoch's end and resumed on 2 threads; one stopped mid-epoch (batches of
+ * 3: a stop point after 256) and resumed; and a blow-up mid-group. Groups must have
+ * run (soso__grouped_batches). */
 static void test_hebbian_batches_back_to_back(void)
 {
     soso_vocab *v = NULL;
@@ -236,13 +238,14 @@ static void test_hebbian_batches_back_to_back(void)
     for (uint32_t orth = 0; orth <= 7; orth += 7) {
         soso_hebbian_params prm;
         soso_hebbian_params_default(&prm);
-        prm.units = 256; /* with batches of 50: enough work that the scores take 3 threads */
+        prm.units = 512; /* with batches of 30: enough work that the scores take 3 threads */
         prm.epochs = 3;
-        prm.batch = 50;
+        prm.batch = 30;
         prm.seed = 11;
         prm.orthogonalize_every = orth;
         soso_model *m[4] = {NULL, NULL, NULL, NULL};
         progress_log log[4] = {{0}};
+        unsigned long long grouped = soso__grouped_batches;
         for (int t = 1; t <= 3; t++) {
             prm.threads = t;
             CHECK_OK(soso_model_create_hebbian(v, &in, &prm, &m[t]));
@@ -250,6 +253,10 @@ static void test_hebbian_batches_back_to_back(void)
             CHECK_OK(soso_model_train(m[t], d, on_progress, &log[t]));
         }
         size_t n = soso_model_units(m[1]) * soso_model_vocab_size(m[1]);
+#if defined(_OPENMP)
+        CHECK_MSG(soso__grouped_batches - grouped >= 2 * 3 * 34 / 2, "only %llu batches ran back to back",
+                  soso__grouped_batches - grouped);
+#endif
         for (int t = 2; t <= 3; t++) {
             CHECK_MSG(memcmp(soso_model_weights(m[1]), soso_model_weights(m[t]), n * sizeof(float)) == 0,
                       "orthogonalize every %u: %d threads, other weights than 1", orth, t);
@@ -269,6 +276,32 @@ static void test_hebbian_batches_back_to_back(void)
                   "orthogonalize every %u: stopped and resumed on 2 threads, other weights", orth);
         soso_model_free(r);
         for (int t = 1; t <= 3; t++) soso_model_free(m[t]);
+    }
+    { /* mid-epoch: 334 batches an epoch, stopped at the 256th and resumed */
+        soso_hebbian_params prm;
+        soso_hebbian_params_default(&prm);
+        prm.units = 4096; /* batches of 3 documents: enough work for 2 threads */
+        prm.epochs = 2;
+        prm.batch = 3;
+        soso_model *one = NULL, *r = NULL;
+        CHECK_OK(soso_model_create_hebbian(v, &in, &prm, &one));
+        CHECK_OK(soso_model_train(one, d, NULL, NULL));
+        prm.threads = 2;
+        CHECK_OK(soso_model_create_hebbian(v, &in, &prm, &r));
+        CHECK_OK(soso_model_set_team_tuning(r, 0));
+        progress_log stop = {0, 0, 1};
+        unsigned long long grouped = soso__grouped_batches;
+        CHECK_STATUS(soso_model_train(r, d, on_progress, &stop), SOSO_E_ABORTED);
+        CHECK(soso_model_epochs_done(r) == 0 && soso_model_docs_seen(r) == 768);
+        CHECK_OK(soso_model_train(r, d, NULL, NULL));
+        size_t n = soso_model_units(r) * soso_model_vocab_size(r);
+        CHECK_MSG(memcmp(soso_model_weights(one), soso_model_weights(r), n * sizeof(float)) == 0,
+                  "stopped mid-epoch and resumed on 2 threads: other weights than 1 thread");
+#if defined(_OPENMP)
+        CHECK(soso__grouped_batches - grouped > 300);
+#endif
+        soso_model_free(one);
+        soso_model_free(r);
     }
     /* A group stops at the batch whose scores blow up: the same error, documents seen
      * and position as batch by batch on one thread. */
