@@ -195,35 +195,33 @@ HEBBIAN_WHY = ("what is left is bound by memory latency: each document's words' 
                " spells on both sides: numpy's epoch took 0.58 to 0.91 s in the logged runs since 13:55, SOSO's"
                " 2-thread epoch about 0.015-0.021 s in normal spells and 0.04-0.05 s in slow ones (a barrier"
                " 0.44 us), where 2 threads run slower than 1")
-HEBBIAN_THREADS_WHY = ("a mini-batch of 100 documents is 15 to 20 microseconds of work on 2 threads (at 26 units), in"
-                       " parallel phases with barriers between. Timed phase by phase (in process, 6 epochs of"
-                       " wn-nouns at 26 units, at 17aa030; the timers' own cost included), scores and gates gain"
-                       " 1.7-1.9x on 2 threads, gathering 1.6x, exact maxima 1.4x and applying 1.4x, while the"
-                       " serial parts stay: on 2 threads the batch's cost prefix 0.6-1.1 us (scattered reads of its"
-                       " row offsets; 0.4-0.6 since 3a8d90e prefetches them a batch ahead), grouping the entries by"
-                       " unit 0.57 (0.45 since a7316cc sums xx_h per unit in parallel), placing the supports 0.30,"
-                       " ordering the units and grouping them by thread 0.48 (0.26 since adb3bfb ranks them by"
-                       " counting; 0.13 on 1 thread,"
-                       " where they are not sorted by size) and counting wins 0.13; the batch's two forks and joins (0.42"
-                       " us each here) and up to two barriers (0.19) add about 1.2 us. One core's memory latency"
-                       " does not grow while the other is busy, and the machine itself gives 2 threads 1.6-1.9x on"
-                       " scattered reads (the figures in brackets). The fourteenth session's changes (c2ea78e to"
-                       " 17aa030) made"
-                       " epochs about 28% faster on 1 thread and 23% on 2 (alternating builds of c6db134 and of"
-                       " the gate's commit, 6 rounds, first quartiles; a slow spell): the serial parts and the"
-                       " cores' hand-overs did not shrink with them. Earlier findings: units go first to the thread"
-                       " that applied them last (5-6% on 2 threads, 776b2b1); pinning threads gave nothing; handing"
-                       " the scores out in chunks of 8 documents cost 4-5%. In this machine's slow spells (a barrier"
-                       " 0.43-0.45 us instead of 0.19, bench/ceiling.c) 2-thread epochs ran slower than 1-thread ones"
-                       " (0.65-0.90x) while independent arithmetic still gained 1.7-2.1x: what changes is the cost of"
-                       " handing data from one core to the other, which a mini-batch does at every phase. Training"
-                       " times its team and keeps the faster (soso_model_set_team_tuning); these figures are of fixed"
-                       " teams")
+HEBBIAN_THREADS_WHY = ("a mini-batch of 100 documents is 14 to 17 microseconds of work on 2 threads (at 26 units),"
+                       " in parallel phases with barriers between. Since e4c85cd-3bed339 the batches between two stop"
+                       " points run back to back in one parallel region (a barrier between batches where each had a"
+                       " fork and a join), every thread groups its own share's gate entries and works out the"
+                       " update's plan itself (no serial grouping, placing and ordering between two regions), and the"
+                       " threads' scratch lies 128 bytes apart (the update's block flags shared a line: 7.1 ns a"
+                       " support word on 2 threads, 5.8-6.3 after, 5.0 on 1). Alternating builds (6 epochs of"
+                       " wn-nouns at 26 units, 4 rounds each) made 2-thread epochs 4-6% faster with each of e4c85cd"
+                       " and fadbbc2 and left 1-thread ones as they were: in-process pairs then gave 1.72-1.75 (and"
+                       " 1.63-1.65 on the build before fadbbc2). Timed phase by phase at 87e0109 (in process, timers"
+                       " included), scores and gates gain 2.3x on 2 threads, gathering 1.7x, exact maxima 1.6x and"
+                       " applying 1.5x; about 2 us a batch stays barriers (0.3 us each with their waits, three a"
+                       " batch now) and the per-thread grouping and plan (0.35 and 0.4-0.55 us). The rest is the"
+                       " machine's: in the logged runs of 20:52 and 21:10 its own ceiling (bench/ceiling.c) gave 2"
+                       " threads only 1.51-1.65x on independent arithmetic, and the Hebbian speed-up was 1.51-1.54."
+                       " In its slow spells (a barrier 0.43-0.45 us instead of 0.19) 2-thread epochs ran slower than"
+                       " 1-thread ones (0.65-0.90x): what changes is the cost of handing data from one core to the"
+                       " other, which a mini-batch does at every phase. Earlier findings: units go first to the"
+                       " thread that applied them last (5-6% on 2 threads, 776b2b1); pinning threads gave nothing;"
+                       " handing the scores out in chunks of 8 documents cost 4-5%. Training times its team and keeps"
+                       " the faster (soso_model_set_team_tuning); these figures are of fixed teams")
 
-# The Hebbian goals are summed up over the runs since the fourteenth session's changes
-# to the scores, gate and lazy update (the first logged run with them), the earlier apart.
-HEBBIAN_SINCE = ("2026-11-30 18:26", "the scores, gate and lazy update of c2ea78e-17aa030",
-                 "older code, in spells of this machine as they came")
+# The Hebbian goals are summed up over the runs since the fifteenth session's one-region
+# mini-batches (the first logged run with them), the earlier apart.
+HEBBIAN_SINCE = ("2026-11-30 20:52", "the one-region mini-batches of e4c85cd-3bed339",
+                 "older code (since 18:26 the scores, gate and lazy update of c2ea78e-17aa030), in spells of"
+                 " this machine as they came")
 
 
 def ortho_share(x):
