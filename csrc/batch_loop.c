@@ -90,21 +90,23 @@ soso_status soso__run_batches(soso_model *m, const soso_docs *docs, const soso__
         for (size_t bi = (size_t)((m->epoch_pos - first) / B); bi < n_batches && s == SOSO_OK; bi++) {
             size_t start = bi * B, n = N - start < B ? N - start : B;
             sc->w->cap = soso__tuner_cap(tuner);
-            /* On a team, the batches up to the next stop point (or orthogonalisation, or
-             * change of the tuner's team) run back to back in one parallel region. */
+            /* With many, on a team, the batches up to the next stop point (or
+             * orthogonalisation, or change of the tuner's team) run back to back in one
+             * parallel region. */
             size_t k = sc->many && sc->w->cap > 1 ? group_length(m, sc, epoch, epoch_batches, first / B, bi, n_batches)
                                                   : 1;
             size_t n_last = bi + k == n_batches ? N - (bi + k - 1) * B : B, ran = 1;
             /* The next batch's row offsets, fetched now: its cost prefix reads them first,
-             * serially, before any thread starts (soso__batch_scores; timed in process,
-             * 0.9-1.1 us a batch of 100 without this, 0.4-0.6 with it). */
+             * serially (timed in process, 0.9-1.1 us a batch of 100 without this, 0.4-0.6
+             * with it); in a group the first thread works it out while the first batch's
+             * update ends, and fetches the one after's. */
             for (size_t b = start + n; b < start + 2 * B && b < N; b++) SOSO__PREFETCH(docs->indptr + perm[b]);
             double tb = soso__now();
-            s = k > 1 ? sc->many(ctx, perm + start, k, B, n_last, epoch, &ran) : fn(ctx, perm + start, n, epoch);
-            if (s != SOSO_OK && k == 1) break;
+            s = sc->many ? sc->many(ctx, perm + start, k, B, n_last, epoch, &ran) : fn(ctx, perm + start, n, epoch);
+            if (s != SOSO_OK && !sc->many) break;
             /* The batches' work: their cost prefixes (words plus a part per document), which
              * every mini-batch learner's step works out; the tuner counts batches. */
-            double secs = soso__now() - tb, work = k > 1 ? sc->w->work : (double)sc->w->cum[n];
+            double secs = soso__now() - tb, work = sc->many ? sc->w->work : (double)sc->w->cum[n];
             for (size_t i = 0; i < ran && s == SOSO_OK; i++)
                 soso__tuner_record(tuner, secs / (double)ran, work / (double)ran);
             /* All but the group's last: none is a stop point. After an error every one

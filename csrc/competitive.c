@@ -13,8 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-unsigned long long soso__grouped_batches;
-
 /* A document's fixed cost in the scores, in words (its gate: ~60 ns, a few words' worth). */
 #define SOSO__DOC_COST 4
 
@@ -397,14 +395,14 @@ soso_status soso__batch_steps(soso__batch *w, float *W, float p, const soso_docs
     if (k == 0) return SOSO_OK;
     size_t n0 = k == 1 ? n_last : B, nnz = cost_prefix(w, X, rows, n0);
     int team = scores_team(w, nnz);
-    if (!w->alpha || team == 1 || n0 == 0) { /* one thread, or W plain: the two steps, batch by batch */
+    if (!w->alpha || team == 1 || n0 == 0) { /* W plain, scores on one thread or no documents: the two steps */
         for (size_t i = 0; i < k; i++) {
             const uint32_t *r = rows + i * B;
             size_t n = i + 1 < k ? B : n_last;
             if (i > 0) team = scores_team(w, cost_prefix(w, X, r, n));
             scores_on(w, W, p, X, r, n, gate, ctx, team);
-            if (wins) count_wins(w, X, r, 0, n, wins);
             SOSO__CHECK(soso__batch_update(w, W, X, r, n, eps, 1, prec, touched));
+            if (wins) count_wins(w, X, r, 0, n, wins);
             w->work += (double)w->cum[n];
             *done = i + 1;
             if (w->diverged) break;
@@ -412,7 +410,8 @@ soso_status soso__batch_steps(soso__batch *w, float *W, float p, const soso_docs
         return SOSO_OK;
     }
     SOSO__CHECK(batch_arena(w, 0, nnz, n0));
-    uint32_t mark = soso__phase_marks(w, team, k);
+    w->update_team = team;
+    uint32_t mark = soso__phase_marks(w, k);
     unsigned long long mask = 0;
     soso_status s = SOSO_OK;
     size_t ran = 0;
@@ -458,9 +457,8 @@ soso_status soso__batch_steps(soso__batch *w, float *W, float p, const soso_docs
                 soso__plan_update(w, pl, nt, (int)(i % 2));
                 soso__lazy_phases(w, pl, W, X, r, eps, 1, prec, mark + 3 * (uint32_t)i, tid, nt);
             }
-            soso__lazy_stamps_after(w, round, tid, nt);
+            soso__lazy_next_round(w, round, tid, nt);
             if (tid == 0) {
-                w->round = round + 0x10000000u;
                 ran = i + 1;
                 work += (double)w->cum[n];
                 stop = w->diverged; /* final for this batch since the barrier after the scores */
@@ -477,7 +475,7 @@ soso_status soso__batch_steps(soso__batch *w, float *W, float p, const soso_docs
     w->team_mask = mask;
     w->work = work;
     *done = ran;
-    if (k > 1) soso__grouped_batches += ran;
+    if (k > 1) w->grouped += ran;
     if (touched) *touched = w->plans[0].n_touched;
     return s;
 }

@@ -123,14 +123,6 @@ static void hebbian_gate(soso__batch *w, size_t b, const void *ctx)
     }
 }
 
-/* One mini-batch: scores and gates (in parallel over documents), then the normalised
- * update. */
-static soso_status step(soso__batch *w, float *W, const soso_docs *X, const uint32_t *rows, size_t n,
-                        const soso_hebbian_params *prm, float eps, uint64_t *wins, size_t *touched)
-{
-    return soso__batch_step(w, W, prm->p, X, rows, n, hebbian_gate, prm, eps, prm->prec, wins, touched);
-}
-
 soso_status soso_hebbian_step(float *W, const soso_docs *docs, const uint32_t *rows, size_t n_rows,
                               const soso_hebbian_params *params, float eps, size_t *touched)
 {
@@ -147,7 +139,8 @@ soso_status soso_hebbian_step(float *W, const soso_docs *docs, const uint32_t *r
     soso__batch w;
     SOSO__CHECK(soso__batch_init(&w, params->units, docs->cols, n_rows, 2, params->threads));
     size_t n_touched = 0;
-    soso_status s = step(&w, W, docs, rows, n_rows, params, eps, NULL, &n_touched);
+    soso_status s = soso__batch_step(&w, W, params->p, docs, rows, n_rows, hebbian_gate, params, eps, params->prec,
+                                     NULL, &n_touched);
     if (touched) *touched = n_touched;
     /* Scores that were not finite (W held a NaN or an infinity, or overflowed), or a
      * changed row that is not: the same error as training's. */
@@ -170,21 +163,18 @@ static float epoch_eps(const soso_hebbian_params *prm, uint32_t epoch)
     return prm->eps0 * (1.0f - (float)epoch / (float)prm->epochs);
 }
 
-static soso_status hebb_batch(void *ctx, const uint32_t *rows, size_t n, uint32_t epoch)
-{
-    hebb_ctx *c = ctx;
-    const soso_hebbian_params *prm = &c->m->hebbian;
-    return step(&c->w, c->m->W, c->docs, rows, n, prm, epoch_eps(prm, epoch), c->wins, NULL);
-}
-
-/* Batches back to back in one parallel region (run_batches' many). */
+/* k mini-batches: scores and gates (in parallel over documents), then the normalised
+ * update, each; on a team all in one parallel region (run_batches' many). */
 static soso_status hebb_batches(void *ctx, const uint32_t *rows, size_t k, size_t batch, size_t n_last, uint32_t epoch,
                                 size_t *ran)
 {
     hebb_ctx *c = ctx;
     const soso_hebbian_params *prm = &c->m->hebbian;
-    return soso__batch_steps(&c->w, c->m->W, prm->p, c->docs, rows, k, batch, n_last, hebbian_gate, prm,
-                             epoch_eps(prm, epoch), prm->prec, c->wins, ran, NULL);
+    uint64_t before = c->w.grouped;
+    soso_status s = soso__batch_steps(&c->w, c->m->W, prm->p, c->docs, rows, k, batch, n_last, hebbian_gate, prm,
+                                      epoch_eps(prm, epoch), prm->prec, c->wins, ran, NULL);
+    c->m->grouped_batches += c->w.grouped - before;
+    return s;
 }
 
 soso_status soso__hebbian_train(soso_model *m, const soso_docs *docs, const soso__span *span, soso_progress_fn progress,
@@ -203,7 +193,7 @@ soso_status soso__hebbian_train(soso_model *m, const soso_docs *docs, const soso
     if (s == SOSO_OK) {
         soso__schedule sc = {prm->epochs, prm->seed, B, prm->orthogonalize_every, prm->threads, &c.w, c.wins,
                              &c.w.team_mask, NULL, hebb_batches};
-        s = soso__run_batches(m, docs, span, &sc, hebb_batch, &c, progress, user);
+        s = soso__run_batches(m, docs, span, &sc, NULL, &c, progress, user);
     }
     soso__batch_free(&c.w);
     free(c.wins);

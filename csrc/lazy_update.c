@@ -12,6 +12,9 @@
 #include <string.h>
 
 #define LAZY_BLOCK SOSO__LAZY_BLOCK
+/* Support marks are (unit + 1) ^ round: a batch's round differs from the last 15, and
+ * the stamps are cleared when it wraps. */
+#define ROUND_STEP 0x10000000u
 
 int soso__lazy_disabled; /* tests compare the lazy update with the dense one */
 
@@ -362,8 +365,8 @@ static void gather_unit(soso__batch *w, const soso__plan *pl, const float *W, co
 {
     w->xx[h] = soso__unit_xx(w, h);
     const float *row = W + h * w->V;
-    float *as = pl->arena_s + pl->aoff[h];
-    uint32_t *aj = pl->arena_j + pl->aoff[h];
+    float *as = w->arena_s[pl->arena] + pl->aoff[h];
+    uint32_t *aj = w->arena_j[pl->arena] + pl->aoff[h];
     size_t ns = scatter_support(w, X, rows, h, row, buf, stamp, (uint32_t)(h + 1) ^ w->round, aj);
     w->us[h].asize = (uint32_t)ns;
     w->us[h].omax_ok = 0;
@@ -402,7 +405,7 @@ static float exact_unit(soso__batch *w, const soso__plan *pl, const float *W, si
     const float *row = W + h * V;
     float *bmax = w->bmax + h * nb, *omax = w->omax + h * nb;
     unsigned char *stale = w->bstale + h * nb;
-    const uint32_t *aj = pl->arena_j + pl->aoff[h];
+    const uint32_t *aj = w->arena_j[pl->arena] + pl->aoff[h];
     uint32_t mark = (uint32_t)(h + 1 + 0x08000000u) ^ w->round; /* unlike gather_unit's marks */
     for (size_t i = 0; i < ns; i++) stamp[aj[i]] = mark;
     size_t nf = flag_held_blocks(row, bmax, aj, ns, bl, fl), nc = nf;
@@ -460,8 +463,8 @@ static void apply_unit(soso__batch *w, const soso__plan *pl, float *W, size_t h,
 {
     if (w->owner[h] != (uint32_t)tid) w->owner[h] = (uint32_t)tid; /* rarely: the line stays clean */
     const size_t V = w->V, nb = w->nblk, ns = w->us[h].asize;
-    const uint32_t *aj = pl->arena_j + pl->aoff[h];
-    const float *as = pl->arena_s + pl->aoff[h], *omax = w->omax + h * nb;
+    const uint32_t *aj = w->arena_j[pl->arena] + pl->aoff[h];
+    const float *as = w->arena_s[pl->arena] + pl->aoff[h], *omax = w->omax + h * nb;
     float *row = W + h * V, *bmax = w->bmax + h * nb;
     unsigned char *stale = w->bstale + h * nb;
     double a = w->alpha[h] * (1.0 - (double)c * w->xx[h]);
@@ -525,13 +528,12 @@ static void apply_unit(soso__batch *w, const soso__plan *pl, float *W, size_t h,
 }
 
 /* The rest of the lazy update's plan for a team: where each touched unit's support
- * goes in arena buf (at most the words of its documents, and at most V + 1; the arena
- * must hold E times the batch's words, which bounds the total), the order by work and
- * the groups by owner. The same for every thread that works it out. */
+ * goes in arena buf (at most the words of its documents, and at most V + 1: atotal in
+ * all, which the caller reserves), the order by work and the groups by owner. The
+ * same for every thread that works it out. */
 void soso__plan_update(const soso__batch *w, soso__plan *pl, int team, int buf)
 {
-    pl->arena_j = w->arena_j[buf];
-    pl->arena_s = w->arena_s[buf];
+    pl->arena = buf;
     size_t total = 0;
     for (size_t t = 0; t < pl->n_touched; t++) {
         size_t h = pl->touched[t], words = 0;
@@ -551,9 +553,8 @@ soso_status soso__reserve_arena(soso__batch *w, int buf, size_t need)
     return soso__reserve((void **)&w->arena_s[buf], &w->acap_s[buf], need, sizeof *w->arena_s[buf]);
 }
 
-uint32_t soso__phase_marks(soso__batch *w, int team, size_t batches)
+uint32_t soso__phase_marks(soso__batch *w, size_t batches)
 {
-    w->update_team = team;
     if (w->claim_mark > UINT32_MAX - 3 * (batches + 1)) { /* marks wrap: old ones could match again */
         memset(w->claims, 0, w->nclaims * sizeof *w->claims);
         w->claim_mark = 1;
@@ -610,18 +611,11 @@ void soso__lazy_phases(soso__batch *w, const soso__plan *pl, float *W, const sos
     while ((h = take(w, &o, mark + 2)) >= 0) apply_unit(w, pl, W, (size_t)h, step, bl, scr, fl, tid);
 }
 
-void soso__lazy_stamps_after(soso__batch *w, uint32_t round, int tid, int nt)
+void soso__lazy_next_round(soso__batch *w, uint32_t round, int tid, int nt)
 {
-    if (round + 0x10000000u != 0) return;
-    for (int t = tid; t < w->threads; t += nt) memset(w->stamp + (size_t)t * w->vpad, 0, w->vpad * sizeof *w->stamp);
-}
-
-/* After a lazy update: fresh stamps for the next batch (they wrap after 16 batches:
- * then cleared). */
-void soso__lazy_done(soso__batch *w)
-{
-    soso__lazy_stamps_after(w, w->round, 0, 1);
-    w->round += 0x10000000u;
+    if (round + ROUND_STEP == 0)
+        for (int t = tid; t < w->threads; t += nt) memset(w->stamp + (size_t)t * w->vpad, 0, w->vpad * sizeof *w->stamp);
+    if (tid == 0) w->round = round + ROUND_STEP;
 }
 
 /* The lazy update after a serial grouping: one plan, then the phases on a team. */
@@ -632,9 +626,8 @@ soso_status soso__lazy_update(soso__batch *w, float *W, const soso_docs *X, cons
     int team = soso__team_size(w->cap, 2.0 * (double)pl->n_touched * (double)(w->nblk + 512));
     soso__plan_update(w, pl, team, 0);
     SOSO__CHECK(soso__reserve_arena(w, 0, pl->atotal));
-    pl->arena_j = w->arena_j[0]; /* where the reserve put it */
-    pl->arena_s = w->arena_s[0];
-    uint32_t mark = soso__phase_marks(w, team, 1);
+    w->update_team = team;
+    uint32_t mark = soso__phase_marks(w, 1);
     unsigned long long mask = 0;
 #pragma omp parallel num_threads(team) if (team > 1)
     {
@@ -645,7 +638,7 @@ soso_status soso__lazy_update(soso__batch *w, float *W, const soso_docs *X, cons
          * done with its own takes every other group's units, present or not. */
         soso__lazy_phases(w, pl, W, X, rows, eps, normalize, prec, mark, tid, team);
     }
-    soso__lazy_done(w);
+    soso__lazy_next_round(w, w->round, 0, 1);
     w->team_mask |= mask;
     return SOSO_OK;
 }

@@ -321,6 +321,7 @@ struct soso_model {
     uint32_t expand_hops;         /* 1 or 2 (0 with no expansion) */
     soso__tuner tuner;            /* the mini-batch loop's team (not saved; zero: untuned) */
     int fixed_team;               /* 1: no tuning, teams of the caller's threads (not saved) */
+    uint64_t grouped_batches;     /* Hebbian batches run back to back in one region (tests) */
 };
 
 /* The epochs the learner plans in all, and the seed of its shuffles. */
@@ -375,9 +376,11 @@ soso_status soso__corpus_adopt(char *data, size_t len, const soso_corpus_limits 
 
 /* ---- Competitive mini-batches (competitive.c, lazy_update.c, batch_loop.c) --------- */
 
-/* One mini-batch of a competitive learner: scores I (B x H) of the documents against
- * every unit, then per document up to E gate entries (unit, g) set by the learner, then
- * the update W_h += c (sum_b g_hb x_b - xx_h W_h), xx_h = sum_b g_hb I_hb. */
+/* A mini-batch of a competitive learner: scores I (B x H) of the documents against every
+ * unit, then per document up to E gate entries (unit, g) set by the learner, then the
+ * update W_h += c (sum_b g_hb x_b - xx_h W_h), xx_h = sum_b g_hb I_hb (soso__batch
+ * below holds its workspace). */
+
 /* A touched unit's position in the batch and an estimate of its update's work. */
 struct soso__job {
     double work;
@@ -400,8 +403,7 @@ typedef struct soso__plan {
     uint32_t *group;       /* H: touched units by the thread that applied each last */
     size_t *gstart;        /* threads + 1: each thread's group in group           */
     size_t *gfill;         /* threads                                             */
-    uint32_t *arena_j;     /* the batch's arena (one of w's two)                  */
-    float *arena_s;
+    int arena;             /* the batch's arena: which of w's two                 */
     void *mem;             /* what the arrays are carved from                     */
 } soso__plan;
 
@@ -421,7 +423,7 @@ typedef struct soso__batch {
     size_t H, V, B, E;
     int threads;          /* buffers are sized for this many                       */
     int cap;              /* teams take at most this many (<= threads; the tuner's) */
-    int diverged;         /* a score came out NaN or infinite (soso__batch_scores)  */
+    int diverged;         /* a score came out NaN or infinite (the batch's scores)  */
     float *I;             /* B x H                                               */
     uint32_t *ent_unit;   /* B x E: gate entries, set by the learner             */
     float *ent_g;         /* B x E                                               */
@@ -440,7 +442,7 @@ typedef struct soso__batch {
     float *list_g;        /* B x E: gate values                                   */
     soso__plan *plans;    /* threads: the update's plan, one copy per thread      */
     float *rowmax;        /* H                                                   */
-    size_t *cum;          /* B + 1: the batch's cost prefix (soso__batch_scores) */
+    size_t *cum;          /* B + 1: the last batch's cost prefix                */
     /* The lazy update's hand-out (the plans' groups): per position a claim mark, each
      * group's marks SOSO__CLAIM_PAD marks (128 bytes) apart from the next's. */
     uint32_t *owner;      /* H: the thread that applied each unit last            */
@@ -450,7 +452,7 @@ typedef struct soso__batch {
     size_t vpad;          /* per-thread stride of buf and stamp (>= V)            */
     float *buf;           /* threads x vpad, all zero between uses               */
     unsigned long long team_mask; /* thread ids that worked in the last batch   */
-    int update_team;              /* threads the last lazy update ran on (tests) */
+    int update_team;              /* the team the last lazy update was planned for (tests) */
     /* Lazy scaling (soso__batch_lazy): during training W = alpha W^ row by row, so a
      * row's scaling costs O(1) and an update touches only its support. */
     double *alpha;        /* H, or NULL: W is plain                               */
@@ -481,6 +483,7 @@ typedef struct soso__batch {
     float *arena_s[2];
     size_t acap_j[2], acap_s[2]; /* their capacities                             */
     double work;          /* the cost prefixes' totals of the last soso__batch_steps */
+    uint64_t grouped;     /* batches run back to back in one region so far (tests) */
 } soso__batch;
 
 soso_status soso__batch_init(soso__batch *w, size_t H, size_t V, size_t B, size_t E, int threads);
@@ -496,18 +499,20 @@ void soso__batch_scores(soso__batch *w, const float *W, float p, const soso_docs
  * Sets *touched (when not NULL) to how many units changed. */
 soso_status soso__batch_update(soso__batch *w, float *W, const soso_docs *X, const uint32_t *rows, size_t n, float eps,
                                int normalize, float prec, size_t *touched);
-/* soso__batch_scores, then, when wins is not NULL, wins[h]++ for each document with a
- * word whose first gate entry is unit h, then soso__batch_update normalised: the same
- * results, but with lazy scaling on a team of threads all in one parallel region: one
- * fork and join a batch instead of two, the entries grouped by unit in shares, and
- * the update's plan worked out by every thread, not serially between the regions. */
+/* soso__batch_scores, then soso__batch_update normalised, then, when wins is not NULL,
+ * wins[h]++ for each document with a word whose first gate entry is unit h: the same
+ * results. With lazy scaling and scores on a team it is one parallel region: each
+ * thread groups its share's entries by unit and works out the update's plan itself. */
 soso_status soso__batch_step(soso__batch *w, float *W, float p, const soso_docs *X, const uint32_t *rows, size_t n,
                              soso__gate_fn gate, const void *ctx, float eps, float prec, uint64_t *wins,
                              size_t *touched);
-/* soso__batch_step for k mini-batches back to back, all in one parallel region (one
- * fork and join for all, a barrier between batches): batch i is rows + i B, of B
- * documents, the last of n_last. Stops after a batch whose scores were not finite
- * (w->diverged). *done: the batches run; w->work: their cost prefixes' total. */
+/* soso__batch_step for k mini-batches: batch i is rows + i B, of B documents, the last of
+ * n_last. On a team with lazy scaling all in one parallel region (a barrier between
+ * batches, not a fork and join each). Stops after a batch whose scores were not finite
+ * (w->diverged), or with the status of an arena that could not grow; *done: the batches
+ * that ran; w->work: their cost prefixes' total; *touched: the last batch's. gate must
+ * not be NULL (it sets the entries); the update is always normalised (Hebbian), which
+ * the region's safety rests on (soso__lazy_phases' barriers). */
 soso_status soso__batch_steps(soso__batch *w, float *W, float p, const soso_docs *X, const uint32_t *rows, size_t k,
                               size_t B, size_t n_last, soso__gate_fn gate, const void *ctx, float eps, float prec,
                               uint64_t *wins, size_t *done, size_t *touched);
@@ -518,8 +523,6 @@ soso_status soso__batch_lazy(soso__batch *w, const float *W);
 void soso__batch_fold(soso__batch *w, float *W);
 /* Set by tests to compare lazy and dense updates; 0 in normal use. */
 extern int soso__lazy_disabled;
-/* Batches run back to back in one region so far (soso__batch_steps; read by tests). */
-extern unsigned long long soso__grouped_batches;
 
 /* ---- Between the batch steps (competitive.c) and the lazy update (lazy_update.c). */
 
@@ -558,19 +561,17 @@ void soso__lazy_free(soso__batch *w);
 void soso__plan_update(const soso__batch *w, soso__plan *pl, int team, int buf);
 /* Room in the supports' arena `buf` for `need` words and sums. */
 soso_status soso__reserve_arena(soso__batch *w, int buf, size_t need);
-/* The claim marks of `batches` lazy updates on a team: batch i's three phases take
- * mark + 3 i, +1, +2 (returns mark). */
-uint32_t soso__phase_marks(soso__batch *w, int team, size_t batches);
+/* The claim marks of `batches` lazy updates: batch i's three phases take mark + 3 i,
+ * +1, +2 (returns mark). */
+uint32_t soso__phase_marks(soso__batch *w, size_t batches);
 /* The lazy update's phases on thread tid of a team, from plan pl (every thread of the
  * team calls it; with normalize it has barriers). */
 void soso__lazy_phases(soso__batch *w, const soso__plan *pl, float *W, const soso_docs *X, const uint32_t *rows,
                        float eps, int normalize, float prec, uint32_t mark, int tid, int team);
-/* After a lazy update: fresh support marks for the next batch. */
-void soso__lazy_done(soso__batch *w);
-/* Thread tid's part of soso__lazy_done for a batch of marks `round`, on a team of nt:
- * when the marks wrap, its share of the threads' stamps cleared (the caller sets
- * w->round to the next round). */
-void soso__lazy_stamps_after(soso__batch *w, uint32_t round, int tid, int nt);
+/* After a lazy update with marks of `round`, thread tid's part (of a team of nt, every
+ * thread after its phases; reads of w->round are over by then): when the marks wrap,
+ * its share of the threads' stamps cleared; thread 0 sets w->round to the next round. */
+void soso__lazy_next_round(soso__batch *w, uint32_t round, int tid, int nt);
 /* The lazy update after a serial grouping (one share): one plan, the phases on a team. */
 soso_status soso__lazy_update(soso__batch *w, float *W, const soso_docs *X, const uint32_t *rows, float eps,
                               int normalize, float prec);
@@ -614,7 +615,9 @@ typedef struct soso__schedule {
 
 /* The epoch loop of mini-batch learners: per epoch a shuffle from (seed, epoch), batches
  * from the model's position on (so a stopped run resumes exactly), position and document
- * counts, orthogonalisation, and progress/abort after every batch. */
+ * counts, orthogonalisation, and progress and a stop asked for at the stop points. Runs
+ * batches through sc->many where set (fn may then be NULL), else one at a time through
+ * fn. */
 soso_status soso__run_batches(soso_model *m, const soso_docs *docs, const soso__span *span, const soso__schedule *sc,
                               soso__batch_fn fn, void *ctx, soso_progress_fn progress, void *user);
 /* A training call's first progress report: its epochs and the documents it has left to

@@ -34,7 +34,7 @@ int soso__tuner_cap(const soso__tuner *t)
 
 uint32_t soso__tuner_left(const soso__tuner *t)
 {
-    return t->turn >= 0 || t->n > 1 ? (t->left > 0 ? t->left : 1) : UINT32_MAX;
+    return t->left > 0 ? t->left : 1; /* UINT32_MAX with one candidate */
 }
 
 void soso__tuner_record(soso__tuner *t, double seconds, double work)
