@@ -210,17 +210,17 @@ HEBBIAN_THREADS_WHY = ("a mini-batch of 100 documents is 14 to 17 microseconds o
                        " 2 us a batch stays barriers (0.3 us each with their waits, three a batch now) and the"
                        " per-thread grouping and plan (0.35 and 0.4-0.55 us). The rest is the machine's: in every"
                        " logged run of this code in a normal spell (a barrier 0.19-0.20 us) the speed-up came out"
-                       " within 0.09 of what the machine itself gave 2 threads on independent arithmetic beside it"
+                       " within 0.12 of what the machine itself gave 2 threads on independent arithmetic beside it"
                        " (bench/ceiling.c): 1.51 against 1.51 (20:52), 1.54 against 1.63 (21:10), 1.60 against 1.57"
-                       " (21:35), 1.67 against 1.68 (21:36), 1.54 against 1.63 (21:58) (the ceiling itself moved"
-                       " between 1.51 and 1.98 in the kernels and hebbian runs since 20:52); the runs of 21:20, 21:26"
-                       " and 21:33 fell in slow spells (a barrier 0.44-0.46 us): 0.74-0.85. In its slow spells (a"
-                       " barrier 0.43-0.45 us instead of 0.19) 2-thread epochs ran slower than 1-thread ones"
-                       " (0.65-0.90x): what changes is the cost of handing data from one core to the other, which a"
-                       " mini-batch does at every phase. Earlier findings: units go first to the thread that applied"
-                       " them last (5-6% on 2 threads, 776b2b1); pinning threads gave nothing; handing the scores out"
-                       " in chunks of 8 documents cost 4-5%. Training times its team and keeps the faster"
-                       " (soso_model_set_team_tuning); these figures are of fixed teams")
+                       " (21:35), 1.67 against 1.68 (21:36), 1.54 against 1.63 (21:58), 1.55 against 1.67 (22:12)"
+                       " (the ceiling itself moved between 1.51 and 1.98 in the kernels and hebbian runs since"
+                       " 20:52); the runs of 21:20, 21:26 and 21:33 fell in slow spells (a barrier 0.44-0.46 us):"
+                       " 0.74-0.85. In its slow spells (a barrier 0.43-0.45 us instead of 0.19) 2-thread epochs ran"
+                       " slower than 1-thread ones (0.65-0.90x): what changes is the cost of handing data from one"
+                       " core to the other, which a mini-batch does at every phase. Earlier findings: units go first"
+                       " to the thread that applied them last (5-6% on 2 threads, 776b2b1); pinning threads gave"
+                       " nothing; handing the scores out in chunks of 8 documents cost 4-5%. Training times its team"
+                       " and keeps the faster (soso_model_set_team_tuning); these figures are of fixed teams")
 
 # The Hebbian goals are summed up over the runs since the fifteenth session's one-region
 # mini-batches (the first logged run with them), the earlier apart.
