@@ -61,7 +61,7 @@ soso_status soso__corpus_adopt(char *data, size_t len, const soso_corpus_limits 
     }
     /* A UTF-8 byte order mark at the file's start is not text: it was kept in the first
      * label (a 7th label on a corpus of 6) or word; nor does it count against the limits. */
-    size_t bom = file_start && len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    size_t bom = file_start ? soso__bom_length(data, len) : 0;
     soso_status s = check_limits(data + bom, len - bom, limits);
     if (s != SOSO_OK) {
         free(data);

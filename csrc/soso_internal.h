@@ -371,6 +371,12 @@ void soso__scorer_free(soso__scorer *s);
 int soso__utf8_valid(const unsigned char *s, size_t n);
 /* A corpus over data (len bytes plus one spare byte for a final NUL), which it takes
  * over even on failure; limits may be NULL for the defaults. */
+/* 3 where text starts with a UTF-8 byte order mark (not text: a file's first label or
+ * word kept it), else 0. */
+static inline size_t soso__bom_length(const char *p, size_t n)
+{
+    return n >= 3 && (unsigned char)p[0] == 0xEF && (unsigned char)p[1] == 0xBB && (unsigned char)p[2] == 0xBF ? 3 : 0;
+}
 soso_status soso__corpus_adopt(char *data, size_t len, const soso_corpus_limits *limits, int file_start,
                                soso_corpus **out);
 

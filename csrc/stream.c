@@ -84,10 +84,7 @@ static soso_status scan(soso_stream *s, const char *path)
     size_t got;
     while (r == SOSO_OK && (got = fread(buf, 1, 1 << 16, s->f)) > 0) {
         size_t at = 0;
-        if (pos == 0 && got >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) { /* a byte order mark: not text */
-            at = 3;
-            s->offsets[0] = 3;
-        }
+        if (pos == 0) at = s->offsets[0] = soso__bom_length(buf, got); /* a byte order mark: not text */
         while (r == SOSO_OK && at < got) {
             const char *nl = memchr(buf + at, '\n', got - at);
             size_t end = nl ? (size_t)(nl - buf) : got;
