@@ -157,27 +157,30 @@ static int series_inverse_sqrt(const double *G, size_t n, double rho, double *D,
  * 1/2 (radius_around_one): the residual I - Z Y then falls as 3/4 of its square a step
  * (0.5, 0.22, 0.04, 1e-3, 1e-6, 1e-12), and G's condition (at most 3) needs no second
  * pass. Returns 0 where it has not converged (the caller solves the eigenproblem). Y,
- * T, P: n x n scratch. */
+ * T, P: n x n scratch. The products go to the spare buffer and the buffers swap roles
+ * (no copies a step); Z's is copied home at the end where it is not Z. */
 static int newton_inverse_sqrt(const double *G, size_t n, double *Z, double *Y, double *T, double *P)
 {
     int in = (int)n;
-    memcpy(Y, G, n * n * sizeof *Y);
-    for (size_t i = 0; i < n * n; i++) Z[i] = i % (n + 1) == 0;
+    double *y = Y, *z = Z, *spare = P, *t;
+    memcpy(y, G, n * n * sizeof *y);
+    for (size_t i = 0; i < n * n; i++) z[i] = i % (n + 1) == 0;
     for (int step = 0; step < NEWTON_STEPS; step++) {
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, in, in, in, -0.5, Z, in, Y, in, 0.0, T, in);
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, in, in, in, -0.5, z, in, y, in, 0.0, T, in);
         double off = 0;
         for (size_t i = 0; i < n * n; i++) {
             T[i] += i % (n + 1) == 0 ? 1.5 : 0.0;
             off = fmax(off, fabs(T[i] - (i % (n + 1) == 0)));
         }
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, in, in, in, 1.0, Y, in, T, in, 0.0, P, in);
-        memcpy(Y, P, n * n * sizeof *Y);
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, in, in, in, 1.0, T, in, Z, in, 0.0, P, in);
-        memcpy(Z, P, n * n * sizeof *Z);
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, in, in, in, 1.0, y, in, T, in, 0.0, spare, in);
+        t = y, y = spare, spare = t;
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, in, in, in, 1.0, T, in, z, in, 0.0, spare, in);
+        t = z, z = spare, spare = t;
         /* This step's residual R = 2 (T - I), |R| <= 2 n off, leaves 3/4 |R|^2 < 1e-10: Z
          * to 1e-10, far below float's rounding of the product (rows orthonormal to
          * float precision stop after one step, 3 us at 26 rows, not two). */
         if (3.0 * (n * off) * (n * off) < 1e-10) {
+            if (z != Z) memcpy(Z, z, n * n * sizeof *Z);
             for (size_t i = 0; i < n * n; i += n + 1) Z[i] -= 1.0;
             return 1;
         }
