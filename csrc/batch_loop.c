@@ -15,6 +15,14 @@ int soso__popcount64(unsigned long long x)
     return n;
 }
 
+void soso__epoch_order(uint32_t *perm, size_t n, uint64_t seed, uint32_t epoch, uint64_t first)
+{
+    soso__rng rng;
+    soso__rng_seed(&rng, seed, SOSO__SHUFFLE_STREAM(epoch, first));
+    for (size_t i = 0; i < n; i++) perm[i] = (uint32_t)i;
+    soso__rng_shuffle_u32(&rng, perm, n);
+}
+
 soso_progress soso__progress_begin(const soso_model *m, uint32_t epochs, const soso__span *span, size_t rows)
 {
     soso_progress pr = {0};
@@ -82,10 +90,7 @@ soso_status soso__run_batches(soso_model *m, const soso_docs *docs, const soso__
     soso__tuner_use(tuner, sc->w->threads, m->fixed_team);
     while (m->epochs_done < sc->epochs && s == SOSO_OK) {
         uint32_t epoch = m->epochs_done;
-        soso__rng rng;
-        soso__rng_seed(&rng, sc->seed, SOSO__SHUFFLE_STREAM(epoch, first));
-        for (size_t i = 0; i < N; i++) perm[i] = (uint32_t)i;
-        soso__rng_shuffle_u32(&rng, perm, N);
+        soso__epoch_order(perm, N, sc->seed, epoch, first);
         if (m->epoch_pos == 0) memset(sc->wins, 0, m->units * sizeof *sc->wins);
         for (size_t bi = (size_t)((m->epoch_pos - first) / B); bi < n_batches && s == SOSO_OK; bi++) {
             size_t start = bi * B, n = N - start < B ? N - start : B;

@@ -571,10 +571,7 @@ soso_status soso__osc_train(soso_model *m, const soso_docs *docs, const soso__sp
     } group = {0, 0, 0};
     while (m->epochs_done < prm->epochs && s == SOSO_OK) {
         uint32_t epoch = m->epochs_done;
-        soso__rng rng;
-        soso__rng_seed(&rng, prm->seed, SOSO__SHUFFLE_STREAM(epoch, first));
-        for (size_t i = 0; i < D; i++) perm[i] = (uint32_t)i;
-        soso__rng_shuffle_u32(&rng, perm, D);
+        soso__epoch_order(perm, D, prm->seed, epoch, first);
         if (m->epoch_pos == 0) memset(wins, 0, N * sizeof *wins);
         for (size_t pos = (size_t)(m->epoch_pos - first); pos < D; pos++) {
             size_t r = perm[pos], q0 = docs->indptr[r], nnz = docs->indptr[r + 1] - q0;

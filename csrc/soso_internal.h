@@ -626,6 +626,9 @@ typedef struct soso__schedule {
  * fn. */
 soso_status soso__run_batches(soso_model *m, const soso_docs *docs, const soso__span *span, const soso__schedule *sc,
                               soso__batch_fn fn, void *ctx, soso_progress_fn progress, void *user);
+/* The order of an epoch's documents (or a segment's, starting at row first of it): a
+ * shuffle from (seed, epoch, first), so a stopped run resumes in the same order. */
+void soso__epoch_order(uint32_t *perm, size_t n, uint64_t seed, uint32_t epoch, uint64_t first);
 /* A training call's first progress report: its epochs and the documents it has left to
  * see (a whole run from the model's position, or the rest of one segment of rows). */
 soso_progress soso__progress_begin(const soso_model *m, uint32_t epochs, const soso__span *span, size_t rows);
