@@ -321,9 +321,10 @@ static size_t one_region_run(const soso_docs *d, size_t H, int threads, float *W
 }
 
 /* One region against two steps: the same weights bit for bit, the same wins, touched
- * units and entries, batch after batch, for 1, 2 and 3 threads (3: shares of unequal
- * size, a middle share whose entries go between the others'); with 2 and 3 the region
- * must really run on the team, and the weights must be those of 1 thread. Then with
+ * units and entries, batch after batch, for 2 and 3 threads (3: shares of unequal size,
+ * a middle share whose entries go between the others'); the region must really run on
+ * the team, and the weights must be those of 1 thread (where both sides take the two
+ * steps: the reference, which cannot differ but through the wins). Then with
  * fewer threads than asked for (called inside a parallel region with nesting off,
  * each region gets one): both paths must still update every unit (a hand-out made for
  * the team asked for once skipped the groups of the missing threads). */
