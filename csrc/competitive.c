@@ -60,6 +60,7 @@ void soso__batch_free(soso__batch *w)
     free(w->xx);
     free(w->tbeg);
     free(w->tcnt);
+    free(w->twins);
     free(w->twords);
     free(w->list_b);
     free(w->list_g);
@@ -94,6 +95,7 @@ soso_status soso__batch_init(soso__batch *w, size_t H, size_t V, size_t B, size_
     w->xx = soso__alloc_array(H, sizeof *w->xx);
     w->tbeg = soso__alloc_array(th, sizeof *w->tbeg);
     w->tcnt = soso__alloc_array(th, sizeof *w->tcnt);
+    w->twins = soso__alloc_array(th, sizeof *w->twins);
     w->twords = soso__alloc_array(th, sizeof *w->twords);
     w->list_b = soso__alloc_array(be, sizeof *w->list_b);
     w->list_g = soso__alloc_array(be, sizeof *w->list_g);
@@ -109,7 +111,7 @@ soso_status soso__batch_init(soso__batch *w, size_t H, size_t V, size_t B, size_
     if (w->owner)
         for (size_t h = 0; h < H; h++) w->owner[h] = (uint32_t)(h % (size_t)w->threads);
     w->buf = soso__calloc_array(tv, sizeof *w->buf);
-    if (!w->I || !w->ent_unit || !w->ent_g || !w->ent_n || !w->xx || !w->tbeg || !w->tcnt || !w->twords ||
+    if (!w->I || !w->ent_unit || !w->ent_g || !w->ent_n || !w->xx || !w->tbeg || !w->tcnt || !w->twins || !w->twords ||
         !w->list_b || !w->list_g || !plans_ok || !w->rowmax || !w->buf || !w->cum || !w->owner || !w->claims) {
         soso__batch_free(w);
         return soso__fail(SOSO_E_NOMEM, "out of memory for a mini-batch of %zu documents and %zu units", B, H);
@@ -268,16 +270,20 @@ static float step_size(const soso__batch *w, size_t n_touched, float eps, float 
 
 /* Groups the gate entries of documents [b0, b1), share t of the batch, by unit into
  * the share's own stretch of the lists, [E b0, E b1): no line is written by two
- * shares but at its ends. Counts each unit's entries and their documents' words. */
+ * shares but at its ends. Counts each unit's entries and their documents' words, and
+ * the documents with a word whose first entry it is (wins). */
 static void group_share(soso__batch *w, const soso_docs *X, const uint32_t *rows, size_t b0, size_t b1, int t)
 {
     const size_t H = w->H, E = w->E;
     uint32_t *cnt = w->tcnt + (size_t)t * w->hpad, *beg = w->tbeg + (size_t)t * w->hpad;
     size_t *words = w->twords + (size_t)t * w->hpad;
+    uint32_t *won = w->twins + (size_t)t * w->hpad;
     memset(cnt, 0, H * sizeof *cnt);
     memset(words, 0, H * sizeof *words);
+    memset(won, 0, H * sizeof *won);
     for (size_t b = b0; b < b1; b++) {
         size_t len = X->indptr[rows[b] + 1] - X->indptr[rows[b]];
+        if (len > 0 && w->ent_n[b] > 0) won[w->ent_unit[b * E]]++;
         for (uint32_t e = 0; e < w->ent_n[b]; e++) {
             uint32_t h = w->ent_unit[b * E + e];
             cnt[h]++;
@@ -298,12 +304,12 @@ static void group_share(soso__batch *w, const soso_docs *X, const uint32_t *rows
     for (size_t h = 0; h < H; h++) beg[h] -= cnt[h];
 }
 
-/* wins[h]++ for each document of [b0, b1) with a word whose first entry is unit h. */
-static void count_wins(const soso__batch *w, const soso_docs *X, const uint32_t *rows, size_t b0, size_t b1,
-                       uint64_t *wins)
+/* wins[h] += the documents of the grouping's nshare shares with a word whose first
+ * entry is unit h. */
+static void add_wins(const soso__batch *w, uint64_t *wins)
 {
-    for (size_t b = b0; b < b1; b++)
-        if (X->indptr[rows[b] + 1] > X->indptr[rows[b]]) wins[w->ent_unit[b * w->E]]++;
+    for (int t = 0; t < w->nshare; t++)
+        for (size_t h = 0; h < w->H; h++) wins[h] += w->twins[(size_t)t * w->hpad + h];
 }
 
 /* The touched units of the grouping (nshare shares) into pl: those with an entry, in
@@ -402,7 +408,7 @@ soso_status soso__batch_steps(soso__batch *w, float *W, float p, const soso_docs
             if (i > 0) team = scores_team(w, cost_prefix(w, X, r, n));
             scores_on(w, W, p, X, r, n, gate, ctx, team);
             SOSO__CHECK(soso__batch_update(w, W, X, r, n, eps, 1, prec, touched));
-            if (wins) count_wins(w, X, r, 0, n, wins);
+            if (wins) add_wins(w, wins);
             w->work += (double)w->cum[n];
             *done = i + 1;
             if (w->diverged) break;
@@ -420,9 +426,9 @@ soso_status soso__batch_steps(soso__batch *w, float *W, float p, const soso_docs
     /* One parallel region for all k batches, and for each batch: every thread scores,
      * gates and groups its share of the cost prefix; after one barrier every thread
      * works out the same update plan into its own copy (no second barrier, no line
-     * written by two), and the update's phases follow. The last thread also counts the
-     * wins; the first, done with its part of the update, works out the next batch's
-     * cost prefix and arena (the other one of two) while the others finish theirs; a
+     * written by two), and the update's phases follow. The first, done with its part
+     * of the update, adds the shares' wins and works out the next batch's cost prefix
+     * and arena (the other one of two) while the others finish theirs; a
      * barrier, and the next batch starts. The plans read owner, which apply_unit
      * writes: safe because the normalised update has a barrier between them
      * (lazy_phases); without the normaliser it would not be. */
@@ -452,13 +458,13 @@ soso_status soso__batch_steps(soso__batch *w, float *W, float p, const soso_docs
             group_share(w, X, r, b0, b1, tid);
             if (tid == 0) w->nshare = nt;
 #pragma omp barrier
-            if (tid == nt - 1 && wins) count_wins(w, X, r, 0, n, wins);
             if (plan_touched(w, pl) > 0) {
                 soso__plan_update(w, pl, nt, (int)(i % 2));
                 soso__lazy_phases(w, pl, W, X, r, eps, 1, prec, mark + 3 * (uint32_t)i, tid, nt);
             }
             soso__lazy_next_round(w, round, tid, nt);
             if (tid == 0) {
+                if (wins) add_wins(w, wins); /* the shares' counts stand until the next batch */
                 ran = i + 1;
                 work += (double)w->cum[n];
                 stop = w->diverged; /* final for this batch since the barrier after the scores */

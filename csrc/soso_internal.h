@@ -444,6 +444,7 @@ typedef struct soso__batch {
     uint32_t *tbeg;       /* threads x hpad                                       */
     uint32_t *tcnt;       /* threads x hpad                                       */
     size_t *twords;       /* threads x hpad: the words of those entries' documents */
+    uint32_t *twins;      /* threads x hpad: documents with a word won (first entry) */
     uint32_t *list_b;     /* B x E: batch positions                               */
     float *list_g;        /* B x E: gate values                                   */
     soso__plan *plans;    /* threads: the update's plan, one copy per thread      */
