@@ -164,6 +164,9 @@ soso_status soso__run_batches(soso_model *m, const soso_docs *docs, const soso__
         if (!span->whole) break; /* a segment is one pass */
     }
     free(perm);
+    /* W plain on every way out: an error between stop points (an allocation) leaves the
+     * batches that ran in W^ and their row scales in the workspace, freed next. */
+    soso__batch_fold(sc->w, m->W);
     /* The last batches' updates were not scored after: a last look at W (folded at the
      * final stop point, or at the one where a stop was asked for), so that no call
      * returns SOSO_OK, or a resumable stop, with weights that blew up. */

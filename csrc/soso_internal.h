@@ -84,6 +84,10 @@ void *soso__alloc_array(size_t n, size_t size);
 void *soso__calloc_array(size_t n, size_t size);
 /* Grows *buf (capacity *cap elements of `size` bytes) to hold at least `need`. */
 soso_status soso__reserve(void **buf, size_t *cap, size_t need, size_t size);
+/* For tests: while > 0, each soso__reserve that must grow its buffer counts it down, and
+ * the one that brings it to 0 fails with SOSO_E_NOMEM as if realloc had (the paths an
+ * allocation failure takes in training are otherwise out of a test's reach). */
+extern long soso__reserve_fault;
 
 /* ---- Random numbers: deterministic across platforms and thread counts ---------------- */
 

@@ -137,9 +137,17 @@ void *soso__calloc_array(size_t n, size_t size)
     return calloc(bytes ? bytes : 1, 1);
 }
 
+long soso__reserve_fault;
+
 soso_status soso__reserve(void **buf, size_t *cap, size_t need, size_t size)
 {
     if (need <= *cap) return SOSO_OK;
+    if (soso__reserve_fault > 0) {
+        long left;
+#pragma omp atomic capture
+        left = --soso__reserve_fault;
+        if (left == 0) return soso__fail(SOSO_E_NOMEM, "out of memory growing a buffer (injected by a test)");
+    }
     size_t next = *cap ? *cap : 16;
     while (next < need) {
         if (next > (size_t)-1 / 2) return soso__fail(SOSO_E_NOMEM, "buffer size overflow");

@@ -583,7 +583,8 @@ soso_status soso_model_create_soft(const soso_vocab *vocab, const soso_input_opt
                                    const soso_soft_params *params, const soso_docs *init_docs, soso_model **out);
 
 /* Trains on docs (whose cols must equal the vocabulary size) until the model's epochs
- * are done. A model that stopped early (SOSO_E_ABORTED) resumes where it stopped.
+ * are done. A model that stopped early (SOSO_E_ABORTED, or SOSO_E_NOMEM mid-training:
+ * the documents trained before it count and are in the weights) resumes where it stopped.
  * progress may be NULL. Uses the model's params->threads threads. SOSO_E_NUMERIC
  * ("training diverged") when a hebbian or soft model's scores stop being finite or its
  * weights grow past 1e15 (a learning rate or orthogonality penalty too large for the
