@@ -25,7 +25,7 @@ static int plan_init(soso__plan *pl, size_t H, int threads)
                       nh * sizeof(uint32_t), (T + 1) * sizeof(size_t), T * sizeof(size_t)};
     size_t total = 0;
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) total += (sizes[i] + 127) & ~(size_t)127;
-    pl->mem = malloc(total + 128);
+    pl->mem = soso__malloc(total + 128);
     if (!pl->mem) return 0;
     char *at = (char *)(((uintptr_t)pl->mem + 127) & ~(uintptr_t)127);
     void *arr[7];

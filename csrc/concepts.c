@@ -26,10 +26,10 @@ static size_t keep_of(const soso_model *m, uint32_t keep)
 }
 
 /* a reduced to its k strongest codes (by magnitude) and scaled to unit length; returns
- * the length before scaling (0: nothing left). */
-static double reduce(float *a, size_t H, size_t k)
+ * the length before scaling (0: nothing left). top: room for k indices. */
+static double reduce(float *a, size_t H, size_t k, uint32_t *top)
 {
-    soso__topk_fill(a, H, k, 1, 0.0f);
+    soso__topk_fill_in(a, H, k, 1, 0.0f, top);
     double n = 0;
     for (size_t h = 0; h < H; h++) n += (double)a[h] * a[h];
     n = sqrt(n);
@@ -39,10 +39,10 @@ static double reduce(float *a, size_t H, size_t k)
 }
 
 /* The reduced, unit-length codes of document r into a. */
-static double doc_codes(const soso__scorer *sc, const soso_docs *d, size_t r, size_t k, float *a)
+static double doc_codes(const soso__scorer *sc, const soso_docs *d, size_t r, size_t k, float *a, uint32_t *top)
 {
     soso__scorer_row(sc, d, r, a);
-    return reduce(a, sc->H, k);
+    return reduce(a, sc->H, k, top);
 }
 
 static soso_status check_docs(const soso_model *m, const soso_docs *d)
@@ -81,21 +81,21 @@ soso_status soso_model_rank(const soso_model *m, const soso_docs *d, const float
     for (size_t h = 0; h < m->units; h++)
         if (!isfinite(target[h])) return soso__fail(SOSO_E_NUMERIC, "target[%zu] is not finite", h);
     size_t H = m->units, R = d->rows, k = keep_of(m, params->keep);
-    float *t = soso__alloc_array(H, sizeof *t);
-    if (!t) return soso__fail(SOSO_E_NOMEM, "out of memory");
-    memcpy(t, target, H * sizeof *t);
-    if (reduce(t, H, k) == 0) {
-        free(t);
-        return soso__fail(SOSO_E_EMPTY, "the query has no concept (none of its words is known, or all codes are 0)");
-    }
     int team = soso__team_size(params->threads, (double)d->indptr[R] * (double)H);
+    float *t = soso__alloc_array(H, sizeof *t);
     float *codes = soso__alloc_array((size_t)team * H, sizeof *codes);
+    uint32_t *tops = soso__alloc_array((size_t)team * H, sizeof *tops);
     float *score = soso__alloc_array(R ? R : 1, sizeof *score);
     unsigned char *skip = soso__calloc_array(R ? R : 1, 1);
     soso_match *all = soso__alloc_array(R ? R : 1, sizeof *all);
-    if (!codes || !score || !skip || !all) {
-        free(t); free(codes); free(score); free(skip); free(all);
+    if (!t || !codes || !tops || !score || !skip || !all) {
+        free(t); free(codes); free(tops); free(score); free(skip); free(all);
         return soso__fail(SOSO_E_NOMEM, "out of memory ranking %zu documents", R);
+    }
+    memcpy(t, target, H * sizeof *t);
+    if (reduce(t, H, k, tops) == 0) {
+        free(t); free(codes); free(tops); free(score); free(skip); free(all);
+        return soso__fail(SOSO_E_EMPTY, "the query has no concept (none of its words is known, or all codes are 0)");
     }
     for (size_t i = 0; i < params->n_exclude; i++) skip[params->exclude[i]] = 1;
     soso__scorer sc;
@@ -103,10 +103,11 @@ soso_status soso_model_rank(const soso_model *m, const soso_docs *d, const float
 #pragma omp parallel num_threads(team) if (team > 1)
     {
         float *a = codes + (size_t)omp_get_thread_num() * H;
+        uint32_t *kept = tops + (size_t)omp_get_thread_num() * H;
 #pragma omp for schedule(static)
         for (long r = 0; r < (long)R; r++) {
             if (skip[r]) continue;
-            if (doc_codes(&sc, d, (size_t)r, k, a) == 0) {
+            if (doc_codes(&sc, d, (size_t)r, k, a, kept) == 0) {
                 skip[r] = 1; /* no concept: nothing to match */
                 continue;
             }
@@ -122,7 +123,7 @@ soso_status soso_model_rank(const soso_model *m, const soso_docs *d, const float
     qsort(all, n, sizeof *all, by_score);
     *found = n < top ? n : top;
     if (*found) memcpy(out, all, *found * sizeof *out);
-    free(t); free(codes); free(score); free(skip); free(all);
+    free(t); free(codes); free(tops); free(score); free(skip); free(all);
     return SOSO_OK;
 }
 
@@ -138,15 +139,16 @@ soso_status soso_model_profile(const soso_model *m, const soso_docs *d, const ui
             return soso__fail(SOSO_E_ARG, "liked document %u out of range (%zu documents)", liked[i], d->rows);
     size_t H = m->units, k = keep_of(m, keep), used = 0;
     float *a = soso__alloc_array(H, sizeof *a);
+    uint32_t *top = soso__alloc_array(H, sizeof *top);
     double *sum = soso__calloc_array(H, sizeof *sum);
-    if (!a || !sum) {
-        free(a); free(sum);
+    if (!a || !top || !sum) {
+        free(a); free(top); free(sum);
         return soso__fail(SOSO_E_NOMEM, "out of memory");
     }
     soso__scorer sc; /* a few documents: scored from W itself */
     soso__scorer_init(&sc, m, NULL);
     for (size_t i = 0; i < n_liked; i++) {
-        if (doc_codes(&sc, d, liked[i], k, a) == 0) continue;
+        if (doc_codes(&sc, d, liked[i], k, a, top) == 0) continue;
         for (size_t h = 0; h < H; h++) sum[h] += a[h];
         used++;
     }
@@ -154,6 +156,7 @@ soso_status soso_model_profile(const soso_model *m, const soso_docs *d, const ui
     if (used)
         for (size_t h = 0; h < H; h++) profile[h] = (float)(sum[h] / (double)used);
     free(a);
+    free(top);
     free(sum);
     if (!used) return soso__fail(SOSO_E_EMPTY, "none of the liked documents has a known word");
     return SOSO_OK;
@@ -166,13 +169,13 @@ soso_status soso_model_expand(const soso_model *m, const float *codes, size_t n_
     if (n_codes < m->units) return soso__fail(SOSO_E_ARG, "codes holds %zu floats, %zu are needed", n_codes, m->units);
     size_t H = m->units, V = m->cols, k = keep_of(m, keep);
     float *a = soso__alloc_array(H, sizeof *a), *x = soso__alloc_array(V, sizeof *x);
-    uint32_t *ids = soso__alloc_array(n ? n : 1, sizeof *ids);
+    uint32_t *ids = soso__alloc_array(n > H ? n : H, sizeof *ids); /* H: room for reduce too */
     if (!a || !x || !ids) {
         free(a); free(x); free(ids);
         return soso__fail(SOSO_E_NOMEM, "out of memory");
     }
     memcpy(a, codes, H * sizeof *a);
-    soso_status s = reduce(a, H, k) == 0
+    soso_status s = reduce(a, H, k, ids) == 0
                         ? soso__fail(SOSO_E_EMPTY, "the query has no concept (none of its words is known)")
                         : soso_model_reconstruct(m, a, H, x, V);
     if (s == SOSO_OK) {

@@ -67,7 +67,7 @@ soso_status soso__corpus_adopt(char *data, size_t len, const soso_corpus_limits 
         free(data);
         return s;
     }
-    soso_corpus *c = calloc(1, sizeof *c);
+    soso_corpus *c = soso__calloc(1, sizeof *c);
     if (!c) {
         free(data);
         return soso__fail(SOSO_E_NOMEM, "out of memory for a corpus");
@@ -130,7 +130,7 @@ soso_status soso_corpus_from_buffer_limited(const char *data, size_t len, const 
     if (!out || (!data && len)) return soso__fail(SOSO_E_ARG, "data and out must not be NULL");
     size_t total;
     if (!soso__add_size(len, 1, &total)) return soso__fail(SOSO_E_LIMIT, "buffer too large");
-    char *copy = malloc(total);
+    char *copy = soso__malloc(total);
     if (!copy) return soso__fail(SOSO_E_NOMEM, "out of memory copying %zu bytes", len);
     if (len) memcpy(copy, data, len);
     return soso__corpus_adopt(copy, len, limits, 1, out);

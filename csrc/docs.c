@@ -28,11 +28,11 @@ soso_status soso_docs_create(size_t cols, soso_docs **out)
 {
     if (!out) return soso__fail(SOSO_E_ARG, "out is NULL");
     if (cols == 0 || cols > UINT32_MAX) return soso__fail(SOSO_E_ARG, "cols must be between 1 and 2^32-1, got %zu", cols);
-    soso_docs *d = calloc(1, sizeof *d);
+    soso_docs *d = soso__calloc(1, sizeof *d);
     if (!d) return soso__fail(SOSO_E_NOMEM, "out of memory for a document matrix");
     d->cols = cols;
     d->cap_rows = 16;
-    d->indptr = calloc(d->cap_rows + 1, sizeof *d->indptr);
+    d->indptr = soso__calloc(d->cap_rows + 1, sizeof *d->indptr);
     if (!d->indptr) {
         free(d);
         return soso__fail(SOSO_E_NOMEM, "out of memory for a document matrix");
@@ -281,7 +281,7 @@ soso_status soso__docs_transpose(const soso_docs *d, soso_docs **out)
     /* Counting sort by column: rows of the result come out in increasing order. */
     size_t nnz = d->indptr[d->rows];
     if (d->rows > UINT32_MAX) return soso__fail(SOSO_E_LIMIT, "too many rows to transpose");
-    soso_docs *t = calloc(1, sizeof *t);
+    soso_docs *t = soso__calloc(1, sizeof *t);
     if (!t) return soso__fail(SOSO_E_NOMEM, "out of memory transposing documents");
     t->rows = d->cols;
     t->cols = d->rows ? d->rows : 1;

@@ -82,17 +82,20 @@ soso_status soso_model_eval(const soso_model *m, const soso_docs *docs, const in
     uint32_t *positive = soso__alloc_array(R ? R : 1, sizeof *positive);
     int team = soso__team_size(threads, (double)docs->indptr[R] * (double)H);
     float *codes = soso__alloc_array((size_t)team * H, sizeof *codes);
+    uint32_t *kept = soso__alloc_array((size_t)team * H, sizeof *kept); /* each thread's top-K scratch */
     uint32_t *top = soso__alloc_array(H * top_words, sizeof *top);
     uint64_t *wins = soso__calloc_array(H, sizeof *wins);
     soso_docs *XT = NULL;
-    soso_status s = (clusters && positive && codes && top && wins) ? soso__docs_transpose(docs, &XT)
-                                                                   : soso__fail(SOSO_E_NOMEM, "out of memory evaluating");
+    soso_status s = (clusters && positive && codes && kept && top && wins)
+                        ? soso__docs_transpose(docs, &XT)
+                        : soso__fail(SOSO_E_NOMEM, "out of memory evaluating");
     if (s == SOSO_OK) {
         soso__scorer sc;
         soso__scorer_init(&sc, m, docs);
 #pragma omp parallel num_threads(team) if (team > 1)
         {
             float *a = codes + (size_t)omp_get_thread_num() * H;
+            uint32_t *ktop = kept + (size_t)omp_get_thread_num() * H;
 #pragma omp for schedule(static)
             for (long r = 0; r < (long)R; r++) {
                 size_t nnz = docs->indptr[r + 1] - docs->indptr[r];
@@ -101,7 +104,7 @@ soso_status soso_model_eval(const soso_model *m, const soso_docs *docs, const in
                 if (nnz == 0) continue; /* no known word: no cluster */
                 soso__scorer_row(&sc, docs, (size_t)r, a);
                 clusters[r] = soso_argmax(a, H);
-                if (K) soso__topk_fill(a, H, K, 1, 0.0f); /* the codes the learner keeps */
+                if (K) soso__topk_fill_in(a, H, K, 1, 0.0f, ktop); /* the codes the learner keeps */
                 for (size_t h = 0; h < H; h++) positive[r] += a[h] > 0;
             }
         }
@@ -133,6 +136,7 @@ soso_status soso_model_eval(const soso_model *m, const soso_docs *docs, const in
                 if (s == SOSO_OK) s = soso_ari(lab, clusters, R, &e.ari);
                 if (s == SOSO_OK) s = soso_purity(lab, clusters, R, &e.purity);
                 uint64_t *seen = soso__calloc_array((size_t)max_label + 1, sizeof *seen);
+                if (!seen && s == SOSO_OK) s = soso__fail(SOSO_E_NOMEM, "out of memory counting labels");
                 if (seen) {
                     for (size_t r = 0; r < R; r++)
                         if (lab[r] >= 0) seen[lab[r]] = 1;
@@ -161,22 +165,22 @@ soso_status soso_model_eval(const soso_model *m, const soso_docs *docs, const in
                 }
         e.npmi = pairs ? npmi / (double)pairs : NAN;
         unsigned char *used = soso__calloc_array(m->cols, 1);
-        if (used) {
-            for (size_t i = 0; i < H * k; i++)
-                if (!used[top[i]]) {
-                    used[top[i]] = 1;
-                    distinct++;
-                }
-            free(used);
-        }
+        if (!used) s = soso__fail(SOSO_E_NOMEM, "out of memory counting distinct top words");
+        for (size_t i = 0; used && i < H * k; i++)
+            if (!used[top[i]]) {
+                used[top[i]] = 1;
+                distinct++;
+            }
+        free(used);
         e.diversity = (double)distinct / (double)(H * k);
-        s = soso_unit_overlap(m->W, H, m->cols, threads, &e.mean_abs_cos, &e.max_abs_cos);
+        if (s == SOSO_OK) s = soso_unit_overlap(m->W, H, m->cols, threads, &e.mean_abs_cos, &e.max_abs_cos);
     }
     if (s == SOSO_OK) *out = e;
     soso_docs_free(XT);
     free(clusters);
     free(positive);
     free(codes);
+    free(kept);
     free(top);
     free(wins);
     return s;

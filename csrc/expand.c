@@ -302,7 +302,7 @@ soso_status soso_docs_expand(const soso_docs *docs, size_t neighbors, float gain
     soso_status st = build_table(X, neighbors, threads, &t);
     if (st == SOSO_OK && hops == 2) st = two_hops(&t, V, threads);
     int team = soso__team_size(threads, (double)X->indptr[R] * (double)neighbors);
-    piece *pieces = calloc((size_t)team, sizeof *pieces);
+    piece *pieces = soso__calloc((size_t)team, sizeof *pieces);
     soso_docs *d = NULL;
     if (st == SOSO_OK && !pieces) st = soso__fail(SOSO_E_NOMEM, "out of memory for the expanded documents");
     if (st == SOSO_OK) {

@@ -14,7 +14,7 @@
 static soso_status read_stream(FILE *f, const char *path, char **data, size_t *len)
 {
     size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
+    char *buf = soso__malloc(cap);
     if (!buf) return soso__fail(SOSO_E_NOMEM, "out of memory reading %s", path);
     for (;;) {
         if (cap - n < 2) {
@@ -22,7 +22,7 @@ static soso_status read_stream(FILE *f, const char *path, char **data, size_t *l
                 free(buf);
                 return soso__fail(SOSO_E_LIMIT, "%s is too large", path);
             }
-            char *p = realloc(buf, cap * 2);
+            char *p = soso__realloc(buf, cap * 2);
             if (!p) {
                 free(buf);
                 return soso__fail(SOSO_E_NOMEM, "out of memory reading %s (%zu bytes so far)", path, n);
@@ -63,7 +63,7 @@ soso_status soso__write_file_atomic(const char *path, const void *data, size_t l
 {
     if (!path || !*path) return soso__fail(SOSO_E_ARG, "output path is empty");
     size_t plen = strlen(path);
-    char *tmp = malloc(plen + 16);
+    char *tmp = soso__malloc(plen + 16);
     if (!tmp) return soso__fail(SOSO_E_NOMEM, "out of memory");
     memcpy(tmp, path, plen);
     memcpy(tmp + plen, ".tmp.XXXXXX", 12);

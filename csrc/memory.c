@@ -37,12 +37,12 @@ static const char *recall_params_check(const soso_recall_params *p)
 soso_status soso_memory_create(const soso_vocab *vocab, soso_memory **out)
 {
     if (!vocab || !out) return soso__fail(SOSO_E_ARG, "vocab and out must not be NULL");
-    soso_memory *m = calloc(1, sizeof *m);
+    soso_memory *m = soso__calloc(1, sizeof *m);
     if (!m) return soso__fail(SOSO_E_NOMEM, "out of memory for a memory");
     soso_status s = soso__vocab_clone(vocab, &m->vocab);
     size_t V = vocab->words.count;
     if (s == SOSO_OK) {
-        m->indptr = calloc(1, sizeof *m->indptr);
+        m->indptr = soso__calloc(1, sizeof *m->indptr);
         m->cap_indptr = 1;
         m->post_ptr = soso__calloc_array(V + 1, sizeof *m->post_ptr);
         m->colsum = soso__calloc_array(V, sizeof *m->colsum);

@@ -10,7 +10,7 @@ soso_status soso__model_alloc(soso_learner learner, const soso_vocab *vocab, siz
 {
     size_t cols = vocab->words.count, n;
     if (!soso__mul_size(units, cols, &n)) return soso__fail(SOSO_E_LIMIT, "%zu units x %zu words overflow", units, cols);
-    soso_model *m = calloc(1, sizeof *m);
+    soso_model *m = soso__calloc(1, sizeof *m);
     if (!m) return soso__fail(SOSO_E_NOMEM, "out of memory for a model");
     m->learner = learner;
     m->units = units;

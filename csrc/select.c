@@ -58,22 +58,30 @@ size_t soso__top_indices(const float *a, size_t n, size_t k, int mode, uint32_t 
     return size;
 }
 
-soso_status soso__topk_fill(float *a, size_t n, size_t k, int mode, float fill)
+void soso__topk_fill_in(float *a, size_t n, size_t k, int mode, float fill, uint32_t *top)
 {
-    if (k >= n) return SOSO_OK;
+    if (k >= n) return;
     if (k == 0) {
         for (size_t i = 0; i < n; i++) a[i] = fill;
-        return SOSO_OK;
+        return;
     }
-    if (n > UINT32_MAX) return soso__fail(SOSO_E_LIMIT, "at most 2^32-1 entries");
-    uint32_t *top = soso__alloc_array(k, sizeof *top);
-    if (!top) return soso__fail(SOSO_E_NOMEM, "out of memory selecting %zu entries", k);
     soso__top_indices(a, n, k, mode, top);
     uint32_t weakest = top[k - 1];
-    free(top);
     /* Kept: the weakest kept entry and everything that beats it (a[weakest] itself is
      * never overwritten, so the comparison stays valid while filling). */
     for (size_t i = 0; i < n; i++)
         if ((uint32_t)i != weakest && !soso__beats(a, mode, (uint32_t)i, weakest)) a[i] = fill;
+}
+
+soso_status soso__topk_fill(float *a, size_t n, size_t k, int mode, float fill)
+{
+    uint32_t *top = NULL; /* needed only to keep some, not all */
+    if (k > 0 && k < n) {
+        if (n > UINT32_MAX) return soso__fail(SOSO_E_LIMIT, "at most 2^32-1 entries");
+        if (!(top = soso__alloc_array(k, sizeof *top)))
+            return soso__fail(SOSO_E_NOMEM, "out of memory selecting %zu entries", k);
+    }
+    soso__topk_fill_in(a, n, k, mode, fill, top);
+    free(top);
     return SOSO_OK;
 }

@@ -79,15 +79,19 @@ soso_status soso__fail(soso_status status, const char *fmt, ...)
 int soso__mul_size(size_t a, size_t b, size_t *out);
 int soso__add_size(size_t a, size_t b, size_t *out);
 
+/* The library's only calls to malloc, calloc and realloc (NULL on failure, no error
+ * set), so that a test can make any one of them fail: while soso__alloc_fault > 0, each
+ * allocation counts it down and the one that brings it to 0 returns NULL. The paths an
+ * allocation failure takes are otherwise out of a test's reach. */
+extern long soso__alloc_fault;
+void *soso__malloc(size_t bytes);
+void *soso__calloc(size_t n, size_t size);
+void *soso__realloc(void *p, size_t bytes);
 /* malloc/calloc of n * size bytes with overflow check; NULL on failure (no error set). */
 void *soso__alloc_array(size_t n, size_t size);
 void *soso__calloc_array(size_t n, size_t size);
 /* Grows *buf (capacity *cap elements of `size` bytes) to hold at least `need`. */
 soso_status soso__reserve(void **buf, size_t *cap, size_t need, size_t size);
-/* For tests: while > 0, each soso__reserve that must grow its buffer counts it down, and
- * the one that brings it to 0 fails with SOSO_E_NOMEM as if realloc had (the paths an
- * allocation failure takes in training are otherwise out of a test's reach). */
-extern long soso__reserve_fault;
 
 /* ---- Random numbers: deterministic across platforms and thread counts ---------------- */
 
@@ -224,6 +228,9 @@ int soso__beats(const float *a, int mode, uint32_t i, uint32_t j);
 size_t soso__top_indices(const float *a, size_t n, size_t k, int mode, uint32_t *out);
 /* Sets every entry but the k strongest to `fill`. */
 soso_status soso__topk_fill(float *a, size_t n, size_t k, int mode, float fill);
+/* The same with the caller's room for k indices (n <= 2^32 - 1): it cannot fail, so a
+ * loop over documents allocates once, not once a document. */
+void soso__topk_fill_in(float *a, size_t n, size_t k, int mode, float fill, uint32_t *top);
 /* Entropy (nats) of a probability vector. */
 double soso__entropy(const float *p, size_t n);
 

@@ -27,9 +27,9 @@ static void signed_power(float *w, size_t n, double e)
 static soso_status unit_vocab(const soso_model *lower, const uint64_t *df, uint64_t n_docs, soso_vocab **out)
 {
     size_t n = lower->units;
-    char *text = malloc(n * 24);
-    const char **words = malloc(n * sizeof *words);
-    size_t *lens = malloc(n * sizeof *lens);
+    char *text = soso__malloc(n * 24);
+    const char **words = soso__malloc(n * sizeof *words);
+    size_t *lens = soso__malloc(n * sizeof *lens);
     soso_status s = SOSO_E_NOMEM;
     if (text && words && lens) {
         for (size_t h = 0; h < n; h++) {

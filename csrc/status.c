@@ -123,31 +123,42 @@ int soso__add_size(size_t a, size_t b, size_t *out)
     return 1;
 }
 
+long soso__alloc_fault;
+
+/* Whether this allocation is the one a test asked to fail (soso__alloc_fault). */
+static int injected_failure(void)
+{
+    long left;
+#pragma omp atomic read
+    left = soso__alloc_fault;
+    if (left <= 0) return 0;
+#pragma omp atomic capture
+    left = --soso__alloc_fault;
+    return left == 0;
+}
+
+/* Never a request for 0 bytes: malloc(0) may return NULL, which would read as failure. */
+void *soso__malloc(size_t bytes) { return injected_failure() ? NULL : malloc(bytes ? bytes : 1); }
+void *soso__calloc(size_t n, size_t size) { return injected_failure() ? NULL : calloc(n ? n : 1, size ? size : 1); }
+void *soso__realloc(void *p, size_t bytes) { return injected_failure() ? NULL : realloc(p, bytes ? bytes : 1); }
+
 void *soso__alloc_array(size_t n, size_t size)
 {
     size_t bytes;
     if (!soso__mul_size(n, size, &bytes)) return NULL;
-    return malloc(bytes ? bytes : 1);
+    return soso__malloc(bytes);
 }
 
 void *soso__calloc_array(size_t n, size_t size)
 {
     size_t bytes;
     if (!soso__mul_size(n, size, &bytes)) return NULL;
-    return calloc(bytes ? bytes : 1, 1);
+    return soso__calloc(bytes, 1);
 }
-
-long soso__reserve_fault;
 
 soso_status soso__reserve(void **buf, size_t *cap, size_t need, size_t size)
 {
     if (need <= *cap) return SOSO_OK;
-    if (soso__reserve_fault > 0) {
-        long left;
-#pragma omp atomic capture
-        left = --soso__reserve_fault;
-        if (left == 0) return soso__fail(SOSO_E_NOMEM, "out of memory growing a buffer (injected by a test)");
-    }
     size_t next = *cap ? *cap : 16;
     while (next < need) {
         if (next > (size_t)-1 / 2) return soso__fail(SOSO_E_NOMEM, "buffer size overflow");
@@ -155,7 +166,7 @@ soso_status soso__reserve(void **buf, size_t *cap, size_t need, size_t size)
     }
     size_t bytes;
     if (!soso__mul_size(next, size, &bytes)) return soso__fail(SOSO_E_NOMEM, "buffer size overflow");
-    void *p = realloc(*buf, bytes);
+    void *p = soso__realloc(*buf, bytes);
     if (!p) return soso__fail(SOSO_E_NOMEM, "out of memory growing a buffer to %zu bytes", bytes);
     *buf = p;
     *cap = next;

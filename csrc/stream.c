@@ -74,7 +74,7 @@ static soso_status end_line(scan_state *st, uint64_t next)
 static soso_status scan(soso_stream *s, const char *path)
 {
     scan_state st = {s, NULL, 0, 0, 0};
-    char *buf = malloc(1 << 16);
+    char *buf = soso__malloc(1 << 16);
     void *o = NULL;
     soso_status r = buf ? soso__reserve(&o, &st.offsets_cap, 64, sizeof *s->offsets)
                         : soso__fail(SOSO_E_NOMEM, "out of memory");
@@ -110,7 +110,7 @@ soso_status soso_stream_open(const char *path, const soso_corpus_limits *limits,
     if (block_lines == 0) return soso__fail(SOSO_E_ARG, "block_lines must be >= 1");
     if (strcmp(path, "-") == 0)
         return soso__fail(SOSO_E_ARG, "a streamed corpus is read several times: give a file, not standard input");
-    soso_stream *s = calloc(1, sizeof *s);
+    soso_stream *s = soso__calloc(1, sizeof *s);
     if (!s) return soso__fail(SOSO_E_NOMEM, "out of memory for a stream");
     if (limits) s->limits = *limits;
     else soso_corpus_limits_default(&s->limits);
@@ -178,7 +178,7 @@ soso_status soso_stream_read(soso_stream *s, const uint32_t *blocks, size_t n, s
     struct stat sb;
     if (fstat(fileno(s->f), &sb) != 0 || (uint64_t)sb.st_size != s->size)
         return soso__fail(SOSO_E_IO, "the streamed file changed since it was opened");
-    char *data = malloc(total);
+    char *data = soso__malloc(total);
     if (!data) return soso__fail(SOSO_E_NOMEM, "out of memory for %zu bytes of corpus", total);
     size_t len = 0;
     for (size_t i = 0; i < n; i++) {

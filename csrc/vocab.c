@@ -20,7 +20,7 @@ soso_status soso_vocab_builder_create(const soso_text_options *options, soso_voc
     if (!out) return soso__fail(SOSO_E_ARG, "out is NULL");
     const char *why = soso__text_options_check(options);
     if (why) return soso__fail(SOSO_E_ARG, "%s", why);
-    soso_vocab_builder *b = calloc(1, sizeof *b);
+    soso_vocab_builder *b = soso__calloc(1, sizeof *b);
     if (!b) return soso__fail(SOSO_E_NOMEM, "out of memory for a vocabulary builder");
     b->options = *options;
     soso_status s = soso__strmap_init(&b->words, 1024);
@@ -208,7 +208,7 @@ soso_status soso_vocab_build_corpus(const soso_corpus *corpus, const soso_text_o
 soso_status soso__vocab_from_words(const soso_text_options *options, const char *const *words, const size_t *lens,
                                    const uint64_t *df, size_t n, uint64_t n_docs, soso_vocab **out)
 {
-    soso_vocab *v = calloc(1, sizeof *v);
+    soso_vocab *v = soso__calloc(1, sizeof *v);
     if (!v) return soso__fail(SOSO_E_NOMEM, "out of memory for a vocabulary");
     v->options = *options;
     v->n_docs = n_docs;

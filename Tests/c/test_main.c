@@ -9,7 +9,8 @@ int harness_failures;
 
 extern const soso_test tests_text[], tests_docs[], tests_hebbian[], tests_encode[], tests_model_io[],
     tests_orthogonal[], tests_osc[], tests_soft[], tests_memory[], tests_eval[], tests_threads[],
-    tests_concepts[], tests_stream[], tests_stack[], tests_expand[], tests_lazy[], tests_dense[], tests_scores[];
+    tests_concepts[], tests_stream[], tests_stack[], tests_expand[], tests_lazy[], tests_dense[], tests_scores[],
+    tests_nomem[];
 
 static char scratch_dir[256];
 
@@ -137,7 +138,7 @@ int main(int argc, char **argv)
                                  tests_model_io, tests_orthogonal, tests_osc,    tests_soft,
                                  tests_memory,   tests_eval,       tests_threads, tests_concepts,
                                  tests_stream,   tests_stack,    tests_expand,  tests_lazy,
-                                 tests_dense,    tests_scores};
+                                 tests_dense,    tests_scores,    tests_nomem};
     snprintf(scratch_dir, sizeof scratch_dir, "/tmp/soso-ctest-XXXXXX");
     if (!mkdtemp(scratch_dir)) {
         perror("mkdtemp");

@@ -1,0 +1,482 @@
+/* test_nomem.c - every allocation of each public operation fails in turn: the call must
+ * return SOSO_E_NOMEM with a message (never crash, print or go on with half a result),
+ * and a model or file it works on must stay usable. The sanitizer build's leak check
+ * (make test-asan) then finds what a failing path forgot to free. */
+#include "harness.h"
+#include "soso_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define UNITS 6
+#define DOCS 200
+
+/* What the operations work on, made once with no allocation failing. */
+static struct {
+    soso_corpus *corpus;
+    soso_vocab *vocab;
+    soso_docs *docs;
+    soso_model *hebb, *osc;
+    soso_memory *memory;
+    int32_t labels[DOCS];
+    int ok;
+} fx;
+
+
+static void fixture_make(void)
+{
+    soso_corpus *all = NULL;
+    soso_text_options to;
+    soso_input_options in;
+    soso_text_options_default(&to);
+    soso_input_options_default(&in);
+    CHECK_OK(soso_corpus_read_file(source_path("data/wn6-1k.tsv"), &all));
+    fx.corpus = all ? corpus_head(all, DOCS) : NULL;
+    soso_corpus_free(all);
+    if (!fx.corpus) return;
+    CHECK_OK(soso_vocab_build_corpus(fx.corpus, &to, NULL, 0, &fx.vocab));
+    CHECK_OK(soso_docs_from_corpus(fx.corpus, fx.vocab, &in, &fx.docs));
+    soso_hebbian_params hp;
+    soso_hebbian_params_default(&hp);
+    hp.units = UNITS;
+    hp.epochs = 2;
+    hp.batch = 20;
+    CHECK_OK(soso_model_create_hebbian(fx.vocab, &in, &hp, &fx.hebb));
+    CHECK_OK(soso_model_train(fx.hebb, fx.docs, NULL, NULL));
+    soso_osc_params op;
+    soso_osc_params_default(&op);
+    op.units = UNITS;
+    op.epochs = 1;
+    CHECK_OK(soso_model_create_osc(fx.vocab, &in, &op, fx.docs, &fx.osc));
+    CHECK_OK(soso_model_train(fx.osc, fx.docs, NULL, NULL));
+    CHECK_OK(soso_memory_create(fx.vocab, &fx.memory));
+    CHECK_OK(soso_memory_add_corpus(fx.memory, fx.corpus, NULL, NULL));
+    size_t n_labels = 0;
+    CHECK_OK(soso_corpus_label_ids(fx.corpus, fx.labels, DOCS, &n_labels));
+    fx.ok = harness_failures == 0;
+}
+
+static void fixture_free(void)
+{
+    soso_memory_free(fx.memory);
+    soso_model_free(fx.osc);
+    soso_model_free(fx.hebb);
+    soso_docs_free(fx.docs);
+    soso_vocab_free(fx.vocab);
+    soso_corpus_free(fx.corpus);
+    memset(&fx, 0, sizeof fx);
+}
+
+/* Runs op with its n-th allocation failing, n = 1, 2, ... until it makes fewer than n.
+ * A run whose failing allocation the operation could do without (a fast path that has
+ * a slower one) may succeed, and then the op itself checks that its results are those
+ * of a run with nothing failing; every other run must fail with SOSO_E_NOMEM. */
+static void sweep(const char *name, soso_status (*op)(void))
+{
+    long n, failed = 0;
+    for (n = 1; n < 20000; n++) {
+        soso__alloc_fault = n;
+        soso_status s = op();
+        long left = soso__alloc_fault;
+        soso__alloc_fault = 0;
+        if (s == SOSO_OK && left > 0) break; /* the n-th allocation never came */
+        if (s == SOSO_OK) continue;
+        failed++;
+        if (s != SOSO_E_NOMEM || !soso_last_error()[0]) {
+            CHECK_MSG(0, "%s, allocation %ld failing: %s (%s)", name, n, soso_status_string(s), soso_last_error());
+            return;
+        }
+    }
+    CHECK_MSG(failed > 0 && n < 20000, "%s: %ld allocations, %ld failures", name, n - 1, failed);
+}
+
+static soso_status op_corpus(void)
+{
+    static const char text[] = "fruit\tan apple a day\nfruit\ta pear\ntree\ttall oak trees\n";
+    soso_corpus *c = NULL;
+    soso_status s = soso_corpus_from_buffer(text, sizeof text - 1, &c);
+    CHECK((s == SOSO_OK) == (c != NULL));
+    soso_corpus_free(c);
+    return s;
+}
+
+static soso_status op_vocab_docs(void)
+{
+    soso_text_options to;
+    soso_input_options in;
+    soso_text_options_default(&to);
+    soso_input_options_default(&in);
+    soso_vocab *v = NULL;
+    soso_docs *d = NULL;
+    soso_status s = soso_vocab_build_corpus(fx.corpus, &to, NULL, 0, &v);
+    if (s == SOSO_OK) s = soso_docs_from_corpus(fx.corpus, v, &in, &d);
+    CHECK((s == SOSO_OK) == (d != NULL));
+    soso_docs_free(d);
+    soso_vocab_free(v);
+    return s;
+}
+
+/* A new model of each learner trained for an epoch (one failing allocation in creating
+ * or in training); training that failed must leave a model that trains on. */
+static soso_status train_fresh(int learner)
+{
+    soso_input_options in;
+    soso_input_options_default(&in);
+    soso_model *m = NULL;
+    soso_status s;
+    if (learner == 0) {
+        soso_hebbian_params p;
+        soso_hebbian_params_default(&p);
+        p.units = UNITS;
+        p.epochs = 1;
+        p.batch = 20;
+        s = soso_model_create_hebbian(fx.vocab, &in, &p, &m);
+    } else if (learner == 1) {
+        soso_osc_params p;
+        soso_osc_params_default(&p);
+        p.units = UNITS;
+        p.epochs = 1;
+        s = soso_model_create_osc(fx.vocab, &in, &p, fx.docs, &m);
+    } else {
+        soso_soft_params p;
+        soso_soft_params_default(&p);
+        p.units = UNITS;
+        p.epochs = 1;
+        p.batch = 20;
+        s = soso_model_create_soft(fx.vocab, &in, &p, fx.docs, &m);
+    }
+    CHECK((s == SOSO_OK) == (m != NULL));
+    if (s == SOSO_OK) s = soso_model_train(m, fx.docs, NULL, NULL);
+    if (s != SOSO_OK && m) { /* resumes with nothing failing */
+        long fault = soso__alloc_fault;
+        soso__alloc_fault = 0;
+        CHECK_OK(soso_model_train(m, fx.docs, NULL, NULL));
+        CHECK(soso_model_epochs_done(m) == 1);
+        soso__alloc_fault = fault;
+    }
+    soso_model_free(m);
+    return s;
+}
+
+static soso_status op_hebbian(void) { return train_fresh(0); }
+static soso_status op_osc(void) { return train_fresh(1); }
+static soso_status op_soft(void) { return train_fresh(2); }
+
+/* Encoding, topic words, evaluation, health, ranking, a profile and an expansion. */
+typedef struct {
+    float codes[DOCS * UNITS], text[UNITS], profile[UNITS];
+    uint32_t words[5], expanded[5];
+    size_t n_words, n_expanded, n_ranked;
+    soso_match ranked[5];
+    soso_eval eval;
+    soso_health health;
+} results_of;
+
+static results_of want, got; /* with nothing failing; with one allocation failing */
+
+static soso_status results(results_of *r)
+{
+    soso_match_params mp;
+    soso_match_params_default(&mp);
+    uint32_t liked[3] = {0, 1, 2};
+    float w[5];
+    soso_status s = soso_model_encode_docs(fx.osc, fx.docs, r->codes, (size_t)DOCS * UNITS, 1);
+    if (s == SOSO_OK) s = soso_model_encode_text(fx.osc, "an apple tree", SOSO_NUL_TERMINATED, r->text, UNITS);
+    if (s == SOSO_OK) s = soso_model_topic_words(fx.osc, 0, 1, 5, r->words, w, &r->n_words);
+    if (s == SOSO_OK) s = soso_model_eval(fx.osc, fx.docs, fx.labels, 5, 1, &r->eval);
+    if (s == SOSO_OK) s = soso_model_health(fx.hebb, fx.docs, 1, NULL, &r->health);
+    if (s == SOSO_OK) s = soso_model_rank(fx.osc, fx.docs, r->text, UNITS, &mp, r->ranked, 5, &r->n_ranked);
+    if (s == SOSO_OK) s = soso_model_profile(fx.osc, fx.docs, liked, 3, 0, r->profile, UNITS);
+    if (s == SOSO_OK) s = soso_model_expand(fx.osc, r->profile, UNITS, 0, 5, r->expanded, w, &r->n_expanded);
+    return s;
+}
+
+static int same_eval(const soso_eval *a, const soso_eval *b)
+{
+    return a->documents == b->documents && a->labelled == b->labelled && a->labels == b->labels &&
+           a->nmi == b->nmi && a->ari == b->ari && a->purity == b->purity && a->npmi == b->npmi &&
+           a->diversity == b->diversity && a->mean_abs_cos == b->mean_abs_cos && a->dead_units == b->dead_units &&
+           a->code_sparsity == b->code_sparsity;
+}
+
+static int same_health(const soso_health *a, const soso_health *b)
+{
+    return a->documents == b->documents && a->dead_units == b->dead_units &&
+           a->effective_units == b->effective_units && a->top_share == b->top_share &&
+           a->mean_abs_cos == b->mean_abs_cos && a->warnings == b->warnings;
+}
+
+static soso_status op_results(void)
+{
+    memset(&got, 0, sizeof got);
+    soso_status s = results(&got);
+    if (s != SOSO_OK) return s;
+    int same = memcmp(got.codes, want.codes, sizeof want.codes) == 0 &&
+               memcmp(got.text, want.text, sizeof want.text) == 0 &&
+               memcmp(got.profile, want.profile, sizeof want.profile) == 0 && got.n_words == want.n_words &&
+               memcmp(got.words, want.words, sizeof want.words) == 0 && got.n_ranked == want.n_ranked &&
+               memcmp(got.ranked, want.ranked, sizeof want.ranked) == 0 && got.n_expanded == want.n_expanded &&
+               memcmp(got.expanded, want.expanded, sizeof want.expanded) == 0 && same_eval(&got.eval, &want.eval) &&
+               same_health(&got.health, &want.health);
+    CHECK_MSG(same, "an allocation failed and was done without, but the results differ from those with none failing");
+    return s;
+}
+
+static soso_status op_docs_expand(void)
+{
+    soso_docs *e = NULL;
+    soso_status s = soso_docs_expand(fx.docs, 5, 0.5f, 1, 1, &e);
+    CHECK((s == SOSO_OK) == (e != NULL));
+    soso_docs_free(e);
+    return s;
+}
+
+static soso_status op_memory(void)
+{
+    soso_memory *m = NULL;
+    soso_status s = soso_memory_create(fx.vocab, &m);
+    if (s == SOSO_OK) s = soso_memory_add_corpus(m, fx.corpus, NULL, NULL);
+    uint32_t words[64], mems[4];
+    float weights[4];
+    soso_recall_params rp;
+    soso_recall_params_default(&rp);
+    soso_recall_result r = {words, 64, 0, mems, weights, 4, 0, 0, 0, 0, 0};
+    const uint32_t query[2] = {1, 2};
+    if (s == SOSO_OK) s = soso_memory_recall(m, query, 2, &rp, &r);
+    soso_memory_free(m);
+    return s;
+}
+
+static soso_status op_memory_eval(void)
+{
+    soso_memory_eval_params ep;
+    soso_memory_eval_params_default(&ep);
+    ep.queries = 20;
+    soso_recall_params rp;
+    soso_recall_params_default(&rp);
+    soso_memory_eval_result r;
+    return soso_memory_eval(fx.memory, &ep, &rp, 1, &r);
+}
+
+/* Each kind of file to a buffer and back. */
+static soso_status op_buffers(void)
+{
+    void *data = NULL;
+    size_t len = 0;
+    soso_model *m = NULL;
+    soso_memory *mem = NULL;
+    soso_vocab *v = NULL;
+    soso_status s = soso_model_save_buffer(fx.osc, &data, &len);
+    if (s == SOSO_OK) s = soso_model_load_buffer(data, len, &m);
+    soso_free(data);
+    data = NULL;
+    if (s == SOSO_OK) s = soso_memory_save_buffer(fx.memory, &data, &len);
+    if (s == SOSO_OK) s = soso_memory_load_buffer(data, len, &mem);
+    soso_free(data);
+    data = NULL;
+    if (s == SOSO_OK) s = soso_vocab_save_buffer(fx.vocab, &data, &len);
+    if (s == SOSO_OK) s = soso_vocab_load_buffer(data, len, &v);
+    soso_free(data);
+    soso_model_free(m);
+    soso_memory_free(mem);
+    soso_vocab_free(v);
+    return s;
+}
+
+/* Saving over a model file: a failure leaves the old file whole (it still loads). */
+static const char *saved_path;
+
+static soso_status op_save_over(void)
+{
+    soso_status s = soso_model_save(fx.hebb, saved_path);
+    long fault = soso__alloc_fault;
+    soso__alloc_fault = 0;
+    soso_model *back = NULL;
+    CHECK_OK(soso_model_load(saved_path, &back));
+    CHECK(back && soso_model_units(back) == UNITS);
+    soso_model_free(back);
+    soso__alloc_fault = fault;
+    return s;
+}
+
+static soso_status op_stream(void)
+{
+    soso_stream *st = NULL;
+    soso_vocab *v = NULL;
+    soso_model *m = NULL;
+    soso_text_options to;
+    soso_input_options in;
+    soso_text_options_default(&to);
+    soso_input_options_default(&in);
+    soso_hebbian_params hp;
+    soso_hebbian_params_default(&hp);
+    hp.units = UNITS;
+    hp.epochs = 1;
+    hp.batch = 50;
+    soso_status s = soso_stream_open(source_path("data/wn6-1k.tsv"), NULL, 100, &st);
+    if (s == SOSO_OK) s = soso_vocab_build_stream(st, &to, NULL, 0, 4, &v);
+    if (s == SOSO_OK) s = soso_model_create_hebbian(v, &in, &hp, &m);
+    if (s == SOSO_OK) s = soso_model_train_stream(m, st, 4, NULL, NULL);
+    soso_model_free(m);
+    soso_vocab_free(v);
+    soso_stream_free(st);
+    return s;
+}
+
+static soso_status op_builder(void)
+{
+    soso_text_options to;
+    soso_text_options_default(&to);
+    to.min_df = 1;
+    soso_vocab_builder *b = NULL;
+    soso_vocab *v = NULL;
+    static const char *texts[] = {"an apple a day", "a pear and an apple", "tall oak trees"};
+    soso_status s = soso_vocab_builder_create(&to, &b);
+    if (s == SOSO_OK) s = soso_vocab_builder_add_stop_word(b, "and", 3);
+    for (int i = 0; i < 3 && s == SOSO_OK; i++) s = soso_vocab_builder_add(b, texts[i], strlen(texts[i]));
+    if (s == SOSO_OK) s = soso_vocab_builder_finish(b, &v);
+    CHECK((s == SOSO_OK) == (v != NULL));
+    soso_vocab_builder_free(b);
+    soso_vocab_free(v);
+    return s;
+}
+
+/* Documents appended one at a time: a failed append leaves the rows there were. */
+static soso_status op_docs_append(void)
+{
+    soso_input_options in;
+    soso_input_options_default(&in);
+    soso_docs *d = NULL;
+    soso_status s = soso_docs_create(soso_vocab_size(fx.vocab), &d);
+    size_t rows = 0;
+    for (size_t i = 0; i < 40 && s == SOSO_OK; i++) {
+        size_t len = 0;
+        const char *text = soso_corpus_text(fx.corpus, i, &len);
+        s = soso_docs_append_text(d, fx.vocab, &in, text, len, NULL);
+        rows += s == SOSO_OK;
+        CHECK(soso_docs_rows(d) == rows);
+    }
+    const uint32_t idx[2] = {0, 1};
+    const float val[2] = {1.0f, 1.0f};
+    if (s == SOSO_OK) s = soso_docs_append_row(d, 2, idx, val);
+    if (s == SOSO_OK) s = soso_docs_normalize(d);
+    soso_docs_free(d);
+    return s;
+}
+
+/* A second layer over the Hebbian model's codes, and the two composed into one. */
+static soso_status op_stack(void)
+{
+    soso_vocab *units = NULL;
+    soso_docs *codes = NULL;
+    soso_model *upper = NULL, *both = NULL;
+    soso_input_options in;
+    soso_input_options_default(&in);
+    soso_osc_params op;
+    soso_osc_params_default(&op);
+    op.units = 3;
+    op.sparsity = 2;
+    op.epochs = 1;
+    op.init = SOSO_INIT_RANDOM;
+    soso_status s = soso_model_stack_input(fx.hebb, fx.docs, 1, &units, &codes);
+    if (s == SOSO_OK) s = soso_model_create_osc(units, &in, &op, NULL, &upper);
+    if (s == SOSO_OK) s = soso_model_train(upper, codes, NULL, NULL);
+    if (s == SOSO_OK) s = soso_model_stack(fx.hebb, upper, &both);
+    CHECK(s != SOSO_OK || both != NULL);
+    soso_model_free(both);
+    soso_model_free(upper);
+    soso_docs_free(codes);
+    soso_vocab_free(units);
+    return s;
+}
+
+/* The dense kernels on a copy of the Hebbian weights; a failed step leaves W as it was. */
+static soso_status op_dense(void)
+{
+    size_t V = soso_vocab_size(fx.vocab), n = UNITS * V;
+    float *W = malloc(n * sizeof *W), *before = malloc(n * sizeof *W), cos[UNITS * UNITS], err;
+    if (!W || !before) {
+        free(W);
+        free(before);
+        return SOSO_OK; /* the test's own allocation: nothing to sweep */
+    }
+    memcpy(W, soso_model_weights(fx.hebb), n * sizeof *W);
+    memcpy(before, W, n * sizeof *W);
+    soso_hebbian_params hp;
+    soso_hebbian_params_default(&hp);
+    hp.units = UNITS;
+    const uint32_t rows[4] = {0, 5, 9, 14};
+    soso_status s = soso_hebbian_step(W, fx.docs, rows, 4, &hp, 0.01f, NULL);
+    if (s != SOSO_OK) CHECK_MSG(memcmp(W, before, n * sizeof *W) == 0, "a failed Hebbian step changed W");
+    if (s == SOSO_OK) s = soso_orthogonalize_symmetric(W, UNITS, V, 1);
+    if (s == SOSO_OK) s = soso_orthogonalize_gram_schmidt(W, UNITS, V);
+    if (s == SOSO_OK) s = soso_orthogonality_error(W, UNITS, V, 1, &err);
+    if (s == SOSO_OK) s = soso_unit_cosines(W, UNITS, V, 1, cos);
+    double sq = 0, norm = 0;
+    if (s == SOSO_OK) s = soso_model_reconstruction_error(fx.osc, fx.docs, 2, 1, &sq, &norm);
+    free(W);
+    free(before);
+    return s;
+}
+
+/* Vocabulary and memory files written and read back. */
+static soso_status op_files(void)
+{
+    const char *vp = scratch_path("nomem.vocab"), *mp = scratch_path("nomem.memory");
+    soso_vocab *v = NULL;
+    soso_memory *m = NULL;
+    soso_status s = soso_vocab_save(fx.vocab, vp);
+    if (s == SOSO_OK) s = soso_vocab_load(vp, &v);
+    if (s == SOSO_OK) s = soso_memory_save(fx.memory, mp);
+    if (s == SOSO_OK) s = soso_memory_load(mp, &m);
+    soso_vocab_free(v);
+    soso_memory_free(m);
+    return s;
+}
+
+static soso_status op_tsne(void)
+{
+    soso_tsne_params tp;
+    soso_tsne_params_default(&tp);
+    tp.perplexity = 5;
+    tp.iterations = 10;
+    float Y[2 * 40];
+    return soso_tsne(want.codes, 40, UNITS, &tp, Y);
+}
+
+static void test_allocation_failures(void)
+{
+    fixture_make();
+    if (!fx.ok) {
+        fixture_free();
+        return;
+    }
+    sweep("corpus from a buffer", op_corpus);
+    sweep("vocabulary and documents", op_vocab_docs);
+    sweep("hebbian training", op_hebbian);
+    sweep("osc training (LSA start)", op_osc);
+    sweep("soft training", op_soft);
+    memset(&want, 0, sizeof want);
+    CHECK_OK(results(&want));
+    sweep("encoding, evaluation, health, rank, profile and expansion", op_results);
+    sweep("document expansion", op_docs_expand);
+    sweep("memory and recall", op_memory);
+    sweep("memory evaluation", op_memory_eval);
+    sweep("files to buffers and back", op_buffers);
+    saved_path = scratch_path("nomem.soso");
+    CHECK_OK(soso_model_save(fx.hebb, saved_path));
+    sweep("saving over a model file", op_save_over);
+    sweep("streamed vocabulary and training", op_stream);
+    sweep("t-SNE map", op_tsne);
+    sweep("a vocabulary built text by text", op_builder);
+    sweep("documents appended one by one", op_docs_append);
+    sweep("stacked layers", op_stack);
+    sweep("a Hebbian step and the dense kernels", op_dense);
+    sweep("vocabulary and memory files", op_files);
+    fixture_free();
+}
+
+const soso_test tests_nomem[] = {
+    {"allocation_failures", test_allocation_failures},
+    {NULL, NULL},
+};
