@@ -37,7 +37,8 @@ struct Info: ParsableCommand {
             lines.append(String(format: "overlap     mean |cos| %.4f, max %.4f between units", ov.mean, ov.max))
         }
         lines.append("library     \(Soso.buildInfo)")
-        if let warn = blasWarning() { lines.append(warn) }
+        if let warn = Soso.blasWarning() { lines.append(warn) }
+        if let note = Soso.blasNote() { lines.append(note) }
         out(lines.joined(separator: "\n") + "\n")
     }
 }

@@ -337,7 +337,7 @@ struct Train: ParsableCommand {
                     " (expanded with \($0.neighbors) co-occurring words a word\($0.hops == 2 ? " by two hops" : ""), gain \(formatGain($0.gain)))"
                 }
                 ?? ""
-            if let warn = blasWarning() { note(warn) }
+            if let warn = Soso.blasWarning() { note(warn) }
             note(String(format: "trained %d units on %d documents%@ (%d words) in %.1f s; wrote %@", model.units,
                         streamed?.count ?? corpus.count, how, result.vocabulary.count, Date().timeIntervalSince(start), output))
             if let c = run.convergence {

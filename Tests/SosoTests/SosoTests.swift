@@ -510,4 +510,24 @@ final class SosoTests: XCTestCase {
         XCTAssertEqual(Set((0..<corpus.count).compactMap { corpus.label($0) }).count, 6)
         XCTAssertFalse(Soso.buildInfo.isEmpty)
     }
+
+    /// The OpenBLAS core against the CPU's flags: a warning for kernels without AVX2 on a
+    /// CPU with it, a note for AVX2 kernels on a CPU with AVX-512, silence otherwise.
+    func testBlasCoreChecks() {
+        let line = { (core: String) in "soso 0.1.0; blas OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY \(core) MAX_THREADS=64" }
+        let avx2: Set<String> = ["sse2", "avx", "avx2", "fma"]
+        let avx512 = avx2.union(["avx512f", "avx512bw", "avx512dq", "avx512vl"])
+        XCTAssertNotNil(Soso.blasWarning(buildInfo: line("Nehalem"), cpuFlags: avx2))
+        XCTAssertNotNil(Soso.blasWarning(buildInfo: line("Sandybridge"), cpuFlags: avx512))
+        XCTAssertNil(Soso.blasWarning(buildInfo: line("Haswell"), cpuFlags: avx512))
+        XCTAssertNil(Soso.blasWarning(buildInfo: line("Nehalem"), cpuFlags: ["sse2"]))
+        XCTAssertNil(Soso.blasWarning(buildInfo: "blas reference", cpuFlags: avx2))
+        XCTAssertNil(Soso.blasWarning(buildInfo: line("Nehalem"), cpuFlags: nil))
+        let note = Soso.blasNote(buildInfo: line("Haswell"), cpuFlags: avx512, coreType: "Haswell")
+        XCTAssertEqual(note?.contains("Haswell kernels (set by OPENBLAS_CORETYPE=Haswell) on a CPU with AVX-512"), true)
+        XCTAssertNotNil(Soso.blasNote(buildInfo: line("Zen"), cpuFlags: avx512, coreType: nil))
+        XCTAssertNil(Soso.blasNote(buildInfo: line("Haswell"), cpuFlags: avx2, coreType: nil))
+        XCTAssertNil(Soso.blasNote(buildInfo: line("Haswell"), cpuFlags: avx2.union(["avx512f"]), coreType: nil))
+        XCTAssertNil(Soso.blasNote(buildInfo: line("SkylakeX"), cpuFlags: avx512, coreType: nil))
+    }
 }
