@@ -140,6 +140,13 @@ if grep -qw avx2 /proc/cpuinfo 2>/dev/null; then
     OPENBLAS_CORETYPE=Haswell run "info, AVX2 BLAS" 0 "$SOSO" info "$model" &&
         { grep -q "warning: OpenBLAS" "$tmp/out" && bad "warned on Haswell kernels" || ok; }
 fi
+# On a CPU with AVX-512, AVX2 kernels get a note (in info only), AVX-512 ones none.
+if grep -w avx512f /proc/cpuinfo 2>/dev/null | grep -w avx512bw | grep -w avx512dq | grep -qw avx512vl; then
+    OPENBLAS_CORETYPE=Haswell run "info, AVX2 BLAS on AVX-512" 0 "$SOSO" info "$model" &&
+        expect_out "note: OpenBLAS runs its Haswell kernels (set by OPENBLAS_CORETYPE=Haswell) on a CPU with AVX-512"
+    OPENBLAS_CORETYPE=SkylakeX run "info, AVX-512 BLAS" 0 "$SOSO" info "$model" &&
+        { grep -q "note: OpenBLAS" "$tmp/out" && bad "noted AVX-512 kernels" || ok; }
+fi
 run "encode" 0 "$SOSO" encode "$model" "$corpus" --top-k 2
 [ "$(wc -l <"$tmp/out")" -eq 1000 ] && ok || bad "encode: want 1000 lines"
 awk -F'\t' '$1 == 1 && ($2 ~ /^[0-5]$/) && split($3, a, " ") == 2 {found=1} END {exit !found}' "$tmp/out" && ok || bad "encode: line format"
