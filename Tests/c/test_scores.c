@@ -63,6 +63,43 @@ static void test_scores_agree(void)
             }
 }
 
+/* The build's bits for p = 3: every term w |w| x is rounded to double before it is
+ * added. A document of two words whose terms are opposite (w and -w, the same x) then
+ * scores exactly 0 on every path, where a build that fused the products into
+ * multiply-adds would score the first product's rounding error (the sums are float at
+ * the end, so on ordinary documents a fused build differs only where a double sum
+ * lands on another float, too rarely to test). */
+static void test_scores_unfused(void)
+{
+    static const size_t Hs[] = {5, 26, 70};
+    const size_t V = 40;
+    unsigned seed = 5;
+    for (size_t a = 0; a < sizeof Hs / sizeof Hs[0]; a++) {
+        size_t H = Hs[a], inexact = 0;
+        float *W = malloc(H * V * 4), *WT = malloc(H * V * 4), rows[70], plain[70], vec[70];
+        const uint32_t idx[2] = {3, 17};
+        const float val[2] = {1.2345679f, 1.2345679f};
+        for (size_t i = 0; i < H * V; i++) W[i] = (float)lcg(&seed) / 8388608.0f - 0.5f;
+        for (size_t h = 0; h < H; h++) {
+            W[h * V + idx[1]] = -W[h * V + idx[0]];
+            double c = (double)W[h * V + idx[0]] * fabsf(W[h * V + idx[0]]);
+            inexact += fma(c, val[0], -(c * val[0])) != 0; /* the product is not a double */
+        }
+        for (size_t h = 0; h < H; h++)
+            for (size_t j = 0; j < V; j++) WT[j * H + h] = W[h * V + j];
+        soso__unit_scores(W, H, V, 3.0f, 2, idx, val, rows);
+        int was = soso__avx512_set(0);
+        soso__scores_transposed(WT, H, 3.0f, 2, idx, val, NULL, plain);
+        soso__avx512_set(was);
+        soso__scores_transposed(WT, H, 3.0f, 2, idx, val, NULL, vec);
+        CHECK_MSG(inexact > H / 2, "H %zu: only %zu products need rounding", H, inexact);
+        for (size_t h = 0; h < H; h++)
+            CHECK_MSG(rows[h] == 0 && plain[h] == 0 && vec[h] == 0, "H %zu unit %zu: %g %g %g, not 0", H, h, rows[h],
+                      plain[h], vec[h]);
+        free(W), free(WT);
+    }
+}
+
 /* soso_build_info names the scoring kernels this CPU runs, and the line is whole: its
  * buffer (512 bytes) is not full, so the BLAS configuration's end (MAX_THREADS, which
  * the CLI's OpenBLAS check reads) was not cut off. */
@@ -75,6 +112,7 @@ static void test_scores_build_info(void)
 
 const soso_test tests_scores[] = {
     {"scores_transposed_and_kernel_same_bits", test_scores_agree},
+    {"scores_unfused", test_scores_unfused},
     {"scores_build_info", test_scores_build_info},
     {NULL, NULL},
 };
