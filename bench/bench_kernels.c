@@ -12,7 +12,7 @@
  * --tuning 1: Hebbian epochs with the team tuner on (soso_model_set_team_tuning; off by
  * default here, so that N threads means N).
  * --sgemm-only 1: only sgemm's rate and the core OpenBLAS chose (run_bench compares the
- * core it picks by itself with the one OPENBLAS_CORETYPE forces).
+ * core it picks by itself with the one OPENBLAS_CORETYPE forces); 2: only the core.
  * Both modes end with a "ceiling" row: what the machine itself gave N threads over 1,
  * measured before each paired repetition (Hopfield's, or each pair of epochs). */
 #define _POSIX_C_SOURCE 200809L
@@ -281,9 +281,13 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--reps")) reps = atoi(argv[i + 1]) > 0 ? atoi(argv[i + 1]) : 1;
         else if (!strcmp(argv[i], "--learner")) learner = argv[i + 1];
         else if (!strcmp(argv[i], "--tuning")) tuning = atoi(argv[i + 1]) != 0;
-        else if (!strcmp(argv[i], "--sgemm-only")) sgemm_only = atoi(argv[i + 1]) != 0;
+        else if (!strcmp(argv[i], "--sgemm-only")) sgemm_only = atoi(argv[i + 1]);
     }
-    if (sgemm_only) { /* the corpus is not read */
+    if (sgemm_only == 2) { /* the corpus is not read, sgemm not timed */
+        printf("{\"kernel\": \"blas core\", \"blas_core\": \"%s\"}\n", openblas_get_corename());
+        return 0;
+    }
+    if (sgemm_only) {
         printf("{\"kernel\": \"sgemm 2048, own core\", \"gflops_1\": %.1f, \"gflops_n\": %.1f, \"blas_core\": \"%s\"}\n",
                sgemm_gflops(2048, 1, 0), sgemm_gflops(2048, threads, 0), openblas_get_corename());
         return 0;

@@ -342,7 +342,8 @@ class Bench:
         dense goal is no goal against kernels that leave half the CPU unused); the rate of
         the core OpenBLAS picks by itself is kept beside it."""
         units = 26 if not self.a.tiny else 8
-        env, own = blas_core_env(lambda: json.loads(sh([self.a.kernels, self.big, "--sgemm-only", "1"]).stdout))
+        ask = lambda mode: json.loads(sh([self.a.kernels, self.big, "--sgemm-only", mode]).stdout)  # noqa: E731
+        env, own = blas_core_env(lambda: ask("2")["blas_core"], lambda: ask("1"))
         if own:
             self.add("kernels", own)
         r = sh([self.a.kernels, self.big, "--threads", "2", "--units", str(units)] +
