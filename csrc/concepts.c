@@ -88,43 +88,44 @@ soso_status soso_model_rank(const soso_model *m, const soso_docs *d, const float
     float *score = soso__alloc_array(R ? R : 1, sizeof *score);
     unsigned char *skip = soso__calloc_array(R ? R : 1, 1);
     soso_match *all = soso__alloc_array(R ? R : 1, sizeof *all);
+    soso_status s = SOSO_OK;
     if (!t || !codes || !tops || !score || !skip || !all) {
-        free(t); free(codes); free(tops); free(score); free(skip); free(all);
-        return soso__fail(SOSO_E_NOMEM, "out of memory ranking %zu documents", R);
+        s = soso__fail(SOSO_E_NOMEM, "out of memory ranking %zu documents", R);
+    } else {
+        memcpy(t, target, H * sizeof *t);
+        if (reduce(t, H, k, tops) == 0)
+            s = soso__fail(SOSO_E_EMPTY, "the query has no concept (none of its words is known, or all codes are 0)");
     }
-    memcpy(t, target, H * sizeof *t);
-    if (reduce(t, H, k, tops) == 0) {
-        free(t); free(codes); free(tops); free(score); free(skip); free(all);
-        return soso__fail(SOSO_E_EMPTY, "the query has no concept (none of its words is known, or all codes are 0)");
-    }
-    for (size_t i = 0; i < params->n_exclude; i++) skip[params->exclude[i]] = 1;
-    soso__scorer sc;
-    soso__scorer_init(&sc, m, d);
+    if (s == SOSO_OK) {
+        for (size_t i = 0; i < params->n_exclude; i++) skip[params->exclude[i]] = 1;
+        soso__scorer sc;
+        soso__scorer_init(&sc, m, d);
 #pragma omp parallel num_threads(team) if (team > 1)
-    {
-        float *a = codes + (size_t)omp_get_thread_num() * H;
-        uint32_t *kept = tops + (size_t)omp_get_thread_num() * H;
+        {
+            float *a = codes + (size_t)omp_get_thread_num() * H;
+            uint32_t *kept = tops + (size_t)omp_get_thread_num() * H;
 #pragma omp for schedule(static)
-        for (long r = 0; r < (long)R; r++) {
-            if (skip[r]) continue;
-            if (doc_codes(&sc, d, (size_t)r, k, a, kept) == 0) {
-                skip[r] = 1; /* no concept: nothing to match */
-                continue;
+            for (long r = 0; r < (long)R; r++) {
+                if (skip[r]) continue;
+                if (doc_codes(&sc, d, (size_t)r, k, a, kept) == 0) {
+                    skip[r] = 1; /* no concept: nothing to match */
+                    continue;
+                }
+                double dot = 0;
+                for (size_t h = 0; h < H; h++) dot += (double)a[h] * t[h];
+                score[r] = (float)dot;
             }
-            double s = 0;
-            for (size_t h = 0; h < H; h++) s += (double)a[h] * t[h];
-            score[r] = (float)s;
         }
+        soso__scorer_free(&sc);
+        size_t n = 0;
+        for (size_t r = 0; r < R; r++)
+            if (!skip[r]) all[n++] = (soso_match){(uint32_t)r, score[r]};
+        qsort(all, n, sizeof *all, by_score);
+        *found = n < top ? n : top;
+        if (*found) memcpy(out, all, *found * sizeof *out);
     }
-    soso__scorer_free(&sc);
-    size_t n = 0;
-    for (size_t r = 0; r < R; r++)
-        if (!skip[r]) all[n++] = (soso_match){(uint32_t)r, score[r]};
-    qsort(all, n, sizeof *all, by_score);
-    *found = n < top ? n : top;
-    if (*found) memcpy(out, all, *found * sizeof *out);
     free(t); free(codes); free(tops); free(score); free(skip); free(all);
-    return SOSO_OK;
+    return s;
 }
 
 soso_status soso_model_profile(const soso_model *m, const soso_docs *d, const uint32_t *liked, size_t n_liked,

@@ -38,9 +38,17 @@ extension Soso {
     {
         guard let core = blasCore(buildInfo), let flags = cpuFlags, avx2Cores.contains(core),
               skylakeXFlags.isSubset(of: flags) else { return nil }
-        let pinned = coreType.map { " (set by OPENBLAS_CORETYPE=\($0))" } ?? ""
-        return "note: OpenBLAS runs its \(core) kernels\(pinned) on a CPU with AVX-512: its float products may run "
-            + "at half the rate they could; OPENBLAS_CORETYPE=SkylakeX selects its AVX-512 kernels"
+        let asked = coreType.flatMap { $0.isEmpty ? nil : $0 }
+        let head = "note: OpenBLAS runs its \(core) kernels"
+        let tail = " on a CPU with AVX-512: its float products may run at half the rate they could"
+        if let asked, asked.lowercased() == core.lowercased() {
+            return head + " (set by OPENBLAS_CORETYPE=\(asked))" + tail + "; OPENBLAS_CORETYPE=SkylakeX selects its "
+                + "AVX-512 kernels"
+        }
+        if let asked {  // asked for another core: this OpenBLAS may have no AVX-512 kernels for the CPU
+            return head + " although OPENBLAS_CORETYPE=\(asked)" + tail + "; this OpenBLAS may be older than the CPU"
+        }
+        return head + tail + "; OPENBLAS_CORETYPE=SkylakeX selects its AVX-512 kernels"
     }
 
     /// The core OpenBLAS runs, from the build line; nil where it does not say.

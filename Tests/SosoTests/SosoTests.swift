@@ -525,7 +525,12 @@ final class SosoTests: XCTestCase {
         XCTAssertNil(Soso.blasWarning(buildInfo: line("Nehalem"), cpuFlags: nil))
         let note = Soso.blasNote(buildInfo: line("Haswell"), cpuFlags: avx512, coreType: "Haswell")
         XCTAssertEqual(note?.contains("Haswell kernels (set by OPENBLAS_CORETYPE=Haswell) on a CPU with AVX-512"), true)
-        XCTAssertNotNil(Soso.blasNote(buildInfo: line("Zen"), cpuFlags: avx512, coreType: nil))
+        XCTAssertEqual(Soso.blasNote(buildInfo: line("Zen"), cpuFlags: avx512, coreType: nil)?
+            .contains("Zen kernels on a CPU with AVX-512"), true)
+        XCTAssertEqual(Soso.blasNote(buildInfo: line("Haswell"), cpuFlags: avx512, coreType: "")?
+            .contains("Haswell kernels on a CPU"), true)
+        XCTAssertEqual(Soso.blasNote(buildInfo: line("Haswell"), cpuFlags: avx512, coreType: "SkylakeX")?
+            .contains("although OPENBLAS_CORETYPE=SkylakeX"), true)
         XCTAssertNil(Soso.blasNote(buildInfo: line("Haswell"), cpuFlags: avx2, coreType: nil))
         XCTAssertNil(Soso.blasNote(buildInfo: line("Haswell"), cpuFlags: avx2.union(["avx512f"]), coreType: nil))
         XCTAssertNil(Soso.blasNote(buildInfo: line("SkylakeX"), cpuFlags: avx512, coreType: nil))
