@@ -72,6 +72,16 @@ static size_t group_length(const soso_model *m, const soso__schedule *sc, uint32
     return (size_t)(left < k ? left : k);
 }
 
+/* The schedule's symmetric orthogonalisation of W (plain), and the lazy state anew. One
+ * that fails stays due (m->orth_due): the batch before it is in W and counted. */
+static soso_status orthogonalize(soso_model *m, const soso__schedule *sc)
+{
+    soso_status s = soso_orthogonalize_symmetric(m->W, m->units, m->cols, sc->threads);
+    m->orth_due = s != SOSO_OK;
+    if (s == SOSO_OK && sc->w->alpha) s = soso__batch_lazy(sc->w, m->W); /* block maxima anew */
+    return s;
+}
+
 soso_status soso__run_batches(soso_model *m, const soso_docs *docs, const soso__span *span, const soso__schedule *sc,
                               soso__batch_fn fn, void *ctx, soso_progress_fn progress, void *user)
 {
@@ -88,6 +98,7 @@ soso_status soso__run_batches(soso_model *m, const soso_docs *docs, const soso__
     double t0 = soso__now();
     soso__tuner *tuner = &m->tuner;
     soso__tuner_use(tuner, sc->w->threads, m->fixed_team);
+    if (m->orth_due) s = orthogonalize(m, sc); /* owed by a call that failed after its batch */
     while (m->epochs_done < sc->epochs && s == SOSO_OK) {
         uint32_t epoch = m->epochs_done;
         soso__epoch_order(perm, N, sc->seed, epoch, first);
@@ -107,8 +118,11 @@ soso_status soso__run_batches(soso_model *m, const soso_docs *docs, const soso__
              * update ends, and fetches the one after's. */
             for (size_t b = start + n; b < start + 2 * B && b < N; b++) SOSO__PREFETCH(docs->indptr + perm[b]);
             double tb = soso__now();
-            s = sc->many ? sc->many(ctx, perm + start, k, B, n_last, epoch, &ran) : fn(ctx, perm + start, n, epoch);
-            if (s != SOSO_OK && !sc->many) break;
+            int applied = 1;
+            s = sc->many ? sc->many(ctx, perm + start, k, B, n_last, epoch, &ran) : fn(ctx, perm + start, n, epoch, &applied);
+            soso_status late = SOSO_OK; /* one batch's error after its update: it counts, then the loop ends */
+            if (!sc->many && s != SOSO_OK && applied) late = s, s = SOSO_OK;
+            if (s != SOSO_OK && (!sc->many || ran == 0)) break;
             /* The batches' work: their cost prefixes (words plus a part per document), which
              * every mini-batch learner's step works out; the tuner counts batches. */
             double secs = soso__now() - tb, work = sc->many ? sc->w->work : (double)sc->w->cum[n];
@@ -145,11 +159,11 @@ soso_status soso__run_batches(soso_model *m, const soso_docs *docs, const soso__
              * made plain, progress is reported and a stop may be asked for. */
             int stop_point = done % SOSO__STOP_EVERY == 0 || bi + 1 == n_batches;
             if (stop_point || orth) soso__batch_fold(sc->w, m->W);
-            if (orth) {
-                s = soso_orthogonalize_symmetric(m->W, m->units, m->cols, sc->threads);
-                if (s != SOSO_OK) break;
-                if (sc->w->alpha) s = soso__batch_lazy(sc->w, m->W); /* block maxima anew */
-                if (s != SOSO_OK) break;
+            if (orth && late != SOSO_OK) m->orth_due = 1;
+            else if (orth && (s = orthogonalize(m, sc)) != SOSO_OK) break;
+            if (late != SOSO_OK) {
+                s = late;
+                break;
             }
             if (!stop_point) continue;
             pr.epoch = m->epochs_done;

@@ -48,8 +48,9 @@ soso_status soso_model_health(const soso_model *m, const soso_docs *docs, int th
     uint64_t *counts = soso__calloc_array(H, sizeof *counts);
     int team = soso__team_size(threads, (double)docs->indptr[R] * (double)H);
     float *codes = soso__alloc_array((size_t)team * H, sizeof *codes);
-    if (!winner || !ent || !counts || !codes) {
-        free(winner); free(ent); free(counts); free(codes);
+    uint32_t *tops = soso__alloc_array((size_t)team * H, sizeof *tops); /* each thread's top-K scratch */
+    if (!winner || !ent || !counts || !codes || !tops) {
+        free(winner); free(ent); free(counts); free(codes); free(tops);
         return soso__fail(SOSO_E_NOMEM, "out of memory for a health report");
     }
     int soft = m->learner == SOSO_LEARNER_SOFT;
@@ -60,6 +61,7 @@ soso_status soso_model_health(const soso_model *m, const soso_docs *docs, int th
 #pragma omp parallel num_threads(team) if (team > 1)
     {
         float *a = codes + (size_t)omp_get_thread_num() * H;
+        uint32_t *top = tops + (size_t)omp_get_thread_num() * H;
 #pragma omp for schedule(static)
         for (long r = 0; r < (long)R; r++) {
             size_t nnz = docs->indptr[r + 1] - docs->indptr[r];
@@ -69,8 +71,9 @@ soso_status soso_model_health(const soso_model *m, const soso_docs *docs, int th
             soso__scorer_row(&sc, docs, (size_t)r, a);
             winner[r] = soso_argmax(a, H);
             /* The gate at inference: softmax over the top K of beta s (no inhibitor). */
-            if (soft && soso_topk_scores(a, H, K) == SOSO_OK && soso_softmax(a, H, beta, a) == SOSO_OK)
-                ent[r] = soso__entropy(a, H);
+            if (!soft) continue;
+            soso__topk_fill_in(a, H, K, 0, -INFINITY, top);
+            if (soso_softmax(a, H, beta, a) == SOSO_OK) ent[r] = soso__entropy(a, H); /* finite scores: always */
         }
     }
     soso__scorer_free(&sc);
@@ -102,6 +105,6 @@ soso_status soso_model_health(const soso_model *m, const soso_docs *docs, int th
         if (wins) memcpy(wins, counts, H * sizeof *wins);
         *out = h;
     }
-    free(winner); free(ent); free(counts); free(codes);
+    free(winner); free(ent); free(counts); free(codes); free(tops);
     return s;
 }

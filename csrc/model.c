@@ -210,6 +210,9 @@ soso_status soso_model_finish(soso_model *m)
     if (m->epoch_pos != 0)
         return soso__fail(SOSO_E_ARG, "training stopped mid-epoch; finish the epoch (soso_model_train) first");
     if (m->epochs_done == 0) return soso__fail(SOSO_E_ARG, "no epoch has been trained yet");
+    if (m->orth_due || m->penalty_due > 0)
+        return soso__fail(SOSO_E_ARG, "a training call failed after a batch and owes its steps; resume it "
+                          "(soso_model_train) first");
     uint32_t *epochs = planned_epochs(m);
     if (m->epochs_done >= *epochs) return SOSO_OK;
     uint32_t planned = *epochs;
@@ -307,6 +310,8 @@ soso_status soso_model_set_weights(soso_model *m, const float *w, size_t n)
                               " |W W^T - I|): orthonormalise them first (soso_orthogonalize_symmetric)", (double)err);
     }
     memcpy(m->W, w, n * sizeof *w);
+    m->orth_due = 0; /* steps owed were the old weights' */
+    m->penalty_due = 0;
     return SOSO_OK;
 }
 

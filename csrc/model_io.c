@@ -18,9 +18,10 @@ soso_status soso_model_save_buffer(const soso_model *m, void **data, size_t *len
     if (!m || !data || !len) return soso__fail(SOSO_E_ARG, "model, data and len must not be NULL");
     soso__wbuf b = {0};
     int seg = m->epoch_pos > 0 && m->seg_rows > 0, expn = m->expand_neighbors > 0;
-    /* MODL INPT TEXT VOCB, the learner's, WGHT, SEGM after a stop inside a segment, and
-     * EXPN when training documents are expanded */
-    soso__container_begin(&b, MAGIC, SOSO_MODEL_FORMAT_VERSION, 6 + seg + expn);
+    int due = m->orth_due || m->penalty_due > 0;
+    /* MODL INPT TEXT VOCB, the learner's, WGHT, SEGM after a stop inside a segment, EXPN
+     * when training documents are expanded, and DUE when a failed call owes steps */
+    soso__container_begin(&b, MAGIC, SOSO_MODEL_FORMAT_VERSION, 6 + seg + expn + due);
 
     size_t at = soso__section_begin(&b, "MODL");
     soso__wbuf_u32(&b, (uint32_t)m->learner);
@@ -107,6 +108,12 @@ soso_status soso_model_save_buffer(const soso_model *m, void **data, size_t *len
         soso__wbuf_u32(&b, m->expand_hops);
         soso__section_end(&b, at);
     }
+    if (due) {
+        at = soso__section_begin(&b, "DUE ");
+        soso__wbuf_u32(&b, m->orth_due);
+        soso__wbuf_f32(&b, m->penalty_due);
+        soso__section_end(&b, at);
+    }
 
     return soso__container_end(&b, data, len);
 }
@@ -127,7 +134,7 @@ soso_status soso_model_save(const soso_model *m, const char *path)
 typedef soso__section span;
 
 typedef struct {
-    span modl, inpt, hebb, osc, soft, wght, segm, expn;
+    span modl, inpt, hebb, osc, soft, wght, segm, expn, due;
     const soso__section *all;
     size_t n;
 } sections;
@@ -257,6 +264,18 @@ static soso_status parse(const sections *sec, soso_model **out)
             return bad("the expansion section holds invalid settings");
     }
 
+    uint32_t orth_due = 0;
+    float penalty_due = 0;
+    if (sec->due.p) {
+        soso__rbuf g = {sec->due.p, sec->due.len, 0, 0};
+        orth_due = soso__rbuf_u32(&g);
+        penalty_due = soso__rbuf_f32(&g);
+        if (g.failed || orth_due > 1 || !(penalty_due >= 0 && penalty_due < 1e30f) ||
+            (learner == SOSO_LEARNER_OSC && (orth_due || penalty_due > 0)) ||
+            (learner == SOSO_LEARNER_HEBBIAN && penalty_due > 0))
+            return bad("the section of steps due holds invalid values");
+    }
+
     soso_vocab *vocab;
     SOSO__CHECK(soso__read_vocab_sections(sec->all, sec->n, "model", &vocab));
     if (vocab->words.count != cols) {
@@ -297,6 +316,8 @@ static soso_status parse(const sections *sec, soso_model **out)
     m->expand_neighbors = expand_neighbors;
     m->expand_gain = expand_gain;
     m->expand_hops = expand_neighbors ? expand_hops : 0;
+    m->orth_due = orth_due;
+    m->penalty_due = penalty_due;
     *out = m;
     return SOSO_OK;
 }
@@ -308,7 +329,8 @@ soso_status soso_model_load_buffer(const void *data, size_t len, soso_model **ou
     size_t n = 0;
     SOSO__CHECK(soso__container_open(data, len, MAGIC, SOSO_MODEL_FORMAT_VERSION, "model", all, 16, &n));
     sections sec = {get(all, n, "MODL"), get(all, n, "INPT"), get(all, n, "HEBB"), get(all, n, "OSC "),
-                    get(all, n, "SOFT"), get(all, n, "WGHT"), get(all, n, "SEGM"), get(all, n, "EXPN"), all, n};
+                    get(all, n, "SOFT"), get(all, n, "WGHT"), get(all, n, "SEGM"), get(all, n, "EXPN"),
+                    get(all, n, "DUE "), all, n};
     return parse(&sec, out);
 }
 

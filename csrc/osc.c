@@ -562,6 +562,7 @@ soso_status soso__osc_train(soso_model *m, const soso_docs *docs, const soso__sp
     }
     m->train_rows = total;
     soso__blas_begin();
+    if (!prm->exact && m->osc_since_reorth >= m->osc_reorth_every) s = reorthonormalize(m, w.cap); /* due */
     double t_max = (double)prm->epochs * (double)total;
     soso_progress pr = soso__progress_begin(m, prm->epochs, span, D);
     double t0 = soso__now();
@@ -598,9 +599,16 @@ soso_status soso__osc_train(soso_model *m, const soso_docs *docs, const soso__sp
                 group.docs = 0;
                 group.words = 0;
             }
+            if (first + pos + 1 == total) {
+                m->epochs_done++;
+                m->epoch_pos = 0;
+            } else {
+                m->epoch_pos = first + pos + 1;
+            }
             /* The weights are whole again after a flush; only there (and at the end of
              * an epoch) may the run re-orthonormalise or stop, so that a resumed run
-             * continues exactly as an uninterrupted one. */
+             * continues exactly as an uninterrupted one. A re-orthonormalisation that
+             * fails (out of memory) stays due: the next run does it first. */
             int boundary = prm->exact ? (pos + 1) % 64 == 0 : 0;
             if (!prm->exact && (w.pending == OSC_PENDING || pos + 1 == D)) {
                 flush(&w);
@@ -609,12 +617,6 @@ soso_status soso__osc_train(soso_model *m, const soso_docs *docs, const soso__sp
                     if (s != SOSO_OK) break;
                 }
                 boundary = 1;
-            }
-            if (first + pos + 1 == total) {
-                m->epochs_done++;
-                m->epoch_pos = 0;
-            } else {
-                m->epoch_pos = first + pos + 1;
             }
             if (pos + 1 == D) boundary = 1; /* the segment's (or epoch's) end */
             if (!boundary) continue;

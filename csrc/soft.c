@@ -148,7 +148,7 @@ typedef struct {
     double *mean;
 } soft_ctx;
 
-static soso_status soft_batch(void *ctx, const uint32_t *rows, size_t n, uint32_t epoch)
+static soso_status soft_batch(void *ctx, const uint32_t *rows, size_t n, uint32_t epoch, int *applied)
 {
     soft_ctx *c = ctx;
     soso_model *m = c->m;
@@ -168,15 +168,19 @@ static soso_status soft_batch(void *ctx, const uint32_t *rows, size_t n, uint32_
         live++;
     }
     /* Oja: W_h += eta / n (sum_b g x_b - sum_b g s W_h), the batch's mean step. */
+    *applied = 0;
     SOSO__CHECK(soso__batch_update(&c->w, m->W, docs, rows, n, eta / (float)n, 0, 0.0f, NULL));
+    *applied = 1;
     if (prm->inhibitor_rate > 0 && live > 0)
         for (size_t h = 0; h < H; h++)
             m->inhibitor[h] = (float)((1.0 - prm->inhibitor_rate) * m->inhibitor[h] +
                                       prm->inhibitor_rate * c->mean[h] / (double)live);
     if (prm->ortho_penalty > 0) { /* a dense step: W must be plain for it */
         soso__batch_fold(&c->w, m->W);
-        /* The tuner's team (it times this batch, the penalty step included). */
+        /* The tuner's team (it times this batch, the penalty step included). A step that
+         * fails stays due (the batch's update is in W and counts). */
         soso_status s = ortho_penalty_step(m->W, H, m->cols, eta * prm->ortho_penalty, c->w.cap);
+        if (s != SOSO_OK) m->penalty_due = eta * prm->ortho_penalty;
         return s == SOSO_OK ? soso__batch_lazy(&c->w, m->W) : s;
     }
     return SOSO_OK;
@@ -197,6 +201,10 @@ soso_status soso__soft_train(soso_model *m, const soso_docs *docs, const soso__s
     soso_status s = (c.wins && c.top && c.z && c.mean) ? soso__batch_init(&c.w, H, m->cols, B, prm->k, prm->threads)
                                                        : soso__fail(SOSO_E_NOMEM, "out of memory for soft training");
     soso__blas_begin();
+    if (s == SOSO_OK && m->penalty_due > 0) { /* owed by a call that failed after its batch */
+        s = ortho_penalty_step(m->W, H, m->cols, m->penalty_due, prm->threads);
+        if (s == SOSO_OK) m->penalty_due = 0;
+    }
     if (s == SOSO_OK) s = soso__batch_lazy(&c.w, m->W);
     if (s == SOSO_OK) {
         soso__schedule sc = {prm->epochs, prm->seed, B, prm->orthogonalize_every, prm->threads, &c.w, c.wins,

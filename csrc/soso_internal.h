@@ -325,6 +325,11 @@ struct soso_model {
     uint64_t docs_seen;   /* documents processed over all training           */
     uint64_t train_rows;  /* documents in the corpus of the current epoch    */
     uint32_t osc_reorth_every, osc_since_reorth; /* OSC fast path's re-orthonormalisation */
+    /* Steps a mini-batch learner owed when a training call failed after a batch's update
+     * (out of memory): the next call does them first, so it goes on as an uninterrupted
+     * run would have (saved in the optional section DUE). */
+    uint32_t orth_due;            /* 1: the symmetric orthogonalisation of an orth point */
+    float penalty_due;            /* soft: the orthogonality penalty step of that size (0: none) */
     uint64_t seg_first, seg_rows; /* a stop inside a segment: the segment's documents, so that
                                    * only the same segment resumes it (rows 0: none)   */
     uint32_t expand_neighbors;    /* the expansion its training documents get (0: none) */
@@ -594,8 +599,9 @@ void soso__lazy_next_round(soso__batch *w, uint32_t round, int tid, int nt);
 soso_status soso__lazy_update(soso__batch *w, float *W, const soso_docs *X, const uint32_t *rows, float eps,
                               int normalize, float prec);
 
-/* What a mini-batch learner tells the shared epoch loop. */
-typedef soso_status (*soso__batch_fn)(void *ctx, const uint32_t *rows, size_t n, uint32_t epoch);
+/* What a mini-batch learner tells the shared epoch loop. *applied: whether the batch's
+ * update is in W (so that it counts), also where the status is an error. */
+typedef soso_status (*soso__batch_fn)(void *ctx, const uint32_t *rows, size_t n, uint32_t epoch, int *applied);
 /* What one training call covers. whole: every planned epoch over docs. Otherwise one
  * segment: docs are the rows [first, first + rows) of an epoch of `total` documents read
  * from a stream; the call makes one pass over them (shuffled within the segment) and

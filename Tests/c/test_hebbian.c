@@ -338,7 +338,7 @@ static void test_hebbian_batches_back_to_back(void)
  * training with SOSO_E_NOMEM and loses nothing: the batches that ran are counted and are
  * in the weights, plain (their row scales folded in), so training resumes to the weights
  * of an uninterrupted run, to rounding (the fold comes at another point). Without the
- * fold on the way out the rows kept their scales: 0.4-2% of the largest weight off. */
+ * fold on the way out the rows kept their scales: 0.4-2.6% of the largest weight off. */
 static void test_hebbian_allocation_fails_mid_training(void)
 {
     soso_vocab *v = NULL;
