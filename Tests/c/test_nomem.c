@@ -551,7 +551,55 @@ static void test_allocation_failures(void)
     fixture_free();
 }
 
+/* What a model owes after a failed call (set here by hand): kept through a file, done
+ * first by the next training call (even with every epoch trained), refused by finish
+ * and stacking, dropped with the weights it was owed on. */
+static void test_owed_steps(void)
+{
+    soso_vocab *v = NULL;
+    soso_docs *d = NULL;
+    load_bundled(&v, &d);
+    soso_input_options in;
+    soso_input_options_default(&in);
+    soso_hebbian_params hp;
+    soso_hebbian_params_default(&hp);
+    hp.units = UNITS;
+    hp.epochs = 1;
+    hp.orthogonalize_every = 5;
+    soso_model *m = NULL, *back = NULL, *both = NULL;
+    CHECK_OK(soso_model_create_hebbian(v, &in, &hp, &m));
+    CHECK_OK(soso_model_train(m, d, NULL, NULL));
+    if (!m) return;
+    size_t n = UNITS * soso_vocab_size(v);
+    float *W = malloc(n * sizeof *W), err = 1;
+    if (!W) return;
+    m->orth_due = 1;
+    CHECK_STATUS(soso_model_finish(m), SOSO_E_ARG);
+    CHECK_STATUS(soso_model_stack(m, m, &both), SOSO_E_ARG);
+    void *data = NULL;
+    size_t len = 0;
+    CHECK_OK(soso_model_save_buffer(m, &data, &len));
+    CHECK_OK(soso_model_load_buffer(data, len, &back));
+    soso_free(data);
+    CHECK(back && back->orth_due == 1 && back->penalty_due == 0);
+    soso_model_free(back);
+    for (size_t i = 0; i < n; i++) W[i] = soso_model_weights(m)[i] * (1.0f + 0.01f * (float)(i % 7)); /* not orthonormal */
+    CHECK_OK(soso_model_set_weights(m, W, n));
+    CHECK(m->orth_due == 0);
+    m->orth_due = 1;
+    uint64_t seen = soso_model_docs_seen(m);
+    CHECK_OK(soso_model_train(m, d, NULL, NULL)); /* every epoch trained: it only does what it owes */
+    CHECK(m->orth_due == 0 && soso_model_docs_seen(m) == seen);
+    CHECK_OK(soso_orthogonality_error(soso_model_weights(m), UNITS, soso_vocab_size(v), 1, &err));
+    CHECK_MSG(err < 1e-4f, "the owed orthogonalisation was not done: |W W^T - I| up to %g", err);
+    free(W);
+    soso_model_free(m);
+    soso_docs_free(d);
+    soso_vocab_free(v);
+}
+
 const soso_test tests_nomem[] = {
     {"allocation_failures", test_allocation_failures},
+    {"owed_steps", test_owed_steps},
     {NULL, NULL},
 };
