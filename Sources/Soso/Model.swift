@@ -204,6 +204,10 @@ public final class Model {
     /// Epochs completed so far.
     public var epochsDone: Int { Int(soso_model_epochs_done(handle)) }
 
+    /// Documents trained on so far, over all epochs (a training call that failed out of
+    /// memory keeps those before the failure: training resumes from them).
+    public var documentsSeen: Int { Int(soso_model_docs_seen(handle)) }
+
     /// A copy of the weights: units x vocabulary.count floats, row-major.
     public var weights: [Float] {
         let n = units * vocabulary.count

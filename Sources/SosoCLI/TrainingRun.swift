@@ -31,6 +31,7 @@ struct TrainingRun {
         let line = ProgressLine(quiet: quiet)
         var lastCheckpoint = model.epochsDone
         var checkpointError: Error?
+        let seenBefore = model.documentsSeen
         do {
             try train { p in
                 // Progress arrives where the model is whole: a checkpoint can be written,
@@ -52,6 +53,14 @@ struct TrainingRun {
             try model.save(to: checkpointPath)
             throw SosoError(.aborted, "interrupted after \(model.epochsDone) of \(model.totalEpochs) epochs; checkpoint "
                 + "written to \(checkpointPath); continue with: \(command) --resume \(shellQuoted(checkpointPath))")
+        } catch let error as SosoError where error.code == .outOfMemory && model.documentsSeen > seenBefore {
+            // The model keeps the documents trained before the failure (and the steps it
+            // owes): a checkpoint keeps them too, where memory allows writing one.
+            line.finish()
+            guard (try? model.save(to: checkpointPath)) != nil else { throw error }
+            throw SosoError(.outOfMemory, "\(error.message), after \(model.documentsSeen) documents (\(model.epochsDone) of "
+                + "\(model.totalEpochs) epochs); checkpoint written to \(checkpointPath); continue with: \(command) "
+                + "--resume \(shellQuoted(checkpointPath))")
         }
         line.finish()
     }

@@ -492,6 +492,7 @@ final class SosoTests: XCTestCase {
         let whole = try Model(hebbian: config, vocabulary: streamedVocab)
         try whole.train(stream, pieceBlocks: 4)
         XCTAssertEqual(whole.epochsDone, 2)
+        XCTAssertEqual(whole.documentsSeen, 2 * corpus.count)
         let cut = try Model(hebbian: config, vocabulary: streamedVocab)
         var calls = 0
         XCTAssertThrowsError(try cut.train(stream, pieceBlocks: 4, threads: 2) { _ in calls += 1; return calls < 3 }) {
