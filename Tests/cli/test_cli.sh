@@ -389,6 +389,28 @@ run "resume" 0 "$SOSO" train "$corpus" -o "$tmp/int.soso" --resume "$tmp/int.sos
 expect_err "resuming"
 run "uninterrupted" 0 "$SOSO" train "$corpus" -o "$tmp/whole.soso" $args
 cmp -s "$tmp/int.soso" "$tmp/whole.soso" && ok || bad "resumed model differs from the uninterrupted one"
+# Out of memory inside training (the n-th realloc failing, n = 1, 2, ... until one does
+# so after some documents): a checkpoint of them and how to resume, and the resumed run
+# ends with exactly the model an uninterrupted run writes (soft with the orthogonality
+# penalty: W is plain after every batch). Needs a C compiler and LD_PRELOAD (Linux).
+if [ "$(uname)" = Linux ] && cc -shared -fPIC -O2 "$top/Tests/cli/fail_realloc.c" -o "$tmp/fail_realloc.so" -ldl 2>/dev/null; then
+    args="--method soft --units 6 --epochs 3 --batch 10 --ortho-penalty 0.5 --quiet"
+    found=0
+    for n in $(seq 1 2000); do
+        rm -f "$tmp/oom.soso" # a run whose failing realloc was not SOSO's writes it
+        (FAIL_REALLOC=$n LD_PRELOAD="$tmp/fail_realloc.so" "$SOSO" train "$corpus" -o "$tmp/oom.soso" $args \
+            >"$tmp/out" 2>"$tmp/err"; true) 2>/dev/null # OpenMP's runtime aborts when its own realloc fails
+        if grep -q "out of memory.*after [0-9]* documents.*checkpoint written to $tmp/oom.soso.checkpoint; continue with: soso train .* --resume" "$tmp/err"; then
+            found=$n
+            break
+        fi
+    done
+    [ "$found" -gt 0 ] && ok || bad "out of memory inside training: no run wrote a checkpoint"
+    no_file "$tmp/oom.soso"
+    run "resume after out of memory" 0 "$SOSO" train "$corpus" -o "$tmp/oom.soso" --resume "$tmp/oom.soso.checkpoint"
+    run "uninterrupted soft" 0 "$SOSO" train "$corpus" -o "$tmp/oomw.soso" $args
+    cmp -s "$tmp/oom.soso" "$tmp/oomw.soso" && ok || bad "resumed after out of memory: another model than uninterrupted"
+fi
 # Periodic checkpoints, and a checkpoint of another corpus size is refused.
 run "checkpoint every" 0 "$SOSO" train "$corpus" -o "$tmp/p.soso" --method osc --units 8 --epochs 4 --checkpoint "$tmp/p.ck" --checkpoint-every 2 --quiet
 [ -s "$tmp/p.ck" ] && ok || bad "no periodic checkpoint"
