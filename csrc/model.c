@@ -114,6 +114,30 @@ uint64_t soso__learner_seed(const soso_model *m)
     return m->learner == SOSO_LEARNER_OSC ? m->osc.seed : m->learner == SOSO_LEARNER_SOFT ? m->soft.seed : m->hebbian.seed;
 }
 
+int soso__owes(const soso_model *m)
+{
+    if (m->learner == SOSO_LEARNER_OSC)
+        return m->orth_due || (!m->osc.exact && m->osc_since_reorth >= m->osc_reorth_every);
+    return m->orth_due || m->penalty_due > 0;
+}
+
+soso_status soso__settle(soso_model *m)
+{
+    if (!soso__owes(m)) return SOSO_OK;
+    soso_status s = SOSO_OK;
+    soso__blas_begin();
+    if (m->learner == SOSO_LEARNER_OSC) {
+        s = soso__osc_settle(m, m->osc.threads, 1);
+    } else {
+        int soft = m->learner == SOSO_LEARNER_SOFT, threads = soft ? m->soft.threads : m->hebbian.threads;
+        if (soft) s = soso__soft_settle(m, threads); /* the penalty first, as the batch had it */
+        if (s == SOSO_OK && m->orth_due) s = soso_orthogonalize_symmetric(m->W, m->units, m->cols, threads);
+        if (s == SOSO_OK) m->orth_due = 0;
+    }
+    soso__blas_end();
+    return s;
+}
+
 soso_status soso__check_epoch_rows(const soso_model *m, uint64_t rows)
 {
     if (m->epoch_pos > 0 && m->train_rows != rows)
@@ -175,6 +199,7 @@ soso_status soso_model_train_segment(soso_model *m, const soso_docs *docs, uint6
     if (first > epoch_rows || docs->rows > epoch_rows - first)
         return soso__fail(SOSO_E_ARG, "a segment of %zu documents from %llu overruns an epoch of %llu", docs->rows,
                           (unsigned long long)first, (unsigned long long)epoch_rows);
+    if (m->epochs_done >= *planned_epochs(m) && soso__owes(m)) return soso__settle(m);
     if (m->epochs_done >= *planned_epochs(m))
         return soso__fail(SOSO_E_ARG, "all %u planned epochs are done; extend the model to train more",
                           *planned_epochs(m));
@@ -210,9 +235,7 @@ soso_status soso_model_finish(soso_model *m)
     if (m->epoch_pos != 0)
         return soso__fail(SOSO_E_ARG, "training stopped mid-epoch; finish the epoch (soso_model_train) first");
     if (m->epochs_done == 0) return soso__fail(SOSO_E_ARG, "no epoch has been trained yet");
-    if (m->orth_due || m->penalty_due > 0)
-        return soso__fail(SOSO_E_ARG, "a training call failed after a batch and owes its steps; resume it "
-                          "(soso_model_train) first");
+    SOSO__CHECK(soso__settle(m)); /* what a failed call owed, first */
     uint32_t *epochs = planned_epochs(m);
     if (m->epochs_done >= *epochs) return SOSO_OK;
     uint32_t planned = *epochs;
@@ -312,6 +335,7 @@ soso_status soso_model_set_weights(soso_model *m, const float *w, size_t n)
     memcpy(m->W, w, n * sizeof *w);
     m->orth_due = 0; /* steps owed were the old weights' */
     m->penalty_due = 0;
+    if (m->osc_since_reorth >= m->osc_reorth_every) m->osc_since_reorth = 0;
     return SOSO_OK;
 }
 

@@ -270,10 +270,14 @@ static soso_status parse(const sections *sec, soso_model **out)
         soso__rbuf g = {sec->due.p, sec->due.len, 0, 0};
         orth_due = soso__rbuf_u32(&g);
         penalty_due = soso__rbuf_f32(&g);
-        if (g.failed || orth_due > 1 || !(penalty_due >= 0 && penalty_due < 1e30f) ||
-            (learner == SOSO_LEARNER_OSC && (orth_due || penalty_due > 0)) ||
-            (learner == SOSO_LEARNER_HEBBIAN && penalty_due > 0))
-            return bad("the section of steps due holds invalid values");
+        /* Only what the model could owe: an orthogonalisation where its schedule has one
+         * (osc: the finish of a fast-path run), a penalty step no larger than soft's first. */
+        int orth_ok = learner == SOSO_LEARNER_OSC ? !op.exact
+                      : (learner == SOSO_LEARNER_SOFT ? sp.orthogonalize_every : hp.orthogonalize_every) > 0;
+        int penalty_ok = penalty_due == 0 || (learner == SOSO_LEARNER_SOFT && sp.ortho_penalty > 0 &&
+                                              penalty_due > 0 && penalty_due <= sp.eta * sp.ortho_penalty);
+        if (g.failed || sec->due.len != 8 || orth_due > 1 || (orth_due && !orth_ok) || !penalty_ok)
+            return bad("the section of steps due holds values this model could not owe");
     }
 
     soso_vocab *vocab;

@@ -562,7 +562,7 @@ soso_status soso__osc_train(soso_model *m, const soso_docs *docs, const soso__sp
     }
     m->train_rows = total;
     soso__blas_begin();
-    if (!prm->exact && m->osc_since_reorth >= m->osc_reorth_every) s = reorthonormalize(m, w.cap); /* due */
+    s = soso__osc_settle(m, w.cap, 0); /* what a failed call owes, but a finish the end below does */
     double t_max = (double)prm->epochs * (double)total;
     soso_progress pr = soso__progress_begin(m, prm->epochs, span, D);
     double t0 = soso__now();
@@ -633,11 +633,13 @@ soso_status soso__osc_train(soso_model *m, const soso_docs *docs, const soso__sp
         if (!span->whole) break; /* a segment is one pass */
     }
     /* The last epoch done finishes the model, even when a stop was asked for at its
-     * last report (a resumed run would have nothing left to train). */
+     * last report (a resumed run would have nothing left to train). A call that failed
+     * with the epochs done owes the finish (m->orth_due). */
     if ((s == SOSO_OK || s == SOSO_E_ABORTED) && m->epochs_done >= prm->epochs) {
         soso_status f = soso__osc_finish(m);
         if (f != SOSO_OK) s = f;
     }
+    if (m->epochs_done >= prm->epochs && !prm->exact) m->orth_due = s != SOSO_OK && s != SOSO_E_ABORTED;
     soso__blas_end();
     ws_free(&w);
     free(perm);
@@ -652,6 +654,16 @@ soso_status soso__osc_finish(soso_model *m)
 {
     if (!m->osc.exact) SOSO__CHECK(reorthonormalize(m, m->osc.threads));
     soso__canonical_signs(m->W, m->units, m->cols);
+    return SOSO_OK;
+}
+
+soso_status soso__osc_settle(soso_model *m, int threads, int finish)
+{
+    if (!m->osc.exact && m->osc_since_reorth >= m->osc_reorth_every) SOSO__CHECK(reorthonormalize(m, threads));
+    if (m->orth_due && (finish || m->epochs_done < m->osc.epochs)) { /* a finish owed, since extended or asked */
+        SOSO__CHECK(soso__osc_finish(m));
+        m->orth_due = 0;
+    }
     return SOSO_OK;
 }
 

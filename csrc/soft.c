@@ -148,8 +148,17 @@ typedef struct {
     double *mean;
 } soft_ctx;
 
+soso_status soso__soft_settle(soso_model *m, int threads)
+{
+    if (!(m->penalty_due > 0)) return SOSO_OK;
+    SOSO__CHECK(ortho_penalty_step(m->W, m->units, m->cols, m->penalty_due, threads));
+    m->penalty_due = 0;
+    return SOSO_OK;
+}
+
 static soso_status soft_batch(void *ctx, const uint32_t *rows, size_t n, uint32_t epoch, int *applied)
 {
+    *applied = 0;
     soft_ctx *c = ctx;
     soso_model *m = c->m;
     const soso_soft_params *prm = &m->soft;
@@ -168,7 +177,6 @@ static soso_status soft_batch(void *ctx, const uint32_t *rows, size_t n, uint32_
         live++;
     }
     /* Oja: W_h += eta / n (sum_b g x_b - sum_b g s W_h), the batch's mean step. */
-    *applied = 0;
     SOSO__CHECK(soso__batch_update(&c->w, m->W, docs, rows, n, eta / (float)n, 0, 0.0f, NULL));
     *applied = 1;
     if (prm->inhibitor_rate > 0 && live > 0)
@@ -201,10 +209,7 @@ soso_status soso__soft_train(soso_model *m, const soso_docs *docs, const soso__s
     soso_status s = (c.wins && c.top && c.z && c.mean) ? soso__batch_init(&c.w, H, m->cols, B, prm->k, prm->threads)
                                                        : soso__fail(SOSO_E_NOMEM, "out of memory for soft training");
     soso__blas_begin();
-    if (s == SOSO_OK && m->penalty_due > 0) { /* owed by a call that failed after its batch */
-        s = ortho_penalty_step(m->W, H, m->cols, m->penalty_due, prm->threads);
-        if (s == SOSO_OK) m->penalty_due = 0;
-    }
+    if (s == SOSO_OK) s = soso__soft_settle(m, prm->threads); /* owed by a call that failed after its batch */
     if (s == SOSO_OK) s = soso__batch_lazy(&c.w, m->W);
     if (s == SOSO_OK) {
         soso__schedule sc = {prm->epochs, prm->seed, B, prm->orthogonalize_every, prm->threads, &c.w, c.wins,

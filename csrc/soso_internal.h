@@ -328,7 +328,8 @@ struct soso_model {
     /* Steps a mini-batch learner owed when a training call failed after a batch's update
      * (out of memory): the next call does them first, so it goes on as an uninterrupted
      * run would have (saved in the optional section DUE). */
-    uint32_t orth_due;            /* 1: the symmetric orthogonalisation of an orth point */
+    uint32_t orth_due;            /* 1: the symmetric orthogonalisation of an orth point;
+                                   * osc: the finish of its last epoch */
     float penalty_due;            /* soft: the orthogonality penalty step of that size (0: none) */
     uint64_t seg_first, seg_rows; /* a stop inside a segment: the segment's documents, so that
                                    * only the same segment resumes it (rows 0: none)   */
@@ -697,6 +698,16 @@ void soso__init_random_unit(float *W, size_t units, size_t cols, uint64_t seed);
 soso_status soso__osc_init(soso_model *m, const soso_docs *init_docs);
 /* The end of OSC training: re-orthonormalise (fast path) and make signs canonical. */
 soso_status soso__osc_finish(soso_model *m);
+/* What a failed osc training call owes: a re-orthonormalisation that was due (its count
+ * at or above the interval), and the finish of the last epoch (m->orth_due) where the
+ * planned epochs were extended since or finish is set. */
+soso_status soso__osc_settle(soso_model *m, int threads, int finish);
+/* A soft model's orthogonality penalty step owed (m->penalty_due), on threads. */
+soso_status soso__soft_settle(soso_model *m, int threads);
+/* What a training call that failed owes (see orth_due), and paying it with no
+ * documents: a model whose epochs are all done has no batch to pay it before. */
+int soso__owes(const soso_model *m);
+soso_status soso__settle(soso_model *m);
 soso_status soso__osc_train(soso_model *m, const soso_docs *docs, const soso__span *span, soso_progress_fn progress,
                                void *user);
 

@@ -99,12 +99,12 @@ soso_status soso_model_stack_input(const soso_model *lower, const soso_docs *doc
 soso_status soso_model_stack(const soso_model *lower, const soso_model *upper, soso_model **out)
 {
     if (!lower || !upper || !out) return soso__fail(SOSO_E_ARG, "lower, upper and out must not be NULL");
+    if (soso__owes(lower) || soso__owes(upper))
+        return soso__fail(SOSO_E_ARG, "a training call of the %s model failed and owes steps; train it again "
+                          "(soso_model_train) first", soso__owes(upper) ? "upper" : "lower");
     if (upper->cols != lower->units)
         return soso__fail(SOSO_E_ARG, "the upper model reads %zu inputs but the lower model has %zu units", upper->cols,
                           lower->units);
-    if (lower->orth_due || lower->penalty_due > 0 || upper->orth_due || upper->penalty_due > 0)
-        return soso__fail(SOSO_E_ARG, "a training call of the %s model failed after a batch and owes its steps; "
-                          "resume its training first", upper->orth_due || upper->penalty_due > 0 ? "upper" : "lower");
     float p1 = soso__score_power(lower), p2 = soso__score_power(upper);
     if (p2 <= 1.0f)
         return soso__fail(SOSO_E_ARG, "an upper layer with p = %g cannot be composed (p must be above 1)", (double)p2);

@@ -584,7 +584,13 @@ soso_status soso_model_create_soft(const soso_vocab *vocab, const soso_input_opt
 
 /* Trains on docs (whose cols must equal the vocabulary size) until the model's epochs
  * are done. A model that stopped early (SOSO_E_ABORTED, or SOSO_E_NOMEM mid-training:
- * the documents trained before it count and are in the weights) resumes where it stopped.
+ * the documents trained before it count and are in the weights) resumes where it stopped;
+ * after a failure it owes the steps that should have followed them (an orthogonalisation,
+ * soft's penalty step, osc's re-orthonormalisation or finish), which the model keeps
+ * (model files too) and the next training call of any kind (this one, a segment, a stream,
+ * soso_model_finish) does first, even with every epoch done, so that it ends as an
+ * uninterrupted run would have. soso_model_stack refuses a model that owes them, and
+ * soso_model_set_weights drops them.
  * progress may be NULL. Uses the model's params->threads threads. SOSO_E_NUMERIC
  * ("training diverged") when a hebbian or soft model's scores stop being finite or its
  * weights grow past 1e15 (a learning rate or orthogonality penalty too large for the
@@ -600,7 +606,8 @@ soso_status soso_model_train(soso_model *model, const soso_docs *docs, soso_prog
  * model stopped inside a segment resumes only with that same segment (SOSO_E_ARG
  * otherwise; the model file keeps which one). A segment that is a whole epoch (first 0) trains
  * exactly as soso_model_train's epoch. Segments of a multiple of the batch size keep the
- * mini-batches of the schedule aligned. SOSO_E_ARG when the epochs are all done. */
+ * mini-batches of the schedule aligned. SOSO_E_ARG when the epochs are all done (unless
+ * a failed call left steps owed: then it does them, see soso_model_train). */
 soso_status soso_model_train_segment(soso_model *model, const soso_docs *docs, uint64_t first, uint64_t epoch_rows,
                                      soso_progress_fn progress, void *user);
 
@@ -630,8 +637,9 @@ soso_status soso_model_extend(soso_model *model, uint32_t more_epochs);
  * to units stopped changing): the plan is cut to them, so the schedule counts as finished
  * and soso_model_extend may follow, and the learner's end-of-training steps run (osc:
  * re-orthonormalisation and canonical signs; orthogonalize_every > 0: a last symmetric
- * orthogonalisation). Nothing to do when the planned epochs are done. SOSO_E_ARG
- * mid-epoch or before the first epoch. */
+ * orthogonalisation). Nothing to do when the planned epochs are done, but pay what a
+ * failed training call owed (see soso_model_train). SOSO_E_ARG mid-epoch or before the
+ * first epoch. */
 soso_status soso_model_finish(soso_model *model);
 
 /* Layer-wise stacking. An upper layer is a model of any learner trained on a lower

@@ -58,9 +58,9 @@ struct TrainingRun {
             // owes): a checkpoint keeps them too, where memory allows writing one.
             line.finish()
             guard (try? model.save(to: checkpointPath)) != nil else { throw error }
-            throw SosoError(.outOfMemory, "\(error.message), after \(model.documentsSeen) documents (\(model.epochsDone) of "
-                + "\(model.totalEpochs) epochs); checkpoint written to \(checkpointPath); continue with: \(command) "
-                + "--resume \(shellQuoted(checkpointPath))")
+            throw SosoError(.outOfMemory, "\(error.message), after \(model.documentsSeen - seenBefore) documents of this run "
+                + "(\(model.epochsDone) of \(model.totalEpochs) epochs done); checkpoint written to \(checkpointPath); "
+                + "continue with: \(command) --resume \(shellQuoted(checkpointPath))")
         }
         line.finish()
     }

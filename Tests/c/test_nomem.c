@@ -83,17 +83,15 @@ static void fixture_free(void)
  * allocation that failed (a fast path with a slower one: the transposed scoring copy)
  * and says so (optional): it may then succeed, and the op itself checks that its
  * results are those of a run with nothing failing. */
-/* Set while an optional op runs with nothing failing: it keeps its results to compare. */
+/* Set while an op runs with nothing failing: it may keep results to compare with. */
 static int recording;
 
 static void sweep(const char *name, soso_status (*op)(void), int optional)
 {
     long n, failed = 0;
-    if (optional) {
-        recording = 1;
-        CHECK_OK(op());
-        recording = 0;
-    }
+    recording = 1; /* first with nothing failing */
+    CHECK_OK(op());
+    recording = 0;
     for (n = 1; n < 20000; n++) {
         soso__alloc_fault = n;
         soso_status s = op();
@@ -140,10 +138,10 @@ static soso_status op_vocab_docs(void)
     return s;
 }
 
-/* A new model of each learner (0 hebbian, 1 osc, 2 soft): Hebbian's orthogonalised every
- * 3 mini-batches, soft's with the orthogonality penalty every batch (W is then plain
- * after every batch, so a resumed run gives an uninterrupted one's bits; with symmetric
- * orthogonalisation besides, the penalty's step would be too small to tell). */
+/* A new model of each learner (0 hebbian, 1 osc, 2 soft), Hebbian's and soft's
+ * orthogonalised every 3 mini-batches, soft's with the orthogonality penalty every batch
+ * too (W is then plain after every batch, so a resumed run gives an uninterrupted one's
+ * bits, and a penalty step or orthogonalisation left out shows). */
 static soso_status create(int learner, soso_model **m)
 {
     soso_input_options in;
@@ -170,14 +168,14 @@ static soso_status create(int learner, soso_model **m)
     p.epochs = 2;
     p.batch = 20;
     p.ortho_penalty = 0.5f;
+    p.orthogonalize_every = 3;
     return soso_model_create_soft(fx.vocab, &in, &p, fx.docs, m);
 }
 
 /* Made and trained with one allocation failing: where training failed, the model,
  * written to a buffer and read back as a caller would keep it, trains on to the weights
  * of a run with none failing: the same documents seen, the same weights (to rounding
- * for Hebbian's, whose lazy row scales the failure folded in at another point; without
- * the penalty step owed, soft's came out 6.6e-6 off, 1.1e-5 of the largest weight). */
+ * for Hebbian's, whose lazy row scales the failure folded in at another point). */
 static soso_status train_fresh(int learner)
 {
     soso_model *m = NULL;
@@ -348,8 +346,12 @@ static const char *saved_path;
 
 static soso_status op_save_over(void)
 {
-    soso_status s = soso_model_save(fx.osc, saved_path);
     long fault = soso__alloc_fault;
+    soso__alloc_fault = 0;
+    CHECK_OK(soso_model_save(fx.hebb, saved_path)); /* the file it saves over */
+    soso__alloc_fault = fault;
+    soso_status s = soso_model_save(fx.osc, saved_path);
+    fault = soso__alloc_fault;
     soso__alloc_fault = 0;
     soso_model *back = NULL;
     CHECK_OK(soso_model_load(saved_path, &back));
@@ -361,8 +363,13 @@ static soso_status op_save_over(void)
     return s;
 }
 
+/* A vocabulary and a Hebbian model (orthogonalised every 3 batches) over a streamed
+ * file, trained there: a training that failed resumes from the same stream to the
+ * weights of the run with none failing (kept in `streamed` by the sweep's first run). */
 static soso_status op_stream(void)
 {
+    static float streamed[UNITS * 4096];
+    static size_t n_streamed;
     soso_stream *st = NULL;
     soso_vocab *v = NULL;
     soso_model *m = NULL;
@@ -373,12 +380,32 @@ static soso_status op_stream(void)
     soso_hebbian_params hp;
     soso_hebbian_params_default(&hp);
     hp.units = UNITS;
-    hp.epochs = 1;
+    hp.epochs = 2;
     hp.batch = 50;
+    hp.orthogonalize_every = 3;
     soso_status s = soso_stream_open(source_path("data/wn6-1k.tsv"), NULL, 100, &st);
     if (s == SOSO_OK) s = soso_vocab_build_stream(st, &to, NULL, 0, 4, &v);
     if (s == SOSO_OK) s = soso_model_create_hebbian(v, &in, &hp, &m);
     if (s == SOSO_OK) s = soso_model_train_stream(m, st, 4, NULL, NULL);
+    size_t n = m ? UNITS * soso_vocab_size(v) : 0;
+    if (s == SOSO_OK && recording && n <= sizeof streamed / sizeof *streamed) {
+        memcpy(streamed, soso_model_weights(m), n * sizeof *m->W);
+        n_streamed = n;
+    }
+    if (s != SOSO_OK && m && n == n_streamed) {
+        long fault = soso__alloc_fault;
+        soso__alloc_fault = 0;
+        CHECK_OK(soso_model_train_stream(m, st, 4, NULL, NULL));
+        double worst = 0, top = 0;
+        for (size_t i = 0; i < n; i++) {
+            worst = fmax(worst, fabs(soso_model_weights(m)[i] - streamed[i]));
+            top = fmax(top, fabs(streamed[i]));
+        }
+        CHECK_MSG(soso_model_epochs_done(m) == 2 && worst <= 1e-5 * top,
+                  "streamed, resumed after a failure: %u epochs, weights %.3g off (of %.3g)",
+                  soso_model_epochs_done(m), worst, top);
+        soso__alloc_fault = fault;
+    }
     soso_model_free(m);
     soso_vocab_free(v);
     soso_stream_free(st);
@@ -539,7 +566,6 @@ static void test_allocation_failures(void)
     sweep("memory evaluation", op_memory_eval, 0);
     sweep("files to buffers and back", op_buffers, 0);
     saved_path = scratch_path("nomem.soso");
-    CHECK_OK(soso_model_save(fx.hebb, saved_path));
     sweep("saving over a model file", op_save_over, 0);
     sweep("streamed vocabulary and training", op_stream, 0);
     sweep("t-SNE map", op_tsne, 0);
@@ -551,9 +577,33 @@ static void test_allocation_failures(void)
     fixture_free();
 }
 
-/* What a model owes after a failed call (set here by hand): kept through a file, done
- * first by the next training call (even with every epoch trained), refused by finish
- * and stacking, dropped with the weights it was owed on. */
+/* m's weights made not orthonormal, and an orthogonalisation owed (as after a failed
+ * call); then pay(m) must do it and nothing else. */
+static void owe_then_pay(soso_model *m, const float *W, size_t n, soso_status (*pay)(soso_model *), const char *how)
+{
+    CHECK_OK(soso_model_set_weights(m, W, n));
+    CHECK(m->orth_due == 0); /* what was owed was the old weights' */
+    m->orth_due = 1;
+    uint64_t seen = soso_model_docs_seen(m);
+    CHECK_OK(pay(m));
+    float err = 1;
+    CHECK_OK(soso_orthogonality_error(soso_model_weights(m), UNITS, m->cols, 1, &err));
+    CHECK_MSG(m->orth_due == 0 && err < 1e-4f && soso_model_docs_seen(m) == seen,
+              "%s: the owed orthogonalisation (|W W^T - I| up to %g, due %u, %llu documents more)", how, err, m->orth_due,
+              (unsigned long long)(soso_model_docs_seen(m) - seen));
+}
+
+static soso_docs *owed_docs;
+static soso_stream *owed_stream;
+static soso_status pay_by_train(soso_model *m) { return soso_model_train(m, owed_docs, NULL, NULL); }
+static soso_status pay_by_segment(soso_model *m) { return soso_model_train_segment(m, owed_docs, 0, owed_docs->rows, NULL, NULL); }
+static soso_status pay_by_stream(soso_model *m) { return soso_model_train_stream(m, owed_stream, 4, NULL, NULL); }
+static soso_status pay_by_finish(soso_model *m) { return soso_model_finish(m); }
+
+/* What a model owes after a failed call (set here by hand): kept through a model file
+ * (and only what the model could owe read back), refused by stacking, dropped with the
+ * weights it was owed on, and paid by the next call that trains, a segment, a stream or
+ * finish, even with every epoch trained. */
 static void test_owed_steps(void)
 {
     soso_vocab *v = NULL;
@@ -569,13 +619,13 @@ static void test_owed_steps(void)
     soso_model *m = NULL, *back = NULL, *both = NULL;
     CHECK_OK(soso_model_create_hebbian(v, &in, &hp, &m));
     CHECK_OK(soso_model_train(m, d, NULL, NULL));
-    if (!m) return;
+    CHECK_OK(soso_stream_open(source_path("data/wn6-1k.tsv"), NULL, 100, &owed_stream));
     size_t n = UNITS * soso_vocab_size(v);
-    float *W = malloc(n * sizeof *W), err = 1;
-    if (!W) return;
+    float *W = malloc(n * sizeof *W);
+    if (!m || !W || !owed_stream) return;
     m->orth_due = 1;
-    CHECK_STATUS(soso_model_finish(m), SOSO_E_ARG);
     CHECK_STATUS(soso_model_stack(m, m, &both), SOSO_E_ARG);
+    CHECK(strstr(soso_last_error(), "owes steps") != NULL);
     void *data = NULL;
     size_t len = 0;
     CHECK_OK(soso_model_save_buffer(m, &data, &len));
@@ -583,15 +633,40 @@ static void test_owed_steps(void)
     soso_free(data);
     CHECK(back && back->orth_due == 1 && back->penalty_due == 0);
     soso_model_free(back);
+    for (int bad = 0; bad < 2; bad++) { /* owed what it cannot owe: a penalty, an orthogonalisation without one */
+        m->penalty_due = bad == 0 ? 0.01f : 0;
+        m->hebbian.orthogonalize_every = bad == 1 ? 0 : 5;
+        back = NULL;
+        CHECK_OK(soso_model_save_buffer(m, &data, &len));
+        CHECK_STATUS(soso_model_load_buffer(data, len, &back), SOSO_E_FORMAT);
+        soso_free(data);
+    }
+    m->penalty_due = 0;
+    m->hebbian.orthogonalize_every = 5;
     for (size_t i = 0; i < n; i++) W[i] = soso_model_weights(m)[i] * (1.0f + 0.01f * (float)(i % 7)); /* not orthonormal */
-    CHECK_OK(soso_model_set_weights(m, W, n));
-    CHECK(m->orth_due == 0);
-    m->orth_due = 1;
-    uint64_t seen = soso_model_docs_seen(m);
-    CHECK_OK(soso_model_train(m, d, NULL, NULL)); /* every epoch trained: it only does what it owes */
-    CHECK(m->orth_due == 0 && soso_model_docs_seen(m) == seen);
-    CHECK_OK(soso_orthogonality_error(soso_model_weights(m), UNITS, soso_vocab_size(v), 1, &err));
-    CHECK_MSG(err < 1e-4f, "the owed orthogonalisation was not done: |W W^T - I| up to %g", err);
+    owed_docs = d;
+    owe_then_pay(m, W, n, pay_by_train, "soso_model_train");
+    owe_then_pay(m, W, n, pay_by_segment, "soso_model_train_segment");
+    owe_then_pay(m, W, n, pay_by_stream, "soso_model_train_stream");
+    owe_then_pay(m, W, n, pay_by_finish, "soso_model_finish");
+    /* osc: a re-orthonormalisation due (its count at the interval), refused and paid alike */
+    soso_osc_params op;
+    soso_osc_params_default(&op);
+    op.units = UNITS;
+    op.epochs = 1;
+    soso_model *o = NULL;
+    CHECK_OK(soso_model_create_osc(v, &in, &op, d, &o));
+    CHECK_OK(soso_model_train(o, d, NULL, NULL));
+    if (o) {
+        o->osc_since_reorth = o->osc_reorth_every;
+        CHECK_STATUS(soso_model_stack(o, o, &both), SOSO_E_ARG);
+        CHECK(strstr(soso_last_error(), "owes steps") != NULL);
+        CHECK_OK(soso_model_train_stream(o, owed_stream, 4, NULL, NULL));
+        CHECK(o->osc_since_reorth == 0);
+    }
+    soso_model_free(o);
+    soso_stream_free(owed_stream);
+    owed_stream = NULL;
     free(W);
     soso_model_free(m);
     soso_docs_free(d);

@@ -400,7 +400,7 @@ if [ "$(uname)" = Linux ] && cc -shared -fPIC -O2 "$top/Tests/cli/fail_realloc.c
         rm -f "$tmp/oom.soso" # a run whose failing realloc was not SOSO's writes it
         (FAIL_REALLOC=$n LD_PRELOAD="$tmp/fail_realloc.so" "$SOSO" train "$corpus" -o "$tmp/oom.soso" $args \
             >"$tmp/out" 2>"$tmp/err"; true) 2>/dev/null # OpenMP's runtime aborts when its own realloc fails
-        if grep -q "out of memory.*after [0-9]* documents.*checkpoint written to $tmp/oom.soso.checkpoint; continue with: soso train .* --resume" "$tmp/err"; then
+        if grep -q "out of memory.*after [0-9]* documents of this run.*checkpoint written to $tmp/oom.soso.checkpoint; continue with: soso train .* --resume" "$tmp/err"; then
             found=$n
             break
         fi
