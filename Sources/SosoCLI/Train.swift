@@ -320,7 +320,8 @@ struct Train: ParsableCommand {
         var run = TrainingRun(checkpointPath: checkpoint ?? output + ".checkpoint", checkpointEvery: checkpointEvery,
                               quiet: quiet, command: "soso train \(shellQuoted(self.corpus)) -o \(shellQuoted(output))"
                                 + streaming.flags + input.flags + autoFlags
-                                + (inputModel.map { " --input-model \(shellQuoted($0))" } ?? ""))
+                                + (inputModel.map { " --input-model \(shellQuoted($0))" } ?? "")
+                                + checkpointFlags(checkpoint, every: checkpointEvery))
         let budget = model.totalEpochs
         if epochs == .auto {
             run.convergence = ConvergenceCheck(model: model, documents: documents, threshold: stable ?? 0.005,

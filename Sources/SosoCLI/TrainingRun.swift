@@ -66,6 +66,12 @@ struct TrainingRun {
     }
 }
 
+/// The checkpoint options of a run, for the command that continues it: without them the
+/// resumed run would write its checkpoints elsewhere (OUTPUT.checkpoint) or not at all.
+func checkpointFlags(_ path: String?, every: Int) -> String {
+    (path.map { " --checkpoint \(shellQuoted($0))" } ?? "") + (every > 0 ? " --checkpoint-every \(every)" : "")
+}
+
 let trainingThreadsHelp = "Threads (results do not depend on it). Default: all cores, but 2 for training a hebbian"
     + " model, whose mini-batches were too small to share among more (measured at 26 units; bench/RESULTS.md)."
     + " Training uses at most this many: it times smaller teams too and trains on the fastest."

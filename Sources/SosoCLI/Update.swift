@@ -81,7 +81,7 @@ struct Update: ParsableCommand {
         try m.extend(epochs: epochs)
         let run = TrainingRun(checkpointPath: checkpoint ?? output + ".checkpoint", checkpointEvery: checkpointEvery,
                               quiet: quiet, command: "soso train \(shellQuoted(corpus)) -o \(shellQuoted(output))"
-                                + streaming.flags + input.flags)
+                                + streaming.flags + input.flags + checkpointFlags(checkpoint, every: checkpointEvery))
         try run.train(m, streamed.map { ($0, streaming.pieceBlocks) }, else: training ?? documents,
                       threads: threads ?? defaultTrainingThreads(m))
         try m.save(to: output)

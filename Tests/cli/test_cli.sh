@@ -379,7 +379,7 @@ interrupt_when $pid "$tmp/int.soso.checkpoint"
 wait $pid
 rc=$?
 [ $rc -eq 130 ] && ok || bad "SIGINT: exit $rc, want 130"
-grep -q "interrupted after .* checkpoint written to $tmp/int.soso.checkpoint; continue with: soso train .* --resume" "$tmp/err" && ok || bad "SIGINT: message: $(cat "$tmp/err")"
+grep -q "interrupted after .* checkpoint written to $tmp/int.soso.checkpoint; continue with: soso train .* --checkpoint-every 10 --resume" "$tmp/err" && ok || bad "SIGINT: message: $(cat "$tmp/err")"
 no_file "$tmp/int.soso"
 [ -s "$tmp/int.soso.checkpoint" ] && ok || bad "SIGINT: no checkpoint"
 # Stopped between epochs or (on a loaded machine) inside one: the same refusal.
@@ -555,7 +555,7 @@ interrupt_when $pid "$tmp/sint.soso.checkpoint"
 wait $pid
 rc=$?
 [ $rc -eq 130 ] && ok || bad "stream SIGINT: exit $rc, want 130"
-grep -q "continue with: soso train .* --stream --piece 300 --resume" "$tmp/err" && ok || bad "stream SIGINT: message: $(cat "$tmp/err")"
+grep -q "continue with: soso train .* --stream --piece 300 --checkpoint-every 10 --resume" "$tmp/err" && ok || bad "stream SIGINT: message: $(cat "$tmp/err")"
 run "stream resume" 0 "$SOSO" train "$corpus" -o "$tmp/sint.soso" --stream --piece 300 --resume "$tmp/sint.soso.checkpoint"
 run "stream uninterrupted" 0 "$SOSO" train "$corpus" -o "$tmp/swhole.soso" $args
 cmp -s "$tmp/sint.soso" "$tmp/swhole.soso" && ok || bad "resumed streamed model differs from the uninterrupted one"
