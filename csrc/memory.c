@@ -484,12 +484,12 @@ static void one_step(const soso_memory *m, soso__recall_scratch *w, const uint32
     sort_words(res);
 }
 
-soso_status soso__recall(const soso_memory *m, soso__recall_scratch *w, const uint32_t *query, size_t nq,
-                         const soso_recall_params *prm, soso_recall_result *res)
+void soso__recall(const soso_memory *m, soso__recall_scratch *w, const uint32_t *query, size_t nq,
+                  const soso_recall_params *prm, soso_recall_result *res)
 {
     if (prm->steps == 1 && !prm->energy && !prm->prior && 2 * (nq + 1) <= m->vocab->words.count) {
         one_step(m, w, query, nq, prm, res);
-        return SOSO_OK;
+        return;
     }
     size_t V = m->vocab->words.count, nw = 0;
     double p0 = 0;
@@ -583,7 +583,6 @@ soso_status soso__recall(const soso_memory *m, soso__recall_scratch *w, const ui
     }
     for (size_t t = 0; t < nt; t++) w->score[w->touched[t]] = 0;
     sort_words(res);
-    return SOSO_OK;
 }
 
 soso_status soso_memory_recall(const soso_memory *m, const uint32_t *query, size_t nq, const soso_recall_params *prm,
@@ -602,9 +601,9 @@ soso_status soso_memory_recall(const soso_memory *m, const uint32_t *query, size
     }
     soso__recall_scratch w;
     SOSO__CHECK(soso__recall_scratch_init(&w, m));
-    soso_status s = soso__recall(m, &w, query, nq, prm, res);
+    soso__recall(m, &w, query, nq, prm, res);
     soso__recall_scratch_free(&w);
-    return s;
+    return SOSO_OK;
 }
 
 soso_status soso_memory_query_words(const soso_memory *m, const char *text, size_t len, uint32_t *words, size_t cap,

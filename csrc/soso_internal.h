@@ -751,9 +751,9 @@ typedef struct soso__recall_scratch {
 
 soso_status soso__recall_scratch_init(soso__recall_scratch *w, const soso_memory *m);
 void soso__recall_scratch_free(soso__recall_scratch *w);
-/* One recall with checked arguments. */
-soso_status soso__recall(const soso_memory *m, soso__recall_scratch *w, const uint32_t *query, size_t nq,
-                         const soso_recall_params *prm, soso_recall_result *res);
+/* One recall with checked arguments and scratch: it cannot fail. */
+void soso__recall(const soso_memory *m, soso__recall_scratch *w, const uint32_t *query, size_t nq,
+                  const soso_recall_params *prm, soso_recall_result *res);
 
 /* ---- Files ---------------------------------------------------------------------------- */
 
