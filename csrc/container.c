@@ -175,7 +175,7 @@ soso_status soso__load_file(const char *path, soso_status (*load)(const void *, 
         /* Prefix the path so a user knows which file is bad. */
         char detail[400];
         snprintf(detail, sizeof detail, "%s", soso_last_error());
-        soso__fail(s, "%s: %s", path, detail);
+        s = soso__fail(s, "%s: %s", path, detail);
     }
     return s;
 }

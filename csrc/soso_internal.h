@@ -62,8 +62,16 @@ static inline float soso__max_with(float m, float x) { return x > m ? x : m; }
 
 /* ---- Errors ------------------------------------------------------------------------ */
 
+/* On every internal call that returns a status: GCC and clang then warn where a caller
+ * drops one (three results went silently wrong that way, test_nomem.c). */
+#if defined(__GNUC__)
+#define SOSO__MUST_USE __attribute__((warn_unused_result))
+#else
+#define SOSO__MUST_USE
+#endif
+
 /* Records a formatted detail for soso_last_error() and returns `status`. */
-soso_status soso__fail(soso_status status, const char *fmt, ...)
+SOSO__MUST_USE soso_status soso__fail(soso_status status, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
 #endif
@@ -91,7 +99,7 @@ void *soso__realloc(void *p, size_t bytes);
 void *soso__alloc_array(size_t n, size_t size);
 void *soso__calloc_array(size_t n, size_t size);
 /* Grows *buf (capacity *cap elements of `size` bytes) to hold at least `need`. */
-soso_status soso__reserve(void **buf, size_t *cap, size_t need, size_t size);
+SOSO__MUST_USE soso_status soso__reserve(void **buf, size_t *cap, size_t need, size_t size);
 
 /* ---- Random numbers: deterministic across platforms and thread counts ---------------- */
 
@@ -137,12 +145,12 @@ typedef struct soso__strmap {
     size_t keys_cap;
 } soso__strmap;
 
-soso_status soso__strmap_init(soso__strmap *m, size_t expected);
+SOSO__MUST_USE soso_status soso__strmap_init(soso__strmap *m, size_t expected);
 void soso__strmap_free(soso__strmap *m);
 /* Slot of key, or -1. */
 int64_t soso__strmap_find(const soso__strmap *m, const char *key, size_t len);
 /* Slot of key, inserting it when absent (*inserted tells which, may be NULL). */
-soso_status soso__strmap_intern(soso__strmap *m, const char *key, size_t len, uint32_t *slot, int *inserted);
+SOSO__MUST_USE soso_status soso__strmap_intern(soso__strmap *m, const char *key, size_t len, uint32_t *slot, int *inserted);
 const char *soso__strmap_key(const soso__strmap *m, uint32_t slot, size_t *len);
 
 /* ---- Text ------------------------------------------------------------------------- */
@@ -173,12 +181,12 @@ void soso__gemm_cols(size_t m, size_t n, size_t k, float alpha, const float *A, 
  * work for OpenBLAS, less than a second m x n matrix while threads are fewer than the
  * blocks; the AVX-512 kernel gives each thread an equal run of 32-column strips and an
  * m x 32 buffer. */
-soso_status soso__gemm_cols_inplace(size_t m, size_t n, const float *A, int add, float *B, int threads);
+SOSO__MUST_USE soso_status soso__gemm_cols_inplace(size_t m, size_t n, const float *A, int add, float *B, int threads);
 /* G (rows x rows) = W W^T, exactly symmetric and the same for any thread count: partial
  * sums over at most SOSO__GRAM_PARTS column ranges fixed by the shape, added in order,
  * or, for more than 64 rows over under 2,048 columns, row blocks of the upper triangle. */
 #define SOSO__GRAM_PARTS 8
-soso_status soso__gram(const float *W, size_t rows, size_t cols, float *G, int threads);
+SOSO__MUST_USE soso_status soso__gram(const float *W, size_t rows, size_t cols, float *G, int threads);
 /* The AVX-512 kernels (dense_avx512.c) that soso__gram (in its column-range path: not
  * for 65 or more rows under 2,048 columns) and soso__gemm_cols_inplace take for at most
  * SOSO__SIMD_ROWS rows where the CPU has AVX-512F. enabled: whether they
@@ -204,20 +212,20 @@ int soso__orth_last_method(void);
 /* soso_orthogonalize_symmetric, and (err not NULL) what soso_orthogonality_error would
  * have said of W before, from the same Gram matrix (osc's re-orthonormalisation sets
  * its period by it: one W W^T instead of two). *err is set when the Gram matrix was. */
-soso_status soso__orthogonalize_symmetric_err(float *W, size_t rows, size_t cols, int threads, float *err);
+SOSO__MUST_USE soso_status soso__orthogonalize_symmetric_err(float *W, size_t rows, size_t cols, int threads, float *err);
 
 /* Eigenvalues (ascending, into w) and eigenvectors (overwriting A: eigenvector k is the
  * contiguous run A[k*n .. k*n+n)) of a symmetric n x n matrix. LAPACK dsyevd. */
-soso_status soso__sym_eig(double *A, size_t n, double *w);
+SOSO__MUST_USE soso_status soso__sym_eig(double *A, size_t n, double *w);
 /* Flips each row so that its entry of largest magnitude is positive. */
 void soso__canonical_signs(float *W, size_t rows, size_t cols);
 /* Modified Gram-Schmidt with re-orthogonalisation; a row dependent on those before it is
  * redrawn from rng (so the result always has orthonormal rows). */
-soso_status soso__orthonormalize_rows(float *Q, size_t rows, size_t cols, soso__rng *rng);
+SOSO__MUST_USE soso_status soso__orthonormalize_rows(float *Q, size_t rows, size_t cols, soso__rng *rng);
 /* The k leading right singular vectors of X as the rows of U (k x cols(X)). */
-soso_status soso__lsa(const soso_docs *X, size_t k, uint64_t seed, int threads, float *U);
+SOSO__MUST_USE soso_status soso__lsa(const soso_docs *X, size_t k, uint64_t seed, int threads, float *U);
 /* X^T as a new CSR matrix (cols(X) rows). */
-soso_status soso__docs_transpose(const soso_docs *X, soso_docs **out);
+SOSO__MUST_USE soso_status soso__docs_transpose(const soso_docs *X, soso_docs **out);
 
 /* ---- Selection ------------------------------------------------------------------- */
 
@@ -227,7 +235,7 @@ int soso__beats(const float *a, int mode, uint32_t i, uint32_t j);
 /* The min(k, n) strongest entries of a[0..n) into out, strongest first. */
 size_t soso__top_indices(const float *a, size_t n, size_t k, int mode, uint32_t *out);
 /* Sets every entry but the k strongest to `fill`. */
-soso_status soso__topk_fill(float *a, size_t n, size_t k, int mode, float fill);
+SOSO__MUST_USE soso_status soso__topk_fill(float *a, size_t n, size_t k, int mode, float fill);
 /* The same with the caller's room for k indices (n <= 2^32 - 1): it cannot fail, so a
  * loop over documents allocates once, not once a document. */
 void soso__topk_fill_in(float *a, size_t n, size_t k, int mode, float fill, uint32_t *top);
@@ -251,9 +259,9 @@ struct soso_vocab {
 /* Checks text options; NULL or a reason. */
 const char *soso__text_options_check(const soso_text_options *o);
 /* A vocabulary from words in their final order (copied), with document frequencies. */
-soso_status soso__vocab_from_words(const soso_text_options *options, const char *const *words, const size_t *lens,
+SOSO__MUST_USE soso_status soso__vocab_from_words(const soso_text_options *options, const char *const *words, const size_t *lens,
                                    const uint64_t *df, size_t n, uint64_t n_docs, soso_vocab **out);
-soso_status soso__vocab_clone(const soso_vocab *v, soso_vocab **out);
+SOSO__MUST_USE soso_status soso__vocab_clone(const soso_vocab *v, soso_vocab **out);
 
 struct soso_docs {
     size_t rows, cols;
@@ -276,7 +284,7 @@ typedef struct soso__text_vec {
     size_t nnz, cap;
     size_t known, unknown;
 } soso__text_vec;
-soso_status soso__text_vec_build(soso__text_vec *tv, const soso_vocab *vocab, const soso_input_options *input,
+SOSO__MUST_USE soso_status soso__text_vec_build(soso__text_vec *tv, const soso_vocab *vocab, const soso_input_options *input,
                                  const char *text, size_t len);
 void soso__text_vec_free(soso__text_vec *tv);
 
@@ -345,10 +353,10 @@ struct soso_model {
 uint32_t soso__planned_epochs(const soso_model *m);
 uint64_t soso__learner_seed(const soso_model *m);
 /* SOSO_E_ARG when the model stopped mid-epoch on an epoch of other than `rows` documents. */
-soso_status soso__check_epoch_rows(const soso_model *m, uint64_t rows);
+SOSO__MUST_USE soso_status soso__check_epoch_rows(const soso_model *m, uint64_t rows);
 
 /* A model with allocated, uninitialised weights and a copy of vocab. */
-soso_status soso__model_alloc(soso_learner learner, const soso_vocab *vocab, size_t units, soso_model **out);
+SOSO__MUST_USE soso_status soso__model_alloc(soso_learner learner, const soso_vocab *vocab, size_t units, soso_model **out);
 
 /* ---- Scores (scorer.c) -------------------------------------------------------------- */
 
@@ -394,7 +402,7 @@ static inline size_t soso__bom_length(const char *p, size_t n)
 {
     return n >= 3 && (unsigned char)p[0] == 0xEF && (unsigned char)p[1] == 0xBB && (unsigned char)p[2] == 0xBF ? 3 : 0;
 }
-soso_status soso__corpus_adopt(char *data, size_t len, const soso_corpus_limits *limits, int file_start,
+SOSO__MUST_USE soso_status soso__corpus_adopt(char *data, size_t len, const soso_corpus_limits *limits, int file_start,
                                soso_corpus **out);
 
 /* ---- Competitive mini-batches (competitive.c, lazy_update.c, batch_loop.c) --------- */
@@ -510,7 +518,7 @@ typedef struct soso__batch {
     uint64_t grouped;     /* batches run back to back in one region so far (tests) */
 } soso__batch;
 
-soso_status soso__batch_init(soso__batch *w, size_t H, size_t V, size_t B, size_t E, int threads);
+SOSO__MUST_USE soso_status soso__batch_init(soso__batch *w, size_t H, size_t V, size_t B, size_t E, int threads);
 void soso__batch_free(soso__batch *w);
 /* A learner's gate for document b of the batch, from its scores w->I[b H ..]: sets that
  * document's entries only, so documents may be gated in parallel. */
@@ -521,13 +529,13 @@ void soso__batch_scores(soso__batch *w, const float *W, float p, const soso_docs
                         soso__gate_fn gate, const void *ctx);
 /* The update; normalize: c = eps / max(max |ds|, prec) (Hebbian), else c = eps (Oja).
  * Sets *touched (when not NULL) to how many units changed. */
-soso_status soso__batch_update(soso__batch *w, float *W, const soso_docs *X, const uint32_t *rows, size_t n, float eps,
+SOSO__MUST_USE soso_status soso__batch_update(soso__batch *w, float *W, const soso_docs *X, const uint32_t *rows, size_t n, float eps,
                                int normalize, float prec, size_t *touched);
 /* soso__batch_scores, then soso__batch_update normalised, then, when wins is not NULL,
  * wins[h]++ for each document with a word whose first gate entry is unit h: the same
  * results. With lazy scaling and scores on a team it is one parallel region: each
  * thread groups its share's entries by unit and works out the update's plan itself. */
-soso_status soso__batch_step(soso__batch *w, float *W, float p, const soso_docs *X, const uint32_t *rows, size_t n,
+SOSO__MUST_USE soso_status soso__batch_step(soso__batch *w, float *W, float p, const soso_docs *X, const uint32_t *rows, size_t n,
                              soso__gate_fn gate, const void *ctx, float eps, float prec, uint64_t *wins,
                              size_t *touched);
 /* soso__batch_step for k mini-batches: batch i is rows + i B, of B documents, the last of
@@ -537,12 +545,12 @@ soso_status soso__batch_step(soso__batch *w, float *W, float p, const soso_docs 
  * that ran; w->work: their cost prefixes' total; *touched: the last batch's. gate must
  * not be NULL (it sets the entries); the update is always normalised (Hebbian), which
  * the region's safety rests on (soso__lazy_phases' barriers). */
-soso_status soso__batch_steps(soso__batch *w, float *W, float p, const soso_docs *X, const uint32_t *rows, size_t k,
+SOSO__MUST_USE soso_status soso__batch_steps(soso__batch *w, float *W, float p, const soso_docs *X, const uint32_t *rows, size_t k,
                               size_t B, size_t n_last, soso__gate_fn gate, const void *ctx, float eps, float prec,
                               uint64_t *wins, size_t *done, size_t *touched);
 int soso__popcount64(unsigned long long x);
 /* Switches the batch to lazy scaling of W's rows (W must not change behind its back). */
-soso_status soso__batch_lazy(soso__batch *w, const float *W);
+SOSO__MUST_USE soso_status soso__batch_lazy(soso__batch *w, const float *W);
 /* Folds the row scales into W (W is then plain again, the scales 1). */
 void soso__batch_fold(soso__batch *w, float *W);
 /* Set by tests to compare lazy and dense updates; 0 in normal use. */
@@ -584,7 +592,7 @@ void soso__lazy_free(soso__batch *w);
  * supports in arena `buf` (0 or 1). */
 void soso__plan_update(const soso__batch *w, soso__plan *pl, int team, int buf);
 /* Room in the supports' arena `buf` for `need` words and sums. */
-soso_status soso__reserve_arena(soso__batch *w, int buf, size_t need);
+SOSO__MUST_USE soso_status soso__reserve_arena(soso__batch *w, int buf, size_t need);
 /* The claim marks of `batches` lazy updates: batch i's three phases take mark + 3 i,
  * +1, +2 (returns mark). */
 uint32_t soso__phase_marks(soso__batch *w, size_t batches);
@@ -597,7 +605,7 @@ void soso__lazy_phases(soso__batch *w, const soso__plan *pl, float *W, const sos
  * its share of the threads' stamps cleared; thread 0 sets w->round to the next round. */
 void soso__lazy_next_round(soso__batch *w, uint32_t round, int tid, int nt);
 /* The lazy update after a serial grouping (one share): one plan, the phases on a team. */
-soso_status soso__lazy_update(soso__batch *w, float *W, const soso_docs *X, const uint32_t *rows, float eps,
+SOSO__MUST_USE soso_status soso__lazy_update(soso__batch *w, float *W, const soso_docs *X, const uint32_t *rows, float eps,
                               int normalize, float prec);
 
 /* What a mini-batch learner tells the shared epoch loop. *applied: whether the batch's
@@ -643,7 +651,7 @@ typedef struct soso__schedule {
  * counts, orthogonalisation, and progress and a stop asked for at the stop points. Runs
  * batches through sc->many where set (fn may then be NULL), else one at a time through
  * fn. */
-soso_status soso__run_batches(soso_model *m, const soso_docs *docs, const soso__span *span, const soso__schedule *sc,
+SOSO__MUST_USE soso_status soso__run_batches(soso_model *m, const soso_docs *docs, const soso__span *span, const soso__schedule *sc,
                               soso__batch_fn fn, void *ctx, soso_progress_fn progress, void *user);
 /* The order of an epoch's documents (or a segment's, starting at row first of it): a
  * shuffle from (seed, epoch, first), so a stopped run resumes in the same order. */
@@ -652,7 +660,7 @@ void soso__epoch_order(uint32_t *perm, size_t n, uint64_t seed, uint32_t epoch, 
  * see (a whole run from the model's position, or the rest of one segment of rows). */
 soso_progress soso__progress_begin(const soso_model *m, uint32_t epochs, const soso__span *span, size_t rows);
 /* SOSO_E_NUMERIC "training diverged: WHAT; lower the learning rate ...". */
-soso_status soso__diverged(const char *what);
+SOSO__MUST_USE soso_status soso__diverged(const char *what);
 /* Beyond this a learner's weight has blown up (they stay near 1: rows of unit norm), and
  * W W^T, the scores' powers and every later command would overflow float: hebbian with
  * eps0 1e30 left weights finite but so large that the CLI wrote a model that eval and
@@ -660,7 +668,7 @@ soso_status soso__diverged(const char *what);
 #define SOSO__WEIGHT_MAX 1e15f
 /* soso__diverged unless rows[0..n) of W (V columns; rows NULL: rows 0..n) are finite and
  * within SOSO__WEIGHT_MAX. */
-soso_status soso__check_rows(const float *W, size_t V, const uint32_t *rows, size_t n);
+SOSO__MUST_USE soso_status soso__check_rows(const float *W, size_t V, const uint32_t *rows, size_t n);
 /* exp(entropy of the win frequencies): how many units really share the documents. */
 double soso__effective_units(const uint64_t *wins, size_t units);
 
@@ -679,36 +687,36 @@ void soso__rank_units(float *s, size_t H, uint32_t k, uint32_t *win, uint32_t *l
 /* The fast path's AVX-512 version for 2 <= H <= 32 (rank_avx512.c), taken where
  * soso__avx512_enabled(): 0 where fewer than two scores are not NaN. */
 int soso__top2_avx512(const float *s, size_t H, uint32_t *win, uint32_t *lose);
-soso_status soso__hebbian_train(soso_model *m, const soso_docs *docs, const soso__span *span, soso_progress_fn progress,
+SOSO__MUST_USE soso_status soso__hebbian_train(soso_model *m, const soso_docs *docs, const soso__span *span, soso_progress_fn progress,
                                void *user);
 
 /* ---- Soft competition internals ---------------------------------------------------------- */
 
-soso_status soso__soft_train(soso_model *m, const soso_docs *docs, const soso__span *span, soso_progress_fn progress,
+SOSO__MUST_USE soso_status soso__soft_train(soso_model *m, const soso_docs *docs, const soso__span *span, soso_progress_fn progress,
                                void *user);
 /* The temperature after `docs_seen` documents of training on `rows` documents. */
 float soso__soft_temperature(const soso_soft_params *p, uint64_t docs_seen, uint64_t rows);
 /* Units as random distinct non-empty documents (scaled to unit length). */
-soso_status soso__init_from_documents(float *W, size_t units, const soso_docs *docs, uint64_t seed);
+SOSO__MUST_USE soso_status soso__init_from_documents(float *W, size_t units, const soso_docs *docs, uint64_t seed);
 /* Random unit-length rows. */
 void soso__init_random_unit(float *W, size_t units, size_t cols, uint64_t seed);
 
 /* ---- OSC internals -------------------------------------------------------------------- */
 
-soso_status soso__osc_init(soso_model *m, const soso_docs *init_docs);
+SOSO__MUST_USE soso_status soso__osc_init(soso_model *m, const soso_docs *init_docs);
 /* The end of OSC training: re-orthonormalise (fast path) and make signs canonical. */
-soso_status soso__osc_finish(soso_model *m);
+SOSO__MUST_USE soso_status soso__osc_finish(soso_model *m);
 /* What a failed osc training call owes: a re-orthonormalisation that was due (its count
  * at or above the interval), and the finish of the last epoch (m->orth_due) where the
  * planned epochs were extended since or finish is set. */
-soso_status soso__osc_settle(soso_model *m, int threads, int finish);
+SOSO__MUST_USE soso_status soso__osc_settle(soso_model *m, int threads, int finish);
 /* A soft model's orthogonality penalty step owed (m->penalty_due), on threads. */
-soso_status soso__soft_settle(soso_model *m, int threads);
+SOSO__MUST_USE soso_status soso__soft_settle(soso_model *m, int threads);
 /* What a training call that failed owes (see orth_due), and paying it with no
  * documents: a model whose epochs are all done has no batch to pay it before. */
 int soso__owes(const soso_model *m);
-soso_status soso__settle(soso_model *m);
-soso_status soso__osc_train(soso_model *m, const soso_docs *docs, const soso__span *span, soso_progress_fn progress,
+SOSO__MUST_USE soso_status soso__settle(soso_model *m);
+SOSO__MUST_USE soso_status soso__osc_train(soso_model *m, const soso_docs *docs, const soso__span *span, soso_progress_fn progress,
                                void *user);
 
 /* ---- Associative memory internals ------------------------------------------------------- */
@@ -732,10 +740,10 @@ struct soso_memory {
 };
 
 /* Rebuilds postings, column sums, words by column sum and hashes from the patterns. */
-soso_status soso__memory_index(soso_memory *m);
+SOSO__MUST_USE soso_status soso__memory_index(soso_memory *m);
 /* Appends one pattern (ascending ids) with its label and text (may be NULL). Call
  * soso__memory_index once after the last push. */
-soso_status soso__memory_push(soso_memory *m, const uint32_t *words, size_t n_words, const char *label,
+SOSO__MUST_USE soso_status soso__memory_push(soso_memory *m, const uint32_t *words, size_t n_words, const char *label,
                               size_t label_len, const char *text, size_t text_len);
 
 /* Per-thread scratch of a recall: all zero between recalls. */
@@ -749,7 +757,7 @@ typedef struct soso__recall_scratch {
     unsigned char *wmark;/* V                                    */
 } soso__recall_scratch;
 
-soso_status soso__recall_scratch_init(soso__recall_scratch *w, const soso_memory *m);
+SOSO__MUST_USE soso_status soso__recall_scratch_init(soso__recall_scratch *w, const soso_memory *m);
 void soso__recall_scratch_free(soso__recall_scratch *w);
 /* One recall with checked arguments and scratch: it cannot fail. */
 void soso__recall(const soso_memory *m, soso__recall_scratch *w, const uint32_t *query, size_t nq,
@@ -759,9 +767,9 @@ void soso__recall(const soso_memory *m, soso__recall_scratch *w, const uint32_t 
 
 /* Writes len bytes to path through a temporary file in the same directory, fsync and
  * rename: the old file stays intact if anything fails. */
-soso_status soso__write_file_atomic(const char *path, const void *data, size_t len);
+SOSO__MUST_USE soso_status soso__write_file_atomic(const char *path, const void *data, size_t len);
 /* Reads a whole file ("-" = stdin) into a malloc'ed buffer (+1 NUL byte not counted). */
-soso_status soso__read_file(const char *path, char **data, size_t *len);
+SOSO__MUST_USE soso_status soso__read_file(const char *path, char **data, size_t *len);
 
 uint32_t soso__crc32(const void *data, size_t len);
 
@@ -778,17 +786,17 @@ void soso__container_begin(soso__wbuf *b, const char magic[8], uint32_t version,
 size_t soso__section_begin(soso__wbuf *b, const char tag[4]);
 void soso__section_end(soso__wbuf *b, size_t at);
 /* Appends the CRC and hands the buffer over (or frees it and fails if a write failed). */
-soso_status soso__container_end(soso__wbuf *b, void **data, size_t *len);
+SOSO__MUST_USE soso_status soso__container_end(soso__wbuf *b, void **data, size_t *len);
 /* Checks magic, version, the section table's sizes and the CRC; lists the sections.
  * `kind` names the file in messages ("model", "memory"). */
-soso_status soso__container_open(const void *data, size_t len, const char magic[8], uint32_t max_version,
+SOSO__MUST_USE soso_status soso__container_open(const void *data, size_t len, const char magic[8], uint32_t max_version,
                                  const char *kind, soso__section *secs, size_t max_secs, size_t *n_secs);
 const soso__section *soso__section_find(const soso__section *secs, size_t n, const char tag[4]);
 /* The TEXT and VOCB sections. */
 void soso__write_vocab_sections(soso__wbuf *b, const soso_vocab *v);
-soso_status soso__read_vocab_sections(const soso__section *secs, size_t n, const char *kind, soso_vocab **out);
+SOSO__MUST_USE soso_status soso__read_vocab_sections(const soso__section *secs, size_t n, const char *kind, soso_vocab **out);
 /* Reads path and hands the bytes to load; errors get the path as a prefix. */
-soso_status soso__load_file(const char *path, soso_status (*load)(const void *, size_t, void **), void **out);
+SOSO__MUST_USE soso_status soso__load_file(const char *path, soso_status (*load)(const void *, size_t, void **), void **out);
 
 /* ---- Little-endian byte buffers for file formats ---------------------------------- */
 

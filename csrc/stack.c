@@ -38,7 +38,7 @@ static soso_status unit_vocab(const soso_model *lower, const uint64_t *df, uint6
         }
         s = soso__vocab_from_words(&lower->vocab->options, words, lens, df, n, n_docs, out);
     } else {
-        soso__fail(s, "out of memory for %zu unit names", n);
+        s = soso__fail(s, "out of memory for %zu unit names", n);
     }
     free(text);
     free(words);
