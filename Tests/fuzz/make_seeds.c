@@ -2,6 +2,8 @@
  * vocabulary and corpus files, and broken variants of each (truncated, flipped). */
 #include <soso.h>
 #include <stdio.h>
+
+#include "soso_internal.h" /* to write a model that owes steps (its DUE section) */
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,6 +128,18 @@ int main(int argc, char **argv)
         soso_model_save_buffer(m, &buf, &len);
         variants(dir, "soft", buf, len);
         soso_free(buf);
+        soso_model_free(m);
+    }
+    /* A soft model that owes an orthogonalisation and a penalty step after a failed call. */
+    sp.ortho_penalty = 0.5f;
+    sp.orthogonalize_every = 3;
+    if (soso_model_create_soft(v, &in, &sp, d, &m) == SOSO_OK) {
+        m->orth_due = 1;
+        m->penalty_due = 0.01f;
+        if (soso_model_save_buffer(m, &buf, &len) == SOSO_OK) {
+            variants(dir, "soft-owing", buf, len);
+            soso_free(buf);
+        }
         soso_model_free(m);
     }
     snprintf(dir, sizeof dir, "%s/memory", argv[1]);

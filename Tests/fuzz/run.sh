@@ -9,7 +9,7 @@ shift 2
 top=$(cd "$(dirname "$0")/../.." && pwd)
 rm -rf "$dir/seeds"
 mkdir -p "$dir/seeds/model" "$dir/seeds/memory" "$dir/seeds/vocab" "$dir/seeds/corpus"
-cc -std=c99 -O1 -fopenmp -I"$top/include" "$top/Tests/fuzz/make_seeds.c" "$top/build/libsoso.a" -lopenblas -lm -o "$dir/make_seeds" &&
+cc -std=c99 -O1 -fopenmp -I"$top/include" -I"$top/csrc" "$top/Tests/fuzz/make_seeds.c" "$top/build/libsoso.a" -lopenblas -lm -o "$dir/make_seeds" &&
     "$dir/make_seeds" "$dir/seeds" || { echo "seed corpus failed"; exit 1; }
 # A short slice of the real corpus: long inputs make each run slow and teach the fuzzer nothing new.
 head -n 40 "$top/data/wn6-1k.tsv" >"$dir/seeds/corpus/wn6-40"
