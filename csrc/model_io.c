@@ -274,8 +274,9 @@ static soso_status parse(const sections *sec, soso_model **out)
          * (osc: the finish of a fast-path run), a penalty step no larger than soft's first. */
         int orth_ok = learner == SOSO_LEARNER_OSC ? !op.exact
                       : (learner == SOSO_LEARNER_SOFT ? sp.orthogonalize_every : hp.orthogonalize_every) > 0;
+        float first_step = learner == SOSO_LEARNER_SOFT ? sp.eta * sp.ortho_penalty : 0; /* a float, as trained */
         int penalty_ok = penalty_due == 0 || (learner == SOSO_LEARNER_SOFT && sp.ortho_penalty > 0 &&
-                                              penalty_due > 0 && penalty_due <= sp.eta * sp.ortho_penalty);
+                                              penalty_due > 0 && penalty_due <= first_step);
         if (g.failed || sec->due.len != 8 || orth_due > 1 || (orth_due && !orth_ok) || !penalty_ok)
             return bad("the section of steps due holds values this model could not owe");
     }

@@ -562,6 +562,7 @@ soso_status soso__osc_train(soso_model *m, const soso_docs *docs, const soso__sp
     }
     m->train_rows = total;
     soso__blas_begin();
+    int finished = m->epochs_done >= prm->epochs && !m->orth_due; /* by an earlier call */
     s = soso__osc_settle(m, w.cap, 0); /* what a failed call owes, but a finish the end below does */
     double t_max = (double)prm->epochs * (double)total;
     soso_progress pr = soso__progress_begin(m, prm->epochs, span, D);
@@ -633,13 +634,16 @@ soso_status soso__osc_train(soso_model *m, const soso_docs *docs, const soso__sp
         if (!span->whole) break; /* a segment is one pass */
     }
     /* The last epoch done finishes the model, even when a stop was asked for at its
-     * last report (a resumed run would have nothing left to train). A call that failed
-     * with the epochs done owes the finish (m->orth_due). */
-    if ((s == SOSO_OK || s == SOSO_E_ABORTED) && m->epochs_done >= prm->epochs) {
-        soso_status f = soso__osc_finish(m);
-        if (f != SOSO_OK) s = f;
+     * last report (a resumed run would have nothing left to train), once: a model
+     * finished before this call is left as it is. A call that failed with the epochs
+     * done owes the finish (m->orth_due). */
+    if (m->epochs_done >= prm->epochs && !finished) {
+        if (s == SOSO_OK || s == SOSO_E_ABORTED) {
+            soso_status f = soso__osc_finish(m);
+            if (f != SOSO_OK) s = f;
+        }
+        if (!prm->exact) m->orth_due = s != SOSO_OK && s != SOSO_E_ABORTED;
     }
-    if (m->epochs_done >= prm->epochs && !prm->exact) m->orth_due = s != SOSO_OK && s != SOSO_E_ABORTED;
     soso__blas_end();
     ws_free(&w);
     free(perm);

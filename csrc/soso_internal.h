@@ -333,9 +333,9 @@ struct soso_model {
     uint64_t docs_seen;   /* documents processed over all training           */
     uint64_t train_rows;  /* documents in the corpus of the current epoch    */
     uint32_t osc_reorth_every, osc_since_reorth; /* OSC fast path's re-orthonormalisation */
-    /* Steps a mini-batch learner owed when a training call failed after a batch's update
-     * (out of memory): the next call does them first, so it goes on as an uninterrupted
-     * run would have (saved in the optional section DUE). */
+    /* Steps a training call owed when it failed (out of memory) after a batch's update,
+     * or osc's after its last epoch: the next call does them first, so training goes on
+     * as an uninterrupted run would have (saved in the optional section DUE). */
     uint32_t orth_due;            /* 1: the symmetric orthogonalisation of an orth point;
                                    * osc: the finish of its last epoch */
     float penalty_due;            /* soft: the orthogonality penalty step of that size (0: none) */

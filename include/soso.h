@@ -658,9 +658,10 @@ soso_status soso_model_finish(soso_model *model);
  * soft) equal the upper layer's codes of the lower layer's full codes of x, up to the
  * positive per-document scale that soso_model_stack_input applied (argmax, top-k and
  * cosines unchanged). Exact up to float rounding. An osc upper layer on an osc lower one
- * stays orthonormal. SOSO_E_ARG when upper does not read lower's units, the upper layer
- * is Hebbian with p = 1 (sign(W) cannot be inverted), or its settings do not hold over
- * the lower model's words (e.g. osc with more units than words); SOSO_E_NUMERIC when the
+ * stays orthonormal. SOSO_E_ARG when either model owes steps of a failed training call
+ * (see soso_model_train), upper does not read lower's units, the upper layer is Hebbian
+ * with p = 1 (sign(W) cannot be inverted), or its settings do not hold over the lower
+ * model's words (e.g. osc with more units than words); SOSO_E_NUMERIC when the
  * composed weights cannot represent the two layers in float (p very close to 1). Uses the
  * upper layer's threads. Training the composed model further (soso_model_extend) trains
  * it as one layer over the words (an osc upper layer over a non-osc lower model is not

@@ -366,9 +366,11 @@ static soso_status op_save_over(void)
 /* A vocabulary and a Hebbian model (orthogonalised every 3 batches) over a streamed
  * file, trained there: a training that failed resumes from the same stream to the
  * weights of the run with none failing (kept in `streamed` by the sweep's first run). */
+static int stream_resumes; /* failed streamed trainings resumed and compared */
+
 static soso_status op_stream(void)
 {
-    static float streamed[UNITS * 4096];
+    static float streamed[UNITS * 8192];
     static size_t n_streamed;
     soso_stream *st = NULL;
     soso_vocab *v = NULL;
@@ -401,6 +403,7 @@ static soso_status op_stream(void)
             worst = fmax(worst, fabs(soso_model_weights(m)[i] - streamed[i]));
             top = fmax(top, fabs(streamed[i]));
         }
+        stream_resumes++;
         CHECK_MSG(soso_model_epochs_done(m) == 2 && worst <= 1e-5 * top,
                   "streamed, resumed after a failure: %u epochs, weights %.3g off (of %.3g)",
                   soso_model_epochs_done(m), worst, top);
@@ -568,6 +571,7 @@ static void test_allocation_failures(void)
     saved_path = scratch_path("nomem.soso");
     sweep("saving over a model file", op_save_over, 0);
     sweep("streamed vocabulary and training", op_stream, 0);
+    CHECK_MSG(stream_resumes > 0, "no failed streamed training was resumed and compared");
     sweep("t-SNE map", op_tsne, 0);
     sweep("a vocabulary built text by text", op_builder, 0);
     sweep("documents appended one by one", op_docs_append, 0);
@@ -599,6 +603,18 @@ static soso_status pay_by_train(soso_model *m) { return soso_model_train(m, owed
 static soso_status pay_by_segment(soso_model *m) { return soso_model_train_segment(m, owed_docs, 0, owed_docs->rows, NULL, NULL); }
 static soso_status pay_by_stream(soso_model *m) { return soso_model_train_stream(m, owed_stream, 4, NULL, NULL); }
 static soso_status pay_by_finish(soso_model *m) { return soso_model_finish(m); }
+
+/* m written to a buffer is refused when read back (a file owing what it could not). */
+static void refused_on_load(const soso_model *m, const char *what)
+{
+    void *data = NULL;
+    size_t len = 0;
+    soso_model *back = NULL;
+    CHECK_OK(soso_model_save_buffer(m, &data, &len));
+    CHECK_MSG(soso_model_load_buffer(data, len, &back) == SOSO_E_FORMAT && !back, "read back: %s", what);
+    soso_model_free(back);
+    soso_free(data);
+}
 
 /* What a model owes after a failed call (set here by hand): kept through a model file
  * (and only what the model could owe read back), refused by stacking, dropped with the
@@ -633,15 +649,11 @@ static void test_owed_steps(void)
     soso_free(data);
     CHECK(back && back->orth_due == 1 && back->penalty_due == 0);
     soso_model_free(back);
-    for (int bad = 0; bad < 2; bad++) { /* owed what it cannot owe: a penalty, an orthogonalisation without one */
-        m->penalty_due = bad == 0 ? 0.01f : 0;
-        m->hebbian.orthogonalize_every = bad == 1 ? 0 : 5;
-        back = NULL;
-        CHECK_OK(soso_model_save_buffer(m, &data, &len));
-        CHECK_STATUS(soso_model_load_buffer(data, len, &back), SOSO_E_FORMAT);
-        soso_free(data);
-    }
+    m->penalty_due = 0.01f; /* owed what it cannot owe */
+    refused_on_load(m, "a Hebbian model owing a penalty step");
     m->penalty_due = 0;
+    m->hebbian.orthogonalize_every = 0;
+    refused_on_load(m, "an orthogonalisation owed where the schedule has none");
     m->hebbian.orthogonalize_every = 5;
     for (size_t i = 0; i < n; i++) W[i] = soso_model_weights(m)[i] * (1.0f + 0.01f * (float)(i % 7)); /* not orthonormal */
     owed_docs = d;
@@ -673,8 +685,128 @@ static void test_owed_steps(void)
     soso_vocab_free(v);
 }
 
+static soso_model *copy_of(const soso_model *m)
+{
+    void *data = NULL;
+    size_t len = 0;
+    soso_model *c = NULL;
+    CHECK_OK(soso_model_save_buffer(m, &data, &len));
+    CHECK_OK(soso_model_load_buffer(data, len, &c));
+    soso_free(data);
+    return c;
+}
+
+static int same_weights(const soso_model *a, const soso_model *b)
+{
+    return a && b && memcmp(soso_model_weights(a), soso_model_weights(b), a->units * a->cols * sizeof *a->W) == 0;
+}
+
+static int stop_at_epoch_end(const soso_progress *p, void *user)
+{
+    (void)user;
+    return p->epoch >= p->epochs;
+}
+
+/* osc's and soft's owed steps, each paid as a run that never failed would have done
+ * them: osc's finish (after a failed last re-orthonormalisation) by training, a segment,
+ * a stream or finish, and before an extension's epoch; soft's penalty step, then its
+ * orthogonalisation. A finished osc model trained again stays as it is, and one stopped
+ * at its last report finishes and owes nothing. */
+static void test_owed_steps_osc_soft(void)
+{
+    soso_vocab *v = NULL;
+    soso_docs *d = NULL;
+    load_bundled(&v, &d);
+    soso_input_options in;
+    soso_input_options_default(&in);
+    soso_osc_params op;
+    soso_osc_params_default(&op);
+    op.units = UNITS;
+    op.epochs = 1;
+    soso_model *o = NULL, *ref = NULL;
+    CHECK_OK(soso_model_create_osc(v, &in, &op, d, &o));
+    CHECK_OK(soso_model_train(o, d, NULL, NULL));
+    CHECK_OK(soso_stream_open(source_path("data/wn6-1k.tsv"), NULL, 100, &owed_stream));
+    owed_docs = d;
+    if (!o || !owed_stream) return;
+    soso_status (*pays[4])(soso_model *) = {pay_by_train, pay_by_segment, pay_by_stream, pay_by_finish};
+    for (int k = 0; k < 4; k++) {
+        o->orth_due = 1;
+        ref = copy_of(o);
+        if (ref) CHECK_OK(soso__osc_finish(ref));
+        CHECK_OK(pays[k](o));
+        CHECK_MSG(o->orth_due == 0 && same_weights(o, ref), "osc's owed finish, paid by way %d: other weights", k);
+        soso_model_free(ref);
+    }
+    ref = copy_of(o); /* trained again when finished: unchanged */
+    uint32_t every = o->osc_reorth_every;
+    CHECK_OK(soso_model_train(o, d, NULL, NULL));
+    CHECK(same_weights(o, ref) && o->osc_reorth_every == every);
+    soso_model_free(ref);
+    o->orth_due = 1; /* owed, then extended: the finish comes before the new epoch */
+    ref = copy_of(o);
+    if (ref) {
+        CHECK_OK(soso__osc_finish(ref));
+        ref->orth_due = 0;
+        CHECK_OK(soso_model_extend(ref, 1));
+        CHECK_OK(soso_model_train(ref, d, NULL, NULL));
+    }
+    CHECK_OK(soso_model_extend(o, 1));
+    CHECK_OK(soso_model_train(o, d, NULL, NULL));
+    CHECK_MSG(o->orth_due == 0 && same_weights(o, ref), "osc's owed finish, then an extension: other weights");
+    soso_model_free(ref);
+    o->osc_since_reorth = o->osc_reorth_every; /* new weights drop what was owed on the old */
+    CHECK_OK(soso_model_set_weights(o, soso_model_weights(o), UNITS * soso_vocab_size(v)));
+    CHECK(o->osc_since_reorth == 0);
+    soso_model_free(o);
+    o = NULL;
+    CHECK_OK(soso_model_create_osc(v, &in, &op, d, &o));
+    CHECK_STATUS(soso_model_train(o, d, stop_at_epoch_end, NULL), SOSO_E_ABORTED);
+    CHECK(o && soso_model_epochs_done(o) == 1 && o->orth_due == 0);
+    soso_model_free(o);
+    op.exact = 1; /* exact osc owes no finish: a file that says so is refused */
+    CHECK_OK(soso_model_create_osc(v, &in, &op, d, &o));
+    if (o) {
+        o->orth_due = 1;
+        refused_on_load(o, "an exact osc model owing a finish");
+    }
+    soso_model_free(o);
+    /* soft: a penalty step and an orthogonalisation owed, paid in that order */
+    soso_soft_params sp;
+    soso_soft_params_default(&sp);
+    sp.units = UNITS;
+    sp.epochs = 1;
+    sp.batch = 20;
+    sp.ortho_penalty = 0.5f;
+    sp.orthogonalize_every = 3;
+    soso_model *q = NULL;
+    CHECK_OK(soso_model_create_soft(v, &in, &sp, d, &q));
+    CHECK_OK(soso_model_train(q, d, NULL, NULL));
+    if (q) {
+        q->orth_due = 1;
+        q->penalty_due = sp.eta * sp.ortho_penalty * 2;
+        refused_on_load(q, "a penalty step larger than soft's first");
+        q->penalty_due = sp.eta * sp.ortho_penalty;
+        ref = copy_of(q);
+        if (ref) {
+            CHECK_OK(soso__soft_settle(ref, 1));
+            CHECK_OK(soso_orthogonalize_symmetric(ref->W, UNITS, ref->cols, 1));
+        }
+        CHECK_OK(soso_model_finish(q));
+        CHECK_MSG(q->orth_due == 0 && q->penalty_due == 0 && same_weights(q, ref),
+                  "soft's owed penalty step and orthogonalisation: other weights");
+        soso_model_free(ref);
+    }
+    soso_model_free(q);
+    soso_stream_free(owed_stream);
+    owed_stream = NULL;
+    soso_docs_free(d);
+    soso_vocab_free(v);
+}
+
 const soso_test tests_nomem[] = {
     {"allocation_failures", test_allocation_failures},
     {"owed_steps", test_owed_steps},
+    {"owed_steps_osc_soft", test_owed_steps_osc_soft},
     {NULL, NULL},
 };
