@@ -73,7 +73,8 @@ static size_t group_length(const soso_model *m, const soso__schedule *sc, uint32
 }
 
 /* The schedule's symmetric orthogonalisation of W (plain), and the lazy state anew. One
- * that fails stays due (m->orth_due): the batch before it is in W and counted. */
+ * that fails stays due (m->orth_due: the batch before it is in W and counted), and the
+ * next training call does it first (soso__settle). */
 static soso_status orthogonalize(soso_model *m, const soso__schedule *sc)
 {
     soso_status s = soso_orthogonalize_symmetric(m->W, m->units, m->cols, sc->threads);
@@ -98,7 +99,6 @@ soso_status soso__run_batches(soso_model *m, const soso_docs *docs, const soso__
     double t0 = soso__now();
     soso__tuner *tuner = &m->tuner;
     soso__tuner_use(tuner, sc->w->threads, m->fixed_team);
-    if (m->orth_due) s = orthogonalize(m, sc); /* owed by a call that failed after its batch */
     while (m->epochs_done < sc->epochs && s == SOSO_OK) {
         uint32_t epoch = m->epochs_done;
         soso__epoch_order(perm, N, sc->seed, epoch, first);

@@ -127,7 +127,7 @@ soso_status soso__settle(soso_model *m)
     soso_status s = SOSO_OK;
     soso__blas_begin();
     if (m->learner == SOSO_LEARNER_OSC) {
-        s = soso__osc_settle(m, m->osc.threads, 1);
+        s = soso__osc_settle(m, m->osc.threads);
     } else {
         int soft = m->learner == SOSO_LEARNER_SOFT, threads = soft ? m->soft.threads : m->hebbian.threads;
         if (soft) s = soso__soft_settle(m, threads); /* the penalty first, as the batch had it */
@@ -170,6 +170,7 @@ static soso_status dispatch(soso_model *m, const soso_docs *docs, const soso__sp
                           "with the same pieces (here %llu to %llu)", (unsigned long long)m->seg_first,
                           (unsigned long long)(m->seg_first + m->seg_rows), (unsigned long long)first,
                           (unsigned long long)(first + rows));
+    SOSO__CHECK(soso__settle(m)); /* what a failed call owed, before any batch */
     soso_status s;
     switch (m->learner) {
     case SOSO_LEARNER_HEBBIAN: s = soso__hebbian_train(m, docs, span, progress, user); break;

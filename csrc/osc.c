@@ -562,8 +562,7 @@ soso_status soso__osc_train(soso_model *m, const soso_docs *docs, const soso__sp
     }
     m->train_rows = total;
     soso__blas_begin();
-    int finished = m->epochs_done >= prm->epochs && !m->orth_due; /* by an earlier call */
-    s = soso__osc_settle(m, w.cap, 0); /* what a failed call owes, but a finish the end below does */
+    int finished = m->epochs_done >= prm->epochs; /* by an earlier call (an owed finish is paid: soso__settle) */
     double t_max = (double)prm->epochs * (double)total;
     soso_progress pr = soso__progress_begin(m, prm->epochs, span, D);
     double t0 = soso__now();
@@ -661,10 +660,10 @@ soso_status soso__osc_finish(soso_model *m)
     return SOSO_OK;
 }
 
-soso_status soso__osc_settle(soso_model *m, int threads, int finish)
+soso_status soso__osc_settle(soso_model *m, int threads)
 {
     if (!m->osc.exact && m->osc_since_reorth >= m->osc_reorth_every) SOSO__CHECK(reorthonormalize(m, threads));
-    if (m->orth_due && (finish || m->epochs_done < m->osc.epochs)) { /* a finish owed, since extended or asked */
+    if (m->orth_due) { /* the finish of the last epoch */
         SOSO__CHECK(soso__osc_finish(m));
         m->orth_due = 0;
     }

@@ -209,7 +209,6 @@ soso_status soso__soft_train(soso_model *m, const soso_docs *docs, const soso__s
     soso_status s = (c.wins && c.top && c.z && c.mean) ? soso__batch_init(&c.w, H, m->cols, B, prm->k, prm->threads)
                                                        : soso__fail(SOSO_E_NOMEM, "out of memory for soft training");
     soso__blas_begin();
-    if (s == SOSO_OK) s = soso__soft_settle(m, prm->threads); /* owed by a call that failed after its batch */
     if (s == SOSO_OK) s = soso__batch_lazy(&c.w, m->W);
     if (s == SOSO_OK) {
         soso__schedule sc = {prm->epochs, prm->seed, B, prm->orthogonalize_every, prm->threads, &c.w, c.wins,

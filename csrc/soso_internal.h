@@ -707,13 +707,12 @@ SOSO__MUST_USE soso_status soso__osc_init(soso_model *m, const soso_docs *init_d
 /* The end of OSC training: re-orthonormalise (fast path) and make signs canonical. */
 SOSO__MUST_USE soso_status soso__osc_finish(soso_model *m);
 /* What a failed osc training call owes: a re-orthonormalisation that was due (its count
- * at or above the interval), and the finish of the last epoch (m->orth_due) where the
- * planned epochs were extended since or finish is set. */
-SOSO__MUST_USE soso_status soso__osc_settle(soso_model *m, int threads, int finish);
+ * at or above the interval), and the finish of the last epoch (m->orth_due). */
+SOSO__MUST_USE soso_status soso__osc_settle(soso_model *m, int threads);
 /* A soft model's orthogonality penalty step owed (m->penalty_due), on threads. */
 SOSO__MUST_USE soso_status soso__soft_settle(soso_model *m, int threads);
-/* What a training call that failed owes (see orth_due), and paying it with no
- * documents: a model whose epochs are all done has no batch to pay it before. */
+/* What a training call that failed owes (see orth_due), and paying it, with no
+ * documents: every training call (dispatch), a stream or finish does it first. */
 int soso__owes(const soso_model *m);
 SOSO__MUST_USE soso_status soso__settle(soso_model *m);
 SOSO__MUST_USE soso_status soso__osc_train(soso_model *m, const soso_docs *docs, const soso__span *span, soso_progress_fn progress,
