@@ -25,6 +25,11 @@ struct TrainingRun {
         }
     }
 
+    /// Where the checkpoint went and the command that continues from it.
+    var resumeHint: String {
+        "checkpoint written to \(checkpointPath); continue with: \(command) --resume \(shellQuoted(checkpointPath))"
+    }
+
     /// Runs `train` (a model's training call) with this run's progress handler.
     func train(_ model: Model, _ train: (@escaping (TrainingProgress) -> Bool) throws -> Void) throws {
         installStopHandlers()
@@ -51,16 +56,15 @@ struct TrainingRun {
             if let e = checkpointError { throw e }
             if convergence?.converged == true && stopRequested == 0 { return try model.finish() }
             try model.save(to: checkpointPath)
-            throw SosoError(.aborted, "interrupted after \(model.epochsDone) of \(model.totalEpochs) epochs; checkpoint "
-                + "written to \(checkpointPath); continue with: \(command) --resume \(shellQuoted(checkpointPath))")
+            throw SosoError(.aborted, "interrupted after \(model.epochsDone) of \(model.totalEpochs) epochs; "
+                + resumeHint)
         } catch let error as SosoError where error.code == .outOfMemory && model.documentsSeen > seenBefore {
             // The model keeps the documents trained before the failure (and the steps it
             // owes): a checkpoint keeps them too, where memory allows writing one.
             line.finish()
             guard (try? model.save(to: checkpointPath)) != nil else { throw error }
             throw SosoError(.outOfMemory, "\(error.message), after \(model.documentsSeen - seenBefore) documents of this run "
-                + "(\(model.epochsDone) of \(model.totalEpochs) epochs done); checkpoint written to \(checkpointPath); "
-                + "continue with: \(command) --resume \(shellQuoted(checkpointPath))")
+                + "(\(model.epochsDone) of \(model.totalEpochs) epochs done); " + resumeHint)
         }
         line.finish()
     }
