@@ -72,6 +72,8 @@ const char *source_path(const char *rel);
 void load_bundled(soso_vocab **v, soso_docs **d);
 /* A fresh path under the test's scratch directory. */
 const char *scratch_path(const char *name);
+/* The largest |got - want| over n weights; *top: the largest |want| (a scale to read it by). */
+double weights_off(const float *got, const float *want, size_t n, double *top);
 /* The first n documents of a corpus (labels kept), as a corpus of their own. */
 soso_corpus *corpus_head(const soso_corpus *all, size_t n);
 

@@ -384,11 +384,7 @@ static void test_hebbian_allocation_fails_mid_training(void)
             }
             CHECK_OK(soso_model_train(m, d, NULL, NULL));
             CHECK(soso_model_docs_seen(m) == soso_model_docs_seen(ref));
-            double worst = 0, top = 0;
-            for (size_t i = 0; i < n; i++) {
-                worst = fmax(worst, fabs(soso_model_weights(m)[i] - want[i]));
-                top = fmax(top, fabs(want[i]));
-            }
+            double top, worst = weights_off(soso_model_weights(m), want, n, &top);
             CHECK_MSG(worst <= 1e-5 * top, "%d threads, failed after %llu documents: resumed %.3g off (of %.3g)", t,
                       (unsigned long long)seen, worst, top);
             soso_model_free(m);

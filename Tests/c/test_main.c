@@ -42,6 +42,17 @@ void load_bundled(soso_vocab **v, soso_docs **d)
 
 const char *scratch_path(const char *name) { return join(scratch_dir, name); }
 
+double weights_off(const float *got, const float *want, size_t n, double *top)
+{
+    double worst = 0;
+    *top = 0;
+    for (size_t i = 0; i < n; i++) {
+        worst = fmax(worst, fabs((double)got[i] - want[i]));
+        *top = fmax(*top, fabs(want[i]));
+    }
+    return worst;
+}
+
 soso_vocab *vocab_from_text(const char *text, uint32_t min_df, int stop_words)
 {
     soso_corpus *c = NULL;

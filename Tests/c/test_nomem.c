@@ -195,11 +195,7 @@ static soso_status train_fresh(int learner)
             CHECK_OK(soso_model_train(back, fx.docs, NULL, NULL));
             const soso_model *t = trained[learner];
             size_t n = UNITS * soso_vocab_size(fx.vocab);
-            double worst = 0, top = 0;
-            for (size_t i = 0; i < n; i++) {
-                worst = fmax(worst, fabs(soso_model_weights(back)[i] - soso_model_weights(t)[i]));
-                top = fmax(top, fabs(soso_model_weights(t)[i]));
-            }
+            double top, worst = weights_off(soso_model_weights(back), soso_model_weights(t), n, &top);
             double tol = learner == 0 ? 1e-5 * top : 0; /* osc and soft: the same bits */
             CHECK_MSG(soso_model_docs_seen(back) == soso_model_docs_seen(t) && worst <= tol,
                       "learner %d, failed after %llu documents: resumed %llu documents (%llu), weights %.3g off (of %.3g)",
@@ -398,11 +394,7 @@ static soso_status op_stream(void)
         long fault = soso__alloc_fault;
         soso__alloc_fault = 0;
         CHECK_OK(soso_model_train_stream(m, st, 4, NULL, NULL));
-        double worst = 0, top = 0;
-        for (size_t i = 0; i < n; i++) {
-            worst = fmax(worst, fabs(soso_model_weights(m)[i] - streamed[i]));
-            top = fmax(top, fabs(streamed[i]));
-        }
+        double top, worst = weights_off(soso_model_weights(m), streamed, n, &top);
         stream_resumes++;
         CHECK_MSG(soso_model_epochs_done(m) == 2 && worst <= 1e-5 * top,
                   "streamed, resumed after a failure: %u epochs, weights %.3g off (of %.3g)",
