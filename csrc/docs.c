@@ -86,6 +86,30 @@ static soso_status push_row(soso_docs *d, size_t nnz, const uint32_t *idx, const
     return SOSO_OK;
 }
 
+soso_status soso__docs_reserve(soso_docs *d, size_t rows, size_t nnz)
+{
+    size_t cap_rows = d->cap_rows + 1, need_rows, need_nnz; /* indptr holds cap_rows + 1 entries */
+    if (!soso__add_size(d->rows, rows, &need_rows) || !soso__add_size(d->indptr[d->rows], nnz, &need_nnz) ||
+        need_rows == SIZE_MAX)
+        return soso__fail(SOSO_E_LIMIT, "too many entries");
+    SOSO__CHECK(soso__reserve((void **)&d->indptr, &cap_rows, need_rows + 1, sizeof *d->indptr));
+    d->cap_rows = cap_rows - 1;
+    size_t cap = d->cap_nnz;
+    SOSO__CHECK(soso__reserve((void **)&d->indices, &cap, need_nnz, sizeof *d->indices));
+    cap = d->cap_nnz;
+    SOSO__CHECK(soso__reserve((void **)&d->values, &cap, need_nnz, sizeof *d->values));
+    d->cap_nnz = cap;
+    return SOSO_OK;
+}
+
+soso_status soso__docs_push_sorted(soso_docs *d, size_t nnz, const uint32_t *idx, const float *val)
+{
+    int finite = 1;
+    for (size_t i = 0; i < nnz; i++) finite &= isfinite(val[i]) != 0;
+    if (!finite) return soso__fail(SOSO_E_NUMERIC, "a value of the row is not finite");
+    return push_row(d, nnz, idx, val);
+}
+
 /* Sorts idx (and val alongside) ascending: insertion sort, rows are short. */
 static void sort_pairs(uint32_t *idx, float *val, size_t n)
 {

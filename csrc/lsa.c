@@ -61,11 +61,14 @@ static void transpose(const float *Q, size_t l, size_t V, float *QT)
 }
 
 /* out = S B for sparse S (rows x cols) and B (cols x l) in column blocks; out in column
- * blocks (blocked_out) or as out^T (l x rows, row-major). Each out value sums its row's
- * non-zeros in order in double, as a plain loop would (the same bits for any thread
- * count or block width); work goes in (block, 128 rows) pieces to whichever thread is
- * free. acc: l doubles a thread (a block's width used). */
-static void sparse_times(const soso_docs *S, const float *B, size_t l, int blocked_out, float *out, double *acc_all,
+ * blocks (blocked_out) or as out^T (l x rows, row-major). A row of S against a block of
+ * B is a document scored against w units from their transposed weights (p = 2): each
+ * out value sums its row's non-zeros in order in double, as a plain loop would (the same
+ * bits for any thread count or block width), in registers where the CPU has AVX-512
+ * (LSA of the 82,115 expanded noun glosses on 2 threads: 3.76 -> 2.13 s at 26 units,
+ * 10.8 -> 4.4 s at 104, the same bits). Work goes in (block, 128 rows) pieces to
+ * whichever thread is free. buf: l floats a thread. */
+static void sparse_times(const soso_docs *S, const float *B, size_t l, int blocked_out, float *out, float *buf_all,
                          int threads)
 {
     int team = soso__team_size(threads, (double)S->indptr[S->rows] * (double)l);
@@ -73,21 +76,16 @@ static void sparse_times(const soso_docs *S, const float *B, size_t l, int block
     long next = 0, rows = (long)S->rows, nb = (long)((l + bw - 1) / bw), nr = (rows + 127) / 128;
 #pragma omp parallel num_threads(team) if (team > 1)
     {
-        double *acc = acc_all + (size_t)omp_get_thread_num() * l;
+        float *buf = buf_all + (size_t)omp_get_thread_num() * l;
         for (long t; (t = soso__next_chunk(&next, 1)) < nb * nr;) {
             size_t b0 = (size_t)(t / nr) * bw, w = l - b0 < bw ? l - b0 : bw;
             const float *Bb = B + b0 * S->cols;
             for (long r = (t % nr) * 128; r < (t % nr + 1) * 128 && r < rows; r++) {
-                for (size_t i = 0; i < w; i++) acc[i] = 0;
-                for (size_t e = S->indptr[r]; e < S->indptr[r + 1]; e++) {
-                    const float *q = Bb + (size_t)S->indices[e] * w;
-                    double x = S->values[e];
-                    for (size_t i = 0; i < w; i++) acc[i] += x * q[i];
-                }
-                if (blocked_out)
-                    for (size_t i = 0; i < w; i++) out[b0 * (size_t)rows + (size_t)r * w + i] = (float)acc[i];
-                else
-                    for (size_t i = 0; i < w; i++) out[(b0 + i) * (size_t)rows + (size_t)r] = (float)acc[i];
+                size_t e0 = S->indptr[r], nnz = S->indptr[r + 1] - e0;
+                float *o = blocked_out ? out + b0 * (size_t)rows + (size_t)r * w : buf;
+                soso__scores_transposed(Bb, w, 2.0f, nnz, S->indices + e0, S->values + e0, NULL, o);
+                if (!blocked_out)
+                    for (size_t i = 0; i < w; i++) out[(b0 + i) * (size_t)rows + (size_t)r] = buf[i];
             }
         }
     }
@@ -103,9 +101,9 @@ soso_status soso__lsa(const soso_docs *X, size_t k, uint64_t seed, int threads, 
     float *Y = soso__alloc_array(N * l, sizeof *Y), *M = soso__alloc_array(l * l, sizeof *M);
     double *Md = soso__alloc_array(l * l, sizeof *Md), *lam = soso__alloc_array(l, sizeof *lam);
     float *E = soso__alloc_array(k * l, sizeof *E), *QT = Z; /* Z is free while Q^T is read */
-    double *acc = soso__alloc_array((size_t)(threads > 0 ? threads : 1) * l, sizeof *acc);
+    float *buf = soso__alloc_array((size_t)(threads > 0 ? threads : 1) * l, sizeof *buf);
     soso_status s = SOSO_OK;
-    if (!Q || !Z || !Y || !M || !Md || !lam || !E || !acc) s = soso__fail(SOSO_E_NOMEM, "out of memory for LSA of %zu x %zu", N, V);
+    if (!Q || !Z || !Y || !M || !Md || !lam || !E || !buf) s = soso__fail(SOSO_E_NOMEM, "out of memory for LSA of %zu x %zu", N, V);
     soso__rng rng;
     soso__rng_seed(&rng, seed, SOSO__STREAM_LSA);
     int have = 0;
@@ -117,16 +115,16 @@ soso_status soso__lsa(const soso_docs *X, size_t k, uint64_t seed, int threads, 
     }
     for (int it = 0; it < LSA_POWER_ITERATIONS && s == SOSO_OK; it++) {
         transpose(Q, l, V, QT);
-        sparse_times(X, QT, l, 1, Y, acc, threads); /* Y = X Q^T */
-        sparse_times(XT, Y, l, 0, Q, acc, threads); /* Q <- (X^T Y)^T, then orthonormalised */
+        sparse_times(X, QT, l, 1, Y, buf, threads); /* Y = X Q^T */
+        sparse_times(XT, Y, l, 0, Q, buf, threads); /* Q <- (X^T Y)^T, then orthonormalised */
         s = soso__orthonormalize_rows(Q, l, V, &rng);
     }
     if (s == SOSO_OK) {
         /* Rayleigh-Ritz: M = Q X^T X Q^T; its leading eigenvectors rotate Q onto the
          * leading singular directions. */
         transpose(Q, l, V, QT);
-        sparse_times(X, QT, l, 1, Y, acc, threads);
-        sparse_times(XT, Y, l, 0, Z, acc, threads);
+        sparse_times(X, QT, l, 1, Y, buf, threads);
+        sparse_times(XT, Y, l, 0, Z, buf, threads);
         soso__gemm_cols(l, l, V, 1.0f, Z, V, 1, Q, V, 0.0f, M, l, threads);
         for (size_t i = 0; i < l; i++)
             for (size_t j = 0; j < l; j++) Md[i * l + j] = 0.5 * ((double)M[i * l + j] + M[j * l + i]);
@@ -150,6 +148,6 @@ soso_status soso__lsa(const soso_docs *X, size_t k, uint64_t seed, int threads, 
     free(Md);
     free(lam);
     free(E);
-    free(acc);
+    free(buf);
     return s;
 }

@@ -270,6 +270,11 @@ struct soso_docs {
     float *values;       /* nnz               */
     size_t cap_rows, cap_nnz;
 };
+/* For the library's own rows (sorted, distinct, in range): room for `rows` and `nnz`
+ * more first, then each row appended without the public call's copy, sort and checks
+ * (its values are still checked finite). */
+SOSO__MUST_USE soso_status soso__docs_reserve(soso_docs *d, size_t rows, size_t nnz);
+SOSO__MUST_USE soso_status soso__docs_push_sorted(soso_docs *d, size_t nnz, const uint32_t *idx, const float *val);
 
 const char *soso__input_options_check(const soso_input_options *o);
 /* NULL if soso_docs_expand's neighbors (0 = none here), gain and hops are valid, else why. */

@@ -91,6 +91,51 @@ static void test_expand_matches_reference(void)
     fclose(f);
 }
 
+/* Words spread over a vocabulary of 3,001 and of 70,001 (the row sort's two and three
+ * byte passes; the fixture's 14 words take one): the counts, and so the expansion, are
+ * the same with every word moved, in order, to a new column. */
+static void test_expand_wide_vocabulary(void)
+{
+    FILE *f = fopen(source_path("Tests/fixtures/expand.txt"), "r");
+    CHECK(f != NULL);
+    if (!f) return;
+    size_t R, V;
+    CHECK(fscanf(f, " matrix %zu %zu", &R, &V) == 2);
+    soso_docs *X = read_rows(f, R, V), *want = NULL;
+    fclose(f);
+    if (X) CHECK_OK(soso_docs_expand(X, 5, 2.0f, 1, 1, &want));
+    static const size_t wide[] = {3001, 70001};
+    for (int c = 0; c < 2 && want; c++) {
+        size_t step = (wide[c] - 2) / (V - 1);
+        soso_docs *Xw = NULL, *got = NULL;
+        CHECK_OK(soso_docs_create(wide[c], &Xw));
+        for (size_t i = 0; i < R && Xw; i++) {
+            size_t n;
+            const uint32_t *idx;
+            const float *val;
+            uint32_t moved[64];
+            soso_docs_row(X, i, &n, &idx, &val);
+            for (size_t k = 0; k < n; k++) moved[k] = (uint32_t)(idx[k] * step + 1);
+            CHECK_OK(soso_docs_append_row(Xw, n, moved, val));
+        }
+        if (Xw) CHECK_OK(soso_docs_expand(Xw, 5, 2.0f, 1, 2, &got));
+        for (size_t i = 0; got && i < R; i++) {
+            size_t ng, nw;
+            const uint32_t *ig, *iw;
+            const float *vg, *vw;
+            soso_docs_row(got, i, &ng, &ig, &vg);
+            soso_docs_row(want, i, &nw, &iw, &vw);
+            int same = ng == nw;
+            for (size_t k = 0; k < ng && same; k++) same = ig[k] == iw[k] * step + 1 && vg[k] == vw[k];
+            CHECK_MSG(same, "row %zu differs over %zu words", i, wide[c]);
+        }
+        soso_docs_free(Xw);
+        soso_docs_free(got);
+    }
+    soso_docs_free(want);
+    soso_docs_free(X);
+}
+
 static double cosine(const soso_docs *d, size_t a, size_t b)
 {
     size_t na, nb;
@@ -338,6 +383,7 @@ const soso_test tests_expand[] = {
     {"expand_matches_reference", test_expand_matches_reference},
     {"expand_relates_documents_of_a_topic", test_expand_relates_documents_of_a_topic},
     {"expand_threads_on_a_larger_corpus", test_expand_threads_on_a_larger_corpus},
+    {"expand_wide_vocabulary", test_expand_wide_vocabulary},
     {"expansion_kept_in_model_file", test_expansion_kept_in_model_file},
     {"expand_values_of_any_scale", test_expand_values_of_any_scale},
     {"expand_bad_input", test_expand_bad_input},
