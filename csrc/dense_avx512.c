@@ -274,6 +274,44 @@ SIMD void soso__mul_inplace_avx512(size_t m, const float *S, int add, float *B, 
     }
 }
 
+/* C = A D, or C + A D with add, over w columns, for D's k <= SOSO__LOW_RANK rows: 32
+ * columns at a time, D's strip in registers while every row of C takes it. Each result
+ * is (C or +0) + (A_i0 D_0 + ...), the products summed in order by fused multiply-adds,
+ * as OpenBLAS's Haswell kernel sums them (the same bits there); the strip after next of
+ * each row prefetched, as in the product above. */
+SIMD void soso__low_rank_avx512(size_t m, size_t k, const float *A, size_t lda, const float *D, size_t ldd, int add,
+                                float *C, size_t ldc, size_t w)
+{
+    if (m == 0 || k == 0 || w == 0) return;
+    for (size_t c = 0; c < w; c += 32) {
+        size_t n = w - c < 32 ? w - c : 32;
+        __mmask16 m0 = first_lanes(n), m1 = first_lanes(n > 16 ? n - 16 : 0);
+        __m512 d0[SOSO__LOW_RANK], d1[SOSO__LOW_RANK];
+        for (size_t t = 0; t < k; t++) {
+            d0[t] = _mm512_maskz_loadu_ps(m0, D + t * ldd + c);
+            d1[t] = _mm512_maskz_loadu_ps(m1, D + t * ldd + c + 16);
+        }
+        for (size_t i = 0; i < m; i++) {
+            float *row = C + i * ldc + c;
+            const float *a = A + i * lda;
+            if (c + 64 < w) {
+                _mm_prefetch((const char *)(row + 64), _MM_HINT_T0);
+                _mm_prefetch((const char *)(row + 80), _MM_HINT_T0);
+            }
+            __m512 x = _mm512_set1_ps(a[0]), s0 = _mm512_mul_ps(x, d0[0]), s1 = _mm512_mul_ps(x, d1[0]);
+            for (size_t t = 1; t < k; t++) {
+                x = _mm512_set1_ps(a[t]);
+                s0 = _mm512_fmadd_ps(x, d0[t], s0);
+                s1 = _mm512_fmadd_ps(x, d1[t], s1);
+            }
+            __m512 c0 = add ? _mm512_maskz_loadu_ps(m0, row) : _mm512_setzero_ps(); /* +0: no -0 out */
+            __m512 c1 = add ? _mm512_maskz_loadu_ps(m1, row + 16) : _mm512_setzero_ps();
+            _mm512_mask_storeu_ps(row, m0, _mm512_add_ps(c0, s0));
+            _mm512_mask_storeu_ps(row + 16, m1, _mm512_add_ps(c1, s1));
+        }
+    }
+}
+
 #else /* no AVX-512 kernels in this build: dense.c always takes OpenBLAS */
 
 int soso__avx512_enabled(void) { return 0; }
@@ -290,6 +328,11 @@ int soso__avx512_set(int on)
 void soso__gram_range_avx512(const float *W, size_t rows, size_t cols, size_t c0, size_t w, float *G, float *tiles)
 {
     (void)W, (void)rows, (void)cols, (void)c0, (void)w, (void)G, (void)tiles;
+}
+void soso__low_rank_avx512(size_t m, size_t k, const float *A, size_t lda, const float *D, size_t ldd, int add,
+                           float *C, size_t ldc, size_t w)
+{
+    (void)m, (void)k, (void)A, (void)lda, (void)D, (void)ldd, (void)add, (void)C, (void)ldc, (void)w;
 }
 void soso__mul_inplace_avx512(size_t m, const float *S, int add, float *B, size_t ldb, size_t w, float *buf)
 {

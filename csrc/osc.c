@@ -1,7 +1,7 @@
 /* osc.c - Orthogonal Sparse Coding (Schuetze, Barth & Martinetz 2016), ALGORITHMS.md
  * section 2: the plain O(N^2 V) loop as the reference, and the default path, O(N V +
  * K^2 V) per document, that replaces the Gram-Schmidt of the last N - K atoms by one
- * rank-1 rotation, kept lazily and folded into the weights by sgemm (see "the fast
+ * rank-1 rotation, kept lazily and folded into the weights by a product (see "the fast
  * path"). Within a document, work over the vocabulary is split into fixed chunks, every
  * BLAS call covers one chunk and every sum is combined in chunk order, so the result does
  * not depend on the thread count. */
@@ -20,11 +20,13 @@ static size_t chunk_size(size_t V)
     size_t c = (V + 15) / 16;
     return c < 256 ? 256 : c > 4096 ? 4096 : c;
 }
-/* T: rotations kept lazily before an sgemm folds them in. Each document's atoms read
+/* T: rotations kept lazily before a product folds them in. Each document's atoms read
  * the pending ones (T / 2 rows of D on average) and each fold writes all N atoms: one
  * epoch of 10,000 noun glosses took 0.51 / 0.53 / 0.55 / 0.66 s at T = 4 / 6 / 8 / 16 (26
  * units, 1 thread) and about 1.3 s at 4 to 8 against 1.5 s at 16 (104 units; 7175378's
- * step). 6: within 4% of the best at 26 units and among the best at 104. */
+ * step). 6: within 4% of the best at 26 units and among the best at 104. Again with the
+ * AVX-512 products (soso__low_rank_block) on all 82,115 expanded glosses, 26 units, 1
+ * thread: 4.12-4.18 s an epoch at 6, 4.13-4.29 at 8, 4.50-4.61 at 12. */
 #define OSC_PENDING 6
 /* Doubles of one thread's coefficient work (step_coefficients): M (n x n), the new
  * atoms (K x n), the direction (n), the old atoms' Cholesky factor (K x K), scratch
@@ -115,8 +117,8 @@ static void plain_step(float *U, size_t N, size_t V, size_t K, size_t nnz, const
  * It differs from the plain loop's sequential Gram-Schmidt at second order in the step.
  * The update is rank-1 over all remaining atoms, so it is kept lazily: U = Ub + A D, with
  * A (N x T) the coefficients and D (T x V) the directions z - r^, and folded into Ub with
- * one sgemm every T = 6 documents: O(N V) per document at sgemm speed, and the codes of
- * the next documents still cost only their words.
+ * one product every T = 6 documents: O(N V / T) per document at a dense product's
+ * speed, and the codes of the next documents still cost only their words.
  *
  * Neither this path nor its exact variants re-project the other atoms, and a departure
  * from orthonormality grows under such updates (by up to ~1% a document on the planted
@@ -138,7 +140,7 @@ typedef struct {
     float *old;         /* K x V: the K atoms before this document's update           */
     float *codes;       /* N                                                          */
     float *dx;          /* T: D x                                                     */
-    float *ak;          /* K x T: the K atoms' rows of A, for the materialising sgemm */
+    float *ak;          /* K x T: the K atoms' rows of A, for the materialising product */
     uint32_t *order;    /* K                                                          */
     unsigned char *done;/* N                                                          */
     double *part;       /* nchunks x (K (K + 1) / 2 + K): each chunk's partial dots   */
@@ -201,11 +203,11 @@ static soso_status ws_init(osc_ws *w, float *U, size_t N, size_t V, size_t K, in
     return SOSO_OK;
 }
 
-/* Folds the pending rotations into Ub: Ub += A D (an sgemm over fixed column blocks). */
+/* Folds the pending rotations into Ub: Ub += A D. */
 static void flush(osc_ws *w)
 {
     if (w->pending == 0) return;
-    soso__gemm_cols(w->N, w->V, w->pending, 1.0f, w->A, OSC_PENDING, 0, w->D, w->V, 1.0f, w->Ub, w->V, w->cap);
+    soso__add_low_rank(w->N, w->V, w->pending, w->A, OSC_PENDING, w->D, w->Ub, w->cap);
     memset(w->A, 0, w->N * OSC_PENDING * sizeof *w->A);
     w->pending = 0;
 }
@@ -374,7 +376,7 @@ static double step_coefficients(const double *M, size_t K, size_t N, double xx, 
 }
 
 /* The new rows over [j0, j1): the K new atoms into Ub and, unless cd is NULL, the
- * direction into D's next row, each sum_i coef[i] old_i + coef[K] x: one sgemm of the
+ * direction into D's next row, each sum_i coef[i] old_i + coef[K] x: one product of the
  * coefficients by the old atoms' chunk into the thread's buffer, then copied out with
  * x's words idx[e0, e1) added. (Plain loops instead: the same epoch time at 2 atoms a
  * document, 1.15 s against 1.15-1.18 s on 20,000 glosses; at 64 of 104 units over
@@ -386,8 +388,7 @@ static void combine(osc_ws *w, int tid, const double *cneu, const double *cd, si
     float *cf = w->cf + (size_t)tid * n * K, *out = w->cbuf + (size_t)tid * n * CH;
     for (size_t r = 0; r < rows; r++)
         for (size_t i = 0; i < K; i++) cf[r * K + i] = (float)(r < K ? cneu[r * n + i] : cd[i]);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)(j1 - j0), (int)K, 1.0f, cf, (int)K,
-                w->old + j0, (int)V, 0.0f, out, (int)CH);
+    soso__low_rank_block(rows, K, cf, K, w->old + j0, V, 0, out, CH, j1 - j0);
     for (size_t r = 0; r < rows; r++) {
         float *dst = r < K ? w->Ub + (size_t)w->order[r] * V : w->D + w->pending * V, *o = out + r * CH;
         float cx = (float)(r < K ? cneu[r * n + K] : cd[K]);
@@ -453,7 +454,7 @@ static void fast_step(osc_ws *w, size_t nnz, const uint32_t *idx, const float *v
          c++, j0 = c * CH, j1 = j0 + CH < V ? j0 + CH : V)
 
         /* 3. Materialise the K old atoms: Ub's rows here, and the pending rotations A D
-         * chunk by chunk below (one small sgemm per chunk reads D once for all K; a plain
+         * chunk by chunk below (one small product per chunk reads D once for all K; a plain
          * loop doing the same was 1.13x slower an epoch at sparsity 2). */
         for (size_t k = 0; k < K; k++)
             memcpy(w->old + k * V + j_lo, w->Ub + (size_t)w->order[k] * V + j_lo, n_my * sizeof(float));
@@ -465,8 +466,7 @@ static void fast_step(osc_ws *w, size_t nnz, const uint32_t *idx, const float *v
          * the old atoms' products in float, see "one document's step" above). */
         OSC_FOR_CHUNKS {
             if (w->pending) /* the atoms' chunk is then in cache for the products */
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)K, (int)(j1 - j0), (int)w->pending, 1.0f, Ak,
-                            (int)T, w->D + j0, (int)V, 1.0f, w->old + j0, (int)V);
+                soso__low_rank_block(K, w->pending, Ak, T, w->D + j0, V, 1, w->old + j0, V, j1 - j0);
             double *part = w->part + c * P;
             for (size_t i = 0, m = 0; i < K; i++)
                 for (size_t j = i; j < K; j++)

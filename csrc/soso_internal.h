@@ -182,6 +182,20 @@ void soso__gemm_cols(size_t m, size_t n, size_t k, float alpha, const float *A, 
  * blocks; the AVX-512 kernel gives each thread an equal run of 32-column strips and an
  * m x 32 buffer. */
 SOSO__MUST_USE soso_status soso__gemm_cols_inplace(size_t m, size_t n, const float *A, int add, float *B, int threads);
+/* Products with a short inner dimension, k <= SOSO__LOW_RANK, over a long row (osc's
+ * pending rotations and new atoms: one OpenBLAS call a chunk of the vocabulary cost more
+ * than its arithmetic). soso__low_rank_block: C = A D, or C + A D with add, over w
+ * columns (A m x k, D k x w, row strides lda, ldd, ldc), on the calling thread, with
+ * dense_avx512.c's kernel where the CPU has AVX-512F, else OpenBLAS (the same bits as its
+ * Haswell kernel). soso__add_low_rank: C (m x n) += A D over D's n columns (row stride n),
+ * threads sharing strips of columns; the same for any thread count. */
+#define SOSO__LOW_RANK 8
+void soso__low_rank_block(size_t m, size_t k, const float *A, size_t lda, const float *D, size_t ldd, int add,
+                          float *C, size_t ldc, size_t w);
+void soso__add_low_rank(size_t m, size_t n, size_t k, const float *A, size_t lda, const float *D, float *C,
+                        int threads);
+void soso__low_rank_avx512(size_t m, size_t k, const float *A, size_t lda, const float *D, size_t ldd, int add,
+                           float *C, size_t ldc, size_t w);
 /* G (rows x rows) = W W^T, exactly symmetric and the same for any thread count: partial
  * sums over at most SOSO__GRAM_PARTS column ranges fixed by the shape, added in order,
  * or, for more than 64 rows over under 2,048 columns, row blocks of the upper triangle. */
