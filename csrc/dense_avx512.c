@@ -276,13 +276,17 @@ SIMD void soso__mul_inplace_avx512(size_t m, const float *S, int add, float *B, 
 
 /* C = A D, or C + A D with add, over w columns, for D's k <= SOSO__LOW_RANK rows: 32
  * columns at a time, D's strip in registers while every row of C takes it. Each result
- * is (C or +0) + (A_i0 D_0 + ...), the products summed in order by fused multiply-adds,
- * as OpenBLAS's Haswell kernel sums them (the same bits there); the strip after next of
- * each row prefetched, as in the product above. */
+ * is (C or +0) + (+0 + A_i0 D_0 + A_i1 D_1 + ...), the products summed in order by fused
+ * multiply-adds: so OpenBLAS 0.3.21's Haswell and Skylake-X kernels sum them (bit for
+ * bit for k up to 7, test low_rank_kernels; at 8 its Haswell kernel sums otherwise). The
+ * strip after next of each row is prefetched, as in the product above. */
 SIMD void soso__low_rank_avx512(size_t m, size_t k, const float *A, size_t lda, const float *D, size_t ldd, int add,
                                 float *C, size_t ldc, size_t w)
 {
-    if (m == 0 || k == 0 || w == 0) return;
+    if (k == 0) { /* A D = 0 */
+        for (size_t i = 0; i < m && !add; i++) memset(C + i * ldc, 0, w * sizeof *C);
+        return;
+    }
     for (size_t c = 0; c < w; c += 32) {
         size_t n = w - c < 32 ? w - c : 32;
         __mmask16 m0 = first_lanes(n), m1 = first_lanes(n > 16 ? n - 16 : 0);
@@ -298,14 +302,14 @@ SIMD void soso__low_rank_avx512(size_t m, size_t k, const float *A, size_t lda, 
                 _mm_prefetch((const char *)(row + 64), _MM_HINT_T0);
                 _mm_prefetch((const char *)(row + 80), _MM_HINT_T0);
             }
-            __m512 x = _mm512_set1_ps(a[0]), s0 = _mm512_mul_ps(x, d0[0]), s1 = _mm512_mul_ps(x, d1[0]);
+            __m512 x = _mm512_set1_ps(a[0]), zero = _mm512_setzero_ps();
+            __m512 s0 = _mm512_fmadd_ps(x, d0[0], zero), s1 = _mm512_fmadd_ps(x, d1[0], zero); /* -0 -> +0 */
             for (size_t t = 1; t < k; t++) {
                 x = _mm512_set1_ps(a[t]);
                 s0 = _mm512_fmadd_ps(x, d0[t], s0);
                 s1 = _mm512_fmadd_ps(x, d1[t], s1);
             }
-            __m512 c0 = add ? _mm512_maskz_loadu_ps(m0, row) : _mm512_setzero_ps(); /* +0: no -0 out */
-            __m512 c1 = add ? _mm512_maskz_loadu_ps(m1, row + 16) : _mm512_setzero_ps();
+            __m512 c0 = add ? _mm512_maskz_loadu_ps(m0, row) : zero, c1 = add ? _mm512_maskz_loadu_ps(m1, row + 16) : zero;
             _mm512_mask_storeu_ps(row, m0, _mm512_add_ps(c0, s0));
             _mm512_mask_storeu_ps(row + 16, m1, _mm512_add_ps(c1, s1));
         }

@@ -104,9 +104,8 @@ soso_status soso__docs_reserve(soso_docs *d, size_t rows, size_t nnz)
 
 soso_status soso__docs_push_sorted(soso_docs *d, size_t nnz, const uint32_t *idx, const float *val)
 {
-    int finite = 1;
-    for (size_t i = 0; i < nnz; i++) finite &= isfinite(val[i]) != 0;
-    if (!finite) return soso__fail(SOSO_E_NUMERIC, "a value of the row is not finite");
+    for (size_t i = 0; i < nnz; i++)
+        if (!isfinite(val[i])) return soso__fail(SOSO_E_NUMERIC, "value %zu of the row is not finite", i);
     return push_row(d, nnz, idx, val);
 }
 

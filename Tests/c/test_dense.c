@@ -6,6 +6,7 @@
 #include "harness.h"
 #include "soso_internal.h"
 
+#include <cblas.h> /* after soso_internal.h: it may define I */
 #include <math.h>
 #include <stdlib.h>
 
@@ -106,26 +107,36 @@ static void test_product_kernels(void)
     soso__blas_end();
 }
 
+/* Whether OpenBLAS runs a core whose sgemm sums short products as the AVX-512 kernel
+ * does (checked bit for bit on OpenBLAS 0.3.21's Haswell and Skylake-X kernels). */
+static int blas_sums_as_kernel(void)
+{
+    const char *core = openblas_get_corename();
+    return core && (!strcmp(core, "Haswell") || !strcmp(core, "SkylakeX") || !strcmp(core, "Cooperlake"));
+}
+
 /* Products with a short inner dimension (osc's pending rotations): against the same
- * sums written out with fmaf (the AVX-512 kernel's, bit for bit, where it is taken),
- * OpenBLAS within float rounding of double sums, any thread count the same, a block
- * narrower than D's rows, and +0 (not -0) where every product is -0 and nothing is added. */
+ * sums written out with fmaf (the AVX-512 kernel's, bit for bit, where it is taken) and
+ * OpenBLAS (bit for bit on the cores above, within float rounding of double sums
+ * elsewhere), A's rows further apart than k, any thread count the same, a block narrower
+ * than D's rows, and +0 (not -0) where every product is -0, with and without C. */
 static void test_low_rank_kernels(void)
 {
-    static const size_t sizes[][3] = {{1, 5, 1}, {2, 31, 2}, {3, 33, 6}, {26, 1000, 6}, {7, 70, 8}, {5, 100, 9}};
+    static const size_t sizes[][3] = {{1, 5, 1}, {2, 31, 2}, {3, 33, 6}, {26, 1000, 6}, {7, 70, 7}, {5, 100, 8}};
     soso__blas_begin();
+    int same_sums = soso__avx512_enabled() && blas_sums_as_kernel();
     for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
         for (int add = 0; add <= 1; add++) {
-            size_t m = sizes[s][0], n = sizes[s][1], k = sizes[s][2], w = n - n / 7; /* a block narrower than D */
-            float *A = random_matrix(m, k, (unsigned)s + 11), *D = random_matrix(k, n, (unsigned)s + 5);
+            size_t m = sizes[s][0], n = sizes[s][1], k = sizes[s][2], lda = k + 2, w = n - n / 7;
+            float *A = random_matrix(m, lda, (unsigned)s + 11), *D = random_matrix(k, n, (unsigned)s + 5);
             float *C = random_matrix(m, n, (unsigned)s + 2), *C1 = malloc(m * n * 4), *Cb = malloc(m * n * 4);
             memcpy(C1, C, m * n * 4), memcpy(Cb, C, m * n * 4);
-            soso__low_rank_block(m, k, A, k, D, n, add, C1, n, w);
+            soso__low_rank_block(m, k, A, lda, D, n, add, C1, n, w);
             int was = soso__avx512_set(0);
-            soso__low_rank_block(m, k, A, k, D, n, add, Cb, n, w);
+            soso__low_rank_block(m, k, A, lda, D, n, add, Cb, n, w);
             soso__avx512_set(was);
             double worst = 0;
-            size_t fused_off = 0;
+            size_t fused_off = 0, blas_off = 0;
             for (size_t i = 0; i < m; i++)
                 for (size_t j = 0; j < n; j++) {
                     float c = C[i * n + j], got = C1[i * n + j], blas = Cb[i * n + j];
@@ -133,38 +144,53 @@ static void test_low_rank_kernels(void)
                         CHECK(got == c && blas == c); /* outside the block: untouched */
                         continue;
                     }
-                    float f = A[i * k] * D[j];
+                    float f = 0.0f;
                     double want = add ? c : 0, scale = add ? fabs(c) : 0;
                     for (size_t t = 0; t < k; t++) {
-                        if (t) f = fmaf(A[i * k + t], D[t * n + j], f);
-                        want += (double)A[i * k + t] * D[t * n + j];
-                        scale += fabs((double)A[i * k + t] * D[t * n + j]);
+                        f = fmaf(A[i * lda + t], D[t * n + j], f);
+                        want += (double)A[i * lda + t] * D[t * n + j];
+                        scale += fabs((double)A[i * lda + t] * D[t * n + j]);
                     }
                     f = (add ? c : 0.0f) + f;
                     fused_off += memcmp(&f, &got, 4) != 0;
+                    blas_off += memcmp(&blas, &got, 4) != 0;
                     double e = fmax(fabs(got - want), fabs(blas - want)) / (scale + 1e-30);
                     worst = e > worst ? e : worst;
                 }
             CHECK_MSG(worst < 1e-6, "%zu x %zu x %zu, add %d: error %g", m, n, k, add, worst);
             if (k <= SOSO__LOW_RANK && soso__avx512_enabled())
                 CHECK_MSG(fused_off == 0, "%zu x %zu x %zu, add %d: %zu sums not as fmaf's", m, n, k, add, fused_off);
+            if (k <= SOSO__LOW_RANK && same_sums)
+                CHECK_MSG(blas_off == 0, "%zu x %zu x %zu, add %d: %zu sums not as OpenBLAS's (%s)", m, n, k, add,
+                          blas_off, openblas_get_corename());
             if (add) { /* the threaded whole: every column, the same for 1 and 2 threads */
                 float *T1 = malloc(m * n * 4), *T2 = malloc(m * n * 4);
                 memcpy(T1, C, m * n * 4), memcpy(T2, C, m * n * 4);
-                soso__add_low_rank(m, n, k, A, k, D, T1, 1);
-                soso__add_low_rank(m, n, k, A, k, D, T2, 2);
+                soso__add_low_rank(m, n, k, A, lda, D, T1, 1);
+                soso__add_low_rank(m, n, k, A, lda, D, T2, 2);
                 CHECK_MSG(memcmp(T1, T2, m * n * 4) == 0, "%zu x %zu x %zu: 1 and 2 threads differ", m, n, k);
                 CHECK(memcmp(T1, C1, n * 4 - (n - w) * 4) == 0); /* row 0's block as above */
                 free(T1), free(T2);
             }
             free(A), free(D), free(C), free(C1), free(Cb);
         }
-    float A[2] = {-1.0f, -2.0f}, D[2 * 3] = {0}, out[3] = {7, 7, 7}, outb[3] = {7, 7, 7};
-    soso__low_rank_block(1, 2, A, 2, D, 3, 0, out, 3, 3);
-    int was = soso__avx512_set(0);
-    soso__low_rank_block(1, 2, A, 2, D, 3, 0, outb, 3, 3);
-    soso__avx512_set(was);
-    for (int j = 0; j < 3; j++) CHECK(out[j] == 0.0f && !signbit(out[j]) && outb[j] == 0.0f && !signbit(outb[j]));
+    /* Signed zeros and k = 0, on both paths: -0 products onto nothing or onto -0 give +0;
+     * no products give 0 (C = A D) or leave C (C + A D). */
+    for (int blas = 0; blas <= 1; blas++) {
+        int was = soso__avx512_set(!blas);
+        float A[2] = {-1.0f, -2.0f}, D[2 * 3] = {0}, set[3] = {7, 7, 7}, onto[3] = {-0.0f, -0.0f, -0.0f};
+        float none[3] = {7, 7, 7}, kept[3] = {7, 7, 7};
+        soso__low_rank_block(1, 2, A, 2, D, 3, 0, set, 3, 3);
+        soso__low_rank_block(1, 2, A, 2, D, 3, 1, onto, 3, 3);
+        soso__low_rank_block(1, 0, A, 2, D, 3, 0, none, 3, 3);
+        soso__low_rank_block(1, 0, A, 2, D, 3, 1, kept, 3, 3);
+        for (int j = 0; j < 3; j++) {
+            CHECK_MSG(set[j] == 0.0f && !signbit(set[j]), "%s: A D = %g", blas ? "OpenBLAS" : "kernel", set[j]);
+            CHECK_MSG(onto[j] == 0.0f && !signbit(onto[j]), "%s: -0 + A D = %g", blas ? "OpenBLAS" : "kernel", onto[j]);
+            CHECK(none[j] == 0.0f && kept[j] == 7.0f);
+        }
+        soso__avx512_set(was);
+    }
     soso__blas_end();
 }
 

@@ -115,7 +115,8 @@ static void test_expand_wide_vocabulary(void)
             const float *val;
             uint32_t moved[64];
             soso_docs_row(X, i, &n, &idx, &val);
-            for (size_t k = 0; k < n; k++) moved[k] = (uint32_t)(idx[k] * step + 1);
+            CHECK(n <= 64);
+            for (size_t k = 0; k < n && k < 64; k++) moved[k] = (uint32_t)(idx[k] * step + 1);
             CHECK_OK(soso_docs_append_row(Xw, n, moved, val));
         }
         if (Xw) CHECK_OK(soso_docs_expand(Xw, 5, 2.0f, 1, 2, &got));
@@ -360,6 +361,17 @@ static void test_expand_values_of_any_scale(void)
 
 static void test_expand_bad_input(void)
 {
+    { /* a row whose length is past float's range cannot be scaled back to it: refused */
+        soso_docs *X = NULL, *E = NULL;
+        uint32_t idx[2] = {0, 1};
+        float big[2] = {3e38f, 3e38f};
+        CHECK_OK(soso_docs_create(2, &X));
+        CHECK_OK(soso_docs_append_row(X, 2, idx, big));
+        CHECK_OK(soso_docs_append_row(X, 2, idx, big));
+        CHECK_STATUS(soso_docs_expand(X, 1, 1.0f, 1, 1, &E), SOSO_E_NUMERIC);
+        CHECK(E == NULL && strstr(soso_last_error(), "not finite") != NULL);
+        soso_docs_free(X);
+    }
     size_t indptr[] = {0, 2};
     uint32_t idx[] = {0, 1};
     float val[] = {1, 1};

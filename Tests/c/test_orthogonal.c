@@ -371,6 +371,44 @@ static void test_lsa_matches_svd(void)
     fclose(f);
 }
 
+/* LSA with more than 32 directions, whose products go in two column blocks of unequal
+ * width (31 units: 41 directions, 21 + 20): documents of one word each with values
+ * 1.5^j, so the singular vectors are the words themselves, strongest last; the same on
+ * 1 and 2 threads. */
+static void test_lsa_in_blocks(void)
+{
+    enum { V = 50, UNITS = 31 };
+    soso_docs *d = NULL;
+    CHECK_OK(soso_docs_create(V, &d));
+    for (uint32_t j = 0; j < V && d; j++) {
+        float val = powf(1.5f, (float)j);
+        CHECK_OK(soso_docs_append_row(d, 1, &j, &val));
+    }
+    soso_vocab *v = vocab_of_size(V);
+    soso_input_options in;
+    soso_input_options_default(&in);
+    soso_model *m[2] = {NULL, NULL};
+    for (int t = 0; t < 2; t++) {
+        soso_osc_params p;
+        soso_osc_params_default(&p);
+        p.units = UNITS;
+        p.sparsity = 2;
+        p.threads = t + 1;
+        CHECK_OK(soso_model_create_osc(v, &in, &p, d, &m[t]));
+    }
+    if (m[0] && m[1]) {
+        const float *U = soso_model_weights(m[0]);
+        for (size_t k = 0; k < UNITS; k++)
+            CHECK_MSG(fabsf(U[k * V + (V - 1 - k)]) > 0.9999f, "unit %zu: |cos| with word %zu %.6f", k, V - 1 - k,
+                      (double)fabsf(U[k * V + (V - 1 - k)]));
+        CHECK(memcmp(U, soso_model_weights(m[1]), UNITS * V * sizeof *U) == 0);
+    }
+    soso_model_free(m[0]);
+    soso_model_free(m[1]);
+    soso_vocab_free(v);
+    soso_docs_free(d);
+}
+
 static void test_hebbian_orthogonalize_option(void)
 {
     soso_vocab *v = vocab_of_size(40);
@@ -439,6 +477,7 @@ const soso_test tests_orthogonal[] = {
     {"gram_schmidt", test_gram_schmidt},
     {"overlap", test_overlap},
     {"lsa_matches_svd", test_lsa_matches_svd},
+    {"lsa_in_blocks", test_lsa_in_blocks},
     {"hebbian_orthogonalize_option", test_hebbian_orthogonalize_option},
     {NULL, NULL},
 };
