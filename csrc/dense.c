@@ -127,24 +127,6 @@ void soso__low_rank_block(size_t m, size_t k, const float *A, size_t lda, const 
                     add ? 1.0f : 0.0f, C, (int)ldc);
 }
 
-void soso__add_low_rank(size_t m, size_t n, size_t k, const float *A, size_t lda, const float *D, float *C,
-                        int threads)
-{
-    if (k > SOSO__LOW_RANK || !soso__avx512_enabled()) {
-        soso__gemm_cols(m, n, k, 1.0f, A, lda, 0, D, n, 1.0f, C, n, threads);
-        return;
-    }
-    size_t blocks, strips = (n + 31) / 32;
-    int team = col_blocks(m, n, k, threads, &blocks);
-#pragma omp parallel num_threads(team) if (team > 1)
-    {
-        size_t t = (size_t)omp_get_thread_num(), T = (size_t)omp_get_num_threads();
-        size_t c0 = strips * t / T * 32, c1 = strips * (t + 1) / T * 32;
-        c1 = c1 < n ? c1 : n;
-        if (c1 > c0) soso__low_rank_avx512(m, k, A, lda, D + c0, n, 1, C + c0, n, c1 - c0);
-    }
-}
-
 /* How soso__gram cuts W's columns, fixed by the shape alone (never by the thread count):
  * ranges of equal width, a multiple of 64 columns and 1,024 or more (the last range
  * shorter), at most SOSO__GRAM_PARTS of them and no more than keep the partial sums

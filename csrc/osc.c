@@ -146,6 +146,7 @@ typedef struct {
     double *part;       /* nchunks x (K (K + 1) / 2 + K): each chunk's partial dots   */
     double *coef;       /* threads x OSC_COEF_SIZE(K): each thread's coefficients     */
     size_t *ebound;     /* nchunks + 1: where each chunk's words start in a document  */
+    double *cpart;      /* nchunks x (N + T): each chunk's partial codes and D x      */
     float *cf, *cbuf;   /* threads x (K + 1) x K coefficients, and threads x (K + 1) x
                          * chunk rows (combine)                                       */
     int threads;        /* buffers are sized for this many                            */
@@ -166,6 +167,7 @@ static void ws_free(osc_ws *w)
     free(w->part);
     free(w->coef);
     free(w->ebound);
+    free(w->cpart);
     free(w->cf);
     free(w->cbuf);
     memset(w, 0, sizeof *w);
@@ -193,47 +195,112 @@ static soso_status ws_init(osc_ws *w, float *U, size_t N, size_t V, size_t K, in
     w->part = soso__alloc_array(w->nchunks * OSC_PART_SIZE(K), sizeof *w->part);
     w->coef = soso__alloc_array((size_t)w->threads * OSC_COEF_SIZE(K), sizeof *w->coef);
     w->ebound = soso__alloc_array(w->nchunks + 1, sizeof *w->ebound);
+    w->cpart = soso__alloc_array(w->nchunks * (N + OSC_PENDING), sizeof *w->cpart);
     w->cf = soso__alloc_array((size_t)w->threads * (K + 1) * K, sizeof *w->cf);
     w->cbuf = soso__alloc_array((size_t)w->threads * (K + 1) * w->chunk, sizeof *w->cbuf);
     if (!w->A || !w->D || !w->old || !w->codes || !w->dx || !w->ak || !w->order || !w->done || !w->part || !w->coef ||
-        !w->ebound || !w->cf || !w->cbuf) {
+        !w->ebound || !w->cpart || !w->cf || !w->cbuf) {
         ws_free(w);
         return soso__fail(SOSO_E_NOMEM, "out of memory for OSC with %zu atoms over %zu words", N, V);
     }
     return SOSO_OK;
 }
 
-/* Folds the pending rotations into Ub: Ub += A D. */
+/* The team of a document's step (see fast_step) and the chunks thread tid of nt owns:
+ * the codes, the step and the fold all give each thread the same columns, so that the
+ * weights a core reads are those it wrote. (When the codes went by rows, each core read
+ * half its words' weights from the other's cache: in this machine's slow spells, when
+ * lines cross between its cores at half speed, 2-thread epochs of the expanded noun
+ * glosses took 6.1-6.5 s against 4.0-4.2 on 1 thread; 2.6-2.7 s in normal ones.) */
+static int step_team(const osc_ws *w)
+{
+    /* A team only for a large vocabulary: the work over the vocabulary is the K atoms'
+     * materialisation (T / 2 pending rows on average), their K (K + 1) / 2 dot products
+     * and the K + 1 rows written from K, about V (K T / 2 + 3 K (K + 1) / 2) multiply-
+     * adds, and a team meets at one barrier besides the region's end. On wn6-1k (1,038
+     * words) 2 threads were 3 times slower than 1 when the step met at 4 K + 2 barriers.
+     * On a 16-core Xeon, with those barriers, 10,000 noun glosses over wn-nouns' 25,880
+     * words ran an epoch fastest on 4 to 6 threads (1.09 and 1.16 s; 8: 1.58 s, 16: 2.47
+     * s, 1: 1.8-2.2 s; bench/RESULTS.md). That the best team grows like sqrt(V) is an
+     * assumption fitted to that one vocabulary: at most sqrt(V / 700) threads, 6 there;
+     * 2 from 2,800 words at sparsity 2 or more (the work: from 6,667 at 1). Not
+     * re-measured there with the one-barrier step, so it may be cautious now. */
+    const size_t V = w->V, K = w->K, T = OSC_PENDING;
+    int team = soso__team_size(w->cap, (double)V * (double)(K * T / 2 + 3 * K * (K + 1) / 2));
+    if ((size_t)team > w->nchunks) team = (int)w->nchunks;
+    int cap = (int)sqrt((double)V / OSC_WORDS_PER_TEAM2);
+    return team > cap ? (cap > 1 ? cap : 1) : team;
+}
+
+static void owned_chunks(const osc_ws *w, int tid, int nt, size_t *c_lo, size_t *c_hi)
+{
+    *c_lo = w->nchunks * (size_t)tid / (size_t)nt;
+    *c_hi = w->nchunks * (size_t)(tid + 1) / (size_t)nt;
+}
+
+/* Folds the pending rotations into Ub: Ub += A D, chunk by chunk. */
 static void flush(osc_ws *w)
 {
     if (w->pending == 0) return;
-    soso__add_low_rank(w->N, w->V, w->pending, w->A, OSC_PENDING, w->D, w->Ub, w->cap);
+    int team = step_team(w);
+#pragma omp parallel num_threads(team) if (team > 1)
+    {
+        size_t c_lo, c_hi;
+        owned_chunks(w, omp_get_thread_num(), omp_get_num_threads(), &c_lo, &c_hi);
+        for (size_t c = c_lo; c < c_hi; c++) {
+            size_t j0 = c * w->chunk, j1 = j0 + w->chunk < w->V ? j0 + w->chunk : w->V;
+            soso__low_rank_block(w->N, w->pending, w->A, OSC_PENDING, w->D + j0, w->V, 1, w->Ub + j0, w->V, j1 - j0);
+        }
+    }
     memset(w->A, 0, w->N * OSC_PENDING * sizeof *w->A);
     w->pending = 0;
 }
 
-/* Codes of rows j0 .. j0 + 3 (fewer at the end): a = Ub x + A (D x). The rows' words
- * are far apart in memory (Ub is N x V): with four rows' reads in flight at once, and
- * the document's words expanded to hundreds (train's default), this was 1.2x the speed of
- * a row at a time on 1 thread (20,000 noun glosses, 104 units); each row still sums its
- * words in order (the same bits), so rows can go to any thread. */
-static void codes_of_rows(osc_ws *w, size_t j0, size_t nnz, const uint32_t *idx, const float *val)
+/* Chunk c's part of the codes a = Ub x + A (D x): for every row its sum over x's words
+ * in the chunk, idx[e0, e1), and for every pending rotation its part of D x, in double,
+ * into w->cpart. Rows go four at a time, each summing its words in order: their reads
+ * lie a vocabulary apart, and four in flight at once were 1.2x the speed of one row at a
+ * time (20,000 expanded noun glosses, 104 units, 1 thread). */
+static void codes_of_chunk(osc_ws *w, size_t c, size_t e0, size_t e1, const uint32_t *idx, const float *val)
 {
-    const size_t V = w->V, T = OSC_PENDING, n = w->N - j0 < 4 ? w->N - j0 : 4;
-    const float *u[4];
-    double a[4] = {0, 0, 0, 0};
-    for (size_t q = 0; q < 4; q++) u[q] = w->Ub + (j0 + (q < n ? q : 0)) * V; /* a short group repeats row j0 */
-    for (size_t e = 0; e < nnz; e++) {
-        size_t i = idx[e];
-        double x = val[e];
-        a[0] += (double)u[0][i] * x;
-        a[1] += (double)u[1][i] * x;
-        a[2] += (double)u[2][i] * x;
-        a[3] += (double)u[3][i] * x;
+    const size_t V = w->V, N = w->N;
+    double *out = w->cpart + c * (N + OSC_PENDING);
+    for (size_t j0 = 0; j0 < N; j0 += 4) {
+        size_t n = N - j0 < 4 ? N - j0 : 4;
+        const float *u[4];
+        double a[4] = {0, 0, 0, 0};
+        for (size_t q = 0; q < 4; q++) u[q] = w->Ub + (j0 + (q < n ? q : 0)) * V; /* a short group repeats row j0 */
+        for (size_t e = e0; e < e1; e++) {
+            size_t i = idx[e];
+            double x = val[e];
+            a[0] += (double)u[0][i] * x;
+            a[1] += (double)u[1][i] * x;
+            a[2] += (double)u[2][i] * x;
+            a[3] += (double)u[3][i] * x;
+        }
+        for (size_t q = 0; q < n; q++) out[j0 + q] = a[q];
     }
-    for (size_t q = 0; q < n; q++) {
-        for (size_t t = 0; t < w->pending; t++) a[q] += (double)w->A[(j0 + q) * T + t] * w->dx[t];
-        w->codes[j0 + q] = (float)a[q];
+    for (size_t t = 0; t < w->pending; t++) {
+        double acc = 0;
+        for (size_t e = e0; e < e1; e++) acc += (double)w->D[t * V + idx[e]] * val[e];
+        out[N + t] = acc;
+    }
+}
+
+/* The codes from the chunks' parts, added in chunk order (the same for any team). */
+static void codes_from_parts(osc_ws *w)
+{
+    const size_t N = w->N, T = OSC_PENDING, P = N + T;
+    for (size_t t = 0; t < w->pending; t++) {
+        double acc = 0;
+        for (size_t c = 0; c < w->nchunks; c++) acc += w->cpart[c * P + N + t];
+        w->dx[t] = (float)acc;
+    }
+    for (size_t j = 0; j < N; j++) {
+        double a = 0;
+        for (size_t c = 0; c < w->nchunks; c++) a += w->cpart[c * P + j];
+        for (size_t t = 0; t < w->pending; t++) a += (double)w->A[j * T + t] * w->dx[t];
+        w->codes[j] = (float)a;
     }
 }
 
@@ -400,22 +467,6 @@ static void combine(osc_ws *w, int tid, const double *cneu, const double *cd, si
 static void fast_step(osc_ws *w, size_t nnz, const uint32_t *idx, const float *val, float eps)
 {
     const size_t N = w->N, V = w->V, K = w->K, T = OSC_PENDING, n = K + 1, P = OSC_PART_SIZE(K);
-    /* 1. Codes a = (Ub + A D) x, sparse in x. */
-    for (size_t t = 0; t < w->pending; t++) {
-        double acc = 0;
-        for (size_t e = 0; e < nnz; e++) acc += (double)w->D[t * V + idx[e]] * val[e];
-        w->dx[t] = (float)acc;
-    }
-    int team = soso__team_size(w->cap, 16.0 * (double)N * (double)nnz); /* a scattered read ~ 16 multiply-adds */
-    if ((size_t)team > (N + 3) / 4) team = (int)((N + 3) / 4);
-#pragma omp parallel for schedule(static) num_threads(team) if (team > 1)
-    for (long q = 0; q < (long)((N + 3) / 4); q++) codes_of_rows(w, (size_t)q * 4, nnz, idx, val);
-    /* 2. The K atoms with the largest |a|, strongest first. */
-    soso__top_indices(w->codes, N, K, 1, w->order);
-    double xx = 0;
-    for (size_t e = 0; e < nnz; e++) xx += (double)val[e] * val[e];
-    if (w->pending)
-        for (size_t k = 0; k < K; k++) memcpy(w->ak + k * T, w->A + (size_t)w->order[k] * T, T * sizeof(float));
     /* x's words are ascending: chunk c's are idx[eb[c], eb[c + 1]). */
     size_t *eb = w->ebound;
     for (size_t c = 0, e = 0; c <= w->nchunks; c++) {
@@ -423,22 +474,22 @@ static void fast_step(osc_ws *w, size_t nnz, const uint32_t *idx, const float *v
         while (e < nnz && idx[e] < j0) e++;
         eb[c] = e;
     }
+    int team = step_team(w);
+    /* 1. Codes a = (Ub + A D) x, sparse in x, each thread over the chunks it owns. */
+#pragma omp parallel num_threads(team) if (team > 1)
+    {
+        size_t c_lo, c_hi;
+        owned_chunks(w, omp_get_thread_num(), omp_get_num_threads(), &c_lo, &c_hi);
+        for (size_t c = c_lo; c < c_hi; c++) codes_of_chunk(w, c, eb[c], eb[c + 1], idx, val);
+    }
+    codes_from_parts(w);
+    /* 2. The K atoms with the largest |a|, strongest first. */
+    soso__top_indices(w->codes, N, K, 1, w->order);
+    double xx = 0;
+    for (size_t e = 0; e < nnz; e++) xx += (double)val[e] * val[e];
+    if (w->pending)
+        for (size_t k = 0; k < K; k++) memcpy(w->ak + k * T, w->A + (size_t)w->order[k] * T, T * sizeof(float));
 
-    /* A team only for a large vocabulary: the work over the vocabulary is the K atoms'
-     * materialisation (T / 2 pending rows on average), their K (K + 1) / 2 dot products
-     * and the K + 1 rows written from K, about V (K T / 2 + 3 K (K + 1) / 2) multiply-
-     * adds, and a team meets at one barrier besides the region's end. On wn6-1k (1,038
-     * words) 2 threads were 3 times slower than 1 when the step met at 4 K + 2 barriers.
-     * On a 16-core Xeon, with those barriers, 10,000 noun glosses over wn-nouns' 25,880
-     * words ran an epoch fastest on 4 to 6 threads (1.09 and 1.16 s; 8: 1.58 s, 16: 2.47
-     * s, 1: 1.8-2.2 s; bench/RESULTS.md). That the best team grows like sqrt(V) is an
-     * assumption fitted to that one vocabulary: at most sqrt(V / 700) threads, 6 there;
-     * 2 from 2,800 words at sparsity 2 or more (the work: from 6,667 at 1). Not
-     * re-measured there with the one-barrier step, so it may be cautious now. */
-    team = soso__team_size(w->cap, (double)V * (double)(K * T / 2 + 3 * K * (K + 1) / 2));
-    if ((size_t)team > w->nchunks) team = (int)w->nchunks;
-    int cap = (int)sqrt((double)V / OSC_WORDS_PER_TEAM2);
-    if (team > cap) team = cap > 1 ? cap : 1;
     double nperp = 0;
     unsigned long long mask = 0;
 #pragma omp parallel num_threads(team) if (team > 1)
@@ -446,7 +497,8 @@ static void fast_step(osc_ws *w, size_t nnz, const uint32_t *idx, const float *v
         int tid = omp_get_thread_num(), nt = omp_get_num_threads();
 #pragma omp atomic
         mask |= 1ull << (tid & 63);
-        size_t c_lo = w->nchunks * (size_t)tid / (size_t)nt, c_hi = w->nchunks * (size_t)(tid + 1) / (size_t)nt;
+        size_t c_lo, c_hi;
+        owned_chunks(w, tid, nt, &c_lo, &c_hi);
         const size_t CH = w->chunk;
         size_t j_lo = c_lo * CH, j_hi = c_hi * CH < V ? c_hi * CH : V, n_my = j_hi - j_lo;
 #define OSC_FOR_CHUNKS                                                                  \

@@ -188,13 +188,11 @@ SOSO__MUST_USE soso_status soso__gemm_cols_inplace(size_t m, size_t n, const flo
  * columns (A m x k, D k x w, row strides lda, ldd, ldc), on the calling thread, with
  * dense_avx512.c's kernel where the CPU has AVX-512F, else OpenBLAS (the kernel sums as
  * OpenBLAS 0.3.21's Haswell and Skylake-X kernels do up to this k, so a model's bits did
- * not change). soso__add_low_rank: C (m x n) += A D over D's n columns (row stride n),
- * threads sharing strips of columns; the same for any thread count. */
+ * not change). Each column's result depends on that column alone: callers may share
+ * columns among threads any way. */
 #define SOSO__LOW_RANK 7
 void soso__low_rank_block(size_t m, size_t k, const float *A, size_t lda, const float *D, size_t ldd, int add,
                           float *C, size_t ldc, size_t w);
-void soso__add_low_rank(size_t m, size_t n, size_t k, const float *A, size_t lda, const float *D, float *C,
-                        int threads);
 void soso__low_rank_avx512(size_t m, size_t k, const float *A, size_t lda, const float *D, size_t ldd, int add,
                            float *C, size_t ldc, size_t w);
 /* G (rows x rows) = W W^T, exactly symmetric and the same for any thread count: partial
