@@ -38,7 +38,7 @@ static size_t chunk_size(size_t V)
  * not 64); cf and cbuf are written less often and not padded. */
 #define OSC_PART_SIZE(K) OSC_LINES(OSC_GRAM_AT(K, K))
 #define OSC_LINES(d) ((d) + 8)
-#define OSC_WORDS_PER_TEAM2 700.0 /* the update's team is at most sqrt(V / this): see fast_step */
+#define OSC_WORDS_PER_TEAM2 700.0 /* a document's team is at most sqrt(V / this): see step_team */
 /* Below this |x_perp| / |x| no rotation is made (it guards the division by |x_perp|).
  * Since the Gram matrix is summed in float, |x_perp| of a document in its atoms' span
  * comes out about 3e-4 |x|, above it, and the rotation made is harmless (see "one
@@ -118,7 +118,8 @@ static void plain_step(float *U, size_t N, size_t V, size_t K, size_t nnz, const
  * The update is rank-1 over all remaining atoms, so it is kept lazily: U = Ub + A D, with
  * A (N x T) the coefficients and D (T x V) the directions z - r^, and folded into Ub with
  * one product every T = 6 documents: O(N V / T) per document at a dense product's
- * speed, and the codes of the next documents still cost only their words.
+ * speed, and the codes of the next documents still cost their words (times N, plus N
+ * for each chunk of the vocabulary that holds some).
  *
  * Neither this path nor its exact variants re-project the other atoms, and a departure
  * from orthonormality grows under such updates (by up to ~1% a document on the planted
@@ -146,7 +147,8 @@ typedef struct {
     double *part;       /* nchunks x (K (K + 1) / 2 + K): each chunk's partial dots   */
     double *coef;       /* threads x OSC_COEF_SIZE(K): each thread's coefficients     */
     size_t *ebound;     /* nchunks + 1: where each chunk's words start in a document  */
-    double *cpart;      /* nchunks x (N + T): each chunk's partial codes and D x      */
+    double *cpart;      /* nchunks x OSC_LINES(N + T): each chunk's partial codes and
+                         * D x (padded: threads write neighbouring chunks)            */
     float *cf, *cbuf;   /* threads x (K + 1) x K coefficients, and threads x (K + 1) x
                          * chunk rows (combine)                                       */
     int threads;        /* buffers are sized for this many                            */
@@ -195,7 +197,7 @@ static soso_status ws_init(osc_ws *w, float *U, size_t N, size_t V, size_t K, in
     w->part = soso__alloc_array(w->nchunks * OSC_PART_SIZE(K), sizeof *w->part);
     w->coef = soso__alloc_array((size_t)w->threads * OSC_COEF_SIZE(K), sizeof *w->coef);
     w->ebound = soso__alloc_array(w->nchunks + 1, sizeof *w->ebound);
-    w->cpart = soso__alloc_array(w->nchunks * (N + OSC_PENDING), sizeof *w->cpart);
+    w->cpart = soso__alloc_array(w->nchunks * OSC_LINES(N + OSC_PENDING), sizeof *w->cpart);
     w->cf = soso__alloc_array((size_t)w->threads * (K + 1) * K, sizeof *w->cf);
     w->cbuf = soso__alloc_array((size_t)w->threads * (K + 1) * w->chunk, sizeof *w->cbuf);
     if (!w->A || !w->D || !w->old || !w->codes || !w->dx || !w->ak || !w->order || !w->done || !w->part || !w->coef ||
@@ -217,14 +219,18 @@ static int step_team(const osc_ws *w)
     /* A team only for a large vocabulary: the work over the vocabulary is the K atoms'
      * materialisation (T / 2 pending rows on average), their K (K + 1) / 2 dot products
      * and the K + 1 rows written from K, about V (K T / 2 + 3 K (K + 1) / 2) multiply-
-     * adds, and a team meets at one barrier besides the region's end. On wn6-1k (1,038
+     * adds, and a team meets at one barrier besides the region's end (the codes and
+     * the fold, with their own regions, take the same team). On wn6-1k (1,038
      * words) 2 threads were 3 times slower than 1 when the step met at 4 K + 2 barriers.
      * On a 16-core Xeon, with those barriers, 10,000 noun glosses over wn-nouns' 25,880
      * words ran an epoch fastest on 4 to 6 threads (1.09 and 1.16 s; 8: 1.58 s, 16: 2.47
      * s, 1: 1.8-2.2 s; bench/RESULTS.md). That the best team grows like sqrt(V) is an
      * assumption fitted to that one vocabulary: at most sqrt(V / 700) threads, 6 there;
      * 2 from 2,800 words at sparsity 2 or more (the work: from 6,667 at 1). Not
-     * re-measured there with the one-barrier step, so it may be cautious now. */
+     * re-measured there with the one-barrier step, so it may be cautious now. Below
+     * 2,800 words the codes, too, run on one thread (they had a team of their own
+     * before they followed the step's chunks); above it, each document pays for two
+     * regions, however few its words. */
     const size_t V = w->V, K = w->K, T = OSC_PENDING;
     int team = soso__team_size(w->cap, (double)V * (double)(K * T / 2 + 3 * K * (K + 1) / 2));
     if ((size_t)team > w->nchunks) team = (int)w->nchunks;
@@ -264,7 +270,8 @@ static void flush(osc_ws *w)
 static void codes_of_chunk(osc_ws *w, size_t c, size_t e0, size_t e1, const uint32_t *idx, const float *val)
 {
     const size_t V = w->V, N = w->N;
-    double *out = w->cpart + c * (N + OSC_PENDING);
+    double *out = w->cpart + c * OSC_LINES(N + OSC_PENDING);
+    if (e0 == e1) return; /* no words here: codes_from_parts skips the chunk */
     for (size_t j0 = 0; j0 < N; j0 += 4) {
         size_t n = N - j0 < 4 ? N - j0 : 4;
         const float *u[4];
@@ -287,18 +294,21 @@ static void codes_of_chunk(osc_ws *w, size_t c, size_t e0, size_t e1, const uint
     }
 }
 
-/* The codes from the chunks' parts, added in chunk order (the same for any team). */
+/* The codes from the chunks' parts, added in chunk order (the same for any team), but for
+ * chunks without words (whose parts are 0; adding them would change no bit). */
 static void codes_from_parts(osc_ws *w)
 {
-    const size_t N = w->N, T = OSC_PENDING, P = N + T;
+    const size_t N = w->N, T = OSC_PENDING, P = OSC_LINES(N + T), *eb = w->ebound;
     for (size_t t = 0; t < w->pending; t++) {
         double acc = 0;
-        for (size_t c = 0; c < w->nchunks; c++) acc += w->cpart[c * P + N + t];
+        for (size_t c = 0; c < w->nchunks; c++)
+            if (eb[c + 1] > eb[c]) acc += w->cpart[c * P + N + t];
         w->dx[t] = (float)acc;
     }
     for (size_t j = 0; j < N; j++) {
         double a = 0;
-        for (size_t c = 0; c < w->nchunks; c++) a += w->cpart[c * P + j];
+        for (size_t c = 0; c < w->nchunks; c++)
+            if (eb[c + 1] > eb[c]) a += w->cpart[c * P + j];
         for (size_t t = 0; t < w->pending; t++) a += (double)w->A[j * T + t] * w->dx[t];
         w->codes[j] = (float)a;
     }

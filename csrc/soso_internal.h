@@ -188,8 +188,9 @@ SOSO__MUST_USE soso_status soso__gemm_cols_inplace(size_t m, size_t n, const flo
  * columns (A m x k, D k x w, row strides lda, ldd, ldc), on the calling thread, with
  * dense_avx512.c's kernel where the CPU has AVX-512F, else OpenBLAS (the kernel sums as
  * OpenBLAS 0.3.21's Haswell and Skylake-X kernels do up to this k, so a model's bits did
- * not change). Each column's result depends on that column alone: callers may share
- * columns among threads any way. */
+ * not change). Each column's result depends on that column alone in the kernel, by
+ * construction, and in OpenBLAS's sgemm as far as observed (osc's weights the same on
+ * 1 to 4 threads with the kernel off): callers share columns among threads. */
 #define SOSO__LOW_RANK 7
 void soso__low_rank_block(size_t m, size_t k, const float *A, size_t lda, const float *D, size_t ldd, int add,
                           float *C, size_t ldc, size_t w);

@@ -158,24 +158,20 @@ static double fast_against_plain(const soso_vocab *v, const soso_docs *d, uint32
     return worst;
 }
 
-/* The fast path differs from the plain loop at second order in the step: after one
- * epoch of 300 updates (eps 0.1 -> 0.001) their atoms agree to 1 - |cos| < 1e-5
- * (measured: 3e-7 at most). Over more epochs the two drift further apart, because the
- * plain loop itself is sensitive to the order of nearly tied |a| values (two plain runs
- * whose eps differ by 1e-6 relative drift to 1 - |cos| = 4e-3 over 1,000 updates); the
- * planted-basis test above compares what both learn instead. */
-static void test_osc_fast_matches_plain(void)
+/* 300 documents of 5 distinct words of V, weight 1, normalised; with `confined`, every
+ * third document's words all lie in the first 256 (one chunk of the fast path's). */
+static soso_docs *five_word_documents(size_t V, int confined)
 {
     uint64_t s = 99;
-    enum { V = 50, DOCS = 300 };
     soso_docs *d = NULL;
     CHECK_OK(soso_docs_create(V, &d));
-    for (int n = 0; n < DOCS; n++) {
+    for (int n = 0; n < 300 && d; n++) {
         uint32_t idx[5];
         float val[5];
         int k = 0;
+        size_t range = confined && n % 3 == 0 ? 256 : V;
         while (k < 5) {
-            uint32_t j = (uint32_t)(lcg(&s) % V);
+            uint32_t j = (uint32_t)(lcg(&s) % range);
             int dup = 0;
             for (int q = 0; q < k; q++) dup |= idx[q] == j;
             if (dup) continue;
@@ -184,20 +180,38 @@ static void test_osc_fast_matches_plain(void)
         }
         CHECK_OK(soso_docs_append_row(d, 5, idx, val));
     }
-    CHECK_OK(soso_docs_normalize(d));
-    soso_vocab *v = vocab_of_size(V);
+    if (d) CHECK_OK(soso_docs_normalize(d));
+    return d;
+}
+
+/* The fast path differs from the plain loop at second order in the step: after one
+ * epoch of 300 updates (eps 0.1 -> 0.001) their atoms agree to 1 - |cos| < 1e-5
+ * (measured: 3e-7 at most). Over more epochs the two drift further apart, because the
+ * plain loop itself is sensitive to the order of nearly tied |a| values (two plain runs
+ * whose eps differ by 1e-6 relative drift to 1 - |cos| = 4e-3 over 1,000 updates); the
+ * planted-basis test above compares what both learn instead. Over 50 words (one chunk
+ * of the fast path's vocabulary) and over 700 (chunks of 256, 256 and 188, which the
+ * codes sum in parts: documents across chunks and within one). */
+static void test_osc_fast_matches_plain(void)
+{
     /* K = 10: more atoms a document than there are pending rotations; K = N: no rotation. */
-    const uint32_t shapes[][2] = {{12, 3}, {20, 5}, {8, 1}, {30, 10}, {10, 10}};
-    for (size_t t = 0; t < sizeof shapes / sizeof *shapes; t++) {
-        uint32_t N = shapes[t][0], K = shapes[t][1];
-        float orth_fast, orth_plain;
-        double worst = fast_against_plain(v, d, N, K, 1, &orth_fast, &orth_plain);
-        printf("     N=%u K=%u: largest 1 - |cos| between fast and plain atoms = %.2g\n", N, K, worst);
-        CHECK_MSG(worst < 1e-5, "N=%u K=%u: 1 - |cos| = %.3g", N, K, worst);
-        CHECK(orth_plain < 1e-5);
+    static const uint32_t one_chunk[][2] = {{12, 3}, {20, 5}, {8, 1}, {30, 10}, {10, 10}};
+    static const uint32_t chunks[][2] = {{23, 3}, {12, 5}, {9, 1}};
+    for (int wide = 0; wide <= 1; wide++) {
+        size_t V = wide ? 700 : 50, n_shapes = wide ? 3 : 5;
+        soso_docs *d = five_word_documents(V, wide);
+        soso_vocab *v = vocab_of_size(V);
+        for (size_t t = 0; t < n_shapes && d; t++) {
+            uint32_t N = wide ? chunks[t][0] : one_chunk[t][0], K = wide ? chunks[t][1] : one_chunk[t][1];
+            float orth_fast, orth_plain;
+            double worst = fast_against_plain(v, d, N, K, 1, &orth_fast, &orth_plain);
+            printf("     V=%zu N=%u K=%u: largest 1 - |cos| between fast and plain atoms = %.2g\n", V, N, K, worst);
+            CHECK_MSG(worst < 1e-5, "V=%zu N=%u K=%u: 1 - |cos| = %.3g", V, N, K, worst);
+            CHECK(orth_plain < 1e-5);
+        }
+        soso_vocab_free(v);
+        soso_docs_free(d);
     }
-    soso_vocab_free(v);
-    soso_docs_free(d);
 }
 
 /* Documents at or just off their atoms' span: 8 repeated patterns of 6 words each (one a
