@@ -12,6 +12,13 @@ func installStopHandlers() {
     signal(SIGTERM) { _ in stopRequested = 1 }
 }
 
+/// Names a step before training that can take a while on a large corpus (the expansion,
+/// LSA), on its own line; only on a terminal and never with --quiet, like the progress line.
+func showPhase(_ text: String, quiet: Bool) {
+    guard !quiet && isatty(STDERR_FILENO) == 1 else { return }
+    _ = writeAll(STDERR_FILENO, text + "\n")
+}
+
 final class ProgressLine {
     private let enabled: Bool
     private var lastDraw = -Double.infinity /* the first report is drawn at once */

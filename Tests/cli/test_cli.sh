@@ -65,6 +65,14 @@ if "$SOSO" info "$model" | grep -q "; openmp [0-9]"; then  # a serial build (SOS
     [ "$(threads_shown)" = "2" ] && ok || bad "hebbian's default threads: $(threads_shown)"
     [ "$(threads_shown --threads 3)" = "3" ] && ok || bad "hebbian --threads 3: $(threads_shown --threads 3)"
 fi
+# On a terminal the steps before training that take a while on a large corpus are named
+# (osc by default: the expansion, then LSA); not with --quiet, nor without a terminal.
+phases() { script -qec "'$SOSO' train '$corpus' -o '$tmp/ph.soso' --units 6 --epochs 1 $*" /dev/null </dev/null | tr -d '\r'; }
+phases | grep -q "^expanding 1000 documents with their words' 100 strongest" && phases | grep -q "^starting 6 units.*(LSA)$" &&
+    ok || bad "the steps before training on a terminal: $(phases | head -3)"
+[ -z "$(phases --quiet)" ] && ok || bad "--quiet on a terminal still wrote: $(phases --quiet | head -2)"
+run "osc train, no terminal" 0 "$SOSO" train "$corpus" -o "$tmp/ph.soso" --units 6 --epochs 1
+grep -q "expanding\|(LSA)" "$tmp/err" && bad "steps named while stderr is not a terminal" || ok
 # Training that blows up (soft's eta 2 with an orthogonality penalty of 1 on six two-word
 # documents) says so and fails, writing no model and keeping an old one; before, it wrote
 # a model of NaNs that no command could load.
