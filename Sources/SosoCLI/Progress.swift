@@ -19,6 +19,11 @@ func showPhase(_ text: String, quiet: Bool) {
     _ = writeAll(STDERR_FILENO, text + "\n")
 }
 
+func showExpansion(_ expansion: Expansion, documents: Int, quiet: Bool) {
+    showPhase("expanding \(documents) documents with their words' \(expansion.neighbors) strongest co-occurring words",
+              quiet: quiet)
+}
+
 final class ProgressLine {
     private let enabled: Bool
     private var lastDraw = -Double.infinity /* the first report is drawn at once */

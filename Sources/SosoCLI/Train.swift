@@ -261,11 +261,6 @@ struct Train: ParsableCommand {
         expand ?? (method == .osc && !streaming.stream && inputModel == nil ? Expansion().neighbors : 0)
     }
 
-    private func showExpansion(_ expansion: Expansion, documents: Int) {
-        showPhase("expanding \(documents) documents with their words' \(expansion.neighbors) strongest co-occurring words",
-                  quiet: quiet)
-    }
-
     /// The expansion of a corpus of `documents` documents, nil: none.
     private func expansion(documents: Int) -> Expansion? {
         guard expandNeighbors > 0 else { return nil }
@@ -305,7 +300,7 @@ struct Train: ParsableCommand {
             if streamed != nil, model.expansion != nil {
                 throw SosoError(.invalidArgument, "\(path) was trained on expanded documents in memory; resume it without --stream")
             }
-            if let expansion = model.expansion { showExpansion(expansion, documents: corpus.count) }
+            if let expansion = model.expansion { showExpansion(expansion, documents: corpus.count, quiet: quiet) }
             training = try model.expansion.map { try documents.expanded($0, threads: threadCount) }
             if !quiet { note("resuming \(path) at epoch \(model.epochsDone) of \(model.totalEpochs)") }
         } else if let (unitWords, codes) = stackInput {
@@ -318,7 +313,7 @@ struct Train: ParsableCommand {
             documents = try Documents(corpus: corpus, vocabulary: vocabulary, input: inputOptions)
             // LSA from the expanded documents starts osc better than from the plain ones.
             let expansion = self.expansion(documents: corpus.count)
-            if let expansion { showExpansion(expansion, documents: corpus.count) }
+            if let expansion { showExpansion(expansion, documents: corpus.count, quiet: quiet) }
             training = try expansion.map { try documents.expanded($0, threads: threadCount) }
             if method == .osc ? `init` != .random : method == .soft && `init` == .lsa {
                 showPhase("starting \(units) units from the leading singular vectors of the documents (LSA)", quiet: quiet)

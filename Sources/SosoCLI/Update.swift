@@ -73,6 +73,7 @@ struct Update: ParsableCommand {
         let documents = try Documents(corpus: c, vocabulary: m.vocabulary, input: m.input)
         // A model trained on expanded documents learns from the new ones expanded the same
         // way (co-occurrences counted on the new documents); streamed, they cannot be.
+        if streamed == nil, let expansion = m.expansion { showExpansion(expansion, documents: c.count, quiet: quiet) }
         let training = streamed == nil ? try m.expansion.map { try documents.expanded($0, threads: threadCount) } : nil
         if streamed != nil, m.expansion != nil, !quiet {
             note("the model was trained on expanded documents; streamed new documents are not expanded")

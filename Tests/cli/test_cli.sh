@@ -73,6 +73,8 @@ phases | grep -q "^expanding 1000 documents with their words' 100 strongest" && 
 [ -z "$(phases --quiet)" ] && ok || bad "--quiet on a terminal still wrote: $(phases --quiet | head -2)"
 run "osc train, no terminal" 0 "$SOSO" train "$corpus" -o "$tmp/ph.soso" --units 6 --epochs 1
 grep -q "expanding\|(LSA)" "$tmp/err" && bad "steps named while stderr is not a terminal" || ok
+script -qec "'$SOSO' update '$tmp/ph.soso' '$corpus' -o '$tmp/ph2.soso'" /dev/null </dev/null | tr -d '\r' |
+    grep -q "^expanding 1000 documents" && ok || bad "soso update did not name its expansion on a terminal"
 # Training that blows up (soft's eta 2 with an orthogonality penalty of 1 on six two-word
 # documents) says so and fails, writing no model and keeping an old one; before, it wrote
 # a model of NaNs that no command could load.
