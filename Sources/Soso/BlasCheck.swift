@@ -31,8 +31,10 @@ extension Soso {
     }
 
     /// A milder note (for `soso info`): OpenBLAS runs AVX2 kernels on a CPU with AVX-512,
-    /// about half the rate of its AVX-512 ones for the products that go to it (osc's
-    /// rotations, LSA; SOSO's own kernels do the orthogonalisation and scores). Nil otherwise.
+    /// about half the rate of its AVX-512 ones for the products that still go to it (osc's
+    /// steps of more than 7 atoms a document, LSA's last two products, stacking; SOSO's own
+    /// kernels do the orthogonalisation, scores, LSA's sparse products and osc's shorter
+    /// products). Nil otherwise.
     public static func blasNote(buildInfo: String = Soso.buildInfo, cpuFlags: Set<String>? = Soso.cpuFlags(),
                                 coreType: String? = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"]) -> String?
     {
