@@ -160,6 +160,11 @@ soso_status soso_docs_from_csr(size_t rows, size_t cols, const size_t *indptr, c
     if (indptr[rows] && (!indices || !values)) return soso__fail(SOSO_E_ARG, "indices and values must not be NULL");
     soso_docs *d;
     SOSO__CHECK(soso_docs_create(cols, &d));
+    soso_status room = soso__docs_reserve(d, rows, indptr[rows]); /* at once: no growth by doubling */
+    if (room != SOSO_OK) {
+        soso_docs_free(d);
+        return room;
+    }
     for (size_t r = 0; r < rows; r++) {
         soso_status s = soso_docs_append_row(d, indptr[r + 1] - indptr[r], indices + indptr[r], values + indptr[r]);
         if (s != SOSO_OK) {

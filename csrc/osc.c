@@ -3,11 +3,10 @@
  * K^2 V) per document, that replaces the Gram-Schmidt of the last N - K atoms by one
  * rank-1 rotation, kept lazily and folded into the weights by a product (see "the fast
  * path"). Within a document, work over the vocabulary is split into fixed chunks, every
- * BLAS call covers one chunk and every sum is combined in chunk order, so the result does
- * not depend on the thread count. */
+ * product (soso__low_rank_block) covers one chunk and every sum is combined in chunk
+ * order, so the result does not depend on the thread count. */
 #include "soso_internal.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,9 +116,10 @@ static void plain_step(float *U, size_t N, size_t V, size_t K, size_t nnz, const
  * It differs from the plain loop's sequential Gram-Schmidt at second order in the step.
  * The update is rank-1 over all remaining atoms, so it is kept lazily: U = Ub + A D, with
  * A (N x T) the coefficients and D (T x V) the directions z - r^, and folded into Ub with
- * one product every T = 6 documents: O(N V / T) per document at a dense product's
- * speed, and the codes of the next documents still cost their words (times N, plus N
- * for each chunk of the vocabulary that holds some).
+ * one product every T = 6 documents: N V multiply-adds a document, at a dense product's
+ * speed, but one pass over Ub's memory every T documents; and the codes of the next
+ * documents still cost their words (times N, plus N for each chunk of the vocabulary
+ * that holds some).
  *
  * Neither this path nor its exact variants re-project the other atoms, and a departure
  * from orthonormality grows under such updates (by up to ~1% a document on the planted
@@ -295,7 +295,8 @@ static void codes_of_chunk(osc_ws *w, size_t c, size_t e0, size_t e1, const uint
 }
 
 /* The codes from the chunks' parts, added in chunk order (the same for any team), but for
- * chunks without words (whose parts are 0; adding them would change no bit). */
+ * chunks without words: codes_of_chunk leaves their parts unwritten (they would be 0, and
+ * adding 0 would change no bit). */
 static void codes_from_parts(osc_ws *w)
 {
     const size_t N = w->N, T = OSC_PENDING, P = OSC_LINES(N + T), *eb = w->ebound;

@@ -32,9 +32,9 @@ extension Soso {
 
     /// A milder note (for `soso info`): OpenBLAS runs AVX2 kernels on a CPU with AVX-512,
     /// about half the rate of its AVX-512 ones for the products that still go to it (osc's
-    /// steps of more than 7 atoms a document, LSA's last two products, stacking; SOSO's own
-    /// kernels do the orthogonalisation, scores, LSA's sparse products and osc's shorter
-    /// products). Nil otherwise.
+    /// new atoms in steps of more than 7 a document, its Gram dot products, LSA's last two
+    /// products, stacking; SOSO's own kernels do the orthogonalisation, scores, LSA's sparse
+    /// products and osc's other products). Nil otherwise.
     public static func blasNote(buildInfo: String = Soso.buildInfo, cpuFlags: Set<String>? = Soso.cpuFlags(),
                                 coreType: String? = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"]) -> String?
     {

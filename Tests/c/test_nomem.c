@@ -425,7 +425,8 @@ static soso_status op_builder(void)
     return s;
 }
 
-/* Documents appended one at a time: a failed append leaves the rows there were. */
+/* Documents appended one at a time: a failed append leaves the rows there were; then
+ * copied from CSR. */
 static soso_status op_docs_append(void)
 {
     soso_input_options in;
@@ -444,6 +445,12 @@ static soso_status op_docs_append(void)
     const float val[2] = {1.0f, 1.0f};
     if (s == SOSO_OK) s = soso_docs_append_row(d, 2, idx, val);
     if (s == SOSO_OK) s = soso_docs_normalize(d);
+    /* The same rows copied from CSR (room for all first, then row by row). */
+    soso_docs *copy = NULL;
+    if (s == SOSO_OK)
+        s = soso_docs_from_csr(d->rows, d->cols, d->indptr, d->indices, d->values, &copy);
+    if (s == SOSO_OK) CHECK(copy->rows == d->rows && memcmp(copy->values, d->values, d->indptr[d->rows] * 4) == 0);
+    soso_docs_free(copy);
     soso_docs_free(d);
     return s;
 }
