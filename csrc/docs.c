@@ -64,28 +64,6 @@ soso_status soso_docs_row(const soso_docs *d, size_t i, size_t *nnz, const uint3
     return SOSO_OK;
 }
 
-/* Appends a row whose indices are already sorted, distinct and in range. */
-static soso_status push_row(soso_docs *d, size_t nnz, const uint32_t *idx, const float *val)
-{
-    size_t cap_rows = d->cap_rows + 1; /* indptr holds cap_rows + 1 entries */
-    SOSO__CHECK(soso__reserve((void **)&d->indptr, &cap_rows, d->rows + 2, sizeof *d->indptr));
-    d->cap_rows = cap_rows - 1;
-    size_t base = d->indptr[d->rows], need;
-    if (!soso__add_size(base, nnz, &need)) return soso__fail(SOSO_E_LIMIT, "too many entries");
-    size_t cap = d->cap_nnz;
-    SOSO__CHECK(soso__reserve((void **)&d->indices, &cap, need, sizeof *d->indices));
-    cap = d->cap_nnz;
-    SOSO__CHECK(soso__reserve((void **)&d->values, &cap, need, sizeof *d->values));
-    d->cap_nnz = cap;
-    if (nnz) {
-        memcpy(d->indices + base, idx, nnz * sizeof *idx);
-        memcpy(d->values + base, val, nnz * sizeof *val);
-    }
-    d->indptr[d->rows + 1] = need;
-    d->rows++;
-    return SOSO_OK;
-}
-
 soso_status soso__docs_reserve(soso_docs *d, size_t rows, size_t nnz)
 {
     size_t cap_rows = d->cap_rows + 1, need_rows, need_nnz; /* indptr holds cap_rows + 1 entries */
@@ -99,6 +77,20 @@ soso_status soso__docs_reserve(soso_docs *d, size_t rows, size_t nnz)
     cap = d->cap_nnz;
     SOSO__CHECK(soso__reserve((void **)&d->values, &cap, need_nnz, sizeof *d->values));
     d->cap_nnz = cap;
+    return SOSO_OK;
+}
+
+/* Appends a row whose indices are already sorted, distinct and in range. */
+static soso_status push_row(soso_docs *d, size_t nnz, const uint32_t *idx, const float *val)
+{
+    SOSO__CHECK(soso__docs_reserve(d, 1, nnz));
+    size_t base = d->indptr[d->rows];
+    if (nnz) {
+        memcpy(d->indices + base, idx, nnz * sizeof *idx);
+        memcpy(d->values + base, val, nnz * sizeof *val);
+    }
+    d->indptr[d->rows + 1] = base + nnz;
+    d->rows++;
     return SOSO_OK;
 }
 
