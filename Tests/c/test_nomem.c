@@ -172,6 +172,18 @@ static soso_status create(int learner, soso_model **m)
     return soso_model_create_soft(fx.vocab, &in, &p, fx.docs, m);
 }
 
+/* m written to a buffer and read back, as a caller would keep it. */
+static soso_model *copy_of(const soso_model *m)
+{
+    void *data = NULL;
+    size_t len = 0;
+    soso_model *c = NULL;
+    CHECK_OK(soso_model_save_buffer(m, &data, &len));
+    CHECK_OK(soso_model_load_buffer(data, len, &c));
+    soso_free(data);
+    return c;
+}
+
 /* Made and trained with one allocation failing: where training failed, the model,
  * written to a buffer and read back as a caller would keep it, trains on to the weights
  * of a run with none failing: the same documents seen, the same weights (to rounding
@@ -185,12 +197,7 @@ static soso_status train_fresh(int learner)
     if (s != SOSO_OK && m) {
         long fault = soso__alloc_fault;
         soso__alloc_fault = 0;
-        void *data = NULL;
-        size_t len = 0;
-        soso_model *back = NULL;
-        CHECK_OK(soso_model_save_buffer(m, &data, &len));
-        CHECK_OK(soso_model_load_buffer(data, len, &back));
-        soso_free(data);
+        soso_model *back = copy_of(m);
         if (back) {
             CHECK_OK(soso_model_train(back, fx.docs, NULL, NULL));
             const soso_model *t = trained[learner];
@@ -641,11 +648,7 @@ static void test_owed_steps(void)
     m->orth_due = 1;
     CHECK_STATUS(soso_model_stack(m, m, &both), SOSO_E_ARG);
     CHECK(strstr(soso_last_error(), "owes steps") != NULL);
-    void *data = NULL;
-    size_t len = 0;
-    CHECK_OK(soso_model_save_buffer(m, &data, &len));
-    CHECK_OK(soso_model_load_buffer(data, len, &back));
-    soso_free(data);
+    back = copy_of(m);
     CHECK(back && back->orth_due == 1 && back->penalty_due == 0);
     soso_model_free(back);
     m->penalty_due = 0.01f; /* owed what it cannot owe */
@@ -682,17 +685,6 @@ static void test_owed_steps(void)
     soso_model_free(m);
     soso_docs_free(d);
     soso_vocab_free(v);
-}
-
-static soso_model *copy_of(const soso_model *m)
-{
-    void *data = NULL;
-    size_t len = 0;
-    soso_model *c = NULL;
-    CHECK_OK(soso_model_save_buffer(m, &data, &len));
-    CHECK_OK(soso_model_load_buffer(data, len, &c));
-    soso_free(data);
-    return c;
 }
 
 static int same_weights(const soso_model *a, const soso_model *b)
