@@ -315,9 +315,6 @@ struct Train: ParsableCommand {
             let expansion = self.expansion(documents: corpus.count)
             if let expansion { showExpansion(expansion, documents: corpus.count, quiet: quiet) }
             training = try expansion.map { try documents.expanded($0, threads: threadCount) }
-            if method == .osc ? `init` != .random : method == .soft && `init` == .lsa {
-                showPhase("starting \(units) units from the leading singular vectors of the documents (LSA)", quiet: quiet)
-            }
             model = try makeModel(vocabulary, initial: training ?? documents, corpusSize: streamed?.count ?? corpus.count,
                                   threads: threadCount)
             try model.setExpansion(expansion)
@@ -409,6 +406,11 @@ struct Train: ParsableCommand {
         return max(2, Int(min(20, (30_000 / perEpoch).rounded(.up)))) /* min first: no Int overflow */
     }
 
+    /// LSA takes seconds on a large corpus: say so first, on a terminal.
+    private func showLSA() {
+        showPhase("starting \(units) units from the leading singular vectors of the documents (LSA)", quiet: quiet)
+    }
+
     /// A new model as the options say; `initial` are the documents it starts from, of a
     /// corpus of `corpusSize` documents.
     private func makeModel(_ vocabulary: Vocabulary, initial documents: Documents, corpusSize: Int,
@@ -438,6 +440,7 @@ struct Train: ParsableCommand {
             config.epsFinal = epsFinal
             config.initialization = `init` == .random ? .random : .lsa
             config.exact = exact
+            if config.initialization == .lsa { showLSA() }
             return try Model(osc: config, vocabulary: vocabulary, input: inputOptions, documents: documents,
                              threads: threadCount)
         case .soft:
@@ -456,6 +459,7 @@ struct Train: ParsableCommand {
             config.orthogonalityPenalty = orthoPenalty
             config.orthogonalizeEvery = orthogonalize
             config.initialization = `init` == .lsa ? .lsa : `init` == .random ? .random : .documents
+            if config.initialization == .lsa { showLSA() }
             return try Model(soft: config, vocabulary: vocabulary, input: inputOptions, documents: documents,
                              threads: threadCount)
         }
