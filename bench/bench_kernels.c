@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ceiling.h"
 
@@ -65,6 +66,19 @@ static void fail(const char *what)
 {
     fprintf(stderr, "bench_kernels: %s: %s\n", what, soso_last_error());
     exit(1);
+}
+
+/* A pause before a 2-thread timing that follows other work: OpenBLAS's own threads spin
+ * for 2^28 cycles (about 0.1 s here) after a call on several threads, and the reference
+ * sgemm's spinning thread took a core from the orthogonalisation timed right after it (26
+ * units on 2 threads: 55-72% of sgemm's rate, 75-79% after the pause; OpenBLAS sleeping at
+ * once instead, OPENBLAS_THREAD_TIMEOUT=4, made its own calls on these shapes 7-10%
+ * slower). The machine's own 2-thread figure read 1.5-1.9 right after the Hopfield pairs
+ * and 1.96-2.0 after the pause. SOSO itself runs OpenBLAS on one thread. */
+static void settle(void)
+{
+    struct timespec pause = {0, 300000000};
+    nanosleep(&pause, NULL);
 }
 
 /* Inserts a[n] into the sorted a[0..n-1]. */
@@ -128,6 +142,7 @@ static void orthogonalisation_bench(const char *name, const float *W, uint32_t u
     double flops = (3.0 * units + 1.0) * units * (double)V, best = 1e300, best_blas = 1e300;
     for (int r = 0; r < reps; r++) {
         double g = sgemm_gflops(2048, t, 1), s, b;
+        settle();
         TIME_IT(s, if (soso_orthogonalize_symmetric(U, units, V, t)) fail("orthogonalisation"));
         openblas_set_num_threads(t);
         TIME_IT(b, {
@@ -413,6 +428,7 @@ int main(int argc, char **argv)
     double best[2] = {0, 0}, sp[5], cc[15];
     for (int rep = 0; rep < 5; rep++) {
         double qps[2];
+        settle();
         ceiling_measure(threads, cc, rep);
         for (int ti = 0; ti < 2; ti++) {
             ep.threads = tcount[ti];
