@@ -114,6 +114,10 @@ def ceiling_text(c):
 
 
 CEILING_HEAD = "machine: 2 / 1 threads on independent arithmetic / scattered reads, us a barrier"
+# Until f3bdc1b (2026-12-01 03:00) bench/ceiling.c timed each team once, 0.85 ms of work
+# right after idle: it read low, which the history tables say.
+CEILING_NOTE = (" The machine's figures before 2026-12-01 03:00 came from a shorter measure taken right after idle,"
+                " which read low (mostly 1.5-1.9 on independent arithmetic where the present one reads 1.9-2.0).")
 
 
 def ceiling_cell(h):
@@ -196,38 +200,29 @@ HEBBIAN_WHY = ("what is left is bound by memory latency: each document's words' 
                " 2-thread epoch about 0.015-0.021 s in normal spells and 0.04-0.05 s in slow ones (a barrier"
                " 0.44 us), where 2 threads run slower than 1; since 20:52, on the one-region code, 0.0134-0.0145 s"
                " and 0.033-0.035 s")
-HEBBIAN_THREADS_WHY = ("a mini-batch of 100 documents is 16 to 18 microseconds of work on 2 threads (at 26 units;"
-                       " 2-thread epochs of 0.0134-0.0145 s in the normal-spell runs since 20:52), in parallel phases"
-                       " with barriers between. Since e4c85cd each mini-batch runs in one parallel region, and since"
-                       " fadbbc2 the batches between two stop points run back to back in one (a barrier between"
-                       " batches where each had two forks and joins), every thread groups its own share's gate"
-                       " entries and works out the update's plan itself (no serial grouping, placing and ordering"
-                       " between two regions), and the threads' scratch lies 128 bytes apart (the update's block"
-                       " flags shared a line: applying cost 6.6 and 7.1 ns a support word on the two threads before,"
-                       " 5.8 and 6.3-7.8 after, 5.0 on 1 thread). Alternating builds (4 epochs of wn-nouns at 26"
-                       " units on each thread count, 3 pairs a process, 4 rounds) made 2-thread epochs 4-6% faster"
-                       " with each of e4c85cd and fadbbc2 and left 1-thread ones as they were: in-process pairs then"
-                       " gave 1.72-1.77 (and 1.63-1.65 on the build before fadbbc2). Timed phase by phase at 87e0109"
-                       " (in process, timers included), scores and gates gain 2.3x on 2 threads, gathering 1.7x,"
-                       " exact maxima 1.6x and applying 1.5x; about 2 us a batch stays barriers (0.3 us each with"
-                       " their waits; three or four a batch, one of them between batches in place of a fork and a"
-                       " join since fadbbc2) and the per-thread grouping and plan (0.35 and 0.4-0.55 us). The rest is"
-                       " the machine's: in every logged run of this code in a normal spell (a barrier 0.19-0.20 us)"
-                       " the speed-up came out within 0.13 of what the machine itself gave 2 threads on independent"
-                       " arithmetic beside it (bench/ceiling.c): 1.51 against 1.51 (20:52), 1.54 against 1.63"
-                       " (21:10), 1.60 against 1.57 (21:35), 1.67 against 1.68 (21:36), 1.54 against 1.63 (21:58),"
-                       " 1.55 against 1.67 (22:12), 1.56 against 1.69 (23:02, with the sixteenth session's fold on"
-                       " every way out of training, which whole runs never reach), 1.56 against 1.52 (00:35, that"
-                       " session's last code), 1.52 against 1.53 (02:27, the seventeenth session's; its Hebbian"
-                       " code unchanged) (the ceiling itself moved between"
-                       " 1.51 and 1.98 in the kernels and hebbian runs since 20:52); the runs of 21:20, 21:26, 21:33"
-                       " and 22:25 fell in slow spells (a barrier 0.43-0.46 us): 0.73-0.85. In its slow spells (a barrier 0.43-0.45 us instead of 0.19)"
-                       " 2-thread epochs ran slower than 1-thread ones (0.65-0.90x): what changes is the cost of"
-                       " handing data from one core to the other, which a mini-batch does at every phase. Earlier"
-                       " findings: units go first to the thread that applied them last (5-6% on 2 threads, 776b2b1);"
-                       " pinning threads gave nothing; handing the scores out in chunks of 8 documents cost 4-5%."
-                       " Training times its team and keeps the faster (soso_model_set_team_tuning); these figures are"
-                       " of fixed teams")
+HEBBIAN_THREADS_WHY = ("a mini-batch of 100 documents is 14 to 17 microseconds of work on 2 threads (at 26 units),"
+                       " in phases with barriers between, and the phases hand data from one core to the other. Timed"
+                       " phase by phase in process (6 epochs of wn-nouns, timers included, 2026-12-01 02:55, a normal"
+                       " spell), a batch took on each of 2 threads: scores and gates 4.0 us, grouping 0.4, the update's"
+                       " plan 0.4, gathering each changed unit's words 3.5, exact row maxima 1.2, applying 3.5, four"
+                       " barriers with their waits 1.2, the first thread's book-keeping 0.3; on 1 thread gathering"
+                       " took 5.6, exact maxima 1.95 and applying 5.7. So the update's phases gain only 1.6x: each"
+                       " reads and writes the changed units' rows of W, their block maxima and the transposed copy"
+                       " that the other core scored from or wrote a phase before (without the writes to the"
+                       " transposed copy, a test of cost only, applying still gained 1.56x; each thread keeping to its"
+                       " own units, with no taking from the other's, was slower: 16.7 against 15.7 us a batch). This"
+                       " is the code's, not the machine's: beside every paired repetition 2 threads did 1.9 to 2.0"
+                       " times the work of 1 on independent arithmetic (bench/ceiling.c since f3bdc1b; before it, one"
+                       " short measure right after idle read 1.5-1.7 in most runs, and this line called the speed-up"
+                       " machine-bound from it, wrongly). In slow spells (a barrier 0.43-0.46 us instead of 0.19) the"
+                       " hand-overs cost more and 2-thread epochs ran slower than 1-thread ones (0.65-0.90x). Steps"
+                       " taken: each mini-batch in one parallel region (e4c85cd) and the batches between two stop"
+                       " points back to back in one (fadbbc2), every thread grouping its own share's gate entries and"
+                       " working out the update's plan itself, the threads' scratch 128 bytes apart (4-6% each on 2"
+                       " threads); units go first to the thread that applied them last (5-6%, 776b2b1). Pinning"
+                       " threads gave nothing; handing the scores out in chunks of 8 documents cost 4-5%. Training"
+                       " times its team and keeps the faster (soso_model_set_team_tuning); these figures are of fixed"
+                       " teams")
 
 # The Hebbian goals are summed up over the runs since the fifteenth session's one-region
 # mini-batches (the first logged run with them), the earlier apart.
@@ -271,7 +266,10 @@ def ortho_why(k):
                 " AVX-512F, or the build is not for x86-64), and OpenBLAS packs both operands of every call, which"
                 " with an inner dimension of 26 leaves it well short of its rate: " + figures)
     return ("SOSO's own AVX-512 kernels run here (the build line says dense avx512), and the shares are read"
-            " against sgemm with OpenBLAS's AVX-512 kernels. " + figures + ". By hand (a harness of soso__gram"
+            " against sgemm with OpenBLAS's AVX-512 kernels. " + figures + ". Since 2026-12-01 03:02 each paired"
+            " timing waits 0.3 s after the reference sgemm, whose OpenBLAS thread had spun on for about 0.1 s and"
+            " taken a core from the 2-thread call timed right after it (by hand, 26 units on 2 threads: 55-72% of"
+            " sgemm's rate without the pause, 75-79% with it, in a normal spell). By hand (a harness of soso__gram"
             " and soso__gemm_cols_inplace on 26 and 104 rows of 25,860 columns, 2026-11-30 16:00-16:50), on 1"
             " thread the Gram matrix ran at 165-195 GFLOP/s and the product at 185-235, a whole call at 77-85% of"
             " sgemm; on 2 threads, in this machine's normal spells (a barrier 0.19 us), 71-91% by hand and 65-75% at"
@@ -783,7 +781,8 @@ class Bench:
         if not heb:
             return []
         return ["", "The Hebbian goals run by run (every run of this part since SOSO's epochs are timed in process;"
-                    " medians of each run's repetitions; commit + means uncommitted changes to the code):", "",
+                    " medians of each run's repetitions; commit + means uncommitted changes to the code)."
+                    + CEILING_NOTE, "",
                 "| when | commit | load | soso, 2 threads | soso, 1 thread | numpy sparse | numpy / soso (2 threads)"
                 " | 1 / 2 threads | %s |" % CEILING_HEAD, "|---|---|---|---|---|---|---|---|---|"] + [
             "| %s | %s | %s | %s | %s |" % (h.get("when", "-"), h.get("commit", "-"), cell_load(h), epoch_cells(
@@ -797,7 +796,10 @@ class Bench:
             return []
         return ["", "The kernel goals run by run (every run of this part since its paired orthogonalisation"
                     " timings, 2026-11-30 06:16; the first two logged by hand from their output; the dense share with the"
-                    " OpenBLAS kernels whose sgemm it is set against, Haswell's before 16:19):", "",
+                    " OpenBLAS kernels whose sgemm it is set against, Haswell's before 16:19)." + CEILING_NOTE +
+                    " The 2-thread dense shares before 2026-12-01 03:02 were timed right after the reference sgemm,"
+                    " whose OpenBLAS thread spun on for about 0.1 s and took a core (55-72% at 26 units where a pause"
+                    " first gives 75-79%).", "",
                 "| when | commit | load | Hopfield, 2 / 1 threads (median of 5 pairs) | dense, smallest share of"
                 " sgemm | %s |" % CEILING_HEAD, "|---|---|---|---|---|---|"] + [
             "| %s | %s | %s | %.2f | %s | %s |" % (h.get("when", "-"), h.get("commit", "-"), cell_load(h),
