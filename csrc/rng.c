@@ -47,11 +47,15 @@ double soso__rng_uniform(soso__rng *rng) { return (double)(soso__rng_next(rng) >
 
 uint64_t soso__rng_below(soso__rng *rng, uint64_t n)
 {
-    /* Rejection on the top of the range keeps it unbiased. */
+    /* Rejection on the top of the range keeps it unbiased: draws at or over limit =
+     * 2^64 - 1 - ((2^64 - 1) mod n) are redrawn. limit is at least 2^64 - n, so a draw
+     * below that is kept without working limit out: the same draws and results with one
+     * division where there were two (an epoch's shuffle of 82,115 documents is two
+     * thirds divisions, serial in every thread count's training). */
+    uint64_t r = soso__rng_next(rng);
+    if (r <= (uint64_t)-1 - n) return r % n;
     uint64_t limit = (uint64_t)-1 - ((uint64_t)-1 % n);
-    uint64_t r;
-    do r = soso__rng_next(rng);
-    while (r >= limit);
+    while (r >= limit) r = soso__rng_next(rng);
     return r % n;
 }
 

@@ -615,6 +615,29 @@ static void test_hebbian_planted_groups(void)
  * wins), both zeros, infinities, rows of one value; NaN ranks last there; the scores are
  * left as they were, bit for bit. Its AVX-512 version (up to 32 units, where the CPU
  * has it) makes the scalar one's choices, NaN included. */
+/* The shuffle's bounded draws against their plain two-division form (the limit worked out
+ * before every draw), on generators seeded alike: the same values and the same number of
+ * draws taken, for bounds whose rejection band is never, often (2^63 + 1: about half the
+ * draws) or almost always (2^64 - 1) reached. */
+static void test_rng_below_matches_plain_form(void)
+{
+    const uint64_t bounds[] = {1, 2, 3, 82115, (uint64_t)1 << 32, ((uint64_t)1 << 63) + 1, UINT64_MAX - 1, UINT64_MAX};
+    for (size_t k = 0; k < sizeof bounds / sizeof bounds[0]; k++) {
+        uint64_t n = bounds[k];
+        soso__rng a, b;
+        soso__rng_seed(&a, 42, k);
+        soso__rng_seed(&b, 42, k);
+        int same = 1;
+        for (int i = 0; i < 2000; i++) {
+            uint64_t limit = UINT64_MAX - (UINT64_MAX % n), r;
+            do r = soso__rng_next(&b);
+            while (r >= limit);
+            same &= soso__rng_below(&a, n) == r % n;
+        }
+        CHECK_MSG(same && soso__rng_next(&a) == soso__rng_next(&b), "bound %llu", (unsigned long long)n);
+    }
+}
+
 static void test_hebbian_rank_fast_path(void)
 {
     const float pool[] = {0.0f, -0.0f, 1.0f, 1.0f, -1.0f, 2.5f, -2.5f, INFINITY, -INFINITY, 3.0f, 0.5f};
@@ -777,6 +800,7 @@ const soso_test tests_hebbian[] = {
     {"hebbian_lazy_matches_dense", test_hebbian_lazy_matches_dense},
     {"hebbian_planted_groups", test_hebbian_planted_groups},
     {"hebbian_rank_fast_path", test_hebbian_rank_fast_path},
+    {"rng_below_matches_plain_form", test_rng_below_matches_plain_form},
     {"hebbian_bad_parameters", test_hebbian_bad_parameters},
     {"hebbian_allocation_fails_mid_training", test_hebbian_allocation_fails_mid_training},
     {"model_extend", test_model_extend},
