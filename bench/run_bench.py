@@ -210,11 +210,14 @@ HEBBIAN_THREADS_WHY = ("a mini-batch of 100 documents is 14 to 17 microseconds o
                        " reads and writes the changed units' rows of W, their block maxima and the transposed copy"
                        " that the other core scored from or wrote a phase before (without the writes to the"
                        " transposed copy, a test of cost only, applying still gained 1.56x; each thread keeping to its"
-                       " own units, with no taking from the other's, was slower: 16.7 against 15.7 us a batch). This"
-                       " is the code's, not the machine's: beside every paired repetition 2 threads did 1.9 to 2.0"
-                       " times the work of 1 on independent arithmetic (bench/ceiling.c since f3bdc1b; before it, one"
-                       " short measure right after idle read 1.5-1.7 in most runs, and this line called the speed-up"
-                       " machine-bound from it, wrongly). In slow spells (a barrier 0.42-0.46 us instead of 0.19)"
+                       " own units, with no taking from the other's, was slower: 16.7 against 15.7 us a batch). Those"
+                       " phases are scattered reads and writes, and scattered reads gain 1.6-1.8x on this machine (the"
+                       " ceiling's second figure beside each repetition); independent arithmetic gains 1.9-2.0 (its"
+                       " first), so the scores, the barriers (about 2 us a batch with the plan) and the serial part of"
+                       " an epoch (about 0.8 ms on 2 threads: the shuffle, the fold at stop points) are the code's"
+                       " share of the shortfall. Before f3bdc1b one short measure right after idle read 1.5-1.7 in"
+                       " most runs, and this line called the whole speed-up machine-bound from it, wrongly. In slow"
+                       " spells (a barrier 0.42-0.46 us instead of 0.19)"
                        " 2-thread epochs ran slower than 1-thread ones (0.64-0.90x): every phase took about 2.5 times"
                        " as long on each of 2 threads (scores 10-11 us a batch, gathering and applying 13-17 ns a"
                        " support word against 6), while 1 thread ran as in normal spells; the scores did so even with"
@@ -250,11 +253,12 @@ HOPFIELD_WHY = ("this machine's two modes (the Hebbian speed-up's why above). Th
                 " at 06:14 and 07:02, with the static split; a vCPU at half speed caps it at 1.5x)")
 
 
-# The dense-kernel goal is summed up over the runs since it is read against OpenBLAS's
-# AVX-512 sgemm with SOSO's AVX-512 kernels (the first such run, and its label); the
-# runs before, against Haswell's sgemm or with OpenBLAS's products, apart.
-DENSE_SINCE = ("2026-11-30 16:19", "the goal is read against OpenBLAS's AVX-512 sgemm",
-               "against its Haswell sgemm: 8 with OpenBLAS's products, 3 with SOSO's AVX-512 kernels")
+# The dense-kernel goal is summed up over the runs since each paired timing waits after
+# the reference sgemm (whose spinning OpenBLAS thread took a core from the 2-thread
+# timing before); the runs before, apart.
+DENSE_SINCE = ("2026-12-01 03:02", "the paired timings wait 0.3 s after the reference sgemm",
+               "timed right after it: since 2026-11-30 16:19 against OpenBLAS's AVX-512 sgemm, before against"
+               " its Haswell one")
 
 
 def ortho_why(k):
