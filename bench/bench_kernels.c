@@ -6,8 +6,9 @@
  * CORPUS is a corpus file (e.g. build/wn-nouns.tsv); --docs keeps its first D documents.
  * --epochs E times only training: E epochs on N threads and on 1, taken in turns one
  * epoch at a time (after one untimed epoch each), so that both see the same machine.
- * --learner hebbian (default) or osc, the latter as `soso train`'s defaults set it up
- * (idf, documents expanded with 100 co-occurring words at gain 16, sparsity 2, LSA start).
+ * --learner hebbian (default), soft (its defaults: top 4, start from documents) or osc, the
+ * latter as `soso train`'s defaults set it up (idf, documents expanded with 100
+ * co-occurring words at gain 16, sparsity 2, LSA start).
  * --reps R: repetitions of the paired orthogonalisation timings (default 7).
  * --tuning 1: Hebbian epochs with the team tuner on (soso_model_set_team_tuning; off by
  * default here, so that N threads means N).
@@ -190,13 +191,25 @@ static int stop_at_epoch_end(const soso_progress *p, void *user)
 
 static int tuning; /* --tuning */
 
+enum { HEBBIAN, SOFT, OSC };
+static const char *const learner_name[] = {"hebbian", "soft", "osc"};
+
 /* A model of `units` for E + 1 epochs on `threads`: Hebbian with the reference defaults,
- * or osc as the CLI's defaults (sparsity 2 on expanded documents, LSA start from them). */
-static soso_model *epochs_model(int osc, const soso_vocab *v, const soso_input_options *in, const soso_docs *d,
+ * soft with its defaults, or osc as the CLI's defaults (sparsity 2 on expanded
+ * documents, LSA start from them). */
+static soso_model *epochs_model(int learner, const soso_vocab *v, const soso_input_options *in, const soso_docs *d,
                                 uint32_t units, int threads, int E)
 {
     soso_model *m = NULL;
-    if (osc) {
+    if (learner == SOFT) {
+        soso_soft_params sp;
+        soso_soft_params_default(&sp);
+        sp.units = units;
+        sp.k = units < sp.k ? units : sp.k;
+        sp.threads = threads;
+        sp.epochs = (uint32_t)E + 1;
+        if (soso_model_create_soft(v, in, &sp, d, &m)) fail("model");
+    } else if (learner == OSC) {
         soso_osc_params op;
         soso_osc_params_default(&op);
         op.units = units;
@@ -240,7 +253,7 @@ static void ceiling_print(int threads, const double *c, int n)
 }
 
 /* E timed epochs of training on `threads` and on 1 thread, in turns. */
-static void epochs_bench(int osc, const soso_vocab *v, const soso_input_options *in, const soso_docs *d,
+static void epochs_bench(int learner, const soso_vocab *v, const soso_input_options *in, const soso_docs *d,
                          uint32_t units, int threads, int E)
 {
     int tcount[2] = {threads, 1};
@@ -249,7 +262,7 @@ static void epochs_bench(int osc, const soso_vocab *v, const soso_input_options 
     if (!cc) fail("memory");
     for (int ti = 0; ti < 2; ti++) {
         double t0 = now();
-        m[ti] = epochs_model(osc, v, in, d, units, tcount[ti], E);
+        m[ti] = epochs_model(learner, v, in, d, units, tcount[ti], E);
         made[ti] = now() - t0;
         secs[ti] = malloc((size_t)E * sizeof *secs[ti]);
         if (!secs[ti]) fail("memory");
@@ -266,7 +279,7 @@ static void epochs_bench(int osc, const soso_vocab *v, const soso_input_options 
     for (int ti = 0; ti < 2; ti++) {
         /* create_seconds: making the model (osc: its LSA start), before the epochs. */
         printf("{\"kernel\": \"%s epochs\", \"threads\": %d, \"create_seconds\": %.4g, \"seconds\": [",
-               osc ? "osc" : "hebbian", tcount[ti], made[ti]);
+               learner_name[learner], tcount[ti], made[ti]);
         for (int e = 0; e < E; e++) printf("%s%.9g", e ? ", " : "", secs[ti][e]);
         printf("]}\n");
         free(secs[ti]);
@@ -307,13 +320,16 @@ int main(int argc, char **argv)
                sgemm_gflops(2048, 1, 0), sgemm_gflops(2048, threads, 0), openblas_get_corename());
         return 0;
     }
-    if (strcmp(learner, "hebbian") && strcmp(learner, "osc")) {
-        fprintf(stderr, "bench_kernels: --learner is hebbian or osc, not '%s'\n", learner);
+    int which = -1;
+    for (int k = 0; k < 3; k++)
+        if (!strcmp(learner, learner_name[k])) which = k;
+    if (which < 0) {
+        fprintf(stderr, "bench_kernels: --learner is hebbian, soft or osc, not '%s'\n", learner);
         return 2;
     }
-    int osc = !strcmp(learner, "osc");
-    if (osc && epochs <= 0) {
-        fprintf(stderr, "bench_kernels: --learner osc times epochs: give --epochs E\n");
+    int osc = which == OSC;
+    if (which != HEBBIAN && epochs <= 0) {
+        fprintf(stderr, "bench_kernels: --learner %s times epochs: give --epochs E\n", learner);
         return 2;
     }
     soso_corpus *c = NULL;
@@ -351,7 +367,7 @@ int main(int argc, char **argv)
             if (soso_docs_expand(d, 100, 16, R < 10000 ? 2 : 1, threads, &x)) fail("expansion");
             printf("{\"kernel\": \"expansion\", \"threads\": %d, \"seconds\": %.4g}\n", threads, now() - t0);
         }
-        epochs_bench(osc, v, &in, osc ? x : d, units, threads, epochs);
+        epochs_bench(which, v, &in, osc ? x : d, units, threads, epochs);
         soso_docs_free(x);
         goto done;
     }

@@ -292,7 +292,7 @@ def ortho_why(k):
 
 # The result sections each part writes.
 PARTS = ["kernels", "hebbian", "topics", "encode", "memory", "growth", "stream"]
-SECTIONS = {"hebbian": ["hebbian", "hebbian-paired", "hebbian-quality"],
+SECTIONS = {"hebbian": ["hebbian", "hebbian-paired", "hebbian-quality", "training-loops"],
             "growth": ["growth-docs", "growth-docs-memory", "growth-vocab", "growth-units"]}
 
 
@@ -360,18 +360,19 @@ class Bench:
             self.add("kernels", json.loads(line))
         self.log_run("kernels")
 
-    def soso_epochs(self, units):
-        """Seconds of SOSO's Hebbian epochs on wn-nouns, in process as numpy's are
-        (bench_kernels --epochs): E epochs on 2 threads and on 1, one at a time in turns
-        after an untimed one each, so that each pair of epochs sees the same machine.
-        Returns each thread count's median epoch and the median of the pairs' ratios."""
-        e = 1 if self.a.tiny else 4
-        r = sh([self.a.kernels, self.big, "--threads", "2", "--units", str(units), "--epochs", str(e)] +
-               (["--docs", "300"] if self.a.tiny else []))
+    def soso_epochs(self, units, learner="hebbian", e=4):
+        """Seconds of SOSO's epochs on wn-nouns (Hebbian's, or another learner's), in process
+        as numpy's are (bench_kernels --epochs): E epochs on 2 threads and on 1, one at a
+        time in turns after an untimed one each, so that each pair of epochs sees the same
+        machine. Returns each thread count's median epoch and the median of the pairs'
+        ratios."""
+        e = 1 if self.a.tiny else e
+        r = sh([self.a.kernels, self.big, "--threads", "2", "--units", str(units), "--epochs", str(e),
+                "--learner", learner] + (["--docs", "300"] if self.a.tiny else []))
         secs, ceiling = {}, {}
         for line in r.stdout.splitlines():
             d = json.loads(line)
-            if d["kernel"] == "hebbian epochs":
+            if d["kernel"] == learner + " epochs":
                 secs[d["threads"]] = d["seconds"]
             elif d["kernel"] == "ceiling":
                 ceiling = ceiling_of(d)
@@ -404,6 +405,13 @@ class Bench:
                                              "numpy_sparse": rep.get("numpy")},
                                             **{key: rep[key] for key in CEILING_KEYS if key in rep}))
         self.log_run("hebbian")
+        # The other training loops on 2 threads against 1, the same way (soft: its
+        # defaults; osc: as `soso train` sets it up, on the expanded documents).
+        for learner, e in (("soft", 5), ("osc", 2)):
+            rep = self.soso_epochs(units, learner, e)
+            self.add("training-loops", dict({"learner": learner, "units": units, "epochs": 1 if self.a.tiny else e,
+                                             "soso_2": rep[2], "soso_1": rep[1], "speedup": rep["speedup"]},
+                                            **{key: rep[key] for key in CEILING_KEYS if key in rep}))
         for t in (2, 1):
             self.add("hebbian", {"impl": "soso", "units": units, "threads": t,
                                  "seconds_per_epoch": min(r[t] for r in paired)})
@@ -698,6 +706,15 @@ class Bench:
                     L.append("| %s | %s |" % (epoch_cells(r["soso_2"], r["soso_1"], n, n and n / r["soso_2"],
                                                            r["speedup"]), ceiling_cell(r)))
         L += self.hebbian_history_table()
+        tl = R.get("training-loops", [])
+        if tl:
+            L += ["", "The other training loops, timed the same way (in process, `bench_kernels --epochs E --learner"
+                  " L`: E epochs on 2 and 1 threads in turns after an untimed one each, %d units; soft with its"
+                  " defaults, osc as `soso train` sets it up, on the documents expanded by co-occurrence):" % tl[0]["units"],
+                  "", "| learner | epochs | soso, 2 threads | soso, 1 thread | 1 / 2 threads (median of the epoch"
+                  " pairs) | %s |" % CEILING_HEAD, "|---|---|---|---|---|---|"]
+            L += ["| %s | %d | %.4g | %.4g | %.2f | %s |" % (r["learner"], r["epochs"], r["soso_2"], r["soso_1"],
+                                                           r["speedup"], ceiling_cell(r)) for r in tl]
         hq = R.get("hebbian-quality", [])
         if hq:
             by = {}
@@ -872,6 +889,13 @@ class Bench:
                            self.verdict("hebbian", sp >= 1.7), self.across_runs("speedup", 1.7, since=HEBBIAN_SINCE),
                            ". Why: " + HEBBIAN_THREADS_WHY if not self.always_met("speedup", sp, 1.7, HEBBIAN_SINCE)
                            else ""))
+        tl = R.get("training-loops", [])
+        if tl:
+            out.append("- Two threads at least 1.7 times one thread, the other training loops: %s (medians of each"
+                       " learner's epoch pairs%s), %s." % (
+                           ", ".join("%s %.2f" % (r["learner"], r["speedup"]) for r in tl),
+                           ceiling_text(ceiling_median(tl)).replace(" (", "; ", 1)[:-1],
+                           self.verdict("hebbian", all(r["speedup"] >= 1.7 for r in tl))))
         k = kernel_rows(R.get("kernels", []))
         sp = hopfield_speedup(k)
         if sp:
