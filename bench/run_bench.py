@@ -115,9 +115,10 @@ def ceiling_text(c):
 
 CEILING_HEAD = "machine: 2 / 1 threads on independent arithmetic / scattered reads, us a barrier"
 # Until f3bdc1b (2026-12-01 03:00) bench/ceiling.c timed each team once, 0.85 ms of work
-# right after idle: it read low, which the history tables say.
-CEILING_NOTE = (" The machine's figures before 2026-12-01 03:00 came from a shorter measure taken right after idle,"
-                " which read low (mostly 1.5-1.9 on independent arithmetic where the present one reads 1.9-2.0).")
+# after idle: between the Hebbian epoch pairs it read low, which that history table says.
+CEILING_NOTE = (" The machine's figures in this table before 2026-12-01 03:00 came from a shorter measure, which"
+                " read low here (1.51-1.94 on independent arithmetic, median 1.72, where the present one reads"
+                " 1.89-1.96 beside the same epochs; beside the Hopfield pairs it read 1.81-2.08).")
 
 
 def ceiling_cell(h):
@@ -213,10 +214,11 @@ HEBBIAN_THREADS_WHY = ("a mini-batch of 100 documents is 14 to 17 microseconds o
                        " own units, with no taking from the other's, was slower: 16.7 against 15.7 us a batch). Those"
                        " phases are scattered reads and writes, and scattered reads gain 1.6-1.8x on this machine (the"
                        " ceiling's second figure beside each repetition); independent arithmetic gains 1.9-2.0 (its"
-                       " first), so the scores, the barriers (about 2 us a batch with the plan) and the serial part of"
-                       " an epoch (about 0.8 ms on 2 threads: the shuffle, the fold at stop points) are the code's"
-                       " share of the shortfall. Before f3bdc1b one short measure right after idle read 1.5-1.7 in"
-                       " most runs, and this line called the whole speed-up machine-bound from it, wrongly. In slow"
+                       " first), so the barriers (about 2 us a batch with the plan) and the serial part of"
+                       " an epoch (about 0.9 ms on 2 threads: the shuffle, the fold at stop points, the rest) are the code's"
+                       " share of the shortfall. Before f3bdc1b one short measure between the epoch pairs read"
+                       " 1.51-1.94 (median 1.72), and this line called the whole speed-up machine-bound from it,"
+                       " wrongly. In slow"
                        " spells (a barrier 0.42-0.46 us instead of 0.19)"
                        " 2-thread epochs ran slower than 1-thread ones (0.64-0.90x): every phase took about 2.5 times"
                        " as long on each of 2 threads (scores 10-11 us a batch, gathering and applying 13-17 ns a"
@@ -256,7 +258,7 @@ HOPFIELD_WHY = ("this machine's two modes (the Hebbian speed-up's why above). Th
 # The dense-kernel goal is summed up over the runs since each paired timing waits after
 # the reference sgemm (whose spinning OpenBLAS thread took a core from the 2-thread
 # timing before); the runs before, apart.
-DENSE_SINCE = ("2026-12-01 03:02", "the paired timings wait 0.3 s after the reference sgemm",
+DENSE_SINCE = ("2026-12-01 03:05", "the paired timings wait 0.3 s after the reference sgemm",
                "timed right after it: since 2026-11-30 16:19 against OpenBLAS's AVX-512 sgemm, before against"
                " its Haswell one")
 
@@ -274,10 +276,11 @@ def ortho_why(k):
                 " AVX-512F, or the build is not for x86-64), and OpenBLAS packs both operands of every call, which"
                 " with an inner dimension of 26 leaves it well short of its rate: " + figures)
     return ("SOSO's own AVX-512 kernels run here (the build line says dense avx512), and the shares are read"
-            " against sgemm with OpenBLAS's AVX-512 kernels. " + figures + ". Since 2026-12-01 03:02 each paired"
+            " against sgemm with OpenBLAS's AVX-512 kernels. " + figures + ". Since 2026-12-01 03:05 each paired"
             " timing waits 0.3 s after the reference sgemm, whose OpenBLAS thread had spun on for about 0.1 s and"
-            " taken a core from the 2-thread call timed right after it (by hand, 26 units on 2 threads: 55-72% of"
-            " sgemm's rate without the pause, 75-79% with it, in a normal spell). By hand (a harness of soso__gram"
+            " taken a core from the 2-thread call timed right after it (by hand, 26 units on 2 threads in a normal"
+            " spell: 55-72% of sgemm's rate without the pause, 77-79% with it, repetitions 74-89%; the logged"
+            " normal-spell runs since: 70.9% and 72.3%). By hand (a harness of soso__gram"
             " and soso__gemm_cols_inplace on 26 and 104 rows of 25,860 columns, 2026-11-30 16:00-16:50), on 1"
             " thread the Gram matrix ran at 165-195 GFLOP/s and the product at 185-235, a whole call at 77-85% of"
             " sgemm; on 2 threads, in this machine's normal spells (a barrier 0.19 us), 71-91% by hand and 65-75% at"
@@ -821,10 +824,10 @@ class Bench:
             return []
         return ["", "The kernel goals run by run (every run of this part since its paired orthogonalisation"
                     " timings, 2026-11-30 06:16; the first two logged by hand from their output; the dense share with the"
-                    " OpenBLAS kernels whose sgemm it is set against, Haswell's before 16:19)." + CEILING_NOTE +
-                    " The 2-thread dense shares before 2026-12-01 03:02 were timed right after the reference sgemm,"
-                    " whose OpenBLAS thread spun on for about 0.1 s and took a core (55-72% at 26 units where a pause"
-                    " first gives 75-79%).", "",
+                    " OpenBLAS kernels whose sgemm it is set against, Haswell's before 16:19). The 2-thread dense"
+                    " shares before 2026-12-01 03:05 were timed right after the reference sgemm, whose OpenBLAS"
+                    " thread spun on for about 0.1 s and took a core (by hand, 26 units on 2 threads in a normal"
+                    " spell: 55-72% without a pause, 77-79% with one).", "",
                 "| when | commit | load | Hopfield, 2 / 1 threads (median of 5 pairs) | dense, smallest share of"
                 " sgemm | %s |" % CEILING_HEAD, "|---|---|---|---|---|---|"] + [
             "| %s | %s | %s | %.2f | %s | %s |" % (h.get("when", "-"), h.get("commit", "-"), cell_load(h),

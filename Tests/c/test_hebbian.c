@@ -611,10 +611,6 @@ static void test_hebbian_planted_groups(void)
     planted(10, 300);
 }
 
-/* The k = 2 ranking's fast path makes the general loop's choices: ties (first index
- * wins), both zeros, infinities, rows of one value; NaN ranks last there; the scores are
- * left as they were, bit for bit. Its AVX-512 version (up to 32 units, where the CPU
- * has it) makes the scalar one's choices, NaN included. */
 /* The shuffle's bounded draws against their plain two-division form (the limit worked out
  * before every draw), on generators seeded alike: the same values and the same number of
  * draws taken, for bounds whose rejection band is never, often (2^63 + 1: about half the
@@ -638,6 +634,10 @@ static void test_rng_below_matches_plain_form(void)
     }
 }
 
+/* The k = 2 ranking's fast path makes the general loop's choices: ties (first index
+ * wins), both zeros, infinities, rows of one value; NaN ranks last there; the scores are
+ * left as they were, bit for bit. Its AVX-512 version (up to 32 units, where the CPU
+ * has it) makes the scalar one's choices, NaN included. */
 static void test_hebbian_rank_fast_path(void)
 {
     const float pool[] = {0.0f, -0.0f, 1.0f, 1.0f, -1.0f, 2.5f, -2.5f, INFINITY, -INFINITY, 3.0f, 0.5f};
