@@ -227,12 +227,15 @@ soso_status soso__soft_train(soso_model *m, const soso_docs *docs, const soso__s
 {
     const soso_soft_params *prm = &m->soft;
     size_t H = m->units, B = prm->batch < docs->rows ? prm->batch : docs->rows;
-    size_t T = prm->threads > 1 ? (size_t)prm->threads : 1; /* the gate's scratch, a stretch a thread */
-    soft_ctx c = {m, docs, {0}, soso__calloc_array(H, sizeof(uint64_t)),
-                  soso__alloc_array(T * soso__per_thread_stride(prm->k), sizeof(uint32_t)),
-                  soso__alloc_array(T * soso__per_thread_stride(H), sizeof(float)), soso__alloc_array(H, sizeof(double))};
-    soso_status s = (c.wins && c.top && c.z && c.mean) ? soso__batch_init(&c.w, H, m->cols, B, prm->k, prm->threads)
-                                                       : soso__fail(SOSO_E_NOMEM, "out of memory for soft training");
+    /* The gate's scratch, a stretch a thread. */
+    size_t T = prm->threads > 1 ? (size_t)prm->threads : 1, nz, nt;
+    int fits = soso__mul_size(T, soso__per_thread_stride(H), &nz) &&
+               soso__mul_size(T, soso__per_thread_stride(prm->k), &nt);
+    soft_ctx c = {m, docs, {0}, soso__calloc_array(H, sizeof(uint64_t)), fits ? soso__alloc_array(nt, sizeof(uint32_t)) : NULL,
+                  fits ? soso__alloc_array(nz, sizeof(float)) : NULL, soso__alloc_array(H, sizeof(double))};
+    soso_status s = !fits ? soso__fail(SOSO_E_LIMIT, "soft training's scratch for %zu threads is too large", T)
+                    : (c.wins && c.top && c.z && c.mean) ? soso__batch_init(&c.w, H, m->cols, B, prm->k, prm->threads)
+                                                         : soso__fail(SOSO_E_NOMEM, "out of memory for soft training");
     soso__blas_begin();
     if (s == SOSO_OK) s = soso__batch_lazy(&c.w, m->W);
     if (s == SOSO_OK) {
