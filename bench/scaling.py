@@ -1,10 +1,12 @@
 """Thread scaling on a machine with more cores than the two `make bench` is run on here.
 
     python3 bench/scaling.py [--kernels build/bench_kernels] [--corpus build/wn-nouns.tsv]
-        [--threads 2,4,8,16] [--osc-threads 4,16] [--vocab VOCAB] [--commit C] [-o build/scaling.json]
+        [--threads 2,4,8,16] [--soft-threads T,...] [--osc-threads 4,16] [--vocab VOCAB] [--commit C]
+        [-o build/scaling.json]
 
 For each thread count T, bench_kernels times the kernels (1 thread and T), Hebbian
-epochs (T and 1 in turns) and, for --osc-threads, osc epochs as `soso train` sets them
+epochs (T and 1 in turns), for --soft-threads (default: --threads) soft competition's
+epochs with its defaults, and for --osc-threads osc epochs as `soso train` sets them
 up; the load average before each run is kept (the idle check). With --vocab (the words of
 `soso export --vocab` for the corpus) and numpy and scipy at hand, the sparse numpy
 version of the Hebbian rule runs two epochs with its BLAS on all cores, the peer of the
@@ -67,6 +69,7 @@ def main():
     ap.add_argument("--kernels", default=os.path.join(top, "build", "bench_kernels"))
     ap.add_argument("--corpus", default=os.path.join(top, "build", "wn-nouns.tsv"))
     ap.add_argument("--threads", default="2,4,8,16")
+    ap.add_argument("--soft-threads", help="thread counts for soft's epochs (default: --threads)")
     ap.add_argument("--osc-threads", default="4,16")
     ap.add_argument("--docs", type=int, default=0, help="keep the corpus's first D documents (tests)")
     ap.add_argument("--vocab", help="the corpus's vocabulary, one word a line, for the numpy peer")
@@ -76,6 +79,7 @@ def main():
     a = ap.parse_args()
     threads = [int(t) for t in a.threads.split(",") if t]
     osc_threads = [int(t) for t in a.osc_threads.split(",") if t]
+    soft_threads = [int(t) for t in (a.soft_threads if a.soft_threads is not None else a.threads).split(",") if t]
     res = {"when": time.strftime("%Y-%m-%d %H:%M"), "cpu": cpu_model(), "cores": os.cpu_count(),
            "load_start": round(loadavg(), 2), "commit": a.commit, "corpus": os.path.basename(a.corpus),
            "command": " ".join(["python3", "bench/scaling.py"] + sys.argv[1:]), "runs": []}
@@ -83,6 +87,8 @@ def main():
         res["runs"].append(kernels_run(a, "kernels", t, ["--reps", "3"]))
     for t in threads:
         res["runs"].append(kernels_run(a, "hebbian", t, ["--epochs", "4"]))
+    for t in soft_threads:
+        res["runs"].append(kernels_run(a, "soft", t, ["--epochs", "4", "--learner", "soft"]))
     for t in osc_threads:
         res["runs"].append(kernels_run(a, "osc", t, ["--epochs", "1", "--learner", "osc"]))
     if a.vocab:

@@ -65,14 +65,15 @@ def _data(bench_dir):
 def _threads_table(runs):
     L = ["Speed-up over 1 thread in the same run (efficiency: speed-up per thread):", "",
          "| threads | Hopfield step | encode | orthogonalisation, 26 units | orthogonalisation, 104 units"
-         " | Hebbian epoch | osc epoch |", "|---|---|---|---|---|---|---|"]
+         " | Hebbian epoch | soft epoch | osc epoch |", "|---|---|---|---|---|---|---|---|"]
     for t in sorted({t for _, t in runs}):
         k = runs.get(("kernels", t), [])
-        L.append("| %d | %s | %s | %s | %s | %s | %s |" % (
+        L.append("| %d | %s | %s | %s | %s | %s | %s | %s |" % (
             t, _cell(_one(k, "hopfield step", t).get("speedup_median"), t), _cell(_speedup(k, "encode", t), t),
             _cell(_speedup(k, "symmetric orthogonalisation", t), t),
             _cell(_speedup(k, "symmetric orthogonalisation, 4x units", t), t),
             _epoch_cell(_epochs(runs.get(("hebbian", t), []), "hebbian", t), t, "%.3f"),
+            _epoch_cell(_epochs(runs.get(("soft", t), []), "soft", t), t, "%.3f"),
             _epoch_cell(_epochs(runs.get(("osc", t), []), "osc", t), t, "%.2f")))
     return L
 

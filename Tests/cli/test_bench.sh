@@ -51,9 +51,9 @@ import json, os, sys
 sys.path.insert(0, sys.argv[2])
 import scaling_report
 r = json.load(open(os.path.join(sys.argv[1], "scaling.json")))
-assert [(x["part"], x["threads"]) for x in r["runs"]] == [("kernels", 2), ("hebbian", 2), ("osc", 2)], r["runs"]
+assert [(x["part"], x["threads"]) for x in r["runs"]] == [("kernels", 2), ("hebbian", 2), ("soft", 2), ("osc", 2)], r["runs"]
 kinds = {row["kernel"]: row for x in r["runs"] for row in x["rows"]}
-for k in ["sgemm 2048", "hopfield step", "hebbian epochs", "osc epochs", "expansion"]:
+for k in ["sgemm 2048", "hopfield step", "hebbian epochs", "soft epochs", "osc epochs", "expansion"]:
     assert k in kinds, k
 for x in r["runs"][1:]:  # epochs on 2 threads and on 1, each a time per epoch
     ep = [row for row in x["rows"] if row["kernel"].endswith("epochs")]
