@@ -392,13 +392,30 @@ static soso_status batch_arena(soso__batch *w, int buf, size_t nnz, size_t n)
     return soso__reserve_arena(w, buf, bound);
 }
 
+/* The hooks' calls, where there are hooks. */
+static void hook_next(const soso__batch_hooks *hk, size_t i, const uint32_t *rows, size_t n)
+{
+    if (hk && hk->next) hk->next(hk->user, i, rows, n);
+}
+
+static void hook_gated(const soso__batch_hooks *hk, size_t i, const uint32_t *rows, size_t n)
+{
+    if (hk && hk->gated) hk->gated(hk->user, i, rows, n);
+}
+
+static float hook_eps(const soso__batch_hooks *hk, float eps, size_t n)
+{
+    return hk && hk->eps ? hk->eps(hk->user, n) : eps;
+}
+
 soso_status soso__batch_steps(soso__batch *w, float *W, float p, const soso_docs *X, const uint32_t *rows, size_t k,
                               size_t B, size_t n_last, soso__gate_fn gate, const void *ctx, float eps, float prec,
-                              uint64_t *wins, size_t *done, size_t *touched)
+                              uint64_t *wins, size_t *done, size_t *touched, const soso__batch_hooks *hooks)
 {
     *done = 0;
     w->work = 0;
     if (k == 0) return SOSO_OK;
+    int normalize = hooks ? hooks->normalize : 1;
     size_t n0 = k == 1 ? n_last : B, nnz = cost_prefix(w, X, rows, n0);
     int team = scores_team(w, nnz);
     if (!w->alpha || team == 1 || n0 == 0) { /* W plain, scores on one thread or no documents: the two steps */
@@ -406,8 +423,10 @@ soso_status soso__batch_steps(soso__batch *w, float *W, float p, const soso_docs
             const uint32_t *r = rows + i * B;
             size_t n = i + 1 < k ? B : n_last;
             if (i > 0) team = scores_team(w, cost_prefix(w, X, r, n));
+            hook_next(hooks, i, r, n);
             scores_on(w, W, p, X, r, n, gate, ctx, team);
-            SOSO__CHECK(soso__batch_update(w, W, X, r, n, eps, 1, prec, touched));
+            SOSO__CHECK(soso__batch_update(w, W, X, r, n, hook_eps(hooks, eps, n), normalize, prec, touched));
+            hook_gated(hooks, i, r, n); /* after the update: a batch that failed changed nothing */
             if (wins) add_wins(w, wins);
             w->work += (double)w->cum[n];
             *done = i + 1;
@@ -431,7 +450,11 @@ soso_status soso__batch_steps(soso__batch *w, float *W, float p, const soso_docs
      * and arena (the other one of two) while the others finish theirs; a
      * barrier, and the next batch starts. The plans read owner, which apply_unit
      * writes: safe because the normalised update has a barrier between them
-     * (lazy_phases); without the normaliser it would not be. */
+     * (lazy_phases), and without the normaliser there is one after the plans. With
+     * hooks, the first thread calls gated after the plans (the others start the update
+     * and take from its units) and next for the following batch before the barrier
+     * between them. */
+    hook_next(hooks, 0, rows, n0);
 #pragma omp parallel num_threads(team)
     {
         int tid = omp_get_thread_num(), nt = omp_get_num_threads();
@@ -458,10 +481,15 @@ soso_status soso__batch_steps(soso__batch *w, float *W, float p, const soso_docs
             group_share(w, X, r, b0, b1, tid);
             if (tid == 0) w->nshare = nt;
 #pragma omp barrier
-            if (plan_touched(w, pl) > 0) {
-                soso__plan_update(w, pl, nt, (int)(i % 2));
-                soso__lazy_phases(w, pl, W, X, r, eps, 1, prec, mark + 3 * (uint32_t)i, tid, nt);
+            size_t n_touched = plan_touched(w, pl);
+            if (n_touched > 0) soso__plan_update(w, pl, nt, (int)(i % 2));
+            if (!normalize) {
+#pragma omp barrier
             }
+            if (tid == 0) hook_gated(hooks, i, r, n);
+            if (n_touched > 0)
+                soso__lazy_phases(w, pl, W, X, r, hook_eps(hooks, eps, n), normalize, prec, mark + 3 * (uint32_t)i,
+                                  tid, nt);
             soso__lazy_next_round(w, round, tid, nt);
             if (tid == 0) {
                 if (wins) add_wins(w, wins); /* the shares' counts stand until the next batch */
@@ -474,6 +502,7 @@ soso_status soso__batch_steps(soso__batch *w, float *W, float p, const soso_docs
                     for (size_t b = 0; b < n2; b++) SOSO__PREFETCH(X->indptr + r[2 * B + b]);
                     s = batch_arena(w, (int)((i + 1) % 2), nz, nn);
                     stop = s != SOSO_OK;
+                    if (!stop) hook_next(hooks, i + 1, r + B, nn);
                 }
             }
         }
@@ -491,5 +520,5 @@ soso_status soso__batch_step(soso__batch *w, float *W, float p, const soso_docs 
                              size_t *touched)
 {
     size_t done;
-    return soso__batch_steps(w, W, p, X, rows, 1, n, n, gate, ctx, eps, prec, wins, &done, touched);
+    return soso__batch_steps(w, W, p, X, rows, 1, n, n, gate, ctx, eps, prec, wins, &done, touched, NULL);
 }

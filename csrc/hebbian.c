@@ -172,7 +172,7 @@ static soso_status hebb_batches(void *ctx, const uint32_t *rows, size_t k, size_
     const soso_hebbian_params *prm = &c->m->hebbian;
     uint64_t before = c->w.grouped;
     soso_status s = soso__batch_steps(&c->w, c->m->W, prm->p, c->docs, rows, k, batch, n_last, hebbian_gate, prm,
-                                      epoch_eps(prm, epoch), prm->prec, c->wins, ran, NULL);
+                                      epoch_eps(prm, epoch), prm->prec, c->wins, ran, NULL, NULL);
     c->m->grouped_batches += c->w.grouped - before;
     return s;
 }

@@ -367,7 +367,7 @@ static void gather_unit(soso__batch *w, const soso__plan *pl, const float *W, co
     const float *row = W + h * w->V;
     float *as = w->arena_s[pl->arena] + pl->aoff[h];
     uint32_t *aj = w->arena_j[pl->arena] + pl->aoff[h];
-    size_t ns = scatter_support(w, X, rows, h, row, buf, stamp, (uint32_t)(h + 1) ^ w->round, aj);
+    size_t ns = scatter_support(w, X, rows, h, row, buf, stamp, (uint32_t)(h + 1) ^ pl->round, aj);
     w->us[h].asize = (uint32_t)ns;
     w->us[h].omax_ok = 0;
     if (!normalize) {
@@ -406,7 +406,7 @@ static float exact_unit(soso__batch *w, const soso__plan *pl, const float *W, si
     float *bmax = w->bmax + h * nb, *omax = w->omax + h * nb;
     unsigned char *stale = w->bstale + h * nb;
     const uint32_t *aj = w->arena_j[pl->arena] + pl->aoff[h];
-    uint32_t mark = (uint32_t)(h + 1 + 0x08000000u) ^ w->round; /* unlike gather_unit's marks */
+    uint32_t mark = (uint32_t)(h + 1 + 0x08000000u) ^ pl->round; /* unlike gather_unit's marks */
     for (size_t i = 0; i < ns; i++) stamp[aj[i]] = mark;
     size_t nf = flag_held_blocks(row, bmax, aj, ns, bl, fl), nc = nf;
     float mf = max_settled(w, bmax, stale, bl);
@@ -534,6 +534,7 @@ static void apply_unit(soso__batch *w, const soso__plan *pl, float *W, size_t h,
 void soso__plan_update(const soso__batch *w, soso__plan *pl, int team, int buf)
 {
     pl->arena = buf;
+    pl->round = w->round;
     size_t total = 0;
     for (size_t t = 0; t < pl->n_touched; t++) {
         size_t h = pl->touched[t], words = 0;

@@ -167,6 +167,10 @@ typedef struct {
     uint32_t *top;
     float *z;
     double *mean;
+    soft_gate_ctx g;  /* the gate's context, set batch by batch            */
+    float eta;        /* the running epoch's learning rate                 */
+    uint64_t docs0;   /* documents seen before the running batches' first   */
+    size_t batch;     /* documents a batch                                 */
 } soft_ctx;
 
 soso_status soso__soft_settle(soso_model *m, int threads)
@@ -177,44 +181,80 @@ soso_status soso__soft_settle(soso_model *m, int threads)
     return SOSO_OK;
 }
 
-static soso_status soft_batch(void *ctx, const uint32_t *rows, size_t n, uint32_t epoch, int *applied)
+/* Batch i of the running ones is next: its rows and its temperature (documents seen
+ * before it: B a batch, as the epoch loop counts them). */
+static void soft_next(void *user, size_t i, const uint32_t *rows, size_t n)
 {
-    *applied = 0;
-    soft_ctx *c = ctx;
-    soso_model *m = c->m;
-    const soso_soft_params *prm = &m->soft;
-    const soso_docs *docs = c->docs;
-    size_t H = m->units;
-    float eta = prm->eta * (1.0f - (float)epoch / (float)prm->epochs);
-    float T = soso__soft_temperature(prm, m->docs_seen, m->train_rows);
-    soft_gate_ctx g = {docs, rows, m->inhibitor, 1.0f / T, prm->k, soso__per_thread_stride(H),
-                       soso__per_thread_stride(prm->k), c->z, c->top};
-    soso__batch_scores(&c->w, m->W, 2.0f, docs, rows, n, soft_gate, &g);
-    /* The wins and the mean activation of the gated documents, in batch order. */
-    size_t live = 0;
+    (void)n;
+    soft_ctx *c = user;
+    float T = soso__soft_temperature(&c->m->soft, c->docs0 + i * c->batch, c->m->train_rows);
+    c->g.rows = rows;
+    c->g.beta = 1.0f / T;
+}
+
+/* Batch i's gates are done: the mean activation of its gated documents, in batch order,
+ * into the inhibitor (which the next batch's gates read). */
+static void soft_gated(void *user, size_t i, const uint32_t *rows, size_t n)
+{
+    (void)i, (void)rows;
+    soft_ctx *c = user;
+    const soso_soft_params *prm = &c->m->soft;
+    size_t H = c->m->units, live = 0;
     for (size_t h = 0; h < H; h++) c->mean[h] = 0;
     for (size_t b = 0; b < n; b++) {
         if (c->w.ent_n[b] == 0) continue;
-        c->wins[c->w.ent_unit[b * c->w.E]]++;
         for (size_t h = 0; h < H; h++) c->mean[h] += c->w.I[b * H + h];
         live++;
     }
-    /* Oja: W_h += eta / n (sum_b g x_b - sum_b g s W_h), the batch's mean step. */
-    SOSO__CHECK(soso__batch_update(&c->w, m->W, docs, rows, n, eta / (float)n, 0, 0.0f, NULL));
-    *applied = 1;
     if (prm->inhibitor_rate > 0 && live > 0)
         for (size_t h = 0; h < H; h++)
-            m->inhibitor[h] = (float)((1.0 - prm->inhibitor_rate) * m->inhibitor[h] +
-                                      prm->inhibitor_rate * c->mean[h] / (double)live);
-    if (prm->ortho_penalty > 0) { /* a dense step: W must be plain for it */
-        soso__batch_fold(&c->w, m->W);
-        /* The tuner's team (it times this batch, the penalty step included). A step that
-         * fails stays due (the batch's update is in W and counts). */
-        soso_status s = ortho_penalty_step(m->W, H, m->cols, eta * prm->ortho_penalty, c->w.cap);
-        if (s != SOSO_OK) m->penalty_due = eta * prm->ortho_penalty;
-        return s == SOSO_OK ? soso__batch_lazy(&c->w, m->W) : s;
-    }
-    return SOSO_OK;
+            c->m->inhibitor[h] = (float)((1.0 - prm->inhibitor_rate) * c->m->inhibitor[h] +
+                                         prm->inhibitor_rate * c->mean[h] / (double)live);
+}
+
+/* Oja: W_h += eta / n (sum_b g x_b - sum_b g s W_h), the batch's mean step. */
+static float soft_eps(void *user, size_t n)
+{
+    return ((soft_ctx *)user)->eta / (float)n;
+}
+
+/* k mini-batches back to back (soso__batch_steps with soft's hooks: on a team in one
+ * parallel region, as Hebbian's); the wins are counted there from the entries (each
+ * gated document's largest gate is its first). */
+static soso_status soft_batches(void *ctx, const uint32_t *rows, size_t k, size_t batch, size_t n_last, uint32_t epoch,
+                                size_t *ran)
+{
+    soft_ctx *c = ctx;
+    const soso_soft_params *prm = &c->m->soft;
+    c->eta = prm->eta * (1.0f - (float)epoch / (float)prm->epochs);
+    c->docs0 = c->m->docs_seen;
+    c->batch = batch;
+    c->g.inhibitor = c->m->inhibitor;
+    soso__batch_hooks hk = {0, soft_next, soft_gated, soft_eps, c};
+    uint64_t before = c->w.grouped;
+    soso_status s = soso__batch_steps(&c->w, c->m->W, 2.0f, c->docs, rows, k, batch, n_last, soft_gate, &c->g, 0.0f,
+                                      0.0f, c->wins, ran, NULL, &hk);
+    c->m->grouped_batches += c->w.grouped - before;
+    return s;
+}
+
+/* One mini-batch, then the orthogonality penalty's dense step (with a penalty, batches
+ * go one at a time: W must be plain for it). */
+static soso_status soft_batch(void *ctx, const uint32_t *rows, size_t n, uint32_t epoch, int *applied)
+{
+    soft_ctx *c = ctx;
+    soso_model *m = c->m;
+    const soso_soft_params *prm = &m->soft;
+    size_t ran = 0;
+    soso_status s = soft_batches(ctx, rows, 1, n, n, epoch, &ran);
+    *applied = ran == 1;
+    if (s != SOSO_OK || !(prm->ortho_penalty > 0)) return s;
+    soso__batch_fold(&c->w, m->W);
+    /* The tuner's team (it times this batch, the penalty step included). A step that
+     * fails stays due (the batch's update is in W and counts). */
+    s = ortho_penalty_step(m->W, m->units, m->cols, c->eta * prm->ortho_penalty, c->w.cap);
+    if (s != SOSO_OK) m->penalty_due = c->eta * prm->ortho_penalty;
+    return s == SOSO_OK ? soso__batch_lazy(&c->w, m->W) : s;
 }
 
 static double current_temperature(const soso_model *m)
@@ -232,15 +272,19 @@ soso_status soso__soft_train(soso_model *m, const soso_docs *docs, const soso__s
     int fits = soso__mul_size(T, soso__per_thread_stride(H), &nz) &&
                soso__mul_size(T, soso__per_thread_stride(prm->k), &nt);
     soft_ctx c = {m, docs, {0}, soso__calloc_array(H, sizeof(uint64_t)), fits ? soso__alloc_array(nt, sizeof(uint32_t)) : NULL,
-                  fits ? soso__alloc_array(nz, sizeof(float)) : NULL, soso__alloc_array(H, sizeof(double))};
+                  fits ? soso__alloc_array(nz, sizeof(float)) : NULL, soso__alloc_array(H, sizeof(double)), {0}, 0, 0, 0};
+    c.g = (soft_gate_ctx){docs, NULL, m->inhibitor, 1.0f, prm->k, soso__per_thread_stride(H),
+                          soso__per_thread_stride(prm->k), c.z, c.top};
     soso_status s = !fits ? soso__fail(SOSO_E_LIMIT, "soft training's scratch for %zu threads is too large", T)
                     : (c.wins && c.top && c.z && c.mean) ? soso__batch_init(&c.w, H, m->cols, B, prm->k, prm->threads)
                                                          : soso__fail(SOSO_E_NOMEM, "out of memory for soft training");
     soso__blas_begin();
     if (s == SOSO_OK) s = soso__batch_lazy(&c.w, m->W);
     if (s == SOSO_OK) {
+        /* Without the penalty's dense step the batches between stop points run back to
+         * back (one parallel region on a team). */
         soso__schedule sc = {prm->epochs, prm->seed, B, prm->orthogonalize_every, prm->threads, &c.w, c.wins,
-                             &c.w.team_mask, current_temperature, NULL};
+                             &c.w.team_mask, current_temperature, prm->ortho_penalty > 0 ? NULL : soft_batches};
         s = soso__run_batches(m, docs, span, &sc, soft_batch, &c, progress, user);
     }
     soso__blas_end();

@@ -365,7 +365,7 @@ struct soso_model {
     uint32_t expand_hops;         /* 1 or 2 (0 with no expansion) */
     soso__tuner tuner;            /* the mini-batch loop's team (not saved; zero: untuned) */
     int fixed_team;               /* 1: no tuning, teams of the caller's threads (not saved) */
-    uint64_t grouped_batches;     /* Hebbian batches run back to back in one region (tests) */
+    uint64_t grouped_batches;     /* Hebbian and soft batches run back to back in one region (tests) */
 };
 
 /* The epochs the learner plans in all, and the seed of its shuffles. */
@@ -454,6 +454,9 @@ typedef struct soso__plan {
     size_t *gstart;        /* threads + 1: each thread's group in group           */
     size_t *gfill;         /* threads                                             */
     int arena;             /* the batch's arena: which of w's two                 */
+    uint32_t round;        /* the batch's support marks' round (w->round when planned:
+                            * without the normaliser's barriers the first thread may
+                            * step w->round while others still gather)             */
     void *mem;             /* what the arrays are carved from                     */
 } soso__plan;
 
@@ -557,16 +560,28 @@ SOSO__MUST_USE soso_status soso__batch_update(soso__batch *w, float *W, const so
 SOSO__MUST_USE soso_status soso__batch_step(soso__batch *w, float *W, float p, const soso_docs *X, const uint32_t *rows, size_t n,
                              soso__gate_fn gate, const void *ctx, float eps, float prec, uint64_t *wins,
                              size_t *touched);
+/* What a learner other than the Hebbian one adds to soso__batch_steps. */
+typedef struct soso__batch_hooks {
+    int normalize; /* the step normalised (Hebbian's c = eps / max |ds|) or not (Oja's c = eps) */
+    /* Batch i, n documents at rows, is next: called once, before its scores start on any
+     * thread (the gate's context for it). */
+    void (*next)(void *user, size_t i, const uint32_t *rows, size_t n);
+    /* Batch i's scores and gates are all done: called once, while the update runs (its
+     * entries and scores are read only), before batch i + 1's next. */
+    void (*gated)(void *user, size_t i, const uint32_t *rows, size_t n);
+    float (*eps)(void *user, size_t n); /* the step of a batch of n documents */
+    void *user;
+} soso__batch_hooks;
 /* soso__batch_step for k mini-batches: batch i is rows + i B, of B documents, the last of
  * n_last. On a team with lazy scaling all in one parallel region (a barrier between
  * batches, not a fork and join each). Stops after a batch whose scores were not finite
  * (w->diverged), or with the status of an arena that could not grow; *done: the batches
  * that ran; w->work: their cost prefixes' total; *touched: the last batch's. gate must
- * not be NULL (it sets the entries); the update is always normalised (Hebbian), which
- * the region's safety rests on (soso__lazy_phases' barriers). */
+ * not be NULL (it sets the entries). hooks NULL: the Hebbian rule (normalised, eps for
+ * every batch). */
 SOSO__MUST_USE soso_status soso__batch_steps(soso__batch *w, float *W, float p, const soso_docs *X, const uint32_t *rows, size_t k,
                               size_t B, size_t n_last, soso__gate_fn gate, const void *ctx, float eps, float prec,
-                              uint64_t *wins, size_t *done, size_t *touched);
+                              uint64_t *wins, size_t *done, size_t *touched, const soso__batch_hooks *hooks);
 int soso__popcount64(unsigned long long x);
 /* Switches the batch to lazy scaling of W's rows (W must not change behind its back). */
 SOSO__MUST_USE soso_status soso__batch_lazy(soso__batch *w, const float *W);
@@ -620,7 +635,7 @@ uint32_t soso__phase_marks(soso__batch *w, size_t batches);
 void soso__lazy_phases(soso__batch *w, const soso__plan *pl, float *W, const soso_docs *X, const uint32_t *rows,
                        float eps, int normalize, float prec, uint32_t mark, int tid, int team);
 /* After a lazy update with marks of `round`, thread tid's part (of a team of nt, every
- * thread after its phases; reads of w->round are over by then): when the marks wrap,
+ * thread after its phases; the phases take the round from their plans): when the marks wrap,
  * its share of the threads' stamps cleared; thread 0 sets w->round to the next round. */
 void soso__lazy_next_round(soso__batch *w, uint32_t round, int tid, int nt);
 /* The lazy update after a serial grouping (one share): one plan, the phases on a team. */
