@@ -247,7 +247,8 @@ def ortho_share(x):
         100 * x["of_sgemm"], threads_label(x["threads"]), x["reps"], 100 * x["of_sgemm_min"], 100 * x["of_sgemm_max"])
 
 
-HOPFIELD_WHY = ("this machine's two modes (the Hebbian speed-up's why above). The queries are independent and go"
+HOPFIELD_WHY = ("the two runs below 1.7 had a static split of the queries and vCPUs running at different speeds."
+                " The queries are independent and go"
                 " in chunks of 16 to whichever thread is free (since ee77637; a static split before), so where the"
                 " vCPUs run at about the same speed 2 threads give close to 2x (1.79-2.13 in the kernels runs of"
                 " 2026-11-30 at 01:29, 03:20, 05:18, 06:15, 07:08, 07:40 and 07:49), while where one runs faster than the other"
