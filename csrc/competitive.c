@@ -435,6 +435,15 @@ soso_status soso__batch_steps(soso__batch *w, float *W, float p, const soso_docs
         return SOSO_OK;
     }
     SOSO__CHECK(batch_arena(w, 0, nnz, n0));
+    /* Both arenas for every batch of the run now, where the documents' longest is known:
+     * inside the region the first thread grows the next batch's after a batch is applied,
+     * and a failure there stopped training between stop points (the row scales then
+     * folded in early: a resumed run equal only to rounding). */
+    size_t most;
+    if (k > 1 && w->longest && soso__mul_size(B, w->longest, &most)) {
+        SOSO__CHECK(batch_arena(w, 0, most, B));
+        SOSO__CHECK(batch_arena(w, 1, most, B));
+    }
     w->update_team = team;
     uint32_t mark = soso__phase_marks(w, k);
     unsigned long long mask = 0;

@@ -54,6 +54,13 @@ size_t soso_docs_rows(const soso_docs *d) { return d ? d->rows : 0; }
 size_t soso_docs_cols(const soso_docs *d) { return d ? d->cols : 0; }
 size_t soso_docs_nnz(const soso_docs *d) { return d ? d->indptr[d->rows] : 0; }
 
+size_t soso__docs_longest(const soso_docs *d)
+{
+    size_t most = 0;
+    for (size_t r = 0; r < d->rows; r++) most = d->indptr[r + 1] - d->indptr[r] > most ? d->indptr[r + 1] - d->indptr[r] : most;
+    return most;
+}
+
 soso_status soso_docs_row(const soso_docs *d, size_t i, size_t *nnz, const uint32_t **indices, const float **values)
 {
     if (!d || !nnz || !indices || !values) return soso__fail(SOSO_E_ARG, "arguments must not be NULL");

@@ -288,6 +288,8 @@ struct soso_docs {
  * more first, then each row appended without the public call's copy, sort and checks
  * (its values are still checked finite). */
 SOSO__MUST_USE soso_status soso__docs_reserve(soso_docs *d, size_t rows, size_t nnz);
+/* The words of d's longest row. */
+size_t soso__docs_longest(const soso_docs *d);
 SOSO__MUST_USE soso_status soso__docs_push_sorted(soso_docs *d, size_t nnz, const uint32_t *idx, const float *val);
 
 const char *soso__input_options_check(const soso_input_options *o);
@@ -538,6 +540,7 @@ typedef struct soso__batch {
     size_t acap_j[2], acap_s[2]; /* their capacities                             */
     double work;          /* the cost prefixes' totals of the last soso__batch_steps */
     uint64_t grouped;     /* batches run back to back in one region so far (tests) */
+    size_t longest;       /* the training documents' longest (words; 0: not known) */
 } soso__batch;
 
 SOSO__MUST_USE soso_status soso__batch_init(soso__batch *w, size_t H, size_t V, size_t B, size_t E, int threads);
