@@ -86,24 +86,24 @@ static int make_tables(int threads)
     return 1;
 }
 
+/* A team of n's seconds for its work, warmed up: it runs once untimed first, as a vCPU
+ * left idle takes up to a millisecond to start (a 2-thread team on 0.85 ms of work took
+ * 1.2-1.7 ms), which the training loops, whose threads wait by spinning, never pay. Then
+ * the better of two timings: the host now and then takes a vCPU for milliseconds (one
+ * 2-thread run in a few dozen took 4 times one thread's time). With 1 ms windows, no
+ * warm-up of the 2-thread team and one timing the compute figure read 1.26-2.04 by hand
+ * where this reads 1.88-2.03. The scattered reads' window (2^20 reads) is as it was. */
+static double warm_seconds(int n, int gather)
+{
+    team_seconds(n, gather, tables, out);
+    return fmin(team_seconds(n, gather, tables, out), team_seconds(n, gather, tables, out));
+}
+
 int ceiling_pair(int threads, double *compute, double *gather, double *barrier)
 {
     if (!make_tables(threads)) return -1;
-    for (int kind = 0; kind < 2; kind++) {
-        /* Each team runs once untimed first: a vCPU left idle takes up to a millisecond
-         * to start (a 2-thread team on 0.85 ms of work took 1.2-1.7 ms), which the
-         * training loops, whose threads wait by spinning, never pay. Then the better of
-         * two timings: the host now and then takes a vCPU for milliseconds (one 2-thread
-         * run in a few dozen took 4 times one thread's time). With 1 ms windows, no
-         * warm-up of the 2-thread team and one timing this read 1.26-2.04 by hand where
-         * these read 1.88-2.03. The scattered reads' window (2^20 reads) is as it was. */
-        double one = 1e300, all = 1e300;
-        team_seconds(1, kind, tables, out);
-        for (int r = 0; r < 2; r++) one = fmin(one, team_seconds(1, kind, tables, out));
-        team_seconds(threads, kind, tables, out);
-        for (int r = 0; r < 2; r++) all = fmin(all, team_seconds(threads, kind, tables, out));
-        *(kind ? gather : compute) = threads * one / all;
-    }
+    for (int kind = 0; kind < 2; kind++)
+        *(kind ? gather : compute) = threads * warm_seconds(1, kind) / warm_seconds(threads, kind);
     *barrier = barrier_us(threads);
     return 0;
 }

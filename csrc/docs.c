@@ -57,7 +57,10 @@ size_t soso_docs_nnz(const soso_docs *d) { return d ? d->indptr[d->rows] : 0; }
 size_t soso__docs_longest(const soso_docs *d)
 {
     size_t most = 0;
-    for (size_t r = 0; r < d->rows; r++) most = d->indptr[r + 1] - d->indptr[r] > most ? d->indptr[r + 1] - d->indptr[r] : most;
+    for (size_t r = 0; r < d->rows; r++) {
+        size_t len = d->indptr[r + 1] - d->indptr[r];
+        most = len > most ? len : most;
+    }
     return most;
 }
 

@@ -164,10 +164,8 @@ typedef struct {
     const soso_docs *docs;
     soso__batch w;
     uint64_t *wins;
-    uint32_t *top;
-    float *z;
     double *mean;
-    soft_gate_ctx g;  /* the gate's context, set batch by batch            */
+    soft_gate_ctx g;  /* the gate's context (and its scratch), set batch by batch */
     float eta;        /* the running epoch's learning rate                 */
     uint64_t docs0;   /* documents seen before the running batches' first   */
     size_t batch;     /* documents a batch                                 */
@@ -229,7 +227,6 @@ static soso_status soft_batches(void *ctx, const uint32_t *rows, size_t k, size_
     c->eta = prm->eta * (1.0f - (float)epoch / (float)prm->epochs);
     c->docs0 = c->m->docs_seen;
     c->batch = batch;
-    c->g.inhibitor = c->m->inhibitor;
     soso__batch_hooks hk = {0, soft_next, soft_gated, soft_eps, c};
     uint64_t before = c->w.grouped;
     soso_status s = soso__batch_steps(&c->w, c->m->W, 2.0f, c->docs, rows, k, batch, n_last, soft_gate, &c->g, 0.0f,
@@ -271,12 +268,12 @@ soso_status soso__soft_train(soso_model *m, const soso_docs *docs, const soso__s
     size_t T = prm->threads > 1 ? (size_t)prm->threads : 1, nz, nt;
     int fits = soso__mul_size(T, soso__per_thread_stride(H), &nz) &&
                soso__mul_size(T, soso__per_thread_stride(prm->k), &nt);
-    soft_ctx c = {m, docs, {0}, soso__calloc_array(H, sizeof(uint64_t)), fits ? soso__alloc_array(nt, sizeof(uint32_t)) : NULL,
-                  fits ? soso__alloc_array(nz, sizeof(float)) : NULL, soso__alloc_array(H, sizeof(double)), {0}, 0, 0, 0};
-    c.g = (soft_gate_ctx){docs, NULL, m->inhibitor, 1.0f, prm->k, soso__per_thread_stride(H),
-                          soso__per_thread_stride(prm->k), c.z, c.top};
+    soft_gate_ctx g = {docs, NULL, m->inhibitor, 1.0f, prm->k, soso__per_thread_stride(H),
+                       soso__per_thread_stride(prm->k), fits ? soso__alloc_array(nz, sizeof(float)) : NULL,
+                       fits ? soso__alloc_array(nt, sizeof(uint32_t)) : NULL};
+    soft_ctx c = {m, docs, {0}, soso__calloc_array(H, sizeof(uint64_t)), soso__alloc_array(H, sizeof(double)), g, 0, 0, 0};
     soso_status s = !fits ? soso__fail(SOSO_E_LIMIT, "soft training's scratch for %zu threads is too large", T)
-                    : (c.wins && c.top && c.z && c.mean) ? soso__batch_init(&c.w, H, m->cols, B, prm->k, prm->threads)
+                    : (c.wins && g.top && g.z && c.mean) ? soso__batch_init(&c.w, H, m->cols, B, prm->k, prm->threads)
                                                          : soso__fail(SOSO_E_NOMEM, "out of memory for soft training");
     soso__blas_begin();
     if (s == SOSO_OK) s = soso__batch_lazy(&c.w, m->W);
@@ -291,8 +288,8 @@ soso_status soso__soft_train(soso_model *m, const soso_docs *docs, const soso__s
     soso__blas_end();
     soso__batch_free(&c.w);
     free(c.wins);
-    free(c.top);
-    free(c.z);
+    free(g.top);
+    free(g.z);
     free(c.mean);
     return s;
 }
