@@ -104,13 +104,18 @@ def ceiling_median(rows):
     return {key: statistics.median(r[key] for r in have) for key in CEILING_KEYS} if have else {}
 
 
-def ceiling_text(c):
-    """ " (the machine beside it: ...)" for a goal line, or "" without the figures."""
+def ceiling_clause(c):
+    """ "the machine beside it: ..." for a goal line, or "" without the figures."""
     if not c:
         return ""
-    return (" (the machine beside it: 2 threads did %.2f times the work of 1 on independent arithmetic and %.2f"
-            " times on scattered reads; an OpenMP barrier took %.2f us)" % (
+    return ("the machine beside it: 2 threads did %.2f times the work of 1 on independent arithmetic and %.2f"
+            " times on scattered reads; an OpenMP barrier took %.2f us" % (
                 c["ceiling_compute"], c["ceiling_gather"], c["barrier_us"]))
+
+
+def ceiling_text(c):
+    """ " (the machine beside it: ...)", or "" without the figures."""
+    return " (%s)" % ceiling_clause(c) if c else ""
 
 
 CEILING_HEAD = "machine: 2 / 1 threads on independent arithmetic / scattered reads, us a barrier"
@@ -843,21 +848,21 @@ class Bench:
         return sorted(h[key] for h in self.history()
                       if h.get(key) and (not since or (h["when"] < since[0]) == before))
 
-    def across_runs(self, key, goal, percent=False, since=None):
-        """ "; over the N runs so far: median M (A to B), met in K" for a key of the history;
-        with since (when, label[, what the runs before were]), over the runs since a change
-        of the code, and the earlier ones apart."""
+    def across_runs(self, key, goal, percent=False, since=None, what=""):
+        """ "; [what ]over the N runs so far: median M (A to B), met in K" for a key of the
+        history; with since (when, label[, what the runs before were]), over the runs since
+        a change of the code, and the earlier ones apart."""
         v = self.logged(key, since)
         f = (lambda x: "%.1f%%" % (100 * x)) if percent else (lambda x: "%.2f" % x)
         summary = lambda v: "median %s (%s to %s), met in %d" % (
             f(statistics.median(v)), f(v[0]), f(v[-1]), sum(x >= goal for x in v))
         if not since:
-            return "; over the %d runs so far: %s" % (len(v), summary(v)) if len(v) >= 2 else ""
+            return "; %sover the %d runs so far: %s" % (what and what + " ", len(v), summary(v)) if len(v) >= 2 else ""
         before = self.logged(key, since, before=True)
         if not v and not before:  # no history (--tiny, or --history ""): nothing to sum up
             return ""
-        return "; over the %d run%s since %s: %s%s" % (
-            len(v), "" if len(v) == 1 else "s", since[1], summary(v) if v else "none",
+        return "; %sover the %d run%s since %s: %s%s" % (
+            what and what + " ", len(v), "" if len(v) == 1 else "s", since[1], summary(v) if v else "none",
             "; the %d before it%s: %s" % (len(before), " (%s)" % since[2] if len(since) > 2 else "", summary(before))
             if before else "")
 
@@ -896,13 +901,12 @@ class Bench:
                            else ""))
         tl = R.get("training-loops", [])
         if tl:
+            beside = ceiling_clause(ceiling_median(tl))
             out.append("- Two threads at least 1.7 times one thread, the other training loops: %s (medians of each"
                        " learner's epoch pairs%s), %s%s." % (
-                           ", ".join("%s %.2f" % (r["learner"], r["speedup"]) for r in tl),
-                           ceiling_text(ceiling_median(tl)).replace(" (", "; ", 1)[:-1],
+                           ", ".join("%s %.2f" % (r["learner"], r["speedup"]) for r in tl), beside and "; " + beside,
                            self.verdict("hebbian", all(r["speedup"] >= 1.7 for r in tl)),
-                           "".join(self.across_runs(r["learner"] + "_speedup", 1.7).replace(
-                               "; over the", "; %s over the" % r["learner"], 1) for r in tl)))
+                           "".join(self.across_runs(r["learner"] + "_speedup", 1.7, what=r["learner"]) for r in tl)))
         k = kernel_rows(R.get("kernels", []))
         sp = hopfield_speedup(k)
         if sp:
