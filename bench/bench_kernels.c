@@ -71,11 +71,12 @@ static void fail(const char *what)
 /* A pause before a 2-thread timing that follows other work: OpenBLAS's own threads spin
  * for 2^28 cycles (about 0.1 s here) after a call on several threads, and the reference
  * sgemm's spinning thread took a core from the orthogonalisation timed right after it (26
- * units on 2 threads, by hand in a normal spell: 55-72% of sgemm's rate, 77-79% with the
- * pause; OpenBLAS sleeping at once instead, OPENBLAS_THREAD_TIMEOUT=4, made its own calls
- * on these shapes 7-10% slower). The machine's own 2-thread figure read 1.5-1.9 right
- * after the Hopfield pairs and 1.96-2.0 after the pause, by hand. SOSO itself runs
- * OpenBLAS on one thread. */
+ * units on 2 threads in normal spells: 79.0% of sgemm's rate by hand with the pause, 77.4%
+ * with OpenBLAS's threads sleeping at once, OPENBLAS_THREAD_TIMEOUT=4, which made its own
+ * calls on these shapes 7-10% slower; the runs before the pause read 66.0-70.9%,
+ * repetitions down to 55%, and the logged ones after it 68.8-72.3%). The machine's own 2-thread figure
+ * read 1.5-1.9 right after the Hopfield pairs and 1.96-2.0 after the pause, by hand.
+ * SOSO itself runs OpenBLAS on one thread. */
 static void settle(void)
 {
     struct timespec pause = {0, 300000000};

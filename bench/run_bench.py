@@ -284,9 +284,10 @@ def ortho_why(k):
     return ("SOSO's own AVX-512 kernels run here (the build line says dense avx512), and the shares are read"
             " against sgemm with OpenBLAS's AVX-512 kernels. " + figures + ". Since 2026-12-01 03:05 each paired"
             " timing waits 0.3 s after the reference sgemm, whose OpenBLAS thread had spun on for about 0.1 s and"
-            " taken a core from the 2-thread call timed right after it (by hand, 26 units on 2 threads in a normal"
-            " spell: 55-72% of sgemm's rate without the pause, 77-79% with it, repetitions 74-89%; the logged"
-            " normal-spell runs since: 70.9%, 72.3% and 68.8%). By hand (a harness of soso__gram"
+            " taken a core from the 2-thread call timed right after it (26 units on 2 threads in normal spells: by"
+            " hand 79.0% of sgemm's rate with the pause and 77.4% with OpenBLAS's threads sleeping at once; the"
+            " runs of 02:27-03:00 read 66.0-70.9% before it, repetitions down to 55%, the logged ones since"
+            " 68.8-72.3%: less gained there than by hand). By hand (a harness of soso__gram"
             " and soso__gemm_cols_inplace on 26 and 104 rows of 25,860 columns, 2026-11-30 16:00-16:50), on 1"
             " thread the Gram matrix ran at 165-195 GFLOP/s and the product at 185-235, a whole call at 77-85% of"
             " sgemm; on 2 threads, in this machine's normal spells (a barrier 0.19 us), 71-91% by hand and 65-75% at"
@@ -833,8 +834,8 @@ class Bench:
                     " timings, 2026-11-30 06:16; the first two logged by hand from their output; the dense share with the"
                     " OpenBLAS kernels whose sgemm it is set against, Haswell's before 16:19). The 2-thread dense"
                     " shares before 2026-12-01 03:05 were timed right after the reference sgemm, whose OpenBLAS"
-                    " thread spun on for about 0.1 s and took a core (by hand, 26 units on 2 threads in a normal"
-                    " spell: 55-72% without a pause, 77-79% with one).", "",
+                    " thread spun on for about 0.1 s and took a core (26 units on 2 threads in normal spells:"
+                    " 66.0-70.9% in the runs of 02:27-03:00 before the pause, 68.8-72.3% since; by hand 79.0% with it).", "",
                 "| when | commit | load | Hopfield, 2 / 1 threads (median of 5 pairs) | dense, smallest share of"
                 " sgemm | %s |" % CEILING_HEAD, "|---|---|---|---|---|---|"] + [
             "| %s | %s | %s | %.2f | %s | %s |" % (h.get("when", "-"), h.get("commit", "-"), cell_load(h),

@@ -123,7 +123,7 @@ static soso_status ortho_penalty_step(float *W, size_t H, size_t V, float step, 
 
 /* What the gate reads, the same for every document of a batch; z (H floats) and top (k)
  * are scratch, one stretch of each per thread, zstride and tstride apart (no two threads'
- * on one cache line: 2-thread epochs were 15% slower with them adjacent). */
+ * on one cache line: with them adjacent 2-thread epochs took 38.7-41.1 ms, 25.7-26.9 apart). */
 typedef struct {
     const soso_docs *docs;
     const uint32_t *rows;

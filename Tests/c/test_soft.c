@@ -315,7 +315,7 @@ static void test_soft_threads_resume_and_files(void)
  * every 480 documents, so it changes inside the groups and in a pass's short last batch
  * (a temperature worked out from the batch's own size failed this). 3 threads on a
  * 2-core machine bring out races: the first thread stepping the support marks' round
- * while another still gathered (no barrier without the normaliser) failed this in 5 of
+ * while another still gathered (no barrier without the normaliser) failed this in 6 of
  * 6 runs. */
 static void test_soft_batches_back_to_back(void)
 {
