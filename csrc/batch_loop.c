@@ -98,6 +98,7 @@ soso_status soso__run_batches(soso_model *m, const soso_docs *docs, const soso__
     soso_progress pr = soso__progress_begin(m, sc->epochs, span, N);
     double t0 = soso__now();
     soso__tuner *tuner = &m->tuner;
+    sc->w->longest = soso__docs_longest(docs); /* for the arenas of batches run back to back */
     soso__tuner_use(tuner, sc->w->threads, m->fixed_team);
     while (m->epochs_done < sc->epochs && s == SOSO_OK) {
         uint32_t epoch = m->epochs_done;

@@ -190,7 +190,6 @@ soso_status soso__hebbian_train(soso_model *m, const soso_docs *docs, const soso
      * training returned NaN weights (50 copies of one document, 2 units, batch 1). */
     c.w.alpha_lim = prm->p > 1.0f ? fmin(1e6, pow(10.0, 30.0 / ((double)prm->p - 1.0))) : 1e6;
     if (s == SOSO_OK) s = soso__batch_lazy(&c.w, m->W);
-    c.w.longest = soso__docs_longest(docs);
     if (s == SOSO_OK) {
         soso__schedule sc = {prm->epochs, prm->seed, B, prm->orthogonalize_every, prm->threads, &c.w, c.wins,
                              &c.w.team_mask, NULL, hebb_batches};

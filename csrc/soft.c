@@ -277,7 +277,6 @@ soso_status soso__soft_train(soso_model *m, const soso_docs *docs, const soso__s
                                                          : soso__fail(SOSO_E_NOMEM, "out of memory for soft training");
     soso__blas_begin();
     if (s == SOSO_OK) s = soso__batch_lazy(&c.w, m->W);
-    c.w.longest = soso__docs_longest(docs);
     if (s == SOSO_OK) {
         /* Without the penalty's dense step the batches between stop points run back to
          * back (one parallel region on a team). */

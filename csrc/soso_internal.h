@@ -540,7 +540,8 @@ typedef struct soso__batch {
     size_t acap_j[2], acap_s[2]; /* their capacities                             */
     double work;          /* the cost prefixes' totals of the last soso__batch_steps */
     uint64_t grouped;     /* batches run back to back in one region so far (tests) */
-    size_t longest;       /* the training documents' longest (words; 0: not known) */
+    size_t longest;       /* the training documents' longest (words; 0: not known), set
+                           * by soso__run_batches */
 } soso__batch;
 
 SOSO__MUST_USE soso_status soso__batch_init(soso__batch *w, size_t H, size_t V, size_t B, size_t E, int threads);
