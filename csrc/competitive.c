@@ -475,7 +475,7 @@ soso_status soso__batch_steps(soso__batch *w, float *W, float p, const soso_docs
             const uint32_t *r = rows + i * B;
             size_t n = i + 1 < k ? B : n_last;
             if (i > 0) {
-#pragma omp barrier
+                soso__barrier_wait(&w->bar);
                 /* Every thread reads the same: the first thread set it before this
                  * barrier and sets it again only after the next one. (Not w->diverged
                  * itself: a thread through the barrier early may set it in the next
@@ -489,12 +489,10 @@ soso_status soso__batch_steps(soso__batch *w, float *W, float p, const soso_docs
             score_share(w, W, p, X, r, n, b0, b1, gate, ctx, ascale);
             group_share(w, X, r, b0, b1, tid);
             if (tid == 0) w->nshare = nt;
-#pragma omp barrier
+            soso__barrier_wait(&w->bar);
             size_t n_touched = plan_touched(w, pl);
             if (n_touched > 0) soso__plan_update(w, pl, nt, (int)(i % 2));
-            if (!normalize) {
-#pragma omp barrier
-            }
+            if (!normalize) soso__barrier_wait(&w->bar);
             if (tid == 0) hook_gated(hooks, i, r, n);
             if (n_touched > 0)
                 soso__lazy_phases(w, pl, W, X, r, hook_eps(hooks, eps, n), normalize, prec, mark + 3 * (uint32_t)i,

@@ -594,7 +594,7 @@ void soso__lazy_phases(soso__batch *w, const soso__plan *pl, float *W, const sos
      * between the barriers (exact ones go to us[h].exact), so all pass the same
      * barriers. This barrier also keeps owner (apply_unit) from changing before every
      * thread has worked out its copy of the plan. */
-#pragma omp barrier
+    soso__barrier_wait(&w->bar);
     float lower = 0.0f;
     int need = 0;
     for (size_t t = 0; t < pl->n_touched; t++) lower = soso__max_with(lower, (float)w->us[pl->touched[t]].msup);
@@ -605,7 +605,7 @@ void soso__lazy_phases(soso__batch *w, const soso__plan *pl, float *W, const sos
             soso__unit_step *u = w->us + h;
             if (u->upper > lower) u->exact = exact_unit(w, pl, W, (size_t)h, stamp, bl, fl);
         }
-#pragma omp barrier
+        soso__barrier_wait(&w->bar);
     }
     float step = lazy_step(w, pl, lower, eps, prec);
     o = handout_start(pl, tid, team);

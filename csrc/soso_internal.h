@@ -4,6 +4,7 @@
 #define SOSO_INTERNAL_H
 
 #include "soso.h"
+#include "team_barrier.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -542,6 +543,7 @@ typedef struct soso__batch {
     uint64_t grouped;     /* batches run back to back in one region so far (tests) */
     size_t longest;       /* the training documents' longest (words; 0: not known), set
                            * by soso__run_batches */
+    soso__barrier bar;    /* the barrier between a team's phases of its batches    */
 } soso__batch;
 
 SOSO__MUST_USE soso_status soso__batch_init(soso__batch *w, size_t H, size_t V, size_t B, size_t E, int threads);
