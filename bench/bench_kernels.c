@@ -5,7 +5,10 @@
  *
  * CORPUS is a corpus file (e.g. build/wn-nouns.tsv); --docs keeps its first D documents.
  * --epochs E times only training: E epochs on N threads and on 1, taken in turns one
- * epoch at a time (after one untimed epoch each), so that both see the same machine.
+ * epoch at a time (after one untimed epoch each), so that both see the same machine, and
+ * after each pair N 1-thread trainings side by side ("... epochs side by side": seconds
+ * until all N have done an epoch; N times 1 thread's epoch over it is what the machine
+ * gives this work when nothing is handed between threads).
  * --learner hebbian (default), soft (its defaults: top 4, start from documents) or osc, the
  * latter as `soso train`'s defaults set it up (idf, documents expanded with 100
  * co-occurring words at gain 16, sparsity 2, LSA start).
@@ -19,6 +22,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <cblas.h>
 #include <math.h>
+#include <omp.h>
 #include <soso.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -253,30 +257,59 @@ static void ceiling_print(int threads, const double *c, int n)
     printf("}\n");
 }
 
-/* E timed epochs of training on `threads` and on 1 thread, in turns. */
+/* One epoch of model m; its seconds. */
+static double train_epoch(soso_model *m, const soso_docs *d)
+{
+    epoch_stop st = {soso_model_epochs_done(m), 0};
+    soso_status s = soso_model_train(m, d, stop_at_epoch_end, &st);
+    if (s != SOSO_OK && s != SOSO_E_ABORTED) fail("training");
+    return st.seconds;
+}
+
+/* One epoch each of `threads` 1-thread models at once, one model a thread; the seconds
+ * until all are done. They share the documents and nothing else: what the machine gives
+ * this very work with no hand-over between threads, the ceiling of any way of splitting
+ * one training across them that leaves each thread's work as it is. */
+static double side_by_side_epoch(soso_model **side, int threads, const soso_docs *d)
+{
+    double t0 = now();
+#pragma omp parallel num_threads(threads)
+    train_epoch(side[omp_get_thread_num()], d);
+    return now() - t0;
+}
+
+/* E timed epochs of training on `threads` and on 1 thread, in turns, and then each time
+ * `threads` 1-thread trainings side by side (side_by_side_epoch). */
 static void epochs_bench(int learner, const soso_vocab *v, const soso_input_options *in, const soso_docs *d,
                          uint32_t units, int threads, int E)
 {
     int tcount[2] = {threads, 1};
-    soso_model *m[2];
-    double *secs[2], made[2], *cc = malloc(3 * (size_t)E * sizeof *cc);
-    if (!cc) fail("memory");
+    soso_model *m[2], **side = malloc((size_t)threads * sizeof *side);
+    double *secs[3], made[2], *cc = malloc(3 * (size_t)E * sizeof *cc);
+    if (!cc || !side) fail("memory");
+    for (int ti = 0; ti < 3; ti++)
+        if (!(secs[ti] = malloc((size_t)E * sizeof *secs[ti]))) fail("memory");
     for (int ti = 0; ti < 2; ti++) {
         double t0 = now();
         m[ti] = epochs_model(learner, v, in, d, units, tcount[ti], E);
         made[ti] = now() - t0;
-        secs[ti] = malloc((size_t)E * sizeof *secs[ti]);
-        if (!secs[ti]) fail("memory");
     }
+    for (int t = 0; t < threads; t++) side[t] = epochs_model(learner, v, in, d, units, 1, E);
     for (int e = 0; e <= E; e++) {
         if (e > 0) ceiling_measure(threads, cc, e - 1);
         for (int ti = 0; ti < 2; ti++) {
-            epoch_stop st = {soso_model_epochs_done(m[ti]), 0};
-            soso_status s = soso_model_train(m[ti], d, stop_at_epoch_end, &st);
-            if (s != SOSO_OK && s != SOSO_E_ABORTED) fail("training");
-            if (e > 0) secs[ti][e - 1] = st.seconds;
+            double s = train_epoch(m[ti], d);
+            if (e > 0) secs[ti][e - 1] = s;
         }
+        double s = side_by_side_epoch(side, threads, d);
+        if (e > 0) secs[2][e - 1] = s;
     }
+    printf("{\"kernel\": \"%s epochs side by side\", \"threads\": %d, \"seconds\": [", learner_name[learner], threads);
+    for (int e = 0; e < E; e++) printf("%s%.9g", e ? ", " : "", secs[2][e]);
+    printf("]}\n");
+    free(secs[2]);
+    for (int t = 0; t < threads; t++) soso_model_free(side[t]);
+    free(side);
     for (int ti = 0; ti < 2; ti++) {
         /* create_seconds: making the model (osc: its LSA start), before the epochs. */
         printf("{\"kernel\": \"%s epochs\", \"threads\": %d, \"create_seconds\": %.4g, \"seconds\": [",

@@ -130,6 +130,29 @@ def ceiling_cell(h):
     return "%.2f / %.2f / %.2f" % tuple(h[k] for k in CEILING_KEYS) if h.get(CEILING_KEYS[0]) else "-"
 
 
+# The work's own ceiling (bench_kernels --epochs, since 2026-12-01 06:00): two 1-thread
+# trainings of the same kind run side by side, sharing only the documents, against one
+# alone. Any split of one training across 2 threads that leaves each thread's share of
+# the work as it is gets at most that; what it gets less is the split's own cost.
+SIDE_HEAD = "2 trainings side by side / 1 alone"
+
+
+def side_cell(h):
+    return "%.2f" % h["side_by_side"] if h.get("side_by_side") else "-"
+
+
+def side_median(rows):
+    """The median of rows' side-by-side figures (None where none has one)."""
+    v = [r["side_by_side"] for r in rows if r.get("side_by_side")]
+    return statistics.median(v) if v else None
+
+
+def side_clause(v):
+    """ "; two 1-thread trainings side by side did ... " for a goal line ("" without it)."""
+    return ("; two 1-thread trainings side by side did %.2f times the work of one alone (the most a split of one"
+            " training over 2 threads gets where each thread's work stays as it is)" % v) if v else ""
+
+
 def goal_measures(paired):
     """The Hebbian goals' figures of one run, from its paired repetitions (hebbian-paired
     rows): medians of SOSO's epochs, numpy's, their ratios, the speed-ups and the
@@ -139,7 +162,8 @@ def goal_measures(paired):
                  "soso_1": statistics.median(r["soso_1"] for r in paired),
                  "numpy_sparse": statistics.median(r["numpy_sparse"] for r in paired) if ratios else None,
                  "numpy_over_soso": statistics.median(ratios) if ratios else None,
-                 "speedup": statistics.median(r["speedup"] for r in paired)}, **ceiling_median(paired))
+                 "speedup": statistics.median(r["speedup"] for r in paired),
+                 "side_by_side": side_median(paired)}, **ceiling_median(paired))
 
 
 # The kernels part's orthogonalisation rows: the model's units and 4 times as many.
@@ -374,8 +398,9 @@ class Bench:
         """Seconds of SOSO's epochs on wn-nouns (Hebbian's, or another learner's), in process
         as numpy's are (bench_kernels --epochs): E epochs on 2 threads and on 1, one at a
         time in turns after an untimed one each, so that each pair of epochs sees the same
-        machine. Returns each thread count's median epoch and the median of the pairs'
-        ratios."""
+        machine, each pair followed by two 1-thread trainings side by side. Returns each
+        thread count's median epoch, the median of the pairs' ratios (speedup) and of the
+        work two side by side did over one alone (side_by_side)."""
         e = 1 if self.a.tiny else e
         r = sh([self.a.kernels, self.big, "--threads", "2", "--units", str(units), "--epochs", str(e),
                 "--learner", learner] + (["--docs", "300"] if self.a.tiny else []))
@@ -384,10 +409,13 @@ class Bench:
             d = json.loads(line)
             if d["kernel"] == learner + " epochs":
                 secs[d["threads"]] = d["seconds"]
+            elif d["kernel"] == learner + " epochs side by side":
+                secs["side"] = d["seconds"]
             elif d["kernel"] == "ceiling":
                 ceiling = ceiling_of(d)
         return dict({2: statistics.median(secs[2]), 1: statistics.median(secs[1]),
-                     "speedup": statistics.median(a / b for a, b in zip(secs[1], secs[2]))}, **ceiling)
+                     "speedup": statistics.median(a / b for a, b in zip(secs[1], secs[2])),
+                     "side_by_side": statistics.median(2 * a / c for a, c in zip(secs[1], secs["side"]))}, **ceiling)
 
     def hebbian(self):
         """SOSO against the numpy rule as ratios of neighbouring runs: each repetition times
@@ -412,7 +440,7 @@ class Bench:
                 rep["numpy"] = times[0]
             paired.append(rep)
             self.add("hebbian-paired", dict({"soso_2": rep[2], "soso_1": rep[1], "speedup": rep["speedup"],
-                                             "numpy_sparse": rep.get("numpy")},
+                                             "side_by_side": rep["side_by_side"], "numpy_sparse": rep.get("numpy")},
                                             **{key: rep[key] for key in CEILING_KEYS if key in rep}))
         self.log_run("hebbian")
         # The other training loops on 2 threads against 1, the same way (soft: its
@@ -420,7 +448,8 @@ class Bench:
         for learner, e in (("soft", 5), ("osc", 2)):
             rep = self.soso_epochs(units, learner, e)
             self.add("training-loops", dict({"learner": learner, "units": units, "epochs": 1 if self.a.tiny else e,
-                                             "soso_2": rep[2], "soso_1": rep[1], "speedup": rep["speedup"]},
+                                             "soso_2": rep[2], "soso_1": rep[1], "speedup": rep["speedup"],
+                                             "side_by_side": rep["side_by_side"]},
                                             **{key: rep[key] for key in CEILING_KEYS if key in rep}))
         for t in (2, 1):
             self.add("hebbian", {"impl": "soso", "units": units, "threads": t,
@@ -711,11 +740,11 @@ class Bench:
                       " --epochs 4`, medians of 4 epochs, after an untimed one) and then one epoch of numpy sparse"
                       " (seconds per epoch); the goals take the median of the repetitions' ratios:", "",
                       "| soso, 2 threads | soso, 1 thread | numpy sparse | numpy / soso (2 threads) | 1 / 2 threads"
-                      " (median of the epoch pairs) | %s |" % CEILING_HEAD, "|---|---|---|---|---|---|"]
+                      " (median of the epoch pairs) | %s | %s |" % (SIDE_HEAD, CEILING_HEAD), "|---|---|---|---|---|---|---|"]
                 for r in hp:
                     n = r.get("numpy_sparse")
-                    L.append("| %s | %s |" % (epoch_cells(r["soso_2"], r["soso_1"], n, n and n / r["soso_2"],
-                                                           r["speedup"]), ceiling_cell(r)))
+                    L.append("| %s | %s | %s |" % (epoch_cells(r["soso_2"], r["soso_1"], n, n and n / r["soso_2"],
+                                                                r["speedup"]), side_cell(r), ceiling_cell(r)))
         L += self.hebbian_history_table()
         tl = R.get("training-loops", [])
         if tl:
@@ -723,9 +752,9 @@ class Bench:
                   " L`: E epochs on 2 and 1 threads in turns after an untimed one each, %d units; soft with its"
                   " defaults, osc as `soso train` sets it up, on the documents expanded by co-occurrence):" % tl[0]["units"],
                   "", "| learner | epochs | soso, 2 threads | soso, 1 thread | 1 / 2 threads (median of the epoch"
-                  " pairs) | %s |" % CEILING_HEAD, "|---|---|---|---|---|---|"]
-            L += ["| %s | %d | %.4g | %.4g | %.2f | %s |" % (r["learner"], r["epochs"], r["soso_2"], r["soso_1"],
-                                                           r["speedup"], ceiling_cell(r)) for r in tl]
+                  " pairs) | %s | %s |" % (SIDE_HEAD, CEILING_HEAD), "|---|---|---|---|---|---|---|"]
+            L += ["| %s | %d | %.4g | %.4g | %.2f | %s | %s |" % (r["learner"], r["epochs"], r["soso_2"], r["soso_1"],
+                                                                r["speedup"], side_cell(r), ceiling_cell(r)) for r in tl]
         hq = R.get("hebbian-quality", [])
         if hq:
             by = {}
@@ -820,10 +849,10 @@ class Bench:
                     " medians of each run's repetitions; commit + means uncommitted changes to the code)."
                     + CEILING_NOTE, "",
                 "| when | commit | load | soso, 2 threads | soso, 1 thread | numpy sparse | numpy / soso (2 threads)"
-                " | 1 / 2 threads | %s |" % CEILING_HEAD, "|---|---|---|---|---|---|---|---|---|"] + [
-            "| %s | %s | %s | %s | %s |" % (h.get("when", "-"), h.get("commit", "-"), cell_load(h), epoch_cells(
+                " | 1 / 2 threads | %s | %s |" % (SIDE_HEAD, CEILING_HEAD), "|---|---|---|---|---|---|---|---|---|---|"] + [
+            "| %s | %s | %s | %s | %s | %s |" % (h.get("when", "-"), h.get("commit", "-"), cell_load(h), epoch_cells(
                 h["soso_2"], h["soso_1"], h.get("numpy_sparse"), h.get("numpy_over_soso"), h["speedup"]),
-                ceiling_cell(h)) for h in heb]
+                side_cell(h), ceiling_cell(h)) for h in heb]
 
     def kernel_history_table(self):
         """The kernel goal measures of every logged run so far (bench/goal_runs.json)."""
@@ -894,9 +923,9 @@ class Bench:
         if speedups:
             sp = statistics.median(speedups)
             out.append("- Two threads at least 1.7 times one thread, Hebbian training: %.2f (median of %d paired"
-                       " repetitions, %.2f to %.2f; load average %.2f at the start%s), %s%s%s." % (
+                       " repetitions, %.2f to %.2f; load average %.2f at the start%s%s), %s%s%s." % (
                            sp, len(speedups), speedups[0], speedups[-1], self.load_of("hebbian"),
-                           ceiling_text(ceiling_median(hp)),
+                           ceiling_text(ceiling_median(hp)), side_clause(side_median(hp)),
                            self.verdict("hebbian", sp >= 1.7), self.across_runs("speedup", 1.7, since=HEBBIAN_SINCE),
                            ". Why: " + HEBBIAN_THREADS_WHY if not self.always_met("speedup", sp, 1.7, HEBBIAN_SINCE)
                            else ""))
@@ -904,8 +933,11 @@ class Bench:
         if tl:
             beside = ceiling_clause(ceiling_median(tl))
             out.append("- Two threads at least 1.7 times one thread, the other training loops: %s (medians of each"
-                       " learner's epoch pairs%s), %s%s." % (
+                       " learner's epoch pairs%s%s), %s%s." % (
                            ", ".join("%s %.2f" % (r["learner"], r["speedup"]) for r in tl), beside and "; " + beside,
+                           "; two 1-thread trainings side by side did %s times the work of one alone" % ", ".join(
+                               "%s %.2f" % (r["learner"], r["side_by_side"]) for r in tl) if all(
+                               r.get("side_by_side") for r in tl) else "",
                            self.verdict("hebbian", all(r["speedup"] >= 1.7 for r in tl)),
                            "".join(self.across_runs(r["learner"] + "_speedup", 1.7, what=r["learner"]) for r in tl)))
         k = kernel_rows(R.get("kernels", []))

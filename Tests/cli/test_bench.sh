@@ -17,11 +17,13 @@ for part in ["kernels", "hebbian", "memory", "growth-docs", "growth-vocab", "gro
     assert r.get(part), "no %s results" % part
 for rep in r["hebbian-paired"]:  # SOSO's epochs, timed in process on 2 threads and 1
     assert rep["soso_2"] > 0 and rep["soso_1"] > 0 and rep["speedup"] > 0, rep
+    assert rep["side_by_side"] > 0, rep  # two 1-thread trainings at once against one alone
     # the machine's own 2-thread figures beside them (bench/ceiling.c)
     assert all(rep[k] > 0 for k in ("ceiling_compute", "ceiling_gather", "barrier_us")), rep
 # the other training loops, each learner's epochs on 2 threads and 1 the same way
 assert [t["learner"] for t in r["training-loops"]] == ["soft", "osc"], r["training-loops"]
-assert all(t["soso_2"] > 0 and t["soso_1"] > 0 and t["speedup"] > 0 for t in r["training-loops"]), r["training-loops"]
+assert all(t["soso_2"] > 0 and t["soso_1"] > 0 and t["speedup"] > 0 and t["side_by_side"] > 0
+           for t in r["training-loops"]), r["training-loops"]
 ceil = [k for k in r["kernels"] if k["kernel"] == "ceiling"]
 assert len(ceil) == 1 and all(len(ceil[0][k]) == 5 and min(ceil[0][k]) > 0 for k in ("compute", "gather", "barrier_us")), ceil
 orth = [k for k in r["kernels"] if k["kernel"].startswith("symmetric orthogonalisation")]
@@ -34,6 +36,7 @@ assert "OpenBLAS alone on the same two shapes" in text
 assert "The machine itself, measured before each Hopfield pair" in text and "the machine beside it: 2 threads" in text
 assert "## Threads on a machine with 16 cores" in text  # from bench/scaling.json
 assert "The other training loops, timed the same way" in text and "the other training loops: soft " in text
+assert text.count("two 1-thread trainings side by side did") == 2  # the Hebbian and the other loops' goal lines
 for head in ["## Kernels", "## Hebbian training per epoch", "## Associative memory", "## Peak memory of training and ranking"]:
     assert head in text, head
 plots = os.listdir(os.path.join(d, "plots"))
