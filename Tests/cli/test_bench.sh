@@ -80,4 +80,8 @@ if python3 -E -S "$top/bench/run_bench.py" --only topics --out "$tmp/none" --res
 fi
 grep -q "need numpy, scipy and scikit-learn" "$tmp/err" || { echo "FAIL no reason given"; cat "$tmp/err"; exit 1; }
 test ! -e "$tmp/none.md" || { echo "FAIL results written without the peers"; exit 1; }
-echo "4 passed, 0 failed"
+# bench/phase_profile.sh builds HEAD with its timers: the patch must still apply.
+if git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
+    git -C "$top" apply --check "$top/bench/phase_profile.patch" || { echo "FAIL bench/phase_profile.patch no longer applies"; exit 1; }
+fi
+echo "5 passed, 0 failed"
