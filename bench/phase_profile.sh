@@ -5,8 +5,9 @@
 # gathering, exact maxima and applying, the first thread's book-keeping, and the waits at
 # the barriers between; per epoch the serial shuffle and the folds at stop points.
 #
-# It builds HEAD with bench/phase_profile.patch (timers on the time-stamp counter, x86
-# only) in a temporary worktree and times 8 epochs (bench_kernels --epochs 8) on THREADS
+# It builds the working tree (HEAD with any uncommitted changes to tracked files) with
+# bench/phase_profile.patch (timers on the time-stamp counter, x86 only) in a temporary
+# worktree and times 8 epochs (bench_kernels --epochs 8) on THREADS
 # (default 2) and on 1 apart, so that no other training runs beside the 1-thread one.
 # Defaults: build/wn-nouns.tsv, 26 units, hebbian (or soft). The timers add a little to
 # every phase. RESULTS.md quotes its output where it explains the 2-thread speed-up.
@@ -18,9 +19,10 @@ threads=${3:-2}
 learner=${4:-hebbian}
 tmp=$(mktemp -d)
 trap 'git -C "$top" worktree remove --force "$tmp/tree" 2>/dev/null || true; rm -rf "$tmp"' EXIT
-git -C "$top" worktree add -q --detach "$tmp/tree" HEAD
+rev=$(git -C "$top" stash create) # the working tree's changes as a commit (none: HEAD)
+git -C "$top" worktree add -q --detach "$tmp/tree" "${rev:-HEAD}"
 cd "$tmp/tree"
-git apply "$top/bench/phase_profile.patch" || { echo "phase_profile.sh: bench/phase_profile.patch no longer applies to HEAD" >&2; exit 1; }
+git apply "$top/bench/phase_profile.patch" || { echo "phase_profile.sh: bench/phase_profile.patch no longer applies" >&2; exit 1; }
 make -s lib build/bench_kernels >/dev/null
 for t in "$threads" 1; do
     SOSO_PHASE_PROFILE=1 ./build/bench_kernels "$corpus" --threads "$t" --units "$units" --epochs 8 \
