@@ -88,7 +88,7 @@ test-example:
 	Tests/cli/test_example.sh "$$(swift build --show-bin-path)/soso"
 
 # The benchmark at a toy size: it runs and writes well-formed results (no timing checked).
-test-bench: $(BUILD)/bench_kernels
+test-bench: $(BUILD)/bench_kernels $(BUILD)/barrier_cost
 	swift build --product soso
 	Tests/cli/test_bench.sh "$$(swift build --show-bin-path)/soso"
 
@@ -159,6 +159,10 @@ BENCH_VENV := bench/.venv
 
 $(BUILD)/bench_kernels: bench/bench_kernels.c bench/ceiling.c bench/ceiling.h $(BUILD)/libsoso.a
 	$(CC) $(SOSO_CFLAGS) $(CFLAGS) bench/bench_kernels.c bench/ceiling.c $(BUILD)/libsoso.a $(SOSO_LIBS) -o $@
+
+# The training loops' barrier against OpenMP's (by hand: ./build/barrier_cost [THREADS]).
+$(BUILD)/barrier_cost: bench/barrier_cost.c bench/ceiling.c bench/ceiling.h $(BUILD)/libsoso.a
+	$(CC) $(SOSO_CFLAGS) $(CFLAGS) bench/barrier_cost.c bench/ceiling.c $(BUILD)/libsoso.a $(SOSO_LIBS) -o $@
 
 # The peers (numpy, scipy, scikit-learn) come from PyPI into a virtual environment.
 $(BENCH_VENV)/bin/python:

@@ -6,9 +6,9 @@
  * CORPUS is a corpus file (e.g. build/wn-nouns.tsv); --docs keeps its first D documents.
  * --epochs E times only training: E epochs on N threads and on 1, taken in turns one
  * epoch at a time (after one untimed epoch each), so that both see the same machine, and
- * after each pair N 1-thread trainings side by side ("... epochs side by side": seconds
- * until all N have done an epoch; N times 1 thread's epoch over it is what the machine
- * gives this work when nothing is handed between threads).
+ * after each pair N 1-thread trainings side by side ("... epochs side by side": the
+ * longest of their epochs; N times 1 thread's epoch over it is what the machine gives
+ * this work when nothing is handed between threads).
  * --learner hebbian (default), soft (its defaults: top 4, start from documents) or osc, the
  * latter as `soso train`'s defaults set it up (idf, documents expanded with 100
  * co-occurring words at gain 16, sparsity 2, LSA start).
@@ -257,25 +257,42 @@ static void ceiling_print(int threads, const double *c, int n)
     printf("}\n");
 }
 
-/* One epoch of model m; its seconds. */
-static double train_epoch(soso_model *m, const soso_docs *d)
+/* One epoch of model m: its seconds as training counts them (its progress at the
+ * epoch's end), or -1 if training failed. */
+static double epoch_seconds(soso_model *m, const soso_docs *d)
 {
     epoch_stop st = {soso_model_epochs_done(m), 0};
     soso_status s = soso_model_train(m, d, stop_at_epoch_end, &st);
-    if (s != SOSO_OK && s != SOSO_E_ABORTED) fail("training");
-    return st.seconds;
+    return s == SOSO_OK || s == SOSO_E_ABORTED ? st.seconds : -1.0;
 }
 
-/* One epoch each of `threads` 1-thread models at once, one model a thread; the seconds
- * until all are done. They share the documents and nothing else: what the machine gives
- * this very work with no hand-over between threads, the ceiling of any way of splitting
- * one training across them that leaves each thread's work as it is. */
+static double train_epoch(soso_model *m, const soso_docs *d)
+{
+    double s = epoch_seconds(m, d);
+    if (s < 0) fail("training");
+    return s;
+}
+
+/* One epoch each of `threads` 1-thread models at once, one model a thread: the longest
+ * of their epochs, each counted as train_epoch counts one alone. They share the
+ * documents and nothing else: what the machine gives this very work with nothing handed
+ * between threads (each with its own copy of the model, so a reference for a split of one
+ * training, not a bound on it). */
 static double side_by_side_epoch(soso_model **side, int threads, const soso_docs *d)
 {
-    double t0 = now();
-#pragma omp parallel num_threads(threads)
-    train_epoch(side[omp_get_thread_num()], d);
-    return now() - t0;
+    double most = 0;
+    int team = 0, failed = 0;
+#pragma omp parallel num_threads(threads) reduction(max : most) reduction(+ : failed)
+    {
+        double s = epoch_seconds(side[omp_get_thread_num()], d);
+        failed += s < 0;
+        most = s > most ? s : most;
+#pragma omp single
+        team = omp_get_num_threads();
+    }
+    if (failed) fail("training side by side");
+    if (team != threads) fail("fewer threads than asked for the trainings side by side");
+    return most;
 }
 
 /* E timed epochs of training on `threads` and on 1 thread, in turns, and then each time

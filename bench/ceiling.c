@@ -50,7 +50,7 @@ static double team_seconds(int n, int gather, float **tables, volatile float *ou
 
 #define BARRIERS 20000
 
-static double barrier_us(int n)
+double ceiling_barrier_us(int n)
 {
     double t0 = omp_get_wtime();
 #pragma omp parallel num_threads(n)
@@ -104,6 +104,6 @@ int ceiling_pair(int threads, double *compute, double *gather, double *barrier)
     if (!make_tables(threads)) return -1;
     for (int kind = 0; kind < 2; kind++)
         *(kind ? gather : compute) = threads * warm_seconds(1, kind) / warm_seconds(threads, kind);
-    *barrier = barrier_us(threads);
+    *barrier = ceiling_barrier_us(threads);
     return 0;
 }

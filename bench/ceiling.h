@@ -12,4 +12,7 @@
  * two threads share move at that kind of latency). Returns 0, or -1 out of memory. */
 int ceiling_pair(int threads, double *compute, double *gather, double *barrier_us);
 
+/* Microseconds per OpenMP barrier of a team of n (ceiling_pair's third figure). */
+double ceiling_barrier_us(int n);
+
 #endif

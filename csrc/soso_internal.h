@@ -26,12 +26,16 @@ int omp_get_thread_num(void);
 int omp_get_num_threads(void);
 int omp_get_max_threads(void);
 int omp_get_max_active_levels(void); /* tests: regions given fewer threads than asked */
+int omp_get_num_procs(void);
+int omp_get_active_level(void);
 void omp_set_max_active_levels(int levels);
 #  endif
 #else
 static inline int omp_get_thread_num(void) { return 0; }
 static inline int omp_get_num_threads(void) { return 1; }
 static inline int omp_get_max_threads(void) { return 1; }
+static inline int omp_get_num_procs(void) { return 1; }
+static inline int omp_get_active_level(void) { return 0; }
 #endif
 
 /* Threads for a parallel region: at least 1, and 1 when the work is too small to pay

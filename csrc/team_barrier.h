@@ -3,7 +3,8 @@
  * batch of 100 documents, some 14 us of work on 2 threads). OpenMP's own (libgomp's
  * team barrier, which also runs tasks) took 0.19 us for 2 threads on the 2-vCPU
  * machine in its normal spells; this one, arrivals counted on one line and the release
- * watched on another, 0.05 (0.42 against 0.29 in its slow spells). */
+ * watched on another, 0.06-0.07 (0.40 against 0.27 in its slow spells; bench/
+ * barrier_cost.c). */
 #ifndef SOSO_TEAM_BARRIER_H
 #define SOSO_TEAM_BARRIER_H
 
@@ -21,8 +22,8 @@ typedef struct soso__barrier {
 /* Waits until every thread of the calling thread's team has called it; what each
  * thread wrote before it is visible to all after it (as after `omp barrier`). Every
  * thread of the team must call it, as with `omp barrier`; on one thread it returns at
- * once. Waiting spins, then yields the CPU, so that teams larger than the machine's
- * cores (tests run 3 threads on 2) still go on. */
+ * once. Waiting spins, then yields the CPU; a team larger than the machine's processors,
+ * or nested in another, uses `omp barrier` itself (see team_barrier.c). */
 void soso__barrier_wait(soso__barrier *b);
 
 #endif

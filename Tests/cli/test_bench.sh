@@ -80,8 +80,14 @@ if python3 -E -S "$top/bench/run_bench.py" --only topics --out "$tmp/none" --res
 fi
 grep -q "need numpy, scipy and scikit-learn" "$tmp/err" || { echo "FAIL no reason given"; cat "$tmp/err"; exit 1; }
 test ! -e "$tmp/none.md" || { echo "FAIL results written without the peers"; exit 1; }
-# bench/phase_profile.sh builds HEAD with its timers: the patch must still apply.
+# build/barrier_cost times both barriers (the training loops' and OpenMP's).
+"$top/build/barrier_cost" 2 | python3 -c "
+import json, sys
+r = json.load(sys.stdin)
+assert r['threads'] == 2 and r['omp_barrier_us'] > 0 and r['library_barrier_us'] > 0, r
+"
+# bench/phase_profile.sh builds the working tree with its timers: the patch must still apply.
 if git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
     git -C "$top" apply --check "$top/bench/phase_profile.patch" || { echo "FAIL bench/phase_profile.patch no longer applies"; exit 1; }
 fi
-echo "5 passed, 0 failed"
+echo "6 passed, 0 failed"
