@@ -13,8 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A document's fixed cost in the scores, in words (its gate: ~60 ns, a few words' worth). */
-#define SOSO__DOC_COST 4
 
 /* Carves plan pl's arrays out of one block whose used part starts and ends on a
  * 128-byte boundary, so that threads writing their own copies share no line. */
@@ -51,6 +49,7 @@ void soso__batch_free(soso__batch *w)
         free(w->arena_s[k]);
     }
     free(w->cum);
+    free(w->slice_words);
     free(w->owner);
     free(w->claims);
     free(w->I);
@@ -103,7 +102,8 @@ soso_status soso__batch_init(soso__batch *w, size_t H, size_t V, size_t B, size_
     int plans_ok = w->plans != NULL;
     for (int t = 0; plans_ok && t < w->threads; t++) plans_ok = plan_init(w->plans + t, H, w->threads);
     w->rowmax = soso__alloc_array(H, sizeof *w->rowmax);
-    w->cum = soso__alloc_array(B + 1, sizeof *w->cum);
+    w->cum = soso__alloc_array(2 * (B + 1), sizeof *w->cum);
+    w->slice_words = soso__alloc_array((size_t)w->threads * 16, sizeof *w->slice_words);
     w->owner = soso__alloc_array(H, sizeof *w->owner);
     w->nclaims = H + (size_t)w->threads * SOSO__CLAIM_PAD;
     w->claims = soso__calloc_array(w->nclaims, sizeof *w->claims);
@@ -112,7 +112,8 @@ soso_status soso__batch_init(soso__batch *w, size_t H, size_t V, size_t B, size_
         for (size_t h = 0; h < H; h++) w->owner[h] = (uint32_t)(h % (size_t)w->threads);
     w->buf = soso__calloc_array(tv, sizeof *w->buf);
     if (!w->I || !w->ent_unit || !w->ent_g || !w->ent_n || !w->xx || !w->tbeg || !w->tcnt || !w->twins || !w->twords ||
-        !w->list_b || !w->list_g || !plans_ok || !w->rowmax || !w->buf || !w->cum || !w->owner || !w->claims) {
+        !w->list_b || !w->list_g || !plans_ok || !w->rowmax || !w->buf || !w->cum || !w->slice_words || !w->owner ||
+        !w->claims) {
         soso__batch_free(w);
         return soso__fail(SOSO_E_NOMEM, "out of memory for a mini-batch of %zu documents and %zu units", B, H);
     }
@@ -148,6 +149,35 @@ static size_t cost_prefix(soso__batch *w, const soso_docs *X, const uint32_t *ro
         cum[b + 1] = nnz + (b + 1) * SOSO__DOC_COST;
     }
     return nnz;
+}
+
+/* Thread t's part (of nt) of the cost prefix of a batch run back to back (rows, n) into
+ * cum, worked out in the scores' phase of the batch before: its slice of the documents,
+ * [n t / nt, n (t + 1) / nt), counted from the slice's start, and the slice's words into
+ * w->slice_words; slice_prefix_add then adds the slices before it. (The first thread did
+ * the whole prefix after its update, and the others waited for it.) */
+static void slice_prefix(soso__batch *w, const soso_docs *X, const uint32_t *rows, size_t n, size_t *cum, int t, int nt)
+{
+    size_t b0 = n * (size_t)t / (size_t)nt, b1 = n * (size_t)(t + 1) / (size_t)nt, words = 0;
+    if (t == 0) cum[0] = 0;
+    for (size_t b = b0; b < b1; b++) {
+        words += X->indptr[rows[b] + 1] - X->indptr[rows[b]];
+        cum[b + 1] = words + (b + 1) * SOSO__DOC_COST;
+    }
+    w->slice_words[(size_t)t * 16] = words;
+}
+
+/* After a barrier past every thread's slice_prefix: thread t's slice gets the words of
+ * the slices before it. Returns the batch's words. */
+static size_t slice_prefix_add(const soso__batch *w, size_t n, size_t *cum, int t, int nt)
+{
+    size_t before = 0, all = 0;
+    for (int s = 0; s < nt; s++) {
+        before += s < t ? w->slice_words[(size_t)s * 16] : 0;
+        all += w->slice_words[(size_t)s * 16];
+    }
+    for (size_t b = n * (size_t)t / (size_t)nt; b < n * (size_t)(t + 1) / (size_t)nt; b++) cum[b + 1] += before;
+    return all;
 }
 
 /* Threads for the scores of a batch of nnz words: each word costs a scattered read of
@@ -454,9 +484,10 @@ soso_status soso__batch_steps(soso__batch *w, float *W, float p, const soso_docs
     /* One parallel region for all k batches, and for each batch: every thread scores,
      * gates and groups its share of the cost prefix; after one barrier every thread
      * works out the same update plan into its own copy (no second barrier, no line
-     * written by two), and the update's phases follow. The first, done with its part
-     * of the update, adds the shares' wins and works out the next batch's cost prefix
-     * and arena (the other one of two) while the others finish theirs; a
+     * written by two), and the update's phases follow. Each thread also works out
+     * its slice of the next batch's cost prefix with its scores (slice_prefix). The
+     * first, done with its part of the update, adds the shares' wins and reserves the
+     * next batch's arena (the other one of two) while the others finish theirs; a
      * barrier, and the next batch starts. The plans read owner, which apply_unit
      * writes: safe because the normalised update has a barrier between them
      * (lazy_phases), and without the normaliser there is one after the plans. With
@@ -473,7 +504,9 @@ soso_status soso__batch_steps(soso__batch *w, float *W, float p, const soso_docs
         mask |= 1ull << (tid & 63);
         for (size_t i = 0; i < k; i++) {
             const uint32_t *r = rows + i * B;
-            size_t n = i + 1 < k ? B : n_last;
+            size_t n = i + 1 < k ? B : n_last, nn = i + 1 >= k ? 0 : i + 2 < k ? B : n_last, nn_words = 0;
+            size_t n2 = i + 2 >= k ? 0 : i + 3 < k ? B : n_last; /* the batch after the next */
+            size_t *cum = w->cum + (i % 2) * (B + 1), *cum_next = w->cum + ((i + 1) % 2) * (B + 1);
             if (i > 0) {
                 soso__barrier_wait(&w->bar);
                 /* Every thread reads the same: the first thread set it before this
@@ -485,13 +518,17 @@ soso_status soso__batch_steps(soso__batch *w, float *W, float p, const soso_docs
             }
             uint32_t round = w->round;
             score_scales(w, p, ascale);
-            size_t b0 = share_start(w->cum, n, tid, nt), b1 = share_start(w->cum, n, tid + 1, nt);
+            size_t b0 = share_start(cum, n, tid, nt), b1 = share_start(cum, n, tid + 1, nt);
             score_share(w, W, p, X, r, n, b0, b1, gate, ctx, ascale);
             group_share(w, X, r, b0, b1, tid);
             if (tid == 0) w->nshare = nt;
+            if (nn > 0) slice_prefix(w, X, r + B, nn, cum_next, tid, nt);
+            for (size_t b = n2 * (size_t)tid / (size_t)nt; b < n2 * (size_t)(tid + 1) / (size_t)nt; b++)
+                SOSO__PREFETCH(X->indptr + r[2 * B + b]); /* this thread's slice of it, next time */
             soso__barrier_wait(&w->bar);
             size_t n_touched = plan_touched(w, pl);
             if (n_touched > 0) soso__plan_update(w, pl, nt, (int)(i % 2));
+            if (nn > 0) nn_words = slice_prefix_add(w, nn, cum_next, tid, nt);
             if (!normalize) soso__barrier_wait(&w->bar);
             if (tid == 0) hook_gated(hooks, i, r, n);
             if (n_touched > 0)
@@ -501,13 +538,10 @@ soso_status soso__batch_steps(soso__batch *w, float *W, float p, const soso_docs
             if (tid == 0) {
                 if (wins) add_wins(w, wins); /* the shares' counts stand until the next batch */
                 ran = i + 1;
-                work += (double)w->cum[n];
+                work += (double)cum[n];
                 stop = w->diverged; /* final for this batch since the barrier after the scores */
-                if (i + 1 < k && !stop) { /* the next batch's cost prefix and arena; the one after's offsets */
-                    size_t nn = i + 2 < k ? B : n_last, nz = cost_prefix(w, X, r + B, nn);
-                    size_t n2 = i + 2 >= k ? 0 : i + 3 < k ? B : n_last;
-                    for (size_t b = 0; b < n2; b++) SOSO__PREFETCH(X->indptr + r[2 * B + b]);
-                    s = batch_arena(w, (int)((i + 1) % 2), nz, nn);
+                if (nn > 0 && !stop) { /* the next batch's arena (its cost prefix is done) */
+                    s = batch_arena(w, (int)((i + 1) % 2), nn_words, nn);
                     stop = s != SOSO_OK;
                     if (!stop) hook_next(hooks, i + 1, r + B, nn);
                 }

@@ -469,6 +469,10 @@ typedef struct soso__plan {
 
 /* A unit's state in the lazy update, one per unit, 128 bytes apart so that threads
  * writing their own units' never share a cache line. */
+/* A document's fixed cost in the scores, in words (its gate: ~60 ns, a few words' worth):
+ * a batch's cost prefix (soso__batch's cum) counts each document's words plus this. */
+#define SOSO__DOC_COST 4
+
 typedef struct soso__unit_step {
     double msup;           /* max |ds_hj| over the support (a lower bound), this batch */
     float upper;           /* an upper bound on max |ds_hj|, this batch            */
@@ -503,7 +507,10 @@ typedef struct soso__batch {
     float *list_g;        /* B x E: gate values                                   */
     soso__plan *plans;    /* threads: the update's plan, one copy per thread      */
     float *rowmax;        /* H                                                   */
-    size_t *cum;          /* B + 1: the last batch's cost prefix                */
+    size_t *cum;          /* 2 (B + 1): the last batch's cost prefix; batches run
+                           * back to back take the halves in turns                 */
+    size_t *slice_words;  /* threads x 16: each thread's slice of the next batch's
+                           * words (soso__batch_steps)                               */
     /* The lazy update's hand-out (the plans' groups): per position a claim mark, each
      * group's marks SOSO__CLAIM_PAD marks (128 bytes) apart from the next's. */
     uint32_t *owner;      /* H: the thread that applied each unit last            */

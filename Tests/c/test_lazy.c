@@ -365,10 +365,57 @@ static void test_lazy_one_region_step(void)
     soso_vocab_free(v);
 }
 
+/* Batches back to back in one region work out each next batch's cost prefix in slices,
+ * one a thread, during the scores (which split by it): the totals they count (w->work)
+ * and the last batch's whole prefix must be the serial one's, on 2 and 3 threads, with a
+ * short last batch. A wrong prefix only moves the split, never the weights, so the
+ * weights could not tell. */
+static void test_lazy_sliced_cost_prefix(void)
+{
+    soso_vocab *v = NULL;
+    soso_docs *d = NULL;
+    load_bundled(&v, &d);
+    const size_t H = 64, V = soso_docs_cols(d), N = soso_docs_rows(d), B = 100, k = 5, n_last = 37;
+    uint32_t rows[5 * 100];
+    for (size_t b = 0; b < (k - 1) * B + n_last; b++) rows[b] = (uint32_t)((b * 29 + 3) % N);
+    float *W = malloc(H * V * sizeof *W);
+    for (int threads = 2; threads <= 3; threads++) {
+        for (size_t i = 0; i < H * V; i++) W[i] = (float)((i * 7919) % 1000) / 1000.0f - 0.5f;
+        soso__batch w;
+        CHECK_OK(soso__batch_init(&w, H, V, B, 2, threads));
+        CHECK_OK(soso__batch_lazy(&w, W));
+        w.longest = soso__docs_longest(d);
+        size_t done = 0;
+        CHECK_OK(soso__batch_steps(&w, W, 2.0f, d, rows, k, B, n_last, gate_push, NULL, 0.02f, 1e-30f, NULL, &done,
+                                   NULL, NULL));
+        double want = 0;
+        size_t last[101], nnz = 0;
+        last[0] = 0;
+        for (size_t i = 0; i < k; i++)
+            for (size_t b = 0, n = i + 1 < k ? B : n_last; b < n; b++) {
+                const uint32_t r = rows[i * B + b];
+                size_t words = d->indptr[r + 1] - d->indptr[r];
+                want += (double)(words + SOSO__DOC_COST);
+                if (i + 1 == k) last[b + 1] = (nnz += words) + (b + 1) * SOSO__DOC_COST;
+            }
+        CHECK_MSG(done == k && w.grouped == k, "%d threads: %zu of %zu batches, %llu back to back", threads, done, k,
+                  (unsigned long long)w.grouped);
+        CHECK_MSG(w.work == want, "%d threads: the batches' cost prefixes total %g, serially %g", threads, w.work, want);
+        const size_t *cum = w.cum + ((k - 1) % 2) * (B + 1);
+        CHECK_MSG(memcmp(cum, last, (n_last + 1) * sizeof *cum) == 0, "%d threads: the last batch's cost prefix differs",
+                  threads);
+        soso__batch_free(&w);
+    }
+    free(W);
+    soso_docs_free(d);
+    soso_vocab_free(v);
+}
+
 const soso_test tests_lazy[] = {
     {"lazy_normaliser_subnormal", test_lazy_normaliser_subnormal},
     {"lazy_bookkeeping_exact", test_lazy_bookkeeping_exact},
     {"lazy_normaliser_outside_support", test_lazy_normaliser_outside_support},
     {"lazy_one_region_step", test_lazy_one_region_step},
+    {"lazy_sliced_cost_prefix", test_lazy_sliced_cost_prefix},
     {NULL, NULL},
 };
