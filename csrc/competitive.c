@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 /* Carves plan pl's arrays out of one block whose used part starts and ends on a
  * 128-byte boundary, so that threads writing their own copies share no line. */
 static int plan_init(soso__plan *pl, size_t H, int threads)

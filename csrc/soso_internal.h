@@ -467,12 +467,12 @@ typedef struct soso__plan {
     void *mem;             /* what the arrays are carved from                     */
 } soso__plan;
 
-/* A unit's state in the lazy update, one per unit, 128 bytes apart so that threads
- * writing their own units' never share a cache line. */
 /* A document's fixed cost in the scores, in words (its gate: ~60 ns, a few words' worth):
  * a batch's cost prefix (soso__batch's cum) counts each document's words plus this. */
 #define SOSO__DOC_COST 4
 
+/* A unit's state in the lazy update, one per unit, 128 bytes apart so that threads
+ * writing their own units' never share a cache line. */
 typedef struct soso__unit_step {
     double msup;           /* max |ds_hj| over the support (a lower bound), this batch */
     float upper;           /* an upper bound on max |ds_hj|, this batch            */
