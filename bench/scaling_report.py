@@ -20,12 +20,16 @@ def _speedup(rows, kernel, t):
 
 
 def _epochs(rows, learner, t):
-    """(median epoch on t threads, on 1, median of the pairs' ratios, pairs), or None."""
+    """(median epoch on t threads, on 1, median of the pairs' ratios, pairs, and the median
+    work of t 1-thread trainings side by side over one alone, None where the run has none:
+    records before 2026-12-01), or None."""
     mine, one = _one(rows, learner + " epochs", t).get("seconds"), _one(rows, learner + " epochs", 1).get("seconds")
     if not mine or not one:
         return None
     pairs = list(zip(one, mine))
-    return statistics.median(mine), statistics.median(one), statistics.median(a / b for a, b in pairs), len(pairs)
+    side = _one(rows, learner + " epochs side by side", t).get("seconds")
+    return (statistics.median(mine), statistics.median(one), statistics.median(a / b for a, b in pairs), len(pairs),
+            statistics.median(t * a / c for a, c in zip(one, side)) if side else None)
 
 
 def _cell(x, t):
@@ -36,8 +40,9 @@ def _cell(x, t):
 def _epoch_cell(e, t, fmt):
     if not e:
         return "-"
-    return ("%s: " + fmt + " s against " + fmt + " (%d pair%s)") % (_cell(e[2], t), e[0], e[1], e[3],
-                                                                     "s" if e[3] > 1 else "")
+    return ("%s: " + fmt + " s against " + fmt + " (%d pair%s%s)") % (
+        _cell(e[2], t), e[0], e[1], e[3], "s" if e[3] > 1 else "",
+        "; %d 1-thread trainings side by side: %.2f" % (t, e[4]) if e[4] else "")
 
 
 def _data(bench_dir):

@@ -62,7 +62,7 @@ for x in r["runs"][1:]:  # epochs on 2 threads and on 1, each a time per epoch
     ep = [row for row in x["rows"] if row["kernel"].endswith("epochs")]
     assert sorted(row["threads"] for row in ep) == [1, 2] and all(s > 0 for row in ep for s in row["seconds"]), ep
 text = "\n".join(scaling_report.lines(sys.argv[1]))
-assert "| 2 | " in text and "(1 pair)" in text, text
+assert "| 2 | " in text and "(1 pair; 2 1-thread trainings side by side: " in text, text
 bad = os.path.join(sys.argv[1], "bad")  # a damaged record is named, not a crash of make bench
 os.mkdir(bad)
 open(os.path.join(bad, "scaling.json"), "w").write("{not json")
