@@ -154,6 +154,7 @@ typedef struct {
     int threads;        /* buffers are sized for this many                            */
     int cap;            /* teams take at most this many (the tuner's choice)          */
     unsigned long long team_mask;
+    soso__barrier bar;  /* between a document's steps on a team                       */
 } osc_ws;
 
 static void ws_free(osc_ws *w)
@@ -229,8 +230,8 @@ static int step_team(const osc_ws *w)
      * 2 from 2,800 words at sparsity 2 or more (the work: from 6,667 at 1). Not
      * re-measured there with the one-barrier step, so it may be cautious now. Below
      * 2,800 words the codes, too, run on one thread (they had a team of their own
-     * before they followed the step's chunks); above it, each document pays for two
-     * regions, however few its words. */
+     * before they followed the step's chunks); above it, each document pays for a
+     * region, however few its words. */
     const size_t V = w->V, K = w->K, T = OSC_PENDING;
     int team = soso__team_size(w->cap, (double)V * (double)(K * T / 2 + 3 * K * (K + 1) / 2));
     if ((size_t)team > w->nchunks) team = (int)w->nchunks;
@@ -486,23 +487,11 @@ static void fast_step(osc_ws *w, size_t nnz, const uint32_t *idx, const float *v
         eb[c] = e;
     }
     int team = step_team(w);
-    /* 1. Codes a = (Ub + A D) x, sparse in x, each thread over the chunks it owns. */
-#pragma omp parallel num_threads(team) if (team > 1)
-    {
-        size_t c_lo, c_hi;
-        owned_chunks(w, omp_get_thread_num(), omp_get_num_threads(), &c_lo, &c_hi);
-        for (size_t c = c_lo; c < c_hi; c++) codes_of_chunk(w, c, eb[c], eb[c + 1], idx, val);
-    }
-    codes_from_parts(w);
-    /* 2. The K atoms with the largest |a|, strongest first. */
-    soso__top_indices(w->codes, N, K, 1, w->order);
-    double xx = 0;
-    for (size_t e = 0; e < nnz; e++) xx += (double)val[e] * val[e];
-    if (w->pending)
-        for (size_t k = 0; k < K; k++) memcpy(w->ak + k * T, w->A + (size_t)w->order[k] * T, T * sizeof(float));
-
-    double nperp = 0;
+    double xx = 0, nperp = 0;
     unsigned long long mask = 0;
+    /* One parallel region a document (two, a fork each, cost about 0.45 us more of a
+     * document's ~29 on 2 threads), its serial step 2 on the first thread between two
+     * barriers. */
 #pragma omp parallel num_threads(team) if (team > 1)
     {
         int tid = omp_get_thread_num(), nt = omp_get_num_threads();
@@ -510,6 +499,19 @@ static void fast_step(osc_ws *w, size_t nnz, const uint32_t *idx, const float *v
         mask |= 1ull << (tid & 63);
         size_t c_lo, c_hi;
         owned_chunks(w, tid, nt, &c_lo, &c_hi);
+        /* 1. Codes a = (Ub + A D) x, sparse in x, each thread over the chunks it owns. */
+        for (size_t c = c_lo; c < c_hi; c++) codes_of_chunk(w, c, eb[c], eb[c + 1], idx, val);
+        soso__barrier_wait(&w->bar);
+        if (tid == 0) {
+            codes_from_parts(w);
+            /* 2. The K atoms with the largest |a|, strongest first. */
+            soso__top_indices(w->codes, N, K, 1, w->order);
+            for (size_t e = 0; e < nnz; e++) xx += (double)val[e] * val[e];
+            if (w->pending)
+                for (size_t k = 0; k < K; k++)
+                    memcpy(w->ak + k * T, w->A + (size_t)w->order[k] * T, T * sizeof(float));
+        }
+        soso__barrier_wait(&w->bar);
         const size_t CH = w->chunk;
         size_t j_lo = c_lo * CH, j_hi = c_hi * CH < V ? c_hi * CH : V, n_my = j_hi - j_lo;
 #define OSC_FOR_CHUNKS                                                                  \
@@ -541,7 +543,7 @@ static void fast_step(osc_ws *w, size_t nnz, const uint32_t *idx, const float *v
                 part[OSC_GRAM_AT(K, i)] = acc;
             }
         }
-#pragma omp barrier
+        soso__barrier_wait(&w->bar);
         for (size_t q = 0; q < n * n; q++) M[q] = 0;
         for (size_t c = 0; c < w->nchunks; c++) {
             const double *part = w->part + c * P;
