@@ -13,6 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* w->slice_words' stride: each thread's count 128 bytes from the next. */
+#define SLICE_STRIDE 16
+
 /* Carves plan pl's arrays out of one block whose used part starts and ends on a
  * 128-byte boundary, so that threads writing their own copies share no line. */
 static int plan_init(soso__plan *pl, size_t H, int threads)
@@ -102,7 +105,7 @@ soso_status soso__batch_init(soso__batch *w, size_t H, size_t V, size_t B, size_
     for (int t = 0; plans_ok && t < w->threads; t++) plans_ok = plan_init(w->plans + t, H, w->threads);
     w->rowmax = soso__alloc_array(H, sizeof *w->rowmax);
     w->cum = soso__alloc_array(2 * (B + 1), sizeof *w->cum);
-    w->slice_words = soso__alloc_array((size_t)w->threads * 16, sizeof *w->slice_words);
+    w->slice_words = soso__alloc_array((size_t)w->threads * SLICE_STRIDE, sizeof *w->slice_words);
     w->owner = soso__alloc_array(H, sizeof *w->owner);
     w->nclaims = H + (size_t)w->threads * SOSO__CLAIM_PAD;
     w->claims = soso__calloc_array(w->nclaims, sizeof *w->claims);
@@ -136,34 +139,39 @@ static size_t share_start(const size_t *cum, size_t n, int t, int nt)
     return lo;
 }
 
+/* Documents [b0, b1) of a batch's cost prefix into cum: each one's words, counted from
+ * b0, plus a fixed part (the gate) for each from the batch's first. Returns their words. */
+static size_t prefix_part(const soso_docs *X, const uint32_t *rows, size_t b0, size_t b1, size_t *cum)
+{
+    size_t words = 0;
+    for (size_t b = b0; b < b1; b++) {
+        words += X->indptr[rows[b] + 1] - X->indptr[rows[b]];
+        cum[b + 1] = words + (b + 1) * SOSO__DOC_COST;
+    }
+    return words;
+}
+
 /* The batch's cost prefix (w->cum), a document's words plus a fixed part (the gate):
  * threads take equal shares of it, not equal counts of documents of 1 to 30 words.
  * Returns the batch's words. */
 static size_t cost_prefix(soso__batch *w, const soso_docs *X, const uint32_t *rows, size_t n)
 {
-    size_t *cum = w->cum, nnz = 0;
-    cum[0] = 0;
-    for (size_t b = 0; b < n; b++) {
-        nnz += X->indptr[rows[b] + 1] - X->indptr[rows[b]];
-        cum[b + 1] = nnz + (b + 1) * SOSO__DOC_COST;
-    }
-    return nnz;
+    w->cum[0] = 0;
+    return prefix_part(X, rows, 0, n, w->cum);
 }
 
+/* Thread t's slice (of nt) of a batch's n documents: [n t / nt, n (t + 1) / nt). */
+static size_t slice_start(size_t n, int t, int nt) { return n * (size_t)t / (size_t)nt; }
+
 /* Thread t's part (of nt) of the cost prefix of a batch run back to back (rows, n) into
- * cum, worked out in the scores' phase of the batch before: its slice of the documents,
- * [n t / nt, n (t + 1) / nt), counted from the slice's start, and the slice's words into
- * w->slice_words; slice_prefix_add then adds the slices before it. (The first thread did
- * the whole prefix after its update, and the others waited for it.) */
+ * cum, worked out in the scores' phase of the batch before: its slice's, counted from
+ * the slice's start, and the slice's words into w->slice_words; slice_prefix_add then
+ * adds the slices before it. (The first thread did the whole prefix after its update,
+ * and the others waited for it.) */
 static void slice_prefix(soso__batch *w, const soso_docs *X, const uint32_t *rows, size_t n, size_t *cum, int t, int nt)
 {
-    size_t b0 = n * (size_t)t / (size_t)nt, b1 = n * (size_t)(t + 1) / (size_t)nt, words = 0;
     if (t == 0) cum[0] = 0;
-    for (size_t b = b0; b < b1; b++) {
-        words += X->indptr[rows[b] + 1] - X->indptr[rows[b]];
-        cum[b + 1] = words + (b + 1) * SOSO__DOC_COST;
-    }
-    w->slice_words[(size_t)t * 16] = words;
+    w->slice_words[(size_t)t * SLICE_STRIDE] = prefix_part(X, rows, slice_start(n, t, nt), slice_start(n, t + 1, nt), cum);
 }
 
 /* After a barrier past every thread's slice_prefix: thread t's slice gets the words of
@@ -172,10 +180,10 @@ static size_t slice_prefix_add(const soso__batch *w, size_t n, size_t *cum, int 
 {
     size_t before = 0, all = 0;
     for (int s = 0; s < nt; s++) {
-        before += s < t ? w->slice_words[(size_t)s * 16] : 0;
-        all += w->slice_words[(size_t)s * 16];
+        before += s < t ? w->slice_words[(size_t)s * SLICE_STRIDE] : 0;
+        all += w->slice_words[(size_t)s * SLICE_STRIDE];
     }
-    for (size_t b = n * (size_t)t / (size_t)nt; b < n * (size_t)(t + 1) / (size_t)nt; b++) cum[b + 1] += before;
+    for (size_t b = slice_start(n, t, nt); b < slice_start(n, t + 1, nt); b++) cum[b + 1] += before;
     return all;
 }
 
@@ -522,7 +530,7 @@ soso_status soso__batch_steps(soso__batch *w, float *W, float p, const soso_docs
             group_share(w, X, r, b0, b1, tid);
             if (tid == 0) w->nshare = nt;
             if (nn > 0) slice_prefix(w, X, r + B, nn, cum_next, tid, nt);
-            for (size_t b = n2 * (size_t)tid / (size_t)nt; b < n2 * (size_t)(tid + 1) / (size_t)nt; b++)
+            for (size_t b = slice_start(n2, tid, nt); b < slice_start(n2, tid + 1, nt); b++)
                 SOSO__PREFETCH(X->indptr + r[2 * B + b]); /* this thread's slice of it, next time */
             soso__barrier_wait(&w->bar);
             size_t n_touched = plan_touched(w, pl);
