@@ -488,10 +488,11 @@ static void fast_step(osc_ws *w, size_t nnz, const uint32_t *idx, const float *v
     }
     int team = step_team(w);
     double xx = 0, nperp = 0;
+    for (size_t e = 0; e < nnz; e++) xx += (double)val[e] * val[e];
     unsigned long long mask = 0;
     /* One parallel region a document (two, a fork each, cost about 0.45 us more of a
      * document's ~29 on 2 threads), its serial step 2 on the first thread between two
-     * barriers. */
+     * barriers; |x|^2 before it, as it needs nothing from the region. */
 #pragma omp parallel num_threads(team) if (team > 1)
     {
         int tid = omp_get_thread_num(), nt = omp_get_num_threads();
@@ -506,7 +507,6 @@ static void fast_step(osc_ws *w, size_t nnz, const uint32_t *idx, const float *v
             codes_from_parts(w);
             /* 2. The K atoms with the largest |a|, strongest first. */
             soso__top_indices(w->codes, N, K, 1, w->order);
-            for (size_t e = 0; e < nnz; e++) xx += (double)val[e] * val[e];
             if (w->pending)
                 for (size_t k = 0; k < K; k++)
                     memcpy(w->ak + k * T, w->A + (size_t)w->order[k] * T, T * sizeof(float));
