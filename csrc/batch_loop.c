@@ -40,6 +40,13 @@ soso_status soso__diverged(const char *what)
                       " or the orthogonality penalty", what);
 }
 
+size_t soso__first_unusable_weight(const float *w, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!(fabsf(w[i]) <= SOSO__WEIGHT_MAX)) return i;
+    return n;
+}
+
 soso_status soso__check_rows(const float *W, size_t V, const uint32_t *rows, size_t n)
 {
     for (size_t t = 0; t < n; t++) {

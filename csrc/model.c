@@ -324,8 +324,10 @@ soso_status soso_model_set_weights(soso_model *m, const float *w, size_t n)
     if (!m || !w) return soso__fail(SOSO_E_ARG, "model and weights must not be NULL");
     if (n != m->units * m->cols)
         return soso__fail(SOSO_E_ARG, "%zu weights given, the model has %zu x %zu", n, m->units, m->cols);
-    for (size_t i = 0; i < n; i++)
-        if (!isfinite(w[i])) return soso__fail(SOSO_E_NUMERIC, "weight %zu is not a finite number", i);
+    size_t bad = soso__first_unusable_weight(w, n);
+    if (bad < n)
+        return soso__fail(SOSO_E_NUMERIC, "weight %zu is %g: weights must be finite and within 1e15 in size"
+                          " (scale the rows down: a unit's direction is what it means)", bad, (double)w[bad]);
     if (m->learner == SOSO_LEARNER_OSC) { /* OSC's update keeps orthonormal atoms orthonormal, and needs them so */
         float err = 0;
         SOSO__CHECK(soso_orthogonality_error(w, m->units, m->cols, m->osc.threads, &err));

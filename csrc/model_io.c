@@ -292,11 +292,11 @@ static soso_status parse(const sections *sec, soso_model **out)
     soso_vocab_free(vocab);
     if (s != SOSO_OK) return s;
     soso__rbuf_f32s(&wr, m->W, n);
-    for (size_t i = 0; i < n; i++) {
-        if (!isfinite(m->W[i])) {
-            soso_model_free(m);
-            return soso__fail(SOSO_E_FORMAT, "model file: weight %zu is not a finite number", i);
-        }
+    size_t badw = soso__first_unusable_weight(m->W, n);
+    if (badw < n) {
+        double v = m->W[badw];
+        soso_model_free(m);
+        return soso__fail(SOSO_E_FORMAT, "model file: weight %zu is %g, not a finite number within 1e15 in size", badw, v);
     }
     m->input = in;
     m->hebbian = hp;

@@ -96,6 +96,10 @@ static void scale_to_unit(float *x, size_t n, int always)
  * from orthonormal). A second pass starts from nearly orthonormal rows. */
 #define ORTH_ONE_PASS_RATIO 0.1
 
+/* Tests: while set, every pass asks for another, so that the pass limit's error and the
+ * restore of W after passes that wrote it can be reached (no real W needs 4 passes). */
+int soso__orth_always_again;
+
 /* Rows at most this many, the eigenproblem gives way to Newton-Schulz where the series
  * below is not taken but Newton-Schulz may be: at 26 rows dsyevd took 39 us, a tenth of
  * a whole orthogonalisation of 26 x 26,000 with the AVX-512 kernels and a fifth on 2
@@ -251,7 +255,7 @@ static soso_status symmetric_scaling(const float *W, size_t rows, size_t cols, i
     if (way) { /* Sd holds (W W^T)^(-1/2) - I */
         set_method(way);
         *add = 1;
-        *again = 0;
+        *again = soso__orth_always_again;
         for (size_t i = 0; i < rr; i++) S[i] = (float)Sd[i];
         return SOSO_OK;
     }
@@ -272,7 +276,7 @@ static soso_status symmetric_scaling(const float *W, size_t rows, size_t cols, i
      * OpenBLAS's zero-fill of the output; farther off it would cancel (16 times the
      * error from random rows), so S W is formed. */
     *add = lam[0] >= 0.25 && lam[rows - 1] <= 4;
-    *again = lam[0] < ORTH_ONE_PASS_RATIO * lam[rows - 1];
+    *again = soso__orth_always_again || lam[0] < ORTH_ONE_PASS_RATIO * lam[rows - 1];
     for (size_t i = 0; i < rr; i++) S[i] = (float)(Sd[i] - (*add && i % (rows + 1) == 0));
     return SOSO_OK;
 }

@@ -227,6 +227,7 @@ void soso__mul_inplace_avx512(size_t m, const float *S, int add, float *B, size_
 /* How the last pass of symmetric orthogonalisation got (W W^T)^(-1/2): a binomial
  * series, Newton-Schulz or the eigenproblem (0 before any); for tests. */
 enum { SOSO__ORTH_SERIES = 1, SOSO__ORTH_NEWTON = 2, SOSO__ORTH_EIGEN = 3 };
+extern int soso__orth_always_again; /* tests: every symmetric pass asks for another */
 int soso__orth_last_method(void);
 /* soso_orthogonalize_symmetric, and (err not NULL) what soso_orthogonality_error would
  * have said of W before, from the same Gram matrix (osc's re-orthonormalisation sets
@@ -717,6 +718,10 @@ SOSO__MUST_USE soso_status soso__diverged(const char *what);
  * eps0 1e30 left weights finite but so large that the CLI wrote a model that eval and
  * health then refused. */
 #define SOSO__WEIGHT_MAX 1e15f
+/* The first of n weights that is not finite or beyond SOSO__WEIGHT_MAX (n if none): what
+ * a model takes from outside (soso_model_set_weights, a model file), as training keeps
+ * every weight within it. */
+size_t soso__first_unusable_weight(const float *w, size_t n);
 /* soso__diverged unless rows[0..n) of W (V columns; rows NULL: rows 0..n) are finite and
  * within SOSO__WEIGHT_MAX. */
 SOSO__MUST_USE soso_status soso__check_rows(const float *W, size_t V, const uint32_t *rows, size_t n);

@@ -184,6 +184,56 @@ static void test_model_foreign_newer_and_huge(void)
     soso_model_free(m);
 }
 
+/* A model file whose weight is NaN, infinite or beyond 1e15 (what training never
+ * writes: past it W W^T and the scores overflow), with a valid checksum, is refused
+ * as a bad format; 1e15 itself loads. soso_model_set_weights refuses the same. */
+static void test_model_weights_out_of_range(void)
+{
+    soso_model *m = small_model(1);
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    CHECK_OK(soso_model_save_buffer(m, (void **)&buf, &len));
+    const float *W = soso_model_weights(m);
+    size_t at = 0; /* the first weight's bytes, after the WGHT tag */
+    for (size_t i = 16; i + 4 <= len && !at; i++)
+        if (!memcmp(buf + i, "WGHT", 4)) at = i;
+    for (size_t i = at; at && i + 4 <= len; i++)
+        if (!memcmp(buf + i, W, 4) && !memcmp(buf + i + 4, W + 1, 4)) {
+            at = i;
+            break;
+        }
+    CHECK(at > 0);
+    const float vals[] = {1e15f, 2e15f, -3e20f, INFINITY, NAN};
+    for (size_t k = 0; at && k < sizeof vals / sizeof *vals; k++) {
+        unsigned char *b = malloc(len);
+        memcpy(b, buf, len);
+        memcpy(b + at, vals + k, 4);
+        put_u32(b + len - 4, crc32_ref(b, len - 4));
+        soso_model *x = NULL;
+        soso_status s = soso_model_load_buffer(b, len, &x);
+        if (k == 0) {
+            CHECK_OK(s);
+            CHECK(x && soso_model_weights(x)[0] == 1e15f);
+        } else {
+            CHECK_STATUS(s, SOSO_E_FORMAT);
+            CHECK(strstr(soso_last_error(), "weight 0 is") != NULL && x == NULL);
+        }
+        soso_model_free(x);
+        free(b);
+    }
+    size_t n = 3 * soso_model_vocab_size(m);
+    float *w = malloc(n * sizeof *w), keep0 = W[0];
+    memcpy(w, W, n * sizeof *w);
+    w[n - 1] = -2e15f;
+    CHECK_STATUS(soso_model_set_weights(m, w, n), SOSO_E_NUMERIC);
+    CHECK(strstr(soso_last_error(), "within 1e15") != NULL && soso_model_weights(m)[0] == keep0);
+    w[n - 1] = 1e15f;
+    CHECK_OK(soso_model_set_weights(m, w, n));
+    free(w);
+    soso_free(buf);
+    soso_model_free(m);
+}
+
 static int count_entries(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -259,6 +309,7 @@ const soso_test tests_model_io[] = {
     {"model_round_trip", test_model_round_trip},
     {"model_due_section_length", test_model_due_section_length},
     {"model_truncated_every_offset", test_model_truncated_every_offset},
+    {"model_weights_out_of_range", test_model_weights_out_of_range},
     {"model_flipped_bytes", test_model_flipped_bytes},
     {"model_foreign_newer_and_huge", test_model_foreign_newer_and_huge},
     {"model_save_is_atomic", test_model_save_is_atomic},

@@ -219,6 +219,34 @@ static void test_symmetric_nearly_dependent(void)
     }
 }
 
+/* Passes that all ask for another (soso__orth_always_again) end at the limit with its
+ * error, and W is back to its bits before the call though three passes wrote it; the
+ * same rows orthogonalise in one pass without the hook. Near-orthonormal rows (the
+ * series) and far-off ones (the eigenproblem) both. */
+static void test_symmetric_pass_limit_restores(void)
+{
+    const size_t r = 6, c = 300;
+    for (int near = 0; near < 2; near++) {
+        float *W = seeded_matrix(r, c, 7);
+        if (near) CHECK_OK(soso_orthogonalize_symmetric(W, r, c, 1));
+        for (size_t i = 0; near && i < r * c; i += 7) W[i] *= 1.0001f; /* off by a little */
+        float *keep = malloc(r * c * sizeof *keep);
+        memcpy(keep, W, r * c * sizeof *W);
+        CHECK_OK(soso_orthogonalize_symmetric(keep, r, c, 1)); /* which way the first pass goes */
+        CHECK(soso__orth_last_method() == (near ? SOSO__ORTH_SERIES : SOSO__ORTH_EIGEN));
+        memcpy(keep, W, r * c * sizeof *W);
+        soso__orth_always_again = 1;
+        CHECK_STATUS(soso_orthogonalize_symmetric(W, r, c, 2), SOSO_E_NUMERIC);
+        soso__orth_always_again = 0;
+        CHECK(strstr(soso_last_error(), "not orthonormal after 4 passes") != NULL);
+        CHECK(memcmp(W, keep, r * c * sizeof *W) == 0);
+        CHECK_OK(soso_orthogonalize_symmetric(W, r, c, 2));
+        CHECK(memcmp(W, keep, r * c * sizeof *W) != 0);
+        free(keep);
+        free(W);
+    }
+}
+
 /* Rows of tiny scale: their squares leave float's normal range below ~1e-19 an entry, and
  * both methods returned SOSO_OK with rows of 3e-22 3.5e-3 from orthonormal (Gram-Schmidt
  * also with rows of 1e25, whose squares overflow). They work on a power-of-two rescaling
@@ -472,6 +500,7 @@ const soso_test tests_orthogonal[] = {
     {"symmetric_errors", test_symmetric_errors},
     {"symmetric_long_rows", test_symmetric_long_rows},
     {"symmetric_nearly_dependent", test_symmetric_nearly_dependent},
+    {"symmetric_pass_limit_restores", test_symmetric_pass_limit_restores},
     {"orthogonalize_tiny_and_huge_rows", test_orthogonalize_tiny_and_huge_rows},
     {"symmetric_rejects_non_finite", test_symmetric_rejects_non_finite},
     {"gram_schmidt", test_gram_schmidt},
