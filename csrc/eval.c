@@ -74,6 +74,7 @@ soso_status soso_model_eval(const soso_model *m, const soso_docs *docs, const in
         return soso__fail(SOSO_E_ARG, "the documents have %zu columns but the model's vocabulary has %zu words",
                           docs->cols, m->cols);
     if (top_words == 0) top_words = 10;
+    if (top_words > m->cols && m->cols > 0) top_words = m->cols; /* a unit has no more words (a huge count allocated them) */
     size_t H = m->units, R = docs->rows, K = soso_model_code_sparsity(m);
     soso_eval e;
     memset(&e, 0, sizeof e);

@@ -1,6 +1,7 @@
 /* file_io.c - whole-file reads and atomic writes (temporary file, fsync, rename), so a
- * failed save never leaves a partial file or harms the one it replaces. */
-#define _POSIX_C_SOURCE 200809L
+ * failed save never leaves a partial file or harms the one it replaces; "-" is standard
+ * input or output, and a pipe or device is written in place. */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "soso_internal.h"
 
 #include <errno.h>
@@ -59,9 +60,36 @@ soso_status soso__read_file(const char *path, char **data, size_t *len)
     return s;
 }
 
-soso_status soso__write_file_atomic(const char *path, const void *data, size_t len)
+/* Writes all of data to fd; returns 0 or the errno of the failure. */
+static int write_all(int fd, const char *p, size_t left)
 {
-    if (!path || !*path) return soso__fail(SOSO_E_ARG, "output path is empty");
+    while (left > 0) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return errno;
+        }
+        p += w;
+        left -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Something that is not a regular file (a pipe, a terminal, /dev/stdout): written in
+ * place, as renaming a new file over it would replace the device or pipe by a file. */
+static soso_status write_in_place(const char *path, int fd, const void *data, size_t len)
+{
+    int own = fd < 0, err = 0;
+    if (own && (fd = open(path, O_WRONLY)) < 0) return soso__fail(SOSO_E_IO, "cannot write %s: %s", path, strerror(errno));
+    err = write_all(fd, data, len);
+    if (own && close(fd) != 0 && !err) err = errno;
+    return err ? soso__fail(SOSO_E_IO, "cannot write %s: %s", path, strerror(err)) : SOSO_OK;
+}
+
+/* A new file beside `path` (tmp: path + ".tmp.XXXXXX", created) with data, then renamed
+ * over it. mode: the file's permissions. */
+static soso_status write_and_rename(const char *path, const void *data, size_t len, mode_t mode)
+{
     size_t plen = strlen(path);
     char *tmp = soso__malloc(plen + 16);
     if (!tmp) return soso__fail(SOSO_E_NOMEM, "out of memory");
@@ -73,31 +101,39 @@ soso_status soso__write_file_atomic(const char *path, const void *data, size_t l
         free(tmp);
         return s;
     }
-    /* mkstemp makes the file 0600; give it the usual permissions of a new file. */
-    mode_t mask = umask(0);
-    umask(mask);
-    (void)fchmod(fd, 0666 & ~mask);
-    const char *p = data;
-    size_t left = len;
-    int err = 0;
-    while (left > 0) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            err = errno;
-            break;
-        }
-        p += w;
-        left -= (size_t)w;
-    }
+    (void)fchmod(fd, mode); /* mkstemp makes it 0600 */
+    int err = write_all(fd, data, len);
     if (!err && fsync(fd) != 0) err = errno;
     if (close(fd) != 0 && !err) err = errno;
     if (!err && rename(tmp, path) != 0) err = errno;
-    if (err) {
-        unlink(tmp);
-        free(tmp);
-        return soso__fail(SOSO_E_IO, "cannot write %s: %s", path, strerror(err));
-    }
+    if (err) unlink(tmp);
     free(tmp);
-    return SOSO_OK;
+    return err ? soso__fail(SOSO_E_IO, "cannot write %s: %s", path, strerror(err)) : SOSO_OK;
+}
+
+soso_status soso__write_file_atomic(const char *path, const void *data, size_t len)
+{
+    if (!path || !*path) return soso__fail(SOSO_E_ARG, "output path is empty");
+    if (!data && len) return soso__fail(SOSO_E_ARG, "data must not be NULL");
+    if (strcmp(path, "-") == 0) return write_in_place("standard output", STDOUT_FILENO, data, len);
+    struct stat st;
+    if (stat(path, &st) != 0) { /* new (or a link to nothing): the usual permissions of a new file */
+        mode_t mask = umask(0);
+        umask(mask);
+        return write_and_rename(path, data, len, 0666 & ~mask);
+    }
+    if (S_ISDIR(st.st_mode)) return soso__fail(SOSO_E_IO, "cannot write %s: it is a directory", path);
+    if (!S_ISREG(st.st_mode)) return write_in_place(path, -1, data, len);
+    /* A file replaced keeps its permissions; behind a symbolic link it is the link's
+     * target that is replaced, the link kept. */
+    char *real = realpath(path, NULL);
+    if (!real) return soso__fail(SOSO_E_IO, "cannot write %s: %s", path, strerror(errno));
+    soso_status s = write_and_rename(real, data, len, st.st_mode & 07777);
+    free(real);
+    return s;
+}
+
+soso_status soso_file_write(const char *path, const void *data, size_t len)
+{
+    return soso__write_file_atomic(path, data, len);
 }

@@ -1030,6 +1030,14 @@ soso_status soso_model_load(const char *path, soso_model **out);
 soso_status soso_model_save_buffer(const soso_model *model, void **data, size_t *len);
 soso_status soso_model_load_buffer(const void *data, size_t len, soso_model **out);
 
+/* Writes a whole file as the library's saves do: a temporary file in the same directory,
+ * synced and renamed over `path`, so a failure leaves no partial file and the old one
+ * whole. A file replaced keeps its permissions (a new one gets 0666 less the umask); a
+ * symbolic link is followed (its target replaced, the link kept); a pipe or device (not
+ * a regular file) is written in place; "-" is standard output. SOSO_E_IO with the
+ * reason (a directory, a missing directory, no permission, a full disk). */
+soso_status soso_file_write(const char *path, const void *data, size_t len);
+
 /* Frees memory handed out by the library (soso_model_save_buffer). */
 void soso_free(void *ptr);
 

@@ -28,7 +28,7 @@ extension Model {
             throw SosoError(.invalidArgument, "an excluded document is out of range (\(documents.rows) documents)")
         }
         let exclude = excluding.map { UInt32($0) }
-        var out = [soso_match](repeating: soso_match(), count: max(0, top))
+        var out = [soso_match](repeating: soso_match(), count: min(max(0, top), documents.rows)) /* at most every document */
         var found = 0
         try exclude.withUnsafeBufferPointer { ex in
             var p = soso_match_params()
@@ -73,8 +73,9 @@ extension Model {
     /// - Throws: `.empty` when the code is all zero (no known word).
     public func expand(_ codes: Codes, keep: Int? = nil, top: Int = 10) throws -> [TopicWord] {
         guard codes.values.count == units else { throw SosoError(.invalidArgument, "codes need \(units) values") }
-        var ids = [UInt32](repeating: 0, count: max(0, top))
-        var weights = [Float](repeating: 0, count: max(0, top))
+        let n = min(max(0, top), vocabulary.count) /* at most every word */
+        var ids = [UInt32](repeating: 0, count: n)
+        var weights = [Float](repeating: 0, count: n)
         var found = 0
         try check(soso_model_expand(handle, codes.values, codes.values.count, UInt32(clamping: max(0, keep ?? 0)),
                                     ids.count, &ids, &weights, &found))

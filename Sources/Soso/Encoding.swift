@@ -87,8 +87,9 @@ extension Model {
     /// `negative: true`), strongest first; fewer when the unit has fewer of that sign.
     public func topicWords(unit: Int, count: Int = 10, negative: Bool = false) throws -> [TopicWord] {
         guard unit >= 0 && unit < units else { throw SosoError(.invalidArgument, "unit \(unit) out of range (\(units) units)") }
-        var ids = [UInt32](repeating: 0, count: max(0, count))
-        var w = [Float](repeating: 0, count: max(0, count))
+        let n = min(max(0, count), vocabulary.count) /* a unit has no more words: a huge count allocates nothing more */
+        var ids = [UInt32](repeating: 0, count: n)
+        var w = [Float](repeating: 0, count: n)
         var found = 0
         try check(soso_model_topic_words(handle, unit, negative ? -1 : 1, ids.count, &ids, &w, &found))
         let vocab = vocabulary

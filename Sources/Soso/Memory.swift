@@ -128,8 +128,9 @@ public final class Memory {
                                               buf.count, &query, query.count, &nq, &unknown))
         }
         var words = [UInt32](repeating: 0, count: v.count)
-        var mems = [UInt32](repeating: 0, count: max(0, top))
-        var weights = [Float](repeating: 0, count: max(0, top))
+        let n = min(max(0, top), count) /* at most every memory */
+        var mems = [UInt32](repeating: 0, count: n)
+        var weights = [Float](repeating: 0, count: n)
         var p = options.c
         var r = soso_recall_result()
         try words.withUnsafeMutableBufferPointer { wb in

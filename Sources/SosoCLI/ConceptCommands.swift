@@ -6,13 +6,13 @@ import Soso
 
 /// Options the concept commands share.
 struct ConceptOptions: ParsableArguments {
-    @Option(help: "Results to show.")
+    @Option(parsing: .unconditional, help: "Results to show.")
     var top = 10
 
-    @Option(help: "Codes kept per document and query, by magnitude (default: all units).")
+    @Option(parsing: .unconditional, help: "Codes kept per document and query, by magnitude (default: all units).")
     var keep: Int?
 
-    @Option(help: "Threads. Default: all cores.")
+    @Option(parsing: .unconditional, help: "Threads. Default: all cores.")
     var threads: Int?
 
     @Flag(help: "Print JSON.")
@@ -21,7 +21,7 @@ struct ConceptOptions: ParsableArguments {
     func validate() throws {
         if top < 1 { throw ValidationError("--top must be at least 1") }
         if let k = keep, k < 1 { throw ValidationError("--keep must be at least 1") }
-        if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
+        try validateThreads(threads)
     }
 }
 
@@ -106,7 +106,7 @@ struct Rank: ParsableCommand {
     @Argument(help: "The query, a few words.")
     var query: String
 
-    @Option(name: .customLong("memory-weight"), help: "Weight w in [0, 1] of Hopfield recall in the score (0: concepts only).")
+    @Option(name: .customLong("memory-weight"), parsing: .unconditional, help: "Weight w in [0, 1] of Hopfield recall in the score (0: concepts only).")
     var memoryWeight: Float = 0
 
     @OptionGroup var options: ConceptOptions

@@ -8,8 +8,7 @@ struct CorpusInput: ParsableArguments {
           help: "Accept lines that are not valid UTF-8; their bad bytes separate words.")
     var lossyUTF8 = false
 
-    @Option(name: .customLong("max-line-bytes"),
-            help: "Refuse a corpus with a line longer than this many bytes (0: no limit).")
+    @Option(name: .customLong("max-line-bytes"), parsing: .unconditional, help: "Refuse a corpus with a line longer than this many bytes (0: no limit).")
     var maxLineBytes = 1 << 20
 
     /// Reads `path` and refuses an empty corpus and, unless --lossy-utf8, invalid UTF-8.
@@ -52,7 +51,7 @@ struct StreamOptions: ParsableArguments {
     @Flag(help: "Read the corpus file in pieces instead of loading it: memory holds the model and one piece, so a corpus larger than memory works. Training visits the file's blocks of 50 lines in a seeded random order each epoch.")
     var stream = false
 
-    @Option(help: "Documents per piece with --stream (rounded down to whole blocks of 50 lines, at least one block).")
+    @Option(parsing: .unconditional, help: "Documents per piece with --stream (rounded down to whole blocks of 50 lines, at least one block).")
     var piece = 10_000
 
     static let blockLines = 50
@@ -114,6 +113,11 @@ func out(_ s: String) {
 }
 
 /// Writes a line to stderr (nothing more can be done if that fails).
+/// The --threads every command takes: at least 1 where given (nil: all cores).
+func validateThreads(_ threads: Int?) throws {
+    if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
+}
+
 func note(_ s: String) { _ = writeAll(STDERR_FILENO, s + "\n") }
 
 /// JSON of an Encodable value, keys sorted, one line.

@@ -19,13 +19,13 @@ struct Encode: ParsableCommand {
     @Argument(help: "The corpus to encode; '-' for stdin.")
     var corpus: String
 
-    @Option(name: .customLong("top-k"), help: "Keep only the K largest codes of each document.")
+    @Option(name: .customLong("top-k"), parsing: .unconditional, help: "Keep only the K largest codes of each document.")
     var topK: Int?
 
-    @Option(help: "Keep only codes above this value.")
+    @Option(parsing: .unconditional, help: "Keep only codes above this value.")
     var threshold: Float?
 
-    @Option(help: "Threads. Default: all cores.")
+    @Option(parsing: .unconditional, help: "Threads. Default: all cores.")
     var threads: Int?
 
     @Flag(help: "Print JSON Lines.")
@@ -36,7 +36,7 @@ struct Encode: ParsableCommand {
     func validate() throws {
         if let k = topK, k < 1 { throw ValidationError("--top-k must be at least 1") }
         if let t = threshold, !t.isFinite { throw ValidationError("--threshold must be a finite number") }
-        if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
+        try validateThreads(threads)
     }
 
     struct CodeJSON: Encodable {

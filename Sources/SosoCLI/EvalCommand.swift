@@ -20,10 +20,10 @@ struct EvalCommand: ParsableCommand {
     @Argument(help: "The corpus; '-' for stdin.")
     var corpus: String
 
-    @Option(help: "Words per unit for coherence and diversity.")
+    @Option(parsing: .unconditional, help: "Words per unit for coherence and diversity.")
     var top: Int = 10
 
-    @Option(help: "Threads. Default: all cores.")
+    @Option(parsing: .unconditional, help: "Threads. Default: all cores.")
     var threads: Int?
 
     @Flag(help: "Print JSON.")
@@ -32,7 +32,10 @@ struct EvalCommand: ParsableCommand {
     @OptionGroup var input: CorpusInput
 
     func validate() throws {
-        if top < 2 { throw ValidationError("--top must be at least 2") }
+        try validateThreads(threads)
+        if top < 2 || top > 1000 {
+            throw ValidationError("--top must be from 2 to 1000 (NPMI's pairs of each unit's top words grow as its square)")
+        }
     }
 
     func run() throws {

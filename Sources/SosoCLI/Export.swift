@@ -12,36 +12,30 @@ struct Export: ParsableCommand {
     @Argument(help: "A model written by 'soso train'.")
     var model: String
 
-    @Option(help: "Write the weights here as a float32 .npy array.")
+    @Option(help: "Write the weights here as a float32 .npy array ('-': standard output).")
     var npy: String?
 
-    @Option(help: "Write the vocabulary here, one word a line.")
+    @Option(help: "Write the vocabulary here, one word a line ('-': standard output).")
     var vocab: String?
 
     func validate() throws {
         if npy == nil && vocab == nil { throw ValidationError("give --npy, --vocab or both") }
-        if let a = npy, let b = vocab, URL(fileURLWithPath: a).standardized == URL(fileURLWithPath: b).standardized {
+        if let a = npy, let b = vocab, a != "-" || b != "-", URL(fileURLWithPath: a).standardized == URL(fileURLWithPath: b).standardized {
             throw ValidationError("--npy and --vocab name the same file")
         }
     }
 
     func run() throws {
+        for (path, option) in [(npy, "--npy"), (vocab, "--vocab")] {
+            if let path { try OutputFile.check(path, option: option, inputs: [model]) }
+        }
         let m = try Model(contentsOf: model)
         if let path = npy {
-            try write(Npy.float32Matrix(m.weights, rows: m.units, columns: m.vocabulary.count), to: path)
+            try OutputFile.write(Npy.float32Matrix(m.weights, rows: m.units, columns: m.vocabulary.count), to: path)
         }
         if let path = vocab {
             let words = m.vocabulary.words
-            try write(Data((words.joined(separator: "\n") + (words.isEmpty ? "" : "\n")).utf8), to: path)
-        }
-    }
-
-    /// Atomic write (temporary file and rename): a failure leaves no partial file.
-    private func write(_ data: Data, to path: String) throws {
-        do {
-            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw SosoError(.io, "cannot write \(path): \(error.localizedDescription)")
+            try OutputFile.write(Data((words.joined(separator: "\n") + (words.isEmpty ? "" : "\n")).utf8), to: path)
         }
     }
 }

@@ -16,13 +16,15 @@ struct HealthCommand: ParsableCommand {
     @Argument(help: "The corpus; '-' for stdin.")
     var corpus: String
 
-    @Option(help: "Threads. Default: all cores.")
+    @Option(parsing: .unconditional, help: "Threads. Default: all cores.")
     var threads: Int?
 
     @Flag(help: "Print JSON.")
     var json = false
 
     @OptionGroup var input: CorpusInput
+
+    func validate() throws { try validateThreads(threads) }
 
     func run() throws {
         let m = try Model(contentsOf: model)

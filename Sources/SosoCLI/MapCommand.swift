@@ -16,50 +16,41 @@ struct MapCommand: ParsableCommand {
     @Argument(help: "The corpus; '-' for stdin.")
     var corpus: String
 
-    @Option(name: .shortAndLong, help: "Where to write the SVG.")
+    @Option(name: .shortAndLong, help: "Where to write the SVG ('-': standard output).")
     var output: String
 
-    @Option(help: "t-SNE perplexity.")
+    @Option(parsing: .unconditional, help: "t-SNE perplexity.")
     var perplexity: Float = 30
 
-    @Option(help: "Seed of the map.")
+    @Option(parsing: .unconditional, help: "Seed of the map.")
     var seed: UInt64 = 1
 
-    @Option(name: .customLong("max-points"), help: "At most this many documents are drawn.")
+    @Option(name: .customLong("max-points"), parsing: .unconditional, help: "At most this many documents are drawn.")
     var maxPoints: Int = 2000
 
-    @Option(help: "t-SNE iterations.")
+    @Option(parsing: .unconditional, help: "t-SNE iterations.")
     var iterations: Int = 1000
 
-    @Option(help: "Threads. Default: all cores.")
+    @Option(parsing: .unconditional, help: "Threads. Default: all cores.")
     var threads: Int?
 
     @OptionGroup var input: CorpusInput
 
     func validate() throws {
+        try validateThreads(threads)
         if maxPoints < 10 || maxPoints > 5000 { throw ValidationError("--max-points must be between 10 and 5000") }
-        if iterations < 1 { throw ValidationError("--iterations must be at least 1") }
+        if iterations < 1 || iterations > 100_000 { throw ValidationError("--iterations must be between 1 and 100000") }
         if !(perplexity >= 1 && perplexity <= 5000) { throw ValidationError("--perplexity must be between 1 and 5000") }
     }
 
     func run() throws {
+        try OutputFile.check(output, inputs: [model, corpus])
         let m = try Model(contentsOf: model)
         let c = try PreparedCorpus(corpus, model: m, input: input)
         let (svg, _) = try DocumentMap.svg(m, c, title: "\(URL(fileURLWithPath: model).lastPathComponent) on \(URL(fileURLWithPath: corpus).lastPathComponent)",
                                       perplexity: perplexity, seed: seed, maxPoints: maxPoints, iterations: iterations,
                                       threads: threads ?? Soso.maxThreads)
-        try FileOutput.write(Data(svg.utf8), to: output)
-    }
-}
-
-/// Atomic file writes for the CLI's own outputs.
-enum FileOutput {
-    static func write(_ data: Data, to path: String) throws {
-        do {
-            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw SosoError(.io, "cannot write \(path): \(error.localizedDescription)")
-        }
+        try OutputFile.write(Data(svg.utf8), to: output)
     }
 }
 

@@ -14,7 +14,7 @@ struct MemoryCommand: ParsableCommand {
 
 /// Options every memory command shares for building a vocabulary.
 struct MemoryVocabularyOptions: ParsableArguments {
-    @Option(name: .customLong("min-df"), help: "Keep words found in at least this many documents.")
+    @Option(name: .customLong("min-df"), parsing: .unconditional, help: "Keep words found in at least this many documents.")
     var minDF: Int = 2
 
     func vocabulary(_ corpus: Corpus) throws -> Vocabulary {
@@ -47,6 +47,7 @@ struct MemoryBuild: ParsableCommand {
     var quiet = false
 
     func run() throws {
+        try OutputFile.check(output, inputs: [corpus], stdoutAllowed: false)
         let c = try input.load(corpus)
         let memory = add ? try Memory(contentsOf: output) : try Memory(vocabulary: try vocabularyOptions.vocabulary(c))
         let before = memory.count
@@ -60,10 +61,10 @@ struct MemoryBuild: ParsableCommand {
 
 /// Recall options shared by recall and eval.
 struct RecallOptionGroup: ParsableArguments {
-    @Option(help: "Update steps at most (the first costs only the query's postings).")
+    @Option(parsing: .unconditional, help: "Update steps at most (the first costs only the query's postings).")
     var steps: Int = 1
 
-    @Option(help: "Words whose completed value reaches this are returned.")
+    @Option(parsing: .unconditional, help: "Words whose completed value reaches this are returned.")
     var threshold: Float = 0.5
 
     @Flag(help: "Weigh only memories that hold every query word, each by 1 / C(n, |q|) (the masking prior).")
@@ -96,10 +97,10 @@ struct MemoryRecall: ParsableCommand {
     @Argument(help: "The query, a few words.")
     var query: String
 
-    @Option(help: "Inverse temperature beta (> 0).")
+    @Option(parsing: .unconditional, help: "Inverse temperature beta (> 0).")
     var beta: Float = 10
 
-    @Option(help: "Documents to show.")
+    @Option(parsing: .unconditional, help: "Documents to show.")
     var top: Int = 5
 
     @Flag(help: "Also compute the energy of the final state.")
@@ -174,19 +175,19 @@ struct MemoryEval: ParsableCommand {
     @Argument(help: "The corpus; '-' for stdin.")
     var corpus: String
 
-    @Option(help: "Fraction of each document's words masked, in [0, 1).")
+    @Option(parsing: .unconditional, help: "Fraction of each document's words masked, in [0, 1).")
     var mask: Float = 0.6
 
     @Option(help: "Inverse temperature; repeat for several (default 2.5 and 10).")
     var beta: [Float] = []
 
-    @Option(help: "Seed of the queries.")
+    @Option(parsing: .unconditional, help: "Seed of the queries.")
     var seed: UInt64 = 1
 
-    @Option(help: "Documents queried; 0 = all.")
+    @Option(parsing: .unconditional, help: "Documents queried; 0 = all.")
     var queries: Int = 1000
 
-    @Option(help: "Threads. Default: all cores.")
+    @Option(parsing: .unconditional, help: "Threads. Default: all cores.")
     var threads: Int?
 
     @Option(help: "Also write the memory's patterns and the queries (word ids) to this directory, for peers.")
@@ -203,6 +204,7 @@ struct MemoryEval: ParsableCommand {
         if !(mask >= 0 && mask < 1) { throw ValidationError("--mask must be in [0, 1)") }
         if beta.contains(where: { !($0 > 0) }) { throw ValidationError("--beta must be > 0") }
         if queries < 0 { throw ValidationError("--queries must be at least 0") }
+        try validateThreads(threads)
     }
 
     struct RowJSON: Encodable {

@@ -15,10 +15,10 @@ struct Reconstruct: ParsableCommand {
     @Argument(help: "The corpus; '-' for stdin.")
     var corpus: String
 
-    @Option(name: .customLong("top-k"), help: "Codes kept per document (default: the model's sparsity, or all units).")
+    @Option(name: .customLong("top-k"), parsing: .unconditional, help: "Codes kept per document (default: the model's sparsity, or all units).")
     var topK: Int?
 
-    @Option(help: "Threads. Default: all cores.")
+    @Option(parsing: .unconditional, help: "Threads. Default: all cores.")
     var threads: Int?
 
     @Flag(help: "Print JSON.")
@@ -27,6 +27,7 @@ struct Reconstruct: ParsableCommand {
     @OptionGroup var input: CorpusInput
 
     func validate() throws {
+        try validateThreads(threads)
         if let k = topK, k < 1 { throw ValidationError("--top-k must be at least 1") }
     }
 

@@ -16,29 +16,36 @@ struct ReportCommand: ParsableCommand {
     @Argument(help: "The corpus; '-' for stdin.")
     var corpus: String
 
-    @Option(name: .shortAndLong, help: "Where to write the HTML page.")
+    @Option(name: .shortAndLong, help: "Where to write the HTML page ('-': standard output).")
     var output: String
 
-    @Option(help: "Words per unit shown.")
+    @Option(parsing: .unconditional, help: "Words per unit shown.")
     var top: Int = 10
 
-    @Option(name: .customLong("max-points"), help: "At most this many documents on the map.")
+    @Option(name: .customLong("max-points"), parsing: .unconditional, help: "At most this many documents on the map.")
     var maxPoints: Int = 2000
 
-    @Option(help: "Seed of the map.")
+    @Option(parsing: .unconditional, help: "Seed of the map.")
     var seed: UInt64 = 1
 
-    @Option(help: "Threads. Default: all cores.")
+    @Option(parsing: .unconditional, help: "Threads. Default: all cores.")
     var threads: Int?
+
+    @Flag(name: .shortAndLong, help: "No line saying where the report went.")
+    var quiet = false
 
     @OptionGroup var input: CorpusInput
 
     func validate() throws {
-        if top < 2 { throw ValidationError("--top must be at least 2") }
+        try validateThreads(threads)
+        if top < 2 || top > 1000 {
+            throw ValidationError("--top must be from 2 to 1000 (NPMI's pairs of each unit's top words grow as its square)")
+        }
         if maxPoints < 10 || maxPoints > 5000 { throw ValidationError("--max-points must be between 10 and 5000") }
     }
 
     func run() throws {
+        try OutputFile.check(output, inputs: [model, corpus])
         let m = try Model(contentsOf: model)
         let c = try PreparedCorpus(corpus, model: m, input: input) // read and its words checked once, for all parts
         let t = threads ?? Soso.maxThreads
@@ -75,7 +82,7 @@ struct ReportCommand: ParsableCommand {
         html += "<h2>Overlap between units</h2>\n" + Svg.heatmap(cos, size: m.units, title: "|cos| between units (darker: more alike)")
         html += "<h2>Map of the documents</h2>\n<p>t-SNE of the documents' codes (perplexity \(String(format: "%.3g", perplexity)), seed \(seed)).</p>\n" + map
         html += "</body></html>\n"
-        try FileOutput.write(Data(html.utf8), to: output)
-        note("wrote the report to \(output)")
+        try OutputFile.write(Data(html.utf8), to: output)
+        if output != "-" && !quiet { note("wrote the report to \(output)") }
     }
 }

@@ -16,7 +16,7 @@ struct Topics: ParsableCommand {
     @Argument(help: "A model written by 'soso train'.")
     var model: String
 
-    @Option(help: "Words per unit.")
+    @Option(parsing: .unconditional, help: "Words per unit.")
     var top: Int = 10
 
     @Flag(help: "Print JSON.")

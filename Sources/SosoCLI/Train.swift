@@ -65,73 +65,73 @@ struct Train: ParsableCommand {
     @Option(help: "Learner: \(Method.allCases.map(\.rawValue).joined(separator: ", ")).")
     var method: Method = .osc
 
-    @Option(help: "Number of units (concepts).")
+    @Option(parsing: .unconditional, help: "Number of units (concepts).")
     var units: Int = 16
 
     @Option(help: "Passes over the corpus (default: 200 for hebbian, 30 for soft, 20 for osc, or fewer on a large corpus: enough for about 30,000 updates of each unit (documents x sparsity / units an epoch), at least 2), or 'auto': stop once fewer than --stable of the documents changed unit over the last quarter of the epochs so far, within --max-epochs.")
     var epochs: EpochCount?
 
-    @Option(name: .customLong("max-epochs"), help: "With --epochs auto: the most epochs (the schedules anneal over them). Default: the learner's default epochs.")
+    @Option(name: .customLong("max-epochs"), parsing: .unconditional, help: "With --epochs auto: the most epochs (the schedules anneal over them). Default: the learner's default epochs.")
     var maxEpochs: Int?
 
-    @Option(help: "With --epochs auto: the share of documents changing unit (over the last quarter of the epochs so far) below which training stops (default 0.005).")
+    @Option(parsing: .unconditional, help: "With --epochs auto: the share of documents changing unit (over the last quarter of the epochs so far) below which training stops (default 0.005).")
     var stable: Double?
 
-    @Option(help: "Documents per mini-batch.")
+    @Option(parsing: .unconditional, help: "Documents per mini-batch.")
     var batch: Int = 100
 
-    @Option(help: "Seed of the initial weights and the shuffling.")
+    @Option(parsing: .unconditional, help: "Seed of the initial weights and the shuffling.")
     var seed: UInt64 = 1
 
-    @Option(help: ArgumentHelp(trainingThreadsHelp))
+    @Option(parsing: .unconditional, help: ArgumentHelp(trainingThreadsHelp))
     var threads: Int?
 
-    @Option(help: "Lebesgue exponent p of the Hebbian rule (>= 1).")
+    @Option(parsing: .unconditional, help: "Lebesgue exponent p of the Hebbian rule (>= 1).")
     var p: Float = 2
 
-    @Option(help: "Rank of the unit pushed away (anti-Hebbian); 1 turns the push off. (default: 2, or --units if fewer)")
+    @Option(parsing: .unconditional, help: "Rank of the unit pushed away (anti-Hebbian); 1 turns the push off. (default: 2, or --units if fewer)")
     var k: Int?
 
-    @Option(help: "Strength of the anti-Hebbian push.")
+    @Option(parsing: .unconditional, help: "Strength of the anti-Hebbian push.")
     var delta: Float = 0.4
 
-    @Option(help: "Initial learning rate (annealed linearly to 0).")
+    @Option(parsing: .unconditional, help: "Initial learning rate (annealed linearly to 0).")
     var eps0: Float = 0.02
 
-    @Option(help: "Orthogonalise the units every N mini-batches and at the end (hebbian, soft; 0 never).")
+    @Option(parsing: .unconditional, help: "Orthogonalise the units every N mini-batches and at the end (hebbian, soft; 0 never).")
     var orthogonalize: Int = 0
 
-    @Option(help: "Units in the soft gate (the top K by score) (soft). (default: 4, or --units if fewer)")
+    @Option(parsing: .unconditional, help: "Units in the soft gate (the top K by score) (soft). (default: 4, or --units if fewer)")
     var gate: Int?
 
-    @Option(name: .customLong("t-initial"), help: "Starting temperature of the gate (soft).")
+    @Option(name: .customLong("t-initial"), parsing: .unconditional, help: "Starting temperature of the gate (soft).")
     var tInitial: Float = 1
 
-    @Option(name: .customLong("t-final"), help: "Final temperature of the gate (soft).")
+    @Option(name: .customLong("t-final"), parsing: .unconditional, help: "Final temperature of the gate (soft).")
     var tFinal: Float = 0.05
 
-    @Option(help: "Temperature factor per annealing step (soft).")
+    @Option(parsing: .unconditional, help: "Temperature factor per annealing step (soft).")
     var gamma: Float = 0.7
 
-    @Option(name: .customLong("anneal-every"), help: "Documents between temperature steps; 0 = every epoch (soft).")
+    @Option(name: .customLong("anneal-every"), parsing: .unconditional, help: "Documents between temperature steps; 0 = every epoch (soft).")
     var annealEvery: Int = 0
 
-    @Option(help: "Learning rate, decaying linearly to 0 (soft).")
+    @Option(parsing: .unconditional, help: "Learning rate, decaying linearly to 0 (soft).")
     var eta: Float = 0.1
 
-    @Option(help: "Rate of the mean-activation inhibitor; 0 turns it off (soft).")
+    @Option(parsing: .unconditional, help: "Rate of the mean-activation inhibitor; 0 turns it off (soft).")
     var inhibitor: Float = 0.01
 
-    @Option(name: .customLong("ortho-penalty"), help: "Strength of the penalty |W W^T - I|^2 (soft).")
+    @Option(name: .customLong("ortho-penalty"), parsing: .unconditional, help: "Strength of the penalty |W W^T - I|^2 (soft).")
     var orthoPenalty: Float = 0
 
-    @Option(help: "Units that code each document (osc; default 2 with --expand, else 4; --units if fewer).")
+    @Option(parsing: .unconditional, help: "Units that code each document (osc; default 2 with --expand, else 4; --units if fewer).")
     var sparsity: Int?
 
-    @Option(name: .customLong("eps-initial"), help: "Learning rate at the start (osc; decays exponentially).")
+    @Option(name: .customLong("eps-initial"), parsing: .unconditional, help: "Learning rate at the start (osc; decays exponentially).")
     var epsInitial: Float = 0.1
 
-    @Option(name: .customLong("eps-final"), help: "Learning rate at the end (osc).")
+    @Option(name: .customLong("eps-final"), parsing: .unconditional, help: "Learning rate at the end (osc).")
     var epsFinal: Float = 0.001
 
     @Option(help: "How the units start: \(Initialization.allCases.map(\.rawValue).joined(separator: ", ")) (default: lsa for osc, documents for soft).")
@@ -140,26 +140,25 @@ struct Train: ParsableCommand {
     @Flag(help: "Run the plain O(units^2 V) loop (osc; for checking: same result, slower).")
     var exact = false
 
-    @Option(help: "Expand each training document with its words' N strongest co-occurring words, counted on the corpus, so that short texts on one topic overlap; the model stays over the same words and encodes plain text (bench/quality/STUDY.md section 7). Default: 100 for osc; 0 (off) for hebbian and soft, whose epochs it makes slower. 0 turns it off. Not with --stream or --input-model.")
+    @Option(parsing: .unconditional, help: "Expand each training document with its words' N strongest co-occurring words, counted on the corpus, so that short texts on one topic overlap; the model stays over the same words and encodes plain text (bench/quality/STUDY.md section 7). Default: 100 for osc; 0 (off) for hebbian and soft, whose epochs it makes slower. 0 turns it off. Not with --stream or --input-model.")
     var expand: Int?
 
-    @Option(name: .customLong("expand-gain"), help: "With --expand: weight of the added words against the document's own (default 16).")
+    @Option(name: .customLong("expand-gain"), parsing: .unconditional, help: "With --expand: weight of the added words against the document's own (default 16).")
     var expandGain: Float?
 
     @Option(name: .customLong("expand-hops"), help: "With --expand: rank a word's co-occurring words by direct counts (1) or by two steps (2), or 'auto': 2 on a corpus of fewer than 10,000 documents, whose direct counts are few (bench/quality/STUDY.md section 8). (default: auto)")
     var expandHops: HopsChoice?
 
-    @Option(name: .customLong("min-df"), help: "Keep words found in at least this many documents.")
+    @Option(name: .customLong("min-df"), parsing: .unconditional, help: "Keep words found in at least this many documents.")
     var minDF: Int = 2
 
-    @Option(name: .customLong("max-vocab"), help: "Keep at most this many words (most frequent).")
+    @Option(name: .customLong("max-vocab"), parsing: .unconditional, help: "Keep at most this many words (most frequent).")
     var maxVocab: Int?
 
-    @Option(name: .customLong("max-distinct-words"),
-            help: "Refuse a corpus with more distinct words than this (0: no limit).")
+    @Option(name: .customLong("max-distinct-words"), parsing: .unconditional, help: "Refuse a corpus with more distinct words than this (0: no limit).")
     var maxDistinctWords: Int = 10_000_000
 
-    @Option(name: .customLong("min-word-length"), help: "Shortest word kept, in letters.")
+    @Option(name: .customLong("min-word-length"), parsing: .unconditional, help: "Shortest word kept, in letters.")
     var minWordLength: Int = 2
 
     @Option(name: .customLong("stop-words"), help: "A file of extra stop words, one per line.")
@@ -183,7 +182,7 @@ struct Train: ParsableCommand {
     @Option(help: "Write resumable checkpoints here (atomically); Ctrl-C writes one too. Default: OUTPUT.checkpoint.")
     var checkpoint: String?
 
-    @Option(name: .customLong("checkpoint-every"), help: "Write a checkpoint every N epochs (0: only when interrupted).")
+    @Option(name: .customLong("checkpoint-every"), parsing: .unconditional, help: "Write a checkpoint every N epochs (0: only when interrupted).")
     var checkpointEvery: Int = 0
 
     @Option(help: "Continue the training saved in this checkpoint (its settings and vocabulary; the same corpus).")
@@ -232,15 +231,19 @@ struct Train: ParsableCommand {
         if minWordLength < 1 || minWordLength > TextOptions().maxWordLength {
             throw ValidationError("--min-word-length must be between 1 and \(TextOptions().maxWordLength)")
         }
-        if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
+        try validateThreads(threads)
         if output == "-" || output.isEmpty { throw ValidationError("--output must name a file") }
         if checkpointEvery < 0 { throw ValidationError("--checkpoint-every must be at least 0") }
         if let n = expand, n < 0 || n > 1000 { throw ValidationError("--expand must be between 0 and 1000, got \(n)") }
         if let g = expandGain, !(g > 0 && g <= 1e6) { throw ValidationError("--expand-gain must be above 0 and at most 1e6") }
         if expandGain != nil && expandNeighbors == 0 { throw ValidationError("--expand-gain goes with --expand N (N > 0)") }
         if expandHops != nil && expandNeighbors == 0 { throw ValidationError("--expand-hops goes with --expand N (N > 0)") }
-        if resume != nil && (expand != nil || expandGain != nil || expandHops != nil) {
-            throw ValidationError("--resume expands as the checkpoint records; drop --expand, --expand-gain and --expand-hops")
+        if resume != nil {
+            let ignored = settingsGiven
+            if !ignored.isEmpty {
+                throw ValidationError("--resume trains, expands and reads words as the checkpoint records; drop "
+                                      + ignored.joined(separator: ", "))
+            }
         }
         if (expand ?? 0) > 0 && streaming.stream {
             throw ValidationError("--expand counts co-occurrences over the whole corpus in memory; it does not go with --stream")
@@ -270,6 +273,10 @@ struct Train: ParsableCommand {
 
     func run() throws {
         let start = Date()
+        let inputs = [corpus, inputModel, stopWordsFile] // not --resume: read whole first, and rewritten as it goes
+        try OutputFile.check(output, inputs: inputs, stdoutAllowed: false)
+        try OutputFile.check(checkpoint ?? output + ".checkpoint", option: "--checkpoint", inputs: inputs,
+                             stdoutAllowed: false)
         let threadCount = threads ?? Soso.maxThreads
         // Streamed, the corpus in memory is a sample spread over the file: the start of
         // LSA or document initialisation, and the documents of the health report.
@@ -356,6 +363,27 @@ struct Train: ParsableCommand {
     }
 
     private func formatGain(_ g: Float) -> String { g == g.rounded() ? String(Int(g)) : String(g) }
+
+    /// The options on the command line that a checkpoint fixes (the learner, its settings,
+    /// the vocabulary's and the input's), which --resume would otherwise ignore without a
+    /// word. A number of epochs too (the checkpoint has its plan); `--epochs auto` and
+    /// `--stable` are part of the command that resumes an auto run.
+    private var settingsGiven: [String] {
+        let fixed: Set<String> = ["--method", "--units", "--max-epochs", "--batch", "--seed", "--p", "--k", "--delta",
+                                  "--eps0", "--orthogonalize", "--gate", "--t-initial", "--t-final", "--gamma",
+                                  "--anneal-every", "--eta", "--inhibitor", "--ortho-penalty", "--sparsity",
+                                  "--eps-initial", "--eps-final", "--init", "--exact", "--expand", "--expand-gain",
+                                  "--expand-hops", "--min-df", "--max-vocab", "--max-distinct-words",
+                                  "--min-word-length", "--stop-words", "--no-stop-words", "--idf", "--counts",
+                                  "--no-normalize"]
+        var given: [String] = []
+        for a in CommandLine.arguments.dropFirst() {
+            let name = String(a.split(separator: "=", maxSplits: 1).first ?? "")
+            if fixed.contains(name) && !given.contains(name) { given.append(name) }
+        }
+        if case .fixed? = epochs { given.append("--epochs") }
+        return given
+    }
 
     /// `--epochs auto` again on a resuming command line (the budget is in the checkpoint).
     private var autoFlags: String {

@@ -25,13 +25,13 @@ struct Update: ParsableCommand {
     @Option(name: .shortAndLong, help: "Where to write the updated model (written atomically; may be MODEL).")
     var output: String
 
-    @Option(help: "Epochs over the new documents.")
+    @Option(parsing: .unconditional, help: "Epochs over the new documents.")
     var epochs = 1
 
-    @Option(help: ArgumentHelp(trainingThreadsHelp))
+    @Option(parsing: .unconditional, help: ArgumentHelp(trainingThreadsHelp))
     var threads: Int?
 
-    @Option(name: .customLong("checkpoint-every"), help: "Write a checkpoint every N epochs (0: only when interrupted).")
+    @Option(name: .customLong("checkpoint-every"), parsing: .unconditional, help: "Write a checkpoint every N epochs (0: only when interrupted).")
     var checkpointEvery = 0
 
     @Option(help: "Where checkpoints go. Default: OUTPUT.checkpoint.")
@@ -46,13 +46,16 @@ struct Update: ParsableCommand {
 
     func validate() throws {
         if epochs < 1 { throw ValidationError("--epochs must be at least 1") }
-        if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
+        try validateThreads(threads)
         if checkpointEvery < 0 { throw ValidationError("--checkpoint-every must be at least 0") }
         if output == "-" || output.isEmpty { throw ValidationError("--output must name a file") }
     }
 
     func run() throws {
         let start = Date()
+        try OutputFile.check(output, inputs: [corpus], stdoutAllowed: false) // MODEL may be rewritten
+        try OutputFile.check(checkpoint ?? output + ".checkpoint", option: "--checkpoint",
+                             inputs: [corpus, model], stdoutAllowed: false)
         let m = try Model(contentsOf: model)
         // A checkpoint (stopped between epochs or inside one) finishes its own training first.
         if m.epochsDone < m.totalEpochs {

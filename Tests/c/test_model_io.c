@@ -7,7 +7,9 @@
 
 #include <dirent.h>
 #include <stdlib.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static soso_model *small_model(uint32_t epochs)
 {
@@ -273,6 +275,44 @@ static void test_model_save_is_atomic(void)
     soso_model_free(m);
 }
 
+/* soso_file_write, the saves' writer: a replaced file keeps its permissions, a link is
+ * followed (the target replaced, the link kept), a pipe is written into (not replaced by
+ * a file), a directory is refused; no temporary file is left. */
+static void test_file_write_targets(void)
+{
+    const char *dir = scratch_path("targets");
+    CHECK(mkdir(dir, 0755) == 0);
+    char file[600], link[600], fifo[600], got[16] = {0};
+    snprintf(file, sizeof file, "%s/f.txt", dir);
+    snprintf(link, sizeof link, "%s/l.txt", dir);
+    snprintf(fifo, sizeof fifo, "%s/p", dir);
+    CHECK_OK(soso_file_write(file, "one", 3));
+    CHECK(chmod(file, 0640) == 0);
+    CHECK_OK(soso_file_write(file, "two", 3));
+    struct stat st;
+    CHECK(stat(file, &st) == 0 && (st.st_mode & 07777) == 0640);
+    CHECK(symlink("f.txt", link) == 0);
+    CHECK_OK(soso_file_write(link, "three", 5));
+    CHECK(lstat(link, &st) == 0 && S_ISLNK(st.st_mode));
+    FILE *f = fopen(file, "rb");
+    CHECK(f && fread(got, 1, sizeof got - 1, f) == 5 && !strcmp(got, "three"));
+    if (f) fclose(f);
+    CHECK(count_entries(dir) == 2);
+    CHECK(mkfifo(fifo, 0600) == 0);
+    int rd = open(fifo, O_RDONLY | O_NONBLOCK); /* a reader, so that the writer's open does not wait */
+    CHECK(rd >= 0);
+    CHECK_OK(soso_file_write(fifo, "piped", 5));
+    memset(got, 0, sizeof got);
+    CHECK(read(rd, got, sizeof got - 1) == 5 && !strcmp(got, "piped"));
+    close(rd);
+    CHECK(lstat(fifo, &st) == 0 && S_ISFIFO(st.st_mode));
+    CHECK_STATUS(soso_file_write(dir, "x", 1), SOSO_E_IO);
+    CHECK(strstr(soso_last_error(), "it is a directory") != NULL);
+    CHECK_STATUS(soso_file_write(NULL, "x", 1), SOSO_E_ARG);
+    CHECK_STATUS(soso_file_write(file, NULL, 1), SOSO_E_ARG);
+    CHECK(count_entries(dir) == 3);
+}
+
 /* The DUE section (steps owed after a failed training call) is read only at its one
  * length: 8 bytes, here grown to 12 at the file's end with a valid checksum. */
 static void test_model_due_section_length(void)
@@ -310,6 +350,7 @@ const soso_test tests_model_io[] = {
     {"model_due_section_length", test_model_due_section_length},
     {"model_truncated_every_offset", test_model_truncated_every_offset},
     {"model_weights_out_of_range", test_model_weights_out_of_range},
+    {"file_write_targets", test_file_write_targets},
     {"model_flipped_bytes", test_model_flipped_bytes},
     {"model_foreign_newer_and_huge", test_model_foreign_newer_and_huge},
     {"model_save_is_atomic", test_model_save_is_atomic},

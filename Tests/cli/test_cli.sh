@@ -426,6 +426,52 @@ run "checkpoint every" 0 "$SOSO" train "$corpus" -o "$tmp/p.soso" --method osc -
 [ -s "$tmp/p.ck" ] && ok || bad "no periodic checkpoint"
 run "info checkpoint" 0 "$SOSO" info "$tmp/p.ck" && expect_out "trained     2 of 4 epochs"
 
+# ---- outputs: never an input's own file, checked before the work, written through ----
+# ---- links and pipes, permissions kept, '-' as standard output                   ----
+cp "$corpus" "$tmp/same.tsv"
+run "output is the corpus" 1 "$SOSO" train "$tmp/same.tsv" -o "$tmp/same.tsv" --units 2 --epochs 1 &&
+    expect_err "is the input"
+cmp -s "$corpus" "$tmp/same.tsv" && ok || bad "train -o CORPUS changed the corpus"
+ln -s same.tsv "$tmp/same_link.tsv"
+run "map output is the corpus by a link" 1 "$SOSO" map "$model" "$tmp/same_link.tsv" -o "$tmp/same.tsv" &&
+    expect_err "is the input"
+cmp -s "$corpus" "$tmp/same.tsv" && ok || bad "map -o CORPUS changed the corpus"
+run "report output is the model" 1 "$SOSO" report "$model" "$corpus" -o "$model" && expect_err "is the input"
+run "export over the model" 1 "$SOSO" export "$model" --vocab "$model" && expect_err "is the input"
+run "memory build over the corpus" 1 "$SOSO" memory build "$tmp/same.tsv" -o "$tmp/same.tsv" && expect_err "is the input"
+cmp -s "$corpus" "$tmp/same.tsv" && ok || bad "memory build -o CORPUS changed the corpus"
+# A missing directory is found before t-SNE runs (so at once), and said plainly.
+touch "$tmp/plain.txt"
+run "map into a file's path" 1 "$SOSO" map "$model" "$corpus" -o "$tmp/plain.txt/x.svg" && expect_err "is not a directory"
+run "map into a directory" 1 "$SOSO" map "$model" "$corpus" -o "$tmp" && expect_err "it is a directory"
+run "map output to stdout" 0 "$SOSO" map "$model" "$corpus" -o - --max-points 50 --iterations 50 && expect_out "<svg"
+[ ! -e ./- ] && ok || bad "map -o - wrote a file named -"
+run "export vocabulary to stdout" 0 "$SOSO" export "$model" --vocab - && expect_out "^apple$\|^[a-z]*$"
+# A model rewritten keeps its permissions; behind a link the target is rewritten and the
+# link kept; a pipe is written into, not replaced by a file.
+cp "$model" "$tmp/perm.soso"
+chmod 640 "$tmp/perm.soso"
+run "update keeps permissions" 0 "$SOSO" update "$tmp/perm.soso" "$corpus" -o "$tmp/perm.soso" --epochs 1 --quiet
+[ "$(stat -c %a "$tmp/perm.soso")" = 640 ] && ok || bad "update reset the model's permissions to $(stat -c %a "$tmp/perm.soso")"
+ln -s perm.soso "$tmp/perm_link.soso"
+run "update through a link" 0 "$SOSO" update "$tmp/perm_link.soso" "$corpus" -o "$tmp/perm_link.soso" --epochs 1 --quiet
+[ -L "$tmp/perm_link.soso" ] && ok || bad "update replaced the link by a file"
+mkfifo "$tmp/pipe"
+cat "$tmp/pipe" >"$tmp/piped.txt" &
+reader=$!
+run "export into a pipe" 0 "$SOSO" export "$model" --vocab "$tmp/pipe"
+wait $reader
+[ -p "$tmp/pipe" ] && [ "$(wc -l <"$tmp/piped.txt")" -gt 10 ] && ok || bad "export replaced the pipe or wrote nothing into it"
+# Huge counts are capped at what there is (a unit's words, the documents), not allocated.
+run "topics --top huge" 0 "$SOSO" topics "$model" --top 9223372036854775807 && expect_out "^  0 "
+run "rank --top huge" 0 "$SOSO" rank "$model" "$corpus" "sweet fruit" --top 9223372036854775807
+run "eval --top over 1000" 64 "$SOSO" eval "$model" "$corpus" --top 100000 && expect_err "from 2 to 1000"
+# Negative numbers are values, not options: a negative threshold is legitimate, and a
+# negative count gets its range, not "missing value".
+run "encode negative threshold" 0 "$SOSO" encode "$model" "$corpus" --threshold -0.5
+run "health --threads 0" 64 "$SOSO" health "$model" "$corpus" --threads 0 && expect_err "threads must be at least 1"
+run "negative units" 64 "$SOSO" train "$corpus" -o "$tmp/e.soso" --units -1 && expect_err "units must be between 1"
+
 # ---- --epochs auto: stop once the documents keep their units ----
 run "epochs auto" 0 "$SOSO" train "$corpus" -o "$tmp/auto.soso" --method hebbian --units 24 --epochs auto &&
     expect_err "epochs auto: stopped after epoch .* of at most 200: 0\.[0-4][0-9]% of the documents changed unit between epochs"
@@ -497,7 +543,9 @@ run "expand checkpoints" 0 "$SOSO" train "$corpus" -o "$tmp/xc.soso" --units 6 -
 run "expand resume" 0 "$SOSO" train "$corpus" -o "$tmp/xr.soso" --resume "$tmp/xc.ck" --quiet
 cmp -s "$tmp/xc.soso" "$tmp/xr.soso" && ok || bad "expand: the resumed model differs from the uninterrupted one"
 run "expand resume with options" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --resume "$tmp/xc.ck" --expand-hops 1 &&
-    expect_err "expands as the checkpoint records" && no_file "$tmp/e.soso"
+    expect_err "as the checkpoint records; drop --expand-hops" && no_file "$tmp/e.soso"
+run "resume with other settings" 64 "$SOSO" train "$corpus" -o "$tmp/e.soso" --resume "$tmp/xc.ck" --units 16 --method=hebbian \
+    --epochs 3 && expect_err "drop --units, --method, --epochs" && no_file "$tmp/e.soso"
 run "expand resume streamed" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --resume "$tmp/xc.ck" --stream && expect_err "without --stream" &&
     no_file "$tmp/e.soso"
 run "expand update" 0 "$SOSO" update "$tmp/x.soso" "$corpus" -o "$tmp/xu.soso" --quiet

@@ -1,0 +1,40 @@
+// OutputFile.swift - the CLI's output files: checked before any work is done, never an
+// input's own file, and written atomically by the library's writer.
+import Foundation
+import Soso
+
+enum OutputFile {
+    /// Throws, before a command starts its work, where `path` cannot be written: a
+    /// directory, a missing directory, or the file of one of `inputs` (writing would
+    /// destroy it: the same file by device and inode, through any link or spelling).
+    /// "-" (standard output) passes where `stdoutAllowed`; nil inputs and "-" are skipped.
+    static func check(_ path: String, option: String = "--output", inputs: [String?] = [],
+                      stdoutAllowed: Bool = true) throws {
+        if path == "-" {
+            if stdoutAllowed { return }
+            throw SosoError(.invalidArgument, "\(option) must name a file")
+        }
+        if path.isEmpty { throw SosoError(.invalidArgument, "\(option) must name a file") }
+        var st = stat()
+        if stat(path, &st) == 0 {
+            if (st.st_mode & S_IFMT) == S_IFDIR { throw SosoError(.io, "cannot write \(path): it is a directory") }
+            for case let input? in inputs where input != "-" {
+                var si = stat()
+                if stat(input, &si) == 0 && si.st_dev == st.st_dev && si.st_ino == st.st_ino {
+                    throw SosoError(.invalidArgument,
+                                    "\(option) \(path) is the input \(input): writing it would destroy it; name another file")
+                }
+            }
+            return
+        }
+        let dir = (path as NSString).deletingLastPathComponent
+        var sd = stat()
+        if stat(dir.isEmpty ? "." : dir, &sd) != 0 {
+            throw SosoError(.io, "cannot write \(path): \(String(cString: strerror(errno)))")
+        }
+        if (sd.st_mode & S_IFMT) != S_IFDIR { throw SosoError(.io, "cannot write \(path): \(dir) is not a directory") }
+    }
+
+    /// Writes `data` atomically ("-": standard output).
+    static func write(_ data: Data, to path: String) throws { try writeFile(data, to: path) }
+}
