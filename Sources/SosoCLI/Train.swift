@@ -202,7 +202,9 @@ struct Train: ParsableCommand {
         if method == .hebbian, let k = k, k < 1 || k > units {
             throw ValidationError("--k must be between 1 and --units (\(units)), got \(k)")
         }
-        if let m = maxEpochs, m < 1 { throw ValidationError("--max-epochs must be at least 1") }
+        if let m = maxEpochs, m < 1 || m > Int(UInt32.max) {
+            throw ValidationError("--max-epochs must be between 1 and \(UInt32.max)")
+        }
         if let s = stable, !(0...1).contains(s) { throw ValidationError("--stable must be in [0, 1]") }
         if epochs != .auto && (maxEpochs != nil || stable != nil) {
             throw ValidationError("--max-epochs and --stable go with --epochs auto")
@@ -219,6 +221,18 @@ struct Train: ParsableCommand {
         if method == .osc {
             if !(epsInitial > 0 && epsInitial <= 1) { throw ValidationError("--eps-initial must be in (0, 1], got \(epsInitial)") }
             if !(epsFinal > 0 && epsFinal <= 1) { throw ValidationError("--eps-final must be in (0, 1], got \(epsFinal)") }
+        }
+        if method == .hebbian {
+            if !(p >= 1 && p.isFinite) { throw ValidationError("--p must be a finite number of at least 1, got \(p)") }
+            if !(delta >= 0 && delta.isFinite) { throw ValidationError("--delta must be a finite number of at least 0, got \(delta)") }
+            if !(eps0 > 0 && eps0.isFinite) { throw ValidationError("--eps0 must be a finite number above 0, got \(eps0)") }
+        }
+        if method == .soft {
+            if !(eta > 0 && eta.isFinite) { throw ValidationError("--eta must be a finite number above 0, got \(eta)") }
+            if !(inhibitor >= 0 && inhibitor < 1) { throw ValidationError("--inhibitor must be in [0, 1), got \(inhibitor)") }
+            if !(orthoPenalty >= 0 && orthoPenalty.isFinite) {
+                throw ValidationError("--ortho-penalty must be a finite number of at least 0, got \(orthoPenalty)")
+            }
         }
         if method == .soft {
             if !(tInitial > 0 && tInitial.isFinite) { throw ValidationError("--t-initial must be a finite number above 0") }

@@ -470,6 +470,13 @@ run "eval --top over 1000" 64 "$SOSO" eval "$model" "$corpus" --top 100000 && ex
 # negative count gets its range, not "missing value".
 run "encode negative threshold" 0 "$SOSO" encode "$model" "$corpus" --threshold -0.5
 run "health --threads 0" 64 "$SOSO" health "$model" "$corpus" --threads 0 && expect_err "threads must be at least 1"
+# The learners' ranges under the flags' names (the C checks say p, inhibitor_rate, ...).
+run "hebbian --p 0.5" 64 "$SOSO" train "$corpus" -o "$tmp/e.soso" --method hebbian --p 0.5 && expect_err "^soso: --p must be"
+run "soft --inhibitor 1" 64 "$SOSO" train "$corpus" -o "$tmp/e.soso" --method soft --inhibitor 1 && expect_err "^soso: --inhibitor must be"
+run "soft --ortho-penalty -1" 64 "$SOSO" train "$corpus" -o "$tmp/e.soso" --method soft --ortho-penalty -1 &&
+    expect_err "^soso: --ortho-penalty must be"
+run "huge --max-epochs" 64 "$SOSO" train "$corpus" -o "$tmp/e.soso" --epochs auto --max-epochs 9223372036854775807 &&
+    expect_err "max-epochs must be between"
 run "negative units" 64 "$SOSO" train "$corpus" -o "$tmp/e.soso" --units -1 && expect_err "units must be between 1"
 
 # ---- --epochs auto: stop once the documents keep their units ----
