@@ -1,6 +1,6 @@
 /* file_io.c - whole-file reads and atomic writes (temporary file, fsync, rename), so a
- * failed save never leaves a partial file or harms the one it replaces; "-" is standard
- * input or output, and a pipe or device is written in place. */
+ * failed save never leaves a partial file or harms the one it replaces; a pipe or device
+ * is written in place; "-" is standard input (reads) or output (soso_file_write). */
 #define _XOPEN_SOURCE 700 /* realpath */
 #include "soso_internal.h"
 
@@ -80,15 +80,16 @@ static int write_all(int fd, const char *p, size_t left)
 static soso_status write_in_place(const char *path, int fd, const void *data, size_t len)
 {
     int own = fd < 0, err = 0;
-    if (own && (fd = open(path, O_WRONLY)) < 0) return soso__fail(SOSO_E_IO, "cannot write %s: %s", path, strerror(errno));
+    if (own && (fd = open(path, O_WRONLY | O_NOCTTY)) < 0) return soso__fail(SOSO_E_IO, "cannot write %s: %s", path, strerror(errno));
     err = write_all(fd, data, len);
     if (own && close(fd) != 0 && !err) err = errno;
     return err ? soso__fail(SOSO_E_IO, "cannot write %s: %s", path, strerror(err)) : SOSO_OK;
 }
 
 /* A new file beside `path` (tmp: path + ".tmp.XXXXXX", created) with data, then renamed
- * over it. mode: the file's permissions. */
-static soso_status write_and_rename(const char *path, const void *data, size_t len, mode_t mode)
+ * over it. mode: the file's permissions; gid: its group where it replaces a file (best
+ * effort: a shared file stays readable to its group), (gid_t)-1 for a new one. */
+static soso_status write_and_rename(const char *path, const void *data, size_t len, mode_t mode, gid_t gid)
 {
     size_t plen = strlen(path);
     char *tmp = soso__malloc(plen + 16);
@@ -101,6 +102,7 @@ static soso_status write_and_rename(const char *path, const void *data, size_t l
         free(tmp);
         return s;
     }
+    if (gid != (gid_t)-1 && fchown(fd, (uid_t)-1, gid) != 0) errno = 0; /* not in that group: the writer's stays */
     (void)fchmod(fd, mode); /* mkstemp makes it 0600 */
     int err = write_all(fd, data, len);
     if (!err && fsync(fd) != 0) err = errno;
@@ -115,12 +117,15 @@ soso_status soso__write_file_atomic(const char *path, const void *data, size_t l
 {
     if (!path || !*path) return soso__fail(SOSO_E_ARG, "output path is empty");
     if (!data && len) return soso__fail(SOSO_E_ARG, "data must not be NULL");
-    if (strcmp(path, "-") == 0) return write_in_place("standard output", STDOUT_FILENO, data, len);
     struct stat st;
-    if (stat(path, &st) != 0) { /* new (or a link to nothing): the usual permissions of a new file */
+    if (stat(path, &st) != 0) {
+        if (lstat(path, &st) == 0) /* a link to nothing: renaming over it would replace the link */
+            return soso__fail(SOSO_E_IO, "cannot write %s: it is a symbolic link to nothing", path);
+        /* New: the usual permissions of a new file. (umask is read by setting it: for a
+         * moment the process's mask is 0, as it was before this writer.) */
         mode_t mask = umask(0);
         umask(mask);
-        return write_and_rename(path, data, len, 0666 & ~mask);
+        return write_and_rename(path, data, len, 0666 & ~mask, (gid_t)-1);
     }
     if (S_ISDIR(st.st_mode)) return soso__fail(SOSO_E_IO, "cannot write %s: it is a directory", path);
     if (!S_ISREG(st.st_mode)) return write_in_place(path, -1, data, len);
@@ -128,12 +133,16 @@ soso_status soso__write_file_atomic(const char *path, const void *data, size_t l
      * target that is replaced, the link kept. */
     char *real = realpath(path, NULL);
     if (!real) return soso__fail(SOSO_E_IO, "cannot write %s: %s", path, strerror(errno));
-    soso_status s = write_and_rename(real, data, len, st.st_mode & 07777);
+    soso_status s = write_and_rename(real, data, len, st.st_mode & 0777, st.st_gid); /* not setuid's bits */
     free(real);
     return s;
 }
 
 soso_status soso_file_write(const char *path, const void *data, size_t len)
 {
+    if (path && strcmp(path, "-") == 0) {
+        if (!data && len) return soso__fail(SOSO_E_ARG, "data must not be NULL");
+        return write_in_place("standard output", STDOUT_FILENO, data, len);
+    }
     return soso__write_file_atomic(path, data, len);
 }

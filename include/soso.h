@@ -1018,7 +1018,9 @@ soso_status soso_memory_load_buffer(const void *data, size_t len, soso_memory **
  *   sections: 4-byte tag, u64 payload size, payload,
  *   u32 CRC-32 (IEEE) of every byte before it.
  * Saving writes a temporary file in the same directory and renames it over `path`, so a
- * failure never leaves a partial file nor harms an existing one. Loading rejects a foreign
+ * failure never leaves a partial file nor harms an existing one (as soso_file_write: a
+ * replaced file keeps its permissions, a symbolic link is followed, a pipe or device is
+ * written in place). Loading rejects a foreign
  * file (SOSO_E_FORMAT), a truncated or corrupted one (SOSO_E_FORMAT, checksum or sizes), and
  * a newer format version (SOSO_E_VERSION), each with a clear soso_last_error(). */
 #define SOSO_MODEL_FORMAT_VERSION 1
@@ -1033,9 +1035,11 @@ soso_status soso_model_load_buffer(const void *data, size_t len, soso_model **ou
 /* Writes a whole file as the library's saves do: a temporary file in the same directory,
  * synced and renamed over `path`, so a failure leaves no partial file and the old one
  * whole. A file replaced keeps its permissions (a new one gets 0666 less the umask); a
- * symbolic link is followed (its target replaced, the link kept); a pipe or device (not
- * a regular file) is written in place; "-" is standard output. SOSO_E_IO with the
- * reason (a directory, a missing directory, no permission, a full disk). */
+ * symbolic link is followed (its target replaced, the link kept; one to nothing is
+ * refused); a pipe or device (not a regular file) is written in place, which waits for a
+ * FIFO's reader (and a closed pipe raises SIGPIPE, as for any write); "-" is standard
+ * output. SOSO_E_IO with the reason (a directory, a missing directory, no permission, a
+ * full disk). */
 soso_status soso_file_write(const char *path, const void *data, size_t len);
 
 /* Frees memory handed out by the library (soso_model_save_buffer). */

@@ -112,12 +112,12 @@ func out(_ s: String) {
     }
 }
 
-/// Writes a line to stderr (nothing more can be done if that fails).
 /// The --threads every command takes: at least 1 where given (nil: all cores).
 func validateThreads(_ threads: Int?) throws {
     if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
 }
 
+/// Writes a line to stderr (nothing more can be done if that fails).
 func note(_ s: String) { _ = writeAll(STDERR_FILENO, s + "\n") }
 
 /// JSON of an Encodable value, keys sorted, one line.

@@ -20,7 +20,7 @@ struct Export: ParsableCommand {
 
     func validate() throws {
         if npy == nil && vocab == nil { throw ValidationError("give --npy, --vocab or both") }
-        if let a = npy, let b = vocab, a != "-" || b != "-", URL(fileURLWithPath: a).standardized == URL(fileURLWithPath: b).standardized {
+        if let a = npy, let b = vocab, URL(fileURLWithPath: a).standardized == URL(fileURLWithPath: b).standardized {
             throw ValidationError("--npy and --vocab name the same file")
         }
     }

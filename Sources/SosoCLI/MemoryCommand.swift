@@ -178,7 +178,7 @@ struct MemoryEval: ParsableCommand {
     @Option(parsing: .unconditional, help: "Fraction of each document's words masked, in [0, 1).")
     var mask: Float = 0.6
 
-    @Option(help: "Inverse temperature; repeat for several (default 2.5 and 10).")
+    @Option(parsing: .unconditionalSingleValue, help: "Inverse temperature; repeat for several (default 2.5 and 10).")
     var beta: [Float] = []
 
     @Option(parsing: .unconditional, help: "Seed of the queries.")

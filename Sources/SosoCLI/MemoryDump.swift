@@ -17,7 +17,7 @@ enum MemoryDump {
                 qs += "\(q.memory) " + q.words.map(String.init).joined(separator: " ") + "\n"
             }
             for (name, text) in [("vocab.txt", vocab), ("patterns.txt", patterns), ("queries.txt", qs)] {
-                try Data(text.utf8).write(to: URL(fileURLWithPath: dir).appendingPathComponent(name), options: .atomic)
+                try writeFile(Data(text.utf8), to: URL(fileURLWithPath: dir).appendingPathComponent(name).path)
             }
         } catch let e as SosoError {
             throw e

@@ -6,8 +6,8 @@ import Soso
 enum OutputFile {
     /// Throws, before a command starts its work, where `path` cannot be written: a
     /// directory, a missing directory, or the file of one of `inputs` (writing would
-    /// destroy it: the same file by device and inode, through any link or spelling).
-    /// "-" (standard output) passes where `stdoutAllowed`; nil inputs and "-" are skipped.
+    /// destroy it: the same file by device and inode, through any link or spelling; "-"
+    /// is standard input's). "-" (standard output) passes where `stdoutAllowed`.
     static func check(_ path: String, option: String = "--output", inputs: [String?] = [],
                       stdoutAllowed: Bool = true) throws {
         if path == "-" {
@@ -18,9 +18,12 @@ enum OutputFile {
         var st = stat()
         if stat(path, &st) == 0 {
             if (st.st_mode & S_IFMT) == S_IFDIR { throw SosoError(.io, "cannot write \(path): it is a directory") }
-            for case let input? in inputs where input != "-" {
+            // Only a regular file is replaced; a pipe or terminal is written in place.
+            guard (st.st_mode & S_IFMT) == S_IFREG else { return }
+            for case let input? in inputs {
                 var si = stat()
-                if stat(input, &si) == 0 && si.st_dev == st.st_dev && si.st_ino == st.st_ino {
+                let found = input == "-" ? fstat(STDIN_FILENO, &si) == 0 : stat(input, &si) == 0
+                if found && si.st_dev == st.st_dev && si.st_ino == st.st_ino {
                     throw SosoError(.invalidArgument,
                                     "\(option) \(path) is the input \(input): writing it would destroy it; name another file")
                 }

@@ -388,10 +388,10 @@ struct Train: ParsableCommand {
                                   "--anneal-every", "--eta", "--inhibitor", "--ortho-penalty", "--sparsity",
                                   "--eps-initial", "--eps-final", "--init", "--exact", "--expand", "--expand-gain",
                                   "--expand-hops", "--min-df", "--max-vocab", "--max-distinct-words",
-                                  "--min-word-length", "--stop-words", "--no-stop-words", "--idf", "--counts",
-                                  "--no-normalize"]
+                                  "--min-word-length", "--stop-words", "--no-stop-words", "--idf", "--no-idf",
+                                  "--counts", "--no-normalize"]
         var given: [String] = []
-        for a in CommandLine.arguments.dropFirst() {
+        for a in CommandLine.arguments.dropFirst().prefix(while: { $0 != "--" }) { // after "--": arguments
             let name = String(a.split(separator: "=", maxSplits: 1).first ?? "")
             if fixed.contains(name) && !given.contains(name) { given.append(name) }
         }

@@ -512,24 +512,24 @@ final class SosoTests: XCTestCase {
         XCTAssertFalse(Soso.buildInfo.isEmpty)
     }
 
-    /// The OpenBLAS core against the CPU's flags: a warning for kernels without AVX2 on a
-    /// CPU with it, a note for AVX2 kernels on a CPU with AVX-512, silence otherwise.
-    /// writeFile replaces a file whole, keeping its permissions, and throws .io with the
-    /// reason for a directory.
+    /// writeFile replaces a file whole, keeping its permissions (0604: no umask makes it),
+    /// and throws .io with the reason for a directory.
     func testWriteFile() throws {
         let path = scratchFile("written.txt")
         try writeFile(Data("old".utf8), to: path)
-        XCTAssertEqual(chmod(path, 0o600), 0)
+        XCTAssertEqual(chmod(path, 0o604), 0)
         try writeFile(Data("new text".utf8), to: path)
         XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "new text")
         let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
-        XCTAssertEqual(mode, 0o600)
+        XCTAssertEqual(mode, 0o604)
         XCTAssertThrowsError(try writeFile(Data("x".utf8), to: scratchDir.path)) { error in
             XCTAssertEqual((error as? SosoError)?.code, .io)
             XCTAssertTrue((error as? SosoError)?.message.contains("it is a directory") ?? false)
         }
     }
 
+    /// The OpenBLAS core against the CPU's flags: a warning for kernels without AVX2 on a
+    /// CPU with it, a note for AVX2 kernels on a CPU with AVX-512, silence otherwise.
     func testBlasCoreChecks() {
         let line = { (core: String) in "soso 0.1.0; blas OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY \(core) MAX_THREADS=64" }
         let avx2: Set<String> = ["sse2", "avx", "avx2", "fma"]
