@@ -50,13 +50,12 @@ size_t soso__first_unusable_weight(const float *w, size_t n)
 soso_status soso__check_rows(const float *W, size_t V, const uint32_t *rows, size_t n)
 {
     for (size_t t = 0; t < n; t++) {
-        size_t h = rows ? rows[t] : t;
-        for (size_t j = 0; j < V; j++)
-            if (!(fabsf(W[h * V + j]) <= SOSO__WEIGHT_MAX)) {
-                char what[96];
-                snprintf(what, sizeof what, "weight %zu of unit %zu is %g", j, h, (double)W[h * V + j]);
-                return soso__diverged(what);
-            }
+        size_t h = rows ? rows[t] : t, j = soso__first_unusable_weight(W + h * V, V);
+        if (j < V) {
+            char what[96];
+            snprintf(what, sizeof what, "weight %zu of unit %zu is %g", j, h, (double)W[h * V + j]);
+            return soso__diverged(what);
+        }
     }
     return SOSO_OK;
 }

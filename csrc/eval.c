@@ -74,7 +74,7 @@ soso_status soso_model_eval(const soso_model *m, const soso_docs *docs, const in
         return soso__fail(SOSO_E_ARG, "the documents have %zu columns but the model's vocabulary has %zu words",
                           docs->cols, m->cols);
     if (top_words == 0) top_words = 10;
-    if (top_words > m->cols && m->cols > 0) top_words = m->cols; /* a unit has no more words (a huge count allocated them) */
+    if (top_words > m->cols) top_words = m->cols; /* a unit has no more words (a model has at least one) */
     size_t H = m->units, R = docs->rows, K = soso_model_code_sparsity(m);
     soso_eval e;
     memset(&e, 0, sizeof e);
@@ -150,7 +150,7 @@ soso_status soso_model_eval(const soso_model *m, const soso_docs *docs, const in
     }
     if (s == SOSO_OK) {
         /* NPMI of each unit's top words (largest weights), from co-occurrence in docs. */
-        size_t k = top_words < m->cols ? top_words : m->cols;
+        size_t k = top_words;
         double npmi = 0, n = (double)R;
         size_t pairs = 0, distinct = 0;
         for (size_t h = 0; h < H; h++) soso__top_indices(m->W + h * m->cols, m->cols, k, 0, top + h * k);

@@ -113,10 +113,13 @@ static soso_status write_and_rename(const char *path, const void *data, size_t l
     return err ? soso__fail(SOSO_E_IO, "cannot write %s: %s", path, strerror(err)) : SOSO_OK;
 }
 
-soso_status soso__write_file_atomic(const char *path, const void *data, size_t len)
+/* The writer of soso__write_file_atomic and soso_file_write; `dash`: "-" is standard
+ * output (for soso_file_write; the saves keep writing a file of that name). */
+static soso_status write_file(const char *path, const void *data, size_t len, int dash)
 {
     if (!path || !*path) return soso__fail(SOSO_E_ARG, "output path is empty");
     if (!data && len) return soso__fail(SOSO_E_ARG, "data must not be NULL");
+    if (dash && strcmp(path, "-") == 0) return write_in_place("standard output", STDOUT_FILENO, data, len);
     struct stat st;
     if (stat(path, &st) != 0) {
         if (lstat(path, &st) == 0) /* a link to nothing: renaming over it would replace the link */
@@ -138,11 +141,9 @@ soso_status soso__write_file_atomic(const char *path, const void *data, size_t l
     return s;
 }
 
-soso_status soso_file_write(const char *path, const void *data, size_t len)
+soso_status soso__write_file_atomic(const char *path, const void *data, size_t len)
 {
-    if (path && strcmp(path, "-") == 0) {
-        if (!data && len) return soso__fail(SOSO_E_ARG, "data must not be NULL");
-        return write_in_place("standard output", STDOUT_FILENO, data, len);
-    }
-    return soso__write_file_atomic(path, data, len);
+    return write_file(path, data, len, 0);
 }
+
+soso_status soso_file_write(const char *path, const void *data, size_t len) { return write_file(path, data, len, 1); }

@@ -31,11 +31,11 @@ struct Export: ParsableCommand {
         }
         let m = try Model(contentsOf: model)
         if let path = npy {
-            try OutputFile.write(Npy.float32Matrix(m.weights, rows: m.units, columns: m.vocabulary.count), to: path)
+            try writeFile(Npy.float32Matrix(m.weights, rows: m.units, columns: m.vocabulary.count), to: path)
         }
         if let path = vocab {
             let words = m.vocabulary.words
-            try OutputFile.write(Data((words.joined(separator: "\n") + (words.isEmpty ? "" : "\n")).utf8), to: path)
+            try writeFile(Data((words.joined(separator: "\n") + (words.isEmpty ? "" : "\n")).utf8), to: path)
         }
     }
 }

@@ -50,7 +50,7 @@ struct MapCommand: ParsableCommand {
         let (svg, _) = try DocumentMap.svg(m, c, title: "\(URL(fileURLWithPath: model).lastPathComponent) on \(URL(fileURLWithPath: corpus).lastPathComponent)",
                                       perplexity: perplexity, seed: seed, maxPoints: maxPoints, iterations: iterations,
                                       threads: threads ?? Soso.maxThreads)
-        try OutputFile.write(Data(svg.utf8), to: output)
+        try writeFile(Data(svg.utf8), to: output)
     }
 }
 

@@ -1,5 +1,5 @@
-// OutputFile.swift - the CLI's output files: checked before any work is done, never an
-// input's own file, and written atomically by the library's writer.
+// OutputFile.swift - the CLI's output files, checked before any work is done: never an
+// input's own file. (They are written by the library's writer: Soso.writeFile.)
 import Foundation
 import Soso
 
@@ -37,7 +37,4 @@ enum OutputFile {
         }
         if (sd.st_mode & S_IFMT) != S_IFDIR { throw SosoError(.io, "cannot write \(path): \(dir) is not a directory") }
     }
-
-    /// Writes `data` atomically ("-": standard output).
-    static func write(_ data: Data, to path: String) throws { try writeFile(data, to: path) }
 }
