@@ -117,6 +117,18 @@ func validateThreads(_ threads: Int?) throws {
     if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
 }
 
+/// Which of the options `names` are on the command line, in their order, each once: for
+/// options with defaults, where being given matters (the argument parser fills the default
+/// in). "--name=value" counts; after "--" come arguments.
+func optionsGiven(_ names: Set<String>) -> [String] {
+    var given: [String] = []
+    for a in CommandLine.arguments.dropFirst().prefix(while: { $0 != "--" }) {
+        let name = String(a.split(separator: "=", maxSplits: 1).first ?? "")
+        if names.contains(name) && !given.contains(name) { given.append(name) }
+    }
+    return given
+}
+
 /// Writes a line to stderr (nothing more can be done if that fails).
 func note(_ s: String) { _ = writeAll(STDERR_FILENO, s + "\n") }
 

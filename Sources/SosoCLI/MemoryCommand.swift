@@ -14,12 +14,16 @@ struct MemoryCommand: ParsableCommand {
 
 /// Options every memory command shares for building a vocabulary.
 struct MemoryVocabularyOptions: ParsableArguments {
-    @Option(name: .customLong("min-df"), parsing: .unconditional, help: "Keep words found in at least this many documents.")
-    var minDF: Int = 2
+    @Option(name: .customLong("min-df"), parsing: .unconditional, help: "Keep words found in at least this many documents. (default: 2)")
+    var minDF: Int? // nil: not given, which memory build --add needs to know
+
+    func validate() throws {
+        if let n = minDF, n < 1 { throw ValidationError("--min-df must be at least 1") }
+    }
 
     func vocabulary(_ corpus: Corpus) throws -> Vocabulary {
         var opts = TextOptions()
-        opts.minDocumentFrequency = minDF
+        opts.minDocumentFrequency = minDF ?? 2
         return try Vocabulary(corpus: corpus, options: opts)
     }
 }
@@ -45,6 +49,12 @@ struct MemoryBuild: ParsableCommand {
 
     @Flag(name: .shortAndLong, help: "No summary.")
     var quiet = false
+
+    func validate() throws {
+        if add && vocabularyOptions.minDF != nil {
+            throw ValidationError("--min-df chooses a new memory's words; with --add the memory keeps its own")
+        }
+    }
 
     func run() throws {
         try OutputFile.check(output, inputs: [corpus], stdoutAllowed: false)

@@ -19,6 +19,7 @@ struct SosoCommand: ParsableCommand {
 
     static func main() {
         do {
+            try checkHelpTopic(Array(CommandLine.arguments.dropFirst()))
             var command = try parseAsRoot()
             try command.run()
         } catch let error as SosoError {
@@ -30,6 +31,24 @@ struct SosoCommand: ParsableCommand {
             if message.hasPrefix("Error: ") { message.removeFirst("Error: ".count) }
             let firstLine = message.split(separator: "\n").first.map(String.init) ?? "failed"
             fail(firstLine + " (see 'soso help')", code: code.rawValue)
+        }
+    }
+
+    /// `soso help NAME...` must name commands: the argument parser shows the top help for a
+    /// name it does not know, with exit 0, so a typo looked like an answer.
+    static func checkHelpTopic(_ arguments: [String]) throws {
+        guard arguments.first == "help" else { return }
+        var command: ParsableCommand.Type = SosoCommand.self
+        var path = "soso"
+        for name in arguments.dropFirst() where !name.hasPrefix("-") {
+            let subcommands = command.configuration.subcommands
+            guard let next = subcommands.first(where: { $0._commandName == name }) else {
+                let known = subcommands.map { $0._commandName }.joined(separator: ", ")
+                throw ValidationError(subcommands.isEmpty ? "'\(path)' has no subcommands; no help on '\(name)'"
+                                      : "no command '\(path) \(name)'; the commands are: \(known)")
+            }
+            command = next
+            path += " " + name
         }
     }
 

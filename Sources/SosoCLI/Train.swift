@@ -252,6 +252,9 @@ struct Train: ParsableCommand {
         if let g = expandGain, !(g > 0 && g <= 1e6) { throw ValidationError("--expand-gain must be above 0 and at most 1e6") }
         if expandGain != nil && expandNeighbors == 0 { throw ValidationError("--expand-gain goes with --expand N (N > 0)") }
         if expandHops != nil && expandNeighbors == 0 { throw ValidationError("--expand-hops goes with --expand N (N > 0)") }
+        if resume == nil, let foreign = optionsForOtherLearners.first {
+            throw ValidationError("\(foreign.option) is for --method \(foreign.learners); it does nothing with \(method.rawValue)")
+        }
         if resume != nil {
             let ignored = settingsGiven
             if !ignored.isEmpty {
@@ -378,6 +381,21 @@ struct Train: ParsableCommand {
 
     private func formatGain(_ g: Float) -> String { g == g.rounded() ? String(Int(g)) : String(g) }
 
+    /// The learners that read each learner's option; given with another, it would do nothing.
+    private static let learnerOptions: [String: [Method]] = [
+        "--p": [.hebbian], "--k": [.hebbian], "--delta": [.hebbian], "--eps0": [.hebbian],
+        "--batch": [.hebbian, .soft], "--orthogonalize": [.hebbian, .soft], "--init": [.osc, .soft],
+        "--gate": [.soft], "--t-initial": [.soft], "--t-final": [.soft], "--gamma": [.soft],
+        "--anneal-every": [.soft], "--eta": [.soft], "--inhibitor": [.soft], "--ortho-penalty": [.soft],
+        "--sparsity": [.osc], "--eps-initial": [.osc], "--eps-final": [.osc], "--exact": [.osc],
+    ]
+
+    /// The options given that the chosen learner does not read, with the learners that do.
+    private var optionsForOtherLearners: [(option: String, learners: String)] {
+        let names = Set(Train.learnerOptions.keys.filter { !Train.learnerOptions[$0]!.contains(method) })
+        return optionsGiven(names).map { ($0, Train.learnerOptions[$0]!.map(\.rawValue).joined(separator: " or ")) }
+    }
+
     /// The options on the command line that a checkpoint fixes (the learner, its settings,
     /// the vocabulary's and the input's), which --resume would otherwise ignore without a
     /// word. A number of epochs too (the checkpoint has its plan); `--epochs auto` and
@@ -390,11 +408,7 @@ struct Train: ParsableCommand {
                                   "--expand-hops", "--min-df", "--max-vocab", "--max-distinct-words",
                                   "--min-word-length", "--stop-words", "--no-stop-words", "--idf", "--no-idf",
                                   "--counts", "--no-normalize"]
-        var given: [String] = []
-        for a in CommandLine.arguments.dropFirst().prefix(while: { $0 != "--" }) { // after "--": arguments
-            let name = String(a.split(separator: "=", maxSplits: 1).first ?? "")
-            if fixed.contains(name) && !given.contains(name) { given.append(name) }
-        }
+        var given = optionsGiven(fixed)
         if case .fixed? = epochs { given.append("--epochs") }
         return given
     }

@@ -45,6 +45,10 @@ json_ok() { python3 -m json.tool <"$1" >/dev/null 2>&1 && ok || bad "not valid J
 # ---- help and version ----
 run "help" 0 "$SOSO" --help && expect_out "SUBCOMMANDS" && expect_out "train" && expect_out "export"
 run "train help" 0 "$SOSO" train --help && expect_out "--units" && expect_out "--min-df"
+run "help on a subcommand" 0 "$SOSO" help memory build && expect_out "--add"
+run "help on no command" 64 "$SOSO" help nope && expect_err "no command 'soso nope'" && expect_err "train, topics"
+run "help on no subcommand" 64 "$SOSO" help memory nope && expect_err "build, recall, eval"
+run "help below a leaf" 64 "$SOSO" help train nope && expect_err "'soso train' has no subcommands"
 run "version" 0 "$SOSO" --version && expect_out "^0\."
 
 # ---- the happy path ----
@@ -281,6 +285,10 @@ mem="$tmp/mem.soso"
 run "memory build" 0 "$SOSO" memory build "$corpus" -o "$mem" && expect_err "stored 965 documents"
 printf 'noun.food\tsweet dessert made with apples\n' >"$tmp/more.txt"
 run "memory add" 0 "$SOSO" memory build "$tmp/more.txt" -o "$mem" --add && expect_err "the memory holds 966"
+cp "$mem" "$tmp/mem.before"
+run "memory add --min-df" 64 "$SOSO" memory build "$tmp/more.txt" -o "$mem" --add --min-df 1 && expect_err "with --add the memory keeps its own"
+cmp -s "$mem" "$tmp/mem.before" && ok || bad "a refused --add changed the memory"
+run "memory --min-df 0" 64 "$SOSO" memory build "$corpus" -o "$tmp/e.mem" --min-df 0 && expect_err "min-df must be at least 1"
 run "memory recall" 0 "$SOSO" memory recall "$mem" "hepatic veins" --top 2 && expect_out "completed: " && expect_out "noun.body"
 run "memory recall json" 0 "$SOSO" memory recall "$mem" "capital city" --json --steps 3 --energy
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["documents"] and d["energy"] is not None and d["steps"] >= 1' "$tmp/out" && ok || bad "memory recall json"
@@ -484,6 +492,13 @@ run "soft --ortho-penalty -1" 64 "$SOSO" train "$corpus" -o "$tmp/e.soso" --meth
 run "huge --max-epochs" 64 "$SOSO" train "$corpus" -o "$tmp/e.soso" --epochs auto --max-epochs 9223372036854775807 &&
     expect_err "max-epochs must be between"
 run "negative units" 64 "$SOSO" train "$corpus" -o "$tmp/e.soso" --units -1 && expect_err "units must be between 1"
+# An option the chosen learner does not read is refused, not ignored.
+run "osc --p" 64 "$SOSO" train "$corpus" -o "$tmp/e.soso" --p 3 && expect_err "^soso: --p is for --method hebbian; it does nothing with osc"
+run "hebbian --exact" 64 "$SOSO" train "$corpus" -o "$tmp/e.soso" --method hebbian --exact && expect_err "--exact is for --method osc"
+run "soft --k" 64 "$SOSO" train "$corpus" -o "$tmp/e.soso" --method soft --k=2 && expect_err "--k is for --method hebbian"
+run "osc --batch" 64 "$SOSO" train "$corpus" -o "$tmp/e.soso" --batch 10 && expect_err "--batch is for --method hebbian or soft"
+run "hebbian --init" 64 "$SOSO" train "$corpus" -o "$tmp/e.soso" --method hebbian --init random && expect_err "--init is for --method osc or soft"
+no_file "$tmp/e.soso"
 
 # ---- --epochs auto: stop once the documents keep their units ----
 run "epochs auto" 0 "$SOSO" train "$corpus" -o "$tmp/auto.soso" --method hebbian --units 24 --epochs auto &&
