@@ -12,6 +12,7 @@ struct soso_vocab_builder {
     size_t cap;
     soso__strmap stop;       /* user stop words */
     uint64_t n_docs;
+    uint64_t n_nonblank;     /* documents with a byte other than ASCII white space */
     soso_status error;       /* first failure inside a tokenizer callback */
 };
 
@@ -94,6 +95,16 @@ static int count_word(const char *w, size_t len, void *user)
     return 0;
 }
 
+/* Only ASCII white space (a blank line of the corpus); stops at the first other byte. */
+static int is_blank(const char *text, size_t len)
+{
+    for (size_t i = 0; len == SOSO_NUL_TERMINATED ? text[i] != 0 : i < len; i++) {
+        char c = text[i];
+        if (c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != '\v' && c != '\f') return 0;
+    }
+    return 1;
+}
+
 soso_status soso_vocab_builder_add(soso_vocab_builder *b, const char *text, size_t len)
 {
     if (!b) return soso__fail(SOSO_E_ARG, "builder is NULL");
@@ -101,6 +112,7 @@ soso_status soso_vocab_builder_add(soso_vocab_builder *b, const char *text, size
     SOSO__CHECK(soso_tokenize(text, len, &b->options, count_word, b, NULL));
     if (b->error != SOSO_OK) return b->error;
     b->n_docs++;
+    if (!is_blank(text, len)) b->n_nonblank++;
     return SOSO_OK;
 }
 
@@ -150,6 +162,9 @@ soso_status soso_vocab_builder_finish(soso_vocab_builder *b, soso_vocab **out)
             const char *w = soso__strmap_key(&b->words, slot, &len);
             stop_only = soso__strmap_find(&b->stop, w, len) >= 0;
         }
+        if (b->n_nonblank == 0)
+            return soso__fail(SOSO_E_EMPTY, "the %llu documents are blank; nothing to learn from",
+                              (unsigned long long)b->n_docs);
         if (stop_only)
             return soso__fail(SOSO_E_EMPTY, "the %llu documents hold no word but stop words (a word is a run of"
                               " Latin, Greek or Cyrillic letters from the minimum to the maximum word length:"

@@ -185,8 +185,11 @@ static soso_docs *five_word_documents(size_t V, int confined)
 }
 
 /* The fast path differs from the plain loop at second order in the step: after one
- * epoch of 300 updates (eps 0.1 -> 0.001) their atoms agree to 1 - |cos| < 1e-5
- * (measured: 3e-7 at most). Over more epochs the two drift further apart, because the
+ * epoch of 300 updates (eps 0.1 -> 0.001) their atoms agree to 1 - |cos| < 1e-4.
+ * How close depends on OpenBLAS's kernel, whose sums round differently (largest over
+ * the shapes below, by OPENBLAS_CORETYPE): Prescott 7e-7, Haswell and Zen 8e-7,
+ * Sandybridge 4e-6, SkylakeX and Cooperlake 1.1e-5; a wrong rotation or a lost
+ * chunk gives 1e-2 or more. Over more epochs the two drift further apart, because the
  * plain loop itself is sensitive to the order of nearly tied |a| values (two plain runs
  * whose eps differ by 1e-6 relative drift to 1 - |cos| = 4e-3 over 1,000 updates); the
  * planted-basis test above compares what both learn instead. Over 50 words (one chunk
@@ -206,7 +209,7 @@ static void test_osc_fast_matches_plain(void)
             float orth_fast, orth_plain;
             double worst = fast_against_plain(v, d, N, K, 1, &orth_fast, &orth_plain);
             printf("     V=%zu N=%u K=%u: largest 1 - |cos| between fast and plain atoms = %.2g\n", V, N, K, worst);
-            CHECK_MSG(worst < 1e-5, "V=%zu N=%u K=%u: 1 - |cos| = %.3g", V, N, K, worst);
+            CHECK_MSG(worst < 1e-4, "V=%zu N=%u K=%u: 1 - |cos| = %.3g", V, N, K, worst);
             CHECK(orth_plain < 1e-5);
         }
         soso_vocab_free(v);

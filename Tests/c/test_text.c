@@ -217,14 +217,20 @@ static void test_vocab_empty(void)
     soso_vocab *v = NULL;
     soso_text_options o;
     soso_text_options_default(&o);
-    CHECK_OK(soso_corpus_from_buffer("\n\n\n", 3, &c));
+    CHECK_OK(soso_corpus_from_buffer(" \n\t\r\n\n", 6, &c));
     CHECK_STATUS(soso_vocab_build_corpus(c, &o, NULL, 0, &v), SOSO_E_EMPTY);
+    CHECK(strstr(soso_last_error(), "the 3 documents are blank") != NULL); /* not "only stop words" */
+    soso_corpus_free(c);
+    CHECK_OK(soso_corpus_from_buffer("the of\n\nand a\n", 15, &c)); /* one blank line among them */
+    CHECK_STATUS(soso_vocab_build_corpus(c, &o, NULL, 0, &v), SOSO_E_EMPTY);
+    CHECK(strstr(soso_last_error(), "hold no word but stop words") != NULL);
     soso_corpus_free(c);
     CHECK_OK(soso_corpus_from_buffer("", 0, &c));
     CHECK_STATUS(soso_vocab_build_corpus(c, &o, NULL, 0, &v), SOSO_E_EMPTY);
     soso_corpus_free(c);
-    CHECK_OK(soso_corpus_from_buffer("one two\nthree four\n", 19, &c)); /* every df is 1 */
+    CHECK_OK(soso_corpus_from_buffer("apple pear\nplum kiwi\n", 21, &c)); /* every df is 1 */
     CHECK_STATUS(soso_vocab_build_corpus(c, &o, NULL, 0, &v), SOSO_E_EMPTY);
+    CHECK(strstr(soso_last_error(), "no word occurs in at least 2 of the 2 documents") != NULL);
     CHECK(v == NULL);
     soso_corpus_free(c);
     soso_vocab_free(NULL);
