@@ -18,6 +18,8 @@ void soso_tsne_params_default(soso_tsne_params *p)
     p->learning_rate = 0.0f;
     p->seed = 1;
     p->threads = 1;
+    p->progress = NULL;
+    p->user = NULL;
 }
 
 /* Row i of the conditional P: a Gaussian over squared distances whose precision beta is
@@ -99,7 +101,21 @@ soso_status soso_tsne(const float *X, size_t n, size_t dim, const soso_tsne_para
         gains[i] = 1.0;
     }
     double eta = prm->learning_rate > 0 ? prm->learning_rate : fmax((double)n / 12.0, 50.0);
+    double start = soso__now();
+    int stopped = 0;
     for (uint32_t it = 0; it < prm->iterations; it++) {
+        /* A few thousand points take minutes: the caller shows how far, and may stop. */
+        if (prm->progress && it % 10 == 0) {
+            soso_progress pr = {0};
+            pr.epoch = it;
+            pr.epochs = prm->iterations;
+            pr.seconds = soso__now() - start;
+            pr.threads_used = team;
+            if (prm->progress(&pr, prm->user)) {
+                stopped = 1;
+                break;
+            }
+        }
         double exag = it < 250 ? 12.0 : 1.0, mom = it < 250 ? 0.5 : 0.8;
         /* Z = sum_{i != j} 1 / (1 + |y_i - y_j|^2), by rows, summed in row order. */
 #pragma omp parallel for schedule(static) num_threads(team) if (team > 1)
@@ -146,7 +162,9 @@ soso_status soso_tsne(const float *X, size_t n, size_t dim, const soso_tsne_para
     }
     int finite = 1;
     for (size_t i = 0; i < 2 * n; i++) finite &= isfinite(y[i]) != 0;
-    soso_status s = finite ? SOSO_OK : soso__fail(SOSO_E_NUMERIC, "t-SNE diverged (try a smaller learning rate)");
+    soso_status s = stopped  ? soso__fail(SOSO_E_ABORTED, "t-SNE stopped by its progress callback")
+                    : finite ? SOSO_OK
+                             : soso__fail(SOSO_E_NUMERIC, "t-SNE diverged (try a smaller learning rate)");
     if (s == SOSO_OK)
         for (size_t i = 0; i < 2 * n; i++) Y[i] = (float)y[i];
     free(D); free(P); free(grad); free(upd); free(gains); free(rowz); free(y);

@@ -60,9 +60,12 @@ extension Model {
 /// Exact t-SNE into two dimensions.
 public enum TSNE {
     /// Embeds `count` points of `dimension` values (row-major) into 2-D: returns count x 2
-    /// floats. Deterministic for a seed. At most 5,000 points.
+    /// floats. Deterministic for a seed. At most 5,000 points. `progress` hears every 10
+    /// iterations (`epoch` = iterations done, `epochs` = iterations); returning false
+    /// stops with `.aborted`.
     public static func embed(_ points: [Float], count: Int, dimension: Int, perplexity: Float = 30,
-                             iterations: Int = 1000, seed: UInt64 = 1, threads: Int = 1) throws -> [Float] {
+                             iterations: Int = 1000, seed: UInt64 = 1, threads: Int = 1,
+                             progress: ((TrainingProgress) -> Bool)? = nil) throws -> [Float] {
         guard count >= 0, dimension > 0, points.count == count * dimension else {
             throw SosoError(.invalidArgument, "\(points.count) values for \(count) points of dimension \(dimension)")
         }
@@ -73,7 +76,11 @@ public enum TSNE {
         p.seed = seed
         p.threads = Int32(clamping: threads)
         var y = [Float](repeating: 0, count: count * 2)
-        try check(soso_tsne(points, count, dimension, &p, &y))
+        try withProgress(progress) { fn, user in
+            p.progress = fn
+            p.user = user
+            return soso_tsne(points, count, dimension, &p, &y)
+        }
         return y
     }
 }

@@ -114,6 +114,9 @@ public final class Memory {
         public var energy: Double?
         /// Query words not in the vocabulary.
         public var unknownWords: Int
+        /// Distinct query words in the vocabulary; with none, the recall is the prior's
+        /// (every memory weighs the same).
+        public var knownWords: Int = 0
     }
 
     /// Completes a text.
@@ -148,7 +151,7 @@ public final class Memory {
         return Recall(words: (0..<r.n_words).map { v[Int(words[$0])] },
                       memories: (0..<r.n_memories).map { (Int(mems[$0]), weights[$0]) },
                       zeroMemories: Int(r.zero_memories), zeroWeight: r.zero_weight, steps: Int(r.steps),
-                      energy: r.energy.isNaN ? nil : r.energy, unknownWords: unknown)
+                      energy: r.energy.isNaN ? nil : r.energy, unknownWords: unknown, knownWords: nq)
     }
 
     /// Figures of the masked-query experiment (see `evaluate`).

@@ -89,25 +89,6 @@ public final class Model {
         try withProgress(progress) { soso_model_train_stream(handle, stream.handle, pieceBlocks, $0, $1) }
     }
 
-    /// Runs a C training call with `progress` turned into its callback.
-    private func withProgress(_ progress: ((TrainingProgress) -> Bool)?,
-                              _ call: (soso_progress_fn?, UnsafeMutableRawPointer?) -> soso_status) throws {
-        guard let progress else { return try check(call(nil, nil)) }
-        final class Box { let fn: (TrainingProgress) -> Bool; init(_ f: @escaping (TrainingProgress) -> Bool) { fn = f } }
-        let box = Box(progress)
-        try withExtendedLifetime(box) {
-            try check(call({ p, user in
-                let b = Unmanaged<Box>.fromOpaque(user!).takeUnretainedValue()
-                let s = p!.pointee
-                let info = TrainingProgress(epoch: Int(s.epoch), epochs: Int(s.epochs), documentsDone: Int(s.docs_done),
-                                            documentsTotal: Int(s.docs_total), seconds: s.seconds,
-                                            threadsUsed: Int(s.threads_used), effectiveUnits: s.effective_units,
-                                            temperature: s.temperature > 0 ? s.temperature : nil)
-                return b.fn(info) ? 0 : 1
-            }, Unmanaged.passUnretained(box).toOpaque()))
-        }
-    }
-
     /// Online learning: plan `epochs` more epochs after a finished training, so that the
     /// next `train` (on new documents) continues the model's own schedule where its
     /// annealing stood. The vocabulary stays as it is; unknown words are ignored.

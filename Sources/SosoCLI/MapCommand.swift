@@ -34,6 +34,9 @@ struct MapCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Threads. Default: all cores.")
     var threads: Int?
 
+    @Flag(name: .shortAndLong, help: "No progress line.")
+    var quiet = false
+
     @OptionGroup var input: CorpusInput
 
     func validate() throws {
@@ -49,7 +52,7 @@ struct MapCommand: ParsableCommand {
         let c = try PreparedCorpus(corpus, model: m, input: input)
         let (svg, _) = try DocumentMap.svg(m, c, title: "\(URL(fileURLWithPath: model).lastPathComponent) on \(URL(fileURLWithPath: corpus).lastPathComponent)",
                                       perplexity: perplexity, seed: seed, maxPoints: maxPoints, iterations: iterations,
-                                      threads: threads ?? Soso.maxThreads)
+                                      threads: threads ?? Soso.maxThreads, quiet: quiet)
         try writeFile(Data(svg.utf8), to: output)
     }
 }
@@ -59,7 +62,9 @@ enum DocumentMap {
     /// third of the documents where there are fewer than 91 (t-SNE needs more points than
     /// its perplexity).
     static func svg(_ m: Model, _ c: PreparedCorpus, title: String, perplexity: Float?, seed: UInt64, maxPoints: Int,
-                    iterations: Int, threads: Int) throws -> (svg: String, perplexity: Float) {
+                    iterations: Int, threads: Int, quiet: Bool) throws -> (svg: String, perplexity: Float) {
+        // Thousands of points take minutes: a progress line, and Ctrl-C stops with nothing written.
+        installStopHandlers()
         let docs = c.documents
         let codes = try m.encode(docs, threads: threads)
         let h = m.units
@@ -81,8 +86,15 @@ enum DocumentMap {
             let norm = max(sqrt(v.reduce(0) { $0 + $1 * $1 }), 1e-12)
             points += v.map { $0 / norm }
         }
-        let y = try TSNE.embed(points, count: rows.count, dimension: h, perplexity: perplexity, iterations: iterations,
-                               seed: seed, threads: threads)
+        let line = ProgressLine(quiet: quiet)
+        let y: [Float]
+        do {
+            defer { line.finish() }
+            y = try TSNE.embed(points, count: rows.count, dimension: h, perplexity: perplexity, iterations: iterations,
+                               seed: seed, threads: threads) { line.update(steps: $0, what: "t-SNE iteration") }
+        } catch let e as SosoError where e.code == .aborted {
+            throw SosoError(.aborted, "interrupted during the map's t-SNE; nothing written")
+        }
         let labels = try c.corpus.labelIDs()
         let groups: [Int]
         let names: [String]

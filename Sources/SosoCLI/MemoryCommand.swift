@@ -149,6 +149,9 @@ struct MemoryRecall: ParsableCommand {
         var o = recall.options(beta: beta)
         o.energy = energy
         let r = try m.recall(query, options: o, top: top)
+        if r.knownWords == 0 { // as rank and expand say it: the answer would be the prior's, not the query's
+            throw SosoError(.empty, "none of the query's words is in the memory's vocabulary: '\(query)'")
+        }
         let docs = r.memories.map { DocJSON(index: $0.index + 1, weight: $0.weight, label: m.label($0.index), text: m.text($0.index)) }
         if json {
             out(try jsonLine(ResultJSON(query: query, completed: r.words, documents: docs, otherDocuments: r.zeroMemories,

@@ -52,6 +52,19 @@ final class ProgressLine {
         return true
     }
 
+    /// Handles one report of a job counted in steps (t-SNE's iterations: `epoch` of
+    /// `epochs`), named `what`; false asks it to stop.
+    func update(steps p: TrainingProgress, what: String) -> Bool {
+        if stopRequested != 0 { return false }
+        guard enabled, p.seconds - lastDraw >= 0.1 else { return true }
+        lastDraw = p.seconds
+        let left = p.epoch > 0 ? p.seconds / Double(p.epoch) * Double(p.epochs - p.epoch) : 0
+        _ = writeAll(STDERR_FILENO, String(format: "\r%@ %d/%d  %@ left  (%d thread%@)\u{1B}[K", what, p.epoch, p.epochs,
+                                           clock(left), p.threadsUsed, p.threadsUsed == 1 ? "" : "s"))
+        drawn = true
+        return true
+    }
+
     /// Ends the progress line so later output starts on a fresh line.
     func finish() {
         if drawn { _ = writeAll(STDERR_FILENO, "\n") }

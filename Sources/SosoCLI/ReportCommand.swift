@@ -31,7 +31,7 @@ struct ReportCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Threads. Default: all cores.")
     var threads: Int?
 
-    @Flag(name: .shortAndLong, help: "No line saying where the report went.")
+    @Flag(name: .shortAndLong, help: "No progress line and no line saying where the report went.")
     var quiet = false
 
     @OptionGroup var input: CorpusInput
@@ -53,7 +53,8 @@ struct ReportCommand: ParsableCommand {
         let health = try m.health(c.documents, threads: t)
         let modelName = URL(fileURLWithPath: model).lastPathComponent, corpusName = URL(fileURLWithPath: corpus).lastPathComponent
         let (map, perplexity) = try DocumentMap.svg(m, c, title: "\(modelName) on \(corpusName)", perplexity: nil,
-                                                    seed: seed, maxPoints: maxPoints, iterations: 1000, threads: t)
+                                                    seed: seed, maxPoints: maxPoints, iterations: 1000, threads: t,
+                                                    quiet: quiet)
         let cos = try Orthogonality.cosines(m.weights, rows: m.units, columns: m.vocabulary.count, threads: t).map { Double(abs($0)) }
         var html = """
         <!DOCTYPE html>

@@ -329,11 +329,13 @@ struct Train: ParsableCommand {
             if !quiet { note("resuming \(path) at epoch \(model.epochsDone) of \(model.totalEpochs)") }
         } else if let (unitWords, codes) = stackInput {
             documents = codes
+            try checkUnitsFit(unitWords.count)
             model = try makeModel(unitWords, initial: codes, corpusSize: corpus.count, threads: threadCount)
         } else {
             let text = try textOptions()
             let vocabulary = try streamed.map { try Vocabulary(stream: $0, options: text, pieceBlocks: streaming.pieceBlocks) }
                 ?? Vocabulary(corpus: corpus, options: text)
+            try checkUnitsFit(vocabulary.count)
             documents = try Documents(corpus: corpus, vocabulary: vocabulary, input: inputOptions)
             // LSA from the expanded documents starts osc better than from the plain ones.
             let expansion = self.expansion(documents: corpus.count)
@@ -435,10 +437,12 @@ struct Train: ParsableCommand {
         text.minWordLength = minWordLength
         text.builtinStopWords = !noStopWords
         if let file = stopWordsFile {
-            guard let content = try? String(contentsOfFile: file, encoding: .utf8) else {
-                throw SosoError(.io, "cannot read the stop-word file \(file)")
+            // Read as a corpus (one word a line), so a failure says why as a corpus's does.
+            let words: Corpus
+            do { words = try Corpus(contentsOf: file) } catch let e as SosoError {
+                throw SosoError(e.code, "the stop-word file: \(e.message)")
             }
-            text.extraStopWords = content.split(whereSeparator: \.isNewline).map(String.init)
+            text.extraStopWords = (0..<words.count).map { words.text($0) }.filter { !$0.isEmpty }
         }
         return text
     }
@@ -469,6 +473,19 @@ struct Train: ParsableCommand {
 
     /// A new model as the options say; `initial` are the documents it starts from, of a
     /// corpus of `corpusSize` documents.
+    /// Orthonormal units (osc's atoms, --orthogonalize, soft's LSA start) are rows over the
+    /// words, so there can be no more of them than words. Said before the documents are
+    /// built, in the options' names and with the figures (the core's check has neither).
+    private func checkUnitsFit(_ words: Int) throws {
+        let why = method == .osc ? "osc's atoms are orthonormal"
+            : orthogonalize > 0 ? "--orthogonalize keeps the units orthonormal"
+            : method == .soft && `init` == .lsa ? "--init lsa starts from orthonormal units" : nil
+        guard let why, units > words else { return }
+        let over = inputModel != nil ? "the \(words) units of the --input-model" : "the \(words) words of the vocabulary"
+        throw SosoError(.invalidArgument, "--units \(units) is more than \(over), and \(why): lower --units"
+                        + (inputModel == nil ? " or --min-df" : ""))
+    }
+
     private func makeModel(_ vocabulary: Vocabulary, initial documents: Documents, corpusSize: Int,
                            threads threadCount: Int) throws -> Model {
         let inputOptions = self.inputOptions

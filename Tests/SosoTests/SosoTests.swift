@@ -440,6 +440,11 @@ final class SosoTests: XCTestCase {
         XCTAssertEqual(r.memories.first?.index, 1)
         XCTAssertEqual(memory.label(1), "tree")
         XCTAssertEqual(r.unknownWords, 0)
+        XCTAssertEqual(r.knownWords, 2)
+        let unknown = try memory.recall("oak zzzz qqqq")
+        XCTAssertEqual(unknown.unknownWords, 2)
+        XCTAssertEqual(unknown.knownWords, 1)
+        XCTAssertEqual(try memory.recall("zzzz").knownWords, 0)
         var o = Memory.RecallOptions()
         o.energy = true
         o.steps = 3

@@ -132,6 +132,23 @@ static int map_agreement(const float *Y, int N, int G)
     return agree;
 }
 
+/* Counts t-SNE's progress reports; stops at iteration stop_at (-1: never). */
+typedef struct {
+    int calls;
+    uint32_t last;
+    long stop_at;
+    uint32_t epochs;
+} tsne_watch;
+
+static int tsne_count(const soso_progress *p, void *user)
+{
+    tsne_watch *w = user;
+    w->calls++;
+    w->last = p->epoch;
+    w->epochs = p->epochs;
+    return w->stop_at >= 0 && p->epoch >= (uint32_t)w->stop_at;
+}
+
 /* Four well-separated groups in 8 dimensions: in the map, a point's nearest neighbour
  * belongs to its own group; also for the same points scaled by 1e-30 (their squared
  * distances underflowed float and the map collapsed onto one point). */
@@ -154,9 +171,18 @@ static void test_tsne_separates_planted_groups(void)
     int agree = map_agreement(Y, N, G);
     printf("     t-SNE nearest-neighbour label agreement: %.3f\n", (double)agree / N);
     CHECK_MSG(agree > 0.95 * N, "agreement %d of %d", agree, N);
-    p.threads = 1; /* the same map for one thread */
+    p.threads = 1; /* the same map for one thread, and with a progress callback */
+    tsne_watch w = {0, 0, -1, 0};
+    p.progress = tsne_count;
+    p.user = &w;
     CHECK_OK(soso_tsne(X, N, DIM, &p, Y2));
     CHECK(memcmp(Y, Y2, N * 2 * sizeof *Y) == 0);
+    CHECK_MSG(w.calls == 50 && w.last == 490 && w.epochs == 500, "%d calls, last at %u of %u", w.calls, w.last, w.epochs);
+    w.stop_at = 100; /* stopped: SOSO_E_ABORTED and Y as it was */
+    memset(Y2, 0, N * 2 * sizeof *Y2);
+    CHECK_STATUS(soso_tsne(X, N, DIM, &p, Y2), SOSO_E_ABORTED);
+    CHECK(w.last == 100 && Y2[0] == 0.0f && Y2[N * 2 - 1] == 0.0f);
+    p.progress = NULL;
     for (int i = 0; i < N * DIM; i++) X[i] *= 1e-30f;
     CHECK_OK(soso_tsne(X, N, DIM, &p, Y2));
     agree = map_agreement(Y2, N, G);
