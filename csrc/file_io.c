@@ -6,8 +6,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -75,35 +78,75 @@ static int write_all(int fd, const char *p, size_t left)
     return 0;
 }
 
+/* write_all to what may be a pipe. A pipe whose reader is gone raises SIGPIPE, whose
+ * default ends the process, and the library must return EPIPE instead: SIGPIPE is
+ * blocked in this thread for the write and, if the write raised it, taken back (sigwait
+ * returns at once, it being pending), so the caller's handling of it is as before. */
+static int write_all_to_pipe(int fd, const char *p, size_t len)
+{
+    sigset_t pipe_only, old, pending;
+    sigemptyset(&pipe_only);
+    sigaddset(&pipe_only, SIGPIPE);
+    if (pthread_sigmask(SIG_BLOCK, &pipe_only, &old) != 0) return write_all(fd, p, len);
+    int was_pending = sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE);
+    int err = write_all(fd, p, len);
+    if (err == EPIPE && !was_pending && sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE)) {
+        int sig;
+        (void)sigwait(&pipe_only, &sig);
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return err;
+}
+
 /* Something that is not a regular file (a pipe, a terminal, /dev/stdout): written in
  * place, as renaming a new file over it would replace the device or pipe by a file. */
 static soso_status write_in_place(const char *path, int fd, const void *data, size_t len)
 {
     int own = fd < 0, err = 0;
     if (own && (fd = open(path, O_WRONLY | O_NOCTTY)) < 0) return soso__fail(SOSO_E_IO, "cannot write %s: %s", path, strerror(errno));
-    err = write_all(fd, data, len);
+    err = write_all_to_pipe(fd, data, len);
     if (own && close(fd) != 0 && !err) err = errno;
     return err ? soso__fail(SOSO_E_IO, "cannot write %s: %s", path, strerror(err)) : SOSO_OK;
 }
 
-/* A new file beside `path` (tmp: path + ".tmp.XXXXXX", created) with data, then renamed
- * over it. mode: the file's permissions; gid: its group where it replaces a file (best
- * effort: a shared file stays readable to its group), (gid_t)-1 for a new one. */
+/* Creates tmp (path + ".tmp." + 6 letters, tried until a name is free) with open(2)'s
+ * `mode`, which the umask then narrows as for any new file. Unlike mkstemp (always 0600)
+ * a new file thus gets the usual permissions without the umask being read by setting it,
+ * which would change it for a moment under every other thread of the process. */
+static int create_temp(char *tmp, size_t plen, mode_t mode)
+{
+    static const char letters[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+    uint64_t x = (uint64_t)getpid() ^ (uint64_t)(uintptr_t)tmp ^ (uint64_t)(soso__now() * 1e9);
+    memcpy(tmp + plen, ".tmp.", 5);
+    tmp[plen + 11] = '\0';
+    for (int attempt = 0; attempt < 1000; attempt++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        uint64_t y = x >> 16;
+        for (int i = 0; i < 6; i++, y /= 36) tmp[plen + 5 + i] = letters[y % 36];
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOCTTY, mode);
+        if (fd >= 0 || errno != EEXIST) return fd;
+    }
+    return -1; /* errno: EEXIST */
+}
+
+/* A new file beside `path` (its name from create_temp) with data, then renamed over it.
+ * mode: the replaced file's permissions, or (mode_t)-1 for a new file (0666 less the
+ * umask); gid: the replaced file's group (best effort: a shared file stays readable to
+ * its group), or (gid_t)-1. */
 static soso_status write_and_rename(const char *path, const void *data, size_t len, mode_t mode, gid_t gid)
 {
     size_t plen = strlen(path);
     char *tmp = soso__malloc(plen + 16);
     if (!tmp) return soso__fail(SOSO_E_NOMEM, "out of memory");
     memcpy(tmp, path, plen);
-    memcpy(tmp + plen, ".tmp.XXXXXX", 12);
-    int fd = mkstemp(tmp);
+    int fd = create_temp(tmp, plen, mode == (mode_t)-1 ? 0666 : 0600);
     if (fd < 0) {
         soso_status s = soso__fail(SOSO_E_IO, "cannot create a file next to %s: %s", path, strerror(errno));
         free(tmp);
         return s;
     }
     if (gid != (gid_t)-1 && fchown(fd, (uid_t)-1, gid) != 0) errno = 0; /* not in that group: the writer's stays */
-    (void)fchmod(fd, mode); /* mkstemp makes it 0600 */
+    if (mode != (mode_t)-1) (void)fchmod(fd, mode); /* the replaced file's, which the umask must not narrow */
     int err = write_all(fd, data, len);
     if (!err && fsync(fd) != 0) err = errno;
     if (close(fd) != 0 && !err) err = errno;
@@ -124,11 +167,7 @@ static soso_status write_file(const char *path, const void *data, size_t len, in
     if (stat(path, &st) != 0) {
         if (lstat(path, &st) == 0) /* a link to nothing: renaming over it would replace the link */
             return soso__fail(SOSO_E_IO, "cannot write %s: it is a symbolic link to nothing", path);
-        /* New: the usual permissions of a new file. (umask is read by setting it: for a
-         * moment the process's mask is 0, as it was before this writer.) */
-        mode_t mask = umask(0);
-        umask(mask);
-        return write_and_rename(path, data, len, 0666 & ~mask, (gid_t)-1);
+        return write_and_rename(path, data, len, (mode_t)-1, (gid_t)-1); /* new: a new file's usual permissions */
     }
     if (S_ISDIR(st.st_mode)) return soso__fail(SOSO_E_IO, "cannot write %s: it is a directory", path);
     if (!S_ISREG(st.st_mode)) return write_in_place(path, -1, data, len);

@@ -1040,10 +1040,11 @@ soso_status soso_model_load_buffer(const void *data, size_t len, soso_model **ou
  * synced and renamed over `path`, so a failure leaves no partial file and the old one
  * whole. A file replaced keeps its permissions (a new one gets 0666 less the umask); a
  * symbolic link is followed (its target replaced, the link kept; one to nothing is
- * refused); a pipe or device (not a regular file) is written in place, which waits for a
- * FIFO's reader (and a closed pipe raises SIGPIPE, as for any write); "-" is standard
- * output. SOSO_E_IO with the reason (a directory, a missing directory, no permission, a
- * full disk). */
+ * refused); a file with other hard links is replaced under this name only (the others
+ * keep the old content, as the rename must); a pipe or device (not a regular file) is
+ * written in place, which waits for a FIFO's reader (a pipe whose reader is gone gives
+ * SOSO_E_IO "Broken pipe", never SIGPIPE); "-" is standard output. SOSO_E_IO with the
+ * reason (a directory, a missing directory, no permission, a full disk). */
 soso_status soso_file_write(const char *path, const void *data, size_t len);
 
 /* Frees memory handed out by the library (soso_model_save_buffer). */

@@ -23,6 +23,13 @@ struct SosoCommand: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch let error as SosoError {
+            // `soso export M --npy - | head -c 100`: the library says "Broken pipe" where a
+            // write would have raised SIGPIPE; the command then ends as its text output does
+            // when the reader leaves (by SIGPIPE, silently), the way pipelines expect.
+            if error.code == .io && error.message == "cannot write standard output: " + String(cString: strerror(EPIPE)) {
+                signal(SIGPIPE, SIG_DFL)
+                raise(SIGPIPE)
+            }
             fail(error.message, code: error.code == .aborted ? 130 : 1)
         } catch {
             let code = exitCode(for: error)

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <stdlib.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -286,10 +287,13 @@ static void test_file_write_targets(void)
     snprintf(file, sizeof file, "%s/f.txt", dir);
     snprintf(link, sizeof link, "%s/l.txt", dir);
     snprintf(fifo, sizeof fifo, "%s/p", dir);
+    mode_t mask = umask(027); /* a new file: 0666 less the umask, and the umask left as it was */
     CHECK_OK(soso_file_write(file, "one", 3));
+    struct stat st;
+    CHECK(stat(file, &st) == 0 && (st.st_mode & 07777) == 0640);
+    CHECK(umask(mask) == 027);
     CHECK(chmod(file, 0604) == 0); /* a mode no umask gives a new file */
     CHECK_OK(soso_file_write(file, "two", 3));
-    struct stat st;
     CHECK(stat(file, &st) == 0 && (st.st_mode & 07777) == 0604);
     CHECK(symlink("f.txt", link) == 0);
     CHECK_OK(soso_file_write(link, "three", 5));
@@ -306,6 +310,20 @@ static void test_file_write_targets(void)
     CHECK(read(rd, got, sizeof got - 1) == 5 && !strcmp(got, "piped"));
     close(rd);
     CHECK(lstat(fifo, &st) == 0 && S_ISFIFO(st.st_mode));
+    /* A pipe whose reader is gone: EPIPE as an error, not SIGPIPE ending the process
+     * (this test would die), and no SIGPIPE left pending after it. */
+    int ends[2], saved = dup(STDOUT_FILENO);
+    fflush(stdout);
+    CHECK(saved >= 0 && pipe(ends) == 0 && dup2(ends[1], STDOUT_FILENO) == STDOUT_FILENO);
+    close(ends[0]);
+    close(ends[1]);
+    soso_status piped = soso_file_write("-", "gone", 4);
+    dup2(saved, STDOUT_FILENO);
+    close(saved);
+    CHECK_STATUS(piped, SOSO_E_IO);
+    CHECK(strstr(soso_last_error(), "cannot write standard output") != NULL);
+    sigset_t pending;
+    CHECK(sigpending(&pending) == 0 && !sigismember(&pending, SIGPIPE));
     char dangling[600];
     snprintf(dangling, sizeof dangling, "%s/d.txt", dir);
     CHECK(symlink("nowhere.txt", dangling) == 0);
