@@ -84,6 +84,18 @@ static int write_all(int fd, const char *p, size_t left)
  * returns at once, it being pending), so the caller's handling of it is as before. */
 static int write_all_to_pipe(int fd, const char *p, size_t len)
 {
+#ifdef F_SETNOSIGPIPE
+    /* macOS raises SIGPIPE on the process, not the writing thread, so a mask of this
+     * thread would not hold it: the descriptor is told not to raise it instead (the flag
+     * is the caller's too, so it is put back). */
+    int had = fcntl(fd, F_GETNOSIGPIPE);
+    if (had == 0 && fcntl(fd, F_SETNOSIGPIPE, 1) == 0) {
+        int err = write_all(fd, p, len);
+        (void)fcntl(fd, F_SETNOSIGPIPE, 0);
+        return err;
+    }
+    if (had > 0) return write_all(fd, p, len);
+#endif
     sigset_t pipe_only, old, pending;
     sigemptyset(&pipe_only);
     sigaddset(&pipe_only, SIGPIPE);

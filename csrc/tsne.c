@@ -52,6 +52,19 @@ static void row_affinities(const float *D, size_t n, size_t i, double target, fl
     for (size_t j = 0; j < n; j++) P[i * n + j] = j == i || sum <= 0 ? 0.0f : (float)(exp(-beta * d[j]) / sum);
 }
 
+/* One report to the caller's progress callback (if any), `done` iterations in; returns
+ * non-zero where it asks to stop. */
+static int report_progress(const soso_tsne_params *prm, uint32_t done, double start, int team)
+{
+    if (!prm->progress) return 0;
+    soso_progress pr = {0};
+    pr.epoch = done;
+    pr.epochs = prm->iterations;
+    pr.seconds = soso__now() - start;
+    pr.threads_used = team;
+    return prm->progress(&pr, prm->user) != 0;
+}
+
 soso_status soso_tsne(const float *X, size_t n, size_t dim, const soso_tsne_params *prm, float *Y)
 {
     if (!X || !Y || !prm) return soso__fail(SOSO_E_ARG, "arguments must not be NULL");
@@ -105,17 +118,7 @@ soso_status soso_tsne(const float *X, size_t n, size_t dim, const soso_tsne_para
     int stopped = 0;
     for (uint32_t it = 0; it < prm->iterations; it++) {
         /* A few thousand points take minutes: the caller shows how far, and may stop. */
-        if (prm->progress && it % 10 == 0) {
-            soso_progress pr = {0};
-            pr.epoch = it;
-            pr.epochs = prm->iterations;
-            pr.seconds = soso__now() - start;
-            pr.threads_used = team;
-            if (prm->progress(&pr, prm->user)) {
-                stopped = 1;
-                break;
-            }
-        }
+        if (it % 10 == 0 && (stopped = report_progress(prm, it, start, team))) break;
         double exag = it < 250 ? 12.0 : 1.0, mom = it < 250 ? 0.5 : 0.8;
         /* Z = sum_{i != j} 1 / (1 + |y_i - y_j|^2), by rows, summed in row order. */
 #pragma omp parallel for schedule(static) num_threads(team) if (team > 1)
@@ -160,6 +163,7 @@ soso_status soso_tsne(const float *X, size_t n, size_t dim, const soso_tsne_para
             y[2 * i + 1] -= c1 / (double)n;
         }
     }
+    if (!stopped) stopped = report_progress(prm, prm->iterations, start, team); /* the end: a stop asked late still holds */
     int finite = 1;
     for (size_t i = 0; i < 2 * n; i++) finite &= isfinite(y[i]) != 0;
     soso_status s = stopped  ? soso__fail(SOSO_E_ABORTED, "t-SNE stopped by its progress callback")

@@ -163,8 +163,9 @@ soso_status soso_vocab_builder_finish(soso_vocab_builder *b, soso_vocab **out)
             stop_only = soso__strmap_find(&b->stop, w, len) >= 0;
         }
         if (b->n_nonblank == 0)
-            return soso__fail(SOSO_E_EMPTY, "the %llu documents are blank; nothing to learn from",
-                              (unsigned long long)b->n_docs);
+            return b->n_docs == 1 ? soso__fail(SOSO_E_EMPTY, "the one document is blank; nothing to learn from")
+                                  : soso__fail(SOSO_E_EMPTY, "the %llu documents are blank; nothing to learn from",
+                                               (unsigned long long)b->n_docs);
         if (stop_only)
             return soso__fail(SOSO_E_EMPTY, "the %llu documents hold no word but stop words (a word is a run of"
                               " Latin, Greek or Cyrillic letters from the minimum to the maximum word length:"

@@ -898,9 +898,10 @@ typedef struct soso_tsne_params {
     float learning_rate; /* 0: max(n / 12, 50) (default)                              */
     uint64_t seed;       /* (default 1)                                               */
     int threads;         /* never changes the result                                  */
-    soso_progress_fn progress; /* NULL (default), or called every 10 iterations with
-                                * epoch = iterations done and epochs = iterations; a
-                                * non-zero return stops: SOSO_E_ABORTED, Y untouched */
+    soso_progress_fn progress; /* NULL (default), or called every 10 iterations and at
+                                * the end with epoch = iterations done and epochs =
+                                * iterations; a non-zero return stops: SOSO_E_ABORTED,
+                                * Y untouched */
     void *user;          /* passed to progress                                        */
 } soso_tsne_params;
 

@@ -53,11 +53,14 @@ struct MapCommand: ParsableCommand {
         let (svg, _) = try DocumentMap.svg(m, c, title: "\(URL(fileURLWithPath: model).lastPathComponent) on \(URL(fileURLWithPath: corpus).lastPathComponent)",
                                       perplexity: perplexity, seed: seed, maxPoints: maxPoints, iterations: iterations,
                                       threads: threads ?? Soso.maxThreads, quiet: quiet)
+        try stopIfRequested(DocumentMap.interrupted)
         try writeFile(Data(svg.utf8), to: output)
     }
 }
 
 enum DocumentMap {
+    static let interrupted = "interrupted during the map's t-SNE; nothing written"
+
     /// The map of a corpus as SVG text, and the perplexity taken. perplexity nil: 30, or a
     /// third of the documents where there are fewer than 91 (t-SNE needs more points than
     /// its perplexity).
@@ -93,7 +96,7 @@ enum DocumentMap {
             y = try TSNE.embed(points, count: rows.count, dimension: h, perplexity: perplexity, iterations: iterations,
                                seed: seed, threads: threads) { line.update(steps: $0, what: "t-SNE iteration") }
         } catch let e as SosoError where e.code == .aborted {
-            throw SosoError(.aborted, "interrupted during the map's t-SNE; nothing written")
+            throw SosoError(.aborted, DocumentMap.interrupted)
         }
         let labels = try c.corpus.labelIDs()
         let groups: [Int]

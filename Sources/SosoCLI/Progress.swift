@@ -12,6 +12,12 @@ func installStopHandlers() {
     signal(SIGTERM) { _ in stopRequested = 1 }
 }
 
+/// A Ctrl-C that came after the last progress report (the handler, still in place, only
+/// noted it): the command stops before it writes, as it would have earlier.
+func stopIfRequested(_ message: String) throws {
+    if stopRequested != 0 { throw SosoError(.aborted, message) }
+}
+
 /// Names a step before training that can take a while on a large corpus (the expansion,
 /// LSA), on its own line; only on a terminal and never with --quiet, like the progress line.
 func showPhase(_ text: String, quiet: Bool) {

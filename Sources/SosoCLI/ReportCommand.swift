@@ -83,6 +83,7 @@ struct ReportCommand: ParsableCommand {
         html += "<h2>Overlap between units</h2>\n" + Svg.heatmap(cos, size: m.units, title: "|cos| between units (darker: more alike)")
         html += "<h2>Map of the documents</h2>\n<p>t-SNE of the documents' codes (perplexity \(String(format: "%.3g", perplexity)), seed \(seed)).</p>\n" + map
         html += "</body></html>\n"
+        try stopIfRequested("interrupted while making the report; nothing written")
         try writeFile(Data(html.utf8), to: output)
         if output != "-" && !quiet { note("wrote the report to \(output)") }
     }

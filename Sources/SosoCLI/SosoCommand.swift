@@ -23,10 +23,11 @@ struct SosoCommand: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch let error as SosoError {
-            // `soso export M --npy - | head -c 100`: the library says "Broken pipe" where a
-            // write would have raised SIGPIPE; the command then ends as its text output does
-            // when the reader leaves (by SIGPIPE, silently), the way pipelines expect.
-            if error.code == .io && error.message == "cannot write standard output: " + String(cString: strerror(EPIPE)) {
+            // `soso export M --npy - | head -c 100` (or -o /dev/stdout, or a FIFO): the
+            // library says "Broken pipe" where a write would have raised SIGPIPE; the command
+            // then ends as its text output does when the reader leaves (by SIGPIPE, silently),
+            // the way pipelines expect. Only a pipe or socket gives EPIPE.
+            if error.code == .io && error.message.hasSuffix(": " + String(cString: strerror(EPIPE))) {
                 signal(SIGPIPE, SIG_DFL)
                 raise(SIGPIPE)
             }
@@ -47,7 +48,8 @@ struct SosoCommand: ParsableCommand {
         guard arguments.first == "help" else { return }
         var command: ParsableCommand.Type = SosoCommand.self
         var path = "soso"
-        for name in arguments.dropFirst() where !name.hasPrefix("-") {
+        for (i, name) in arguments.dropFirst().enumerated() where !name.hasPrefix("-") {
+            if i == 0 && name == "help" { return } // `soso help help`: the parser's own
             let subcommands = command.configuration.subcommands
             guard let next = subcommands.first(where: { $0._commandName == name }) else {
                 let known = subcommands.map { $0._commandName }.joined(separator: ", ")

@@ -302,6 +302,7 @@ struct Train: ParsableCommand {
         // Stacked, the model trained here is the upper layer and its documents are the
         // lower model's codes of the corpus.
         let lower = try inputModel.map { try Model(contentsOf: $0) }
+        if let lower, resume == nil { try checkUnitsFit(lower.units) } // before the corpus is encoded
         let words = try lower.map { try Documents(corpus: corpus, vocabulary: $0.vocabulary, input: $0.input) }
         let stackInput = try lower.map { try $0.stackInput(words!, threads: threadCount) }
         let model: Model
@@ -329,7 +330,6 @@ struct Train: ParsableCommand {
             if !quiet { note("resuming \(path) at epoch \(model.epochsDone) of \(model.totalEpochs)") }
         } else if let (unitWords, codes) = stackInput {
             documents = codes
-            try checkUnitsFit(unitWords.count)
             model = try makeModel(unitWords, initial: codes, corpusSize: corpus.count, threads: threadCount)
         } else {
             let text = try textOptions()
@@ -442,7 +442,9 @@ struct Train: ParsableCommand {
             do { words = try Corpus(contentsOf: file) } catch let e as SosoError {
                 throw SosoError(e.code, "the stop-word file: \(e.message)")
             }
-            text.extraStopWords = (0..<words.count).map { words.text($0) }.filter { !$0.isEmpty }
+            // A TAB is no label here: "blood<TAB>120" (a frequency list) stops both parts.
+            text.extraStopWords = (0..<words.count).map { i in [words.label(i), words.text(i)].compactMap { $0 }.joined(separator: " ") }
+                .filter { !$0.isEmpty }
         }
         return text
     }
@@ -471,8 +473,6 @@ struct Train: ParsableCommand {
         showPhase("starting \(units) units from the leading singular vectors of the documents (LSA)", quiet: quiet)
     }
 
-    /// A new model as the options say; `initial` are the documents it starts from, of a
-    /// corpus of `corpusSize` documents.
     /// Orthonormal units (osc's atoms, --orthogonalize, soft's LSA start) are rows over the
     /// words, so there can be no more of them than words. Said before the documents are
     /// built, in the options' names and with the figures (the core's check has neither).
@@ -482,10 +482,14 @@ struct Train: ParsableCommand {
             : method == .soft && `init` == .lsa ? "--init lsa starts from orthonormal units" : nil
         guard let why, units > words else { return }
         let over = inputModel != nil ? "the \(words) units of the --input-model" : "the \(words) words of the vocabulary"
-        throw SosoError(.invalidArgument, "--units \(units) is more than \(over), and \(why): lower --units"
-                        + (inputModel == nil ? " or --min-df" : ""))
+        // Only the vocabulary options that cut words can give more of them.
+        let more = inputModel != nil ? [] : (minDF > 1 ? ["lower --min-df"] : []) + (maxVocab != nil ? ["raise --max-vocab"] : [])
+        throw SosoError(.invalidArgument, "--units \(units) is more than \(over), and \(why): "
+                        + (["lower --units"] + more).joined(separator: ", or "))
     }
 
+    /// A new model as the options say; `initial` are the documents it starts from, of a
+    /// corpus of `corpusSize` documents.
     private func makeModel(_ vocabulary: Vocabulary, initial documents: Documents, corpusSize: Int,
                            threads threadCount: Int) throws -> Model {
         let inputOptions = self.inputOptions

@@ -480,6 +480,16 @@ final class SosoTests: XCTestCase {
         XCTAssertEqual(y.count, 120)
         XCTAssertTrue(y.allSatisfy(\.isFinite))
         XCTAssertThrowsError(try TSNE.embed([1, 2, 3], count: 2, dimension: 2))
+        // Progress: every 10 iterations and at the end, the same map; false stops it.
+        var seen = [Int]()
+        let watched = try TSNE.embed(Array(codes.prefix(60 * 6)), count: 60, dimension: 6, perplexity: 10,
+                                     iterations: 200) { seen.append($0.epoch); return true }
+        XCTAssertEqual(watched, y)
+        XCTAssertEqual(seen, Array(stride(from: 0, through: 200, by: 10)))
+        XCTAssertThrowsError(try TSNE.embed(Array(codes.prefix(60 * 6)), count: 60, dimension: 6, perplexity: 10,
+                                            iterations: 200) { $0.epoch < 50 }) {
+            XCTAssertEqual(($0 as? SosoError)?.code, .aborted)
+        }
     }
 
     func testStreamedCorpusTrainsAndResumes() throws {

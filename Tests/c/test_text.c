@@ -221,6 +221,10 @@ static void test_vocab_empty(void)
     CHECK_STATUS(soso_vocab_build_corpus(c, &o, NULL, 0, &v), SOSO_E_EMPTY);
     CHECK(strstr(soso_last_error(), "the 3 documents are blank") != NULL); /* not "only stop words" */
     soso_corpus_free(c);
+    CHECK_OK(soso_corpus_from_buffer("  \n", 3, &c));
+    CHECK_STATUS(soso_vocab_build_corpus(c, &o, NULL, 0, &v), SOSO_E_EMPTY);
+    CHECK(strstr(soso_last_error(), "the one document is blank") != NULL);
+    soso_corpus_free(c);
     CHECK_OK(soso_corpus_from_buffer("the of\n\nand a\n", 15, &c)); /* one blank line among them */
     CHECK_STATUS(soso_vocab_build_corpus(c, &o, NULL, 0, &v), SOSO_E_EMPTY);
     CHECK(strstr(soso_last_error(), "hold no word but stop words") != NULL);

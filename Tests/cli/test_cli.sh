@@ -49,6 +49,7 @@ run "help on a subcommand" 0 "$SOSO" help memory build && expect_out "--add"
 run "help on no command" 64 "$SOSO" help nope && expect_err "no command 'soso nope'" && expect_err "train, topics"
 run "help on no subcommand" 64 "$SOSO" help memory nope && expect_err "build, recall, eval"
 run "help below a leaf" 64 "$SOSO" help train nope && expect_err "'soso train' has no subcommands"
+run "help on help" 0 "$SOSO" help help && expect_out "USAGE"
 run "version" 0 "$SOSO" --version && expect_out "^0\."
 
 # ---- the happy path ----
@@ -206,13 +207,15 @@ run "reconstruct all codes" 0 "$SOSO" reconstruct "$osc" "$corpus" --top-k 12 &&
 run "osc sparsity 0" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --method osc --units 4 --sparsity 0 && expect_err "sparsity"
 run "osc sparsity > units" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --method osc --units 4 --sparsity 5 && expect_err "sparsity"
 run "osc units > vocabulary" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --method osc --units 5000 &&
-    expect_err "^soso: --units 5000 is more than the [0-9]* words of the vocabulary, and osc's atoms are orthonormal: lower --units or --min-df$"
+    expect_err "^soso: --units 5000 is more than the [0-9]* words of the vocabulary, and osc's atoms are orthonormal: lower --units, or lower --min-df$"
+run "units > vocabulary, the options that cut words" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --method osc --units 500 --min-df 1 --max-vocab 100 &&
+    expect_err "the 100 words of the vocabulary, and osc's atoms are orthonormal: lower --units, or raise --max-vocab$"
 run "orthogonalize units > vocabulary" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --method hebbian --units 5000 --orthogonalize 5 &&
     expect_err "--orthogonalize keeps the units orthonormal"
 run "soft lsa units > vocabulary" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --method soft --units 5000 --init lsa &&
     expect_err "--init lsa starts from orthonormal units"
 # A stop-word file, one word a line (blank lines and CRLF endings read as nothing).
-printf 'blood\r\n\nbone\n' > "$tmp/stops.txt"
+printf 'blood\r\n\nbone\t3\n' > "$tmp/stops.txt" # a TAB is no label here: both sides are stop words
 run "stop-word file" 0 "$SOSO" train "$corpus" -o "$tmp/sw.soso" --units 4 --epochs 1 --quiet --stop-words "$tmp/stops.txt" &&
     run "stop-word file vocabulary" 0 "$SOSO" export "$tmp/sw.soso" --vocab - &&
     { ! grep -qx -e blood -e bone "$tmp/out" && grep -qx vein "$tmp/out" && ok || bad "stop words still in the vocabulary"; }
@@ -477,6 +480,9 @@ run "export vocabulary to stdout" 0 "$SOSO" export "$model" --vocab -
 "$SOSO" export "$tmp/wide.soso" --npy - 2>"$tmp/err" | head -c 10 >/dev/null
 rc=${PIPESTATUS[0]}
 [ "$rc" -eq 141 ] && [ ! -s "$tmp/err" ] && ok || bad "export to a closed pipe: exit $rc, stderr: $(cat "$tmp/err")"
+"$SOSO" export "$tmp/wide.soso" --npy /dev/stdout 2>"$tmp/err" | head -c 10 >/dev/null # the pipe by another name
+rc=${PIPESTATUS[0]}
+[ "$rc" -eq 141 ] && [ ! -s "$tmp/err" ] && ok || bad "export to /dev/stdout, a closed pipe: exit $rc, stderr: $(cat "$tmp/err")"
 run "export both to stdout" 64 "$SOSO" export "$model" --vocab - --npy - && expect_err "the same file"
 # A model rewritten keeps its permissions; behind a link the target is rewritten and the
 # link kept; a pipe is written into, not replaced by a file.
