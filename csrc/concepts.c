@@ -169,6 +169,9 @@ soso_status soso_model_expand(const soso_model *m, const float *codes, size_t n_
     if (!m || !codes || !found || (!word_ids && n)) return soso__fail(SOSO_E_ARG, "arguments must not be NULL");
     if (n_codes < m->units) return soso__fail(SOSO_E_ARG, "codes holds %zu floats, %zu are needed", n_codes, m->units);
     size_t H = m->units, V = m->cols, k = keep_of(m, keep);
+    if (n > V) n = V; /* no more words than the vocabulary's, however many are asked for */
+    for (size_t u = 0; u < H; u++)
+        if (!isfinite(codes[u])) return soso__fail(SOSO_E_NUMERIC, "code %zu is not finite", u);
     float *a = soso__alloc_array(H, sizeof *a), *x = soso__alloc_array(V, sizeof *x);
     uint32_t *ids = soso__alloc_array(n > H ? n : H, sizeof *ids); /* H: room for reduce too */
     if (!a || !x || !ids) {

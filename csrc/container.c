@@ -122,6 +122,7 @@ soso_status soso__read_vocab_sections(const soso__section *secs, size_t n, const
     const soso__section *ts = soso__section_find(secs, n, "TEXT"), *vs = soso__section_find(secs, n, "VOCB");
     if (!ts || !vs) return soso__fail(SOSO_E_FORMAT, "%s file: the vocabulary sections are missing", kind);
     soso_text_options to;
+    soso_text_options_default(&to); /* what the file does not keep (max_distinct, a builder's limit) */
     soso__rbuf r = {ts->p, ts->len, 0, 0};
     to.min_word_len = soso__rbuf_u32(&r);
     to.max_word_len = soso__rbuf_u32(&r);

@@ -128,6 +128,7 @@ soso_status soso_corpus_from_buffer_limited(const char *data, size_t len, const 
                                             soso_corpus **out)
 {
     if (!out || (!data && len)) return soso__fail(SOSO_E_ARG, "data and out must not be NULL");
+    if (len == SOSO_NUL_TERMINATED) len = strlen(data); /* the header's text convention */
     size_t total;
     if (!soso__add_size(len, 1, &total)) return soso__fail(SOSO_E_LIMIT, "buffer too large");
     char *copy = soso__malloc(total);

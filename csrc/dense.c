@@ -6,6 +6,7 @@
 #include "soso_internal.h"
 
 #include <cblas.h>
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,16 @@ void soso__axpy(float alpha, const float *x, float *y, size_t n)
 void soso__scal(float alpha, float *x, size_t n)
 {
     if (n) cblas_sscal((int)n, alpha, x, 1);
+}
+
+void soso__scale_unit(float *x, size_t n, double ss)
+{
+    double inv = 1.0 / sqrt(ss);
+    if (inv <= FLT_MAX) {
+        soso__scal((float)inv, x, n);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) x[i] = (float)(x[i] * inv); /* values near 1e-39: 1/|x| is no float */
 }
 
 /* OpenBLAS's thread count is process-wide, and several host threads may be inside SOSO

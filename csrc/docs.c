@@ -184,9 +184,7 @@ soso_status soso_docs_normalize(soso_docs *d)
     for (size_t r = 0; r < d->rows; r++) {
         double ss = 0;
         for (size_t e = d->indptr[r]; e < d->indptr[r + 1]; e++) ss += (double)d->values[e] * d->values[e];
-        if (ss <= 0) continue;
-        float inv = (float)(1.0 / sqrt(ss));
-        for (size_t e = d->indptr[r]; e < d->indptr[r + 1]; e++) d->values[e] *= inv;
+        if (ss > 0) soso__scale_unit(d->values + d->indptr[r], d->indptr[r + 1] - d->indptr[r], ss);
     }
     return SOSO_OK;
 }

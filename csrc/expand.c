@@ -300,7 +300,7 @@ soso_status soso_docs_expand(const soso_docs *docs, size_t neighbors, float gain
     const char *why =
         neighbors == 0 ? "neighbors must be between 1 and 1000" : soso__expansion_check(neighbors, gain, hops);
     if (why) return soso__fail(SOSO_E_ARG, "%s, got %zu, %g and %u", why, neighbors, (double)gain, hops);
-    if (threads < 1) return soso__fail(SOSO_E_ARG, "threads must be >= 1, got %d", threads);
+    if (threads < 1) threads = 1; /* the header's convention: threads <= 1 runs serially */
     const soso_docs *X = docs;
     size_t V = X->cols, R = X->rows, max_nnz = 0;
     for (size_t i = 0; i < R; i++) {

@@ -376,10 +376,19 @@ static void dense_step(const soso_memory *m, soso__recall_scratch *w, const doub
         for (size_t e = m->indptr[i]; e < m->indptr[i + 1]; e++) q2[m->words[e]] += w->p[i];
 }
 
-/* The recalled words in increasing id order (insertion sort: a handful of words). */
+/* One completed word: counted always, kept while there is room (soso_memory_recall then
+ * says the pattern did not fit). */
+static void add_word(soso_recall_result *res, uint32_t j)
+{
+    if (res->n_words < res->words_cap) res->words[res->n_words] = j;
+    res->n_words++;
+}
+
+/* The recalled words kept, in increasing id order (insertion sort: a handful of words). */
 static void sort_words(soso_recall_result *res)
 {
-    for (size_t a = 1; a < res->n_words; a++) {
+    size_t kept = res->n_words < res->words_cap ? res->n_words : res->words_cap;
+    for (size_t a = 1; a < kept; a++) {
         uint32_t v = res->words[a];
         size_t b = a;
         while (b > 0 && res->words[b - 1] > v) {
@@ -456,7 +465,7 @@ static void one_step(const soso_memory *m, soso__recall_scratch *w, const uint32
             }
             done = hi + low >= thr;
         }
-        if (done && res->n_words < res->words_cap) res->words[res->n_words++] = j;
+        if (done) add_word(res, j);
     }
     for (size_t r = 0; r < m->vocab->words.count; r++) {
         uint32_t j = m->by_colsum[r];
@@ -467,7 +476,7 @@ static void one_step(const soso_memory *m, soso__recall_scratch *w, const uint32
             uint32_t sc = w->score[m->post[e]];
             if (sc > 0 && sc < sh) low += ps[sc] - p0;
         }
-        if (p0 * m->colsum[j] + low >= thr && res->n_words < res->words_cap) res->words[res->n_words++] = j;
+        if (p0 * m->colsum[j] + low >= thr) add_word(res, j);
     }
     for (size_t k = 0; k < nw; k++) {
         w->q[w->wlist[k]] = 0;
@@ -539,11 +548,11 @@ void soso__recall(const soso_memory *m, soso__recall_scratch *w, const uint32_t 
         /* Touched words, then untouched ones whose p0 colsum reaches the threshold. */
         for (size_t k = 0; k < nw; k++) {
             uint32_t j = w->wlist[k];
-            if (w->q[j] >= prm->threshold && res->n_words < res->words_cap) res->words[res->n_words++] = j;
+            if (w->q[j] >= prm->threshold) add_word(res, j);
         }
         for (size_t r = 0; r < V && p0 * m->colsum[m->by_colsum[r]] >= prm->threshold; r++) {
             uint32_t j = m->by_colsum[r];
-            if (!w->wmark[j] && res->n_words < res->words_cap) res->words[res->n_words++] = j;
+            if (!w->wmark[j]) add_word(res, j);
         }
         res->zero_memories = (uint64_t)(m->n - nt);
         res->zero_weight = (float)p0;
@@ -567,7 +576,7 @@ void soso__recall(const soso_memory *m, soso__recall_scratch *w, const uint32_t 
     } else {
         double *q = w->q2;
         for (size_t j = 0; j < V; j++)
-            if (q[j] >= prm->threshold && res->n_words < res->words_cap) res->words[res->n_words++] = (uint32_t)j;
+            if (q[j] >= prm->threshold) add_word(res, (uint32_t)j);
         /* The weights of the step that made the final state. */
         for (size_t i = 0; i < m->n; i++) insert_top(res, (uint32_t)i, (float)w->pm[i]);
         res->zero_memories = 0;
@@ -603,6 +612,9 @@ soso_status soso_memory_recall(const soso_memory *m, const uint32_t *query, size
     SOSO__CHECK(soso__recall_scratch_init(&w, m));
     soso__recall(m, &w, query, nq, prm, res);
     soso__recall_scratch_free(&w);
+    if (res->words_cap && res->n_words > res->words_cap) /* cut short, the pattern would read as whole */
+        return soso__fail(SOSO_E_LIMIT, "the completed pattern has %zu words, more than the %zu room given (words_cap)",
+                          res->n_words, res->words_cap);
     return SOSO_OK;
 }
 

@@ -4,6 +4,7 @@
 #include "soso_internal.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,10 +31,11 @@ static soso_status cont_build(const int32_t *a, const int32_t *b, size_t n, cont
         ma = a[i] > ma ? a[i] : ma;
         mb = b[i] > mb ? b[i] : mb;
     }
-    c->na = (size_t)(ma + 1);
-    c->nb = (size_t)(mb + 1);
+    c->na = (size_t)((int64_t)ma + 1); /* a label of INT32_MAX: ma + 1 in int32 overflowed */
+    c->nb = (size_t)((int64_t)mb + 1);
     size_t cells;
-    if (!soso__mul_size(c->na ? c->na : 1, c->nb ? c->nb : 1, &cells) || cells > ((size_t)1 << 32))
+    /* At most 2^28 cells (2 GiB of counts): label and cluster ids are meant to be dense. */
+    if (!soso__mul_size(c->na ? c->na : 1, c->nb ? c->nb : 1, &cells) || cells > ((size_t)1 << 28))
         return soso__fail(SOSO_E_LIMIT, "too many labels or clusters (%zu x %zu)", c->na, c->nb);
     c->t = soso__calloc_array(cells, sizeof *c->t);
     c->ra = soso__calloc_array(c->na ? c->na : 1, sizeof *c->ra);

@@ -3,6 +3,7 @@
 #include "soso_internal.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -319,15 +320,21 @@ size_t soso_model_code_sparsity(const soso_model *m)
     return (m && m->learner == SOSO_LEARNER_OSC) ? m->osc.sparsity : 0;
 }
 
-soso_status soso_model_set_weights(soso_model *m, const float *w, size_t n)
+soso_status soso__check_weights(const soso_model *m, const float *w)
 {
-    if (!m || !w) return soso__fail(SOSO_E_ARG, "model and weights must not be NULL");
-    if (n != m->units * m->cols)
-        return soso__fail(SOSO_E_ARG, "%zu weights given, the model has %zu x %zu", n, m->units, m->cols);
+    size_t n = m->units * m->cols;
+    /* Scores raise weights to the power p - 1: for Hebbian p above 3 the bound is lower,
+     * so that |w|^(p-1) stays within 1e30 (p = 5 and weights of 1e10 encoded as NaN). */
+    float p = soso__score_power(m);
+    double lim = p > 3.0f ? pow(10.0, 30.0 / ((double)p - 1.0)) : (double)SOSO__WEIGHT_MAX;
     size_t bad = soso__first_unusable_weight(w, n);
+    for (size_t i = 0; i < n && bad == n; i++)
+        if (fabs((double)w[i]) > lim) bad = i;
+    char within[64] = "1e15";
+    if (p > 3.0f) snprintf(within, sizeof within, "%.3g for p = %g", lim, (double)p);
     if (bad < n)
-        return soso__fail(SOSO_E_NUMERIC, "weight %zu is %g: weights must be finite and within 1e15 in size"
-                          " (scale the rows down: a unit's direction is what it means)", bad, (double)w[bad]);
+        return soso__fail(SOSO_E_NUMERIC, "weight %zu is %g: weights must be finite and within %s in size"
+                          " (scale the rows down: a unit's direction is what it means)", bad, (double)w[bad], within);
     if (m->learner == SOSO_LEARNER_OSC) { /* OSC's update keeps orthonormal atoms orthonormal, and needs them so */
         float err = 0;
         SOSO__CHECK(soso_orthogonality_error(w, m->units, m->cols, m->osc.threads, &err));
@@ -335,6 +342,15 @@ soso_status soso_model_set_weights(soso_model *m, const float *w, size_t n)
             return soso__fail(SOSO_E_ARG, "an OSC model's atoms must be orthonormal, these are %.3g from it (largest"
                               " |W W^T - I|): orthonormalise them first (soso_orthogonalize_symmetric)", (double)err);
     }
+    return SOSO_OK;
+}
+
+soso_status soso_model_set_weights(soso_model *m, const float *w, size_t n)
+{
+    if (!m || !w) return soso__fail(SOSO_E_ARG, "model and weights must not be NULL");
+    if (n != m->units * m->cols)
+        return soso__fail(SOSO_E_ARG, "%zu weights given, the model has %zu x %zu", n, m->units, m->cols);
+    SOSO__CHECK(soso__check_weights(m, w));
     memcpy(m->W, w, n * sizeof *w);
     m->orth_due = 0; /* steps owed were the old weights' */
     m->penalty_due = 0;
@@ -345,7 +361,7 @@ soso_status soso_model_set_weights(soso_model *m, const float *w, size_t n)
 soso_status soso_model_set_expansion(soso_model *m, size_t neighbors, float gain, unsigned hops)
 {
     if (!m) return soso__fail(SOSO_E_ARG, "model must not be NULL");
-    const char *why = soso__expansion_check(neighbors, gain, hops);
+    const char *why = neighbors ? soso__expansion_check(neighbors, gain, hops) : NULL; /* none: gain and hops ignored */
     if (why) return soso__fail(SOSO_E_ARG, "%s", why);
     m->expand_neighbors = (uint32_t)neighbors;
     m->expand_gain = neighbors ? gain : 0.0f;

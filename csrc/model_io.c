@@ -292,12 +292,6 @@ static soso_status parse(const sections *sec, soso_model **out)
     soso_vocab_free(vocab);
     if (s != SOSO_OK) return s;
     soso__rbuf_f32s(&wr, m->W, n);
-    size_t badw = soso__first_unusable_weight(m->W, n);
-    if (badw < n) {
-        double v = m->W[badw];
-        soso_model_free(m);
-        return soso__fail(SOSO_E_FORMAT, "model file: weight %zu is %g, not a finite number within 1e15 in size", badw, v);
-    }
     m->input = in;
     m->hebbian = hp;
     m->osc = op;
@@ -323,6 +317,14 @@ static soso_status parse(const sections *sec, soso_model **out)
     m->expand_hops = expand_neighbors ? expand_hops : 0;
     m->orth_due = orth_due;
     m->penalty_due = penalty_due;
+    /* The checks soso_model_set_weights makes, now that the learner's settings are in. */
+    soso_status ws = soso__check_weights(m, m->W);
+    if (ws != SOSO_OK) {
+        char why[512];
+        snprintf(why, sizeof why, "%s", soso_last_error());
+        soso_model_free(m);
+        return ws == SOSO_E_NOMEM ? ws : soso__fail(SOSO_E_FORMAT, "model file: %s", why);
+    }
     *out = m;
     return SOSO_OK;
 }

@@ -12,6 +12,8 @@ soso_status soso_model_reconstruct(const soso_model *m, const float *codes, size
     if (!m || !codes || !x_hat) return soso__fail(SOSO_E_ARG, "model, codes and x_hat must not be NULL");
     if (n_codes < m->units || n_x < m->cols)
         return soso__fail(SOSO_E_ARG, "codes needs %zu floats and x_hat %zu", m->units, m->cols);
+    for (size_t h = 0; h < m->units; h++) /* x_hat untouched on failure */
+        if (!isfinite(codes[h])) return soso__fail(SOSO_E_NUMERIC, "code %zu is not finite", h);
     memset(x_hat, 0, m->cols * sizeof *x_hat);
     for (size_t h = 0; h < m->units; h++)
         if (codes[h] != 0.0f) soso__axpy(codes[h], m->W + h * m->cols, x_hat, m->cols);

@@ -29,7 +29,9 @@ static void sift_down(const float *a, int mode, uint32_t *heap, size_t n, size_t
 
 size_t soso__top_indices(const float *a, size_t n, size_t k, int mode, uint32_t *out)
 {
-    /* A min-heap of the best so far (out[0] is the weakest kept); NaN never beats. */
+    /* A min-heap of the best so far (out[0] is the weakest kept); NaN never beats. With
+     * k = 0 there is no heap: out may be empty (or NULL) and is not touched. */
+    if (k == 0) return 0;
     size_t size = 0;
     for (size_t i = 0; i < n; i++) {
         if (size < k) {

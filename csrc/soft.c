@@ -79,8 +79,11 @@ soso_status soso__init_from_documents(float *W, size_t units, const soso_docs *d
     size_t V = docs->cols, R = docs->rows, have = 0;
     uint32_t *rows = soso__alloc_array(R ? R : 1, sizeof *rows);
     if (!rows) return soso__fail(SOSO_E_NOMEM, "out of memory choosing starting documents");
-    for (size_t r = 0; r < R; r++)
-        if (docs->indptr[r + 1] > docs->indptr[r]) rows[have++] = (uint32_t)r;
+    for (size_t r = 0; r < R; r++) { /* rows of a positive length (a stored 0 is none) */
+        double ss = 0;
+        for (size_t q = docs->indptr[r]; q < docs->indptr[r + 1]; q++) ss += (double)docs->values[q] * docs->values[q];
+        if (ss > 0) rows[have++] = (uint32_t)r;
+    }
     if (have == 0) {
         free(rows);
         return soso__fail(SOSO_E_EMPTY, "no document has a known word: nothing to start the units from");
@@ -98,7 +101,7 @@ soso_status soso__init_from_documents(float *W, size_t units, const soso_docs *d
             w[docs->indices[q]] = docs->values[q];
             ss += (double)docs->values[q] * docs->values[q];
         }
-        soso__scal((float)(1.0 / sqrt(ss)), w, V);
+        soso__scale_unit(w, V, ss);
     }
     free(rows);
     return SOSO_OK;

@@ -173,6 +173,9 @@ size_t soso__utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
 double soso__dot(const float *a, const float *b, size_t n);
 void soso__axpy(float alpha, const float *x, float *y, size_t n);
 void soso__scal(float alpha, float *x, size_t n);
+/* x (n floats whose squares sum to ss > 0) scaled to unit length, also where 1/sqrt(ss)
+ * overflows a float (then by quotients in double). */
+void soso__scale_unit(float *x, size_t n, double ss);
 /* OpenBLAS runs single-threaded between begin and end (SOSO's own OpenMP threads share
  * the work); end restores the caller's setting. */
 void soso__blas_begin(void);
@@ -722,6 +725,10 @@ SOSO__MUST_USE soso_status soso__diverged(const char *what);
  * a model takes from outside (soso_model_set_weights, a model file), as training keeps
  * every weight within it. */
 size_t soso__first_unusable_weight(const float *w, size_t n);
+/* The weights a model may take from outside (soso_model_set_weights, a model file): the
+ * above, within 10^(30 / (p - 1)) for Hebbian p above 3 (SOSO_E_NUMERIC), and an OSC
+ * model's rows orthonormal (SOSO_E_ARG). */
+SOSO__MUST_USE soso_status soso__check_weights(const soso_model *m, const float *w);
 /* soso__diverged unless rows[0..n) of W (V columns; rows NULL: rows 0..n) are finite and
  * within SOSO__WEIGHT_MAX. */
 SOSO__MUST_USE soso_status soso__check_rows(const float *W, size_t V, const uint32_t *rows, size_t n);

@@ -110,13 +110,16 @@ soso_status soso_stream_open(const char *path, const soso_corpus_limits *limits,
     if (block_lines == 0) return soso__fail(SOSO_E_ARG, "block_lines must be >= 1");
     if (strcmp(path, "-") == 0)
         return soso__fail(SOSO_E_ARG, "a streamed corpus is read several times: give a file, not standard input");
+    /* Checked before the open too: opening a FIFO waits for its writer, for ever. */
+    struct stat sb;
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
+        return soso__fail(SOSO_E_IO, "cannot stream %s: not a regular file", path);
     soso_stream *s = soso__calloc(1, sizeof *s);
     if (!s) return soso__fail(SOSO_E_NOMEM, "out of memory for a stream");
     if (limits) s->limits = *limits;
     else soso_corpus_limits_default(&s->limits);
     s->block_lines = block_lines;
     s->f = fopen(path, "rb");
-    struct stat sb;
     soso_status r = !s->f ? soso__fail(SOSO_E_IO, "cannot open %s: %s", path, strerror(errno))
                     : fstat(fileno(s->f), &sb) != 0 ? soso__fail(SOSO_E_IO, "cannot stat %s: %s", path, strerror(errno))
                     : !S_ISREG(sb.st_mode) ? soso__fail(SOSO_E_IO, "cannot stream %s: not a regular file", path)

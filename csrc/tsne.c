@@ -73,6 +73,8 @@ soso_status soso_tsne(const float *X, size_t n, size_t dim, const soso_tsne_para
     if (!(prm->perplexity >= 1.0f) || !(prm->perplexity < (float)n)) 
         return soso__fail(SOSO_E_ARG, "perplexity must be at least 1 and below the number of points (%zu)", n);
     if (prm->iterations < 1) return soso__fail(SOSO_E_ARG, "iterations must be >= 1");
+    if (!(prm->learning_rate >= 0.0f) || !isfinite(prm->learning_rate))
+        return soso__fail(SOSO_E_ARG, "learning_rate must be finite and >= 0 (0: the default), got %g", (double)prm->learning_rate);
     for (size_t i = 0; i < n * dim; i++)
         if (!isfinite(X[i])) return soso__fail(SOSO_E_NUMERIC, "input %zu is not finite", i);
     float *D = soso__alloc_array(n * n, sizeof *D), *P = soso__alloc_array(n * n, sizeof *P);

@@ -777,7 +777,7 @@ soso_status soso_model_topic_words(const soso_model *model, size_t unit, int sig
                                    float *weights, size_t *found);
 
 /* x_hat = U^T a: the words a code stands for. codes has >= units floats, x_hat receives
- * vocab_size floats. */
+ * vocab_size floats. SOSO_E_NUMERIC, x_hat untouched, for a code that is not finite. */
 soso_status soso_model_reconstruct(const soso_model *model, const float *codes, size_t n_codes, float *x_hat,
                                    size_t n_x);
 
@@ -825,7 +825,8 @@ soso_status soso_model_profile(const soso_model *model, const soso_docs *docs, c
 /* Query expansion: the words that carry the strongest concepts of `codes` (a query's
  * codes): a = codes reduced to the `keep` strongest and scaled to unit length, x_hat =
  * U^T a, and the n words of largest positive x_hat, strongest first, into word_ids and
- * weights (may be NULL); *found gets how many. SOSO_E_EMPTY when codes are all 0. */
+ * weights (may be NULL); *found gets how many (at most the vocabulary's size, whatever
+ * n is). SOSO_E_EMPTY when codes are all 0, SOSO_E_NUMERIC when one is not finite. */
 soso_status soso_model_expand(const soso_model *model, const float *codes, size_t n_codes, uint32_t keep, size_t n,
                               uint32_t *word_ids, float *weights, size_t *found);
 
@@ -865,7 +866,9 @@ const char *soso_health_warning(unsigned flag);
 soso_status soso_corpus_label_ids(const soso_corpus *corpus, int32_t *ids, size_t n, size_t *n_labels);
 
 /* Clusterings against labels, exactly as scikit-learn 1.9 computes them (including its
- * edge cases: one class and one cluster is a perfect 1.0). Entries < 0 are left out. */
+ * edge cases: one class and one cluster is a perfect 1.0). Entries < 0 are left out; ids
+ * index a table, so (largest label + 1) x (largest cluster + 1) may be at most 2^28
+ * (SOSO_E_LIMIT beyond). */
 soso_status soso_nmi(const int32_t *labels, const int32_t *clusters, size_t n, double *out); /* arithmetic */
 soso_status soso_ari(const int32_t *labels, const int32_t *clusters, size_t n, double *out);
 soso_status soso_purity(const int32_t *labels, const int32_t *clusters, size_t n, double *out);
@@ -895,7 +898,7 @@ soso_status soso_model_eval(const soso_model *model, const soso_docs *docs, cons
 typedef struct soso_tsne_params {
     float perplexity;    /* >= 1 and below the number of points (default 30)        */
     uint32_t iterations; /* (default 1000; the first 250 with early exaggeration 12)  */
-    float learning_rate; /* 0: max(n / 12, 50) (default)                              */
+    float learning_rate; /* 0: max(n / 12, 50) (default); finite and >= 0             */
     uint64_t seed;       /* (default 1)                                               */
     int threads;         /* never changes the result                                  */
     soso_progress_fn progress; /* NULL (default), or called every 10 iterations and at
@@ -958,7 +961,9 @@ void soso_recall_params_default(soso_recall_params *params);
 
 /* Caller-owned result buffers: set the pointers and capacities, the call fills counts. */
 typedef struct soso_recall_result {
-    uint32_t *words;         /* completed pattern, word ids ascending             */
+    uint32_t *words;         /* completed pattern, word ids ascending; n_words is
+                              * its size: where above a words_cap > 0, the call
+                              * gives SOSO_E_LIMIT (cap 0: only counted)           */
     size_t words_cap, n_words;
     uint32_t *memories;      /* the most weighted memories, strongest first        */
     float *weights;          /* their weights p_i                                  */

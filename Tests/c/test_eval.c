@@ -132,6 +132,18 @@ static int map_agreement(const float *Y, int N, int G)
     return agree;
 }
 
+/* A label of INT32_MAX asks for a table of 2^31 rows: refused, not overflowed (UBSan
+ * caught ma + 1 in int32 before). */
+static void test_metrics_huge_label(void)
+{
+    int32_t labels[2] = {INT32_MAX, 0}, clusters[2] = {1, 0};
+    double r = -1;
+    CHECK_STATUS(soso_nmi(labels, clusters, 2, &r), SOSO_E_LIMIT);
+    CHECK(strstr(soso_last_error(), "2147483648 x 2") != NULL);
+    CHECK_STATUS(soso_ari(labels, clusters, 2, &r), SOSO_E_LIMIT);
+    CHECK_STATUS(soso_purity(labels, clusters, 2, &r), SOSO_E_LIMIT);
+}
+
 /* Counts t-SNE's progress reports; stops at iteration stop_at (-1: never). */
 typedef struct {
     int calls;
@@ -203,6 +215,7 @@ static void test_tsne_separates_planted_groups(void)
 const soso_test tests_eval[] = {
     {"metrics_match_sklearn", test_metrics_match_sklearn},
     {"label_ids", test_label_ids},
+    {"metrics_huge_label", test_metrics_huge_label},
     {"tsne_separates_planted_groups", test_tsne_separates_planted_groups},
     {NULL, NULL},
 };

@@ -295,7 +295,8 @@ static void test_expansion_kept_in_model_file(void)
     CHECK_STATUS(soso_model_expansion(m, &n, &g, NULL), SOSO_E_ARG);
     CHECK_OK(soso_model_expansion(m, &n, &g, &h)); /* refusals changed nothing */
     CHECK(n == 100 && g == 16.0f && h == 2);
-    CHECK_OK(soso_model_set_expansion(m, 0, 5.0f, 7)); /* none: the gain and hops are dropped */
+    CHECK_OK(soso_model_set_expansion(m, 0, NAN, 1)); /* none: the gain and hops are ignored */
+    CHECK_OK(soso_model_set_expansion(m, 0, 5.0f, 7)); /* and dropped */
     CHECK_OK(soso_model_expansion(m, &n, &g, &h));
     CHECK(n == 0 && g == 0.0f && h == 0);
     soso_model_free(m);
@@ -386,8 +387,10 @@ static void test_expand_bad_input(void)
     CHECK_STATUS(soso_docs_expand(X, 3, INFINITY, 1, 1, &E), SOSO_E_ARG);
     CHECK_STATUS(soso_docs_expand(X, 3, 1.0f, 0, 1, &E), SOSO_E_ARG);
     CHECK_STATUS(soso_docs_expand(X, 3, 1.0f, 3, 1, &E), SOSO_E_ARG);
-    CHECK_STATUS(soso_docs_expand(X, 3, 1.0f, 1, 0, &E), SOSO_E_ARG);
     CHECK(E == (soso_docs *)&E); /* nothing written on failure */
+    CHECK_OK(soso_docs_expand(X, 3, 1.0f, 1, 0, &E)); /* threads <= 1: serial, as everywhere */
+    CHECK(E != (soso_docs *)&E && soso_docs_rows(E) == 1);
+    if (E != (soso_docs *)&E) soso_docs_free(E);
     soso_docs_free(X);
 }
 

@@ -10,7 +10,7 @@ int harness_failures;
 extern const soso_test tests_text[], tests_docs[], tests_hebbian[], tests_encode[], tests_model_io[],
     tests_orthogonal[], tests_osc[], tests_soft[], tests_memory[], tests_eval[], tests_threads[],
     tests_concepts[], tests_stream[], tests_stack[], tests_expand[], tests_lazy[], tests_dense[], tests_scores[],
-    tests_nomem[], tests_barrier[];
+    tests_nomem[], tests_barrier[], tests_edges[];
 
 static char scratch_dir[256];
 
@@ -149,7 +149,7 @@ int main(int argc, char **argv)
                                  tests_model_io, tests_orthogonal, tests_osc,    tests_soft,
                                  tests_memory,   tests_eval,       tests_threads, tests_concepts,
                                  tests_stream,   tests_stack,    tests_expand,  tests_lazy,
-                                 tests_dense,    tests_scores,    tests_nomem,  tests_barrier};
+                                 tests_dense,    tests_scores,    tests_nomem,  tests_barrier, tests_edges};
     snprintf(scratch_dir, sizeof scratch_dir, "/tmp/soso-ctest-XXXXXX");
     if (!mkdtemp(scratch_dir)) {
         perror("mkdtemp");

@@ -232,6 +232,15 @@ static void test_memory_large_beta(void)
                 const char *w = soso_vocab_word(v, words[i]);
                 CHECK(!strcmp(w, "apple") || !strcmp(w, "banana"));
             }
+            /* No room for the pattern's 2 words: an error, not a pattern cut to 1 that
+             * reads as whole; with no room asked for, only counted. */
+            r.words_cap = 1;
+            CHECK_STATUS(soso_memory_recall(m, q, nq, &rp, &r), SOSO_E_LIMIT);
+            CHECK(r.n_words == 2 && strstr(soso_last_error(), "has 2 words, more than the 1 room") != NULL);
+            r.words_cap = 0;
+            r.words = NULL;
+            CHECK_OK(soso_memory_recall(m, q, nq, &rp, &r));
+            CHECK(r.n_words == 2);
         }
     }
     soso_memory_free(m);

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <stdlib.h>
 #include <fcntl.h>
+#include <math.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -187,6 +188,17 @@ static void test_model_foreign_newer_and_huge(void)
     soso_model_free(m);
 }
 
+/* Where a saved model's weights start: after the WGHT tag, the bytes of W's first two. */
+static size_t weights_offset(const unsigned char *buf, size_t len, const float *W)
+{
+    size_t at = 0;
+    for (size_t i = 16; i + 4 <= len && !at; i++)
+        if (!memcmp(buf + i, "WGHT", 4)) at = i;
+    for (size_t i = at; at && i + 8 <= len; i++)
+        if (!memcmp(buf + i, W, 4) && !memcmp(buf + i + 4, W + 1, 4)) return i;
+    return 0;
+}
+
 /* A model file whose weight is NaN, infinite or beyond 1e15 (what training never
  * writes: past it W W^T and the scores overflow), with a valid checksum, is refused
  * as a bad format; 1e15 itself loads. soso_model_set_weights refuses the same. */
@@ -197,14 +209,7 @@ static void test_model_weights_out_of_range(void)
     size_t len = 0;
     CHECK_OK(soso_model_save_buffer(m, (void **)&buf, &len));
     const float *W = soso_model_weights(m);
-    size_t at = 0; /* the first weight's bytes, after the WGHT tag */
-    for (size_t i = 16; i + 4 <= len && !at; i++)
-        if (!memcmp(buf + i, "WGHT", 4)) at = i;
-    for (size_t i = at; at && i + 4 <= len; i++)
-        if (!memcmp(buf + i, W, 4) && !memcmp(buf + i + 4, W + 1, 4)) {
-            at = i;
-            break;
-        }
+    size_t at = weights_offset(buf, len, W);
     CHECK(at > 0);
     const float vals[] = {1e15f, 2e15f, -3e20f, INFINITY, NAN};
     for (size_t k = 0; at && k < sizeof vals / sizeof *vals; k++) {
@@ -235,6 +240,55 @@ static void test_model_weights_out_of_range(void)
     free(w);
     soso_free(buf);
     soso_model_free(m);
+}
+
+/* Scores raise Hebbian weights to p - 1: for p = 5 weights of 1e10 gave NaN codes with
+ * SOSO_OK; they are refused (bound 10^(30/4)), and an OSC model file whose atoms are not
+ * orthonormal is refused at load as soso_model_set_weights refuses them. */
+static void test_model_weights_for_the_learner(void)
+{
+    soso_vocab *v = vocab_from_text("apple pear\napple kiwi\nfig pear\nfig kiwi\n", 2, 1);
+    soso_input_options in;
+    soso_input_options_default(&in);
+    soso_hebbian_params hp;
+    soso_hebbian_params_default(&hp);
+    hp.units = 2;
+    hp.p = 5.0f;
+    soso_model *m = NULL;
+    CHECK_OK(soso_model_create_hebbian(v, &in, &hp, &m));
+    size_t n = 2 * soso_vocab_size(v);
+    float *w = malloc(n * sizeof *w), codes[2];
+    for (size_t i = 0; i < n; i++) w[i] = i % 2 ? 1e10f : -1e10f;
+    CHECK_STATUS(soso_model_set_weights(m, w, n), SOSO_E_NUMERIC);
+    CHECK(strstr(soso_last_error(), "for p = 5") != NULL);
+    for (size_t i = 0; i < n; i++) w[i] = i % 2 ? 1e7f : -1e7f; /* within 3.16e7 */
+    CHECK_OK(soso_model_set_weights(m, w, n));
+    CHECK_OK(soso_model_encode_text(m, "apple pear kiwi", SOSO_NUL_TERMINATED, codes, 2));
+    CHECK(isfinite(codes[0]) && isfinite(codes[1]));
+    soso_model_free(m);
+    m = NULL;
+    soso_osc_params op;
+    soso_osc_params_default(&op);
+    op.units = 2;
+    op.sparsity = 1;
+    op.init = SOSO_INIT_RANDOM;
+    CHECK_OK(soso_model_create_osc(v, &in, &op, NULL, &m));
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    CHECK_OK(soso_model_save_buffer(m, (void **)&buf, &len));
+    size_t V = soso_vocab_size(v), at = weights_offset(buf, len, soso_model_weights(m));
+    CHECK(at > 0);
+    if (at) {
+        memcpy(buf + at + 4 * V, buf + at, 4 * V); /* the second atom made the first */
+        put_u32(buf + len - 4, crc32_ref(buf, len - 4));
+        soso_model *x = NULL;
+        CHECK_STATUS(soso_model_load_buffer(buf, len, &x), SOSO_E_FORMAT);
+        CHECK(x == NULL && strstr(soso_last_error(), "model file: an OSC model's atoms must be orthonormal") != NULL);
+    }
+    soso_free(buf);
+    soso_model_free(m);
+    free(w);
+    soso_vocab_free(v);
 }
 
 static int count_entries(const char *dir)
@@ -373,6 +427,7 @@ const soso_test tests_model_io[] = {
     {"model_due_section_length", test_model_due_section_length},
     {"model_truncated_every_offset", test_model_truncated_every_offset},
     {"model_weights_out_of_range", test_model_weights_out_of_range},
+    {"model_weights_for_the_learner", test_model_weights_for_the_learner},
     {"file_write_targets", test_file_write_targets},
     {"model_flipped_bytes", test_model_flipped_bytes},
     {"model_foreign_newer_and_huge", test_model_foreign_newer_and_huge},
