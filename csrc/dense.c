@@ -29,8 +29,9 @@ void soso__scal(float alpha, float *x, size_t n)
 void soso__scale_unit(float *x, size_t n, double ss)
 {
     double inv = 1.0 / sqrt(ss);
-    if (inv <= FLT_MAX) {
-        soso__scal((float)inv, x, n);
+    if (inv <= FLT_MAX) { /* a loop, not sscal: rows of a dozen values pay the call's overhead */
+        float f = (float)inv;
+        for (size_t i = 0; i < n; i++) x[i] *= f;
         return;
     }
     for (size_t i = 0; i < n; i++) x[i] = (float)(x[i] * inv); /* values near 1e-39: 1/|x| is no float */

@@ -726,8 +726,7 @@ SOSO__MUST_USE soso_status soso__diverged(const char *what);
  * every weight within it. */
 size_t soso__first_unusable_weight(const float *w, size_t n);
 /* The weights a model may take from outside (soso_model_set_weights, a model file): the
- * above, within 10^(30 / (p - 1)) for Hebbian p above 3 (SOSO_E_NUMERIC), and an OSC
- * model's rows orthonormal (SOSO_E_ARG). */
+ * above (SOSO_E_NUMERIC), and an OSC model's rows orthonormal (SOSO_E_ARG). */
 SOSO__MUST_USE soso_status soso__check_weights(const soso_model *m, const float *w);
 /* soso__diverged unless rows[0..n) of W (V columns; rows NULL: rows 0..n) are finite and
  * within SOSO__WEIGHT_MAX. */

@@ -721,7 +721,8 @@ const float *soso_model_weights(const soso_model *model);
 
 /* Replaces the weights with n = units x vocab_size finite floats (e.g. edited or imported
  * from elsewhere). SOSO_E_NUMERIC, and no change, if any is NaN, infinite or beyond 1e15
- * in size (training keeps every weight within it: past it scores overflow); for an OSC
+ * in size (training keeps every weight within it: past it scores overflow), or if a
+ * unit's sum of |w|^(p-1) passes FLT_MAX / 2 (Hebbian scores of large p); for an OSC
  * model SOSO_E_ARG, and no change, unless the rows are orthonormal (|W W^T - I| <= 1e-3:
  * its fast update assumes it; soso_orthogonalize_symmetric makes them so). */
 soso_status soso_model_set_weights(soso_model *model, const float *weights, size_t n);

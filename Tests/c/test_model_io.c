@@ -260,12 +260,37 @@ static void test_model_weights_for_the_learner(void)
     float *w = malloc(n * sizeof *w), codes[2];
     for (size_t i = 0; i < n; i++) w[i] = i % 2 ? 1e10f : -1e10f;
     CHECK_STATUS(soso_model_set_weights(m, w, n), SOSO_E_NUMERIC);
-    CHECK(strstr(soso_last_error(), "for p = 5") != NULL);
+    CHECK(strstr(soso_last_error(), "would overflow its scores") != NULL && strstr(soso_last_error(), "for p = 5") != NULL);
     for (size_t i = 0; i < n; i++) w[i] = i % 2 ? 1e7f : -1e7f; /* within 3.16e7 */
     CHECK_OK(soso_model_set_weights(m, w, n));
     CHECK_OK(soso_model_encode_text(m, "apple pear kiwi", SOSO_NUL_TERMINATED, codes, 2));
     CHECK(isfinite(codes[0]) && isfinite(codes[1]));
     soso_model_free(m);
+    /* A model the library makes and whose scores are finite is not refused: p = 55 and
+     * weights from N(0, 1) over the bundled corpus's words (a bound of 10^(30/(p-1)) on
+     * single weights, 3.59 here, refused it at load). */
+    soso_vocab *bv = NULL;
+    soso_docs *bd = NULL;
+    load_bundled(&bv, &bd);
+    hp.p = 55.0f;
+    hp.units = 16;
+    m = NULL;
+    CHECK_OK(soso_model_create_hebbian(bv, &in, &hp, &m));
+    size_t bn = 16 * soso_vocab_size(bv);
+    float top = 0;
+    for (size_t i = 0; m && i < bn; i++) top = fmaxf(top, fabsf(soso_model_weights(m)[i]));
+    CHECK_MSG(top > 3.6f, "largest weight %g", (double)top); /* the case that was refused */
+    void *saved = NULL;
+    size_t saved_len = 0;
+    soso_model *again = NULL;
+    CHECK_OK(soso_model_save_buffer(m, &saved, &saved_len));
+    CHECK_OK(soso_model_load_buffer(saved, saved_len, &again));
+    if (again) CHECK_OK(soso_model_set_weights(m, soso_model_weights(again), bn));
+    soso_free(saved);
+    soso_model_free(again);
+    soso_model_free(m);
+    soso_docs_free(bd);
+    soso_vocab_free(bv);
     m = NULL;
     soso_osc_params op;
     soso_osc_params_default(&op);
