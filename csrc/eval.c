@@ -136,12 +136,14 @@ soso_status soso_model_eval(const soso_model *m, const soso_docs *docs, const in
                 s = soso_nmi(lab, clusters, R, &e.nmi);
                 if (s == SOSO_OK) s = soso_ari(lab, clusters, R, &e.ari);
                 if (s == SOSO_OK) s = soso_purity(lab, clusters, R, &e.purity);
-                uint64_t *seen = soso__calloc_array((size_t)max_label + 1, sizeof *seen);
+                /* Counted once the metrics took the labels (their table bounds max_label:
+                 * a label of INT32_MAX ran l past it, a loop that never ended). */
+                uint64_t *seen = s == SOSO_OK ? soso__calloc_array((size_t)max_label + 1, sizeof *seen) : NULL;
                 if (!seen && s == SOSO_OK) s = soso__fail(SOSO_E_NOMEM, "out of memory counting labels");
                 if (seen) {
                     for (size_t r = 0; r < R; r++)
                         if (lab[r] >= 0) seen[lab[r]] = 1;
-                    for (int32_t l = 0; l <= max_label; l++) e.labels += seen[l];
+                    for (size_t l = 0; l <= (size_t)max_label; l++) e.labels += seen[l];
                     free(seen);
                 }
             }

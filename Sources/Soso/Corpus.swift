@@ -28,13 +28,19 @@ public final class Corpus {
     public init(contentsOf path: String, limits: Limits = Limits()) throws {
         var h: OpaquePointer?
         var l = limits.c
+        try checkPath(path)
         try check(soso_corpus_read_file_limited(path, &l, &h))
         handle = h!
     }
 
     /// A corpus from lines of text (each becomes one document; a TAB splits off a label).
     /// A byte order mark (U+FEFF) at the start of the first line is dropped, as at a file's start.
+    /// - Throws: `.invalidArgument` for a line holding a newline or a NUL (it would make
+    ///   two documents, or end one early, so that indices no longer matched `lines`).
     public convenience init(lines: [String], limits: Limits = Limits()) throws {
+        if let i = lines.firstIndex(where: { $0.utf8.contains(where: { $0 == 10 || $0 == 0 }) }) {
+            throw SosoError(.invalidArgument, "line \(i) holds a newline or a NUL: one line is one document")
+        }
         var text = lines.joined(separator: "\n")
         if !lines.isEmpty { text += "\n" }
         try self.init(text: text, limits: limits)

@@ -14,6 +14,7 @@ public final class CorpusStream {
         guard blockLines >= 1 else { throw SosoError(.invalidArgument, "blockLines must be at least 1") }
         var h: OpaquePointer?
         var l = limits.c
+        try checkPath(path)
         try check(soso_stream_open(path, &l, blockLines, &h))
         handle = h!
     }
@@ -35,7 +36,10 @@ public final class CorpusStream {
 
     /// The given blocks, in the given order, as one corpus.
     public func read(blocks: [Int]) throws -> Corpus {
-        let ids = blocks.map { UInt32(clamping: $0) }
+        if let bad = blocks.first(where: { $0 < 0 || $0 >= self.blocks }) { // -1 read block 0 (clamped)
+            throw SosoError(.invalidArgument, "block \(bad) out of range (\(self.blocks) blocks)")
+        }
+        let ids = blocks.map { UInt32($0) }
         var h: OpaquePointer?
         try check(soso_stream_read(handle, ids, ids.count, &h))
         return Corpus(handle: h!)

@@ -17,7 +17,8 @@ public final class Documents {
     /// A matrix from CSR arrays: `indptr` has rows + 1 entries, `indices` and `values`
     /// indptr[rows]; column indices must be < columns and distinct within a row.
     public init(rows: Int, columns: Int, indptr: [Int], indices: [UInt32], values: [Float]) throws {
-        guard indptr.count == rows + 1, let nnz = indptr.last, indices.count == nnz, values.count == nnz else {
+        guard rows >= 0, rows < Int.max, indptr.count == rows + 1, let nnz = indptr.last, indices.count == nnz,
+              values.count == nnz else {
             throw SosoError(.invalidArgument, "CSR arrays do not match: indptr needs rows + 1 entries, indices and values indptr[rows]")
         }
         var h: OpaquePointer?

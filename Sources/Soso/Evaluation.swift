@@ -66,7 +66,8 @@ public enum TSNE {
     public static func embed(_ points: [Float], count: Int, dimension: Int, perplexity: Float = 30,
                              iterations: Int = 1000, seed: UInt64 = 1, threads: Int = 1,
                              progress: ((TrainingProgress) -> Bool)? = nil) throws -> [Float] {
-        guard count >= 0, dimension > 0, points.count == count * dimension else {
+        let (values, overflow) = count.multipliedReportingOverflow(by: dimension) // Int.max points trapped
+        guard count >= 0, dimension > 0, !overflow, points.count == values else {
             throw SosoError(.invalidArgument, "\(points.count) values for \(count) points of dimension \(dimension)")
         }
         var p = soso_tsne_params()

@@ -8,5 +8,12 @@ import Foundation
 /// "-" is standard output.
 /// - Throws: `.io` with the reason (a directory, a missing directory, no permission).
 public func writeFile(_ data: Data, to path: String) throws {
+    try checkPath(path)
     try data.withUnsafeBytes { try check(soso_file_write(path, $0.baseAddress, $0.count)) }
+}
+
+/// A path goes to C as a NUL-terminated string: one holding a NUL would name another
+/// file ("/tmp/x\u{0}.soso" wrote /tmp/x), so it is refused.
+func checkPath(_ path: String) throws {
+    if path.utf8.contains(0) { throw SosoError(.invalidArgument, "a path must not contain a NUL character") }
 }

@@ -60,12 +60,9 @@ public struct HebbianConfiguration: Equatable, Sendable {
 
     /// Nil when valid for a vocabulary of `vocabularySize` words, else the reason.
     public func problem(vocabularySize: Int) -> String? {
+        if let why = uint32FieldProblem([("units", units, 1), ("k", k, 1), ("batchSize", batchSize, 1),
+                                         ("epochs", epochs, 1), ("orthogonalizeEvery", orthogonalizeEvery, 0)]) { return why }
         var p = c(threads: 1)
-        if units < 1 || units > Int(UInt32.max) { return "units must be >= 1" }
-        if k < 1 || k > Int(UInt32.max) { return "k must be between 1 and units" }
-        if batchSize < 1 || batchSize > Int(UInt32.max) { return "batch must be >= 1" }
-        if epochs < 1 || epochs > Int(UInt32.max) { return "epochs must be >= 1" }
-        if orthogonalizeEvery < 0 || orthogonalizeEvery > Int(UInt32.max) { return "orthogonalizeEvery must be >= 0" }
         return soso_hebbian_params_check(&p, vocabularySize).map { String(cString: $0) }
     }
 }

@@ -21,6 +21,7 @@ public final class Memory {
     /// Loads a memory file.
     public convenience init(contentsOf path: String) throws {
         var h: OpaquePointer?
+        try checkPath(path)
         try check(soso_memory_load(path, &h))
         self.init(handle: h!)
     }
@@ -35,7 +36,10 @@ public final class Memory {
     }
 
     /// Writes the memory atomically.
-    public func save(to path: String) throws { try check(soso_memory_save(handle, path)) }
+    public func save(to path: String) throws {
+        try checkPath(path)
+        try check(soso_memory_save(handle, path))
+    }
 
     public var count: Int { Int(soso_memory_size(handle)) }
     public var vocabulary: Vocabulary { Vocabulary(borrowing: soso_memory_vocab(handle)!, owner: self) }

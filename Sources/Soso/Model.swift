@@ -54,6 +54,7 @@ public final class Model {
     ///   `.newerVersion` (written by a newer SOSO).
     public convenience init(contentsOf path: String) throws {
         var h: OpaquePointer?
+        try checkPath(path)
         try check(soso_model_load(path, &h))
         self.init(handle: h!)
     }
@@ -105,7 +106,10 @@ public final class Model {
 
     /// Writes the model atomically (temporary file, then rename): a failure leaves any
     /// existing file at `path` intact.
-    public func save(to path: String) throws { try check(soso_model_save(handle, path)) }
+    public func save(to path: String) throws {
+        try checkPath(path)
+        try check(soso_model_save(handle, path))
+    }
 
     /// The model file's bytes.
     public func serialized() throws -> [UInt8] {

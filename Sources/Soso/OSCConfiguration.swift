@@ -58,9 +58,7 @@ public struct OSCConfiguration: Equatable, Sendable {
 
     /// Nil when valid for a vocabulary of `vocabularySize` words, else the reason.
     public func problem(vocabularySize: Int) -> String? {
-        if units < 1 || units > Int(UInt32.max) { return "units must be >= 1" }
-        if sparsity < 1 || sparsity > Int(UInt32.max) { return "sparsity must be between 1 and units" }
-        if epochs < 1 || epochs > Int(UInt32.max) { return "epochs must be >= 1" }
+        if let why = uint32FieldProblem([("units", units, 1), ("sparsity", sparsity, 1), ("epochs", epochs, 1)]) { return why }
         var p = c(threads: 1)
         return soso_osc_params_check(&p, vocabularySize).map { String(cString: $0) }
     }

@@ -24,6 +24,18 @@ public struct TextOptions: Equatable, Sendable {
 
     public init() {}
 
+    /// The limits that nil turns off are refused at 0 or below (0 and -3 for
+    /// maxVocabularySize meant "no limit" silently), and every count must fit the core's
+    /// 32 bits.
+    func check() throws {
+        if let why = uint32FieldProblem([("minWordLength", minWordLength, 1), ("maxWordLength", maxWordLength, 1),
+                                         ("minDocumentFrequency", minDocumentFrequency, 1)]
+                                        + (maxVocabularySize.map { [("maxVocabularySize", $0, 1)] } ?? [])
+                                        + (maxDistinctWords.map { [("maxDistinctWords", $0, 1)] } ?? [])) {
+            throw SosoError(.invalidArgument, why)
+        }
+    }
+
     var c: soso_text_options {
         var o = soso_text_options()
         soso_text_options_default(&o)

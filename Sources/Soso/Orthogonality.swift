@@ -43,8 +43,9 @@ public enum Orthogonality {
     }
 
     private static func checkShape(_ w: [Float], _ rows: Int, _ columns: Int) throws {
-        guard rows > 0, columns > 0, w.count == rows * columns else {
-            throw SosoError(.invalidArgument, "a \(rows) x \(columns) matrix needs \(rows * columns) values, got \(w.count)")
+        let (cells, overflow) = rows.multipliedReportingOverflow(by: columns) // Int.max rows trapped
+        guard rows > 0, columns > 0, !overflow, w.count == cells else {
+            throw SosoError(.invalidArgument, "a \(rows) x \(columns) matrix does not fit the \(w.count) values given")
         }
     }
 }

@@ -81,10 +81,10 @@ public struct SoftConfiguration: Equatable, Sendable {
 
     /// Nil when valid for a vocabulary of `vocabularySize` words, else the reason.
     public func problem(vocabularySize: Int) -> String? {
-        for (name, v) in [("units", units), ("k", k), ("batchSize", batchSize), ("epochs", epochs)] where v < 1 {
-            return "\(name) must be >= 1"
+        if let why = uint32FieldProblem([("units", units, 1), ("k", k, 1), ("batchSize", batchSize, 1), ("epochs", epochs, 1),
+                                         ("annealEvery", annealEvery, 0), ("orthogonalizeEvery", orthogonalizeEvery, 0)]) {
+            return why
         }
-        if annealEvery < 0 || orthogonalizeEvery < 0 { return "annealEvery and orthogonalizeEvery must be >= 0" }
         var p = c(threads: 1)
         return soso_soft_params_check(&p, vocabularySize).map { String(cString: $0) }
     }

@@ -6,7 +6,8 @@ extension Model {
     /// The input of an upper layer: this model's full codes of each document, each scaled
     /// to unit length, over a vocabulary of one word per unit ("unit0", "unit1", ...).
     /// Create and train the upper layer on them, then compose with `Model(stacking:on:)`.
-    /// - Throws: `.invalidArgument` for no documents or documents over another vocabulary.
+    /// - Throws: `.invalidArgument` for no documents or documents with another number of
+    ///   columns than this model's words (the words themselves are not compared).
     public func stackInput(_ documents: Documents, threads: Int = 1) throws -> (vocabulary: Vocabulary, codes: Documents) {
         var v: OpaquePointer?
         var d: OpaquePointer?

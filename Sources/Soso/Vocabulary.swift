@@ -20,6 +20,7 @@ public final class Vocabulary: @unchecked Sendable {
     static func build(_ options: TextOptions,
                       _ call: (UnsafePointer<soso_text_options>, UnsafePointer<UnsafePointer<CChar>?>, Int,
                                UnsafeMutablePointer<OpaquePointer?>) -> soso_status) throws -> OpaquePointer {
+        try options.check()
         var opts = options.c
         var h: OpaquePointer?
         let stops = options.extraStopWords.map { strdup($0) }
@@ -72,7 +73,10 @@ public final class Vocabulary: @unchecked Sendable {
     }
 
     /// Number of documents that contained word `i` when the vocabulary was built.
-    public func documentFrequency(_ i: Int) -> Int { Int(soso_vocab_df(handle, i)) }
+    public func documentFrequency(_ i: Int) -> Int {
+        precondition(i >= 0 && i < count, "word index out of range") // as the subscript: 0 was an answer
+        return Int(soso_vocab_df(handle, i))
+    }
 
     /// All words in column order.
     public var words: [String] { (0..<count).map { self[$0] } }

@@ -242,6 +242,8 @@ struct Train: ParsableCommand {
         if method == .osc && `init` == .documents { throw ValidationError("--init documents is for --method soft") }
         if batch < 1 { throw ValidationError("--batch must be at least 1") }
         if minDF < 1 { throw ValidationError("--min-df must be at least 1") }
+        if let v = maxVocab, v < 1 { throw ValidationError("--max-vocab must be at least 1 (leave it out for no limit)") }
+        if maxDistinctWords < 0 { throw ValidationError("--max-distinct-words must be at least 0 (0: no limit)") }
         if minWordLength < 1 || minWordLength > TextOptions().maxWordLength {
             throw ValidationError("--min-word-length must be between 1 and \(TextOptions().maxWordLength)")
         }

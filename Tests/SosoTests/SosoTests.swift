@@ -492,6 +492,40 @@ final class SosoTests: XCTestCase {
         }
     }
 
+    /// What a careless caller passes (an audit's findings: traps on Int overflow, values
+    /// clamped or read as something else, a crash in the evaluation): typed errors.
+    func testCarelessCallersGetErrors() throws {
+        func refused(_ code: SosoError.Code, _ body: () throws -> Void, _ line: UInt = #line) {
+            XCTAssertThrowsError(try body(), line: line) { XCTAssertEqual(($0 as? SosoError)?.code, code, line: line) }
+        }
+        let corpus = try Corpus(lines: plantedLines())
+        let vocab = try Vocabulary(corpus: corpus)
+        let docs = try Documents(corpus: corpus, vocabulary: vocab)
+        var soft = SoftConfiguration()
+        soft.units = 3
+        soft.epochs = (1 << 32) | 2 // clamped to 4294967295 epochs before
+        refused(.invalidArgument) { _ = try Model(soft: soft, vocabulary: vocab, documents: docs) }
+        refused(.invalidArgument) { _ = try Documents(rows: Int.max, columns: 3, indptr: [0], indices: [], values: []) }
+        refused(.invalidArgument) { _ = try TSNE.embed([], count: Int.max, dimension: 2) }
+        refused(.invalidArgument) { _ = try Orthogonality.error([], rows: Int.max, columns: 2) }
+        var text = TextOptions()
+        text.maxVocabularySize = 0 // meant "no limit" before
+        refused(.invalidArgument) { _ = try Vocabulary(corpus: corpus, options: text) }
+        refused(.invalidArgument) { _ = try Corpus(lines: ["apple pear\nplum", "oak"]) } // two documents from one line
+        var hebbian = HebbianConfiguration()
+        hebbian.units = 3
+        let model = try Model(hebbian: hebbian, vocabulary: vocab)
+        let nul = scratchFile("nul")
+        refused(.invalidArgument) { try model.save(to: nul + "\u{0}.soso") }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: nul)) // it wrote the name cut at the NUL
+        var labels = [Int32](repeating: 0, count: docs.rows)
+        labels[0] = Int32.max // a crash in the label count before
+        refused(.limit) { _ = try model.evaluate(docs, labels: labels) }
+        let stream = try CorpusStream(contentsOf: repoRoot + "/data/wn6-1k.tsv", blockLines: 50)
+        refused(.invalidArgument) { _ = try stream.read(blocks: [-1]) } // block 0 before
+        refused(.invalidArgument) { _ = try stream.read(blocks: [stream.blocks]) }
+    }
+
     func testStreamedCorpusTrainsAndResumes() throws {
         let path = repoRoot + "/data/wn6-1k.tsv"
         let stream = try CorpusStream(contentsOf: path, blockLines: 50)

@@ -178,7 +178,29 @@ static void test_long_file_name(void)
     unlink(path);
 }
 
+/* A label of INT32_MAX: SOSO_E_LIMIT from the evaluation (its label count ran a loop
+ * past INT32_MAX: a crash). */
+static void test_eval_huge_label(void)
+{
+    soso_vocab *v = vocab_from_text(corpus_text, 1, 1);
+    soso_model *m = hebbian_model(v);
+    soso_corpus *c = NULL;
+    soso_docs *d = NULL;
+    soso_input_options in;
+    soso_input_options_default(&in);
+    CHECK_OK(soso_corpus_from_buffer(corpus_text, SOSO_NUL_TERMINATED, &c));
+    CHECK_OK(soso_docs_from_corpus(c, v, &in, &d));
+    int32_t labels[3] = {INT32_MAX, 0, 1};
+    soso_eval e;
+    CHECK_STATUS(soso_model_eval(m, d, labels, 2, 1, &e), SOSO_E_LIMIT);
+    soso_docs_free(d);
+    soso_corpus_free(c);
+    soso_model_free(m);
+    soso_vocab_free(v);
+}
+
 const soso_test tests_edges[] = {
+    {"eval_huge_label", test_eval_huge_label},
     {"topic_words_none_asked", test_topic_words_none_asked},
     {"stream_refuses_a_fifo", test_stream_refuses_a_fifo},
     {"loaded_vocab_options_defined", test_loaded_vocab_options_defined},

@@ -49,6 +49,7 @@ run "help on a subcommand" 0 "$SOSO" help memory build && expect_out "--add"
 run "help on no command" 64 "$SOSO" help nope && expect_err "no command 'soso nope'" && expect_err "train, topics"
 run "help on no subcommand" 64 "$SOSO" help memory nope && expect_err "build, recall, eval"
 run "help below a leaf" 64 "$SOSO" help train nope && expect_err "'soso train' has no subcommands"
+run "max-vocab 0" 64 "$SOSO" train "$corpus" -o "$tmp/e.soso" --max-vocab 0 && expect_err "max-vocab must be at least 1"
 run "help on help" 0 "$SOSO" help help && expect_out "USAGE"
 run "version" 0 "$SOSO" --version && expect_out "^0\."
 
