@@ -167,11 +167,15 @@ static soso_status dispatch(soso_model *m, const soso_docs *docs, const soso__sp
                             void *user)
 {
     uint64_t first = span->whole ? 0 : span->first, rows = docs->rows;
-    if (m->epoch_pos > 0 && m->seg_rows > 0 && (m->seg_first != first || m->seg_rows != rows))
-        return soso__fail(SOSO_E_ARG, "training stopped inside the piece of documents %llu to %llu of its epoch; resume it "
-                          "with the same pieces (here %llu to %llu)", (unsigned long long)m->seg_first,
-                          (unsigned long long)(m->seg_first + m->seg_rows), (unsigned long long)first,
-                          (unsigned long long)(first + rows));
+    /* Stopped inside a piece: the same piece must come back. Stopped at a piece's end
+     * (with the epoch unfinished): the next piece must start there; a piece around that
+     * point would be shuffled anew and train some of its documents twice. */
+    int at_end = m->seg_rows > 0 && m->epoch_pos == m->seg_first + m->seg_rows;
+    if (m->epoch_pos > 0 && m->seg_rows > 0 && (at_end ? first != m->epoch_pos : (m->seg_first != first || m->seg_rows != rows)))
+        return soso__fail(SOSO_E_ARG, "training stopped %s the piece of documents %llu to %llu of its epoch; resume it "
+                          "with the same pieces (here %llu to %llu)", at_end ? "at the end of" : "inside",
+                          (unsigned long long)m->seg_first, (unsigned long long)(m->seg_first + m->seg_rows),
+                          (unsigned long long)first, (unsigned long long)(first + rows));
     SOSO__CHECK(soso__settle(m)); /* what a failed call owed, before any batch */
     soso_status s;
     switch (m->learner) {
@@ -180,7 +184,7 @@ static soso_status dispatch(soso_model *m, const soso_docs *docs, const soso__sp
     case SOSO_LEARNER_SOFT: s = soso__soft_train(m, docs, span, progress, user); break;
     default: return soso__fail(SOSO_E_ARG, "unknown learner %d", (int)m->learner);
     }
-    int inside = m->epoch_pos > first && m->epoch_pos < first + rows;
+    int inside = m->epoch_pos > first && m->epoch_pos <= first + rows; /* an unfinished epoch's piece end too */
     m->seg_first = inside ? first : 0;
     m->seg_rows = inside ? rows : 0;
     return s;

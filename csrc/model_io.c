@@ -247,7 +247,7 @@ static soso_status parse(const sections *sec, soso_model **out)
         soso__rbuf g = {sec->segm.p, sec->segm.len, 0, 0};
         seg_first = soso__rbuf_u64(&g);
         seg_rows = soso__rbuf_u64(&g);
-        if (g.failed || seg_rows == 0 || epoch_pos <= seg_first || epoch_pos - seg_first >= seg_rows ||
+        if (g.failed || seg_rows == 0 || epoch_pos <= seg_first || epoch_pos - seg_first > seg_rows ||
             seg_rows > train_rows - seg_first)
             return bad("the segment section does not hold the training position");
     }

@@ -291,6 +291,36 @@ static void test_pieces_train_well_and_resume_exactly(void)
     wn6_close(&w);
 }
 
+/* Stopped at a piece's end with the epoch unfinished, a resume whose pieces put that
+ * point inside one (pieces of 1 block, then of 2) would shuffle that piece anew and train
+ * some documents twice: refused; the same pieces resume, and the model file keeps it. */
+static void test_resume_at_a_piece_end(void)
+{
+    wn6 w = wn6_open();
+    soso_model *cut = new_model(0, w.vocab, w.docs, 2, 6, 1);
+    int left = 1; /* the first report: the first piece's end (hebbian reports per piece) */
+    CHECK_STATUS(soso_model_train_stream(cut, w.stream, 1, stop_after, &left), SOSO_E_ABORTED);
+    CHECK(soso_model_docs_seen(cut) == 50);
+    CHECK_STATUS(soso_model_train_stream(cut, w.stream, 2, NULL, NULL), SOSO_E_ARG);
+    CHECK(strstr(soso_last_error(), "stopped at the end of the piece of documents 0 to 50") != NULL);
+    void *buf = NULL;
+    size_t len = 0;
+    soso_model *back = NULL;
+    CHECK_OK(soso_model_save_buffer(cut, &buf, &len));
+    CHECK_OK(soso_model_load_buffer(buf, len, &back));
+    CHECK_STATUS(soso_model_train_stream(back, w.stream, 2, NULL, NULL), SOSO_E_ARG);
+    CHECK_OK(soso_model_train_stream(back, w.stream, 1, NULL, NULL));
+    CHECK(soso_model_docs_seen(back) == 2 * 1000);
+    soso_model *whole = new_model(0, w.vocab, w.docs, 2, 6, 1);
+    CHECK_OK(soso_model_train_stream(whole, w.stream, 1, NULL, NULL));
+    CHECK(same_weights(whole, back));
+    soso_free(buf);
+    soso_model_free(whole);
+    soso_model_free(back);
+    soso_model_free(cut);
+    wn6_close(&w);
+}
+
 static void test_refusals(void)
 {
     soso_stream *s = NULL;
@@ -433,5 +463,6 @@ const soso_test tests_stream[] = {
     {"stream_pieces_train_well_and_resume_exactly", test_pieces_train_well_and_resume_exactly},
     {"stream_refusals", test_refusals},
     {"byte_order_mark", test_byte_order_mark},
+    {"resume_at_a_piece_end", test_resume_at_a_piece_end},
     {NULL, NULL},
 };
