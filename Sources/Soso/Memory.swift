@@ -127,7 +127,9 @@ public final class Memory {
     /// - Throws: `.invalidArgument` for bad options, `.empty` for an empty memory.
     public func recall(_ text: String, options: RecallOptions = RecallOptions(), top: Int = 10) throws -> Recall {
         let v = vocabulary
-        var query = [UInt32](repeating: 0, count: 1024)
+        // Room for every distinct word the text can hold (a word and a separator each),
+        // no more than the vocabulary: a fixed 1,024 refused longer queries.
+        var query = [UInt32](repeating: 0, count: max(1, min(v.count, text.utf8.count / 2 + 1)))
         var nq = 0, unknown = 0
         var t = text
         try t.withUTF8 { buf in
@@ -175,6 +177,7 @@ public final class Memory {
     /// scores exact recovery, Hamming distance, the top memory, and the best possible guess.
     public func evaluate(mask: Float = 0.6, queries: Int = 1000, seed: UInt64 = 1, options: [RecallOptions],
                          threads: Int = 1) throws -> [Evaluation] {
+        guard !options.isEmpty else { throw SosoError(.invalidArgument, "give at least one set of recall options") }
         var ep = soso_memory_eval_params()
         soso_memory_eval_params_default(&ep)
         ep.mask = mask

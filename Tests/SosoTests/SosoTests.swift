@@ -445,6 +445,21 @@ final class SosoTests: XCTestCase {
         XCTAssertEqual(unknown.unknownWords, 2)
         XCTAssertEqual(unknown.knownWords, 1)
         XCTAssertEqual(try memory.recall("zzzz").knownWords, 0)
+        XCTAssertThrowsError(try memory.evaluate(options: [])) { XCTAssertEqual(($0 as? SosoError)?.code, .invalidArgument) }
+        // A query of 1,500 known words (a fixed buffer of 1,024 refused it).
+        let letters = Array("abcdefghijklmnopqrstuvwxyz")
+        var words = [String]()
+        for i in 0..<1500 {
+            let chars: [Character] = [letters[i / 676], letters[(i / 26) % 26], letters[i % 26]]
+            words.append(String(chars))
+        }
+        let many = words.joined(separator: " ")
+        var all = TextOptions()
+        all.minDocumentFrequency = 1
+        all.builtinStopWords = false
+        let wide = try Memory(vocabulary: try Vocabulary(corpus: try Corpus(lines: [many]), options: all))
+        try wide.add(try Corpus(lines: [many, many]))
+        XCTAssertEqual(try wide.recall(many).knownWords, 1500)
         var o = Memory.RecallOptions()
         o.energy = true
         o.steps = 3
