@@ -33,7 +33,7 @@ extension Model {
         try exclude.withUnsafeBufferPointer { ex in
             var p = soso_match_params()
             soso_match_params_default(&p)
-            p.keep = UInt32(clamping: max(0, keep ?? 0))
+            p.keep = UInt32(clamping: try givenCount(keep, "keep"))
             p.exclude = ex.baseAddress
             p.n_exclude = ex.count
             p.threads = Int32(clamping: threads)
@@ -57,7 +57,7 @@ extension Model {
         }
         var values = [Float](repeating: 0, count: units)
         try check(soso_model_profile(handle, documents.handle, liked.map { UInt32($0) }, liked.count,
-                                     UInt32(clamping: max(0, keep ?? 0)), &values, values.count))
+                                     UInt32(clamping: try givenCount(keep, "keep")), &values, values.count))
         return Codes(values: values)
     }
 
@@ -77,7 +77,7 @@ extension Model {
         var ids = [UInt32](repeating: 0, count: n)
         var weights = [Float](repeating: 0, count: n)
         var found = 0
-        try check(soso_model_expand(handle, codes.values, codes.values.count, UInt32(clamping: max(0, keep ?? 0)),
+        try check(soso_model_expand(handle, codes.values, codes.values.count, UInt32(clamping: try givenCount(keep, "keep")),
                                     ids.count, &ids, &weights, &found))
         return (0..<found).map { TopicWord(word: vocabulary[Int(ids[$0])], weight: weights[$0]) }
     }

@@ -79,7 +79,7 @@ extension Model {
     public func reconstructionError(_ documents: Documents, k: Int? = nil, threads: Int = 1) throws
         -> (error: Double, norm: Double, relative: Double) {
         var e = 0.0, n = 0.0
-        try check(soso_model_reconstruction_error(handle, documents.handle, max(0, k ?? 0), Int32(clamping: threads), &e, &n))
+        try check(soso_model_reconstruction_error(handle, documents.handle, try givenCount(k, "k"), Int32(clamping: threads), &e, &n))
         return (e, n, n > 0 ? e / n : 0)
     }
 

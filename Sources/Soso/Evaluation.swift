@@ -45,9 +45,9 @@ extension Model {
         }
         var e = soso_eval()
         if let l = labels {
-            try check(soso_model_eval(handle, documents.handle, l, max(0, topWords), Int32(clamping: threads), &e))
+            try check(soso_model_eval(handle, documents.handle, l, try givenCount(topWords, "topWords"), Int32(clamping: threads), &e))
         } else {
-            try check(soso_model_eval(handle, documents.handle, nil, max(0, topWords), Int32(clamping: threads), &e))
+            try check(soso_model_eval(handle, documents.handle, nil, try givenCount(topWords, "topWords"), Int32(clamping: threads), &e))
         }
         return ModelEvaluation(units: e.units, documents: e.documents, labelled: e.labelled, labels: e.labels,
                                nmi: e.nmi.isNaN ? nil : e.nmi, ari: e.ari.isNaN ? nil : e.ari,

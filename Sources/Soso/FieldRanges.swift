@@ -9,3 +9,11 @@ func uint32FieldProblem(_ fields: [(String, Int, Int)]) -> String? {
     }
     return nil
 }
+
+/// A count the caller may leave out (nil: the default, or all); one given must be at least
+/// `least` (a negative keep meant "every unit", a negative topWords "10", silently).
+func givenCount(_ value: Int?, _ name: String, least: Int = 1) throws -> Int {
+    guard let v = value else { return 0 }
+    guard v >= least else { throw SosoError(.invalidArgument, "\(name) must be at least \(least), got \(v)") }
+    return v
+}

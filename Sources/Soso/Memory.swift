@@ -66,7 +66,7 @@ public final class Memory {
         var ep = soso_memory_eval_params()
         soso_memory_eval_params_default(&ep)
         ep.mask = mask
-        ep.queries = max(0, queries)
+        ep.queries = try givenCount(queries, "queries", least: 0) // 0: every memory
         ep.seed = seed
         var n = 0
         var mems: UnsafeMutablePointer<UInt32>?
@@ -181,7 +181,7 @@ public final class Memory {
         var ep = soso_memory_eval_params()
         soso_memory_eval_params_default(&ep)
         ep.mask = mask
-        ep.queries = max(0, queries)
+        ep.queries = try givenCount(queries, "queries", least: 0) // 0: every memory
         ep.seed = seed
         ep.threads = Int32(clamping: threads)
         let params = options.map(\.c)

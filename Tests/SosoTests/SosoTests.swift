@@ -536,6 +536,10 @@ final class SosoTests: XCTestCase {
         var labels = [Int32](repeating: 0, count: docs.rows)
         labels[0] = Int32.max // a crash in the label count before
         refused(.limit) { _ = try model.evaluate(docs, labels: labels) }
+        // A negative count was the default or "all", silently.
+        refused(.invalidArgument) { _ = try model.evaluate(docs, topWords: -1) }
+        refused(.invalidArgument) { _ = try model.rank(docs, query: "apple pear", keep: -1) }
+        refused(.invalidArgument) { _ = try model.reconstructionError(docs, k: 0) }
         let stream = try CorpusStream(contentsOf: repoRoot + "/data/wn6-1k.tsv", blockLines: 50)
         refused(.invalidArgument) { _ = try stream.read(blocks: [-1]) } // block 0 before
         refused(.invalidArgument) { _ = try stream.read(blocks: [stream.blocks]) }
