@@ -151,7 +151,8 @@ static soso_status write_and_rename(const char *path, const void *data, size_t l
     char *tmp = soso__malloc(plen + 16);
     if (!tmp) return soso__fail(SOSO_E_NOMEM, "out of memory");
     memcpy(tmp, path, plen);
-    int fd = create_temp(tmp, plen, mode == (mode_t)-1 ? 0666 : 0600);
+    mode_t create_mode = mode == (mode_t)-1 ? 0666 : 0600; /* a replaced file's mode is set below */
+    int fd = create_temp(tmp, plen, create_mode);
     if (fd < 0 && errno == ENAMETOOLONG) {
         /* A name near its file system's limit has no room for ".tmp.XXXXXX": the
          * temporary is then ".soso.tmp.XXXXXX" in the same directory (the rename stays
@@ -159,7 +160,7 @@ static soso_status write_and_rename(const char *path, const void *data, size_t l
         const char *slash = strrchr(path, '/');
         size_t dir_len = slash ? (size_t)(slash - path) + 1 : 0;
         memcpy(tmp + dir_len, ".soso", 5);
-        fd = create_temp(tmp, dir_len + 5, mode == (mode_t)-1 ? 0666 : 0600);
+        fd = create_temp(tmp, dir_len + 5, create_mode);
     }
     if (fd < 0) {
         soso_status s = soso__fail(SOSO_E_IO, "cannot create a file next to %s: %s", path, strerror(errno));

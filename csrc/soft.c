@@ -79,10 +79,10 @@ soso_status soso__init_from_documents(float *W, size_t units, const soso_docs *d
     size_t V = docs->cols, R = docs->rows, have = 0;
     uint32_t *rows = soso__alloc_array(R ? R : 1, sizeof *rows);
     if (!rows) return soso__fail(SOSO_E_NOMEM, "out of memory choosing starting documents");
-    for (size_t r = 0; r < R; r++) { /* rows of a positive length (a stored 0 is none) */
-        double ss = 0;
-        for (size_t q = docs->indptr[r]; q < docs->indptr[r + 1]; q++) ss += (double)docs->values[q] * docs->values[q];
-        if (ss > 0) rows[have++] = (uint32_t)r;
+    for (size_t r = 0; r < R; r++) { /* rows with a non-zero value (a stored 0 has no direction) */
+        size_t q = docs->indptr[r];
+        while (q < docs->indptr[r + 1] && docs->values[q] == 0.0f) q++;
+        if (q < docs->indptr[r + 1]) rows[have++] = (uint32_t)r;
     }
     if (have == 0) {
         free(rows);

@@ -61,13 +61,21 @@ public final class Memory {
         return Array(UnsafeBufferPointer(start: p, count: n))
     }
 
-    /// The masked queries `evaluate` uses: each query's memory and its kept word ids.
-    public func maskedQueries(mask: Float = 0.6, queries: Int = 1000, seed: UInt64 = 1) throws -> [(memory: Int, words: [UInt32])] {
+    /// The masked-query experiment's settings, shared by `maskedQueries` and `evaluate` so
+    /// that both draw the same queries.
+    private static func experiment(mask: Float, queries: Int, seed: UInt64, threads: Int) throws -> soso_memory_eval_params {
         var ep = soso_memory_eval_params()
         soso_memory_eval_params_default(&ep)
         ep.mask = mask
         ep.queries = try givenCount(queries, "queries", least: 0) // 0: every memory
         ep.seed = seed
+        ep.threads = Int32(clamping: threads)
+        return ep
+    }
+
+    /// The masked queries `evaluate` uses: each query's memory and its kept word ids.
+    public func maskedQueries(mask: Float = 0.6, queries: Int = 1000, seed: UInt64 = 1) throws -> [(memory: Int, words: [UInt32])] {
+        var ep = try Memory.experiment(mask: mask, queries: queries, seed: seed, threads: 1)
         var n = 0
         var mems: UnsafeMutablePointer<UInt32>?
         var ptr: UnsafeMutablePointer<Int>?
@@ -178,12 +186,7 @@ public final class Memory {
     public func evaluate(mask: Float = 0.6, queries: Int = 1000, seed: UInt64 = 1, options: [RecallOptions],
                          threads: Int = 1) throws -> [Evaluation] {
         guard !options.isEmpty else { throw SosoError(.invalidArgument, "give at least one set of recall options") }
-        var ep = soso_memory_eval_params()
-        soso_memory_eval_params_default(&ep)
-        ep.mask = mask
-        ep.queries = try givenCount(queries, "queries", least: 0) // 0: every memory
-        ep.seed = seed
-        ep.threads = Int32(clamping: threads)
+        var ep = try Memory.experiment(mask: mask, queries: queries, seed: seed, threads: threads)
         let params = options.map(\.c)
         var out = [soso_memory_eval_result](repeating: soso_memory_eval_result(), count: params.count)
         try check(soso_memory_eval(handle, &ep, params, params.count, &out))

@@ -42,19 +42,14 @@ final class ProgressLine {
     /// Handles one progress report; false asks training to stop.
     func update(_ p: TrainingProgress) -> Bool {
         if stopRequested != 0 { return false }
-        guard enabled else { return true }
-        let finished = p.documentsDone >= p.documentsTotal
-        if !finished && p.seconds - lastDraw < 0.1 { return true }
-        lastDraw = p.seconds
+        guard due(p, finished: p.documentsDone >= p.documentsTotal) else { return true }
         let rate = p.seconds > 0 ? Double(p.documentsDone) / p.seconds : 0
         let left = rate > 0 ? Double(p.documentsTotal - p.documentsDone) / rate : 0
-        var line = String(format: "\repoch %d/%d  %.0f docs/s  %@ left  effective units %.1f", p.epoch, p.epochs, rate,
+        var line = String(format: "epoch %d/%d  %.0f docs/s  %@ left  effective units %.1f", p.epoch, p.epochs, rate,
                           clock(left), p.effectiveUnits)
         if let t = p.temperature { line += String(format: "  T %.3g", t) }
         if let s = status { line += "  " + s }
-        line += String(format: "  (%d thread%@)\u{1B}[K", p.threadsUsed, p.threadsUsed == 1 ? "" : "s")
-        _ = writeAll(STDERR_FILENO, line)
-        drawn = true
+        draw(line, threads: p.threadsUsed)
         return true
     }
 
@@ -62,13 +57,23 @@ final class ProgressLine {
     /// `epochs`), named `what`; false asks it to stop.
     func update(steps p: TrainingProgress, what: String) -> Bool {
         if stopRequested != 0 { return false }
-        guard enabled, p.seconds - lastDraw >= 0.1 else { return true }
-        lastDraw = p.seconds
+        guard due(p, finished: p.epoch >= p.epochs) else { return true }
         let left = p.epoch > 0 ? p.seconds / Double(p.epoch) * Double(p.epochs - p.epoch) : 0
-        _ = writeAll(STDERR_FILENO, String(format: "\r%@ %d/%d  %@ left  (%d thread%@)\u{1B}[K", what, p.epoch, p.epochs,
-                                           clock(left), p.threadsUsed, p.threadsUsed == 1 ? "" : "s"))
-        drawn = true
+        draw(String(format: "%@ %d/%d  %@ left", what, p.epoch, p.epochs, clock(left)), threads: p.threadsUsed)
         return true
+    }
+
+    /// Whether to draw this report: on a terminal, at most every 0.1 s, and the last one.
+    private func due(_ p: TrainingProgress, finished: Bool) -> Bool {
+        guard enabled, finished || p.seconds - lastDraw >= 0.1 else { return false }
+        lastDraw = p.seconds
+        return true
+    }
+
+    /// Redraws the line over the previous one, the thread count last.
+    private func draw(_ text: String, threads: Int) {
+        _ = writeAll(STDERR_FILENO, "\r" + text + String(format: "  (%d thread%@)\u{1B}[K", threads, threads == 1 ? "" : "s"))
+        drawn = true
     }
 
     /// Ends the progress line so later output starts on a fresh line.

@@ -242,8 +242,9 @@ static void test_model_weights_out_of_range(void)
     soso_model_free(m);
 }
 
-/* Scores raise Hebbian weights to p - 1: for p = 5 weights of 1e10 gave NaN codes with
- * SOSO_OK; they are refused (bound 10^(30/4)), and an OSC model file whose atoms are not
+/* Scores sum Hebbian weights raised to p - 1: for p = 5 weights of 1e10 gave NaN codes
+ * with SOSO_OK; set_weights refuses a unit whose sum passes FLT_MAX / 2, while a model
+ * the library made (p = 55 from N(0, 1)) loads; and an OSC model file whose atoms are not
  * orthonormal is refused at load as soso_model_set_weights refuses them. */
 static void test_model_weights_for_the_learner(void)
 {

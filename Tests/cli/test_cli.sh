@@ -477,7 +477,7 @@ run "export vocabulary to stdout" 0 "$SOSO" export "$model" --vocab -
 [ "$(wc -l <"$tmp/out")" -gt 100 ] && ok || bad "export --vocab - printed $(wc -l <"$tmp/out") words"
 # A reader that leaves early: the command ends by SIGPIPE (141), saying nothing, as text
 # output does (the library reports the broken pipe; it never raises SIGPIPE itself).
-"$SOSO" train "$corpus" -o "$tmp/wide.soso" --method hebbian --units 300 --epochs 1 --quiet # 1 MB of weights
+"$SOSO" train "$corpus" -o "$tmp/wide.soso" --method hebbian --units 300 --epochs 1 --quiet # 1.2 MB of weights: more than a pipe holds
 "$SOSO" export "$tmp/wide.soso" --npy - 2>"$tmp/err" | head -c 10 >/dev/null
 rc=${PIPESTATUS[0]}
 [ "$rc" -eq 141 ] && [ ! -s "$tmp/err" ] && ok || bad "export to a closed pipe: exit $rc, stderr: $(cat "$tmp/err")"
