@@ -26,7 +26,7 @@ CSRC_HEADERS := $(wildcard csrc/*.h)
 OBJ := $(SRC:csrc/%.c=$(BUILD)/obj/%.o)
 TEST_SRC := $(wildcard Tests/c/*.c)
 
-.PHONY: all lib cli deps run test test-c test-swift test-cli test-example test-dependency test-bench test-asan test-swift-asan \
+.PHONY: all lib cli deps run test test-c test-swift test-cli test-readme test-example test-dependency test-bench test-asan test-swift-asan \
 	fuzz test-fuzz valgrind bench install install-lib clean FORCE
 
 all: lib cli
@@ -65,7 +65,7 @@ run: deps all
 # ---- tests ----------------------------------------------------------------------------
 
 test: deps
-	@scripts/run-tests test-c test-asan test-fuzz test-swift test-cli test-example test-bench test-dependency
+	@scripts/run-tests test-c test-asan test-fuzz test-swift test-cli test-readme test-example test-bench test-dependency
 
 $(BUILD)/test_c: $(TEST_SRC) Tests/c/harness.h $(BUILD)/libsoso.a
 	$(CC) $(SOSO_CFLAGS) $(CFLAGS) -DSOSO_SOURCE_DIR='"$(CURDIR)"' $(TEST_SRC) $(BUILD)/libsoso.a $(SOSO_LIBS) -pthread -o $@
@@ -81,6 +81,11 @@ test-swift:
 test-cli:
 	swift build --product soso
 	Tests/cli/test_cli.sh "$$(swift build --show-bin-path)/soso"
+
+# Every transcript in README.md ("$ soso ..." and its output) run and compared.
+test-readme:
+	swift build --product soso
+	Tests/cli/test_readme.py "$$(swift build --show-bin-path)/soso"
 
 # Install into a scratch prefix, then build and run the README's C example with
 # pkg-config against a model trained by the CLI.

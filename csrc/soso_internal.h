@@ -127,6 +127,7 @@ void soso__rng_shuffle_u32(soso__rng *rng, uint32_t *perm, size_t n);
 /* Random streams of one seed: initialisation, and one shuffle per epoch. */
 #define SOSO__STREAM_INIT 1ull
 #define SOSO__STREAM_LSA 3ull
+#define SOSO__STREAM_SAMPLE 4ull /* a streamed file's start sample */
 #define SOSO__STREAM_SHUFFLE_BASE (1ull << 32)
 #define SOSO__STREAM_BLOCKS_BASE (1ull << 63) /* + epoch: a streamed file's block order */
 

@@ -197,17 +197,75 @@ soso_status soso_stream_read(soso_stream *s, const uint32_t *blocks, size_t n, s
     return soso__corpus_adopt(data, len, &s->limits, 0, out); /* block 0 starts after a BOM (scan) */
 }
 
+/* Appends line `want` of block b to the sample (lines of a block counted from 0; the
+ * block's bytes are read once into *buf, and *cursor / *at remember where line *at starts,
+ * as wanted lines only grow). */
+typedef struct {
+    char *buf, *data;
+    size_t buf_cap, data_cap, data_len, bytes, cursor, at;
+    size_t block; /* the block in buf, or SIZE_MAX */
+} sample_state;
+
+static soso_status sample_line(soso_stream *s, sample_state *st, size_t b, size_t want)
+{
+    if (st->block != b) {
+        uint64_t at = s->offsets[b], bytes = s->offsets[b + 1] - at;
+        if (bytes > SIZE_MAX - 1) return soso__fail(SOSO_E_LIMIT, "a block of the streamed file does not fit in memory");
+        void *p = st->buf;
+        SOSO__CHECK(soso__reserve(&p, &st->buf_cap, (size_t)bytes + 1, 1));
+        st->buf = p;
+        if (fseeko(s->f, (off_t)at, SEEK_SET) != 0 || fread(st->buf, 1, (size_t)bytes, s->f) != bytes)
+            return soso__fail(SOSO_E_IO, "cannot read the streamed file at byte %llu", (unsigned long long)at);
+        st->block = b;
+        st->bytes = (size_t)bytes;
+        st->cursor = 0;
+        st->at = 0;
+    }
+    for (; st->at < want; st->at++) { /* skip to the wanted line */
+        const char *nl = memchr(st->buf + st->cursor, '\n', st->bytes - st->cursor);
+        if (!nl) return soso__fail(SOSO_E_IO, "the streamed file changed since it was opened");
+        st->cursor = (size_t)(nl - st->buf) + 1;
+    }
+    const char *nl = memchr(st->buf + st->cursor, '\n', st->bytes - st->cursor);
+    size_t len = nl ? (size_t)(nl - st->buf) - st->cursor : st->bytes - st->cursor; /* the file's last line */
+    void *p = st->data;
+    if (len > SIZE_MAX - 2 - st->data_len) return soso__fail(SOSO_E_LIMIT, "the sample does not fit in memory");
+    SOSO__CHECK(soso__reserve(&p, &st->data_cap, st->data_len + len + 2, 1));
+    st->data = p;
+    memcpy(st->data + st->data_len, st->buf + st->cursor, len);
+    st->data_len += len;
+    st->data[st->data_len++] = '\n';
+    return SOSO_OK;
+}
+
+/* k = min(max_docs, lines) lines, one drawn at random in each of k equal runs of the file,
+ * read block by block: spread evenly over the file however it is sorted. (Whole blocks
+ * drawn at random, as before, gave a sample of 100 lines just two blocks of 50: on the
+ * bundled sample sorted by label, osc's LSA start then saw one or two of its six topics
+ * and reached NMI 0.17 streamed in pieces of 100 against 0.27 in one piece.) */
 soso_status soso_stream_sample(soso_stream *s, uint64_t seed, size_t max_docs, soso_corpus **out)
 {
     if (!s || !out) return soso__fail(SOSO_E_ARG, "stream and out must not be NULL");
-    if (s->blocks == 0) return soso__fail(SOSO_E_EMPTY, "the streamed corpus is empty");
-    uint32_t *order = soso__alloc_array(s->blocks, sizeof *order);
-    if (!order) return soso__fail(SOSO_E_NOMEM, "out of memory for the block order");
-    soso_status r = soso_stream_order(s, seed, 0, order, s->blocks);
-    size_t n = 0, docs = 0;
-    while (r == SOSO_OK && n < s->blocks && (n == 0 || docs + soso_stream_block_size(s, order[n]) <= max_docs))
-        docs += soso_stream_block_size(s, order[n++]);
-    if (r == SOSO_OK) r = soso_stream_read(s, order, n, out);
-    free(order);
-    return r;
+    if (max_docs == 0) return soso__fail(SOSO_E_ARG, "max_docs must be >= 1");
+    if (s->docs == 0) return soso__fail(SOSO_E_EMPTY, "the streamed corpus is empty");
+    struct stat sb;
+    if (fstat(fileno(s->f), &sb) != 0 || (uint64_t)sb.st_size != s->size)
+        return soso__fail(SOSO_E_IO, "the streamed file changed since it was opened");
+    uint64_t D = s->docs, k = (uint64_t)max_docs < D ? (uint64_t)max_docs : D, q = D / k, extra = D % k;
+    soso__rng rng;
+    soso__rng_seed(&rng, seed, SOSO__STREAM_SAMPLE);
+    sample_state st = {NULL, NULL, 0, 0, 0, 0, 0, 0, SIZE_MAX};
+    soso_status r = SOSO_OK;
+    for (uint64_t i = 0; i < k && r == SOSO_OK; i++) {
+        /* run i: lines [lo, lo + n), the first D % k runs one line longer */
+        uint64_t lo = i * q + (i < extra ? i : extra), n = q + (i < extra);
+        uint64_t line = lo + soso__rng_below(&rng, n);
+        r = sample_line(s, &st, (size_t)(line / s->block_lines), (size_t)(line % s->block_lines));
+    }
+    free(st.buf);
+    if (r != SOSO_OK) {
+        free(st.data);
+        return r;
+    }
+    return soso__corpus_adopt(st.data, st.data_len, &s->limits, 0, out); /* block 0 starts after a BOM (scan) */
 }

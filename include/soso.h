@@ -264,8 +264,9 @@ soso_status soso_stream_order(const soso_stream *stream, uint64_t seed, uint32_t
 /* The n given blocks, in the given order, as one corpus. */
 soso_status soso_stream_read(soso_stream *stream, const uint32_t *blocks, size_t n, soso_corpus **out);
 
-/* A sample to start a model from (LSA, documents): the first blocks of epoch 0's order,
- * up to max_docs documents (at least one block), so it is spread over the file. */
+/* A sample to start a model from (LSA, documents), spread evenly over the file however it
+ * is sorted: k = min(max_docs, lines) lines, one drawn from seed in each of k equal runs
+ * of lines, in file order. Reads at most k blocks. max_docs >= 1. */
 soso_status soso_stream_sample(soso_stream *stream, uint64_t seed, size_t max_docs, soso_corpus **out);
 
 /* ---- Vocabulary ---------------------------------------------------------------------- */

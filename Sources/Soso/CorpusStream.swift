@@ -53,11 +53,15 @@ public final class CorpusStream {
         }
     }
 
-    /// Whole blocks drawn from all over the file, up to `maxDocuments` documents (at least
-    /// one block): what a model starts from (LSA, documents) when the corpus is streamed.
+    /// `min(maxDocuments, documents)` lines spread evenly over the file (one drawn from
+    /// `seed` in each of that many equal runs of lines, in file order): what a model starts
+    /// from (LSA, documents) when the corpus is streamed.
     public func sample(seed: UInt64, maxDocuments: Int) throws -> Corpus {
+        guard maxDocuments >= 1 else {
+            throw SosoError(.invalidArgument, "maxDocuments must be >= 1 (it is \(maxDocuments))")
+        }
         var h: OpaquePointer?
-        try check(soso_stream_sample(handle, seed, max(1, maxDocuments), &h))
+        try check(soso_stream_sample(handle, seed, maxDocuments, &h))
         return Corpus(handle: h!)
     }
 }

@@ -369,7 +369,7 @@ struct Train: ParsableCommand {
                 }
                 ?? ""
             if let warn = Soso.blasWarning() { note(warn) }
-            note(String(format: "trained %d units on %d documents%@ (%d words) in %.1f s; wrote %@", model.units,
+            note(String(format: "trained %d units on %d documents%@, vocabulary %d words, in %.1f s; wrote %@", model.units,
                         streamed?.count ?? corpus.count, how, result.vocabulary.count, Date().timeIntervalSince(start), output))
             if let c = run.convergence {
                 let changed = c.changed.map { String(format: "%.2f%%", 100 * $0) } ?? "-"

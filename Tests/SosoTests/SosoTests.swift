@@ -543,6 +543,8 @@ final class SosoTests: XCTestCase {
         let stream = try CorpusStream(contentsOf: repoRoot + "/data/wn6-1k.tsv", blockLines: 50)
         refused(.invalidArgument) { _ = try stream.read(blocks: [-1]) } // block 0 before
         refused(.invalidArgument) { _ = try stream.read(blocks: [stream.blocks]) }
+        refused(.invalidArgument) { _ = try stream.sample(seed: 1, maxDocuments: 0) }
+        refused(.invalidArgument) { _ = try stream.sample(seed: 1, maxDocuments: -5) }
     }
 
     func testStreamedCorpusTrainsAndResumes() throws {

@@ -95,9 +95,9 @@ static void test_order_is_a_seeded_permutation(void)
     uint32_t bad = 20;
     soso_corpus *cc = NULL;
     CHECK_STATUS(soso_stream_read(s, &bad, 1, &cc), SOSO_E_ARG);
-    /* A sample is whole blocks from all over the file, up to the size asked. */
+    /* A sample is the size asked (see test_sample_spreads_over_a_sorted_file). */
     CHECK_OK(soso_stream_sample(s, 7, 120, &cc));
-    CHECK(soso_corpus_size(cc) >= 50 && soso_corpus_size(cc) <= 120);
+    CHECK(soso_corpus_size(cc) == 120);
     soso_corpus_free(cc);
     soso_stream_free(s);
 }
@@ -453,6 +453,56 @@ static void test_byte_order_mark(void)
     soso_stream_free(s);
 }
 
+/* A start sample is lines spread evenly over the file, whatever its order: from a file
+ * sorted into 10 topics of 100 lines (blocks of 50), 10 lines hold one of each topic; the
+ * seed fixes them; a sample as large as the file is the file; CRLF and a last line
+ * without newline come out as read whole. */
+static void test_sample_spreads_over_a_sorted_file(void)
+{
+    char *text = malloc(1000 * 16), *p = text;
+    for (int i = 0; i < 1000; i++) p += sprintf(p, "t%d\tw%d%s", i / 100, i, i == 999 ? "" : i % 2 ? "\r\n" : "\n");
+    const char *path = write_file("sorted.tsv", text);
+    free(text);
+    soso_stream *s = NULL;
+    CHECK_OK(soso_stream_open(path, NULL, 50, &s));
+    soso_corpus *a = NULL, *b = NULL, *c = NULL;
+    CHECK_OK(soso_stream_sample(s, 5, 10, &a));
+    CHECK_OK(soso_stream_sample(s, 5, 10, &b));
+    CHECK_OK(soso_stream_sample(s, 6, 10, &c));
+    CHECK(a && soso_corpus_size(a) == 10);
+    for (size_t j = 0; a && j < soso_corpus_size(a); j++) {
+        size_t len = 0;
+        const char *t = soso_corpus_text(a, j, &len);
+        int n = t && len > 1 && len < 8 ? atoi(t + 1) : -1;
+        CHECK_MSG(n >= 100 * (int)j && n < 100 * (int)j + 100, "sample line %zu is w%d", j, n);
+    }
+    CHECK(same_corpus(a, b));
+    CHECK(!same_corpus(a, c));
+    soso_corpus_free(a);
+    soso_corpus_free(b);
+    soso_corpus_free(c);
+    CHECK_OK(soso_stream_sample(s, 5, 5000, &a));
+    soso_corpus *all = read_all(s);
+    CHECK(a && soso_corpus_size(a) == 1000 && same_corpus(a, all));
+    size_t len = 0;
+    const char *last = a ? soso_corpus_text(a, 999, &len) : NULL;
+    CHECK(last && len == 4 && memcmp(last, "w999", 4) == 0);
+    const char *odd = a ? soso_corpus_text(a, 1, &len) : NULL;
+    CHECK(odd && len == 2 && memcmp(odd, "w1", 2) == 0); /* no \r */
+    soso_corpus_free(a);
+    soso_corpus_free(all);
+    CHECK_STATUS(soso_stream_sample(s, 5, 0, &a), SOSO_E_ARG);
+    CHECK_STATUS(soso_stream_sample(NULL, 5, 1, &a), SOSO_E_ARG);
+    FILE *f = fopen(path, "ab");
+    CHECK(f != NULL);
+    if (f) {
+        fputs("\nt9\tw1000\n", f);
+        fclose(f);
+    }
+    CHECK_STATUS(soso_stream_sample(s, 5, 10, &a), SOSO_E_IO);
+    soso_stream_free(s);
+}
+
 const soso_test tests_stream[] = {
     {"stream_resume_needs_the_same_pieces", test_resume_needs_the_same_pieces},
     {"osc_stop_at_the_last_report_still_finishes", test_osc_stop_at_the_last_report_still_finishes},
@@ -463,6 +513,7 @@ const soso_test tests_stream[] = {
     {"stream_pieces_train_well_and_resume_exactly", test_pieces_train_well_and_resume_exactly},
     {"stream_refusals", test_refusals},
     {"byte_order_mark", test_byte_order_mark},
+    {"stream_sample_spreads_over_a_sorted_file", test_sample_spreads_over_a_sorted_file},
     {"resume_at_a_piece_end", test_resume_at_a_piece_end},
     {NULL, NULL},
 };
