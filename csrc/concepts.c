@@ -15,6 +15,43 @@ void soso_match_params_default(soso_match_params *p)
     p->exclude = NULL;
     p->n_exclude = 0;
     p->threads = 1;
+    p->word_weight = 0.0f;
+    p->query_words = NULL;
+    p->query_values = NULL;
+    p->query_nnz = 0;
+}
+
+/* The query's row spread over the vocabulary (q, V floats) and scaled to unit length, so
+ * that a document's word cosine costs its words: sum q[j] x_j / |x|. */
+static soso_status query_row(const soso_model *m, const soso_match_params *p, float *q)
+{
+    memset(q, 0, m->cols * sizeof *q);
+    double n = 0;
+    for (size_t e = 0; e < p->query_nnz; e++) {
+        uint32_t j = p->query_words[e];
+        float v = p->query_values[e];
+        if (j >= m->cols) return soso__fail(SOSO_E_ARG, "query word %u out of range (%zu words)", j, m->cols);
+        if (e > 0 && j <= p->query_words[e - 1]) return soso__fail(SOSO_E_ARG, "query words must be ascending");
+        if (!isfinite(v)) return soso__fail(SOSO_E_NUMERIC, "query value %zu is not finite", e);
+        q[j] = v;
+        n += (double)v * v;
+    }
+    if (!(n > 0)) return soso__fail(SOSO_E_EMPTY, "the query has no word with a value (word_weight needs its row)");
+    n = sqrt(n);
+    for (size_t e = 0; e < p->query_nnz; e++) q[p->query_words[e]] = (float)(q[p->query_words[e]] / n);
+    return SOSO_OK;
+}
+
+/* Cosine of document r's row with the unit-length query q. */
+static double word_cosine(const soso_docs *d, size_t r, const float *q)
+{
+    double dot = 0, n = 0;
+    for (size_t e = d->indptr[r]; e < d->indptr[r + 1]; e++) {
+        double v = d->values[e];
+        dot += (double)q[d->indices[e]] * v;
+        n += v * v;
+    }
+    return n > 0 ? dot / sqrt(n) : 0;
 }
 
 /* Codes kept per vector: the asked number, else all. Ranking held-out wn6-1k queries
@@ -74,6 +111,11 @@ soso_status soso_model_rank(const soso_model *m, const soso_docs *d, const float
         params = &dp;
     }
     if (params->n_exclude && !params->exclude) return soso__fail(SOSO_E_ARG, "exclude is NULL");
+    if (!(params->word_weight >= 0.0f && params->word_weight <= 1.0f))
+        return soso__fail(SOSO_E_ARG, "word_weight must be in [0, 1]");
+    int words = params->word_weight > 0.0f;
+    if (words && (!params->query_words || !params->query_values))
+        return soso__fail(SOSO_E_ARG, "word_weight > 0 needs the query's row (query_words, query_values)");
     for (size_t i = 0; i < params->n_exclude; i++)
         if (params->exclude[i] >= d->rows)
             return soso__fail(SOSO_E_ARG, "excluded document %u out of range (%zu documents)", params->exclude[i],
@@ -88,14 +130,18 @@ soso_status soso_model_rank(const soso_model *m, const soso_docs *d, const float
     float *score = soso__alloc_array(R ? R : 1, sizeof *score);
     unsigned char *skip = soso__calloc_array(R ? R : 1, 1);
     soso_match *all = soso__alloc_array(R ? R : 1, sizeof *all);
+    float *q = words ? soso__alloc_array(m->cols, sizeof *q) : NULL;
     soso_status s = SOSO_OK;
-    if (!t || !codes || !tops || !score || !skip || !all) {
+    if (!t || !codes || !tops || !score || !skip || !all || (words && !q)) {
         s = soso__fail(SOSO_E_NOMEM, "out of memory ranking %zu documents", R);
     } else {
         memcpy(t, target, H * sizeof *t);
         if (reduce(t, H, k, tops) == 0)
             s = soso__fail(SOSO_E_EMPTY, "the query has no concept (none of its words is known, or all codes are 0)");
+        else if (words)
+            s = query_row(m, params, q);
     }
+    const double w = params->word_weight;
     if (s == SOSO_OK) {
         for (size_t i = 0; i < params->n_exclude; i++) skip[params->exclude[i]] = 1;
         soso__scorer sc;
@@ -113,7 +159,7 @@ soso_status soso_model_rank(const soso_model *m, const soso_docs *d, const float
                 }
                 double dot = 0;
                 for (size_t h = 0; h < H; h++) dot += (double)a[h] * t[h];
-                score[r] = (float)dot;
+                score[r] = (float)(words ? (1 - w) * dot + w * word_cosine(d, (size_t)r, q) : dot);
             }
         }
         soso__scorer_free(&sc);
@@ -124,7 +170,7 @@ soso_status soso_model_rank(const soso_model *m, const soso_docs *d, const float
         *found = n < top ? n : top;
         if (*found) memcpy(out, all, *found * sizeof *out);
     }
-    free(t); free(codes); free(tops); free(score); free(skip); free(all);
+    free(t); free(codes); free(tops); free(score); free(skip); free(all); free(q);
     return s;
 }
 

@@ -293,6 +293,14 @@ const float *soso_model_weights(const soso_model *m) { return m ? m->W : NULL; }
 uint32_t soso_model_epochs_done(const soso_model *m) { return m ? m->epochs_done : 0; }
 uint64_t soso_model_docs_seen(const soso_model *m) { return m ? m->docs_seen : 0; }
 
+int soso_model_stopped_piece(const soso_model *m, uint64_t *first, uint64_t *rows)
+{
+    int in = m && m->epoch_pos > 0 && m->seg_rows > 0; /* as dispatch and the SEGM section read it */
+    if (first) *first = in ? m->seg_first : 0;
+    if (rows) *rows = in ? m->seg_rows : 0;
+    return in;
+}
+
 soso_status soso_model_osc_params(const soso_model *m, soso_osc_params *out)
 {
     if (!m || !out) return soso__fail(SOSO_E_ARG, "model and out must not be NULL");

@@ -715,6 +715,11 @@ size_t soso_model_code_sparsity(const soso_model *model);
 /* Epochs completed, and documents seen in all training so far. */
 uint32_t soso_model_epochs_done(const soso_model *model);
 uint64_t soso_model_docs_seen(const soso_model *model);
+/* 1 when training stopped mid-epoch inside a piece (or at the end of one): that piece,
+ * documents [*first, *first + *rows) of its epoch, must come back to resume (see
+ * soso_model_train_stream; soso_model_train's piece is all its documents); else 0. first
+ * and rows may be NULL. */
+int soso_model_stopped_piece(const soso_model *model, uint64_t *first, uint64_t *rows);
 
 /* Borrowed weights: units x vocab_size floats, row-major. Valid while the model lives and
  * is not being trained. */
@@ -804,6 +809,15 @@ typedef struct soso_match_params {
     const uint32_t *exclude; /* documents never returned (any order), n_exclude of them    */
     size_t n_exclude;
     int threads;             /* (default 1); never changes the result                     */
+    /* Words: with word_weight w in (0, 1] the score is (1 - w) x the codes' cosine + w x the
+     * cosine of the query's and the document's rows (their words, weighted as the model
+     * reads them), so that documents holding the query's own words rise within a concept.
+     * The query's row: ascending column ids and their values, query_nnz of them (e.g.
+     * soso_docs_row of the query made by soso_docs_from_corpus). Default 0: concepts only. */
+    float word_weight;
+    const uint32_t *query_words;
+    const float *query_values;
+    size_t query_nnz;
 } soso_match_params;
 
 void soso_match_params_default(soso_match_params *params);
@@ -811,9 +825,11 @@ void soso_match_params_default(soso_match_params *params);
 /* Ranks the documents by the concepts they share with `target` (units floats: a query's
  * codes from soso_model_encode_text, or a profile). Both code vectors are reduced to
  * their `keep` strongest codes and scaled to unit length; the score is their cosine, in
- * [-1, 1]. Documents without a concept (no known word) are left out; ties go to the lower
- * document index. out receives the best `top` (*found of them). SOSO_E_EMPTY when target
- * has no concept. params may be NULL (defaults). Cost: the documents' words x units. */
+ * [-1, 1], mixed with the word cosine when params->word_weight > 0 (above). Documents
+ * without a concept (no known word) are left out; ties go to the lower document index.
+ * out receives the best `top` (*found of them). SOSO_E_EMPTY when target has no concept.
+ * params may be NULL (defaults). Cost: the documents' words x units (+ the vocabulary
+ * once, for the query's words). */
 soso_status soso_model_rank(const soso_model *model, const soso_docs *docs, const float *target, size_t n_target,
                             const soso_match_params *params, soso_match *out, size_t top, size_t *found);
 

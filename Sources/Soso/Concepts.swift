@@ -5,7 +5,8 @@ import CSoso
 /// A document (row of a `Documents`) and how well its concepts match.
 public struct Match: Equatable, Sendable {
     public var document: Int
-    /// The cosine between the reduced codes, in [-1, 1].
+    /// The cosine between the reduced codes, in [-1, 1] (mixed with the word cosine when a
+    /// word weight is given).
     public var score: Float
 
     public init(document: Int, score: Float) {
@@ -19,10 +20,14 @@ extension Model {
     /// a profile), both reduced to their `keep` strongest codes by magnitude (nil: every
     /// unit, which ranks best in our measurements). Documents without a known
     /// word are left out; ties go to the lower index.
-    /// - Throws: `.empty` when the target has no concept, `.invalidArgument` for an
-    ///   excluded document out of range.
+    /// With `words` (a query's row, as `Documents.row` gives it, and a weight w in [0, 1])
+    /// the score is (1 - w) the codes' cosine + w the cosine of the query's and the
+    /// document's words, so that documents holding the query's words rise within a concept.
+    /// - Throws: `.empty` when the target has no concept (or the words' row is empty),
+    ///   `.invalidArgument` for an excluded document out of range or a weight outside [0, 1].
     public func rank(_ documents: Documents, target: Codes, keep: Int? = nil, excluding: [Int] = [], top: Int = 10,
-                     threads: Int = 1) throws -> [Match] {
+                     threads: Int = 1, words: (indices: [UInt32], values: [Float], weight: Float)? = nil) throws
+        -> [Match] {
         guard target.values.count == units else { throw SosoError(.invalidArgument, "the target needs \(units) values") }
         guard excluding.allSatisfy({ $0 >= 0 && $0 < documents.rows }) else {
             throw SosoError(.invalidArgument, "an excluded document is out of range (\(documents.rows) documents)")
@@ -30,23 +35,49 @@ extension Model {
         let exclude = excluding.map { UInt32($0) }
         var out = [soso_match](repeating: soso_match(), count: min(max(0, top), documents.rows)) /* at most every document */
         var found = 0
+        let qIndices = words?.indices ?? [], qValues = words?.values ?? []
+        guard qIndices.count == qValues.count else {
+            throw SosoError(.invalidArgument, "the query's words and values differ in count")
+        }
         try exclude.withUnsafeBufferPointer { ex in
-            var p = soso_match_params()
-            soso_match_params_default(&p)
-            p.keep = UInt32(clamping: try givenCount(keep, "keep"))
-            p.exclude = ex.baseAddress
-            p.n_exclude = ex.count
-            p.threads = Int32(clamping: threads)
-            try check(soso_model_rank(handle, documents.handle, target.values, target.values.count, &p, &out, out.count,
-                                      &found))
+            try qIndices.withUnsafeBufferPointer { qi in
+                try qValues.withUnsafeBufferPointer { qv in
+                    var p = soso_match_params()
+                    soso_match_params_default(&p)
+                    p.keep = UInt32(clamping: try givenCount(keep, "keep"))
+                    p.exclude = ex.baseAddress
+                    p.n_exclude = ex.count
+                    p.threads = Int32(clamping: threads)
+                    if let words {
+                        p.word_weight = words.weight
+                        p.query_words = qi.baseAddress
+                        p.query_values = qv.baseAddress
+                        p.query_nnz = qi.count
+                    }
+                    try check(soso_model_rank(handle, documents.handle, target.values, target.values.count, &p, &out,
+                                              out.count, &found))
+                }
+            }
         }
         return out.prefix(found).map { Match(document: Int($0.doc), score: $0.score) }
     }
 
-    /// Documents for a text query (see `rank(_:target:...)`).
-    public func rank(_ documents: Documents, query: String, keep: Int? = nil, top: Int = 10, threads: Int = 1) throws
-        -> [Match] {
-        try rank(documents, target: try encode(query), keep: keep, top: top, threads: threads)
+    /// Documents for a text query (see `rank(_:target:...)`), the query's own words mixed in
+    /// at `wordWeight` (0.25, as the CLI: held-out queries find more of their label, and
+    /// short ones far more documents holding their words; 0: concepts only).
+    public func rank(_ documents: Documents, query: String, keep: Int? = nil, top: Int = 10, threads: Int = 1,
+                     wordWeight: Float = 0.25) throws -> [Match] {
+        let codes = try encode(query)
+        guard wordWeight > 0 else { return try rank(documents, target: codes, keep: keep, top: top, threads: threads) }
+        let row = try queryRow(query)
+        return try rank(documents, target: codes, keep: keep, top: top, threads: threads,
+                        words: (row.indices, row.values, wordWeight))
+    }
+
+    /// A query's words as this model reads a document: its row over the vocabulary.
+    public func queryRow(_ query: String) throws -> (indices: [UInt32], values: [Float]) {
+        let text = String(query.map { $0 == "\t" || $0 == "\n" || $0 == "\r" ? " " : $0 }) // all of it is text
+        return try Documents(corpus: try Corpus(lines: [text]), vocabulary: vocabulary, input: input).row(0)
     }
 
     /// The mean reduced, unit-length code of the liked documents: what they share.

@@ -33,10 +33,13 @@ final class ConvergenceCheck {
     /// Called with every progress report; true at the end of an epoch e when fewer than
     /// `threshold` of the documents changed unit since epoch r, the last reference, taken
     /// at e >= 4r/3 (references at epochs 1, 2, 3, 4, 6, 8, 11, 15, 20, ...).
+    /// The last epoch is measured too, for the summary only (stopping there is moot): the
+    /// window then ends where training did, not at the last reference (154 of 200).
     func shouldStop(_ p: TrainingProgress) throws -> Bool {
-        guard p.epoch > lastEpoch, p.epoch < p.epochs else { return false } // an epoch just ended
+        guard p.epoch > lastEpoch, p.epoch <= p.epochs else { return false } // an epoch just ended
         lastEpoch = p.epoch
-        guard p.epoch >= nextCheck else { return false }
+        let last = p.epoch == p.epochs
+        guard p.epoch >= nextCheck || last else { return false }
         let now = try assignments()
         defer {
             previous = now
@@ -50,7 +53,7 @@ final class ConvergenceCheck {
         guard !coded.isEmpty else { return false }
         let moved = coded.reduce(0) { $0 + ($1.0 != $1.1 ? 1 : 0) }
         changed = Double(moved) / Double(coded.count)
-        converged = changed! < threshold
+        converged = !last && changed! < threshold
         return converged
     }
 

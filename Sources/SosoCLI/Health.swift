@@ -30,13 +30,13 @@ struct HealthCommand: ParsableCommand {
         let m = try Model(contentsOf: model)
         let docs = try PreparedCorpus(corpus, model: m, input: input).documents
         let h = try m.health(docs, threads: threads ?? Soso.maxThreads)
-        out(json ? try jsonLine(HealthReport.JSON(h)) : HealthReport.text(h) + "\n")
+        out(json ? try jsonLine(HealthReport.JSON(h)) : HealthReport.text(h, learner: m.learner) + "\n")
     }
 }
 
 /// The health report as text and as JSON, shared by `health` and `train`.
 enum HealthReport {
-    static func text(_ h: Health) -> String {
+    static func text(_ h: Health, learner: Model.Learner) -> String {
         var lines = [String(format: "health: %d documents; effective units %.1f of %d; dead units %d; largest unit %.0f%% of documents",
                             h.documents, h.effectiveUnits, h.wins.count, h.deadUnits, 100 * h.topShare)]
         if let e = h.gateEntropy, let mx = h.gateEntropyMax {
@@ -44,9 +44,28 @@ enum HealthReport {
         }
         lines.append(String(format: "        overlap between units: mean |cos| %.4f, max %.4f", h.meanAbsCos, h.maxAbsCos))
         lines.append("        wins per unit: " + h.wins.map(String.init).joined(separator: " "))
-        lines += h.warnings.map { "warning: " + $0.message }
+        lines += h.warnings.map { "warning: " + message($0, learner: learner) }
         if h.warnings.isEmpty { lines.append("        healthy: no warning") }
         return lines.joined(separator: "\n")
+    }
+
+    /// The library's warning with advice in this tool's options for the model's learner
+    /// (the library's own advice names no option, and one learner's remedy, such as soft's
+    /// inhibitor, is refused by another).
+    static func message(_ w: Health.Warning, learner: Model.Learner) -> String {
+        let what = w.message.split(separator: ";", maxSplits: 1).first.map(String.init) ?? w.message
+        let advice: String
+        switch (w, learner) {
+        case (.collapse, .soft): advice = "raise --inhibitor or lower --t-final, or train on more varied documents"
+        case (.collapse, _): advice = "the others learn little; train on more varied documents"
+        case (.uniformGate, _): advice = "lower --t-final"
+        case (.deadUnits, .hebbian): advice = "train more epochs or use fewer --units"
+        case (.deadUnits, .soft): advice = "train more epochs, raise --inhibitor, or use fewer --units"
+        case (.deadUnits, .osc): advice = "use fewer --units"
+        case (.duplicates, .osc): advice = "use fewer --units"
+        case (.duplicates, _): advice = "orthogonalise them (--orthogonalize N, every N mini-batches) or use fewer --units"
+        }
+        return what + "; " + advice
     }
 
     struct JSON: Encodable {

@@ -29,7 +29,8 @@ struct Info: ParsableCommand {
         }
         if let q = m.soft {
             lines.append(String(format: "learner     soft  gate=%d T=%g..%g gamma=%g eta=%g inhibitor=%g seed=%llu",
-                                q.k, q.temperatureInitial, q.temperatureFinal, q.gamma, q.eta, q.inhibitorRate, q.seed))
+                                q.k, q.temperatureInitial, q.temperatureFinal, q.gamma, q.eta, q.inhibitorRate, q.seed)
+                + (q.orthogonalizeEvery > 0 ? " orthogonalize=\(q.orthogonalizeEvery)" : ""))
             lines.append("trained     \(m.epochsDone) of \(q.epochs) epochs")
         }
         let w = m.weights

@@ -34,7 +34,7 @@ struct MapCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Threads. Default: all cores.")
     var threads: Int?
 
-    @Flag(name: .shortAndLong, help: "No progress line.")
+    @Flag(name: .shortAndLong, help: "No progress line, and no line saying where the map went.")
     var quiet = false
 
     @OptionGroup var input: CorpusInput
@@ -55,6 +55,7 @@ struct MapCommand: ParsableCommand {
                                       threads: threads ?? Soso.maxThreads, quiet: quiet)
         try stopIfRequested(DocumentMap.interrupted)
         try writeFile(Data(svg.utf8), to: output)
+        if output != "-" && !quiet { note("wrote the map to \(output)") } // as report says it
     }
 }
 
@@ -73,7 +74,7 @@ enum DocumentMap {
         let h = m.units
         var rows = (0..<docs.rows).filter { !docs.row($0).indices.isEmpty }
         if rows.count > maxPoints {
-            note("soso: the map shows an even sample of \(maxPoints) of the \(rows.count) documents (exact t-SNE)")
+            note("the map shows an even sample of \(maxPoints) of the \(rows.count) documents (exact t-SNE)")
             let step = Double(rows.count) / Double(maxPoints)
             rows = (0..<maxPoints).map { rows[Int(Double($0) * step)] }
         }

@@ -98,7 +98,8 @@ struct RecallOptionGroup: ParsableArguments {
 struct MemoryRecall: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "recall",
-        abstract: "Complete a query: the completed words and the best matching documents with their weights."
+        abstract: "Complete a query: the completed words and the best matching documents with their weights.",
+        discussion: "A document is shown as 'memory N': the N-th document stored (from 1, across every --add), with its label and text. Documents without a known word were not stored, so N is not always the line of the corpus it came from."
     )
 
     @Argument(help: "A memory written by 'soso memory build'.")

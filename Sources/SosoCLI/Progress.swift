@@ -45,8 +45,9 @@ final class ProgressLine {
         guard due(p, finished: p.documentsDone >= p.documentsTotal) else { return true }
         let rate = p.seconds > 0 ? Double(p.documentsDone) / p.seconds : 0
         let left = rate > 0 ? Double(p.documentsTotal - p.documentsDone) / rate : 0
-        var line = String(format: "epoch %d/%d  %.0f docs/s  %@ left  effective units %.1f", p.epoch, p.epochs, rate,
-                          clock(left), p.effectiveUnits)
+        // The epoch under way (p.epoch counts those finished: "epoch 0/4" read as none begun).
+        var line = String(format: "epoch %d/%d  %.0f docs/s  %@ left  effective units %.1f", min(p.epoch + 1, p.epochs),
+                          p.epochs, rate, clock(left), p.effectiveUnits)
         if let t = p.temperature { line += String(format: "  T %.3g", t) }
         if let s = status { line += "  " + s }
         draw(line, threads: p.threadsUsed)

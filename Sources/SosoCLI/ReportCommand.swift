@@ -69,8 +69,8 @@ struct ReportCommand: ParsableCommand {
         """
         for (k, v) in Evaluator.rows(e) { html += "<tr><th>\(Svg.escape(k))</th><td>\(Svg.escape(v))</td></tr>\n" }
         html += "</table>\n<h2>Health</h2>\n"
-        for w in health.warnings { html += "<p class=\"warn\">\(Svg.escape(w.message))</p>\n" }
-        html += "<pre>\(Svg.escape(HealthReport.text(health)))</pre>\n"
+        for w in health.warnings { html += "<p class=\"warn\">\(Svg.escape(HealthReport.message(w, learner: m.learner)))</p>\n" }
+        html += "<pre>\(Svg.escape(HealthReport.text(health, learner: m.learner)))</pre>\n"
         html += "<h2>Units</h2><table class=\"units\"><tr><th>unit</th><th>documents</th><th>strongest words</th><th>contrary (negative) words</th></tr>\n"
         for u in 0..<m.units {
             let pos = try m.topicWords(unit: u, count: top).map { "\(Svg.escape($0.word)) (\(String(format: "%.3f", $0.weight)))" }

@@ -97,8 +97,10 @@ struct Update: ParsableCommand {
             note("\(unknown.total) word occurrence(s) of \(unknown.counts.count) word(s) are not in the model's vocabulary "
                 + "and were ignored; most frequent: \(top)")
         }
-        if streamed != nil { note("health on a sample of \(c.count) documents from all over the file:") }
-        note(HealthReport.text(try m.health(documents, threads: threadCount)))
+        // On the new documents only: a batch of one topic may well go to one unit.
+        note(streamed != nil ? "health on a sample of \(c.count) of the new documents from all over the file:"
+                             : "health on the \(c.count) new documents:")
+        note(HealthReport.text(try m.health(documents, threads: threadCount), learner: m.learner))
     }
 }
 

@@ -110,6 +110,17 @@ final class SosoTests: XCTestCase {
         XCTAssertEqual(fish.count, 20)
         XCTAssertTrue(fish.allSatisfy { corpus.label($0.document) == "group2" })
         XCTAssertTrue(zip(fish, fish.dropFirst()).allSatisfy { $0.score >= $1.score })
+        // The query's words (0.25 by default) put the fish documents that hold them first;
+        // at 0 the ranking is the concepts' alone.
+        let all = try model.rank(docs, query: "trout salmon", top: docs.rows)
+        let holds = all.map { corpus.text($0.document).contains("trout") || corpus.text($0.document).contains("salmon") }
+        XCTAssertTrue(holds.contains(true) && holds.contains(false))
+        XCTAssertFalse(zip(holds, holds.dropFirst()).contains { !$0 && $1 }, "a holder below a non-holder: \(holds)")
+        let conceptsOnly = try model.rank(docs, query: "trout salmon", top: 20, threads: 2, wordWeight: 0)
+        XCTAssertEqual(conceptsOnly, try model.rank(docs, target: try model.encode("trout salmon"), top: 20))
+        XCTAssertThrowsError(try model.rank(docs, query: "trout", wordWeight: 1.5)) {
+            XCTAssertEqual(($0 as? SosoError)?.code, .invalidArgument)
+        }
 
         let liked = [0, 3, 6] // group0: fruit
         let picks = try model.recommend(docs, liked: liked, top: 15)

@@ -279,7 +279,14 @@ static void test_pieces_train_well_and_resume_exactly(void)
         CHECK(soso_model_epochs_done(cut) < 3);
         uint64_t seen = soso_model_docs_seen(cut);
         CHECK_MSG(seen % 100 != 0 || learner != 1, "osc should stop mid-piece, at %llu", (unsigned long long)seen);
+        /* The piece that must come back (the CLI names --stream to a resume without it). */
+        uint64_t pf = 1, pr = 0;
+        CHECK_MSG(soso_model_stopped_piece(cut, &pf, &pr) == 1 && pr == 100 && pf % 100 == 0,
+                  "learner %d: stopped piece %llu + %llu", learner, (unsigned long long)pf, (unsigned long long)pr);
+        CHECK(soso_model_stopped_piece(whole, &pf, &pr) == 0 && pf == 0 && pr == 0);
+        CHECK(soso_model_stopped_piece(NULL, NULL, NULL) == 0);
         CHECK_OK(soso_model_train_stream(cut, w.stream, 2, NULL, NULL));
+        CHECK(soso_model_stopped_piece(cut, NULL, NULL) == 0);
         CHECK_MSG(same_weights(whole, cut), "learner %d, stopped after %llu documents and resumed", learner,
                   (unsigned long long)seen);
         soso_model_free(whole);

@@ -198,6 +198,16 @@ run "train osc" 0 "$SOSO" train "$corpus" -o "$osc" --method osc --units 12 --sp
 run "info osc" 0 "$SOSO" info "$osc" && expect_out "learner     osc  sparsity=3" && expect_out "overlap     mean |cos| 0.0000"
 run "topics osc" 0 "$SOSO" topics "$osc" --top 4
 [ "$(grep -c "contrary:" "$tmp/out")" -ge 10 ] && ok || bad "osc topics lack contrary words"
+# Three disjoint planted topics: each unit's negative weights are rounding (~1e-16), not
+# contrary words; the text leaves them out (under 2% of the unit's strongest), --json not.
+python3 -c '
+import random
+random.seed(3)
+G = [["apple", "pear", "plum", "cherry", "peach"], ["oak", "pine", "elm", "birch", "maple"], ["trout", "cod", "tuna", "salmon", "perch"]]
+for i in range(300): print(" ".join(random.sample(G[i % 3], 3)))' >"$tmp/planted3.txt"
+run "train planted" 0 "$SOSO" train "$tmp/planted3.txt" -o "$tmp/pl.soso" --units 3 --expand 0 --quiet
+run "topics planted" 0 "$SOSO" topics "$tmp/pl.soso" --top 5 && { grep -q "contrary:" "$tmp/out" && bad "rounding shown as contrary words: $(cat "$tmp/out")" || ok; }
+run "topics planted json" 0 "$SOSO" topics "$tmp/pl.soso" --top 5 --json && expect_out '"contrary":\[{'
 run "topics osc json" 0 "$SOSO" topics "$osc" --json
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert all("contrary" in u for u in d) and all(w["weight"] < 0 for u in d for w in u["contrary"])' "$tmp/out" && ok || bad "osc topics json"
 run "encode osc" 0 "$SOSO" encode "$osc" "$corpus"
@@ -240,6 +250,13 @@ assert sum(r["label"] == "noun.body" for r in rows) >= 6, [r["label"] for r in r
 run "rank with memory" 0 "$SOSO" rank "$osc" "$corpus" "hepatic veins" --top 3 --memory-weight 0.5
 run "rank unknown words" 1 "$SOSO" rank "$osc" "$corpus" "zzzz qqqq" && expect_err "none of the query's words"
 run "rank bad weight" 1 "$SOSO" rank "$osc" "$corpus" "liver" --memory-weight 2 && expect_err "memory-weight"
+run "rank bad word weight" 1 "$SOSO" rank "$osc" "$corpus" "liver" --word-weight -0.1 && expect_err "word-weight"
+# The query's words (--word-weight 0.25 by default): more of the top 10 hold "tree" than
+# with concepts alone (6 and 10 when measured).
+run "rank concepts only" 0 "$SOSO" rank "$osc" "$corpus" "tree" --top 10 --word-weight 0 && cp "$tmp/out" "$tmp/r0"
+run "rank with words" 0 "$SOSO" rank "$osc" "$corpus" "tree" --top 10
+a=$(cut -f3 "$tmp/r0" | grep -c -w tree); b=$(cut -f3 "$tmp/out" | grep -c -w tree)
+[ "$b" -gt "$a" ] && [ "$b" -ge 9 ] && ok || bad "rank: top 10 holding 'tree': $a with concepts alone, $b with words"
 run "expand" 0 "$SOSO" expand "$osc" "liver veins" --top 8 && expect_out "^concept "
 # A query word that carries its concept comes back marked.
 word=$("$SOSO" topics "$osc" --top 1 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["words"][0]["word"])')
@@ -282,7 +299,17 @@ soft="$tmp/soft.soso"
 run "train soft" 0 "$SOSO" train "$corpus" -o "$soft" --method soft --units 12 --epochs 5
 expect_err "health: "
 expect_err "effective units"
-run "info soft" 0 "$SOSO" info "$soft" && expect_out "learner     soft  gate=4"
+run "info soft" 0 "$SOSO" info "$soft" && expect_out "learner     soft  gate=4" && expect_out "orthogonalize=100"
+run "soft orthogonalize 0" 0 "$SOSO" train "$corpus" -o "$tmp/s0.soso" --method soft --units 12 --epochs 1 --orthogonalize 0 --quiet
+run "info soft orthogonalize 0" 0 "$SOSO" info "$tmp/s0.soso" && { grep -q orthogonalize "$tmp/out" && bad "orthogonalize 0 shown" || ok; }
+# The health report's advice names options of the model's learner (an osc model refuses
+# soft's --inhibitor).
+run "hebbian dead units" 0 "$SOSO" train "$corpus" -o "$tmp/hd.soso" --method hebbian --units 200 --epochs 2 &&
+    expect_err "warning: dead units: some units win no document; train more epochs or use fewer --units"
+run "osc dead units" 0 "$SOSO" train "$corpus" -o "$tmp/od.soso" --units 200 --epochs 2 &&
+    expect_err "warning: dead units: some units win no document; use fewer --units"
+run "update health" 0 "$SOSO" update "$tmp/od.soso" "$corpus" -o "$tmp/od2.soso" --epochs 1 &&
+    expect_err "health on the 1000 new documents:" && expect_err "dead units: some units win no document; use fewer --units"
 run "health" 0 "$SOSO" health "$soft" "$corpus" && expect_out "gate entropy" && expect_out "wins per unit"
 run "health json" 0 "$SOSO" health "$soft" "$corpus" --json
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["units"] == 12 and sum(d["wins"]) == d["documents"] and d["gateEntropyMax"] > 1.38' "$tmp/out" && ok || bad "health json"
@@ -331,7 +358,8 @@ cut -f2 "$corpus" >"$tmp/nolabels.txt"
 run "eval without labels" 0 "$SOSO" eval "$osc" "$tmp/nolabels.txt" --json
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["nmi"] is None and d["labels"] == 0 and d["npmi"] < 1' "$tmp/out" && ok || bad "eval json without labels"
 run "map" 0 "$SOSO" map "$osc" "$corpus" -o "$tmp/map.svg" --iterations 250 --max-points 300
-expect_err "even sample of 300"
+expect_err "even sample of 300" && expect_err "wrote the map to $tmp/map.svg"
+grep -q "^soso: the map" "$tmp/err" && bad "map's note looks like an error" || ok
 python3 - "$tmp/map.svg" <<'EOF' && ok || bad "map svg"
 import sys, xml.etree.ElementTree as ET
 root = ET.parse(sys.argv[1]).getroot()
@@ -537,9 +565,9 @@ m = re.search(r"trained +(\d+) of (\d+) epochs", open(sys.argv[1]).read())
 assert m and m.group(1) == m.group(2) and int(m.group(1)) < 200, m and m.groups()' "$tmp/out" && ok || bad "auto: plan not cut to the epochs done: $(cat "$tmp/out")"
 run "update after auto" 0 "$SOSO" update "$tmp/auto.soso" "$corpus" -o "$tmp/auto2.soso" --quiet
 run "epochs auto budget" 0 "$SOSO" train "$corpus" -o "$tmp/auto3.soso" --method osc --units 8 --epochs auto --max-epochs 3 &&
-    expect_err "ran all 3 epochs"
+    expect_err "ran all 3 epochs" && expect_err "between epochs 2 and 3)" # the last epoch measured too
 run "epochs bad" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --epochs often && expect_err "epochs"
-run "epochs zero" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --epochs 0 && expect_err "epochs"
+run "epochs zero" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --epochs 0 && expect_err "epochs must be between 1 and 4294967295, or auto (got 0)"
 run "stable bad" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --epochs auto --stable 2 && expect_err "stable"
 run "stable without auto" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --stable 0.1 && expect_err "go with --epochs auto"
 
