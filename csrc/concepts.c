@@ -114,7 +114,7 @@ soso_status soso_model_rank(const soso_model *m, const soso_docs *d, const float
     if (!(params->word_weight >= 0.0f && params->word_weight <= 1.0f))
         return soso__fail(SOSO_E_ARG, "word_weight must be in [0, 1]");
     int words = params->word_weight > 0.0f;
-    if (words && (!params->query_words || !params->query_values))
+    if (words && params->query_nnz > 0 && (!params->query_words || !params->query_values))
         return soso__fail(SOSO_E_ARG, "word_weight > 0 needs the query's row (query_words, query_values)");
     for (size_t i = 0; i < params->n_exclude; i++)
         if (params->exclude[i] >= d->rows)

@@ -295,7 +295,10 @@ uint64_t soso_model_docs_seen(const soso_model *m) { return m ? m->docs_seen : 0
 
 int soso_model_stopped_piece(const soso_model *m, uint64_t *first, uint64_t *rows)
 {
-    int in = m && m->epoch_pos > 0 && m->seg_rows > 0; /* as dispatch and the SEGM section read it */
+    /* As dispatch and the SEGM section read it, but a piece short of the whole epoch: a run
+     * in memory records all its documents as its piece (and a streamed run of one piece
+     * looks the same). */
+    int in = m && m->epoch_pos > 0 && m->seg_rows > 0 && m->seg_rows < m->train_rows;
     if (first) *first = in ? m->seg_first : 0;
     if (rows) *rows = in ? m->seg_rows : 0;
     return in;

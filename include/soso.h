@@ -715,10 +715,10 @@ size_t soso_model_code_sparsity(const soso_model *model);
 /* Epochs completed, and documents seen in all training so far. */
 uint32_t soso_model_epochs_done(const soso_model *model);
 uint64_t soso_model_docs_seen(const soso_model *model);
-/* 1 when training stopped mid-epoch inside a piece (or at the end of one): that piece,
- * documents [*first, *first + *rows) of its epoch, must come back to resume (see
- * soso_model_train_stream; soso_model_train's piece is all its documents); else 0. first
- * and rows may be NULL. */
+/* 1 when a streamed training (soso_model_train_stream) stopped mid-epoch inside one of
+ * several pieces (or at the end of one): that piece, documents [*first, *first + *rows) of
+ * its epoch, must come back to resume; else 0 (also for a stream of one piece, which
+ * cannot be told from a run in memory). first and rows may be NULL. */
 int soso_model_stopped_piece(const soso_model *model, uint64_t *first, uint64_t *rows);
 
 /* Borrowed weights: units x vocab_size floats, row-major. Valid while the model lives and

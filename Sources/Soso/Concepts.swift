@@ -67,6 +67,9 @@ extension Model {
     /// short ones far more documents holding their words; 0: concepts only).
     public func rank(_ documents: Documents, query: String, keep: Int? = nil, top: Int = 10, threads: Int = 1,
                      wordWeight: Float = 0.25) throws -> [Match] {
+        guard wordWeight >= 0 && wordWeight <= 1 else {
+            throw SosoError(.invalidArgument, "wordWeight must be in [0, 1] (it is \(wordWeight))")
+        }
         let codes = try encode(query)
         guard wordWeight > 0 else { return try rank(documents, target: codes, keep: keep, top: top, threads: threads) }
         let row = try queryRow(query)
@@ -76,8 +79,10 @@ extension Model {
 
     /// A query's words as this model reads a document: its row over the vocabulary.
     public func queryRow(_ query: String) throws -> (indices: [UInt32], values: [Float]) {
-        let text = String(query.map { $0 == "\t" || $0 == "\n" || $0 == "\r" ? " " : $0 }) // all of it is text
-        return try Documents(corpus: try Corpus(lines: [text]), vocabulary: vocabulary, input: input).row(0)
+        // All of it is text: no label, one line ("\r\n" is one Character, so by scalars).
+        var text = String.UnicodeScalarView()
+        text.append(contentsOf: query.unicodeScalars.map { "\t\n\r\0".unicodeScalars.contains($0) ? " " : $0 })
+        return try Documents(corpus: try Corpus(lines: [String(text)]), vocabulary: vocabulary, input: input).row(0)
     }
 
     /// The mean reduced, unit-length code of the liked documents: what they share.

@@ -192,9 +192,9 @@ public final class Model {
     /// Documents trained on so far, over all epochs (a training call that failed out of
     /// memory keeps those before the failure: training resumes from them).
     public var documentsSeen: Int { Int(soso_model_docs_seen(handle)) }
-    /// Where training stopped mid-epoch inside (or at the end of) a piece: that piece's
-    /// documents, which must come back to resume (all of them for an in-memory run); nil
-    /// otherwise.
+    /// Where a streamed training stopped mid-epoch inside (or at the end of) one of several
+    /// pieces: that piece's documents, which must come back to resume; nil otherwise (also
+    /// for a stream of one piece, which looks like a run in memory).
     public var stoppedPiece: Range<Int>? {
         var first: UInt64 = 0, rows: UInt64 = 0
         guard soso_model_stopped_piece(handle, &first, &rows) != 0 else { return nil }

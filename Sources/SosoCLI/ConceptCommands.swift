@@ -86,7 +86,7 @@ func printMatches(_ matches: [MatchJSON], json: Bool) throws {
 
 struct Rank: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Rank a corpus's documents for a query by the concepts they share.",
+        abstract: "Rank a corpus's documents for a query by the concepts they share, then by its words.",
         discussion: """
         The score is (1 - v) the cosine between the query's and the document's codes, each \
         reduced to its --keep strongest codes (by magnitude), + v the cosine of their words \
@@ -108,7 +108,7 @@ struct Rank: ParsableCommand {
     @Argument(help: "The query, a few words.")
     var query: String
 
-    @Option(name: .customLong("memory-weight"), parsing: .unconditional, help: "Weight w in [0, 1] of Hopfield recall in the score (0: concepts only).")
+    @Option(name: .customLong("memory-weight"), parsing: .unconditional, help: "Weight w in [0, 1] of Hopfield recall in the score (0: none).")
     var memoryWeight: Float = 0
 
     @Option(name: .customLong("word-weight"), parsing: .unconditional, help: "Weight v in [0, 1] of the query's own words: the score's concept part becomes (1 - v) concepts + v the cosine of the query's and the document's words (0: concepts only).")

@@ -326,8 +326,9 @@ struct Train: ParsableCommand {
                 throw SosoError(.invalidArgument, "no word of the corpus is in the vocabulary of \(path)"
                                 + (lower == nil ? " (a stacked run resumes with its --input-model)" : ""))
             }
-            // (A run in memory records its whole corpus as the piece.)
-            if streamed == nil, let piece = model.stoppedPiece, piece != 0..<documents.rows {
+            // (A stream of one piece looks like a run in memory: README asks for the same
+            // --stream --piece, and the interrupted run printed them.)
+            if streamed == nil, let piece = model.stoppedPiece {
                 throw SosoError(.invalidArgument, "\(path) stopped inside a streamed piece (documents \(piece.lowerBound) to "
                                 + "\(piece.upperBound) of its epoch): resume it with --stream and the --piece it was started "
                                 + "with, as the interrupted run printed")
@@ -385,7 +386,8 @@ struct Train: ParsableCommand {
                 let span = c.window.map { " between epochs \($0.from) and \($0.to)" } ?? ""
                 note(c.converged ? "--epochs auto: stopped after epoch \(model.epochsDone) of at most \(budget): \(changed) of the "
                                    + "documents changed unit\(span)"
-                                 : "--epochs auto: ran all \(model.epochsDone) epochs (\(changed) of the documents changed unit\(span))")
+                                 : "--epochs auto: ran all \(model.epochsDone) epochs, not stable before the last (\(changed) of the "
+                                   + "documents changed unit\(span))")
             }
             if streamed != nil { note("health on a sample of \(corpus.count) documents from all over the file:") }
             note(HealthReport.text(try result.health(words ?? documents, threads: threadCount), learner: result.learner))

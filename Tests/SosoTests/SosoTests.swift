@@ -118,9 +118,14 @@ final class SosoTests: XCTestCase {
         XCTAssertFalse(zip(holds, holds.dropFirst()).contains { !$0 && $1 }, "a holder below a non-holder: \(holds)")
         let conceptsOnly = try model.rank(docs, query: "trout salmon", top: 20, threads: 2, wordWeight: 0)
         XCTAssertEqual(conceptsOnly, try model.rank(docs, target: try model.encode("trout salmon"), top: 20))
-        XCTAssertThrowsError(try model.rank(docs, query: "trout", wordWeight: 1.5)) {
-            XCTAssertEqual(($0 as? SosoError)?.code, .invalidArgument)
+        for bad: Float in [1.5, -0.1, .nan] {
+            XCTAssertThrowsError(try model.rank(docs, query: "trout", wordWeight: bad)) {
+                XCTAssertEqual(($0 as? SosoError)?.code, .invalidArgument)
+            }
         }
+        // A query is all text: CRLF ("\r\n", one Character), TAB and NUL separate words.
+        XCTAssertEqual(try model.rank(docs, query: "trout\r\nsalmon"), try model.rank(docs, query: "trout salmon"))
+        XCTAssertEqual(try model.rank(docs, query: "trout\tsalmon"), try model.rank(docs, query: "trout salmon"))
 
         let liked = [0, 3, 6] // group0: fruit
         let picks = try model.recommend(docs, liked: liked, top: 15)

@@ -299,6 +299,12 @@ static void test_query_words_mix_into_rank(void)
     CHECK_STATUS(soso_model_rank(f.m, f.d, q, H, &mp, mixed, 30, &n_mixed), SOSO_E_NUMERIC);
     mp.query_nnz = 0;
     CHECK_STATUS(soso_model_rank(f.m, f.d, q, H, &mp, mixed, 30, &n_mixed), SOSO_E_EMPTY);
+    /* A query without a known word: its row is empty (soso_docs_row gives NULLs), and the
+     * answer is the concepts' "no concept", as without words. */
+    float z[3];
+    CHECK_OK(soso_model_encode_text(f.m, "zebra", SOSO_NUL_TERMINATED, z, 3));
+    soso_match_params none = with_words(0.5f, NULL, NULL, 0);
+    CHECK_STATUS(soso_model_rank(f.m, f.d, z, H, &none, mixed, 30, &n_mixed), SOSO_E_EMPTY);
     soso_docs_free(qd);
     soso_corpus_free(qc);
     fixture_free(&f);
