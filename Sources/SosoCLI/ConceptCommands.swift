@@ -141,9 +141,7 @@ struct Rank: ParsableCommand {
     func run() throws {
         let m = try Model(contentsOf: model)
         let codes = try m.encode(query)
-        if codes.knownWords == 0 {
-            throw SosoError(.empty, "none of the query's words is in the model's vocabulary: '\(query)'")
-        }
+        if codes.knownWords == 0 { throw noKnownWord(query, unknown: codes.unknownWords, in: "model") }
         let threads = options.threads ?? Soso.maxThreads
         if streaming.stream {
             if memoryWeight > 0 { throw SosoError(.invalidArgument, "--memory-weight needs the whole corpus in memory, not --stream") }
@@ -204,6 +202,13 @@ struct Rank: ParsableCommand {
     }
 }
 
+/// A query that gives no concept: none of its words is known, or (no unknown word either)
+/// it holds only stop words, which no vocabulary keeps.
+func noKnownWord(_ query: String, unknown: Int, in what: String) -> SosoError {
+    SosoError(.empty, unknown > 0 ? "none of the query's words is in the \(what)'s vocabulary: '\(query)'"
+                                  : "the query holds only stop words (which no vocabulary keeps) or no word at all: '\(query)'")
+}
+
 struct Expand: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Expand a query with the words of the concepts it matches.",
@@ -238,9 +243,7 @@ struct Expand: ParsableCommand {
     func run() throws {
         let m = try Model(contentsOf: model)
         let codes = try m.encode(query)
-        if codes.knownWords == 0 {
-            throw SosoError(.empty, "none of the query's words is in the model's vocabulary: '\(query)'")
-        }
+        if codes.knownWords == 0 { throw noKnownWord(query, unknown: codes.unknownWords, in: "model") }
         var every = TextOptions() // every word of the query, as the tokenizer lowercases it
         every.minWordLength = 1
         every.builtinStopWords = false

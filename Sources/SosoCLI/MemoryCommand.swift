@@ -151,7 +151,7 @@ struct MemoryRecall: ParsableCommand {
         o.energy = energy
         let r = try m.recall(query, options: o, top: top)
         if r.knownWords == 0 { // as rank and expand say it: the answer would be the prior's, not the query's
-            throw SosoError(.empty, "none of the query's words is in the memory's vocabulary: '\(query)'")
+            throw noKnownWord(query, unknown: r.unknownWords, in: "memory")
         }
         let docs = r.memories.map { DocJSON(index: $0.index + 1, weight: $0.weight, label: m.label($0.index), text: m.text($0.index)) }
         if json {

@@ -249,6 +249,8 @@ assert len(rows) == 10 and all(-1 <= r["score"] <= 1.0001 for r in rows)
 assert sum(r["label"] == "noun.body" for r in rows) >= 6, [r["label"] for r in rows]' "$tmp/out" && ok || bad "rank json: body query should find noun.body"
 run "rank with memory" 0 "$SOSO" rank "$osc" "$corpus" "hepatic veins" --top 3 --memory-weight 0.5
 run "rank unknown words" 1 "$SOSO" rank "$osc" "$corpus" "zzzz qqqq" && expect_err "none of the query's words"
+run "rank stop words" 1 "$SOSO" rank "$osc" "$corpus" "the of and" && expect_err "the query holds only stop words"
+run "expand stop words" 1 "$SOSO" expand "$osc" "of the" && expect_err "the query holds only stop words"
 run "rank bad weight" 1 "$SOSO" rank "$osc" "$corpus" "liver" --memory-weight 2 && expect_err "memory-weight"
 run "rank bad word weight" 1 "$SOSO" rank "$osc" "$corpus" "liver" --word-weight -0.1 && expect_err "word-weight"
 # The query's words (--word-weight 0.25 by default): more of the top 10 hold "tree" than
@@ -339,6 +341,7 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["documents
 run "memory recall unknown" 0 "$SOSO" memory recall "$mem" "hepatic zzzz qqqq" && expect_out "unknown query words: 2"
 # No known word: an error, as rank and expand say it (the answer would be the prior's).
 run "memory recall none known" 1 "$SOSO" memory recall "$mem" "zzzz qqqq" && expect_err "none of the query's words is in the memory's vocabulary"
+run "memory recall stop words" 1 "$SOSO" memory recall "$mem" "the of" && expect_err "the query holds only stop words"
 run "memory eval" 0 "$SOSO" memory eval "$corpus" --queries 0 --dump "$tmp/dump" && expect_out "bound" && expect_out "^2.5 "
 [ "$(wc -l <"$tmp/dump/patterns.txt")" -eq 965 ] && [ "$(wc -l <"$tmp/dump/queries.txt")" -eq 965 ] && ok || bad "memory eval --dump"
 run "memory eval json" 0 "$SOSO" memory eval "$corpus" --beta 10 --prior --json
