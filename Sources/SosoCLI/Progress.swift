@@ -12,6 +12,20 @@ func installStopHandlers() {
     signal(SIGTERM) { _ in stopRequested = 1 }
 }
 
+/// Before training starts (reading, expansion, LSA: seconds on a large corpus, inside calls
+/// that cannot stop) Ctrl-C ends the command at once, saying so: nothing is done yet that a
+/// checkpoint could keep. Only write(2) and _exit(2) in the handler (async-signal-safe; a
+/// StaticString needs no allocation). TrainingRun.train replaces it with the flag handler.
+func installEarlyStopHandlers() {
+    let quit: @convention(c) (Int32) -> Void = { _ in
+        let text: StaticString = "soso: interrupted before training started; nothing written\n"
+        _ = write(STDERR_FILENO, text.utf8Start, text.utf8CodeUnitCount)
+        _exit(130)
+    }
+    signal(SIGINT, quit)
+    signal(SIGTERM, quit)
+}
+
 /// A Ctrl-C that came after the last progress report (the handler, still in place, only
 /// noted it): the command stops before it writes, as it would have earlier.
 func stopIfRequested(_ message: String) throws {

@@ -294,6 +294,7 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
+        installEarlyStopHandlers()
         let start = Date()
         let inputs = [corpus, inputModel, stopWordsFile] // not --resume: read whole first, and rewritten as it goes
         try OutputFile.check(output, inputs: inputs, stdoutAllowed: false)

@@ -52,6 +52,7 @@ struct Update: ParsableCommand {
     }
 
     func run() throws {
+        installEarlyStopHandlers()
         let start = Date()
         try OutputFile.check(output, inputs: [corpus], stdoutAllowed: false) // MODEL may be rewritten
         try OutputFile.check(checkpoint ?? output + ".checkpoint", option: "--checkpoint",

@@ -440,6 +440,20 @@ interrupt_when() {
     while [ ! -e "$file" ] && [ $i -lt 400 ] && kill -0 "$pid" 2>/dev/null; do sleep 0.05; i=$((i + 1)); done
     kill -INT "$pid"
 }
+# Ctrl-C before training starts (here while the corpus is read from a FIFO, whose writer
+# opens only once train has opened it, so train's handler is in place): exit 130 at once,
+# saying so (the default action ended it silently before), nothing written.
+mkfifo "$tmp/fifo.tsv"
+"$SOSO" train "$tmp/fifo.tsv" -o "$tmp/early.soso" 2>"$tmp/err" &
+pid=$!
+exec 3>"$tmp/fifo.tsv"
+kill -INT "$pid"
+wait $pid
+rc=$?
+exec 3>&-
+[ $rc -eq 130 ] && ok || bad "early SIGINT: exit $rc, want 130"
+expect_err "interrupted before training started; nothing written"
+no_file "$tmp/early.soso"
 args="--method hebbian --units 64 --epochs 800 --seed 5 --quiet"
 "$SOSO" train "$corpus" -o "$tmp/int.soso" $args --checkpoint-every 10 2>"$tmp/err" &
 pid=$!
