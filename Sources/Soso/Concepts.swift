@@ -67,22 +67,24 @@ extension Model {
     /// short ones far more documents holding their words; 0: concepts only).
     public func rank(_ documents: Documents, query: String, keep: Int? = nil, top: Int = 10, threads: Int = 1,
                      wordWeight: Float = 0.25) throws -> [Match] {
-        guard wordWeight >= 0 && wordWeight <= 1 else {
-            throw SosoError(.invalidArgument, "wordWeight must be in [0, 1] (it is \(wordWeight))")
-        }
-        let codes = try encode(query)
-        guard wordWeight > 0 else { return try rank(documents, target: codes, keep: keep, top: top, threads: threads) }
-        let row = try queryRow(query)
-        return try rank(documents, target: codes, keep: keep, top: top, threads: threads,
-                        words: (row.indices, row.values, wordWeight))
+        try rank(documents, target: try encode(query), keep: keep, top: top, threads: threads,
+                 words: try queryWords(query, weight: wordWeight))
     }
 
-    /// A query's words as this model reads a document: its row over the vocabulary.
-    public func queryRow(_ query: String) throws -> (indices: [UInt32], values: [Float]) {
+    /// A query's words as this model reads a document (its row over the vocabulary) with
+    /// the weight they take in `rank`; nil at weight 0 (concepts only).
+    /// - Throws: `.invalidArgument` for a weight outside [0, 1].
+    public func queryWords(_ query: String, weight: Float) throws
+        -> (indices: [UInt32], values: [Float], weight: Float)? {
+        guard weight >= 0 && weight <= 1 else {
+            throw SosoError(.invalidArgument, "wordWeight must be in [0, 1] (it is \(weight))")
+        }
+        guard weight > 0 else { return nil }
         // All of it is text: no label, one line ("\r\n" is one Character, so by scalars).
         var text = String.UnicodeScalarView()
         text.append(contentsOf: query.unicodeScalars.map { "\t\n\r\0".unicodeScalars.contains($0) ? " " : $0 })
-        return try Documents(corpus: try Corpus(lines: [String(text)]), vocabulary: vocabulary, input: input).row(0)
+        let row = try Documents(corpus: try Corpus(lines: [String(text)]), vocabulary: vocabulary, input: input).row(0)
+        return (row.indices, row.values, weight)
     }
 
     /// The mean reduced, unit-length code of the liked documents: what they share.

@@ -133,9 +133,7 @@ struct Rank: ParsableCommand {
 
     /// The query's words and --word-weight, for Model.rank (nil: concepts only).
     private func words(_ m: Model) throws -> (indices: [UInt32], values: [Float], weight: Float)? {
-        guard wordWeight > 0 else { return nil }
-        let row = try m.queryRow(query)
-        return (row.indices, row.values, wordWeight)
+        try m.queryWords(query, weight: wordWeight)
     }
 
     func run() throws {

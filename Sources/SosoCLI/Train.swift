@@ -478,7 +478,8 @@ struct Train: ParsableCommand {
     /// 0.9998 at 48 on 63,710 Debian package descriptions (16 units: 0.61 and 0.9999). Every
     /// 100 mini-batches keeps them apart: topic diversity 0.648 -> 0.787 (nouns, 104 units)
     /// and 0.415 -> 0.669 (packages, 48), but NPMI -0.072 -> -0.139 and -0.069 -> -0.217,
-    /// NMI 0.222 -> 0.207 and 0.305 -> 0.309, and 6.2 -> 14.6 s at 104 units (every 1,000:
+    /// NMI 0.222 -> 0.207 and 0.305 -> 0.309, and 6.2 -> 14.6 s at 104 units (timed while a
+    /// test run held the other core; every 1,000:
     /// NMI 0.210 and 0.301, 7.1 s; `soso eval`, seed 1). Copies are what a user sees first.
     static let softOrthogonalizeEvery = 100
 
