@@ -148,6 +148,29 @@ soso_status soso__check_epoch_rows(const soso_model *m, uint64_t rows)
     return SOSO_OK;
 }
 
+soso_status soso__check_source(soso_model *m, uint32_t kind, uint64_t rows, uint64_t hash)
+{
+    if (m->source_kind == 0 || m->docs_seen == m->source_seen) {
+        m->source_kind = kind;
+        m->source_rows = rows;
+        m->source_hash = hash;
+        m->source_seen = m->docs_seen;
+        return SOSO_OK;
+    }
+    if (m->source_kind != kind || (m->source_rows == rows && m->source_hash == hash))
+        return SOSO_OK; /* a run in memory resumed streamed, or back: nothing to compare */
+    const char *then = "resume it with what it started on";
+    unsigned long long was = (unsigned long long)m->source_rows, now = (unsigned long long)rows;
+    if (kind == SOSO__SOURCE_FILE)
+        return m->source_rows != rows
+                   ? soso__fail(SOSO_E_ARG, "this training started on a file of %llu lines, not this one of %llu; %s",
+                                was, now, then)
+                   : soso__fail(SOSO_E_ARG, "this training started on another file of the same %llu lines; %s", now, then);
+    return m->source_rows != rows
+               ? soso__fail(SOSO_E_ARG, "this training started on %llu documents, not these %llu; %s", was, now, then)
+               : soso__fail(SOSO_E_ARG, "this training started on other documents, as many (%llu); %s", now, then);
+}
+
 /* The checks every training call shares; `rows` documents make up one epoch. */
 static soso_status check_training(const soso_model *m, const soso_docs *docs, uint64_t rows)
 {
@@ -194,6 +217,8 @@ soso_status soso_model_train(soso_model *m, const soso_docs *docs, soso_progress
     SOSO__CHECK(check_training(m, docs, docs ? docs->rows : 0));
     if (docs->indptr[docs->rows] == 0)
         return soso__fail(SOSO_E_EMPTY, "none of the %zu documents contains a vocabulary word", docs->rows);
+    if (m->epochs_done < *planned_epochs(m))
+        SOSO__CHECK(soso__check_source(m, SOSO__SOURCE_DOCS, docs->rows, soso__fingerprint_docs(docs)));
     soso__span whole = {1, 0, docs->rows};
     return dispatch(m, docs, &whole, progress, user);
 }
@@ -232,6 +257,7 @@ soso_status soso_model_extend(soso_model *m, uint32_t more_epochs)
                           *epochs - m->epochs_done, *epochs);
     if (*epochs > UINT32_MAX - more_epochs) return soso__fail(SOSO_E_LIMIT, "too many epochs");
     *epochs += more_epochs;
+    m->source_kind = 0; /* the new epochs train on whatever comes next */
     return SOSO_OK;
 }
 

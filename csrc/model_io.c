@@ -19,9 +19,11 @@ soso_status soso_model_save_buffer(const soso_model *m, void **data, size_t *len
     soso__wbuf b = {0};
     int seg = m->epoch_pos > 0 && m->seg_rows > 0, expn = m->expand_neighbors > 0;
     int due = m->orth_due || m->penalty_due > 0;
+    int src = m->source_kind != 0 && m->epochs_done < soso__planned_epochs(m);
     /* MODL INPT TEXT VOCB, the learner's, WGHT, SEGM after a stop inside a segment, EXPN
-     * when training documents are expanded, and DUE when a failed call owes steps */
-    soso__container_begin(&b, MAGIC, SOSO_MODEL_FORMAT_VERSION, 6 + seg + expn + due);
+     * when training documents are expanded, DUE when a failed call owes steps, and SRC
+     * while a training is unfinished */
+    soso__container_begin(&b, MAGIC, SOSO_MODEL_FORMAT_VERSION, 6 + seg + expn + due + src);
 
     size_t at = soso__section_begin(&b, "MODL");
     soso__wbuf_u32(&b, (uint32_t)m->learner);
@@ -114,6 +116,13 @@ soso_status soso_model_save_buffer(const soso_model *m, void **data, size_t *len
         soso__wbuf_f32(&b, m->penalty_due);
         soso__section_end(&b, at);
     }
+    if (src) {
+        at = soso__section_begin(&b, "SRC ");
+        soso__wbuf_u32(&b, m->source_kind);
+        soso__wbuf_u64(&b, m->source_rows);
+        soso__wbuf_u64(&b, m->source_hash);
+        soso__section_end(&b, at);
+    }
 
     return soso__container_end(&b, data, len);
 }
@@ -134,7 +143,7 @@ soso_status soso_model_save(const soso_model *m, const char *path)
 typedef soso__section span;
 
 typedef struct {
-    span modl, inpt, hebb, osc, soft, wght, segm, expn, due;
+    span modl, inpt, hebb, osc, soft, wght, segm, expn, due, src;
     const soso__section *all;
     size_t n;
 } sections;
@@ -281,6 +290,18 @@ static soso_status parse(const sections *sec, soso_model **out)
             return bad("the section of steps due holds values this model could not owe");
     }
 
+    uint32_t source_kind = 0;
+    uint64_t source_rows = 0, source_hash = 0;
+    if (sec->src.p) {
+        soso__rbuf g = {sec->src.p, sec->src.len, 0, 0};
+        source_kind = soso__rbuf_u32(&g);
+        source_rows = soso__rbuf_u64(&g);
+        source_hash = soso__rbuf_u64(&g);
+        if (g.failed || sec->src.len != 20 || (source_kind != SOSO__SOURCE_DOCS && source_kind != SOSO__SOURCE_FILE) ||
+            source_rows == 0)
+            return bad("the section of what training started on is invalid");
+    }
+
     soso_vocab *vocab;
     SOSO__CHECK(soso__read_vocab_sections(sec->all, sec->n, "model", &vocab));
     if (vocab->words.count != cols) {
@@ -317,6 +338,10 @@ static soso_status parse(const sections *sec, soso_model **out)
     m->expand_hops = expand_neighbors ? expand_hops : 0;
     m->orth_due = orth_due;
     m->penalty_due = penalty_due;
+    m->source_kind = source_kind;
+    m->source_rows = source_rows;
+    m->source_hash = source_hash;
+    m->source_seen = UINT64_MAX; /* trained on since: only the same source resumes it */
     /* The checks soso_model_set_weights makes, now that the learner's settings are in. */
     soso_status ws = soso__check_weights(m, m->W);
     if (ws != SOSO_OK) {
@@ -337,7 +362,7 @@ soso_status soso_model_load_buffer(const void *data, size_t len, soso_model **ou
     SOSO__CHECK(soso__container_open(data, len, MAGIC, SOSO_MODEL_FORMAT_VERSION, "model", all, 16, &n));
     sections sec = {get(all, n, "MODL"), get(all, n, "INPT"), get(all, n, "HEBB"), get(all, n, "OSC "),
                     get(all, n, "SOFT"), get(all, n, "WGHT"), get(all, n, "SEGM"), get(all, n, "EXPN"),
-                    get(all, n, "DUE "), all, n};
+                    get(all, n, "DUE "), get(all, n, "SRC "), all, n};
     return parse(&sec, out);
 }
 

@@ -375,6 +375,12 @@ struct soso_model {
     uint32_t expand_neighbors;    /* the expansion its training documents get (0: none) */
     float expand_gain;
     uint32_t expand_hops;         /* 1 or 2 (0 with no expansion) */
+    /* What the planned training started on (saved in the optional section SRC while the
+     * plan is unfinished): resuming it on other documents or another file is refused. */
+    uint32_t source_kind;         /* SOSO__SOURCE_DOCS, SOSO__SOURCE_FILE, or 0: not yet known */
+    uint64_t source_rows, source_hash;
+    uint64_t source_seen;         /* docs_seen when it was taken: equal, nothing trained on it
+                                   * yet, so another call may take it anew (not saved) */
     soso__tuner tuner;            /* the mini-batch loop's team (not saved; zero: untuned) */
     int fixed_team;               /* 1: no tuning, teams of the caller's threads (not saved) */
     uint64_t grouped_batches;     /* Hebbian and soft batches run back to back in one region (tests) */
@@ -385,6 +391,19 @@ uint32_t soso__planned_epochs(const soso_model *m);
 uint64_t soso__learner_seed(const soso_model *m);
 /* SOSO_E_ARG when the model stopped mid-epoch on an epoch of other than `rows` documents. */
 SOSO__MUST_USE soso_status soso__check_epoch_rows(const soso_model *m, uint64_t rows);
+
+/* ---- Fingerprints of what a training started on (fingerprint.c) -------------------- */
+
+enum { SOSO__SOURCE_DOCS = 1, SOSO__SOURCE_FILE = 2 };
+#define SOSO__FINGERPRINT_START 0xCBF29CE484222325ull /* FNV-1a's offset basis */
+uint64_t soso__fingerprint_bytes(uint64_t h, const void *p, size_t n);
+uint64_t soso__fingerprint_u64(uint64_t h, uint64_t v);
+uint64_t soso__fingerprint_docs(const soso_docs *d);
+/* A streamed file's fingerprint: its lines' text (without a byte order mark or "\r"). */
+uint64_t soso__stream_fingerprint(const soso_stream *s);
+/* Takes the source of a training about to run (kind, rows, hash) when the model has none
+ * or has trained nothing on it; else SOSO_E_ARG when the same kind of source differs. */
+SOSO__MUST_USE soso_status soso__check_source(soso_model *m, uint32_t kind, uint64_t rows, uint64_t hash);
 
 /* A model with allocated, uninitialised weights and a copy of vocab. */
 SOSO__MUST_USE soso_status soso__model_alloc(soso_learner learner, const soso_vocab *vocab, size_t units, soso_model **out);

@@ -21,6 +21,7 @@ struct soso_stream {
     uint64_t *offsets;  /* blocks + 1: where each block starts; then the file size */
     uint64_t size;
     uint64_t invalid, first_invalid;
+    uint64_t fingerprint; /* of the lines' text, as the scan read them */
 };
 
 /* The scan's state: the line being read (kept whole to check its UTF-8) and the offsets. */
@@ -66,6 +67,7 @@ static soso_status end_line(scan_state *st, uint64_t next)
                           s->limits.max_documents);
     size_t n = st->len && st->line[st->len - 1] == '\r' ? st->len - 1 : st->len;
     s->docs++;
+    s->fingerprint = soso__fingerprint_u64(soso__fingerprint_bytes(s->fingerprint, st->line, n), n);
     if (!soso__utf8_valid((const unsigned char *)st->line, n) && s->invalid++ == 0) s->first_invalid = s->docs;
     st->len = 0;
     return s->docs % s->block_lines == 0 ? push_offset(st, next) : SOSO_OK;
@@ -74,6 +76,7 @@ static soso_status end_line(scan_state *st, uint64_t next)
 static soso_status scan(soso_stream *s, const char *path)
 {
     scan_state st = {s, NULL, 0, 0, 0};
+    s->fingerprint = SOSO__FINGERPRINT_START;
     char *buf = soso__malloc(1 << 16);
     void *o = NULL;
     soso_status r = buf ? soso__reserve(&o, &st.offsets_cap, 64, sizeof *s->offsets)
@@ -141,6 +144,7 @@ void soso_stream_free(soso_stream *s)
 }
 
 uint64_t soso_stream_documents(const soso_stream *s) { return s ? s->docs : 0; }
+uint64_t soso__stream_fingerprint(const soso_stream *s) { return s->fingerprint; }
 size_t soso_stream_blocks(const soso_stream *s) { return s ? s->blocks : 0; }
 
 size_t soso_stream_block_size(const soso_stream *s, size_t block)

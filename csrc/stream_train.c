@@ -66,6 +66,7 @@ soso_status soso_model_train_stream(soso_model *m, soso_stream *s, size_t piece_
     if (rows == 0) return soso__fail(SOSO_E_EMPTY, "there are no documents to train on");
     SOSO__CHECK(soso__check_epoch_rows(m, rows));
     if (m->epochs_done >= planned) return soso__settle(m); /* nothing to train: what a failed call owed */
+    SOSO__CHECK(soso__check_source(m, SOSO__SOURCE_FILE, rows, soso__stream_fingerprint(s)));
     uint32_t *order = soso__alloc_array(blocks, sizeof *order);
     if (!order) return soso__fail(SOSO_E_NOMEM, "out of memory for the order of %zu blocks", blocks);
     run_progress rp = {progress, user, 0, 0, soso__now()};

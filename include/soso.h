@@ -585,7 +585,11 @@ soso_status soso_model_create_soft(const soso_vocab *vocab, const soso_input_opt
 
 /* Trains on docs (whose cols must equal the vocabulary size) until the model's epochs
  * are done. A model that stopped early (SOSO_E_ABORTED, or SOSO_E_NOMEM mid-training:
- * the documents trained before it count and are in the weights) resumes where it stopped;
+ * the documents trained before it count and are in the weights) resumes where it stopped,
+ * on the same documents only: until its planned epochs are done the model keeps a
+ * fingerprint of the documents it started on (model files too), and other documents,
+ * even as many, are SOSO_E_ARG (after soso_model_extend, any documents start the new
+ * epochs);
  * after a failure it owes the steps that should have followed them (an orthogonalisation,
  * soft's penalty step, osc's re-orthonormalisation or finish), which the model keeps
  * (model files too) and the next training call of any kind (this one, a segment, a stream,
@@ -608,7 +612,9 @@ soso_status soso_model_train(soso_model *model, const soso_docs *docs, soso_prog
  * otherwise; the model file keeps which one). A segment that is a whole epoch (first 0) trains
  * exactly as soso_model_train's epoch. Segments of a multiple of the batch size keep the
  * mini-batches of the schedule aligned. SOSO_E_ARG when the epochs are all done (unless
- * a failed call left steps owed: then it does them, see soso_model_train). */
+ * a failed call left steps owed: then it does them, see soso_model_train). Segments are
+ * not fingerprinted (see soso_model_train): a caller that reads its own pieces checks
+ * that they are the data the training started on. */
 soso_status soso_model_train_segment(soso_model *model, const soso_docs *docs, uint64_t first, uint64_t epoch_rows,
                                      soso_progress_fn progress, void *user);
 
@@ -619,7 +625,9 @@ soso_status soso_model_train_segment(soso_model *model, const soso_docs *docs, u
  * piece and its documents, and 4 bytes a block. Progress counts the whole run. Stops and
  * resumes as soso_model_train does: a model stopped mid-piece resumes in that piece when
  * given the same file, block_lines and piece_blocks (other pieces: SOSO_E_ARG); a file
- * whose pieces no longer hold their lines is SOSO_E_IO. With one piece holding every block, the epochs
+ * whose pieces no longer hold their lines is SOSO_E_IO. A training started on one file
+ * resumes only on a file of the same lines' text (a fingerprint taken when the stream
+ * was opened; CRLF or LF ends, a byte order mark or not): another is SOSO_E_ARG. With one piece holding every block, the epochs
  * are soso_model_train's epochs on the documents in block order. */
 soso_status soso_model_train_stream(soso_model *model, soso_stream *stream, size_t piece_blocks,
                                     soso_progress_fn progress, void *user);

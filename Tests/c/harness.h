@@ -70,6 +70,8 @@ float *read_matrix(FILE *f, const char *name, size_t *rows, size_t *cols);
 const char *source_path(const char *rel);
 /* The bundled corpus data/wn6-1k.tsv with the default text and input options. */
 void load_bundled(soso_vocab **v, soso_docs **d);
+/* m written to a buffer and read back, as a caller would keep it (NULL on failure). */
+soso_model *copy_model(const soso_model *m);
 /* A fresh path under the test's scratch directory. */
 const char *scratch_path(const char *name);
 /* The largest |got - want| over n weights; *top: the largest |want| (a scale to read it by). */

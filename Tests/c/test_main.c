@@ -26,6 +26,18 @@ static const char *join(const char *dir, const char *name)
 
 const char *source_path(const char *rel) { return join(SOSO_SOURCE_DIR, rel); }
 
+/* m written to a buffer and read back, as a caller would keep it. */
+soso_model *copy_model(const soso_model *m)
+{
+    void *data = NULL;
+    size_t len = 0;
+    soso_model *c = NULL;
+    CHECK_OK(soso_model_save_buffer(m, &data, &len));
+    CHECK_OK(soso_model_load_buffer(data, len, &c));
+    soso_free(data);
+    return c;
+}
+
 /* The bundled corpus prepared as a model would prepare it. */
 void load_bundled(soso_vocab **v, soso_docs **d)
 {

@@ -448,9 +448,54 @@ static void test_model_due_section_length(void)
     soso_model_free(m);
 }
 
+/* The SRC section (what an unfinished training started on) is written only while the
+ * plan is unfinished, survives a round trip, and an impossible kind or row count in it
+ * (with a valid checksum) is refused. */
+static void test_model_source_section(void)
+{
+    soso_model *m = small_model(2);
+    if (!m) return;
+    void *buf = NULL;
+    size_t len = 0;
+    soso_model *x = NULL;
+    CHECK(m->source_kind == SOSO__SOURCE_DOCS && m->source_rows == 5); /* taken by the training */
+    CHECK_OK(soso_model_save_buffer(m, &buf, &len));
+    unsigned char *b = buf;
+    int has_src = 0;
+    for (size_t i = 16; b && i + 4 <= len; i++) has_src |= !memcmp(b + i, "SRC ", 4);
+    CHECK_MSG(!has_src, "a finished model has no SRC section");
+    soso_free(buf);
+    CHECK_OK(soso_model_extend(m, 1));
+    CHECK(m->source_kind == 0);
+    m->source_kind = SOSO__SOURCE_FILE;
+    m->source_rows = 5;
+    m->source_hash = 0x123456789ABCDEFull;
+    CHECK_OK(soso_model_save_buffer(m, &buf, &len));
+    CHECK_OK(soso_model_load_buffer(buf, len, &x));
+    CHECK(x && x->source_kind == SOSO__SOURCE_FILE && x->source_rows == 5 && x->source_hash == 0x123456789ABCDEFull);
+    soso_model_free(x);
+    x = NULL;
+    b = buf;
+    size_t at = len - 4 - 20 - 8 - 4; /* the last section: tag, u64 size, 20 bytes, then the checksum */
+    CHECK(memcmp(b + at, "SRC ", 4) == 0 && b[at + 4] == 20);
+    if (memcmp(b + at, "SRC ", 4) == 0) {
+        b[at + 12] = 3; /* no such kind */
+        put_u32(b + len - 4, crc32_ref(b, len - 4));
+        CHECK_STATUS(soso_model_load_buffer(b, len, &x), SOSO_E_FORMAT);
+        CHECK(strstr(soso_last_error(), "what training started on") != NULL && x == NULL);
+        b[at + 12] = SOSO__SOURCE_DOCS;
+        memset(b + at + 16, 0, 8); /* no rows */
+        put_u32(b + len - 4, crc32_ref(b, len - 4));
+        CHECK_STATUS(soso_model_load_buffer(b, len, &x), SOSO_E_FORMAT);
+    }
+    soso_free(buf);
+    soso_model_free(m);
+}
+
 const soso_test tests_model_io[] = {
     {"model_round_trip", test_model_round_trip},
     {"model_due_section_length", test_model_due_section_length},
+    {"model_source_section", test_model_source_section},
     {"model_truncated_every_offset", test_model_truncated_every_offset},
     {"model_weights_out_of_range", test_model_weights_out_of_range},
     {"model_weights_for_the_learner", test_model_weights_for_the_learner},

@@ -173,18 +173,6 @@ static soso_status create(int learner, soso_model **m)
     return soso_model_create_soft(fx.vocab, &in, &p, fx.docs, m);
 }
 
-/* m written to a buffer and read back, as a caller would keep it. */
-static soso_model *copy_of(const soso_model *m)
-{
-    void *data = NULL;
-    size_t len = 0;
-    soso_model *c = NULL;
-    CHECK_OK(soso_model_save_buffer(m, &data, &len));
-    CHECK_OK(soso_model_load_buffer(data, len, &c));
-    soso_free(data);
-    return c;
-}
-
 /* Made and trained with one allocation failing: where training failed, the model,
  * written to a buffer and read back as a caller would keep it, trains on to the weights
  * of a run with none failing: the same documents seen, the same weights (to rounding
@@ -199,7 +187,7 @@ static soso_status train_fresh(int learner)
     if (s != SOSO_OK && m) {
         long fault = soso__alloc_fault;
         soso__alloc_fault = 0;
-        soso_model *back = copy_of(m);
+        soso_model *back = copy_model(m);
         if (back) {
             CHECK_OK(soso_model_train(back, fx.docs, NULL, NULL));
             const soso_model *t = trained[learner];
@@ -652,7 +640,7 @@ static void test_owed_steps(void)
     m->orth_due = 1;
     CHECK_STATUS(soso_model_stack(m, m, &both), SOSO_E_ARG);
     CHECK(strstr(soso_last_error(), "owes steps") != NULL);
-    back = copy_of(m);
+    back = copy_model(m);
     CHECK(back && back->orth_due == 1 && back->penalty_due == 0);
     soso_model_free(back);
     m->penalty_due = 0.01f; /* owed what it cannot owe */
@@ -727,19 +715,19 @@ static void test_owed_steps_osc_soft(void)
     soso_status (*pays[4])(soso_model *) = {pay_by_train, pay_by_segment, pay_by_stream, pay_by_finish};
     for (int k = 0; k < 4; k++) {
         o->orth_due = 1;
-        ref = copy_of(o);
+        ref = copy_model(o);
         if (ref) CHECK_OK(soso__osc_finish(ref));
         CHECK_OK(pays[k](o));
         CHECK_MSG(o->orth_due == 0 && same_weights(o, ref), "osc's owed finish, paid by way %d: other weights", k);
         soso_model_free(ref);
     }
-    ref = copy_of(o); /* trained again when finished: unchanged */
+    ref = copy_model(o); /* trained again when finished: unchanged */
     uint32_t every = o->osc_reorth_every;
     CHECK_OK(soso_model_train(o, d, NULL, NULL));
     CHECK(same_weights(o, ref) && o->osc_reorth_every == every);
     soso_model_free(ref);
     o->orth_due = 1; /* owed, then extended: the finish comes before the new epoch */
-    ref = copy_of(o);
+    ref = copy_model(o);
     if (ref) {
         CHECK_OK(soso__osc_finish(ref));
         ref->orth_due = 0;
@@ -782,7 +770,7 @@ static void test_owed_steps_osc_soft(void)
         q->penalty_due = sp.eta * sp.ortho_penalty * 2;
         refused_on_load(q, "a penalty step larger than soft's first");
         q->penalty_due = sp.eta * sp.ortho_penalty;
-        ref = copy_of(q);
+        ref = copy_model(q);
         if (ref) {
             CHECK_OK(soso__soft_settle(ref, 1));
             CHECK_OK(soso_orthogonalize_symmetric(ref->W, UNITS, ref->cols, 1));

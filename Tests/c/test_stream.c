@@ -510,6 +510,110 @@ static void test_sample_spreads_over_a_sorted_file(void)
     soso_stream_free(s);
 }
 
+/* Stops at the first report with an epoch done: the end of the first epoch. */
+static int stop_after_an_epoch(const soso_progress *p, void *user)
+{
+    (void)user;
+    return p->epoch >= 1;
+}
+
+/* The wn6 file with its first line moved to the end (crlf 0), or the same lines with
+ * CRLF ends (crlf 1): as many lines, other documents in the one, the same in the other. */
+static const char *rewritten_wn6(const char *name, int crlf)
+{
+    soso_corpus *c = NULL;
+    CHECK_OK(soso_corpus_read_file(source_path("data/wn6-1k.tsv"), &c));
+    const char *path = scratch_path(name);
+    FILE *f = fopen(path, "wb");
+    CHECK(f != NULL && c != NULL);
+    size_t n = c ? soso_corpus_size(c) : 0;
+    for (size_t k = 0; f && k < n; k++) {
+        size_t i = crlf ? k : (k + 1) % n, len, ll;
+        const char *t = soso_corpus_text(c, i, &len), *l = soso_corpus_label(c, i, &ll);
+        if (l) fprintf(f, "%.*s\t", (int)ll, l);
+        fprintf(f, "%.*s%s", (int)len, t, crlf ? "\r\n" : "\n");
+    }
+    if (f) fclose(f);
+    soso_corpus_free(c);
+    return path;
+}
+
+/* A training stopped (mid-epoch or at an epoch's end, saved or not) resumes only on what
+ * it started on: other documents, even as many, or another file of as many lines are
+ * refused; the same lines with CRLF ends are the same file; an extended model trains on
+ * anything. Each learner. */
+static void test_resume_needs_the_same_source(void)
+{
+    wn6 w = wn6_open();
+    soso_input_options in;
+    soso_input_options_default(&in);
+    size_t n = soso_stream_blocks(w.stream);
+    uint32_t *order = malloc(n * sizeof *order);
+    for (size_t i = 0; i < n; i++) order[i] = (uint32_t)(n - 1 - i);
+    soso_corpus *reversed = NULL;
+    soso_docs *other = NULL, *fewer = NULL;
+    CHECK_OK(soso_stream_read(w.stream, order, n, &reversed));
+    CHECK_OK(soso_docs_from_corpus(reversed, w.vocab, &in, &other)); /* the same 1000 documents, another order */
+    soso_corpus_free(reversed);
+    reversed = NULL;
+    CHECK_OK(soso_stream_read(w.stream, order, n / 2, &reversed));
+    CHECK_OK(soso_docs_from_corpus(reversed, w.vocab, &in, &fewer)); /* 500 of them */
+    soso_stream *moved = NULL, *crlf = NULL;
+    CHECK_OK(soso_stream_open(rewritten_wn6("moved.tsv", 0), NULL, 50, &moved));
+    CHECK_OK(soso_stream_open(rewritten_wn6("crlf.tsv", 1), NULL, 50, &crlf));
+    CHECK(soso_stream_documents(moved) == 1000 && soso_stream_documents(crlf) == 1000);
+    for (int learner = 0; learner < 3; learner++) {
+        soso_model *whole = new_model(learner, w.vocab, w.docs, 2, 6, 1);
+        CHECK_OK(soso_model_train(whole, w.docs, NULL, NULL));
+        for (int at_epoch_end = 0; at_epoch_end < 2; at_epoch_end++) {
+            soso_model *cut = new_model(learner, w.vocab, w.docs, 2, 6, 1);
+            int left = 1;
+            CHECK_STATUS(soso_model_train(cut, w.docs, at_epoch_end ? stop_after_an_epoch : stop_after, &left),
+                         SOSO_E_ABORTED);
+            CHECK(soso_model_epochs_done(cut) < 2);
+            CHECK_STATUS(soso_model_train(cut, other, NULL, NULL), SOSO_E_ARG);
+            CHECK_MSG(strstr(soso_last_error(), "started on other documents, as many (1000)") != NULL, "%s",
+                      soso_last_error());
+            soso_model *back = copy_model(cut); /* the file keeps it; the refusal trained nothing */
+            if (at_epoch_end) { /* mid-epoch, the row count refuses first */
+                CHECK_STATUS(soso_model_train(back, fewer, NULL, NULL), SOSO_E_ARG);
+                CHECK_MSG(strstr(soso_last_error(), "started on 1000 documents, not these 500") != NULL, "%s",
+                          soso_last_error());
+            }
+            CHECK_STATUS(soso_model_train(back, other, NULL, NULL), SOSO_E_ARG);
+            CHECK_OK(soso_model_train(back, w.docs, NULL, NULL));
+            CHECK_MSG(same_weights(whole, back), "learner %d, stopped %s", learner,
+                      at_epoch_end ? "at an epoch's end" : "mid-epoch");
+            /* Extended, it trains on new documents. */
+            CHECK_OK(soso_model_extend(back, 1));
+            CHECK_OK(soso_model_train(back, fewer, NULL, NULL));
+            soso_model_free(back);
+            soso_model_free(cut);
+        }
+        /* Streamed: another file of as many lines is refused, the CRLF copy resumes. */
+        soso_model *str = new_model(learner, w.vocab, w.docs, 2, 6, 1);
+        soso_model *cut = new_model(learner, w.vocab, w.docs, 2, 6, 1);
+        CHECK_OK(soso_model_train_stream(str, w.stream, 2, NULL, NULL));
+        int left = 2;
+        CHECK_STATUS(soso_model_train_stream(cut, w.stream, 2, stop_after, &left), SOSO_E_ABORTED);
+        CHECK_STATUS(soso_model_train_stream(cut, moved, 2, NULL, NULL), SOSO_E_ARG);
+        CHECK_MSG(strstr(soso_last_error(), "started on another file of the same 1000 lines") != NULL, "%s",
+                  soso_last_error());
+        CHECK_OK(soso_model_train_stream(cut, crlf, 2, NULL, NULL));
+        CHECK_MSG(same_weights(str, cut), "learner %d, streamed, resumed on the CRLF copy", learner);
+        soso_model_free(str);
+        soso_model_free(cut);
+        soso_model_free(whole);
+    }
+    soso_stream_free(moved);
+    soso_stream_free(crlf);
+    soso_docs_free(other);
+    soso_docs_free(fewer);
+    soso_corpus_free(reversed);
+    free(order);
+    wn6_close(&w);
+}
+
 const soso_test tests_stream[] = {
     {"stream_resume_needs_the_same_pieces", test_resume_needs_the_same_pieces},
     {"osc_stop_at_the_last_report_still_finishes", test_osc_stop_at_the_last_report_still_finishes},
@@ -522,5 +626,6 @@ const soso_test tests_stream[] = {
     {"byte_order_mark", test_byte_order_mark},
     {"stream_sample_spreads_over_a_sorted_file", test_sample_spreads_over_a_sorted_file},
     {"resume_at_a_piece_end", test_resume_at_a_piece_end},
+    {"resume_needs_the_same_source", test_resume_needs_the_same_source},
     {NULL, NULL},
 };

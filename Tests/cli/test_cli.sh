@@ -643,6 +643,11 @@ run "expand checkpoints" 0 "$SOSO" train "$corpus" -o "$tmp/xc.soso" --units 6 -
     --checkpoint-every 3 --checkpoint "$tmp/xc.ck"
 run "expand resume" 0 "$SOSO" train "$corpus" -o "$tmp/xr.soso" --resume "$tmp/xc.ck" --quiet
 cmp -s "$tmp/xc.soso" "$tmp/xr.soso" && ok || bad "expand: the resumed model differs from the uninterrupted one"
+# The same lines in another order are other documents: the checkpoint is refused on them.
+{ tail -n +2 "$corpus"; head -n 1 "$corpus"; } >"$tmp/moved.tsv"
+run "resume on other documents" 1 "$SOSO" train "$tmp/moved.tsv" -o "$tmp/e.soso" --resume "$tmp/xc.ck" --quiet &&
+    expect_err "this training started on other documents, as many (1000); resume it with what it started on" &&
+    no_file "$tmp/e.soso"
 run "expand resume with options" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --resume "$tmp/xc.ck" --expand-hops 1 &&
     expect_err "as the checkpoint records; drop --expand-hops" && no_file "$tmp/e.soso"
 run "resume with other settings" 64 "$SOSO" train "$corpus" -o "$tmp/e.soso" --resume "$tmp/xc.ck" --units 16 --method=hebbian \
@@ -726,6 +731,8 @@ wait $pid
 rc=$?
 [ $rc -eq 130 ] && ok || bad "stream SIGINT: exit $rc, want 130"
 grep -q "continue with: soso train .* --stream --piece 300 --checkpoint-every 10 --resume" "$tmp/err" && ok || bad "stream SIGINT: message: $(cat "$tmp/err")"
+run "stream resume on another file" 1 "$SOSO" train "$tmp/moved.tsv" -o "$tmp/sint.soso" --stream --piece 300 --quiet \
+    --resume "$tmp/sint.soso.checkpoint" && expect_err "started on another file of the same 1000 lines" && no_file "$tmp/sint.soso"
 run "stream resume" 0 "$SOSO" train "$corpus" -o "$tmp/sint.soso" --stream --piece 300 --resume "$tmp/sint.soso.checkpoint"
 run "stream uninterrupted" 0 "$SOSO" train "$corpus" -o "$tmp/swhole.soso" $args
 cmp -s "$tmp/sint.soso" "$tmp/swhole.soso" && ok || bad "resumed streamed model differs from the uninterrupted one"
