@@ -76,7 +76,7 @@ static double reduce(float *a, size_t H, size_t k, uint32_t *top)
 }
 
 /* The reduced, unit-length codes of document r into a. */
-static double doc_codes(const soso__scorer *sc, const soso_docs *d, size_t r, size_t k, float *a, uint32_t *top)
+static double doc_codes(soso__scorer *sc, const soso_docs *d, size_t r, size_t k, float *a, uint32_t *top)
 {
     soso__scorer_row(sc, d, r, a);
     return reduce(a, sc->H, k, top);
@@ -163,6 +163,9 @@ soso_status soso_model_rank(const soso_model *m, const soso_docs *d, const float
             }
         }
         soso__scorer_free(&sc);
+        s = soso__scorer_check(&sc);
+    }
+    if (s == SOSO_OK) {
         size_t n = 0;
         for (size_t r = 0; r < R; r++)
             if (!skip[r]) all[n++] = (soso_match){(uint32_t)r, score[r]};
@@ -200,11 +203,13 @@ soso_status soso_model_profile(const soso_model *m, const soso_docs *d, const ui
         used++;
     }
     soso__scorer_free(&sc);
-    if (used)
+    soso_status s = soso__scorer_check(&sc);
+    if (s == SOSO_OK && used)
         for (size_t h = 0; h < H; h++) profile[h] = (float)(sum[h] / (double)used);
     free(a);
     free(top);
     free(sum);
+    if (s != SOSO_OK) return s;
     if (!used) return soso__fail(SOSO_E_EMPTY, "none of the liked documents has a known word");
     return SOSO_OK;
 }

@@ -110,6 +110,9 @@ soso_status soso_model_eval(const soso_model *m, const soso_docs *docs, const in
             }
         }
         soso__scorer_free(&sc);
+        s = soso__scorer_check(&sc);
+    }
+    if (s == SOSO_OK) {
         double pos = 0;
         for (size_t r = 0; r < R; r++)
             if (clusters[r] >= 0) {

@@ -40,7 +40,7 @@ static soso_status read_stream(FILE *f, const char *path, char **data, size_t *l
     }
     if (ferror(f)) {
         free(buf);
-        return soso__fail(SOSO_E_IO, "cannot read %s: %s", path, strerror(errno));
+        return soso__fail_os(SOSO_E_IO, errno, "cannot read %s", path);
     }
     buf[n] = '\0';
     *data = buf;
@@ -52,7 +52,7 @@ soso_status soso__read_file(const char *path, char **data, size_t *len)
 {
     if (strcmp(path, "-") == 0) return read_stream(stdin, "standard input", data, len);
     FILE *f = fopen(path, "rb");
-    if (!f) return soso__fail(SOSO_E_IO, "cannot open %s: %s", path, strerror(errno));
+    if (!f) return soso__fail_os(SOSO_E_IO, errno, "cannot open %s", path);
     struct stat st;
     if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
         fclose(f);
@@ -115,10 +115,10 @@ static int write_all_to_pipe(int fd, const char *p, size_t len)
 static soso_status write_in_place(const char *path, int fd, const void *data, size_t len)
 {
     int own = fd < 0, err = 0;
-    if (own && (fd = open(path, O_WRONLY | O_NOCTTY)) < 0) return soso__fail(SOSO_E_IO, "cannot write %s: %s", path, strerror(errno));
+    if (own && (fd = open(path, O_WRONLY | O_NOCTTY)) < 0) return soso__fail_os(SOSO_E_IO, errno, "cannot write %s", path);
     err = write_all_to_pipe(fd, data, len);
     if (own && close(fd) != 0 && !err) err = errno;
-    return err ? soso__fail(SOSO_E_IO, "cannot write %s: %s", path, strerror(err)) : SOSO_OK;
+    return err ? soso__fail_os(SOSO_E_IO, err, "cannot write %s", path) : SOSO_OK;
 }
 
 /* Creates tmp (path + ".tmp." + 6 letters, tried until a name is free) with open(2)'s
@@ -163,7 +163,7 @@ static soso_status write_and_rename(const char *path, const void *data, size_t l
         fd = create_temp(tmp, dir_len + 5, create_mode);
     }
     if (fd < 0) {
-        soso_status s = soso__fail(SOSO_E_IO, "cannot create a file next to %s: %s", path, strerror(errno));
+        soso_status s = soso__fail_os(SOSO_E_IO, errno, "cannot create a file next to %s", path);
         free(tmp);
         return s;
     }
@@ -175,7 +175,7 @@ static soso_status write_and_rename(const char *path, const void *data, size_t l
     if (!err && rename(tmp, path) != 0) err = errno;
     if (err) unlink(tmp);
     free(tmp);
-    return err ? soso__fail(SOSO_E_IO, "cannot write %s: %s", path, strerror(err)) : SOSO_OK;
+    return err ? soso__fail_os(SOSO_E_IO, err, "cannot write %s", path) : SOSO_OK;
 }
 
 /* The writer of soso__write_file_atomic and soso_file_write; `dash`: "-" is standard
@@ -196,7 +196,7 @@ static soso_status write_file(const char *path, const void *data, size_t len, in
     /* A file replaced keeps its permissions; behind a symbolic link it is the link's
      * target that is replaced, the link kept. */
     char *real = realpath(path, NULL);
-    if (!real) return soso__fail(SOSO_E_IO, "cannot write %s: %s", path, strerror(errno));
+    if (!real) return soso__fail_os(SOSO_E_IO, errno, "cannot write %s", path);
     soso_status s = write_and_rename(real, data, len, st.st_mode & 0777, st.st_gid); /* not setuid's bits */
     free(real);
     return s;

@@ -77,6 +77,10 @@ soso_status soso_model_health(const soso_model *m, const soso_docs *docs, int th
         }
     }
     soso__scorer_free(&sc);
+    if (soso__scorer_check(&sc) != SOSO_OK) {
+        free(winner); free(ent); free(counts); free(codes); free(tops);
+        return SOSO_E_NUMERIC;
+    }
     soso_health h;
     memset(&h, 0, sizeof h);
     h.units = H;

@@ -150,15 +150,22 @@ soso_status soso__check_epoch_rows(const soso_model *m, uint64_t rows)
 
 soso_status soso__check_source(soso_model *m, uint32_t kind, uint64_t rows, uint64_t hash)
 {
-    if (m->source_kind == 0 || m->docs_seen == m->source_seen) {
+    /* A run in memory resumed streamed, or back, cannot be compared: at an epoch's start
+     * it goes on from the new source; mid-epoch its position counts documents in the
+     * other's order, and some would be trained twice and others not at all. */
+    if (m->source_kind != 0 && m->source_kind != kind && m->epoch_pos > 0 && m->docs_seen != m->source_seen)
+        return soso__fail(SOSO_E_ARG, "this training stopped mid-epoch on %s; resume it %s",
+                          m->source_kind == SOSO__SOURCE_FILE ? "a streamed file" : "documents in memory",
+                          m->source_kind == SOSO__SOURCE_FILE ? "streamed, from the same file in the same pieces"
+                                                              : "in memory, on the same documents");
+    if (m->source_kind != kind || m->docs_seen == m->source_seen) {
         m->source_kind = kind;
         m->source_rows = rows;
         m->source_hash = hash;
         m->source_seen = m->docs_seen;
         return SOSO_OK;
     }
-    if (m->source_kind != kind || (m->source_rows == rows && m->source_hash == hash))
-        return SOSO_OK; /* a run in memory resumed streamed, or back: nothing to compare */
+    if (m->source_rows == rows && m->source_hash == hash) return SOSO_OK;
     const char *then = "resume it with what it started on";
     unsigned long long was = (unsigned long long)m->source_rows, now = (unsigned long long)rows;
     if (kind == SOSO__SOURCE_FILE)

@@ -77,6 +77,7 @@ soso_status soso_model_reconstruction_error(const soso_model *m, const soso_docs
         }
     }
     soso__scorer_free(&sc);
+    s = soso__scorer_check(&sc);
     double se = 0, sn = 0;
     for (size_t r = 0; r < R; r++) {
         se += err[r] > 0 || isnan(err[r]) ? err[r] : 0; /* rounding can dip below 0 for exact reconstructions */
@@ -85,6 +86,7 @@ soso_status soso_model_reconstruction_error(const soso_model *m, const soso_docs
     free(G); free(err); free(norm); free(codes); free(top);
     /* A NaN here came from W W^T overflowing (weights far beyond unit scale): an error,
      * not an error of 0 (it printed 0 before). */
+    if (s != SOSO_OK) return s;
     if (!isfinite(se)) return soso__fail(SOSO_E_NUMERIC, "the model's weights are too large: W W^T overflows");
     *sq_error = se;
     *sq_norm = sn;

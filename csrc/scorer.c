@@ -85,6 +85,7 @@ void soso__scorer_init(soso__scorer *s, const soso_model *m, const soso_docs *do
     s->H = m->units;
     s->V = m->cols;
     s->p = soso__score_power(m);
+    s->overflow_row = SIZE_MAX;
     /* The copy costs H V writes; the documents' H nnz reads must be worth more. Beyond
      * 512 MiB the copy would double a large model's memory: score from W then. */
     if (!docs || docs->indptr[docs->rows] < s->V || s->H < 2 || s->H > ((size_t)1 << 27) / s->V) return;
@@ -94,13 +95,26 @@ void soso__scorer_init(soso__scorer *s, const soso_model *m, const soso_docs *do
         for (size_t j = 0; j < s->V; j++) s->WT[j * s->H + h] = s->W[h * s->V + j];
 }
 
-void soso__scorer_row(const soso__scorer *s, const soso_docs *docs, size_t r, float *out)
+void soso__scorer_row(soso__scorer *s, const soso_docs *docs, size_t r, float *out)
 {
     size_t q0 = docs->indptr[r], nnz = docs->indptr[r + 1] - q0;
     if (s->WT)
         soso__scores_transposed(s->WT, s->H, s->p, nnz, docs->indices + q0, docs->values + q0, NULL, out);
     else
         soso__unit_scores(s->W, s->H, s->V, s->p, nnz, docs->indices + q0, docs->values + q0, out);
+    for (size_t h = 0; h < s->H; h++)
+        if (!isfinite(out[h])) { /* rare: a lock is cheap here, and the lowest row is kept for any thread count */
+#pragma omp critical(soso_scorer_overflow)
+            if (r < s->overflow_row) s->overflow_row = r;
+            break;
+        }
+}
+
+soso_status soso__scorer_check(const soso__scorer *s)
+{
+    if (s->overflow_row == SIZE_MAX) return SOSO_OK;
+    return soso__fail(SOSO_E_NUMERIC, "document %zu scores beyond a float's range: its values are too large for this "
+                      "model's weights (scale the document down)", s->overflow_row);
 }
 
 void soso__scorer_free(soso__scorer *s)

@@ -81,6 +81,13 @@ SOSO__MUST_USE soso_status soso__fail(soso_status status, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
+/* The same for a failed system call: the detail ends in ": " and strerror(err), and
+ * soso_last_os_error() gives err (soso__fail sets it to 0). */
+SOSO__MUST_USE soso_status soso__fail_os(soso_status status, int err, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
 
 #define SOSO__CHECK(expr)                         \
     do {                                          \
@@ -434,10 +441,15 @@ typedef struct soso__scorer {
     float *WT;
     size_t H, V;
     float p;
+    size_t overflow_row; /* the lowest row whose scores overflowed a float (SIZE_MAX: none) */
 } soso__scorer;
 void soso__scorer_init(soso__scorer *s, const soso_model *m, const soso_docs *docs);
-/* The scores of row r of docs (the documents given to init or others like them). */
-void soso__scorer_row(const soso__scorer *s, const soso_docs *docs, size_t r, float *out);
+/* The scores of row r of docs (the documents given to init or others like them). A row
+ * whose values are too large for the weights scores inf: noted, for soso__scorer_check. */
+void soso__scorer_row(soso__scorer *s, const soso_docs *docs, size_t r, float *out);
+/* SOSO_E_NUMERIC, naming the document, when a row scored so far overflowed. Documents
+ * from text cannot (their values are bounded); rows a caller appends with huge values can. */
+SOSO__MUST_USE soso_status soso__scorer_check(const soso__scorer *s);
 void soso__scorer_free(soso__scorer *s);
 
 /* ---- Corpus internals (corpus.c) ---------------------------------------------------- */

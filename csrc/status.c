@@ -17,6 +17,7 @@
 #endif
 
 static SOSO__THREAD_LOCAL char last_error[512];
+static SOSO__THREAD_LOCAL int last_os_error; /* errno behind the last failure, or 0 */
 
 soso_status soso__fail(soso_status status, const char *fmt, ...)
 {
@@ -24,10 +25,24 @@ soso_status soso__fail(soso_status status, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(last_error, sizeof last_error, fmt, ap);
     va_end(ap);
+    last_os_error = 0;
+    return status;
+}
+
+soso_status soso__fail_os(soso_status status, int err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(last_error, sizeof last_error, fmt, ap);
+    va_end(ap);
+    if (n >= 0 && (size_t)n < sizeof last_error)
+        snprintf(last_error + n, sizeof last_error - (size_t)n, ": %s", strerror(err));
+    last_os_error = err;
     return status;
 }
 
 const char *soso_last_error(void) { return last_error; }
+int soso_last_os_error(void) { return last_os_error; }
 
 const char *soso_status_string(soso_status status)
 {

@@ -97,7 +97,7 @@ static soso_status scan(soso_stream *s, const char *path)
         }
         pos += got;
     }
-    if (r == SOSO_OK && ferror(s->f)) r = soso__fail(SOSO_E_IO, "cannot read %s: %s", path, strerror(errno));
+    if (r == SOSO_OK && ferror(s->f)) r = soso__fail_os(SOSO_E_IO, errno, "cannot read %s", path);
     if (r == SOSO_OK && st.len > 0) r = end_line(&st, pos); /* a last line without newline */
     if (r == SOSO_OK && s->docs % s->block_lines != 0) r = push_offset(&st, pos);
     s->size = pos;
@@ -123,8 +123,8 @@ soso_status soso_stream_open(const char *path, const soso_corpus_limits *limits,
     else soso_corpus_limits_default(&s->limits);
     s->block_lines = block_lines;
     s->f = fopen(path, "rb");
-    soso_status r = !s->f ? soso__fail(SOSO_E_IO, "cannot open %s: %s", path, strerror(errno))
-                    : fstat(fileno(s->f), &sb) != 0 ? soso__fail(SOSO_E_IO, "cannot stat %s: %s", path, strerror(errno))
+    soso_status r = !s->f ? soso__fail_os(SOSO_E_IO, errno, "cannot open %s", path)
+                    : fstat(fileno(s->f), &sb) != 0 ? soso__fail_os(SOSO_E_IO, errno, "cannot stat %s", path)
                     : !S_ISREG(sb.st_mode) ? soso__fail(SOSO_E_IO, "cannot stream %s: not a regular file", path)
                                            : scan(s, path);
     if (r != SOSO_OK) {

@@ -126,6 +126,11 @@ const char *soso_status_string(soso_status status);
  * Valid until the next failing call on this thread. Never NULL ("" when none). */
 const char *soso_last_error(void);
 
+/* The operating system's error number (errno) behind that last error, when a system call
+ * failed (a SOSO_E_IO: ENOENT, EACCES, ENOSPC, EPIPE where a pipe's reader is gone, ...);
+ * 0 for every other failure. Lets a caller act on the cause without reading the text. */
+int soso_last_os_error(void);
+
 /* Length value meaning "the text is NUL-terminated". */
 #define SOSO_NUL_TERMINATED ((size_t)-1)
 
@@ -355,7 +360,10 @@ typedef struct soso_docs soso_docs;
 soso_status soso_docs_create(size_t cols, soso_docs **out);
 
 /* Appends one row from parallel arrays of nnz column indices and values, in any order.
- * Indices must be < cols and distinct, values finite. */
+ * Indices must be < cols and distinct, values finite. A row whose values are so large
+ * that its scores pass a float's range (near 3.4e38) is refused where it is scored:
+ * encoding, ranking, profiles, health, evaluation and reconstruction error give
+ * SOSO_E_NUMERIC naming the lowest such row, for any thread count. */
 soso_status soso_docs_append_row(soso_docs *docs, size_t nnz, const uint32_t *indices, const float *values);
 
 /* Appends one document: tokenizes text with the vocabulary's options, keeps known words
@@ -627,7 +635,9 @@ soso_status soso_model_train_segment(soso_model *model, const soso_docs *docs, u
  * given the same file, block_lines and piece_blocks (other pieces: SOSO_E_ARG); a file
  * whose pieces no longer hold their lines is SOSO_E_IO. A training started on one file
  * resumes only on a file of the same lines' text (a fingerprint taken when the stream
- * was opened; CRLF or LF ends, a byte order mark or not): another is SOSO_E_ARG. With one piece holding every block, the epochs
+ * was opened; CRLF or LF ends, a byte order mark or not): another is SOSO_E_ARG. A
+ * training stopped mid-epoch resumes only the way it ran, streamed or in memory
+ * (SOSO_E_ARG otherwise: the epoch's order differs); at an epoch's end it may switch. With one piece holding every block, the epochs
  * are soso_model_train's epochs on the documents in block order. */
 soso_status soso_model_train_stream(soso_model *model, soso_stream *stream, size_t piece_blocks,
                                     soso_progress_fn progress, void *user);
@@ -744,7 +754,8 @@ soso_status soso_model_set_weights(soso_model *model, const float *weights, size
 /* ---- Encoding ------------------------------------------------------------------------ */
 
 /* Codes of every document: codes gets rows(docs) x units floats, a = (sign(W)|W|^(p-1)) x
- * (a = W x for p = 2). Cost follows the documents' words. docs must have vocab_size cols. */
+ * (a = W x for p = 2). Cost follows the documents' words. docs must have vocab_size cols.
+ * SOSO_E_NUMERIC (codes not usable) when a document's codes pass a float's range. */
 soso_status soso_model_encode_docs(const soso_model *model, const soso_docs *docs, float *codes, size_t n_codes,
                                    int threads);
 

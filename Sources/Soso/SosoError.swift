@@ -21,10 +21,14 @@ public struct SosoError: Error, Equatable, CustomStringConvertible, Sendable {
 
     public let code: Code
     public let message: String
+    /// The operating system's error number (errno) behind an `.io` failure of a system
+    /// call (`ENOENT`, `ENOSPC`, `EPIPE` where a pipe's reader is gone, ...); 0 otherwise.
+    public let systemError: Int32
 
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, systemError: Int32 = 0) {
         self.code = code
         self.message = message
+        self.systemError = systemError
     }
 
     public var description: String { message.isEmpty ? "\(code)" : message }
@@ -37,7 +41,7 @@ func check(_ status: soso_status) throws {
     let code = SosoError.Code(rawValue: status.rawValue) ?? .unknown
     var message = String(cString: soso_last_error())
     if message.isEmpty { message = String(cString: soso_status_string(status)) }
-    throw SosoError(code, message)
+    throw SosoError(code, message, systemError: soso_last_os_error())
 }
 
 /// The library's version and build description (compiler, OpenMP, BLAS).

@@ -33,7 +33,8 @@ enum OutputFile {
         let dir = (path as NSString).deletingLastPathComponent
         var sd = stat()
         if stat(dir.isEmpty ? "." : dir, &sd) != 0 {
-            throw SosoError(.io, "cannot write \(path): \(String(cString: strerror(errno)))")
+            let err = errno
+            throw SosoError(.io, "cannot write \(path): \(String(cString: strerror(err)))", systemError: err)
         }
         if (sd.st_mode & S_IFMT) != S_IFDIR { throw SosoError(.io, "cannot write \(path): \(dir) is not a directory") }
     }

@@ -24,10 +24,10 @@ struct SosoCommand: ParsableCommand {
             try command.run()
         } catch let error as SosoError {
             // `soso export M --npy - | head -c 100` (or -o /dev/stdout, or a FIFO): the
-            // library says "Broken pipe" where a write would have raised SIGPIPE; the command
-            // then ends as its text output does when the reader leaves (by SIGPIPE, silently),
-            // the way pipelines expect. Only a pipe or socket gives EPIPE.
-            if error.code == .io && error.message.hasSuffix(": " + String(cString: strerror(EPIPE))) {
+            // library returns EPIPE where a write would have raised SIGPIPE; the command then
+            // ends as its text output does when the reader leaves (by SIGPIPE, silently), the
+            // way pipelines expect. Only a pipe or socket gives EPIPE.
+            if error.code == .io && error.systemError == EPIPE {
                 signal(SIGPIPE, SIG_DFL)
                 raise(SIGPIPE)
             }

@@ -327,8 +327,8 @@ struct Train: ParsableCommand {
                 throw SosoError(.invalidArgument, "no word of the corpus is in the vocabulary of \(path)"
                                 + (lower == nil ? " (a stacked run resumes with its --input-model)" : ""))
             }
-            // (A stream of one piece looks like a run in memory: README asks for the same
-            // --stream --piece, and the interrupted run printed them.)
+            // (A stream of one piece stopped mid-epoch is refused by the library, which
+            // keeps how the training ran: "resume it streamed".)
             if streamed == nil, let piece = model.stoppedPiece {
                 throw SosoError(.invalidArgument, "\(path) stopped inside a streamed piece (documents \(piece.lowerBound) to "
                                 + "\(piece.upperBound) of its epoch): resume it with --stream and the --piece it was started "
@@ -454,7 +454,7 @@ struct Train: ParsableCommand {
             // Read as a corpus (one word a line), so a failure says why as a corpus's does.
             let words: Corpus
             do { words = try Corpus(contentsOf: file) } catch let e as SosoError {
-                throw SosoError(e.code, "the stop-word file: \(e.message)")
+                throw SosoError(e.code, "the stop-word file: \(e.message)", systemError: e.systemError)
             }
             // A TAB is no label here: "blood<TAB>120" (a frequency list) stops both parts.
             text.extraStopWords = (0..<words.count).map { i in [words.label(i), words.text(i)].compactMap { $0 }.joined(separator: " ") }

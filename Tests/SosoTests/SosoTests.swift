@@ -210,9 +210,11 @@ final class SosoTests: XCTestCase {
     func testErrorsAreTyped() throws {
         XCTAssertThrowsError(try Corpus(contentsOf: "/nonexistent/file.txt")) {
             XCTAssertEqual(($0 as? SosoError)?.code, .io)
+            XCTAssertEqual(($0 as? SosoError)?.systemError, ENOENT) // the cause, without reading the text
         }
         XCTAssertThrowsError(try Vocabulary(corpus: try Corpus(lines: ["", ""]))) {
             XCTAssertEqual(($0 as? SosoError)?.code, .empty)
+            XCTAssertEqual(($0 as? SosoError)?.systemError, 0)
         }
         // Untrusted input beyond the limits: a long line, too many distinct words.
         var limits = Corpus.Limits()

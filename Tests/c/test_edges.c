@@ -199,6 +199,55 @@ static void test_eval_huge_label(void)
     soso_vocab_free(v);
 }
 
+/* Rows a caller appends may hold any finite value; near FLT_MAX their scores overflow.
+ * Every call that scores documents says so, naming the lowest such document for any
+ * thread count (encode gave inf codes, profile NaN, rank and eval results, with SOSO_OK). */
+static void test_huge_document_values(void)
+{
+    soso_vocab *v = vocab_from_text(corpus_text, 1, 1);
+    soso_model *m = hebbian_model(v);
+    size_t V = soso_vocab_size(v);
+    float *ones = malloc(2 * V * sizeof *ones);
+    for (size_t i = 0; ones && i < 2 * V; i++) ones[i] = 1.0f; /* scores: the sum of a row's values */
+    if (ones) CHECK_OK(soso_model_set_weights(m, ones, 2 * V));
+    free(ones);
+    soso_docs *d = NULL;
+    CHECK_OK(soso_docs_create(V, &d));
+    uint32_t idx[2] = {0, 1};
+    for (int r = 0; r < 600 && d; r++) {
+        float big = r == 300 || r == 500 ? 3e38f : 1.0f;
+        CHECK_OK(soso_docs_append_row(d, 2, idx, (float[]){big, big}));
+    }
+    float *codes = malloc(600 * 2 * sizeof *codes), profile[2] = {7, 7};
+    soso_match out[3];
+    size_t found = 9;
+    uint32_t liked[2] = {1, 500};
+    for (int threads = 1; threads <= 2 && d && codes; threads++) {
+        CHECK_STATUS(soso_model_encode_docs(m, d, codes, 600 * 2, threads), SOSO_E_NUMERIC);
+        CHECK_MSG(strstr(soso_last_error(), "document 300 scores beyond a float's range") != NULL, "%s",
+                  soso_last_error());
+        soso_eval e;
+        CHECK_STATUS(soso_model_eval(m, d, NULL, 2, threads, &e), SOSO_E_NUMERIC);
+        soso_health h;
+        CHECK_STATUS(soso_model_health(m, d, threads, NULL, &h), SOSO_E_NUMERIC);
+        double se = 0, sn = 0;
+        CHECK_STATUS(soso_model_reconstruction_error(m, d, 0, threads, &se, &sn), SOSO_E_NUMERIC);
+        soso_match_params mp;
+        soso_match_params_default(&mp);
+        mp.threads = threads;
+        float target[2] = {1, 0};
+        CHECK_STATUS(soso_model_rank(m, d, target, 2, &mp, out, 3, &found), SOSO_E_NUMERIC);
+        CHECK(strstr(soso_last_error(), "document 300") != NULL);
+    }
+    CHECK_STATUS(soso_model_profile(m, d, liked, 2, 0, profile, 2), SOSO_E_NUMERIC);
+    CHECK(strstr(soso_last_error(), "document 500") != NULL && profile[0] == 7 && profile[1] == 7);
+    CHECK_OK(soso_model_profile(m, d, liked, 1, 0, profile, 2)); /* the ordinary one alone */
+    free(codes);
+    soso_docs_free(d);
+    soso_model_free(m);
+    soso_vocab_free(v);
+}
+
 const soso_test tests_edges[] = {
     {"eval_huge_label", test_eval_huge_label},
     {"topic_words_none_asked", test_topic_words_none_asked},
@@ -206,6 +255,7 @@ const soso_test tests_edges[] = {
     {"loaded_vocab_options_defined", test_loaded_vocab_options_defined},
     {"tiny_rows_stay_finite", test_tiny_rows_stay_finite},
     {"codes_checked", test_codes_checked},
+    {"huge_document_values", test_huge_document_values},
     {"conventions", test_conventions},
     {"long_file_name", test_long_file_name},
     {NULL, NULL},

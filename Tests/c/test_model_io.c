@@ -6,6 +6,7 @@
 #include "soso_internal.h" /* to make a model that owes steps */
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <fcntl.h>
 #include <math.h>
@@ -350,6 +351,8 @@ static void test_model_save_is_atomic(void)
     soso_model_free(back);
     back = NULL;
     CHECK_STATUS(soso_model_load(missing, &back), SOSO_E_IO);
+    CHECK_MSG(soso_last_os_error() == ENOENT && strstr(soso_last_error(), strerror(ENOENT)) != NULL, "%d: %s",
+              soso_last_os_error(), soso_last_error());
     CHECK_STATUS(soso_model_load(dir, &back), SOSO_E_IO);
     CHECK(back == NULL);
     soso_model_free(m2);
@@ -402,6 +405,7 @@ static void test_file_write_targets(void)
     close(saved);
     CHECK_STATUS(piped, SOSO_E_IO);
     CHECK(strstr(soso_last_error(), "cannot write standard output") != NULL);
+    CHECK_MSG(soso_last_os_error() == EPIPE, "os error %d", soso_last_os_error()); /* a caller can tell it apart */
     sigset_t pending;
     CHECK(sigpending(&pending) == 0 && !sigismember(&pending, SIGPIPE));
     char dangling[600];
@@ -409,6 +413,7 @@ static void test_file_write_targets(void)
     CHECK(symlink("nowhere.txt", dangling) == 0);
     CHECK_STATUS(soso_file_write(dangling, "x", 1), SOSO_E_IO);
     CHECK(lstat(dangling, &st) == 0 && S_ISLNK(st.st_mode) && strstr(soso_last_error(), "link to nothing"));
+    CHECK(soso_last_os_error() == 0); /* no system call failed: the library found it */
     CHECK_STATUS(soso_file_write(dir, "x", 1), SOSO_E_IO);
     CHECK(strstr(soso_last_error(), "it is a directory") != NULL);
     CHECK_STATUS(soso_file_write(NULL, "x", 1), SOSO_E_ARG);

@@ -246,6 +246,13 @@ static int stop_at_end(const soso_progress *p, void *user)
     return 1;
 }
 
+/* Stops at the first report with an epoch done: the end of the first epoch. */
+static int stop_after_an_epoch(const soso_progress *p, void *user)
+{
+    (void)user;
+    return p->epoch >= 1;
+}
+
 static int stop_after(const soso_progress *p, void *user)
 {
     (void)p;
@@ -400,9 +407,28 @@ static void test_resume_needs_the_same_pieces(void)
     CHECK_STATUS(soso_model_train(m, w.docs, stop_after, &three), SOSO_E_ABORTED);
     CHECK(soso_model_epochs_done(m) == 0 && soso_model_docs_seen(m) < 100);
     CHECK_STATUS(soso_model_train_stream(m, w.stream, 2, NULL, NULL), SOSO_E_ARG);
-    CHECK(strstr(soso_last_error(), "same pieces") != NULL); /* refused for that reason */
+    CHECK(strstr(soso_last_error(), "stopped mid-epoch on documents in memory; resume it in memory") != NULL);
     CHECK_OK(soso_model_train(m, w.docs, NULL, NULL));
     soso_model_free(m);
+    /* Nor a stop inside a stream of one piece (an epoch in block order) in memory, where
+     * its position would count documents in file order; at an epoch's end it may go on. */
+    size_t all = soso_stream_blocks(w.stream);
+    for (int at_end = 0; at_end < 2; at_end++) {
+        m = new_model(1, w.vocab, w.docs, 2, 8, 1);
+        int stop = 3;
+        CHECK_STATUS(soso_model_train_stream(m, w.stream, all, at_end ? stop_after_an_epoch : stop_after, &stop),
+                     SOSO_E_ABORTED);
+        CHECK_MSG(soso_model_docs_seen(m) == (at_end ? 1000u : 18u), "seen %llu", (unsigned long long)soso_model_docs_seen(m));
+        if (!at_end) {
+            CHECK_STATUS(soso_model_train(m, w.docs, NULL, NULL), SOSO_E_ARG);
+            CHECK(strstr(soso_last_error(), "stopped mid-epoch on a streamed file; resume it streamed") != NULL);
+        } else { /* it goes on in memory, and a stop there resumes in memory */
+            stop = 3;
+            CHECK_STATUS(soso_model_train(m, w.docs, stop_after, &stop), SOSO_E_ABORTED);
+            CHECK_OK(soso_model_train(m, w.docs, NULL, NULL));
+        }
+        soso_model_free(m);
+    }
     soso_model_free(back);
     soso_model_free(cut);
     soso_model_free(whole);
@@ -508,13 +534,6 @@ static void test_sample_spreads_over_a_sorted_file(void)
     }
     CHECK_STATUS(soso_stream_sample(s, 5, 10, &a), SOSO_E_IO);
     soso_stream_free(s);
-}
-
-/* Stops at the first report with an epoch done: the end of the first epoch. */
-static int stop_after_an_epoch(const soso_progress *p, void *user)
-{
-    (void)user;
-    return p->epoch >= 1;
 }
 
 /* The wn6 file with its first line moved to the end (crlf 0), or the same lines with
