@@ -5,8 +5,6 @@
  * mistaken file apart, not a forged one. */
 #include "soso_internal.h"
 
-#include <string.h>
-
 #define FNV_PRIME 0x100000001B3ull /* FNV-1a's, for text */
 
 uint64_t soso__fingerprint_bytes(uint64_t h, const void *p, size_t n)
@@ -23,17 +21,17 @@ uint64_t soso__fingerprint_u64(uint64_t h, uint64_t v)
     return h ^ h >> 32;
 }
 
+/* Each row's length and columns, in row order: which words each document holds. Not the
+ * values, whose last bits may differ between builds (expanded documents and stacked
+ * codes come from float arithmetic that a compiler may fuse), so that a checkpoint
+ * resumes on another machine; the model's input options fix the weighting anyway. */
 uint64_t soso__fingerprint_docs(const soso_docs *d)
 {
     uint64_t h = soso__fingerprint_u64(SOSO__FINGERPRINT_START, d->rows);
     h = soso__fingerprint_u64(h, d->cols);
     for (size_t i = 0; i < d->rows; i++) {
         h = soso__fingerprint_u64(h, d->indptr[i + 1] - d->indptr[i]);
-        for (size_t e = d->indptr[i]; e < d->indptr[i + 1]; e++) {
-            uint32_t bits;
-            memcpy(&bits, &d->values[e], sizeof bits);
-            h = soso__fingerprint_u64(h, (uint64_t)d->indices[e] << 32 | bits);
-        }
+        for (size_t e = d->indptr[i]; e < d->indptr[i + 1]; e++) h = soso__fingerprint_u64(h, d->indices[e]);
     }
     return h;
 }

@@ -19,7 +19,7 @@ soso_status soso_model_save_buffer(const soso_model *m, void **data, size_t *len
     soso__wbuf b = {0};
     int seg = m->epoch_pos > 0 && m->seg_rows > 0, expn = m->expand_neighbors > 0;
     int due = m->orth_due || m->penalty_due > 0;
-    int src = m->source_kind != 0 && m->epochs_done < soso__planned_epochs(m);
+    int src = soso_model_training_source(m, NULL) != 0; /* trained on, unfinished */
     /* MODL INPT TEXT VOCB, the learner's, WGHT, SEGM after a stop inside a segment, EXPN
      * when training documents are expanded, DUE when a failed call owes steps, and SRC
      * while a training is unfinished */

@@ -171,6 +171,19 @@ soso_status soso_stream_order(const soso_stream *s, uint64_t seed, uint32_t epoc
     return SOSO_OK;
 }
 
+/* bytes of the file from offset at: a failed call says why (soso_last_os_error too); a
+ * file that ends early changed since the scan. */
+static soso_status read_at(soso_stream *s, uint64_t at, char *to, size_t bytes)
+{
+    if (fseeko(s->f, (off_t)at, SEEK_SET) != 0)
+        return soso__fail_os(SOSO_E_IO, errno, "cannot read the streamed file at byte %llu", (unsigned long long)at);
+    if (fread(to, 1, bytes, s->f) == bytes) return SOSO_OK;
+    if (!ferror(s->f)) return soso__fail(SOSO_E_IO, "the streamed file changed since it was opened (it ends early)");
+    int err = errno;
+    clearerr(s->f);
+    return soso__fail_os(SOSO_E_IO, err, "cannot read the streamed file at byte %llu", (unsigned long long)at);
+}
+
 soso_status soso_stream_read(soso_stream *s, const uint32_t *blocks, size_t n, soso_corpus **out)
 {
     if (!s || !out || (!blocks && n)) return soso__fail(SOSO_E_ARG, "stream, blocks and out must not be NULL");
@@ -183,17 +196,18 @@ soso_status soso_stream_read(soso_stream *s, const uint32_t *blocks, size_t n, s
         total += (size_t)len;
     }
     struct stat sb;
-    if (fstat(fileno(s->f), &sb) != 0 || (uint64_t)sb.st_size != s->size)
-        return soso__fail(SOSO_E_IO, "the streamed file changed since it was opened");
+    if (fstat(fileno(s->f), &sb) != 0) return soso__fail_os(SOSO_E_IO, errno, "cannot stat the streamed file");
+    if ((uint64_t)sb.st_size != s->size) return soso__fail(SOSO_E_IO, "the streamed file changed since it was opened");
     char *data = soso__malloc(total);
     if (!data) return soso__fail(SOSO_E_NOMEM, "out of memory for %zu bytes of corpus", total);
     size_t len = 0;
     for (size_t i = 0; i < n; i++) {
         size_t b = blocks[i];
         uint64_t at = s->offsets[b], bytes = s->offsets[b + 1] - at;
-        if (fseeko(s->f, (off_t)at, SEEK_SET) != 0 || fread(data + len, 1, (size_t)bytes, s->f) != bytes) {
+        soso_status r = read_at(s, at, data + len, (size_t)bytes);
+        if (r != SOSO_OK) {
             free(data);
-            return soso__fail(SOSO_E_IO, "cannot read the streamed file at byte %llu", (unsigned long long)at);
+            return r;
         }
         len += (size_t)bytes;
         if (bytes > 0 && data[len - 1] != '\n') data[len++] = '\n'; /* the last line of the file */
@@ -218,8 +232,7 @@ static soso_status sample_line(soso_stream *s, sample_state *st, size_t b, size_
         void *p = st->buf;
         SOSO__CHECK(soso__reserve(&p, &st->buf_cap, (size_t)bytes + 1, 1));
         st->buf = p;
-        if (fseeko(s->f, (off_t)at, SEEK_SET) != 0 || fread(st->buf, 1, (size_t)bytes, s->f) != bytes)
-            return soso__fail(SOSO_E_IO, "cannot read the streamed file at byte %llu", (unsigned long long)at);
+        SOSO__CHECK(read_at(s, at, st->buf, (size_t)bytes));
         st->block = b;
         st->bytes = (size_t)bytes;
         st->cursor = 0;
@@ -253,8 +266,8 @@ soso_status soso_stream_sample(soso_stream *s, uint64_t seed, size_t max_docs, s
     if (max_docs == 0) return soso__fail(SOSO_E_ARG, "max_docs must be >= 1");
     if (s->docs == 0) return soso__fail(SOSO_E_EMPTY, "the streamed corpus is empty");
     struct stat sb;
-    if (fstat(fileno(s->f), &sb) != 0 || (uint64_t)sb.st_size != s->size)
-        return soso__fail(SOSO_E_IO, "the streamed file changed since it was opened");
+    if (fstat(fileno(s->f), &sb) != 0) return soso__fail_os(SOSO_E_IO, errno, "cannot stat the streamed file");
+    if ((uint64_t)sb.st_size != s->size) return soso__fail(SOSO_E_IO, "the streamed file changed since it was opened");
     uint64_t D = s->docs, k = (uint64_t)max_docs < D ? (uint64_t)max_docs : D, q = D / k, extra = D % k;
     soso__rng rng;
     soso__rng_seed(&rng, seed, SOSO__STREAM_SAMPLE);

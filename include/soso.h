@@ -595,9 +595,10 @@ soso_status soso_model_create_soft(const soso_vocab *vocab, const soso_input_opt
  * are done. A model that stopped early (SOSO_E_ABORTED, or SOSO_E_NOMEM mid-training:
  * the documents trained before it count and are in the weights) resumes where it stopped,
  * on the same documents only: until its planned epochs are done the model keeps a
- * fingerprint of the documents it started on (model files too), and other documents,
- * even as many, are SOSO_E_ARG (after soso_model_extend, any documents start the new
- * epochs);
+ * fingerprint of the documents it trained on (each row's columns, not the values, whose
+ * last bits may differ between builds; model files too), and other documents, even as
+ * many, are SOSO_E_ARG (after soso_model_extend, any documents start the new epochs;
+ * see soso_model_training_source);
  * after a failure it owes the steps that should have followed them (an orthogonalisation,
  * soft's penalty step, osc's re-orthonormalisation or finish), which the model keeps
  * (model files too) and the next training call of any kind (this one, a segment, a stream,
@@ -635,9 +636,11 @@ soso_status soso_model_train_segment(soso_model *model, const soso_docs *docs, u
  * given the same file, block_lines and piece_blocks (other pieces: SOSO_E_ARG); a file
  * whose pieces no longer hold their lines is SOSO_E_IO. A training started on one file
  * resumes only on a file of the same lines' text (a fingerprint taken when the stream
- * was opened; CRLF or LF ends, a byte order mark or not): another is SOSO_E_ARG. A
- * training stopped mid-epoch resumes only the way it ran, streamed or in memory
- * (SOSO_E_ARG otherwise: the epoch's order differs); at an epoch's end it may switch. With one piece holding every block, the epochs
+ * was opened; CRLF or LF ends, a byte order mark or not; labels count): another is
+ * SOSO_E_ARG. A training stopped mid-epoch resumes only the way it ran, streamed or in
+ * memory (SOSO_E_ARG otherwise: the epoch's order differs); at an epoch's end it may
+ * switch, and then only the number of documents is compared (a file's text and a
+ * matrix's columns cannot be). With one piece holding every block, the epochs
  * are soso_model_train's epochs on the documents in block order. */
 soso_status soso_model_train_stream(soso_model *model, soso_stream *stream, size_t piece_blocks,
                                     soso_progress_fn progress, void *user);
@@ -733,6 +736,13 @@ size_t soso_model_code_sparsity(const soso_model *model);
 /* Epochs completed, and documents seen in all training so far. */
 uint32_t soso_model_epochs_done(const soso_model *model);
 uint64_t soso_model_docs_seen(const soso_model *model);
+/* What the unfinished training of the model ran on, as its fingerprint records it: 1
+ * documents in memory (soso_model_train), 2 a streamed file (soso_model_train_stream), 0
+ * when not known (nothing trained since the plan started or was extended, a finished
+ * plan, a model file written before fingerprints). *documents (may be NULL) gets their
+ * number, or 0. Lets a caller say how to resume it before trying. */
+int soso_model_training_source(const soso_model *model, uint64_t *documents);
+
 /* 1 when a streamed training (soso_model_train_stream) stopped mid-epoch inside one of
  * several pieces (or at the end of one): that piece, documents [*first, *first + *rows) of
  * its epoch, must come back to resume; else 0 (also for a stream of one piece, which

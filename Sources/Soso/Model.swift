@@ -201,6 +201,25 @@ public final class Model {
         return Int(first)..<Int(first + rows)
     }
 
+    /// What an unfinished training ran on, as the model's fingerprint of it records:
+    /// documents in memory or a streamed file's lines, and how many. A training resumes
+    /// only on the same (other data of the same kind is refused; mid-epoch, the other kind
+    /// too). nil when not known: nothing trained since the plan started, a finished plan,
+    /// or a file written before fingerprints.
+    public enum TrainingSource: Equatable, Sendable {
+        case memory(documents: Int)
+        case stream(lines: Int)
+    }
+
+    public var trainingSource: TrainingSource? {
+        var n: UInt64 = 0
+        switch soso_model_training_source(handle, &n) {
+        case 1: return .memory(documents: Int(n))
+        case 2: return .stream(lines: Int(n))
+        default: return nil
+        }
+    }
+
     /// A copy of the weights: units x vocabulary.count floats, row-major.
     public var weights: [Float] {
         let n = units * vocabulary.count

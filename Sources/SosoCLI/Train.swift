@@ -334,12 +334,17 @@ struct Train: ParsableCommand {
                                 + "\(piece.upperBound) of its epoch): resume it with --stream and the --piece it was started "
                                 + "with, as the interrupted run printed")
             }
-            // The checkpoint says how its documents were expanded.
-            if streamed != nil, model.expansion != nil {
+            // The checkpoint says how its documents were expanded; a streamed update of an
+            // expanded model trained on plain documents, and resumes streamed.
+            var streamedRun = false
+            if case .stream = model.trainingSource { streamedRun = true }
+            if streamed != nil, model.expansion != nil, !streamedRun {
                 throw SosoError(.invalidArgument, "\(path) was trained on expanded documents in memory; resume it without --stream")
             }
-            if let expansion = model.expansion { showExpansion(expansion, documents: corpus.count, quiet: quiet) }
-            training = try model.expansion.map { try documents.expanded($0, threads: threadCount) }
+            if streamed == nil, let expansion = model.expansion {
+                showExpansion(expansion, documents: corpus.count, quiet: quiet)
+                training = try documents.expanded(expansion, threads: threadCount)
+            }
             if !quiet { note("resuming \(path) at epoch \(model.epochsDone) of \(model.totalEpochs)") }
         } else if let (unitWords, codes) = stackInput {
             documents = codes
@@ -368,8 +373,13 @@ struct Train: ParsableCommand {
             run.convergence = ConvergenceCheck(model: model, documents: documents, threshold: stable ?? 0.005,
                                                threads: threadCount)
         }
-        try run.train(model, streamed.map { ($0, streaming.pieceBlocks) }, else: training ?? documents,
-                      threads: threads ?? defaultTrainingThreads(model))
+        let seenBefore = model.documentsSeen
+        do {
+            try run.train(model, streamed.map { ($0, streaming.pieceBlocks) }, else: training ?? documents,
+                          threads: threads ?? defaultTrainingThreads(model))
+        } catch let e as SosoError where resume != nil && e.code == .invalidArgument && model.documentsSeen == seenBefore {
+            throw SosoError(e.code, "cannot resume \(resume!): \(e.message)" + resumeHint(model, streamed: streamed != nil))
+        }
         let result = try lower.map { try Model(stacking: model, on: $0) } ?? model
         try result.save(to: output)
         if !quiet {
@@ -392,6 +402,18 @@ struct Train: ParsableCommand {
             }
             if streamed != nil { note("health on a sample of \(corpus.count) documents from all over the file:") }
             note(HealthReport.text(try result.health(words ?? documents, threads: threadCount), learner: result.learner))
+        }
+    }
+
+    /// What to give a refused resume, in the CLI's terms (the library's message says why).
+    private func resumeHint(_ model: Model, streamed: Bool) -> String {
+        if inputModel != nil {
+            return " (a stacked run's documents are its lower model's codes: give the corpus and --input-model it started with)"
+        }
+        switch model.trainingSource {
+        case .stream(let lines) where !streamed: return " (it ran streamed over \(lines) lines: add --stream and the --piece it started with)"
+        case .memory(let documents) where streamed: return " (it ran in memory on \(documents) documents: drop --stream)"
+        default: return ""
         }
     }
 

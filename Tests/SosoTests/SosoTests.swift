@@ -196,8 +196,16 @@ final class SosoTests: XCTestCase {
             XCTAssertEqual((error as? SosoError)?.code, .aborted)
         }
         XCTAssertEqual(model.epochsDone, 2)
+        // It resumes on the same documents only: the same lines in another order are refused.
+        XCTAssertEqual(model.trainingSource, .memory(documents: docs.rows))
+        let reordered = try Documents(corpus: try Corpus(lines: plantedLines().reversed()), vocabulary: vocab)
+        XCTAssertThrowsError(try model.train(reordered)) { error in
+            XCTAssertEqual((error as? SosoError)?.code, .invalidArgument)
+            XCTAssertTrue((error as? SosoError)?.message.contains("other documents, as many") == true)
+        }
         try model.train(docs)
         XCTAssertEqual(model.weights, whole.weights)
+        XCTAssertNil(model.trainingSource) // finished
         // An early stop ends the plan at the epochs done.
         let early = try Model(hebbian: config, vocabulary: vocab)
         XCTAssertThrowsError(try early.finish()) { XCTAssertEqual(($0 as? SosoError)?.code, .invalidArgument) }

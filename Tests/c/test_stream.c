@@ -4,6 +4,7 @@
  * refusals (standard input, a directory, an over-long line, a file that changed). */
 #include "harness.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -577,6 +578,33 @@ static void test_resume_needs_the_same_source(void)
     reversed = NULL;
     CHECK_OK(soso_stream_read(w.stream, order, n / 2, &reversed));
     CHECK_OK(soso_docs_from_corpus(reversed, w.vocab, &in, &fewer)); /* 500 of them */
+    /* The same words with values a rounding off (another build's expansion, say). */
+    soso_docs *nudged = NULL;
+    CHECK_OK(soso_docs_create(soso_docs_cols(w.docs), &nudged));
+    for (size_t r = 0; nudged && r < soso_docs_rows(w.docs); r++) {
+        size_t nnz = 0;
+        const uint32_t *idx = NULL;
+        const float *val = NULL;
+        CHECK_OK(soso_docs_row(w.docs, r, &nnz, &idx, &val));
+        float *v = malloc((nnz ? nnz : 1) * sizeof *v);
+        for (size_t e = 0; e < nnz; e++) v[e] = nextafterf(val[e], 2.0f);
+        CHECK_OK(soso_docs_append_row(nudged, nnz, idx, v));
+        free(v);
+    }
+    soso_stream *half = NULL; /* the first 500 lines */
+    {
+        soso_corpus *c = NULL;
+        CHECK_OK(soso_corpus_read_file(source_path("data/wn6-1k.tsv"), &c));
+        FILE *f = fopen(scratch_path("half.tsv"), "wb");
+        for (size_t i = 0; f && c && i < 500; i++) {
+            size_t len, ll;
+            const char *t = soso_corpus_text(c, i, &len), *l = soso_corpus_label(c, i, &ll);
+            fprintf(f, "%.*s%s%.*s\n", (int)(l ? ll : 0), l ? l : "", l ? "\t" : "", (int)len, t);
+        }
+        if (f) fclose(f);
+        soso_corpus_free(c);
+    }
+    CHECK_OK(soso_stream_open(scratch_path("half.tsv"), NULL, 50, &half));
     soso_stream *moved = NULL, *crlf = NULL;
     CHECK_OK(soso_stream_open(rewritten_wn6("moved.tsv", 0), NULL, 50, &moved));
     CHECK_OK(soso_stream_open(rewritten_wn6("crlf.tsv", 1), NULL, 50, &crlf));
@@ -594,6 +622,22 @@ static void test_resume_needs_the_same_source(void)
             CHECK_MSG(strstr(soso_last_error(), "started on other documents, as many (1000)") != NULL, "%s",
                       soso_last_error());
             soso_model *back = copy_model(cut); /* the file keeps it; the refusal trained nothing */
+            uint64_t count = 0;
+            CHECK(soso_model_training_source(back, &count) == 1 && count == 1000);
+            soso_model *again = copy_model(back); /* the words, not the values' last bits, decide */
+            int one = 1;
+            CHECK_STATUS(soso_model_train(again, nudged, stop_after, &one), SOSO_E_ABORTED);
+            soso_model_free(again);
+            if (at_epoch_end) { /* streamed from an epoch's end: only the number can be compared */
+                again = copy_model(back);
+                CHECK_STATUS(soso_model_train_stream(again, half, 2, NULL, NULL), SOSO_E_ARG);
+                CHECK_MSG(strstr(soso_last_error(), "started on 1000 documents, not these 500 lines") != NULL, "%s",
+                          soso_last_error());
+                one = 1;
+                CHECK_STATUS(soso_model_train_stream(again, w.stream, 2, stop_after, &one), SOSO_E_ABORTED);
+                CHECK(soso_model_training_source(again, &count) == 2 && count == 1000);
+                soso_model_free(again);
+            }
             if (at_epoch_end) { /* mid-epoch, the row count refuses first */
                 CHECK_STATUS(soso_model_train(back, fewer, NULL, NULL), SOSO_E_ARG);
                 CHECK_MSG(strstr(soso_last_error(), "started on 1000 documents, not these 500") != NULL, "%s",
@@ -624,6 +668,23 @@ static void test_resume_needs_the_same_source(void)
         soso_model_free(cut);
         soso_model_free(whole);
     }
+    /* A call that failed before training anything leaves no source behind, saved or not:
+     * the stream's file shrank after it was opened. */
+    soso_model *fresh = new_model(0, w.vocab, w.docs, 2, 6, 1);
+    FILE *f = fopen(scratch_path("half.tsv"), "wb");
+    if (f) fclose(f);
+    CHECK_STATUS(soso_model_train_stream(fresh, half, 2, NULL, NULL), SOSO_E_IO);
+    CHECK(soso_model_docs_seen(fresh) == 0 && soso_model_training_source(fresh, NULL) == 0);
+    soso_model *saved = copy_model(fresh);
+    int one = 1;
+    CHECK_STATUS(soso_model_train(saved, other, stop_after, &one), SOSO_E_ABORTED);
+    CHECK(soso_model_training_source(saved, NULL) == 1);
+    CHECK_OK(soso_model_train(saved, other, NULL, NULL));
+    CHECK(soso_model_training_source(saved, NULL) == 0); /* finished */
+    soso_model_free(saved);
+    soso_model_free(fresh);
+    soso_stream_free(half);
+    soso_docs_free(nudged);
     soso_stream_free(moved);
     soso_stream_free(crlf);
     soso_docs_free(other);

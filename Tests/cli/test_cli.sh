@@ -646,7 +646,7 @@ cmp -s "$tmp/xc.soso" "$tmp/xr.soso" && ok || bad "expand: the resumed model dif
 # The same lines in another order are other documents: the checkpoint is refused on them.
 { tail -n +2 "$corpus"; head -n 1 "$corpus"; } >"$tmp/moved.tsv"
 run "resume on other documents" 1 "$SOSO" train "$tmp/moved.tsv" -o "$tmp/e.soso" --resume "$tmp/xc.ck" --quiet &&
-    expect_err "this training started on other documents, as many (1000); resume it with what it started on" &&
+    expect_err "cannot resume $tmp/xc.ck: this training started on other documents, as many (1000); resume it with what it started on" &&
     no_file "$tmp/e.soso"
 run "expand resume with options" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --resume "$tmp/xc.ck" --expand-hops 1 &&
     expect_err "as the checkpoint records; drop --expand-hops" && no_file "$tmp/e.soso"
@@ -681,6 +681,9 @@ run "stack checkpoints" 0 "$SOSO" train "$corpus" -o "$tmp/l2c.soso" --method he
     --input-model "$tmp/all.soso" --quiet --checkpoint-every 15 --checkpoint "$tmp/l2c.ck"
 run "stack resume" 0 "$SOSO" train "$corpus" -o "$tmp/l2r.soso" --input-model "$tmp/all.soso" --resume "$tmp/l2c.ck" --quiet
 cmp -s "$tmp/l2c.soso" "$tmp/l2r.soso" && ok || bad "stack: the resumed stacked model differs from the uninterrupted one"
+run "stack resume other corpus" 1 "$SOSO" train "$tmp/moved.tsv" -o "$tmp/e.soso" --input-model "$tmp/all.soso" --resume "$tmp/l2c.ck" \
+    --quiet && expect_err "other documents, as many (1000); resume it with what it started on (a stacked run's documents are its lower model's codes: give the corpus and --input-model it started with)" &&
+    no_file "$tmp/e.soso"
 run "stack resume without lower" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --resume "$tmp/l2c.ck" && expect_err "input-model" && no_file "$tmp/e.soso"
 run "stack resume wrong lower" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --resume "$tmp/l2c.ck" --input-model "$tmp/model.soso" &&
     expect_err "lower model the run started from" && no_file "$tmp/e.soso"
@@ -719,6 +722,12 @@ run "stream from stdin" 1 "$SOSO" train - -o "$tmp/e.soso" --stream <"$corpus" &
 run "stream bad piece" 1 "$SOSO" train "$corpus" -o "$tmp/e.soso" --stream --piece 0 && expect_err "piece"
 printf 'ok words\nbad \377 byte\n' >"$tmp/badutf.tsv"
 run "stream invalid UTF-8" 1 "$SOSO" train "$tmp/badutf.tsv" -o "$tmp/e.soso" --stream && expect_err "line 2 is not valid UTF-8"
+# A streamed update of an expanded model (its new documents plain) resumes streamed, to the
+# model of the uninterrupted update; in memory mid-epoch it could not.
+run "stream update expanded" 0 "$SOSO" update "$tmp/x.soso" "$tmp/half2.tsv" -o "$tmp/sxu.soso" --epochs 3 --stream --piece 100 \
+    --checkpoint-every 1 --checkpoint "$tmp/sxu.ck" --quiet
+run "stream update expanded, resumed" 0 "$SOSO" train "$tmp/half2.tsv" -o "$tmp/sxr.soso" --stream --piece 100 --resume "$tmp/sxu.ck" --quiet
+cmp -s "$tmp/sxu.soso" "$tmp/sxr.soso" && ok || bad "a streamed update's checkpoint resumed to another model"
 run "stream update" 0 "$SOSO" update "$tmp/half.soso" "$tmp/half2.tsv" -o "$tmp/su.soso" --epochs 2 --stream --piece 100 &&
     expect_err "updated 24 units on 500 new documents" && expect_err "not in the model's vocabulary"
 # Ctrl-C in a streamed run: the checkpoint resumes (with the same --stream --piece) to the
