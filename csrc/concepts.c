@@ -162,8 +162,7 @@ soso_status soso_model_rank(const soso_model *m, const soso_docs *d, const float
                 score[r] = (float)(words ? (1 - w) * dot + w * word_cosine(d, (size_t)r, q) : dot);
             }
         }
-        soso__scorer_free(&sc);
-        s = soso__scorer_check(&sc);
+        s = soso__scorer_end(&sc);
     }
     if (s == SOSO_OK) {
         size_t n = 0;
@@ -202,8 +201,7 @@ soso_status soso_model_profile(const soso_model *m, const soso_docs *d, const ui
         for (size_t h = 0; h < H; h++) sum[h] += a[h];
         used++;
     }
-    soso__scorer_free(&sc);
-    soso_status s = soso__scorer_check(&sc);
+    soso_status s = soso__scorer_end(&sc);
     if (s == SOSO_OK && used)
         for (size_t h = 0; h < H; h++) profile[h] = (float)(sum[h] / (double)used);
     free(a);

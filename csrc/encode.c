@@ -23,8 +23,7 @@ soso_status soso_model_encode_docs(const soso_model *m, const soso_docs *docs, f
 #pragma omp parallel num_threads(team) if (team > 1)
     for (long r0; (r0 = soso__next_chunk(&next, 256)) < rows;)
         for (long r = r0; r < r0 + 256 && r < rows; r++) soso__scorer_row(&sc, docs, (size_t)r, codes + (size_t)r * m->units);
-    soso__scorer_free(&sc);
-    return soso__scorer_check(&sc); /* codes beyond a float's range: not a result */
+    return soso__scorer_end(&sc); /* codes beyond a float's range: not a result */
 }
 
 soso_status soso_model_encode_text_ex(const soso_model *m, const char *text, size_t len, float *codes, size_t n_codes,

@@ -109,8 +109,7 @@ soso_status soso_model_eval(const soso_model *m, const soso_docs *docs, const in
                 for (size_t h = 0; h < H; h++) positive[r] += a[h] > 0;
             }
         }
-        soso__scorer_free(&sc);
-        s = soso__scorer_check(&sc);
+        s = soso__scorer_end(&sc);
     }
     if (s == SOSO_OK) {
         double pos = 0;

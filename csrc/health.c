@@ -76,11 +76,7 @@ soso_status soso_model_health(const soso_model *m, const soso_docs *docs, int th
             if (soso_softmax(a, H, beta, a) == SOSO_OK) ent[r] = soso__entropy(a, H); /* finite scores: always */
         }
     }
-    soso__scorer_free(&sc);
-    if (soso__scorer_check(&sc) != SOSO_OK) {
-        free(winner); free(ent); free(counts); free(codes); free(tops);
-        return SOSO_E_NUMERIC;
-    }
+    soso_status s = soso__scorer_end(&sc);
     soso_health h;
     memset(&h, 0, sizeof h);
     h.units = H;
@@ -100,7 +96,7 @@ soso_status soso_model_health(const soso_model *m, const soso_docs *docs, int th
     h.top_share = h.documents ? (double)top / (double)h.documents : 0.0;
     h.gate_entropy = soft && h.documents ? ent_sum / (double)h.documents : -1.0;
     h.gate_entropy_max = soft ? log((double)(K < H ? K : H)) : -1.0;
-    soso_status s = soso_unit_overlap(m->W, H, m->cols, threads, &h.mean_abs_cos, &h.max_abs_cos);
+    if (s == SOSO_OK) s = soso_unit_overlap(m->W, H, m->cols, threads, &h.mean_abs_cos, &h.max_abs_cos);
     if (s == SOSO_OK) {
         if (H >= 3 && h.top_share > 0.5) h.warnings |= SOSO_HEALTH_COLLAPSE;
         if (soft && K >= 2 && h.gate_entropy > 0.9 * h.gate_entropy_max) h.warnings |= SOSO_HEALTH_UNIFORM_GATE;

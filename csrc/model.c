@@ -148,45 +148,39 @@ soso_status soso__check_epoch_rows(const soso_model *m, uint64_t rows)
     return SOSO_OK;
 }
 
+/* The source the model holds has been trained on (until then another call may take it anew). */
+static int trained_on_source(const soso_model *m) { return m->source_kind != 0 && m->docs_seen != m->source_seen; }
+
 soso_status soso__check_source(soso_model *m, uint32_t kind, uint64_t rows, uint64_t hash)
 {
-    int trained = m->source_kind != 0 && m->docs_seen != m->source_seen; /* on the source it holds */
-    const char *was_what = m->source_kind == SOSO__SOURCE_FILE ? "a file of" : "";
-    const char *was_unit = m->source_kind == SOSO__SOURCE_FILE ? "lines" : "documents";
-    const char *now_unit = kind == SOSO__SOURCE_FILE ? "lines" : "documents";
     const char *then = "resume it with what it started on";
+    int file = m->source_kind == SOSO__SOURCE_FILE;
     unsigned long long was = (unsigned long long)m->source_rows, now = (unsigned long long)rows;
-    if (trained && m->source_kind != kind) {
+    if (!trained_on_source(m)) {
+        m->source_seen = m->docs_seen;
+    } else if (m->source_kind != kind && m->epoch_pos > 0) {
         /* A run in memory resumed streamed, or back: mid-epoch its position counts
-         * documents in the other's order (some would be trained twice, others not at
-         * all); at an epoch's start it goes on from the new source, whose text and
-         * tokens cannot be compared: only their number is. */
-        if (m->epoch_pos > 0)
-            return soso__fail(SOSO_E_ARG, "this training stopped mid-epoch on %s; resume it %s",
-                              m->source_kind == SOSO__SOURCE_FILE ? "a streamed file" : "documents in memory",
-                              m->source_kind == SOSO__SOURCE_FILE ? "streamed, from the same file in the same pieces"
-                                                                  : "in memory, on the same documents");
-        if (m->source_rows != rows)
-            return soso__fail(SOSO_E_ARG, "this training started on %s%s%llu %s, not these %llu %s; %s", was_what,
-                              *was_what ? " " : "", was, was_unit, now, now_unit, then);
-    } else if (trained && (m->source_rows != rows || m->source_hash != hash)) {
-        if (m->source_rows != rows)
-            return soso__fail(SOSO_E_ARG, "this training started on %s%s%llu %s, not these %llu; %s", was_what,
-                              *was_what ? " " : "", was, was_unit, now, then);
-        return kind == SOSO__SOURCE_FILE
-                   ? soso__fail(SOSO_E_ARG, "this training started on another file of the same %llu lines; %s", now, then)
-                   : soso__fail(SOSO_E_ARG, "this training started on other documents, as many (%llu); %s", now, then);
-    }
+         * documents in the other's order (some would be trained twice, others not at all). */
+        return soso__fail(SOSO_E_ARG, "this training stopped mid-epoch on %s; resume it %s",
+                          file ? "a streamed file" : "documents in memory",
+                          file ? "streamed, from the same file in the same pieces" : "in memory, on the same documents");
+    } else if (m->source_rows != rows) {
+        return soso__fail(SOSO_E_ARG, "this training started on %s%llu %s, not these %llu %s; %s", file ? "a file of " : "",
+                          was, file ? "lines" : "documents", now, kind == SOSO__SOURCE_FILE ? "lines" : "documents", then);
+    } else if (m->source_kind == kind && m->source_hash != hash) {
+        return file ? soso__fail(SOSO_E_ARG, "this training started on another file of the same %llu lines; %s", now, then)
+                    : soso__fail(SOSO_E_ARG, "this training started on other documents, as many (%llu); %s", now, then);
+    } /* else the same source, or the other kind at an epoch's start: a file's text and a
+       * matrix's columns cannot be compared, only their number; it goes on from this one */
     m->source_kind = kind;
     m->source_rows = rows;
     m->source_hash = hash;
-    if (!trained) m->source_seen = m->docs_seen;
     return SOSO_OK;
 }
 
 int soso_model_training_source(const soso_model *m, uint64_t *documents)
 {
-    int known = m && m->source_kind != 0 && m->docs_seen != m->source_seen && m->epochs_done < soso__planned_epochs(m);
+    int known = m && trained_on_source(m) && m->epochs_done < soso__planned_epochs(m);
     if (documents) *documents = known ? m->source_rows : 0;
     return known ? (int)m->source_kind : 0;
 }

@@ -76,8 +76,7 @@ soso_status soso_model_reconstruction_error(const soso_model *m, const soso_docs
             norm[r] = xx;
         }
     }
-    soso__scorer_free(&sc);
-    s = soso__scorer_check(&sc);
+    s = soso__scorer_end(&sc);
     double se = 0, sn = 0;
     for (size_t r = 0; r < R; r++) {
         se += err[r] > 0 || isnan(err[r]) ? err[r] : 0; /* rounding can dip below 0 for exact reconstructions */

@@ -117,15 +117,11 @@ void soso__scorer_row(soso__scorer *s, const soso_docs *docs, size_t r, float *o
     }
 }
 
-soso_status soso__scorer_check(const soso__scorer *s)
-{
-    if (s->overflow_row == SIZE_MAX) return SOSO_OK;
-    return soso__fail(SOSO_E_NUMERIC, "document %zu scores beyond a float's range: its values are too large for this "
-                      "model's weights (scale the document down)", s->overflow_row);
-}
-
-void soso__scorer_free(soso__scorer *s)
+soso_status soso__scorer_end(soso__scorer *s)
 {
     free(s->WT);
     s->WT = NULL;
+    if (s->overflow_row == SIZE_MAX) return SOSO_OK;
+    return soso__fail(SOSO_E_NUMERIC, "document %zu scores beyond a float's range: its values are too large for this "
+                      "model's weights (scale the document down)", s->overflow_row);
 }

@@ -445,12 +445,12 @@ typedef struct soso__scorer {
 } soso__scorer;
 void soso__scorer_init(soso__scorer *s, const soso_model *m, const soso_docs *docs);
 /* The scores of row r of docs (the documents given to init or others like them). A row
- * whose values are too large for the weights scores inf: noted, for soso__scorer_check. */
+ * whose values are too large for the weights scores inf: noted, for soso__scorer_end. */
 void soso__scorer_row(soso__scorer *s, const soso_docs *docs, size_t r, float *out);
-/* SOSO_E_NUMERIC, naming the document, when a row scored so far overflowed. Documents
- * from text cannot (their values are bounded); rows a caller appends with huge values can. */
-SOSO__MUST_USE soso_status soso__scorer_check(const soso__scorer *s);
-void soso__scorer_free(soso__scorer *s);
+/* Frees the scorer; SOSO_E_NUMERIC, naming the document, when a row it scored overflowed.
+ * Documents from text cannot (their values are bounded); rows a caller appends with huge
+ * values can. */
+SOSO__MUST_USE soso_status soso__scorer_end(soso__scorer *s);
 
 /* ---- Corpus internals (corpus.c) ---------------------------------------------------- */
 

@@ -171,6 +171,15 @@ soso_status soso_stream_order(const soso_stream *s, uint64_t seed, uint32_t epoc
     return SOSO_OK;
 }
 
+/* The file still has the size the scan found (a cheap guard: its index would be wrong). */
+static soso_status check_unchanged(soso_stream *s)
+{
+    struct stat sb;
+    if (fstat(fileno(s->f), &sb) != 0) return soso__fail_os(SOSO_E_IO, errno, "cannot stat the streamed file");
+    if ((uint64_t)sb.st_size != s->size) return soso__fail(SOSO_E_IO, "the streamed file changed since it was opened");
+    return SOSO_OK;
+}
+
 /* bytes of the file from offset at: a failed call says why (soso_last_os_error too); a
  * file that ends early changed since the scan. */
 static soso_status read_at(soso_stream *s, uint64_t at, char *to, size_t bytes)
@@ -195,9 +204,7 @@ soso_status soso_stream_read(soso_stream *s, const uint32_t *blocks, size_t n, s
         if (len > SIZE_MAX - total) return soso__fail(SOSO_E_LIMIT, "the blocks do not fit in memory");
         total += (size_t)len;
     }
-    struct stat sb;
-    if (fstat(fileno(s->f), &sb) != 0) return soso__fail_os(SOSO_E_IO, errno, "cannot stat the streamed file");
-    if ((uint64_t)sb.st_size != s->size) return soso__fail(SOSO_E_IO, "the streamed file changed since it was opened");
+    SOSO__CHECK(check_unchanged(s));
     char *data = soso__malloc(total);
     if (!data) return soso__fail(SOSO_E_NOMEM, "out of memory for %zu bytes of corpus", total);
     size_t len = 0;
@@ -265,9 +272,7 @@ soso_status soso_stream_sample(soso_stream *s, uint64_t seed, size_t max_docs, s
     if (!s || !out) return soso__fail(SOSO_E_ARG, "stream and out must not be NULL");
     if (max_docs == 0) return soso__fail(SOSO_E_ARG, "max_docs must be >= 1");
     if (s->docs == 0) return soso__fail(SOSO_E_EMPTY, "the streamed corpus is empty");
-    struct stat sb;
-    if (fstat(fileno(s->f), &sb) != 0) return soso__fail_os(SOSO_E_IO, errno, "cannot stat the streamed file");
-    if ((uint64_t)sb.st_size != s->size) return soso__fail(SOSO_E_IO, "the streamed file changed since it was opened");
+    SOSO__CHECK(check_unchanged(s));
     uint64_t D = s->docs, k = (uint64_t)max_docs < D ? (uint64_t)max_docs : D, q = D / k, extra = D % k;
     soso__rng rng;
     soso__rng_seed(&rng, seed, SOSO__STREAM_SAMPLE);

@@ -537,9 +537,10 @@ static void test_sample_spreads_over_a_sorted_file(void)
     soso_stream_free(s);
 }
 
-/* The wn6 file with its first line moved to the end (crlf 0), or the same lines with
- * CRLF ends (crlf 1): as many lines, other documents in the one, the same in the other. */
-static const char *rewritten_wn6(const char *name, int crlf)
+/* `lines` lines of the wn6 file from line `shift` on (wrapping round), ending in `eol`:
+ * shift 1 moves the first line to the end (other documents, as many); "\r\n" gives the
+ * same lines with CRLF ends; lines 500 the first half. */
+static const char *rewritten_wn6(const char *name, size_t shift, size_t lines, const char *eol)
 {
     soso_corpus *c = NULL;
     CHECK_OK(soso_corpus_read_file(source_path("data/wn6-1k.tsv"), &c));
@@ -547,11 +548,11 @@ static const char *rewritten_wn6(const char *name, int crlf)
     FILE *f = fopen(path, "wb");
     CHECK(f != NULL && c != NULL);
     size_t n = c ? soso_corpus_size(c) : 0;
-    for (size_t k = 0; f && k < n; k++) {
-        size_t i = crlf ? k : (k + 1) % n, len, ll;
+    for (size_t k = 0; f && k < lines && k < n; k++) {
+        size_t i = (k + shift) % n, len, ll;
         const char *t = soso_corpus_text(c, i, &len), *l = soso_corpus_label(c, i, &ll);
         if (l) fprintf(f, "%.*s\t", (int)ll, l);
-        fprintf(f, "%.*s%s", (int)len, t, crlf ? "\r\n" : "\n");
+        fprintf(f, "%.*s%s", (int)len, t, eol);
     }
     if (f) fclose(f);
     soso_corpus_free(c);
@@ -591,23 +592,11 @@ static void test_resume_needs_the_same_source(void)
         CHECK_OK(soso_docs_append_row(nudged, nnz, idx, v));
         free(v);
     }
-    soso_stream *half = NULL; /* the first 500 lines */
-    {
-        soso_corpus *c = NULL;
-        CHECK_OK(soso_corpus_read_file(source_path("data/wn6-1k.tsv"), &c));
-        FILE *f = fopen(scratch_path("half.tsv"), "wb");
-        for (size_t i = 0; f && c && i < 500; i++) {
-            size_t len, ll;
-            const char *t = soso_corpus_text(c, i, &len), *l = soso_corpus_label(c, i, &ll);
-            fprintf(f, "%.*s%s%.*s\n", (int)(l ? ll : 0), l ? l : "", l ? "\t" : "", (int)len, t);
-        }
-        if (f) fclose(f);
-        soso_corpus_free(c);
-    }
-    CHECK_OK(soso_stream_open(scratch_path("half.tsv"), NULL, 50, &half));
+    soso_stream *half = NULL;
+    CHECK_OK(soso_stream_open(rewritten_wn6("half.tsv", 0, 500, "\n"), NULL, 50, &half));
     soso_stream *moved = NULL, *crlf = NULL;
-    CHECK_OK(soso_stream_open(rewritten_wn6("moved.tsv", 0), NULL, 50, &moved));
-    CHECK_OK(soso_stream_open(rewritten_wn6("crlf.tsv", 1), NULL, 50, &crlf));
+    CHECK_OK(soso_stream_open(rewritten_wn6("moved.tsv", 1, 1000, "\n"), NULL, 50, &moved));
+    CHECK_OK(soso_stream_open(rewritten_wn6("crlf.tsv", 0, 1000, "\r\n"), NULL, 50, &crlf));
     CHECK(soso_stream_documents(moved) == 1000 && soso_stream_documents(crlf) == 1000);
     for (int learner = 0; learner < 3; learner++) {
         soso_model *whole = new_model(learner, w.vocab, w.docs, 2, 6, 1);
